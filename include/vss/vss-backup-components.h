@@ -1,0 +1,213 @@
+/* vss-backup-components.h — the requester's side (IVssBackupComponents).
+ *
+ * One VssBackupComponents per backup, never reused.  The calls must come in
+ * the order of docs/architecture.md; a call out of order fails with
+ * VSS_ERROR_BAD_STATE and a message naming the call that must come first.
+ *
+ * The long calls return a VssAsync in @out_async (which must not be NULL);
+ * the _async/_finish forms do the same work for GMainLoop applications. */
+#pragma once
+
+#include <gio/gio.h>
+#include <vss/vss-types.h>
+#include <vss/vss-async.h>
+#include <vss/vss-writer-metadata.h>
+
+G_BEGIN_DECLS
+
+typedef struct _VssBackupComponents VssBackupComponents;
+
+/* A snapshot of one added path, as get_snapshot_properties reports it. */
+typedef struct {
+  char *snapshot_id;
+  char *snapshot_set_id;
+  char *original_path;      /* the path given to add_to_snapshot_set */
+  char *snapshot_path;      /* where its frozen image can be read; NULL before commit */
+  char *provider;           /* "copy", "btrfs", "reflink" … */
+  VssSnapshotContext context;
+  gint64 created_usec;      /* wall clock of the commit; 0 before */
+} VssSnapshotProp;
+
+void vss_snapshot_prop_free (VssSnapshotProp *prop);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSnapshotProp, vss_snapshot_prop_free)
+
+/* One writer's status after gather_writer_status. */
+typedef struct {
+  char *instance_id;
+  char *writer_id;
+  char *writer_name;
+  VssWriterState state;
+  VssWriterFailure failure;     /* VSS_WF_NONE when it did not fail */
+  char *failure_message;        /* "directory: freeze: LMDB write lock busy …" or NULL */
+} VssWriterStatus;
+
+void vss_writer_status_free (VssWriterStatus *status);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssWriterStatus, vss_writer_status_free)
+
+/* Timings of the last do_snapshot_set, in microseconds. */
+typedef struct {
+  gint64 prepare_usec;      /* on_prepare_snapshot step */
+  gint64 flush_usec;        /* pre-flush outside the window */
+  gint64 freeze_usec;       /* on_freeze step */
+  gint64 commit_usec;       /* provider commit inside the window */
+  gint64 thaw_usec;         /* on_thaw step */
+  gint64 window_usec;       /* first freeze sent → last thaw answered */
+  gint64 total_usec;        /* whole do_snapshot_set */
+} VssSnapshotTimings;
+
+VssBackupComponents *vss_backup_components_new (void);
+/* Ends the object: on_backup_shutdown to the writers, non-persistent
+ * snapshots deleted, an unfinished snapshot set aborted. */
+void vss_backup_components_free (VssBackupComponents *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssBackupComponents, vss_backup_components_free)
+
+/* ---- settings (before gather_writer_metadata) ---- */
+/* Deadline of one writer event, default 60000 ms. */
+gboolean vss_backup_components_set_event_timeout (VssBackupComponents *self, guint timeout_ms, GError **error);
+/* Flush-and-hold limit of the provider commit, default 10000 ms. */
+gboolean vss_backup_components_set_hold_timeout (VssBackupComponents *self, guint timeout_ms, GError **error);
+/* Colon-separated writer directories; replaces VSS_WRITER_PATH and the
+ * compiled-in directory for this object. */
+gboolean vss_backup_components_set_writer_path (VssBackupComponents *self, const char *path, GError **error);
+
+/* ---- backup, in order ---- */
+gboolean vss_backup_components_initialize_for_backup (VssBackupComponents *self,
+                                                      const char *bcd_json,
+                                                      GError **error);
+gboolean vss_backup_components_set_context (VssBackupComponents *self,
+                                            VssSnapshotContext context,
+                                            GError **error);
+gboolean vss_backup_components_set_backup_state (VssBackupComponents *self,
+                                                 gboolean select_components,
+                                                 gboolean bootable_state,
+                                                 VssBackupType backup_type,
+                                                 gboolean partial_file_support,
+                                                 GError **error);
+
+gboolean vss_backup_components_gather_writer_metadata (VssBackupComponents *self,
+                                                       VssAsync **out_async,
+                                                       GError **error);
+void     vss_backup_components_gather_writer_metadata_async (VssBackupComponents *self,
+                                                             GCancellable *cancellable,
+                                                             GAsyncReadyCallback callback,
+                                                             gpointer user_data);
+gboolean vss_backup_components_gather_writer_metadata_finish (VssBackupComponents *self,
+                                                              GAsyncResult *result,
+                                                              GError **error);
+
+gboolean vss_backup_components_get_writer_metadata_count (VssBackupComponents *self,
+                                                          guint *out_count,
+                                                          GError **error);
+/* Borrowed; valid as long as @self. */
+const VssWriterMetadata *vss_backup_components_get_writer_metadata (VssBackupComponents *self,
+                                                                    guint index,
+                                                                    GError **error);
+
+/* @instance_id may be NULL when the writer has one instance. */
+gboolean vss_backup_components_add_component (VssBackupComponents *self,
+                                              const char *instance_id,
+                                              const char *writer_id,
+                                              VssComponentType type,
+                                              const char *logical_path,
+                                              const char *name,
+                                              GError **error);
+gboolean vss_backup_components_set_previous_backup_stamp (VssBackupComponents *self,
+                                                          const char *writer_id,
+                                                          VssComponentType type,
+                                                          const char *logical_path,
+                                                          const char *name,
+                                                          const char *stamp,
+                                                          GError **error);
+gboolean vss_backup_components_set_backup_options (VssBackupComponents *self,
+                                                   const char *writer_id,
+                                                   VssComponentType type,
+                                                   const char *logical_path,
+                                                   const char *name,
+                                                   const char *options,
+                                                   GError **error);
+
+gboolean vss_backup_components_start_snapshot_set (VssBackupComponents *self,
+                                                   char **out_snapshot_set_id,
+                                                   GError **error);
+/* @provider: a provider name, or NULL for the cheapest that supports @path. */
+gboolean vss_backup_components_add_to_snapshot_set (VssBackupComponents *self,
+                                                    const char *path,
+                                                    const char *provider,
+                                                    char **out_snapshot_id,
+                                                    GError **error);
+
+gboolean vss_backup_components_prepare_for_backup (VssBackupComponents *self,
+                                                   VssAsync **out_async,
+                                                   GError **error);
+void     vss_backup_components_prepare_for_backup_async (VssBackupComponents *self,
+                                                         GCancellable *cancellable,
+                                                         GAsyncReadyCallback callback,
+                                                         gpointer user_data);
+gboolean vss_backup_components_prepare_for_backup_finish (VssBackupComponents *self,
+                                                          GAsyncResult *result,
+                                                          GError **error);
+
+gboolean vss_backup_components_do_snapshot_set (VssBackupComponents *self,
+                                                VssAsync **out_async,
+                                                GError **error);
+void     vss_backup_components_do_snapshot_set_async (VssBackupComponents *self,
+                                                      GCancellable *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer user_data);
+gboolean vss_backup_components_do_snapshot_set_finish (VssBackupComponents *self,
+                                                       GAsyncResult *result,
+                                                       GError **error);
+
+VssSnapshotProp *vss_backup_components_get_snapshot_properties (VssBackupComponents *self,
+                                                                const char *snapshot_id,
+                                                                GError **error);
+gboolean vss_backup_components_get_snapshot_timings (VssBackupComponents *self,
+                                                     VssSnapshotTimings *out_timings,
+                                                     GError **error);
+
+gboolean vss_backup_components_set_backup_succeeded (VssBackupComponents *self,
+                                                     const char *instance_id,
+                                                     const char *writer_id,
+                                                     VssComponentType type,
+                                                     const char *logical_path,
+                                                     const char *name,
+                                                     gboolean succeeded,
+                                                     GError **error);
+
+gboolean vss_backup_components_backup_complete (VssBackupComponents *self,
+                                                VssAsync **out_async,
+                                                GError **error);
+void     vss_backup_components_backup_complete_async (VssBackupComponents *self,
+                                                      GCancellable *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer user_data);
+gboolean vss_backup_components_backup_complete_finish (VssBackupComponents *self,
+                                                       GAsyncResult *result,
+                                                       GError **error);
+
+/* on_abort to every writer past prepare_for_backup; thaws anything frozen
+ * and deletes the snapshot set.  Nothing to abort is not an error. */
+gboolean vss_backup_components_abort_backup (VssBackupComponents *self, GError **error);
+
+gboolean vss_backup_components_gather_writer_status (VssBackupComponents *self,
+                                                     VssAsync **out_async,
+                                                     GError **error);
+void     vss_backup_components_gather_writer_status_async (VssBackupComponents *self,
+                                                           GCancellable *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer user_data);
+gboolean vss_backup_components_gather_writer_status_finish (VssBackupComponents *self,
+                                                            GAsyncResult *result,
+                                                            GError **error);
+gboolean vss_backup_components_get_writer_status_count (VssBackupComponents *self,
+                                                        guint *out_count,
+                                                        GError **error);
+VssWriterStatus *vss_backup_components_get_writer_status (VssBackupComponents *self,
+                                                          guint index,
+                                                          GError **error);
+
+/* The Backup Components Document as JSON (docs/bcd.md); not before
+ * prepare_for_backup. */
+char *vss_backup_components_save_as_json (VssBackupComponents *self, GError **error);
+
+G_END_DECLS

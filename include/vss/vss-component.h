@@ -1,0 +1,59 @@
+/* vss-component.h — one component as recorded in the Backup Components
+ * Document (IVssComponent).
+ *
+ * Writers reach their own components through vss_writer_get_component()
+ * during an event; the setters work while the document is writable
+ * (from prepare_for_backup until backup_complete, and during a restore
+ * until post_restore) and fail with VSS_ERROR_BAD_STATE otherwise. */
+#pragma once
+
+#include <glib.h>
+#include <vss/vss-types.h>
+
+G_BEGIN_DECLS
+
+typedef struct _VssComponent VssComponent;
+
+VssComponentType vss_component_get_type (const VssComponent *self);
+const char      *vss_component_get_logical_path (const VssComponent *self);
+const char      *vss_component_get_name (const VssComponent *self);
+
+/* ---- backup ---- */
+gboolean    vss_component_get_backup_succeeded (const VssComponent *self);
+const char *vss_component_get_backup_options (const VssComponent *self);
+const char *vss_component_get_backup_stamp (const VssComponent *self);
+const char *vss_component_get_previous_backup_stamp (const VssComponent *self);
+const char *vss_component_get_backup_metadata (const VssComponent *self);
+gboolean    vss_component_set_backup_stamp (VssComponent *self, const char *stamp, GError **error);
+gboolean    vss_component_set_backup_metadata (VssComponent *self, const char *metadata, GError **error);
+gboolean    vss_component_add_differenced_files_by_last_modify_time (VssComponent *self,
+                                                                     const char *path,
+                                                                     const char *filespec,
+                                                                     gboolean recursive,
+                                                                     gint64 last_modify_time_usec,
+                                                                     GError **error);
+gboolean    vss_component_add_partial_file (VssComponent *self,
+                                            const char *path,
+                                            const char *filename,
+                                            const char *ranges,
+                                            const char *metadata,
+                                            GError **error);
+guint       vss_component_get_differenced_files_count (const VssComponent *self);
+guint       vss_component_get_partial_file_count (const VssComponent *self);
+
+/* ---- restore ---- */
+gboolean             vss_component_is_selected_for_restore (const VssComponent *self);
+const char          *vss_component_get_restore_options (const VssComponent *self);
+VssRestoreTarget     vss_component_get_restore_target (const VssComponent *self);
+gboolean             vss_component_set_restore_target (VssComponent *self, VssRestoreTarget target, GError **error);
+const char          *vss_component_get_restore_metadata (const VssComponent *self);
+gboolean             vss_component_set_restore_metadata (VssComponent *self, const char *metadata, GError **error);
+VssFileRestoreStatus vss_component_get_file_restore_status (const VssComponent *self);
+const char          *vss_component_get_pre_restore_failure_msg (const VssComponent *self);
+const char          *vss_component_get_post_restore_failure_msg (const VssComponent *self);
+gboolean             vss_component_set_pre_restore_failure_msg (VssComponent *self, const char *msg, GError **error);
+gboolean             vss_component_set_post_restore_failure_msg (VssComponent *self, const char *msg, GError **error);
+guint                vss_component_get_alternate_location_mapping_count (const VssComponent *self);
+guint                vss_component_get_new_target_count (const VssComponent *self);
+
+G_END_DECLS

@@ -1,0 +1,127 @@
+/* vss-writer.h — writing a writer plug-in.
+ *
+ * A writer is a shared module that defines itself with one macro:
+ *
+ *   static gboolean my_freeze (VssWriter *writer) { ...; return TRUE; }
+ *   static gboolean my_thaw (VssWriter *writer)   { ...; return TRUE; }
+ *
+ *   VSS_WRITER_DEFINE ("6f1c2d3e-0000-4000-8000-000000000001", "my-app",
+ *                      VSS_UT_USERDATA, 60000,
+ *                      .on_identify = my_identify,
+ *                      .on_freeze = my_freeze,
+ *                      .on_thaw = my_thaw)
+ *
+ * Every callback is optional.  A callback returns TRUE to go on; to veto,
+ * call vss_writer_set_failure() and return FALSE.  A non-fatal problem is
+ * vss_writer_set_failure() and TRUE.  Returning FALSE without a failure is
+ * reported as a non-retryable failure "returned FALSE without a reason".
+ *
+ * Callbacks of one writer are never called concurrently, and always on the
+ * same thread (a writer may hold thread-bound locks from on_freeze to
+ * on_thaw).  Any writer that got on_freeze gets on_thaw or on_abort. */
+#pragma once
+
+#include <glib.h>
+#include <vss/vss-types.h>
+#include <vss/vss-writer-metadata.h>
+#include <vss/vss-component.h>
+
+G_BEGIN_DECLS
+
+/* A module built for another major, or a newer minor, is refused. */
+#define VSS_WRITER_ABI_MAJOR 1
+#define VSS_WRITER_ABI_MINOR 0
+
+/* The exported entry point that VSS_WRITER_DEFINE emits. */
+#define VSS_WRITER_ENTRY_POINT "vss_writer_module_get_descriptor"
+
+#define VSS_WRITER_DEFAULT_FREEZE_TIMEOUT_MS 60000
+
+typedef struct _VssWriter VssWriter;
+
+typedef gboolean (*VssWriterEventFunc) (VssWriter *writer);
+
+typedef struct {
+  guint32 abi_major;
+  guint32 abi_minor;
+  const char *writer_id;        /* a UUID, fixed for the writer class */
+  const char *name;             /* short, unique: "directory" */
+  VssUsageType usage_type;
+  guint32 freeze_timeout_ms;    /* 0: VSS_WRITER_DEFAULT_FREEZE_TIMEOUT_MS */
+
+  /* Called once when the writer is started for a backup or restore, and
+   * once when it is stopped; keep state with vss_writer_set_user_data(). */
+  gboolean (*on_load) (VssWriter *writer, GError **error);
+  void (*on_unload) (VssWriter *writer);
+
+  /* Describe components and files; may be called at any time, must not
+   * keep state nor call vss_writer_set_failure(). */
+  gboolean (*on_identify) (VssWriter *writer, VssWriterMetadata *metadata, GError **error);
+
+  VssWriterEventFunc on_prepare_backup;
+  VssWriterEventFunc on_prepare_snapshot;
+  VssWriterEventFunc on_freeze;
+  VssWriterEventFunc on_thaw;
+  VssWriterEventFunc on_post_snapshot;
+  VssWriterEventFunc on_backup_complete;
+  VssWriterEventFunc on_backup_shutdown;
+  VssWriterEventFunc on_abort;
+  VssWriterEventFunc on_pre_restore;
+  VssWriterEventFunc on_post_restore;
+
+  /* Room to grow without breaking the major ABI; must stay zero. */
+  gpointer reserved[24];
+} VssWriterDescriptor;
+
+typedef const VssWriterDescriptor *(*VssWriterEntryPoint) (void);
+
+#define VSS_WRITER_DEFINE(id, writer_name, usage, freeze_ms, ...)          \
+  static const VssWriterDescriptor vss_writer_module_descriptor_ = {       \
+    .abi_major = VSS_WRITER_ABI_MAJOR,                                     \
+    .abi_minor = VSS_WRITER_ABI_MINOR,                                     \
+    .writer_id = (id),                                                     \
+    .name = (writer_name),                                                 \
+    .usage_type = (usage),                                                 \
+    .freeze_timeout_ms = (freeze_ms),                                      \
+    __VA_ARGS__                                                            \
+  };                                                                       \
+  G_MODULE_EXPORT const VssWriterDescriptor *                              \
+  vss_writer_module_get_descriptor (void);                                 \
+  G_MODULE_EXPORT const VssWriterDescriptor *                              \
+  vss_writer_module_get_descriptor (void)                                  \
+  {                                                                        \
+    return &vss_writer_module_descriptor_;                                 \
+  }
+
+/* ---- what a writer may ask during an event ---- */
+
+const char        *vss_writer_get_name (const VssWriter *self);
+const char        *vss_writer_get_writer_id (const VssWriter *self);
+const char        *vss_writer_get_instance_id (const VssWriter *self);
+VssBackupType      vss_writer_get_backup_type (const VssWriter *self);
+VssSnapshotContext vss_writer_get_context (const VssWriter *self);
+gboolean           vss_writer_are_components_selected (const VssWriter *self);
+gboolean           vss_writer_is_bootable_state_backup (const VssWriter *self);
+gboolean           vss_writer_is_partial_file_support_enabled (const VssWriter *self);
+/* The vss configuration directory (/etc/vss, or $XDG_CONFIG_HOME/vss when
+ * not root; VSS_CONFIG_DIR overrides), for the writer's own settings. */
+const char        *vss_writer_get_config_dir (const VssWriter *self);
+
+/* This writer's components in the Backup Components Document. */
+guint         vss_writer_get_component_count (const VssWriter *self);
+VssComponent *vss_writer_get_component (VssWriter *self, guint index);
+
+/* The snapshot set, once it exists (from on_prepare_snapshot). */
+const char *vss_writer_get_snapshot_set_id (const VssWriter *self);
+/* Where @path appears inside the committed snapshot set (from
+ * on_post_snapshot), or NULL when no snapshot covers it. */
+char       *vss_writer_get_snapshot_path (const VssWriter *self, const char *path);
+
+/* Report a failure of the current event (see the rules above). */
+void vss_writer_set_failure (VssWriter *self, VssWriterFailure failure,
+                             const char *format, ...) G_GNUC_PRINTF (3, 4);
+
+void     vss_writer_set_user_data (VssWriter *self, gpointer data, GDestroyNotify destroy);
+gpointer vss_writer_get_user_data (const VssWriter *self);
+
+G_END_DECLS

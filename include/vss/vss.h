@@ -1,0 +1,11 @@
+/* vss.h — the one header of libvss. */
+#pragma once
+
+#include <vss/vss-types.h>
+#include <vss/vss-error.h>
+#include <vss/vss-async.h>
+#include <vss/vss-writer-metadata.h>
+#include <vss/vss-component.h>
+#include <vss/vss-writer.h>
+#include <vss/vss-backup-components.h>
+#include <vss/vss-version.h>

@@ -1,0 +1,2 @@
+/* vss-async.c: not written yet */
+typedef int vss_placeholder_vss_async;

@@ -1,0 +1,2 @@
+/* vss-writer-proxy.c: not written yet */
+typedef int vss_placeholder_vss_writer_proxy;

@@ -1,0 +1,2 @@
+/* vss-component.c: not written yet */
+typedef int vss_placeholder_vss_component;

@@ -1,0 +1,2 @@
+/* vss-document.c: not written yet */
+typedef int vss_placeholder_vss_document;

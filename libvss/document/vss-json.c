@@ -1,0 +1,2 @@
+/* vss-json.c: not written yet */
+typedef int vss_placeholder_vss_json;

@@ -1,0 +1,2 @@
+/* vss-provider.c: not written yet */
+typedef int vss_placeholder_vss_provider;

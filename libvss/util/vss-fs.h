@@ -1,0 +1,29 @@
+/* vss-fs.h — careful file operations used across libvss. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Copy the tree at @src to @dst (which must not exist): regular files
+ * (copy_file_range, sparse holes kept), directories, symlinks (not
+ * followed), modes, owners (when permitted), timestamps and xattrs.
+ * Stops at @deadline_usec (monotonic; 0 for none) with
+ * G_IO_ERROR_TIMED_OUT.  On error nothing half-copied is left behind. */
+gboolean vss_fs_copy_tree (const char *src, const char *dst, gint64 deadline_usec, GError **error);
+
+/* Remove a tree (no symlink is followed); a missing @path is success. */
+gboolean vss_fs_remove_tree (const char *path, GError **error);
+
+/* Total size in bytes of the regular files under @path. */
+gboolean vss_fs_tree_size (const char *path, guint64 *out_bytes, GError **error);
+
+/* Write @contents to @path atomically: a temp file beside it, fsync,
+ * rename, fsync of the directory. */
+gboolean vss_fs_write_atomic (const char *path, const char *contents, gsize length,
+                              int mode, GError **error);
+
+/* The filesystem type name of @path ("btrfs", "xfs", "ext4", "tmpfs" …). */
+char *vss_fs_type_name (const char *path);
+
+G_END_DECLS

@@ -1,0 +1,58 @@
+/* vss-writer-module.h — finding, checking and loading writer plug-ins,
+ * and running one writer in this process. */
+#pragma once
+
+#include <vss/vss.h>
+#include "vss-transport.h"
+
+G_BEGIN_DECLS
+
+/* A loaded plug-in.  Modules are loaded once per process and never
+ * unloaded: a writer thread that hangs must never find its code gone. */
+typedef struct {
+  char *path;
+  const VssWriterDescriptor *descriptor;
+} VssWriterModule;
+
+/* The writer directories to search, colon-separated: @override if not
+ * NULL, else $VSS_WRITER_PATH if set, else the compiled-in directory. */
+char *vss_writer_module_search_path (const char *override);
+
+/* Every valid writer module found in @search_path, in directory order then
+ * name order; borrowed VssWriterModule pointers (owned by the process-wide
+ * cache).  Files that fail a check are skipped with a g_warning() that
+ * says why.  A second module with an already seen writer id or name is
+ * skipped too. */
+GPtrArray *vss_writer_module_scan (const char *search_path);
+
+/* Load one module by path (checks included).  Cached per path. */
+const VssWriterModule *vss_writer_module_load (const char *path, GError **error);
+
+/* The file checks: a regular file (links followed), owned by root or the
+ * current user, not writable by group or others. */
+gboolean vss_writer_module_check_file (const char *path, GError **error);
+/* The descriptor checks: ABI major equal, minor not newer, a UUID writer
+ * id, a non-empty name of [a-z0-9_-], zero reserved slots. */
+gboolean vss_writer_descriptor_check (const VssWriterDescriptor *descriptor,
+                                      const char *path, GError **error);
+
+/* ---- the in-process transport (vss-transport-inproc.c) ---- */
+
+/* Starts the writer on its own worker thread (on_load runs there).  When
+ * on_load fails the transport is still returned and every event answers
+ * with that failure.  @instance_id is the id this run of the writer has. */
+VssTransport *vss_transport_inproc_new (const VssWriterModule *module, const char *instance_id);
+
+/* ---- the writer side (vss-writer.c): what any transport runs ---- */
+
+VssWriter *vss_writer_new (const VssWriterDescriptor *descriptor, const char *instance_id);
+/* Runs on_load; FALSE with @error when it failed. */
+gboolean   vss_writer_load (VssWriter *self, GError **error);
+/* Runs on_unload (if loaded) and frees. */
+void       vss_writer_free (VssWriter *self);
+/* Runs the callback of @event against @request and builds the reply:
+ * default TRUE for a missing callback, "returned FALSE without a reason"
+ * as a non-retryable failure, messages prefixed "name: event: ". */
+VssEventReply *vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request);
+
+G_END_DECLS

@@ -1,0 +1,27 @@
+/* vss-test.h — what the tests share: a private environment per test and
+ * writer directories holding just the test writers a test wants. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A fresh temp dir with config/, state/ and runtime/ inside, and the
+ * VSS_CONFIG_DIR, VSS_STATE_DIR and VSS_RUNTIME_DIR variables pointing
+ * there, so a test never touches the machine's own directories. */
+char *vss_test_setup_env (void);
+/* Removes what vss_test_setup_env made. */
+void  vss_test_teardown_env (char *tmpdir);
+
+/* A directory under @tmpdir holding copies (mode 0644) of the named test
+ * writer modules ("recorder", "veto", "hang", "slow-3" …), NULL-terminated;
+ * the result is meant for VSS_WRITER_PATH or set_writer_path(). */
+char *vss_test_writer_dir (const char *tmpdir, const char *first_module, ...) G_GNUC_NULL_TERMINATED;
+
+/* The build path of a test writer module by short name. */
+char *vss_test_writer_module_path (const char *name);
+
+/* Reads a whole file; NULL when missing. */
+char *vss_test_read_file (const char *path);
+
+G_END_DECLS
