@@ -1,2 +1,202 @@
-/* vss-provider-copy.c: not written yet */
-typedef int vss_placeholder_vss_provider_copy;
+/* vss-provider-copy.c — the "copy" provider: a plain copy of the tree made
+ * inside the frozen window.
+ *
+ * It works on any real filesystem but costs time proportional to the data,
+ * all of it while writers hold their writes; prepare() therefore refuses a
+ * tree that would not be copied within the hold limit, so the set fails
+ * before anything is frozen rather than during the freeze.  The image lives
+ * in <state dir>/snapshots/<set id>/<snapshot id>/image. */
+#include "vss-provider.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "util/vss-fs.h"
+#include "util/vss-paths.h"
+
+/* Assumed copy speed.  Deliberately below what a SATA SSD does for one big
+ * file (about 400-500 MiB/s) because the copy also pays per-file costs and
+ * may share the disk with the frozen applications; a veto at prepare time
+ * is far cheaper than a hold timeout during the freeze.  Tunable with
+ * $VSS_COPY_RATE_MIBS (MiB per second, a positive number). */
+#define COPY_RATE_MIBS_DEFAULT 200.0
+
+/* Filesystems that describe the kernel rather than hold data: a copy of
+ * them is meaningless (and /proc alone can be endless). */
+static const char *const pseudo_filesystems[] = {
+  "proc", "sysfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs",
+  "securityfs", "bpf", "pstore", "efivarfs", NULL,
+};
+
+static double
+copy_rate_mibs (void)
+{
+  const char *env = g_getenv ("VSS_COPY_RATE_MIBS");
+  if (env != NULL && *env != '\0') {
+    char *end = NULL;
+    double rate = g_ascii_strtod (env, &end);
+    if (end != NULL && *end == '\0' && rate > 0)
+      return rate;
+    g_warning ("ignoring VSS_COPY_RATE_MIBS=\"%s\": not a positive number", env);
+  }
+  return COPY_RATE_MIBS_DEFAULT;
+}
+
+/* devtmpfs reports the tmpfs magic, so only the mount table tells it
+ * apart: find the mount whose device (field 3, major:minor) is @dev. */
+static gboolean
+is_devtmpfs (dev_t dev)
+{
+  g_autofree char *mountinfo = NULL;
+  if (!g_file_get_contents ("/proc/self/mountinfo", &mountinfo, NULL, NULL))
+    return FALSE;
+  g_autofree char *want = g_strdup_printf (" %u:%u ", major (dev), minor (dev));
+  g_auto(GStrv) lines = g_strsplit (mountinfo, "\n", -1);
+  for (char **line = lines; *line != NULL; line++) {
+    const char *sep = strstr (*line, " - ");
+    if (strstr (*line, want) != NULL && sep != NULL && g_str_has_prefix (sep + 3, "devtmpfs "))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+copy_supports (const char *path, GError **error)
+{
+  struct stat st;
+  if (lstat (path, &st) != 0) {
+    int saved = errno;
+    g_set_error (error, VSS_ERROR, VSS_ERROR_VOLUME_NOT_SUPPORTED_BY_PROVIDER,
+                 "copy: cannot snapshot %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+  if (!S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_VOLUME_NOT_SUPPORTED_BY_PROVIDER,
+                 "copy: cannot snapshot %s: not a directory or a regular file", path);
+    return FALSE;
+  }
+  g_autofree char *fs = vss_fs_type_name (path);
+  if (g_strv_contains (pseudo_filesystems, fs) || is_devtmpfs (st.st_dev)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_VOLUME_NOT_SUPPORTED_BY_PROVIDER,
+                 "copy: cannot snapshot %s: it is on %s, a kernel pseudo filesystem",
+                 path, is_devtmpfs (st.st_dev) ? "devtmpfs" : fs);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static char *
+storage_path_for (const VssSnapshot *snapshot)
+{
+  return g_build_filename (vss_paths_state_dir (), "snapshots", snapshot->snapshot_set_id,
+                           snapshot->snapshot_id, NULL);
+}
+
+static gboolean
+make_storage (VssSnapshot *snapshot, GError **error)
+{
+  g_autofree char *storage = storage_path_for (snapshot);
+  if (!vss_paths_ensure_dir (storage, error))
+    return FALSE;
+  /* The image keeps the files' own modes, but not the protection of the
+   * directories above the original: only the owner may enter. */
+  if (chmod (storage, 0700) != 0) {
+    int saved = errno;
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,
+                 "copy: cannot protect %s: %s", storage, g_strerror (saved));
+    return FALSE;
+  }
+  g_free (snapshot->storage_path);
+  snapshot->storage_path = g_steal_pointer (&storage);
+  return TRUE;
+}
+
+static gboolean
+copy_prepare (VssSnapshot *snapshot, guint hold_budget_ms, GError **error)
+{
+  guint64 bytes = 0;
+  g_autoptr(GError) local = NULL;
+  if (!vss_fs_tree_size (snapshot->original_path, &bytes, &local)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,
+                 "copy: cannot measure %s: %s", snapshot->original_path, local->message);
+    return FALSE;
+  }
+  double rate = copy_rate_mibs ();
+  double estimate_ms = (double) bytes / (rate * 1024.0 * 1024.0) * 1000.0;
+  if (estimate_ms > (double) hold_budget_ms) {
+    g_autofree char *size = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+    g_set_error (error, VSS_ERROR, VSS_ERROR_PROVIDER_VETO,
+                 "copy: %s holds %s, which would take about %.0f ms to copy at %g MiB/s, "
+                 "more than the hold limit of %u ms; a reflink or btrfs provider "
+                 "(or a larger hold limit) would work",
+                 snapshot->original_path, size, estimate_ms, rate, hold_budget_ms);
+    return FALSE;
+  }
+  return make_storage (snapshot, error);
+}
+
+static gboolean
+copy_commit (VssSnapshot *snapshot, gint64 deadline_usec, GError **error)
+{
+  if (snapshot->storage_path == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,
+                 "copy: commit of %s before prepare", snapshot->original_path);
+    return FALSE;
+  }
+  /* What this commit was given, for the message: the hold limit as it
+   * stands once the writers are frozen. */
+  gint64 allowed_ms = deadline_usec > 0 ? (deadline_usec - g_get_monotonic_time ()) / 1000 : 0;
+  g_autofree char *image = g_build_filename (snapshot->storage_path, "image", NULL);
+  g_autoptr(GError) local = NULL;
+  if (!vss_fs_copy_tree (snapshot->original_path, image, deadline_usec, &local)) {
+    if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+      g_set_error (error, VSS_ERROR, VSS_ERROR_HOLD_WRITES_TIMEOUT,
+                   "copy of %s did not finish within the hold limit of %" G_GINT64_FORMAT
+                   " ms; the partial copy was removed; a reflink or btrfs provider "
+                   "(or a larger hold limit) would work",
+                   snapshot->original_path, MAX (allowed_ms, (gint64) 0));
+    else
+      g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,
+                   "copy: %s", local->message);
+    return FALSE;
+  }
+  g_free (snapshot->snapshot_path);
+  snapshot->snapshot_path = g_steal_pointer (&image);
+  snapshot->committed = TRUE;
+  snapshot->created_usec = g_get_real_time ();
+  return TRUE;
+}
+
+static gboolean
+copy_remove (VssSnapshot *snapshot, GError **error)
+{
+  g_autofree char *storage = snapshot->storage_path != NULL
+                                 ? g_strdup (snapshot->storage_path)
+                                 : storage_path_for (snapshot);
+  g_autoptr(GError) local = NULL;
+  if (!vss_fs_remove_tree (storage, &local)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,
+                 "copy: cannot remove the snapshot of %s: %s",
+                 snapshot->original_path, local->message);
+    return FALSE;
+  }
+  /* The set dir goes with its last snapshot; other snapshots of the set
+   * keep it (ENOTEMPTY), and another remove may have taken it already. */
+  g_autofree char *set_dir = g_path_get_dirname (storage);
+  if (rmdir (set_dir) != 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+    g_debug ("cannot remove %s: %s", set_dir, g_strerror (errno));
+  return TRUE;
+}
+
+const VssProvider vss_provider_copy = {
+  .name = "copy",
+  .cost = 100,
+  .supports = copy_supports,
+  .prepare = copy_prepare,
+  .commit = copy_commit,
+  .remove = copy_remove,
+};
