@@ -1,2 +1,461 @@
-/* vss-writer.c: not written yet */
-typedef int vss_placeholder_vss_writer;
+/* vss-writer.c — the writer side of an event: what a plug-in sees.
+ *
+ * A VssWriter wraps one loaded descriptor.  vss_writer_handle_event() is
+ * the runner: it unpacks the request, exposes it through the getters for
+ * the length of the callback, calls the callback and turns the outcome
+ * into a VssEventReply, in the style of fwupd's fu_plugin_runner_*():
+ * a missing callback is success, FALSE without a reason is an internal
+ * failure, and every message names the writer and the event. */
+#include "vss-writer-module.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "document/vss-document-private.h"
+#include "util/vss-paths.h"
+
+typedef struct {
+  char *original_path;
+  char *snapshot_path;
+} SnapshotMapping;
+
+struct _VssWriter {
+  const VssWriterDescriptor *descriptor;
+  char *instance_id;
+  gboolean loaded;
+  gpointer user_data;
+  GDestroyNotify user_data_destroy;
+
+  /* The current event; reset by every vss_writer_handle_event(). */
+  gboolean in_event;
+  VssEvent event;
+  VssBackupType backup_type;
+  VssSnapshotContext context;
+  gboolean select_components;
+  gboolean bootable_state;
+  gboolean partial_file_support;
+  char *snapshot_set_id;
+  GPtrArray *snapshots;           /* SnapshotMapping */
+  GPtrArray *components;          /* VssComponent */
+  gboolean writable;
+  VssWriterFailure failure;
+  char *failure_message;
+};
+
+static void
+snapshot_mapping_free (SnapshotMapping *mapping)
+{
+  g_free (mapping->original_path);
+  g_free (mapping->snapshot_path);
+  g_free (mapping);
+}
+
+VssWriter *
+vss_writer_new (const VssWriterDescriptor *descriptor, const char *instance_id)
+{
+  g_return_val_if_fail (descriptor != NULL, NULL);
+  VssWriter *self = g_new0 (VssWriter, 1);
+  self->descriptor = descriptor;
+  self->instance_id = g_strdup (instance_id);
+  self->backup_type = VSS_BT_UNDEFINED;
+  self->context = VSS_CTX_BACKUP;
+  return self;
+}
+
+gboolean
+vss_writer_load (VssWriter *self, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (self->descriptor->on_load == NULL) {
+    self->loaded = TRUE;
+    return TRUE;
+  }
+  if (!self->descriptor->on_load (self, &local_error)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_WRITER_ERROR, "%s: load: %s",
+                 self->descriptor->name,
+                 local_error != NULL ? local_error->message : "returned FALSE without a reason");
+    return FALSE;
+  }
+  self->loaded = TRUE;
+  return TRUE;
+}
+
+static void
+clear_event_state (VssWriter *self)
+{
+  self->in_event = FALSE;
+  self->backup_type = VSS_BT_UNDEFINED;
+  self->context = VSS_CTX_BACKUP;
+  self->select_components = FALSE;
+  self->bootable_state = FALSE;
+  self->partial_file_support = FALSE;
+  self->writable = FALSE;
+  self->failure = VSS_WF_NONE;
+  g_clear_pointer (&self->snapshot_set_id, g_free);
+  g_clear_pointer (&self->snapshots, g_ptr_array_unref);
+  g_clear_pointer (&self->components, g_ptr_array_unref);
+  g_clear_pointer (&self->failure_message, g_free);
+}
+
+void
+vss_writer_free (VssWriter *self)
+{
+  if (self == NULL)
+    return;
+  /* on_unload may still read its user data, so it runs first. */
+  if (self->loaded && self->descriptor->on_unload != NULL)
+    self->descriptor->on_unload (self);
+  if (self->user_data_destroy != NULL)
+    self->user_data_destroy (self->user_data);
+  clear_event_state (self);
+  g_free (self->instance_id);
+  g_free (self);
+}
+
+/* ---- reading the request ---- */
+
+static gboolean
+parse_snapshots (VssWriter *self, json_object *request, GError **error)
+{
+  json_object *array = NULL;
+
+  self->snapshots = g_ptr_array_new_with_free_func ((GDestroyNotify) snapshot_mapping_free);
+  if (!vss_json_read_array (request, "request", "snapshots", FALSE, &array, error))
+    return FALSE;
+  for (size_t i = 0; array != NULL && i < json_object_array_length (array); i++) {
+    json_object *item = json_object_array_get_idx (array, i);
+    g_autofree char *where = vss_json_path_index ("request", "snapshots", (guint) i);
+    SnapshotMapping *mapping = g_new0 (SnapshotMapping, 1);
+    g_ptr_array_add (self->snapshots, mapping);
+    if (!json_object_is_type (item, json_type_object)) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "%s: not an object", where);
+      return FALSE;
+    }
+    /* A snapshot without a path yet (before commit) maps nothing. */
+    if (!vss_json_read_string (item, where, "original_path", TRUE, &mapping->original_path, error) ||
+        !vss_json_read_string (item, where, "snapshot_path", FALSE, &mapping->snapshot_path, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+parse_components (VssWriter *self, json_object *request, GError **error)
+{
+  json_object *array = NULL;
+
+  if (!vss_json_read_bool (request, "request", "writable", FALSE, &self->writable, error) ||
+      !vss_json_read_array (request, "request", "components", FALSE, &array, error))
+    return FALSE;
+  if (array == NULL) {
+    self->components = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_component_free);
+    return TRUE;
+  }
+  self->components = vss_components_from_json_array (array, "request.components", error);
+  if (self->components == NULL)
+    return FALSE;
+  for (guint i = 0; i < self->components->len; i++)
+    ((VssComponent *) g_ptr_array_index (self->components, i))->writable = self->writable;
+  return TRUE;
+}
+
+static gboolean
+parse_request (VssWriter *self, json_object *request, GError **error)
+{
+  int backup_type = VSS_BT_UNDEFINED;
+  int context = VSS_CTX_BACKUP;
+
+  if (request == NULL) {
+    /* Nothing to expose: identify from a tool that has no backup. */
+    self->snapshots = g_ptr_array_new_with_free_func ((GDestroyNotify) snapshot_mapping_free);
+    self->components = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_component_free);
+    return TRUE;
+  }
+  if (!json_object_is_type (request, json_type_object)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "request: not a JSON object");
+    return FALSE;
+  }
+  if (!vss_json_read_enum (request, "request", "backup_type", FALSE, vss_backup_type_names,
+                           &backup_type, error) ||
+      !vss_json_read_enum (request, "request", "context", FALSE, vss_snapshot_context_names,
+                           &context, error) ||
+      !vss_json_read_bool (request, "request", "select_components", FALSE,
+                           &self->select_components, error) ||
+      !vss_json_read_bool (request, "request", "bootable_state", FALSE,
+                           &self->bootable_state, error) ||
+      !vss_json_read_bool (request, "request", "partial_file_support", FALSE,
+                           &self->partial_file_support, error) ||
+      !vss_json_read_string (request, "request", "snapshot_set_id", FALSE,
+                             &self->snapshot_set_id, error))
+    return FALSE;
+  self->backup_type = (VssBackupType) backup_type;
+  self->context = (VssSnapshotContext) context;
+  return parse_snapshots (self, request, error) && parse_components (self, request, error);
+}
+
+/* ---- running the callback ---- */
+
+static VssWriterEventFunc
+event_callback (const VssWriterDescriptor *descriptor, VssEvent event)
+{
+  switch (event) {
+  case VSS_EVENT_PREPARE_BACKUP: return descriptor->on_prepare_backup;
+  case VSS_EVENT_PREPARE_SNAPSHOT: return descriptor->on_prepare_snapshot;
+  case VSS_EVENT_FREEZE: return descriptor->on_freeze;
+  case VSS_EVENT_THAW: return descriptor->on_thaw;
+  case VSS_EVENT_POST_SNAPSHOT: return descriptor->on_post_snapshot;
+  case VSS_EVENT_BACKUP_COMPLETE: return descriptor->on_backup_complete;
+  case VSS_EVENT_BACKUP_SHUTDOWN: return descriptor->on_backup_shutdown;
+  case VSS_EVENT_ABORT: return descriptor->on_abort;
+  case VSS_EVENT_PRE_RESTORE: return descriptor->on_pre_restore;
+  case VSS_EVENT_POST_RESTORE: return descriptor->on_post_restore;
+  case VSS_EVENT_IDENTIFY:
+  case VSS_EVENT_COUNT:
+  default:
+    return NULL;
+  }
+}
+
+static VssEventReply *
+run_identify (VssWriter *self)
+{
+  const VssWriterDescriptor *d = self->descriptor;
+  g_autoptr(VssWriterMetadata) metadata =
+    vss_writer_metadata_new (d->writer_id, self->instance_id, d->name, d->usage_type);
+  g_autoptr(GError) error = NULL;
+
+  if (d->on_identify != NULL && !d->on_identify (self, metadata, &error))
+    return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: identify: %s", d->name,
+                                        error != NULL ? error->message
+                                                      : "returned FALSE without a reason");
+  /* The requester reads it later; no writer call may change it now. */
+  vss_writer_metadata_seal (metadata);
+  VssEventReply *reply = vss_event_reply_new ();
+  reply->metadata = vss_writer_metadata_to_json_object (metadata);
+  return reply;
+}
+
+static VssEventReply *
+run_event (VssWriter *self, VssEvent event)
+{
+  const char *name = self->descriptor->name;
+  const char *event_name = vss_event_to_string (event);
+  VssWriterEventFunc callback = event_callback (self->descriptor, event);
+  gboolean ok = callback != NULL ? callback (self) : TRUE;
+  VssEventReply *reply = vss_event_reply_new ();
+
+  reply->ok = ok;
+  if (self->failure != VSS_WF_NONE) {
+    reply->failure = self->failure;
+    reply->message = g_strdup_printf ("%s: %s: %s", name, event_name, self->failure_message);
+  } else if (!ok) {
+    reply->failure = VSS_WF_NONRETRYABLE;
+    reply->message = g_strdup_printf ("%s: %s: returned FALSE without a reason", name, event_name);
+  }
+  if (self->writable)
+    reply->components = vss_components_to_json_array (self->components);
+  return reply;
+}
+
+VssEventReply *
+vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request)
+{
+  g_autoptr(GError) error = NULL;
+  const char *event_name = vss_event_to_string (event);
+  VssEventReply *reply;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  if (event_name == NULL)
+    return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: unknown event %d",
+                                        self->descriptor->name, (int) event);
+  clear_event_state (self);
+  if (!parse_request (self, request, &error)) {
+    clear_event_state (self);
+    return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: %s: bad request: %s",
+                                        self->descriptor->name, event_name, error->message);
+  }
+  self->event = event;
+  self->in_event = TRUE;
+  if (event == VSS_EVENT_IDENTIFY)
+    reply = run_identify (self);
+  else
+    reply = run_event (self, event);
+  clear_event_state (self);
+  return reply;
+}
+
+/* ---- the public getters ---- */
+
+const char *
+vss_writer_get_name (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->descriptor->name;
+}
+
+const char *
+vss_writer_get_writer_id (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->descriptor->writer_id;
+}
+
+const char *
+vss_writer_get_instance_id (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->instance_id;
+}
+
+VssBackupType
+vss_writer_get_backup_type (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, VSS_BT_UNDEFINED);
+  return self->backup_type;
+}
+
+VssSnapshotContext
+vss_writer_get_context (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, VSS_CTX_BACKUP);
+  return self->context;
+}
+
+gboolean
+vss_writer_are_components_selected (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->select_components;
+}
+
+gboolean
+vss_writer_is_bootable_state_backup (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->bootable_state;
+}
+
+gboolean
+vss_writer_is_partial_file_support_enabled (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->partial_file_support;
+}
+
+const char *
+vss_writer_get_config_dir (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return vss_paths_config_dir ();
+}
+
+guint
+vss_writer_get_component_count (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->components != NULL ? self->components->len : 0;
+}
+
+VssComponent *
+vss_writer_get_component (VssWriter *self, guint index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  if (self->components == NULL || index >= self->components->len)
+    return NULL;
+  return g_ptr_array_index (self->components, index);
+}
+
+const char *
+vss_writer_get_snapshot_set_id (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->snapshot_set_id;
+}
+
+/* The part of @path below @prefix ("" when equal), or NULL when @path is
+ * not @prefix nor under it.  Whole path elements only: "/data" does not
+ * contain "/database". */
+static const char *
+path_below (const char *path, const char *prefix)
+{
+  gsize len = strlen (prefix);
+
+  while (len > 1 && prefix[len - 1] == '/')
+    len--;
+  if (strncmp (path, prefix, len) != 0)
+    return NULL;
+  if (len == 1 && prefix[0] == '/')
+    return path + 1;
+  if (path[len] == '\0')
+    return path + len;
+  if (path[len] != '/')
+    return NULL;
+  while (path[len] == '/')
+    len++;
+  return path + len;
+}
+
+char *
+vss_writer_get_snapshot_path (const VssWriter *self, const char *path)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  if (self->snapshots == NULL)
+    return NULL;
+  for (guint i = 0; i < self->snapshots->len; i++) {
+    const SnapshotMapping *mapping = g_ptr_array_index (self->snapshots, i);
+    if (mapping->snapshot_path == NULL || mapping->original_path == NULL)
+      continue;
+    const char *rest = path_below (path, mapping->original_path);
+    if (rest == NULL)
+      continue;
+    if (*rest == '\0')
+      return g_strdup (mapping->snapshot_path);
+    return g_build_filename (mapping->snapshot_path, rest, NULL);
+  }
+  return NULL;
+}
+
+void
+vss_writer_set_failure (VssWriter *self, VssWriterFailure failure, const char *format, ...)
+{
+  va_list args;
+
+  g_return_if_fail (self != NULL);
+  if (!self->in_event || self->event == VSS_EVENT_IDENTIFY) {
+    g_warning ("%s: vss_writer_set_failure() called outside an event or in identify; ignored",
+               self->descriptor->name);
+    return;
+  }
+  if (failure == VSS_WF_NONE || failure == VSS_WF_NOT_RESPONDING) {
+    g_warning ("%s: %s: vss_writer_set_failure() does not take %s; reported as non-retryable",
+               self->descriptor->name, vss_event_to_string (self->event),
+               failure == VSS_WF_NONE ? "VSS_WF_NONE" : "VSS_WF_NOT_RESPONDING");
+    failure = VSS_WF_NONRETRYABLE;
+  }
+  self->failure = failure;
+  g_free (self->failure_message);
+  va_start (args, format);
+  self->failure_message = g_strdup_vprintf (format, args);
+  va_end (args);
+}
+
+void
+vss_writer_set_user_data (VssWriter *self, gpointer data, GDestroyNotify destroy)
+{
+  g_return_if_fail (self != NULL);
+  /* Replacing the data releases the old one, like g_object_set_data_full. */
+  if (self->user_data_destroy != NULL && self->user_data != data)
+    self->user_data_destroy (self->user_data);
+  self->user_data = data;
+  self->user_data_destroy = destroy;
+}
+
+gpointer
+vss_writer_get_user_data (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->user_data;
+}
