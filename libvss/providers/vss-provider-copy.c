@@ -115,6 +115,16 @@ make_storage (VssSnapshot *snapshot, GError **error)
   return TRUE;
 }
 
+/* "4.0 MiB" with a plain space (glib puts a no-break space there, which
+ * logs and terminals without UTF-8 show as garbage). */
+static char *
+format_size (guint64 bytes)
+{
+  g_autofree char *size = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+  g_auto(GStrv) parts = g_strsplit (size, "\302\240", -1);
+  return g_strjoinv (" ", parts);
+}
+
 static gboolean
 copy_prepare (VssSnapshot *snapshot, guint hold_budget_ms, GError **error)
 {
@@ -128,7 +138,7 @@ copy_prepare (VssSnapshot *snapshot, guint hold_budget_ms, GError **error)
   double rate = copy_rate_mibs ();
   double estimate_ms = (double) bytes / (rate * 1024.0 * 1024.0) * 1000.0;
   if (estimate_ms > (double) hold_budget_ms) {
-    g_autofree char *size = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+    g_autofree char *size = format_size (bytes);
     g_set_error (error, VSS_ERROR, VSS_ERROR_PROVIDER_VETO,
                  "copy: %s holds %s, which would take about %.0f ms to copy at %g MiB/s, "
                  "more than the hold limit of %u ms; a reflink or btrfs provider "
