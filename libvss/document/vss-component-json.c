@@ -1,0 +1,345 @@
+/* vss-component-json.c — the JSON form of a BCD component (docs/bcd.md,
+ * "Component").  `writable` is run-time state and is not written; a loaded
+ * component starts read-only. */
+#include "vss-json-internal.h"
+
+/* ---- writing ---- */
+
+static json_object *
+enum_value (const VssEnumName *names, int value)
+{
+  const char *name = vss_enum_to_string (names, value);
+  return name != NULL ? json_object_new_string (name) : json_object_new_int (value);
+}
+
+static json_object *
+partial_files_to_json (GPtrArray *files)
+{
+  json_object *array = json_object_new_array ();
+  for (guint i = 0; i < files->len; i++) {
+    const VssPartialFile *f = g_ptr_array_index (files, i);
+    json_object *obj = json_object_new_object ();
+    json_object_object_add (obj, "path", json_object_new_string (f->path));
+    json_object_object_add (obj, "filename", json_object_new_string (f->filename));
+    vss_json_add_string (obj, "ranges", f->ranges);
+    vss_json_add_string (obj, "metadata", f->metadata);
+    json_object_array_add (array, obj);
+  }
+  return array;
+}
+
+static json_object *
+differenced_files_to_json (GPtrArray *files)
+{
+  json_object *array = json_object_new_array ();
+  for (guint i = 0; i < files->len; i++) {
+    const VssDifferencedFile *f = g_ptr_array_index (files, i);
+    json_object *obj = json_object_new_object ();
+    json_object_object_add (obj, "path", json_object_new_string (f->path));
+    json_object_object_add (obj, "filespec", json_object_new_string (f->filespec));
+    json_object_object_add (obj, "recursive", json_object_new_boolean (f->recursive));
+    json_object_object_add (obj, "last_modify_time_usec",
+                            json_object_new_int64 (f->last_modify_time_usec));
+    json_object_array_add (array, obj);
+  }
+  return array;
+}
+
+static json_object *
+directed_targets_to_json (GPtrArray *targets)
+{
+  json_object *array = json_object_new_array ();
+  for (guint i = 0; i < targets->len; i++) {
+    const VssDirectedTarget *t = g_ptr_array_index (targets, i);
+    json_object *obj = json_object_new_object ();
+    json_object_object_add (obj, "source_path", json_object_new_string (t->source_path));
+    json_object_object_add (obj, "source_filename", json_object_new_string (t->source_filename));
+    vss_json_add_string (obj, "source_ranges", t->source_ranges);
+    json_object_object_add (obj, "destination_path",
+                            json_object_new_string (t->destination_path));
+    json_object_object_add (obj, "destination_filename",
+                            json_object_new_string (t->destination_filename));
+    vss_json_add_string (obj, "destination_ranges", t->destination_ranges);
+    json_object_array_add (array, obj);
+  }
+  return array;
+}
+
+static void
+add_backup_part (json_object *obj, const VssComponent *self)
+{
+  json_object_object_add (obj, "backup_succeeded", json_object_new_boolean (self->backup_succeeded));
+  vss_json_add_string (obj, "backup_options", self->backup_options);
+  vss_json_add_string (obj, "backup_stamp", self->backup_stamp);
+  vss_json_add_string (obj, "previous_backup_stamp", self->previous_backup_stamp);
+  vss_json_add_string (obj, "backup_metadata", self->backup_metadata);
+  json_object_object_add (obj, "partial_files", partial_files_to_json (self->partial_files));
+  json_object_object_add (obj, "differenced_files",
+                          differenced_files_to_json (self->differenced_files));
+}
+
+static void
+add_restore_part (json_object *obj, const VssComponent *self)
+{
+  json_object_object_add (obj, "selected_for_restore",
+                          json_object_new_boolean (self->selected_for_restore));
+  vss_json_add_string (obj, "restore_options", self->restore_options);
+  json_object_object_add (obj, "restore_target",
+                          enum_value (vss_restore_target_names, self->restore_target));
+  vss_json_add_string (obj, "restore_metadata", self->restore_metadata);
+  json_object_object_add (obj, "directed_targets", directed_targets_to_json (self->directed_targets));
+  json_object_object_add (obj, "new_targets",
+                          vss_wm_files_to_json_array (self->new_targets, VSS_FILE_ALT_NEW_PATH));
+  json_object_object_add (obj, "alternate_location_mappings",
+                          vss_wm_files_to_json_array (self->alternate_location_mappings,
+                                                      VSS_FILE_ALT_DESTINATION));
+  json_object_object_add (obj, "file_restore_status",
+                          enum_value (vss_file_restore_status_names, self->file_restore_status));
+  vss_json_add_string (obj, "pre_restore_failure_msg", self->pre_restore_failure_msg);
+  vss_json_add_string (obj, "post_restore_failure_msg", self->post_restore_failure_msg);
+}
+
+json_object *
+vss_component_to_json_object (const VssComponent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "type", enum_value (vss_component_type_names, self->type));
+  vss_json_add_string (obj, "logical_path", self->logical_path);
+  json_object_object_add (obj, "name", json_object_new_string (self->name));
+  add_backup_part (obj, self);
+  add_restore_part (obj, self);
+  return obj;
+}
+
+json_object *
+vss_components_to_json_array (GPtrArray *components)
+{
+  json_object *array = json_object_new_array ();
+  for (guint i = 0; components != NULL && i < components->len; i++)
+    json_object_array_add (array, vss_component_to_json_object (g_ptr_array_index (components, i)));
+  return array;
+}
+
+/* ---- reading ---- */
+
+typedef gpointer (*ItemReader) (json_object *item, const char *where, GError **error);
+
+/* Appends to @out what @reader makes of each element of the optional array @key. */
+static gboolean
+read_items (json_object *obj, const char *where, const char *key, ItemReader reader,
+            GPtrArray *out, GError **error)
+{
+  g_autofree char *path = vss_json_path_key (where, key);
+  json_object *array = NULL;
+
+  if (!vss_json_read_array (obj, where, key, FALSE, &array, error))
+    return FALSE;
+  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
+    g_autofree char *item_path = vss_json_path_index (path, NULL, i);
+    json_object *item = vss_json_array_object (array, path, i, error);
+    gpointer value = item != NULL ? reader (item, item_path, error) : NULL;
+    if (value == NULL)
+      return FALSE;
+    g_ptr_array_add (out, value);
+  }
+  return TRUE;
+}
+
+static gpointer
+partial_file_from_json (json_object *obj, const char *where, GError **error)
+{
+  static const char *const keys[] = { "path", "filename", "ranges", "metadata", NULL };
+  VssPartialFile *f = g_new0 (VssPartialFile, 1);
+
+  if (!vss_json_check_keys (obj, where, keys, error) ||
+      !vss_json_read_checked (obj, where, "path", TRUE, vss_check_path, &f->path, error) ||
+      !vss_json_read_checked (obj, where, "filename", TRUE, vss_check_filespec, &f->filename,
+                              error) ||
+      !vss_json_read_string (obj, where, "ranges", FALSE, &f->ranges, error) ||
+      !vss_json_read_string (obj, where, "metadata", FALSE, &f->metadata, error)) {
+    vss_partial_file_free (f);
+    return NULL;
+  }
+  return f;
+}
+
+static gpointer
+differenced_file_from_json (json_object *obj, const char *where, GError **error)
+{
+  static const char *const keys[] = { "path", "filespec", "recursive", "last_modify_time_usec",
+                                      NULL };
+  VssDifferencedFile *f = g_new0 (VssDifferencedFile, 1);
+
+  if (!vss_json_check_keys (obj, where, keys, error) ||
+      !vss_json_read_checked (obj, where, "path", TRUE, vss_check_path, &f->path, error) ||
+      !vss_json_read_checked (obj, where, "filespec", TRUE, vss_check_filespec, &f->filespec,
+                              error) ||
+      !vss_json_read_bool (obj, where, "recursive", TRUE, &f->recursive, error) ||
+      !vss_json_read_int64 (obj, where, "last_modify_time_usec", TRUE,
+                            &f->last_modify_time_usec, error)) {
+    vss_differenced_file_free (f);
+    return NULL;
+  }
+  return f;
+}
+
+static gpointer
+directed_target_from_json (json_object *obj, const char *where, GError **error)
+{
+  static const char *const keys[] = { "source_path", "source_filename", "source_ranges",
+                                      "destination_path", "destination_filename",
+                                      "destination_ranges", NULL };
+  VssDirectedTarget *t = g_new0 (VssDirectedTarget, 1);
+
+  if (!vss_json_check_keys (obj, where, keys, error) ||
+      !vss_json_read_checked (obj, where, "source_path", TRUE, vss_check_path,
+                              &t->source_path, error) ||
+      !vss_json_read_checked (obj, where, "source_filename", TRUE, vss_check_filespec,
+                              &t->source_filename, error) ||
+      !vss_json_read_string (obj, where, "source_ranges", FALSE, &t->source_ranges, error) ||
+      !vss_json_read_checked (obj, where, "destination_path", TRUE, vss_check_path,
+                              &t->destination_path, error) ||
+      !vss_json_read_checked (obj, where, "destination_filename", TRUE, vss_check_filespec,
+                              &t->destination_filename, error) ||
+      !vss_json_read_string (obj, where, "destination_ranges", FALSE, &t->destination_ranges,
+                             error)) {
+    vss_directed_target_free (t);
+    return NULL;
+  }
+  return t;
+}
+
+static gboolean
+files_into (json_object *obj, const char *where, const char *key, VssFileAlt alt,
+            GPtrArray **slot, GError **error)
+{
+  GPtrArray *files = vss_wm_files_from_json (obj, where, key, alt, error);
+  if (files == NULL)
+    return FALSE;
+  g_ptr_array_unref (*slot);
+  *slot = files;
+  return TRUE;
+}
+
+static gboolean
+backup_part_from_json (json_object *obj, const char *where, VssComponent *c, GError **error)
+{
+  return vss_json_read_bool (obj, where, "backup_succeeded", TRUE, &c->backup_succeeded, error) &&
+         vss_json_read_string (obj, where, "backup_options", FALSE, &c->backup_options, error) &&
+         vss_json_read_string (obj, where, "backup_stamp", FALSE, &c->backup_stamp, error) &&
+         vss_json_read_string (obj, where, "previous_backup_stamp", FALSE,
+                               &c->previous_backup_stamp, error) &&
+         vss_json_read_string (obj, where, "backup_metadata", FALSE, &c->backup_metadata,
+                               error) &&
+         read_items (obj, where, "partial_files", partial_file_from_json, c->partial_files,
+                     error) &&
+         read_items (obj, where, "differenced_files", differenced_file_from_json,
+                     c->differenced_files, error);
+}
+
+static gboolean
+restore_part_from_json (json_object *obj, const char *where, VssComponent *c, GError **error)
+{
+  int target = VSS_RT_UNDEFINED, status = VSS_RS_UNDEFINED;
+
+  if (!vss_json_read_bool (obj, where, "selected_for_restore", TRUE, &c->selected_for_restore,
+                           error) ||
+      !vss_json_read_string (obj, where, "restore_options", FALSE, &c->restore_options, error) ||
+      !vss_json_read_enum (obj, where, "restore_target", TRUE, vss_restore_target_names,
+                           &target, error) ||
+      !vss_json_read_string (obj, where, "restore_metadata", FALSE, &c->restore_metadata,
+                             error) ||
+      !read_items (obj, where, "directed_targets", directed_target_from_json,
+                   c->directed_targets, error) ||
+      !files_into (obj, where, "new_targets", VSS_FILE_ALT_NEW_PATH, &c->new_targets, error) ||
+      !files_into (obj, where, "alternate_location_mappings", VSS_FILE_ALT_DESTINATION,
+                   &c->alternate_location_mappings, error) ||
+      !vss_json_read_enum (obj, where, "file_restore_status", TRUE,
+                           vss_file_restore_status_names, &status, error) ||
+      !vss_json_read_string (obj, where, "pre_restore_failure_msg", FALSE,
+                             &c->pre_restore_failure_msg, error) ||
+      !vss_json_read_string (obj, where, "post_restore_failure_msg", FALSE,
+                             &c->post_restore_failure_msg, error))
+    return FALSE;
+  c->restore_target = target;
+  c->file_restore_status = status;
+  return TRUE;
+}
+
+static const char *const component_keys[] = {
+  "type", "logical_path", "name",
+  "backup_succeeded", "backup_options", "backup_stamp", "previous_backup_stamp",
+  "backup_metadata", "partial_files", "differenced_files",
+  "selected_for_restore", "restore_options", "restore_target", "restore_metadata",
+  "directed_targets", "new_targets", "alternate_location_mappings", "file_restore_status",
+  "pre_restore_failure_msg", "post_restore_failure_msg",
+  NULL
+};
+
+VssComponent *
+vss_component_from_json_object (json_object *obj, const char *where, GError **error)
+{
+  g_autofree char *logical_path = NULL, *name = NULL;
+  g_autoptr(VssComponent) c = NULL;
+  int type = VSS_CT_UNDEFINED;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (!json_object_is_type (obj, json_type_object)) {
+    vss_json_set_error (error, where, NULL, "expected an object, got %s",
+                        vss_json_type_name (obj));
+    return NULL;
+  }
+  if (!vss_json_check_keys (obj, where, component_keys, error) ||
+      !vss_json_read_enum (obj, where, "type", TRUE, vss_component_type_names, &type, error))
+    return NULL;
+  if (type == VSS_CT_UNDEFINED) {
+    vss_json_set_error (error, where, "type", "must be database or file-group");
+    return NULL;
+  }
+  if (!vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
+      !vss_json_read_checked (obj, where, "name", TRUE, vss_check_name, &name, error))
+    return NULL;
+  c = vss_component_new (type, logical_path, name);
+  if (!backup_part_from_json (obj, where, c, error) ||
+      !restore_part_from_json (obj, where, c, error))
+    return NULL;
+  return g_steal_pointer (&c);
+}
+
+GPtrArray *
+vss_components_from_json_array (json_object *array, const char *where, GError **error)
+{
+  g_autoptr(GPtrArray) components =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) vss_component_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (!json_object_is_type (array, json_type_array)) {
+    vss_json_set_error (error, where, NULL, "expected an array, got %s",
+                        vss_json_type_name (array));
+    return NULL;
+  }
+  for (guint i = 0; i < json_object_array_length (array); i++) {
+    g_autofree char *item_path = vss_json_path_index (where, NULL, i);
+    json_object *item = json_object_array_get_idx (array, i);
+    VssComponent *c = vss_component_from_json_object (item, item_path, error);
+    char *key;
+    const char *first;
+
+    if (c == NULL)
+      return NULL;
+    g_ptr_array_add (components, c);
+    key = vss_component_key (c->logical_path, c->name);
+    first = g_hash_table_lookup (seen, key);
+    if (first != NULL) {
+      vss_json_set_error (error, item_path, NULL,
+                          "duplicate component (same logical path and name as %s)", first);
+      g_free (key);
+      return NULL;
+    }
+    g_hash_table_insert (seen, key, g_steal_pointer (&item_path));
+  }
+  return g_steal_pointer (&components);
+}

@@ -1,0 +1,97 @@
+/* vss-json-internal.h — helpers shared by the files of libvss/document only.
+ *
+ * Not part of the module contract (that is vss-document-private.h); other
+ * folders must not include this. */
+#pragma once
+
+#include "vss-document-private.h"
+
+G_BEGIN_DECLS
+
+/* Tokener depth: the formats nest at most 6 levels; anything deeper is
+ * refused while parsing instead of recursing. */
+#define VSS_JSON_MAX_DEPTH 32
+/* Values quoted in error messages are cut to this many bytes. */
+#define VSS_JSON_QUOTE_MAX 64
+
+/* Parses @text (@length bytes, or strlen when (gsize) -1): refuses more
+ * than VSS_DOCUMENT_MAX_BYTES, NUL bytes, syntax errors (with json-c's
+ * message and the offset), trailing text and a non-object top level. */
+json_object *vss_json_parse (const char *text, gsize length, GError **error);
+/* Pretty text, newline-terminated; the same object gives the same bytes. */
+char *vss_json_to_text (json_object *obj);
+
+/* VSS_ERROR_INVALID_DOCUMENT "<where>.<key>: <message>"; @key may be NULL
+ * (the message is about @where itself; "" or NULL @where reads "top level"). */
+void vss_json_set_error (GError **error, const char *where, const char *key,
+                         const char *format, ...) G_GNUC_PRINTF (4, 5);
+/* "a string", "an integer" … */
+const char *vss_json_type_name (json_object *value);
+/* "\"value\"", cut to VSS_JSON_QUOTE_MAX bytes with "…". */
+char *vss_json_quote (const char *value);
+
+/* Refuses members other than @allowed (NULL-terminated). */
+gboolean vss_json_check_keys (json_object *obj, const char *where,
+                              const char *const *allowed, GError **error);
+/* The "version" member: required, an integer, 1 ≤ v ≤ VSS_DOCUMENT_VERSION. */
+gboolean vss_json_read_version (json_object *obj, const char *where, GError **error);
+/* A string that must be a UUID. */
+gboolean vss_json_read_uuid (json_object *obj, const char *where, const char *key,
+                             gboolean required, char **out, GError **error);
+/* A required string that must pass @check (may be NULL: only non-empty). */
+typedef const char *(*VssStringCheck) (const char *value);
+gboolean vss_json_read_checked (json_object *obj, const char *where, const char *key,
+                                gboolean required, VssStringCheck check,
+                                char **out, GError **error);
+/* The element at @index of @array, which must be an object. */
+json_object *vss_json_array_object (json_object *array, const char *where, guint index,
+                                    GError **error);
+
+/* ---- value rules shared by the add functions and the loaders ----
+ * Each returns NULL when @value is fine, else what is wrong with it. */
+const char *vss_check_name (const char *value);       /* non-empty, no '/' nor '\\' */
+const char *vss_check_path (const char *value);       /* absolute */
+const char *vss_check_filespec (const char *value);   /* non-empty, no '/' */
+const char *vss_check_uuid (const char *value);
+const char *vss_check_non_empty (const char *value);
+
+/* "" is stored as NULL: a component's logical path is NULL or non-empty. */
+char *vss_logical_path_dup (const char *logical_path);
+/* A key identifying (logical path, name), for duplicate detection. */
+char *vss_component_key (const char *logical_path, const char *name);
+
+/* ---- file sets (VssWmFile), vss-file-set.c ---- */
+
+VssWmFile *vss_wm_file_new (const char *path, const char *filespec, gboolean recursive,
+                            const char *alternate_location);
+void       vss_wm_file_free (VssWmFile *self);
+/* Which member carries alternate_location, and whether it must be there. */
+typedef enum {
+  VSS_FILE_ALT_NONE,        /* no fourth member allowed */
+  VSS_FILE_ALT_OPTIONAL,    /* "alternate_location", optional */
+  VSS_FILE_ALT_DESTINATION, /* "destination", required */
+  VSS_FILE_ALT_NEW_PATH,    /* "new_path", required */
+} VssFileAlt;
+json_object *vss_wm_files_to_json_array (GPtrArray *files, VssFileAlt alt);
+/* The array member @key of @obj (optional: missing is empty). */
+GPtrArray   *vss_wm_files_from_json (json_object *obj, const char *where, const char *key,
+                                     VssFileAlt alt, GError **error);
+
+/* ---- writer metadata parts, vss-writer-metadata.c ---- */
+
+VssWmComponent  *vss_wm_component_new (VssComponentType type, const char *logical_path,
+                                       const char *name, const char *caption,
+                                       gboolean selectable, gboolean selectable_for_restore);
+void             vss_wm_component_free (VssWmComponent *self);
+VssWmDependency *vss_wm_dependency_new (const char *writer_id, const char *logical_path,
+                                        const char *name);
+void             vss_wm_dependency_free (VssWmDependency *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssWmComponent, vss_wm_component_free)
+
+/* ---- component parts, vss-component.c ---- */
+
+void vss_partial_file_free (VssPartialFile *self);
+void vss_differenced_file_free (VssDifferencedFile *self);
+void vss_directed_target_free (VssDirectedTarget *self);
+
+G_END_DECLS
