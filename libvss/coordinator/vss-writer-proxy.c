@@ -1,2 +1,159 @@
-/* vss-writer-proxy.c: not written yet */
-typedef int vss_placeholder_vss_writer_proxy;
+/* vss-writer-proxy.c — one writer as the coordinator sees it. */
+#include "vss-writer-proxy.h"
+
+VssWriterProxy *
+vss_writer_proxy_new (const VssWriterModule *module)
+{
+  VssWriterProxy *self = g_new0 (VssWriterProxy, 1);
+  const VssWriterDescriptor *desc = module->descriptor;
+  g_mutex_init (&self->lock);
+  self->writer_id = g_strdup (desc->writer_id);
+  self->instance_id = g_uuid_string_random ();
+  self->name = g_strdup (desc->name);
+  self->freeze_timeout_ms = desc->freeze_timeout_ms != 0 ? desc->freeze_timeout_ms
+                                                         : VSS_WRITER_DEFAULT_FREEZE_TIMEOUT_MS;
+  self->state = VSS_WS_STABLE;
+  self->transport = vss_transport_inproc_new (module, self->instance_id);
+  return self;
+}
+
+void
+vss_writer_proxy_free (VssWriterProxy *self)
+{
+  if (self == NULL)
+    return;
+  /* close() never blocks: a hung writer's thread frees itself later. */
+  if (self->transport != NULL)
+    vss_transport_close (self->transport);
+  g_clear_pointer (&self->metadata, vss_writer_metadata_free);
+  g_free (self->writer_id);
+  g_free (self->instance_id);
+  g_free (self->name);
+  g_free (self->failure_message);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+static VssWriterState
+state_after (VssEvent event, VssWriterState current)
+{
+  switch (event) {
+  case VSS_EVENT_PREPARE_SNAPSHOT:
+    return VSS_WS_WAITING_FOR_FREEZE;
+  case VSS_EVENT_FREEZE:
+    return VSS_WS_WAITING_FOR_THAW;
+  case VSS_EVENT_THAW:
+    return VSS_WS_WAITING_FOR_POST_SNAPSHOT;
+  case VSS_EVENT_POST_SNAPSHOT:
+    return VSS_WS_WAITING_FOR_BACKUP_COMPLETE;
+  case VSS_EVENT_BACKUP_SHUTDOWN:
+    return current == VSS_WS_WAITING_FOR_BACKUP_COMPLETE ? current : VSS_WS_STABLE;
+  default:
+    return VSS_WS_STABLE;
+  }
+}
+
+static VssWriterState
+failed_state (VssEvent event, VssWriterState current)
+{
+  switch (event) {
+  case VSS_EVENT_IDENTIFY: return VSS_WS_FAILED_AT_IDENTIFY;
+  case VSS_EVENT_PREPARE_BACKUP: return VSS_WS_FAILED_AT_PREPARE_BACKUP;
+  case VSS_EVENT_PREPARE_SNAPSHOT: return VSS_WS_FAILED_AT_PREPARE_SNAPSHOT;
+  case VSS_EVENT_FREEZE: return VSS_WS_FAILED_AT_FREEZE;
+  case VSS_EVENT_THAW: return VSS_WS_FAILED_AT_THAW;
+  case VSS_EVENT_POST_SNAPSHOT: return VSS_WS_FAILED_AT_POST_SNAPSHOT;
+  case VSS_EVENT_BACKUP_COMPLETE: return VSS_WS_FAILED_AT_BACKUP_COMPLETE;
+  case VSS_EVENT_BACKUP_SHUTDOWN: return VSS_WS_FAILED_AT_BACKUPSHUTDOWN;
+  case VSS_EVENT_PRE_RESTORE: return VSS_WS_FAILED_AT_PRE_RESTORE;
+  case VSS_EVENT_POST_RESTORE: return VSS_WS_FAILED_AT_POST_RESTORE;
+  default: return current;   /* a failed abort leaves the state as it was */
+  }
+}
+
+static gboolean
+is_failed_state (VssWriterState state)
+{
+  return state >= VSS_WS_FAILED_AT_IDENTIFY;
+}
+
+/* Called with the lock held. */
+static void
+note_failure (VssWriterProxy *self, VssEvent event, VssWriterFailure failure, const char *message)
+{
+  if (self->failure == VSS_WF_NONE) {
+    self->failure = failure;
+    self->failure_message = g_strdup (message);
+    self->state = failed_state (event, self->state);
+  }
+  if (message != NULL)
+    g_message ("writer %s failed at %s: %s", self->name, vss_event_to_string (event), message);
+}
+
+void
+vss_writer_proxy_record (VssWriterProxy *self, VssEvent event, const VssEventReply *reply)
+{
+  g_mutex_lock (&self->lock);
+  if (reply->failure != VSS_WF_NONE || !reply->ok)
+    note_failure (self, event, reply->failure != VSS_WF_NONE ? reply->failure : VSS_WF_NONRETRYABLE,
+                  reply->message);
+  else if (!is_failed_state (self->state))
+    self->state = state_after (event, self->state);
+  if (!reply->ok)
+    self->vetoed = TRUE;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+vss_writer_proxy_fail (VssWriterProxy *self, VssEvent event, VssWriterFailure failure,
+                       const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_mutex_lock (&self->lock);
+  note_failure (self, event, failure, message);
+  self->vetoed = TRUE;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+discard_reply (VssEventReply *reply, gpointer user_data)
+{
+  vss_event_reply_free (reply);
+}
+
+void
+vss_writer_proxy_send_and_forget (VssWriterProxy *self, VssEvent event, json_object *request)
+{
+  vss_transport_send (self->transport, event, request, discard_reply, NULL);
+}
+
+VssWriterStatus *
+vss_writer_proxy_get_status (VssWriterProxy *self)
+{
+  VssWriterStatus *status = g_new0 (VssWriterStatus, 1);
+  g_mutex_lock (&self->lock);
+  status->instance_id = g_strdup (self->instance_id);
+  status->writer_id = g_strdup (self->writer_id);
+  status->writer_name = g_strdup (self->name);
+  status->state = self->state;
+  status->failure = self->failure;
+  status->failure_message = g_strdup (self->failure_message);
+  g_mutex_unlock (&self->lock);
+  return status;
+}
+
+VssError
+vss_writer_failure_to_error (VssWriterFailure failure)
+{
+  switch (failure) {
+  case VSS_WF_INCONSISTENT_SNAPSHOT: return VSS_ERROR_WRITER_INCONSISTENT_SNAPSHOT;
+  case VSS_WF_OUT_OF_RESOURCES: return VSS_ERROR_WRITER_OUT_OF_RESOURCES;
+  case VSS_WF_TIMEOUT: return VSS_ERROR_WRITER_TIMEOUT;
+  case VSS_WF_RETRYABLE: return VSS_ERROR_WRITER_RETRYABLE;
+  case VSS_WF_NOT_RESPONDING: return VSS_ERROR_WRITER_NOT_RESPONDING;
+  default: return VSS_ERROR_WRITER_NONRETRYABLE;
+  }
+}

@@ -1,0 +1,25 @@
+/* vss-dispatch.h — one event to many writers at once.
+ *
+ * The event goes to every target in parallel; the caller waits until all
+ * answered, each target's own deadline passed, or @cancellable fired.  A
+ * target that missed its deadline gets a synthetic NOT_RESPONDING reply
+ * and is marked hung; its late answer, if any, is dropped. */
+#pragma once
+
+#include "vss-writer-proxy.h"
+
+G_BEGIN_DECLS
+
+/* Builds the request for one target; returns a new reference. */
+typedef json_object *(*VssRequestBuilder) (VssWriterProxy *proxy, VssEvent event, gpointer user_data);
+
+/* Returns one reply per target, in target order (never NULL entries);
+ * free with g_ptr_array_unref.  @timeouts_ms has one entry per target.
+ * When cancelled, unanswered targets get a failure reply saying so and
+ * *out_cancelled is set. */
+GPtrArray *vss_dispatch_event (GPtrArray *targets, VssEvent event,
+                               VssRequestBuilder build, gpointer build_data,
+                               const guint *timeouts_ms, GCancellable *cancellable,
+                               gboolean *out_cancelled);
+
+G_END_DECLS

@@ -1,0 +1,59 @@
+/* vss-writer-proxy.h — the coordinator's record of one writer in one
+ * backup: its transport, its VSS_WS_* state and what it has been sent.
+ *
+ * Fields are guarded by the proxy's own mutex: replies are applied on the
+ * coordinator's thread, but the freeze watchdog may thaw a writer from its
+ * own thread. */
+#pragma once
+
+#include "document/vss-document-private.h"
+#include "writer-host/vss-transport.h"
+#include "writer-host/vss-writer-module.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GMutex lock;
+  char *writer_id;
+  char *instance_id;
+  char *name;
+  guint freeze_timeout_ms;
+  VssTransport *transport;
+  VssWriterMetadata *metadata;    /* after a successful identify */
+
+  VssWriterState state;
+  VssWriterFailure failure;       /* first failure, VSS_WF_NONE if none */
+  char *failure_message;
+  gboolean vetoed;                /* returned FALSE or missed a deadline: only cleanup events from now on */
+  gboolean hung;                  /* missed a deadline: never waited for again */
+
+  gboolean involved;              /* gets the events after prepare_backup */
+  gboolean prepared;              /* was sent prepare_backup: abort reaches it */
+  gboolean frozen;                /* sent freeze, not yet thaw */
+  gboolean aborted;               /* was sent abort */
+  gint64 freeze_sent_usec;        /* monotonic */
+} VssWriterProxy;
+
+VssWriterProxy *vss_writer_proxy_new (const VssWriterModule *module);
+void            vss_writer_proxy_free (VssWriterProxy *self);
+
+/* Records the outcome of @event: the next VSS_WS_* state on success, or
+ * FAILED_AT_<event> with the failure and message (the first failure is
+ * kept).  Does not look at metadata or components. */
+void vss_writer_proxy_record (VssWriterProxy *self, VssEvent event, const VssEventReply *reply);
+
+/* Marks the writer failed at @event without a reply (deadline, watchdog). */
+void vss_writer_proxy_fail (VssWriterProxy *self, VssEvent event, VssWriterFailure failure,
+                            const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+/* Sends @event and forgets the answer: for cleanup that must reach a
+ * writer even when nobody can wait for it (thaw/abort after a deadline). */
+void vss_writer_proxy_send_and_forget (VssWriterProxy *self, VssEvent event, json_object *request);
+
+/* A copy of the proxy's status for the requester. */
+VssWriterStatus *vss_writer_proxy_get_status (VssWriterProxy *self);
+
+/* The VssError code that matches a writer failure. */
+VssError vss_writer_failure_to_error (VssWriterFailure failure);
+
+G_END_DECLS
