@@ -29,7 +29,7 @@
  * them is meaningless (and /proc alone can be endless). */
 static const char *const pseudo_filesystems[] = {
   "proc", "sysfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs",
-  "securityfs", "bpf", "pstore", "efivarfs", NULL,
+  "securityfs", "bpf", "pstore", "efivarfs", "devtmpfs", NULL,
 };
 
 static double
@@ -80,10 +80,12 @@ copy_supports (const char *path, GError **error)
     return FALSE;
   }
   g_autofree char *fs = vss_fs_type_name (path);
-  if (g_strv_contains (pseudo_filesystems, fs) || is_devtmpfs (st.st_dev)) {
+  if (is_devtmpfs (st.st_dev))
+    g_free (fs), fs = g_strdup ("devtmpfs");
+  if (g_strv_contains (pseudo_filesystems, fs)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_VOLUME_NOT_SUPPORTED_BY_PROVIDER,
                  "copy: cannot snapshot %s: it is on %s, a kernel pseudo filesystem",
-                 path, is_devtmpfs (st.st_dev) ? "devtmpfs" : fs);
+                 path, fs);
     return FALSE;
   }
   return TRUE;
