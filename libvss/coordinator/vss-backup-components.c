@@ -133,7 +133,7 @@ vss_backup_components_initialize_for_backup (VssBackupComponents *self, const ch
 static gboolean
 context_is_known (VssSnapshotContext context)
 {
-  return vss_snapshot_context_to_string (context) != NULL;
+  return vss_enum_to_string (vss_snapshot_context_names, (int) context) != NULL;
 }
 
 gboolean

@@ -29,6 +29,14 @@ event_sees_snapshots (VssEvent event)
          event == VSS_EVENT_BACKUP_SHUTDOWN;
 }
 
+/* Thaw and abort may be built by the freeze watchdog while replies are
+ * being merged into the document: they carry no components. */
+static gboolean
+carries_components (VssEvent event)
+{
+  return event != VSS_EVENT_THAW && event != VSS_EVENT_ABORT;
+}
+
 json_object *
 vss_events_build_request (VssWriterProxy *proxy, VssEvent event, gpointer user_data)
 {
@@ -47,7 +55,9 @@ vss_events_build_request (VssWriterProxy *proxy, VssEvent event, gpointer user_d
   vss_json_add_string (request, "snapshot_set_id", doc->snapshot_set_id);
   if (event_sees_snapshots (event))
     json_object_object_add (request, "snapshots", snapshots_to_json (self));
-  VssBcdWriter *writer = vss_document_find_writer (self->document, proxy->writer_id, proxy->instance_id);
+  VssBcdWriter *writer = !carries_components (event) ? NULL
+                                 : vss_document_find_writer (self->document, proxy->writer_id,
+                                                             proxy->instance_id);
   if (writer != NULL)
     json_object_object_add (request, "components", vss_components_to_json_array (writer->components));
   json_object_object_add (request, "writable", json_object_new_boolean (self->bcd_writable));
@@ -104,7 +114,7 @@ apply_reply (VssBackupComponents *self, VssWriterProxy *proxy, VssEvent event, V
   vss_writer_proxy_record (proxy, event, reply);
   if (event == VSS_EVENT_IDENTIFY && reply->ok)
     accept_metadata (self, proxy, reply);
-  else if (reply->ok)
+  else if (reply->ok && carries_components (event))
     accept_components (self, proxy, reply);
 }
 

@@ -212,13 +212,17 @@ run_window (VssBackupComponents *self, GCancellable *cancellable, GError **cause
   VssSnapshotTimings *t = &self->timings;
   g_autoptr(GPtrArray) active = vss_events_select (self, vss_events_is_active);
   gint64 start = g_get_monotonic_time ();
+  /* The window of each writer starts when freeze is sent, so the watchdog
+   * runs from then on, also while slower writers are still freezing. */
   mark_frozen (active);
+  VssFreezeWatchdog *watchdog = vss_freeze_watchdog_start (self->writers, vss_events_build_request, self);
   gboolean go_on = window_event (self, active, VSS_EVENT_FREEZE, cancellable);
   t->freeze_usec = g_get_monotonic_time () - start;
-  if (!go_on)
+  if (!go_on) {
+    vss_freeze_watchdog_stop (watchdog);
     return vss_events_cancelled ("do_snapshot_set", cause);
+  }
 
-  VssFreezeWatchdog *watchdog = vss_freeze_watchdog_start (self->writers, vss_events_build_request, self);
   gint64 commit_start = g_get_monotonic_time ();
   gboolean committed = commit_providers (self, cause);
   t->commit_usec = g_get_monotonic_time () - commit_start;
@@ -346,7 +350,8 @@ vss_lifecycle_abort (VssBackupComponents *self)
 void
 vss_lifecycle_shutdown (VssBackupComponents *self)
 {
-  if ((self->steps & VSS_STEP_PREPARE_STARTED) != 0)
+  /* After an abort a writer gets no further event. */
+  if ((self->steps & VSS_STEP_PREPARE_STARTED) != 0 && (self->steps & VSS_STEP_ABORTED) == 0)
     cleanup_event (self, vss_events_is_involved, VSS_EVENT_BACKUP_SHUTDOWN);
   remove_snapshots (self, TRUE);
   g_clear_pointer (&self->snapshot_lock, vss_snapshot_lock_release);

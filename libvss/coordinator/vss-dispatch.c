@@ -129,9 +129,12 @@ vss_dispatch_event (GPtrArray *targets, VssEvent event,
     deadlines[i] = start + (gint64) timeouts_ms[i] * 1000;
   }
 
-  gulong handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL);
+  gulong handler = cancellable != NULL
+                       ? g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL)
+                       : 0;
   wait_for_replies (self, deadlines, cancellable);
-  g_cancellable_disconnect (cancellable, handler);
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
 
   gboolean cancelled = g_cancellable_is_cancelled (cancellable);
   GPtrArray *replies = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_event_reply_free);
