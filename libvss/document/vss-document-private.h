@@ -200,7 +200,9 @@ void vss_document_set_writable (VssDocument *self, gboolean writable);
 
 /* Each reads @key of @obj; @where is the object's path ("writers[1]").
  * A missing key is an error when @required, otherwise leaves *out as it
- * is.  A value of the wrong JSON type is always an error. */
+ * is.  A value of the wrong JSON type is always an error.  A string read
+ * replaces *out and frees what it held (start from NULL); strings holding
+ * a NUL byte ("\u0000") are refused. */
 gboolean vss_json_read_string (json_object *obj, const char *where, const char *key,
                                gboolean required, char **out, GError **error);
 gboolean vss_json_read_bool (json_object *obj, const char *where, const char *key,

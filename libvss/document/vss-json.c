@@ -166,7 +166,22 @@ vss_json_to_text (json_object *obj)
 {
   const char *text = json_object_to_json_string_ext (
       obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-  return g_strconcat (text, "\n", NULL);
+  GString *out = g_string_sized_new (strlen (text) + 2);
+
+  /* json-c prints an empty array as "[\n    ]"; write "[]".  A raw newline
+   * never occurs inside a JSON string, so this only touches structure. */
+  for (const char *p = text; *p != '\0'; p++) {
+    g_string_append_c (out, *p);
+    if (*p == '[' && p[1] == '\n') {
+      const char *q = p + 1;
+      while (*q == '\n' || *q == ' ')
+        q++;
+      if (*q == ']')
+        p = q - 1;
+    }
+  }
+  g_string_append_c (out, '\n');
+  return g_string_free (out, FALSE);
 }
 
 /* ---- strict readers ---- */

@@ -1,0 +1,386 @@
+/* doc-test.c — fixtures shared by the document tests. */
+#include "doc-test.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Odd but legal strings: every one must survive a round trip. */
+#define ODD_TEXT "quote \" backslash \\ slash / tab \t nl \n ctl \x01 utf8 é ✓"
+#define LATIN1_PATH "/data/caf\xe9"
+
+static void
+fill_component (VssComponent *c, int n)
+{
+  c->backup_succeeded = n % 2 == 0;
+  c->backup_options = g_strdup_printf ("options-%d " ODD_TEXT, n);
+  c->backup_stamp = g_strdup_printf ("stamp-%d", n);
+  c->previous_backup_stamp = g_strdup_printf ("previous-%d", n);
+  c->backup_metadata = g_strdup ("{\"embedded\": [1, 2]}");
+  c->writable = TRUE;
+  cr_assert (vss_component_add_partial_file (c, "/var/db", "a.db", "0:4096,8192:4096",
+                                             "partial-meta", NULL));
+  cr_assert (vss_component_add_partial_file (c, LATIN1_PATH, "b.db", NULL, NULL, NULL));
+  cr_assert (vss_component_add_differenced_files_by_last_modify_time (
+      c, "/var/db", "*.log", TRUE, G_GINT64_CONSTANT (1700000000123456), NULL));
+  cr_assert (vss_component_add_differenced_files_by_last_modify_time (
+      c, "/srv", "x", FALSE, G_GINT64_CONSTANT (-5), NULL));
+  c->selected_for_restore = TRUE;
+  c->restore_options = g_strdup ("restore-options");
+  cr_assert (vss_component_set_restore_target (c, VSS_RT_DIRECTED, NULL));
+  cr_assert (vss_component_set_restore_metadata (c, "restore-meta " ODD_TEXT, NULL));
+  VssDirectedTarget *t = g_new0 (VssDirectedTarget, 1);
+  t->source_path = g_strdup ("/var/db");
+  t->source_filename = g_strdup ("a.db");
+  t->source_ranges = g_strdup ("0:10");
+  t->destination_path = g_strdup ("/restore/db");
+  t->destination_filename = g_strdup ("a2.db");
+  t->destination_ranges = g_strdup ("10:10");
+  g_ptr_array_add (c->directed_targets, t);
+  t = g_new0 (VssDirectedTarget, 1);
+  t->source_path = g_strdup ("/var/db");
+  t->source_filename = g_strdup ("b.db");
+  t->destination_path = g_strdup ("/restore/db");
+  t->destination_filename = g_strdup ("b2.db");
+  g_ptr_array_add (c->directed_targets, t);
+  VssWmFile *f = g_new0 (VssWmFile, 1);
+  f->path = g_strdup ("/var/db");
+  f->filespec = g_strdup ("*.db");
+  f->recursive = TRUE;
+  f->alternate_location = g_strdup ("/restore/new");
+  g_ptr_array_add (c->new_targets, f);
+  f = g_new0 (VssWmFile, 1);
+  f->path = g_strdup ("/var/db");
+  f->filespec = g_strdup ("*.log");
+  f->alternate_location = g_strdup ("/restore/alt");
+  g_ptr_array_add (c->alternate_location_mappings, f);
+  c->file_restore_status = VSS_RS_FAILED;
+  cr_assert (vss_component_set_pre_restore_failure_msg (c, "pre failed", NULL));
+  cr_assert (vss_component_set_post_restore_failure_msg (c, "post failed " ODD_TEXT, NULL));
+  c->writable = FALSE;
+}
+
+VssDocument *
+doc_test_full_document (void)
+{
+  VssDocument *doc = vss_document_new ();
+  doc->restore = TRUE;
+  doc->backup_type = VSS_BT_DIFFERENTIAL;
+  doc->select_components = TRUE;
+  doc->bootable_state = TRUE;
+  doc->partial_file_support = TRUE;
+  doc->context = VSS_CTX_APP_ROLLBACK;
+  doc->snapshot_set_id = g_strdup (DOC_TEST_SET_ID);
+  VssBcdSnapshot *s = vss_document_add_snapshot (doc, "11111111-2222-4333-8444-555555555555",
+                                                 "/", "copy");
+  s->snapshot_path = g_strdup ("/run/vss/snapshots/1");
+  vss_document_add_snapshot (doc, "11111111-2222-4333-8444-555555555556", "/srv", "copy");
+
+  VssBcdWriter *a = vss_document_ensure_writer (doc, DOC_TEST_WRITER_A, DOC_TEST_INSTANCE_A,
+                                                "directory");
+  VssBcdWriter *b = vss_document_ensure_writer (doc, DOC_TEST_WRITER_B, DOC_TEST_INSTANCE_B,
+                                                "database " ODD_TEXT);
+  VssComponent *c1 = vss_bcd_writer_add_component (a, VSS_CT_FILEGROUP, "etc/app", "config", NULL);
+  VssComponent *c2 = vss_bcd_writer_add_component (a, VSS_CT_DATABASE, NULL, "main", NULL);
+  VssComponent *c3 = vss_bcd_writer_add_component (b, VSS_CT_DATABASE, "x\\y", "café", NULL);
+  cr_assert (c1 && c2 && c3);
+  fill_component (c1, 1);
+  fill_component (c2, 2);
+  fill_component (c3, 3);
+  /* One component left at its defaults. */
+  cr_assert_not_null (vss_bcd_writer_add_component (b, VSS_CT_FILEGROUP, NULL, "bare", NULL));
+  return doc;
+}
+
+VssWriterMetadata *
+doc_test_full_metadata (void)
+{
+  VssWriterMetadata *wm = vss_writer_metadata_new (DOC_TEST_WRITER_A, DOC_TEST_INSTANCE_A,
+                                                   "directory", VSS_UT_SYSTEMSERVICE);
+  cr_assert (vss_writer_metadata_set_backup_schema (
+      wm, VSS_BS_DIFFERENTIAL | VSS_BS_LOG | VSS_BS_LAST_MODIFY, NULL));
+  cr_assert (vss_writer_metadata_set_restore_method (wm, VSS_RME_STOP_RESTORE_START, "slapd",
+                                                     "see " ODD_TEXT, VSS_WRE_IF_REPLACE_FAILS,
+                                                     TRUE, NULL));
+  cr_assert (vss_writer_metadata_add_component (wm, VSS_CT_DATABASE, "ldap", "main",
+                                                "Main " ODD_TEXT, TRUE, FALSE, NULL));
+  cr_assert (vss_writer_metadata_add_component (wm, VSS_CT_FILEGROUP, NULL, "config", NULL,
+                                                FALSE, TRUE, NULL));
+  cr_assert (vss_writer_metadata_add_database_files (wm, "ldap", "main", "/var/lib/ldap",
+                                                     "data.mdb", NULL));
+  cr_assert (vss_writer_metadata_add_database_log_files (wm, "ldap", "main", "/var/log/ldap",
+                                                         "*.log", NULL));
+  cr_assert (vss_writer_metadata_add_files_to_file_group (wm, NULL, "config", "/etc/ldap", "*",
+                                                          TRUE, "/var/backup/ldap-etc", NULL));
+  cr_assert (vss_writer_metadata_add_files_to_file_group (wm, NULL, "config", LATIN1_PATH,
+                                                          "*.conf", FALSE, NULL, NULL));
+  cr_assert (vss_writer_metadata_add_component_dependency (wm, "ldap", "main", DOC_TEST_WRITER_B,
+                                                           "kdc", "realm", NULL));
+  cr_assert (vss_writer_metadata_add_component_dependency (wm, NULL, "config", DOC_TEST_WRITER_B,
+                                                           NULL, "keys", NULL));
+  cr_assert (vss_writer_metadata_add_exclude_files (wm, "/var/lib/ldap", "*.tmp", TRUE, NULL));
+  cr_assert (vss_writer_metadata_add_alternate_location_mapping (wm, "/var/lib/ldap", "*.mdb",
+                                                                 FALSE, "/srv/ldap-restore",
+                                                                 NULL));
+  return wm;
+}
+
+/* ---- equality ---- */
+
+static void
+assert_files_equal (GPtrArray *a, GPtrArray *b)
+{
+  cr_assert_eq (a->len, b->len);
+  for (guint i = 0; i < a->len; i++) {
+    const VssWmFile *x = g_ptr_array_index (a, i), *y = g_ptr_array_index (b, i);
+    cr_assert_str_eq (x->path, y->path);
+    cr_assert_str_eq (x->filespec, y->filespec);
+    cr_assert_eq (x->recursive, y->recursive);
+    cr_assert_eq (g_strcmp0 (x->alternate_location, y->alternate_location), 0);
+  }
+}
+
+static void
+assert_component_equal (const VssComponent *x, const VssComponent *y)
+{
+  cr_assert_eq (x->type, y->type);
+  cr_assert_eq (g_strcmp0 (x->logical_path, y->logical_path), 0);
+  cr_assert_str_eq (x->name, y->name);
+  cr_assert_eq (x->backup_succeeded, y->backup_succeeded);
+  cr_assert_eq (g_strcmp0 (x->backup_options, y->backup_options), 0);
+  cr_assert_eq (g_strcmp0 (x->backup_stamp, y->backup_stamp), 0);
+  cr_assert_eq (g_strcmp0 (x->previous_backup_stamp, y->previous_backup_stamp), 0);
+  cr_assert_eq (g_strcmp0 (x->backup_metadata, y->backup_metadata), 0);
+  cr_assert_eq (x->partial_files->len, y->partial_files->len);
+  for (guint i = 0; i < x->partial_files->len; i++) {
+    const VssPartialFile *p = g_ptr_array_index (x->partial_files, i);
+    const VssPartialFile *q = g_ptr_array_index (y->partial_files, i);
+    cr_assert_str_eq (p->path, q->path);
+    cr_assert_str_eq (p->filename, q->filename);
+    cr_assert_eq (g_strcmp0 (p->ranges, q->ranges), 0);
+    cr_assert_eq (g_strcmp0 (p->metadata, q->metadata), 0);
+  }
+  cr_assert_eq (x->differenced_files->len, y->differenced_files->len);
+  for (guint i = 0; i < x->differenced_files->len; i++) {
+    const VssDifferencedFile *p = g_ptr_array_index (x->differenced_files, i);
+    const VssDifferencedFile *q = g_ptr_array_index (y->differenced_files, i);
+    cr_assert_str_eq (p->path, q->path);
+    cr_assert_str_eq (p->filespec, q->filespec);
+    cr_assert_eq (p->recursive, q->recursive);
+    cr_assert_eq (p->last_modify_time_usec, q->last_modify_time_usec);
+  }
+  cr_assert_eq (x->selected_for_restore, y->selected_for_restore);
+  cr_assert_eq (g_strcmp0 (x->restore_options, y->restore_options), 0);
+  cr_assert_eq (x->restore_target, y->restore_target);
+  cr_assert_eq (g_strcmp0 (x->restore_metadata, y->restore_metadata), 0);
+  cr_assert_eq (x->directed_targets->len, y->directed_targets->len);
+  for (guint i = 0; i < x->directed_targets->len; i++) {
+    const VssDirectedTarget *p = g_ptr_array_index (x->directed_targets, i);
+    const VssDirectedTarget *q = g_ptr_array_index (y->directed_targets, i);
+    cr_assert_str_eq (p->source_path, q->source_path);
+    cr_assert_str_eq (p->source_filename, q->source_filename);
+    cr_assert_eq (g_strcmp0 (p->source_ranges, q->source_ranges), 0);
+    cr_assert_str_eq (p->destination_path, q->destination_path);
+    cr_assert_str_eq (p->destination_filename, q->destination_filename);
+    cr_assert_eq (g_strcmp0 (p->destination_ranges, q->destination_ranges), 0);
+  }
+  assert_files_equal (x->new_targets, y->new_targets);
+  assert_files_equal (x->alternate_location_mappings, y->alternate_location_mappings);
+  cr_assert_eq (x->file_restore_status, y->file_restore_status);
+  cr_assert_eq (g_strcmp0 (x->pre_restore_failure_msg, y->pre_restore_failure_msg), 0);
+  cr_assert_eq (g_strcmp0 (x->post_restore_failure_msg, y->post_restore_failure_msg), 0);
+}
+
+void
+doc_test_assert_documents_equal (const VssDocument *a, const VssDocument *b)
+{
+  cr_assert_eq (a->version, b->version);
+  cr_assert_eq (a->restore, b->restore);
+  cr_assert_eq (a->backup_type, b->backup_type);
+  cr_assert_eq (a->select_components, b->select_components);
+  cr_assert_eq (a->bootable_state, b->bootable_state);
+  cr_assert_eq (a->partial_file_support, b->partial_file_support);
+  cr_assert_eq (a->context, b->context);
+  cr_assert_eq (g_strcmp0 (a->snapshot_set_id, b->snapshot_set_id), 0);
+  cr_assert_eq (a->snapshots->len, b->snapshots->len);
+  for (guint i = 0; i < a->snapshots->len; i++) {
+    const VssBcdSnapshot *x = g_ptr_array_index (a->snapshots, i);
+    const VssBcdSnapshot *y = g_ptr_array_index (b->snapshots, i);
+    cr_assert_str_eq (x->snapshot_id, y->snapshot_id);
+    cr_assert_str_eq (x->original_path, y->original_path);
+    cr_assert_eq (g_strcmp0 (x->snapshot_path, y->snapshot_path), 0);
+    cr_assert_str_eq (x->provider, y->provider);
+  }
+  cr_assert_eq (a->writers->len, b->writers->len);
+  for (guint i = 0; i < a->writers->len; i++) {
+    const VssBcdWriter *x = g_ptr_array_index (a->writers, i);
+    const VssBcdWriter *y = g_ptr_array_index (b->writers, i);
+    cr_assert_str_eq (x->writer_id, y->writer_id);
+    cr_assert_str_eq (x->instance_id, y->instance_id);
+    cr_assert_str_eq (x->writer_name, y->writer_name);
+    cr_assert_eq (x->components->len, y->components->len);
+    for (guint j = 0; j < x->components->len; j++)
+      assert_component_equal (g_ptr_array_index (x->components, j),
+                              g_ptr_array_index (y->components, j));
+  }
+}
+
+void
+doc_test_assert_metadata_equal (const VssWriterMetadata *a, const VssWriterMetadata *b)
+{
+  cr_assert_str_eq (a->writer_id, b->writer_id);
+  cr_assert_str_eq (a->instance_id, b->instance_id);
+  cr_assert_str_eq (a->writer_name, b->writer_name);
+  cr_assert_eq (a->usage_type, b->usage_type);
+  cr_assert_eq (a->backup_schema, b->backup_schema);
+  cr_assert_eq (a->restore_method, b->restore_method);
+  cr_assert_eq (g_strcmp0 (a->restore_service, b->restore_service), 0);
+  cr_assert_eq (g_strcmp0 (a->restore_user_procedure, b->restore_user_procedure), 0);
+  cr_assert_eq (a->writer_restore, b->writer_restore);
+  cr_assert_eq (a->reboot_required, b->reboot_required);
+  cr_assert_eq (a->components->len, b->components->len);
+  for (guint i = 0; i < a->components->len; i++) {
+    const VssWmComponent *x = g_ptr_array_index (a->components, i);
+    const VssWmComponent *y = g_ptr_array_index (b->components, i);
+    cr_assert_eq (x->type, y->type);
+    cr_assert_eq (g_strcmp0 (x->logical_path, y->logical_path), 0);
+    cr_assert_str_eq (x->name, y->name);
+    cr_assert_eq (g_strcmp0 (x->caption, y->caption), 0);
+    cr_assert_eq (x->selectable, y->selectable);
+    cr_assert_eq (x->selectable_for_restore, y->selectable_for_restore);
+    assert_files_equal (x->files, y->files);
+    assert_files_equal (x->database_files, y->database_files);
+    assert_files_equal (x->log_files, y->log_files);
+    cr_assert_eq (x->dependencies->len, y->dependencies->len);
+    for (guint j = 0; j < x->dependencies->len; j++) {
+      const VssWmDependency *p = g_ptr_array_index (x->dependencies, j);
+      const VssWmDependency *q = g_ptr_array_index (y->dependencies, j);
+      cr_assert_str_eq (p->writer_id, q->writer_id);
+      cr_assert_eq (g_strcmp0 (p->logical_path, q->logical_path), 0);
+      cr_assert_str_eq (p->name, q->name);
+    }
+  }
+  assert_files_equal (a->exclude_files, b->exclude_files);
+  assert_files_equal (a->alternate_location_mappings, b->alternate_location_mappings);
+}
+
+char *
+doc_test_read_data (const char *name, gsize *length)
+{
+  g_autofree char *path = g_build_filename (VSS_TEST_DATA_DIR, name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  cr_assert (g_file_get_contents (path, &text, length, &error), "%s: %s", path,
+             error ? error->message : "");
+  return text;
+}
+
+/* ---- mutating documents ---- */
+
+static void
+member_free (DocTestMember *m)
+{
+  g_free (m->path);
+  g_free (m);
+}
+
+static void
+collect (json_object *node, const char *path, const char *key, GPtrArray *out)
+{
+  if (json_object_is_type (node, json_type_object)) {
+    json_object_object_foreach (node, k, v) {
+      DocTestMember *m = g_new0 (DocTestMember, 1);
+      m->path = *path ? g_strconcat (path, ".", k, NULL) : g_strdup (k);
+      m->value = v;
+      m->key = k;
+      g_ptr_array_add (out, m);
+      collect (v, m->path, k, out);
+    }
+  } else if (json_object_is_type (node, json_type_array)) {
+    for (size_t i = 0; i < json_object_array_length (node); i++) {
+      DocTestMember *m = g_new0 (DocTestMember, 1);
+      m->path = g_strdup_printf ("%s[%zu]", path, i);
+      m->value = json_object_array_get_idx (node, i);
+      m->in_array = TRUE;
+      m->key = key;
+      g_ptr_array_add (out, m);
+      collect (m->value, m->path, key, out);
+    }
+  }
+}
+
+GPtrArray *
+doc_test_members (json_object *root)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) member_free);
+  collect (root, "", NULL, out);
+  return out;
+}
+
+void
+doc_test_set (json_object *root, const char *path, json_object *value)
+{
+  json_object *node = root;
+  const char *p = path;
+
+  while (*p) {
+    if (*p == '.')
+      p++;
+    if (*p == '[') {
+      char *end = NULL;
+      size_t index = strtoul (p + 1, &end, 10);
+      cr_assert (end && *end == ']', "bad path %s", path);
+      p = end + 1;
+      if (*p == '\0') {
+        cr_assert_not_null (value, "cannot remove array element %s", path);
+        json_object_array_put_idx (node, index, value);
+        return;
+      }
+      node = json_object_array_get_idx (node, index);
+    } else {
+      size_t n = strcspn (p, ".[");
+      g_autofree char *key = g_strndup (p, n);
+      p += n;
+      if (*p == '\0') {
+        if (value == NULL)
+          json_object_object_del (node, key);
+        else
+          json_object_object_add (node, key, value);
+        return;
+      }
+      cr_assert (json_object_object_get_ex (node, key, &node), "no %s in %s", key, path);
+    }
+    cr_assert_not_null (node, "bad path %s", path);
+  }
+}
+
+json_object *
+doc_test_load_tree (const char *name)
+{
+  gsize length = 0;
+  g_autofree char *text = doc_test_read_data (name, &length);
+  json_object *tree = json_tokener_parse (text);
+  cr_assert_not_null (tree);
+  return tree;
+}
+
+GError *
+doc_test_load_error (gboolean wm, const char *text, gsize length)
+{
+  GError *error = NULL;
+
+  if (wm) {
+    VssWriterMetadata *m = vss_writer_metadata_from_json (text, &error);
+    cr_assert ((m == NULL) == (error != NULL));
+    vss_writer_metadata_free (m);
+  } else {
+    VssDocument *d = vss_document_from_json (text, length, &error);
+    cr_assert ((d == NULL) == (error != NULL));
+    vss_document_free (d);
+  }
+  if (error != NULL)
+    cr_assert (error->domain == VSS_ERROR && error->code == VSS_ERROR_INVALID_DOCUMENT,
+               "wrong error %d: %s", error->code, error->message);
+  return error;
+}

@@ -1,0 +1,42 @@
+/* doc-test.h — fixtures shared by the document tests. */
+#pragma once
+
+#include "document/vss-document-private.h"
+
+#define DOC_TEST_WRITER_A "6f1c2d3e-0000-4000-8000-000000000001"
+#define DOC_TEST_INSTANCE_A "0b7f4c6a-1111-4aaa-9bbb-000000000001"
+#define DOC_TEST_WRITER_B "6f1c2d3e-0000-4000-8000-000000000002"
+#define DOC_TEST_INSTANCE_B "0b7f4c6a-1111-4aaa-9bbb-000000000002"
+#define DOC_TEST_SET_ID "9a8b7c6d-5e4f-4321-8fed-cba987654321"
+
+/* A document with every field set, several of each element, and strings
+ * with quotes, backslashes, control characters, UTF-8 and non-UTF-8 bytes. */
+VssDocument *doc_test_full_document (void);
+/* Writer metadata with every field set, built through the add functions. */
+VssWriterMetadata *doc_test_full_metadata (void);
+
+/* Field-by-field equality (including every array element). */
+void doc_test_assert_documents_equal (const VssDocument *a, const VssDocument *b);
+void doc_test_assert_metadata_equal (const VssWriterMetadata *a, const VssWriterMetadata *b);
+
+/* The contents of tests/data/bcd/@name (asserts it exists). */
+char *doc_test_read_data (const char *name, gsize *length);
+
+/* ---- mutating documents for table-driven error tests ---- */
+
+typedef struct {
+  char *path;          /* "writers[0].components[1].name" */
+  json_object *value;  /* borrowed from the walked tree */
+  gboolean in_array;   /* an array element (else an object member) */
+  const char *key;     /* the member's key, or the array's key for elements */
+} DocTestMember;
+
+/* Every object member and array element under @root, depth first. */
+GPtrArray *doc_test_members (json_object *root);
+/* Replaces the value at @path (taking @value); NULL removes an object member. */
+void doc_test_set (json_object *root, const char *path, json_object *value);
+/* Parses fixture @name into a json-c tree. */
+json_object *doc_test_load_tree (const char *name);
+/* Loads @text as a BCD (or writer metadata when @wm); returns the error,
+ * or NULL when it loaded (the object is freed). */
+GError *doc_test_load_error (gboolean wm, const char *text, gsize length);
