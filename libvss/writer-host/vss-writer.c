@@ -400,22 +400,28 @@ path_below (const char *path, const char *prefix)
 char *
 vss_writer_get_snapshot_path (const VssWriter *self, const char *path)
 {
+  const SnapshotMapping *best = NULL;
+  const char *best_rest = NULL;
+
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (path != NULL, NULL);
-  if (self->snapshots == NULL)
-    return NULL;
-  for (guint i = 0; i < self->snapshots->len; i++) {
+  /* The deepest original path wins: with "/" and "/srv" both snapshotted,
+   * /srv/x lives in the /srv snapshot. */
+  for (guint i = 0; self->snapshots != NULL && i < self->snapshots->len; i++) {
     const SnapshotMapping *mapping = g_ptr_array_index (self->snapshots, i);
     if (mapping->snapshot_path == NULL || mapping->original_path == NULL)
       continue;
     const char *rest = path_below (path, mapping->original_path);
-    if (rest == NULL)
-      continue;
-    if (*rest == '\0')
-      return g_strdup (mapping->snapshot_path);
-    return g_build_filename (mapping->snapshot_path, rest, NULL);
+    if (rest != NULL && (best == NULL || rest - path > best_rest - path)) {
+      best = mapping;
+      best_rest = rest;
+    }
   }
-  return NULL;
+  if (best == NULL)
+    return NULL;
+  if (*best_rest == '\0')
+    return g_strdup (best->snapshot_path);
+  return g_build_filename (best->snapshot_path, best_rest, NULL);
 }
 
 void
