@@ -75,17 +75,18 @@ vss_json_quote (const char *value)
 
 /* ---- parsing ---- */
 
-static gboolean
-only_whitespace (const char *text, gsize from, gsize length)
+/* The offset of the first non-blank byte from @from, or @length. */
+static gsize
+skip_whitespace (const char *text, gsize from, gsize length)
 {
-  for (gsize i = from; i < length; i++)
-    if (!g_ascii_isspace (text[i]))
-      return FALSE;
-  return TRUE;
+  while (from < length && g_ascii_isspace (text[from]))
+    from++;
+  return from;
 }
 
-static json_object *
-tokenize (const char *text, gsize length, GError **error)
+/* FALSE on a syntax error; TRUE with *out set (NULL for a JSON null). */
+static gboolean
+tokenize (const char *text, gsize length, json_object **out, GError **error)
 {
   struct json_tokener *tok = json_tokener_new_ex (VSS_JSON_MAX_DEPTH);
   json_object *obj;
@@ -96,37 +97,45 @@ tokenize (const char *text, gsize length, GError **error)
   obj = json_tokener_parse_ex (tok, text, (int) length);
   jerr = json_tokener_get_error (tok);
   end = json_tokener_get_parse_end (tok);
+  if (jerr == json_tokener_continue) {
+    /* A number or literal at the very end waits for a delimiter: give it
+     * one.  Anything else still waiting is a cut document. */
+    obj = json_tokener_parse_ex (tok, " ", 1);
+    jerr = json_tokener_get_error (tok);
+    end = length;
+  }
   json_tokener_free (tok);
 
   if (jerr == json_tokener_continue) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                  "invalid JSON at offset %" G_GSIZE_FORMAT ": the text ends too early "
                  "(truncated document?)", length);
-    return NULL;
+    return FALSE;
   }
-  if (jerr != json_tokener_success || obj == NULL) {
+  if (jerr != json_tokener_success) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                  "invalid JSON at offset %" G_GSIZE_FORMAT ": %s", end,
-                 jerr != json_tokener_success ? json_tokener_error_desc (jerr)
-                                              : "a JSON object is needed, got null");
+                 json_tokener_error_desc (jerr));
     json_object_put (obj);
-    return NULL;
+    return FALSE;
   }
-  if (!only_whitespace (text, end, length)) {
+  end = skip_whitespace (text, end, length);
+  if (end < length) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                  "invalid JSON at offset %" G_GSIZE_FORMAT ": unexpected text after the "
                  "document", end);
     json_object_put (obj);
-    return NULL;
+    return FALSE;
   }
-  return obj;
+  *out = obj;
+  return TRUE;
 }
 
 json_object *
 vss_json_parse (const char *text, gsize length, GError **error)
 {
   const char *nul;
-  json_object *obj;
+  json_object *obj = NULL;
 
   g_return_val_if_fail (text != NULL || length == 0, NULL);
   if (length == (gsize) -1)
@@ -137,7 +146,7 @@ vss_json_parse (const char *text, gsize length, GError **error)
                  length, VSS_DOCUMENT_MAX_BYTES);
     return NULL;
   }
-  if (only_whitespace (text, 0, length)) {
+  if (skip_whitespace (text, 0, length) == length) {
     g_set_error_literal (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                          "empty document: expected a JSON object");
     return NULL;
@@ -149,8 +158,7 @@ vss_json_parse (const char *text, gsize length, GError **error)
                  (gsize) (nul - text));
     return NULL;
   }
-  obj = tokenize (text, length, error);
-  if (obj == NULL)
+  if (!tokenize (text, length, &obj, error))
     return NULL;
   if (!json_object_is_type (obj, json_type_object)) {
     vss_json_set_error (error, NULL, NULL, "expected an object, got %s",
@@ -186,22 +194,21 @@ vss_json_to_text (json_object *obj)
 
 /* ---- strict readers ---- */
 
-/* The member @key, or NULL (and an error when @required) if missing. */
-static json_object *
+/* Looks up @key: FALSE when it is missing (an error when @required, *ok
+ * tells which); TRUE with *value set (NULL for JSON null) when present. */
+static gboolean
 member (json_object *obj, const char *where, const char *key, gboolean required,
-        gboolean *ok, GError **error)
+        json_object **value, gboolean *ok, GError **error)
 {
-  json_object *value = NULL;
-
+  *value = NULL;
   *ok = TRUE;
-  if (!json_object_object_get_ex (obj, key, &value)) {
-    if (required) {
-      vss_json_set_error (error, where, key, "required");
-      *ok = FALSE;
-    }
-    return NULL;
+  if (json_object_object_get_ex (obj, key, value))
+    return TRUE;
+  if (required) {
+    vss_json_set_error (error, where, key, "required");
+    *ok = FALSE;
   }
-  return value;
+  return FALSE;
 }
 
 static gboolean
@@ -225,8 +232,7 @@ vss_json_read_string (json_object *obj, const char *where, const char *key,
 
   g_return_val_if_fail (json_object_is_type (obj, json_type_object), FALSE);
   g_return_val_if_fail (key != NULL && out != NULL, FALSE);
-  value = member (obj, where, key, required, &ok, error);
-  if (value == NULL)
+  if (!member (obj, where, key, required, &value, &ok, error))
     return ok;
   if (!expect_type (value, json_type_string, "a string", where, key, error))
     return FALSE;
@@ -249,8 +255,7 @@ vss_json_read_bool (json_object *obj, const char *where, const char *key,
 
   g_return_val_if_fail (json_object_is_type (obj, json_type_object), FALSE);
   g_return_val_if_fail (key != NULL && out != NULL, FALSE);
-  value = member (obj, where, key, required, &ok, error);
-  if (value == NULL)
+  if (!member (obj, where, key, required, &value, &ok, error))
     return ok;
   if (!expect_type (value, json_type_boolean, "a boolean", where, key, error))
     return FALSE;
@@ -268,8 +273,7 @@ vss_json_read_int64 (json_object *obj, const char *where, const char *key,
 
   g_return_val_if_fail (json_object_is_type (obj, json_type_object), FALSE);
   g_return_val_if_fail (key != NULL && out != NULL, FALSE);
-  value = member (obj, where, key, required, &ok, error);
-  if (value == NULL)
+  if (!member (obj, where, key, required, &value, &ok, error))
     return ok;
   if (!expect_type (value, json_type_int, "an integer", where, key, error))
     return FALSE;
@@ -293,8 +297,7 @@ vss_json_read_array (json_object *obj, const char *where, const char *key,
 
   g_return_val_if_fail (json_object_is_type (obj, json_type_object), FALSE);
   g_return_val_if_fail (key != NULL && out != NULL, FALSE);
-  value = member (obj, where, key, required, &ok, error);
-  if (value == NULL)
+  if (!member (obj, where, key, required, &value, &ok, error))
     return ok;
   if (!expect_type (value, json_type_array, "an array", where, key, error))
     return FALSE;
@@ -311,8 +314,7 @@ vss_json_read_object (json_object *obj, const char *where, const char *key,
 
   g_return_val_if_fail (json_object_is_type (obj, json_type_object), FALSE);
   g_return_val_if_fail (key != NULL && out != NULL, FALSE);
-  value = member (obj, where, key, required, &ok, error);
-  if (value == NULL)
+  if (!member (obj, where, key, required, &value, &ok, error))
     return ok;
   if (!expect_type (value, json_type_object, "an object", where, key, error))
     return FALSE;

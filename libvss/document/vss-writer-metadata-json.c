@@ -144,8 +144,11 @@ schema_from_json (json_object *obj, const char *where, guint32 *out, GError **er
                           vss_json_type_name (item));
       return FALSE;
     }
-    if (!vss_enum_from_string (schema_names, json_object_get_string (item), &bit) ||
-        strlen (json_object_get_string (item)) != (gsize) json_object_get_string_len (item)) {
+    if (strlen (json_object_get_string (item)) != (gsize) json_object_get_string_len (item)) {
+      vss_json_set_error (error, item_path, NULL, "must not contain a NUL byte");
+      return FALSE;
+    }
+    if (!vss_enum_from_string (schema_names, json_object_get_string (item), &bit)) {
       g_autofree char *quoted = vss_json_quote (json_object_get_string (item));
       vss_json_set_error (error, item_path, NULL, "unknown value %s (one of: differential, "
                           "incremental, log, copy, timestamped, last-modify)", quoted);

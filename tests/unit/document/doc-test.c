@@ -319,7 +319,7 @@ doc_test_members (json_object *root)
 }
 
 void
-doc_test_set (json_object *root, const char *path, json_object *value)
+doc_test_set (json_object *root, const char *path, json_object *value, gboolean remove)
 {
   json_object *node = root;
   const char *p = path;
@@ -333,7 +333,7 @@ doc_test_set (json_object *root, const char *path, json_object *value)
       cr_assert (end && *end == ']', "bad path %s", path);
       p = end + 1;
       if (*p == '\0') {
-        cr_assert_not_null (value, "cannot remove array element %s", path);
+        cr_assert_not (remove, "cannot remove array element %s", path);
         json_object_array_put_idx (node, index, value);
         return;
       }
@@ -343,7 +343,7 @@ doc_test_set (json_object *root, const char *path, json_object *value)
       g_autofree char *key = g_strndup (p, n);
       p += n;
       if (*p == '\0') {
-        if (value == NULL)
+        if (remove)
           json_object_object_del (node, key);
         else
           json_object_object_add (node, key, value);
@@ -383,4 +383,210 @@ doc_test_load_error (gboolean wm, const char *text, gsize length)
     cr_assert (error->domain == VSS_ERROR && error->code == VSS_ERROR_INVALID_DOCUMENT,
                "wrong error %d: %s", error->code, error->message);
   return error;
+}
+
+/* ---- table-driven checks over every member ---- */
+
+static const char *
+type_name (json_object *value)
+{
+  switch (json_object_get_type (value)) {
+  case json_type_null: return "null";
+  case json_type_boolean: return "a boolean";
+  case json_type_double: return "a number";
+  case json_type_int: return "an integer";
+  case json_type_object: return "an object";
+  case json_type_array: return "an array";
+  case json_type_string: return "a string";
+  default: return "?";
+  }
+}
+
+/* Loads @tree with @path set to @value (NULL: removed); the error message,
+ * or NULL when it loaded. */
+static char *
+mutated_message (gboolean wm, json_object *tree, const char *path, json_object *value,
+                 gboolean remove)
+{
+  json_object *copy = NULL;
+  cr_assert_eq (json_object_deep_copy (tree, &copy, NULL), 0);
+  doc_test_set (copy, path, value, remove);
+  const char *text = json_object_to_json_string_ext (copy, JSON_C_TO_STRING_PLAIN);
+  GError *error = doc_test_load_error (wm, text, strlen (text));
+  json_object_put (copy);
+  char *message = error ? g_strdup (error->message) : NULL;
+  g_clear_error (&error);
+  return message;
+}
+
+static void
+expect_message (gboolean wm, json_object *tree, const char *path, json_object *value,
+                const char *expected)
+{
+  g_autofree char *message = mutated_message (wm, tree, path, value, FALSE);
+  cr_assert_not_null (message, "%s: mutation loaded, expected \"%s\"", path, expected);
+  cr_assert_str_eq (message, expected);
+}
+
+guint
+doc_test_check_wrong_types (gboolean wm, json_object *tree)
+{
+  g_autoptr(GPtrArray) members = doc_test_members (tree);
+  guint checked = 0;
+
+  for (guint i = 0; i < members->len; i++) {
+    const DocTestMember *m = g_ptr_array_index (members, i);
+    json_object *replacements[2] = {
+      json_object_is_type (m->value, json_type_string) ? json_object_new_int (42)
+                                                       : json_object_new_string ("x"),
+      NULL,
+    };
+    for (guint r = 0; r < G_N_ELEMENTS (replacements); r++) {
+      g_autofree char *expected = g_strdup_printf ("%s: expected %s, got %s", m->path,
+                                                   type_name (m->value),
+                                                   type_name (replacements[r]));
+      expect_message (wm, tree, m->path, replacements[r], expected);
+      checked++;
+    }
+  }
+  return checked;
+}
+
+static const char *const optional_keys[] = {
+  "logical_path", "caption", "alternate_location", "service", "user_procedure",
+  "snapshot_set_id", "snapshot_path", "backup_options", "backup_stamp",
+  "previous_backup_stamp", "backup_metadata", "restore_options", "restore_metadata",
+  "pre_restore_failure_msg", "post_restore_failure_msg", "ranges", "metadata",
+  "source_ranges", "destination_ranges", NULL
+};
+
+guint
+doc_test_check_removals (gboolean wm, json_object *tree)
+{
+  g_autoptr(GPtrArray) members = doc_test_members (tree);
+  guint checked = 0;
+
+  for (guint i = 0; i < members->len; i++) {
+    const DocTestMember *m = g_ptr_array_index (members, i);
+    if (m->in_array)
+      continue;
+    gboolean optional = json_object_is_type (m->value, json_type_array) ||
+                        g_strv_contains (optional_keys, m->key);
+    g_autofree char *message = mutated_message (wm, tree, m->path, NULL, TRUE);
+    g_autofree char *expected = g_strdup_printf ("%s: required", m->path);
+    if (wm && g_str_equal (m->path, "restore_method.service"))
+      cr_assert_str_eq (message, "restore_method.service: required by method stop-restore-start");
+    else if (optional)
+      cr_assert_null (message, "%s is optional, yet: %s", m->path, message);
+    else
+      cr_assert_str_eq (message, expected);
+    checked++;
+  }
+  return checked;
+}
+
+guint
+doc_test_check_unknown_fields (gboolean wm, json_object *tree)
+{
+  g_autoptr(GPtrArray) members = doc_test_members (tree);
+  guint checked = 0;
+
+  /* The top level, then every object below it. */
+  expect_message (wm, tree, "colour", json_object_new_int (1),
+                  "top level: unknown field \"colour\" (format version 1 has no such field)");
+  for (guint i = 0; i < members->len; i++) {
+    const DocTestMember *m = g_ptr_array_index (members, i);
+    if (!json_object_is_type (m->value, json_type_object))
+      continue;
+    g_autofree char *path = g_strconcat (m->path, ".colour", NULL);
+    g_autofree char *expected = g_strdup_printf (
+        "%s: unknown field \"colour\" (format version 1 has no such field)", m->path);
+    expect_message (wm, tree, path, json_object_new_int (1), expected);
+    checked++;
+  }
+  return checked + 1;
+}
+
+typedef struct {
+  const char *keys;      /* space-separated member keys */
+  const char *value;     /* the bad value */
+  const char *message;   /* expected after "<path>: " ("%s" = quoted value) */
+} BadValue;
+
+static const BadValue bad_values[] = {
+  { "writer_id instance_id snapshot_id snapshot_set_id", "not-a-uuid",
+    "must be a UUID (8-4-4-4-12 hex digits), got \"not-a-uuid\"" },
+  { "writer_id instance_id snapshot_id snapshot_set_id", "6f1c2d3e-0000-4000-8000-00000000000g",
+    "must be a UUID (8-4-4-4-12 hex digits), got \"6f1c2d3e-0000-4000-8000-00000000000g\"" },
+  { "path original_path snapshot_path alternate_location destination new_path source_path "
+    "destination_path", "relative/dir",
+    "must be an absolute path (starting with '/'), got \"relative/dir\"" },
+  { "path original_path snapshot_path alternate_location destination new_path source_path "
+    "destination_path", "", "must not be empty, got \"\"" },
+  { "name", "a/b", "must not contain '/', got \"a/b\"" },
+  { "name", "a\\b", "must not contain '\\', got \"a\\b\"" },
+  { "name writer_name provider", "", "must not be empty, got \"\"" },
+  { "filespec filename source_filename destination_filename", "sub/*.c",
+    "must not contain '/' (directories belong in the path), got \"sub/*.c\"" },
+  { "filespec filename source_filename destination_filename", "",
+    "must not be empty (use \"*\" for every file), got \"\"" },
+};
+
+static const char *const enum_keys[] = {
+  "kind", "backup_type", "context", "type", "restore_target", "file_restore_status",
+  "usage_type", "method", "writer_restore", NULL
+};
+
+static gboolean
+key_in (const char *keys, const char *key)
+{
+  g_auto(GStrv) list = g_strsplit (keys, " ", -1);
+  return key != NULL && g_strv_contains ((const char *const *) list, key);
+}
+
+guint
+doc_test_check_bad_values (gboolean wm, json_object *tree)
+{
+  g_autoptr(GPtrArray) members = doc_test_members (tree);
+  guint checked = 0;
+
+  for (guint i = 0; i < members->len; i++) {
+    const DocTestMember *m = g_ptr_array_index (members, i);
+    if (!json_object_is_type (m->value, json_type_string))
+      continue;
+    for (gsize b = 0; b < G_N_ELEMENTS (bad_values); b++) {
+      if (m->in_array || !key_in (bad_values[b].keys, m->key))
+        continue;
+      g_autofree char *expected = g_strdup_printf ("%s: %s", m->path, bad_values[b].message);
+      expect_message (wm, tree, m->path, json_object_new_string (bad_values[b].value), expected);
+      checked++;
+    }
+    if ((!m->in_array && g_strv_contains (enum_keys, m->key)) ||
+        (m->in_array && g_strcmp0 (m->key, "backup_schema") == 0)) {
+      g_autofree char *message = mutated_message (wm, tree, m->path,
+                                                  json_object_new_string ("bogus"), FALSE);
+      g_autofree char *prefix = g_strdup_printf ("%s: unknown value \"bogus\" (one of: ", m->path);
+      cr_assert_not_null (message, "%s accepted \"bogus\"", m->path);
+      cr_assert (g_str_has_prefix (message, prefix), "%s", message);
+      checked++;
+    }
+  }
+  return checked;
+}
+
+guint
+doc_test_check_nul_strings (gboolean wm, json_object *tree)
+{
+  g_autoptr(GPtrArray) members = doc_test_members (tree);
+  guint checked = 0;
+
+  for (guint i = 0; i < members->len; i++) {
+    const DocTestMember *m = g_ptr_array_index (members, i);
+    if (!json_object_is_type (m->value, json_type_string))
+      continue;
+    g_autofree char *expected = g_strdup_printf ("%s: must not contain a NUL byte", m->path);
+    expect_message (wm, tree, m->path, json_object_new_string_len ("/a\0b", 4), expected);
+    checked++;
+  }
+  return checked;
 }

@@ -33,10 +33,21 @@ typedef struct {
 
 /* Every object member and array element under @root, depth first. */
 GPtrArray *doc_test_members (json_object *root);
-/* Replaces the value at @path (taking @value); NULL removes an object member. */
-void doc_test_set (json_object *root, const char *path, json_object *value);
+/* Replaces the value at @path (taking @value; NULL is JSON null), or
+ * removes the object member when @remove. */
+void doc_test_set (json_object *root, const char *path, json_object *value, gboolean remove);
 /* Parses fixture @name into a json-c tree. */
 json_object *doc_test_load_tree (const char *name);
 /* Loads @text as a BCD (or writer metadata when @wm); returns the error,
  * or NULL when it loaded (the object is freed). */
 GError *doc_test_load_error (gboolean wm, const char *text, gsize length);
+
+/* Table-driven checks over every member of @tree (a valid document, BCD
+ * or writer metadata when @wm): each mutates one member in a copy and
+ * asserts the exact message naming its path.  Each returns how many
+ * mutations it checked. */
+guint doc_test_check_wrong_types (gboolean wm, json_object *tree);
+guint doc_test_check_removals (gboolean wm, json_object *tree);
+guint doc_test_check_unknown_fields (gboolean wm, json_object *tree);
+guint doc_test_check_bad_values (gboolean wm, json_object *tree);
+guint doc_test_check_nul_strings (gboolean wm, json_object *tree);
