@@ -142,6 +142,14 @@ else
   fail "backup-once wrote no $tmp/bcd.json"
 fi
 
+# The guide shows the example verbatim.
+guide="$src/docs/writing-a-writer.md"
+if [ -f "$guide" ]; then
+  awk '/^```c$/ { on = 1; next } on && /^```$/ { exit } on' "$guide" >"$tmp/guide-example.c"
+  cmp -s "$tmp/guide-example.c" "$src/examples/my-writer.c" ||
+    fail "docs/writing-a-writer.md does not show examples/my-writer.c verbatim (first \`\`\`c block)"
+fi
+
 # Nothing left behind: the snapshot of a backup-context set ends with it.
 [ ! -e "$snap" ] || fail "the snapshot $snap was not deleted when backup-once ended"
 
