@@ -144,12 +144,6 @@ vss_events_needs_abort (VssWriterProxy *p)
   return p->prepared && !p->aborted;
 }
 
-gboolean
-vss_events_is_involved (VssWriterProxy *p)
-{
-  return p->involved;
-}
-
 GPtrArray *
 vss_events_select (VssBackupComponents *self, VssProxyFilter filter)
 {

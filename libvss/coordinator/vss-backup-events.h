@@ -16,7 +16,6 @@ json_object *vss_events_build_request (VssWriterProxy *proxy, VssEvent event, gp
 typedef gboolean (*VssProxyFilter) (VssWriterProxy *proxy);
 gboolean vss_events_is_identified (VssWriterProxy *proxy);  /* answered identify, not failed */
 gboolean vss_events_is_active (VssWriterProxy *proxy);      /* involved, not failed */
-gboolean vss_events_is_involved (VssWriterProxy *proxy);    /* involved, even if failed */
 gboolean vss_events_is_frozen (VssWriterProxy *proxy);      /* sent freeze, not thaw */
 gboolean vss_events_needs_abort (VssWriterProxy *proxy);    /* sent prepare_backup, not abort */
 

@@ -347,12 +347,19 @@ vss_lifecycle_abort (VssBackupComponents *self)
   vss_events_add_step (self, VSS_STEP_ABORTED);
 }
 
+/* A writer that was aborted gets nothing more, not even shutdown. */
+static gboolean
+is_involved_not_aborted (VssWriterProxy *proxy)
+{
+  return proxy->involved && !proxy->aborted;
+}
+
 void
 vss_lifecycle_shutdown (VssBackupComponents *self)
 {
   /* After an abort a writer gets no further event. */
   if ((self->steps & VSS_STEP_PREPARE_STARTED) != 0 && (self->steps & VSS_STEP_ABORTED) == 0)
-    cleanup_event (self, vss_events_is_involved, VSS_EVENT_BACKUP_SHUTDOWN);
+    cleanup_event (self, is_involved_not_aborted, VSS_EVENT_BACKUP_SHUTDOWN);
   remove_snapshots (self, TRUE);
   g_clear_pointer (&self->snapshot_lock, vss_snapshot_lock_release);
 }

@@ -87,7 +87,7 @@ note_failure (VssWriterProxy *self, VssEvent event, VssWriterFailure failure, co
     self->state = failed_state (event, self->state);
   }
   if (message != NULL)
-    g_message ("writer %s failed at %s: %s", self->name, vss_event_to_string (event), message);
+    g_info ("writer %s failed at %s: %s", self->name, vss_event_to_string (event), message);
 }
 
 void

@@ -35,6 +35,7 @@ Test (failures, veto_at_freeze_fails_only_that_writer_and_aborts_it)
   cr_assert_not_null (strstr (events, "freeze abort"), "events: %s", events);
   cr_assert_null (strstr (events, "thaw"), "a vetoed freeze is aborted, not thawed: %s", events);
   cr_assert_null (strstr (events, "post_snapshot"));
+  cr_assert_null (strstr (events, "backup_shutdown"), "an aborted writer got shutdown: %s", events);
   g_autofree char *rec = fx_events_string ("recorder");
   cr_assert_null (strstr (rec, "abort"), "the other writer was aborted: %s", rec);
 }
