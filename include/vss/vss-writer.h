@@ -30,7 +30,7 @@ G_BEGIN_DECLS
 
 /* A module built for another major, or a newer minor, is refused. */
 #define VSS_WRITER_ABI_MAJOR 1
-#define VSS_WRITER_ABI_MINOR 0
+#define VSS_WRITER_ABI_MINOR 1
 
 /* The exported entry point that VSS_WRITER_DEFINE emits. */
 #define VSS_WRITER_ENTRY_POINT "vss_writer_module_get_descriptor"
@@ -69,8 +69,14 @@ typedef struct {
   VssWriterEventFunc on_pre_restore;
   VssWriterEventFunc on_post_restore;
 
+  /* ABI 1.1: services beyond the events, looked up by name, such as the
+   * online backup APIs ("vss.ds-backup.1" in vss-ds-backup.h,
+   * "vss.cs-backup.1" in vss-cs-backup.h).  Returns the service's table of
+   * functions, or NULL when the writer does not offer it. */
+  const void *(*get_interface) (const char *name);
+
   /* Room to grow without breaking the major ABI; must stay zero. */
-  gpointer reserved[24];
+  gpointer reserved[23];
 } VssWriterDescriptor;
 
 typedef const VssWriterDescriptor *(*VssWriterEntryPoint) (void);

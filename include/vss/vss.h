@@ -8,4 +8,8 @@
 #include <vss/vss-component.h>
 #include <vss/vss-writer.h>
 #include <vss/vss-backup-components.h>
+#include <vss/vss-snapshots.h>
+#include <vss/vss-online.h>
+#include <vss/vss-ds-backup.h>
+#include <vss/vss-cs-backup.h>
 #include <vss/vss-version.h>

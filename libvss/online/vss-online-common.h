@@ -1,0 +1,26 @@
+/* vss-online-common.h — checks and encodings both online APIs use. */
+#pragma once
+
+#include <vss/vss-online.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  VSS_SERVER_LOCAL,         /* this host (name, short name, FQDN, localhost, NULL/empty) */
+  VSS_SERVER_INVALID_NAME,  /* not a valid host name (e.g. contains '_') */
+  VSS_SERVER_OTHER,         /* a valid name, but another machine */
+} VssServerKind;
+
+/* Classifies @server, after stripping leading backslashes ("\\\\host"). */
+VssServerKind vss_online_classify_server (const char *server);
+
+/* Root, or CAP_DAC_READ_SEARCH in the effective set: may read any file. */
+gboolean vss_online_has_backup_privilege (void);
+
+/* A double-NUL-terminated list: each name is prefixed with its file type
+ * byte from @types (same length as @names) and NUL-terminated, and one more
+ * NUL ends the list.  *out_size is the whole size in bytes.  Free with
+ * g_free (the APIs' backup_free). */
+char *vss_online_multi_sz (GPtrArray *names, const guint8 *types, guint32 *out_size);
+
+G_END_DECLS
