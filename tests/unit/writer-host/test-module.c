@@ -10,6 +10,8 @@
 #include "vss-test.h"
 #include "wh-test.h"
 
+#define ABI_VERSION G_STRINGIFY (VSS_WRITER_ABI_MAJOR) "." G_STRINGIFY (VSS_WRITER_ABI_MINOR)
+
 static char *tmpdir;
 
 static void
@@ -106,13 +108,13 @@ assert_skipped (const char *bad, const char *reason, const char *advice)
 
 Test (module, scan_skips_other_abi_major)
 {
-  assert_skipped ("bad-abi-major", "built for writer ABI 2.x, this libvss speaks " G_STRINGIFY (VSS_WRITER_ABI_MAJOR) "." G_STRINGIFY (VSS_WRITER_ABI_MINOR),
+  assert_skipped ("bad-abi-major", "built for writer ABI 2.x, this libvss speaks " ABI_VERSION,
                   "rebuild the writer against this libvss");
 }
 
 Test (module, scan_skips_newer_abi_minor)
 {
-  assert_skipped ("bad-abi-minor", "newer than this libvss (" G_STRINGIFY (VSS_WRITER_ABI_MAJOR) "." G_STRINGIFY (VSS_WRITER_ABI_MINOR) ")",
+  assert_skipped ("bad-abi-minor", "newer than this libvss (" ABI_VERSION ")",
                   "rebuild the writer against this libvss");
 }
 
