@@ -12,6 +12,7 @@
 #include <vss/vss-types.h>
 #include <vss/vss-async.h>
 #include <vss/vss-writer-metadata.h>
+#include <vss/vss-component.h>
 
 G_BEGIN_DECLS
 
@@ -209,5 +210,80 @@ VssWriterStatus *vss_backup_components_get_writer_status (VssBackupComponents *s
 /* The Backup Components Document as JSON (docs/bcd.md); not before
  * prepare_for_backup. */
 char *vss_backup_components_save_as_json (VssBackupComponents *self, GError **error);
+
+/* ---- reading the document's components (backup and restore) ---- */
+
+/* The components recorded in the document: added ones during a backup,
+ * the saved ones during a restore. */
+gboolean vss_backup_components_get_component_count (VssBackupComponents *self, guint *out_count,
+                                                    GError **error);
+/* Borrowed, valid until the next call on @self; *out_writer_id and
+ * *out_writer_name (borrowed too) say whose component it is. */
+const VssComponent *vss_backup_components_get_component (VssBackupComponents *self, guint index,
+                                                         const char **out_writer_id,
+                                                         const char **out_writer_name,
+                                                         GError **error);
+
+/* ---- restore, in order ----
+ * initialize_for_restore (the saved document), gather_writer_metadata,
+ * the selections and mappings, pre_restore, putting the files back and
+ * set_file_restore_status, post_restore.  Backup calls are refused during
+ * a restore, and a restore is never aborted. */
+gboolean vss_backup_components_initialize_for_restore (VssBackupComponents *self,
+                                                       const char *bcd_json, GError **error);
+gboolean vss_backup_components_set_selected_for_restore (VssBackupComponents *self,
+                                                        const char *writer_id,
+                                                        VssComponentType type,
+                                                        const char *logical_path,
+                                                        const char *name,
+                                                        gboolean selected, GError **error);
+gboolean vss_backup_components_set_restore_options (VssBackupComponents *self,
+                                                    const char *writer_id, VssComponentType type,
+                                                    const char *logical_path, const char *name,
+                                                    const char *options, GError **error);
+/* The (path, filespec, recursive) triple must be one of the component's
+ * file sets in the writer's metadata. */
+gboolean vss_backup_components_add_alternative_location_mapping (VssBackupComponents *self,
+                                                                 const char *writer_id,
+                                                                 VssComponentType type,
+                                                                 const char *logical_path,
+                                                                 const char *name,
+                                                                 const char *path,
+                                                                 const char *filespec,
+                                                                 gboolean recursive,
+                                                                 const char *destination,
+                                                                 GError **error);
+gboolean vss_backup_components_add_new_target (VssBackupComponents *self, const char *writer_id,
+                                               VssComponentType type, const char *logical_path,
+                                               const char *name, const char *path,
+                                               const char *filespec, gboolean recursive,
+                                               const char *new_path, GError **error);
+
+gboolean vss_backup_components_pre_restore (VssBackupComponents *self, VssAsync **out_async,
+                                            GError **error);
+void     vss_backup_components_pre_restore_async (VssBackupComponents *self,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+gboolean vss_backup_components_pre_restore_finish (VssBackupComponents *self,
+                                                   GAsyncResult *result, GError **error);
+
+/* After pre_restore and before post_restore. */
+gboolean vss_backup_components_set_file_restore_status (VssBackupComponents *self,
+                                                        const char *writer_id,
+                                                        VssComponentType type,
+                                                        const char *logical_path,
+                                                        const char *name,
+                                                        VssFileRestoreStatus status,
+                                                        GError **error);
+
+gboolean vss_backup_components_post_restore (VssBackupComponents *self, VssAsync **out_async,
+                                             GError **error);
+void     vss_backup_components_post_restore_async (VssBackupComponents *self,
+                                                   GCancellable *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer user_data);
+gboolean vss_backup_components_post_restore_finish (VssBackupComponents *self,
+                                                    GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -2,12 +2,13 @@
  * its three forms (VssAsync, _async and _finish), and their call-order
  * rules.  The work itself is in vss-backup-lifecycle.c. */
 #include "vss-state-private.h"
+#include "vss-restore-private.h"
 
 static gboolean
 check_gather_metadata (VssBackupComponents *self, GError **error)
 {
   const char *call = "gather_writer_metadata";
-  if (!(vss_state_require_backup (self, call, error) &&
+  if (!(vss_state_require_initialized (self, call, error) &&
         vss_state_require_not (self, VSS_STEP_GATHER_STARTED, call,
                                "may be called only once per VssBackupComponents", error)))
     return FALSE;
@@ -70,7 +71,7 @@ check_backup_complete (VssBackupComponents *self, GError **error)
 static gboolean
 check_gather_status (VssBackupComponents *self, GError **error)
 {
-  return vss_state_require_backup (self, "gather_writer_status", error) &&
+  return vss_state_require_initialized (self, "gather_writer_status", error) &&
          vss_state_require_gathered (self, "gather_writer_status", error);
 }
 
@@ -108,6 +109,8 @@ VSS_DEFINE_ASYNC_CALL (prepare_for_backup, check_prepare_for_backup, vss_lifecyc
 VSS_DEFINE_ASYNC_CALL (do_snapshot_set, check_do_snapshot_set, vss_lifecycle_do_snapshot_set)
 VSS_DEFINE_ASYNC_CALL (backup_complete, check_backup_complete, vss_lifecycle_backup_complete)
 VSS_DEFINE_ASYNC_CALL (gather_writer_status, check_gather_status, vss_lifecycle_gather_status)
+VSS_DEFINE_ASYNC_CALL (pre_restore, vss_restore_check_pre_restore, vss_lifecycle_pre_restore)
+VSS_DEFINE_ASYNC_CALL (post_restore, vss_restore_check_post_restore, vss_lifecycle_post_restore)
 
 /* ---- reading the gathered status ---- */
 

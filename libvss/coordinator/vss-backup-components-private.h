@@ -38,6 +38,10 @@ typedef enum {
   VSS_STEP_COMPLETED = 1 << 10,
   VSS_STEP_ABORTED = 1 << 11,
   VSS_STEP_STATUS_GATHERED = 1 << 12,
+  VSS_STEP_PRE_RESTORE_STARTED = 1 << 13,
+  VSS_STEP_PRE_RESTORED = 1 << 14,
+  VSS_STEP_POST_RESTORE_STARTED = 1 << 15,
+  VSS_STEP_POST_RESTORED = 1 << 16,
 } VssStep;
 
 typedef gboolean (*VssOperationFunc) (VssBackupComponents *self, GCancellable *cancellable,
@@ -98,6 +102,8 @@ gboolean vss_lifecycle_prepare_for_backup (VssBackupComponents *self, GCancellab
 gboolean vss_lifecycle_do_snapshot_set (VssBackupComponents *self, GCancellable *c, GError **error);
 gboolean vss_lifecycle_backup_complete (VssBackupComponents *self, GCancellable *c, GError **error);
 gboolean vss_lifecycle_gather_status (VssBackupComponents *self, GCancellable *c, GError **error);
+gboolean vss_lifecycle_pre_restore (VssBackupComponents *self, GCancellable *c, GError **error);
+gboolean vss_lifecycle_post_restore (VssBackupComponents *self, GCancellable *c, GError **error);
 /* Thaws anything frozen, on_abort to every writer past prepare_backup,
  * deletes the snapshots, releases the snapshot-set lock.  Synchronous. */
 void     vss_lifecycle_abort (VssBackupComponents *self);

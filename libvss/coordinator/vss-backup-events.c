@@ -55,9 +55,7 @@ vss_events_build_request (VssWriterProxy *proxy, VssEvent event, gpointer user_d
   vss_json_add_string (request, "snapshot_set_id", doc->snapshot_set_id);
   if (event_sees_snapshots (event))
     json_object_object_add (request, "snapshots", snapshots_to_json (self));
-  VssBcdWriter *writer = !carries_components (event) ? NULL
-                                 : vss_document_find_writer (self->document, proxy->writer_id,
-                                                             proxy->instance_id);
+  VssBcdWriter *writer = carries_components (event) ? vss_state_bcd_writer (self, proxy) : NULL;
   if (writer != NULL)
     json_object_object_add (request, "components", vss_components_to_json_array (writer->components));
   json_object_object_add (request, "writable", json_object_new_boolean (self->bcd_writable));
@@ -87,7 +85,7 @@ accept_metadata (VssBackupComponents *self, VssWriterProxy *proxy, VssEventReply
 static void
 accept_components (VssBackupComponents *self, VssWriterProxy *proxy, VssEventReply *reply)
 {
-  VssBcdWriter *writer = vss_document_find_writer (self->document, proxy->writer_id, proxy->instance_id);
+  VssBcdWriter *writer = vss_state_bcd_writer (self, proxy);
   if (writer == NULL || reply->components == NULL || !self->bcd_writable)
     return;
   g_autoptr(GError) error = NULL;

@@ -53,8 +53,7 @@ mark_involved (VssBackupComponents *self, GPtrArray *prepared)
 {
   for (guint i = 0; i < prepared->len; i++) {
     VssWriterProxy *proxy = g_ptr_array_index (prepared, i);
-    VssBcdWriter *writer = vss_document_find_writer (self->document, proxy->writer_id,
-                                                     proxy->instance_id);
+    VssBcdWriter *writer = vss_state_bcd_writer (self, proxy);
     gboolean involved = !self->document->select_components ||
                         (writer != NULL && writer->components->len > 0);
     g_mutex_lock (&proxy->lock);

@@ -32,6 +32,10 @@ gboolean vss_state_require_not (VssBackupComponents *self, guint steps, const ch
 /* BAD_STATE unless initialized for backup (names initialize_for_backup,
  * or says it is not allowed during a restore). */
 gboolean vss_state_require_backup (VssBackupComponents *self, const char *call, GError **error);
+/* BAD_STATE unless initialized for restore. */
+gboolean vss_state_require_restore (VssBackupComponents *self, const char *call, GError **error);
+/* BAD_STATE unless initialized (for backup or restore). */
+gboolean vss_state_require_initialized (VssBackupComponents *self, const char *call, GError **error);
 /* BAD_STATE unless gather_writer_metadata finished. */
 gboolean vss_state_require_gathered (VssBackupComponents *self, const char *call, GError **error);
 /* BAD_STATE in contexts without writers (file-share backup, NAS rollback,
@@ -55,6 +59,9 @@ VssSnapshot *vss_state_find_snapshot (VssBackupComponents *self, const char *sna
 VssWriterProxy *vss_state_find_writer (VssBackupComponents *self, const char *call,
                                        const char *instance_id, const char *writer_id,
                                        GError **error);
+/* The document's writer for @proxy: by instance during a backup, by
+ * writer id during a restore (the saved instance ids are of the past). */
+VssBcdWriter *vss_state_bcd_writer (VssBackupComponents *self, VssWriterProxy *proxy);
 /* The component added with add_component; OBJECT_NOT_FOUND naming it. */
 VssComponent *vss_state_find_added_component (VssBackupComponents *self, const char *call,
                                               const char *instance_id, const char *writer_id,

@@ -53,6 +53,28 @@ vss_state_require_backup (VssBackupComponents *self, const char *call, GError **
 }
 
 gboolean
+vss_state_require_restore (VssBackupComponents *self, const char *call, GError **error)
+{
+  if (self->mode == VSS_MODE_RESTORE)
+    return TRUE;
+  g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE, "%s: %s", call,
+               self->mode == VSS_MODE_BACKUP
+                   ? "only during a restore (this object was initialized for backup)"
+                   : "call initialize_for_restore first");
+  return FALSE;
+}
+
+gboolean
+vss_state_require_initialized (VssBackupComponents *self, const char *call, GError **error)
+{
+  if (self->mode != VSS_MODE_NONE)
+    return TRUE;
+  g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE,
+               "%s: call initialize_for_backup or initialize_for_restore first", call);
+  return FALSE;
+}
+
+gboolean
 vss_state_require_gathered (VssBackupComponents *self, const char *call, GError **error)
 {
   if ((self->steps & VSS_STEP_GATHERED) != 0)
@@ -185,6 +207,13 @@ vss_state_find_writer (VssBackupComponents *self, const char *call, const char *
                writer_id != NULL ? writer_id : "(null)",
                instance_id != NULL ? " instance " : "", instance_id != NULL ? instance_id : "");
   return NULL;
+}
+
+VssBcdWriter *
+vss_state_bcd_writer (VssBackupComponents *self, VssWriterProxy *proxy)
+{
+  const char *instance = self->mode == VSS_MODE_RESTORE ? NULL : proxy->instance_id;
+  return vss_document_find_writer (self->document, proxy->writer_id, instance);
 }
 
 VssComponent *
