@@ -1,0 +1,143 @@
+/* vss-backup-set.h — the on-disk backup set.
+ *
+ * A backup set is a directory:
+ *   bcd.json        the final Backup Components Document
+ *   writers/NAME.json  each writer's metadata at backup time
+ *   files/…         the data, per component
+ *   manifest.json   every entry: component, original path, stored path,
+ *                   type, size, mode, owner, times, xattrs, SHA-256
+ * written so that an interrupted backup never looks complete: everything
+ * goes to DIR.partial/, manifest.json last, fsync, then an atomic rename
+ * to DIR.  A set without manifest.json, or still named DIR.partial, is not
+ * a backup set.
+ *
+ * A set is untrusted input when read back: every path in it is checked
+ * before anything is written, and every file's checksum before it is put
+ * in place. */
+#pragma once
+
+#include <glib.h>
+#include <vss/vss-types.h>
+
+G_BEGIN_DECLS
+
+typedef struct _VssBackupSetWriter VssBackupSetWriter;
+typedef struct _VssBackupSet VssBackupSet;
+
+/* Progress of a long operation: bytes done of bytes total (total may be 0
+ * when unknown), and the path being worked on. */
+typedef void (*VssBackupSetProgress) (guint64 done, guint64 total, const char *path,
+                                      gpointer user_data);
+
+/* ---- writing a set ---- */
+
+/* Starts DIR.partial/.  Fails (VSS_ERROR_OBJECT_ALREADY_EXISTS) when DIR
+ * exists; a stale DIR.partial/ from an interrupted run is removed first.
+ * @base_id: for incremental/differential sets, the set id of the base
+ * (read from its manifest); NULL for full/copy. */
+VssBackupSetWriter *vss_backup_set_writer_new (const char *dir, VssBackupType type,
+                                               const char *base_id, GError **error);
+
+/* Copies into the set every entry under @snapshot_root that belongs to the
+ * file set (@path, @filespec, @recursive) of @component ("writer/logical
+ * path/name" or "path:/abs"), recording each under its original path:
+ * original = @original_root + the entry's path below @snapshot_root.
+ * @filespec is a glob ("*", "*.mdb"); @recursive descends.  For an
+ * incremental/differential writer, only entries that differ from @base
+ * (size, mtime, mode or owner) are stored; the others are recorded as
+ * "in base".  Data are hashed while copied (one read). */
+gboolean vss_backup_set_writer_add_files (VssBackupSetWriter *self,
+                                          const char *component,
+                                          const char *snapshot_root,
+                                          const char *original_root,
+                                          const char *filespec,
+                                          gboolean recursive,
+                                          VssBackupSet *base,
+                                          VssBackupSetProgress progress,
+                                          gpointer user_data,
+                                          GError **error);
+
+/* Stores writers/@writer_name.json. */
+gboolean vss_backup_set_writer_add_writer_metadata (VssBackupSetWriter *self,
+                                                    const char *writer_name,
+                                                    const char *metadata_json,
+                                                    GError **error);
+
+/* Writes bcd.json and manifest.json (last), fsyncs everything and renames
+ * DIR.partial to DIR.  After this the writer only frees. */
+gboolean vss_backup_set_writer_commit (VssBackupSetWriter *self, const char *bcd_json,
+                                       GError **error);
+
+/* Frees; an uncommitted set's DIR.partial/ is removed. */
+void vss_backup_set_writer_free (VssBackupSetWriter *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssBackupSetWriter, vss_backup_set_writer_free)
+
+/* Bytes and entries stored so far. */
+guint64 vss_backup_set_writer_get_bytes (const VssBackupSetWriter *self);
+guint   vss_backup_set_writer_get_entries (const VssBackupSetWriter *self);
+
+/* ---- reading a set ---- */
+
+/* Opens and validates a committed set (manifest and bcd present and
+ * well-formed, every stored path inside the set).  A .partial directory or
+ * a set without manifest is refused with a message saying it is
+ * incomplete.  Errors: VSS_ERROR_INVALID_DOCUMENT, VSS_ERROR_OBJECT_NOT_FOUND. */
+VssBackupSet *vss_backup_set_open (const char *dir, GError **error);
+void          vss_backup_set_free (VssBackupSet *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssBackupSet, vss_backup_set_free)
+
+const char   *vss_backup_set_get_id (const VssBackupSet *self);       /* a UUID */
+const char   *vss_backup_set_get_base_id (const VssBackupSet *self);  /* NULL for full/copy */
+VssBackupType vss_backup_set_get_backup_type (const VssBackupSet *self);
+gint64        vss_backup_set_get_created_usec (const VssBackupSet *self);
+/* bcd.json as text (borrowed). */
+const char   *vss_backup_set_get_bcd (const VssBackupSet *self);
+/* writers/NAME.json as text, or NULL (borrowed). */
+const char   *vss_backup_set_get_writer_metadata (const VssBackupSet *self, const char *writer_name);
+/* The component names present in the manifest, in order (borrowed strings). */
+GPtrArray    *vss_backup_set_list_components (const VssBackupSet *self);
+
+typedef enum {
+  VSS_VERIFY_MISSING,     /* in the manifest, not in the set */
+  VSS_VERIFY_CHANGED,     /* size or checksum differs */
+  VSS_VERIFY_EXTRA,       /* in the set, not in the manifest */
+} VssVerifyProblem;
+
+typedef void (*VssBackupSetVerifyFunc) (VssVerifyProblem problem, const char *stored_path,
+                                        const char *detail, gpointer user_data);
+
+/* Re-reads every stored file and reports every problem through @report;
+ * TRUE when there was none.  Also checks the chain: the base set must be
+ * given for incremental/differential sets (@base may be NULL for full). */
+gboolean vss_backup_set_verify (VssBackupSet *self, VssBackupSetVerifyFunc report,
+                                gpointer user_data, VssBackupSetProgress progress,
+                                gpointer progress_data, GError **error);
+
+/* How restore_component treats a file that exists at the target. */
+typedef enum {
+  VSS_RESTORE_REPLACE,          /* put the backed-up file in place */
+  VSS_RESTORE_IF_NOT_THERE,     /* leave an existing file alone */
+} VssRestoreExisting;
+
+/* Puts the entries of @component back.  Each entry's original path is
+ * rewritten by the first matching prefix in @mappings (pairs OLD, NEW,
+ * NULL-terminated; may be NULL), then placed under @root (NULL: "/").
+ * Before anything is written, every target is checked: a stored or
+ * original path that is absolute where it must be relative, contains "..",
+ * or would pass through a symlink (also one placed earlier in the same
+ * restore) is refused (VSS_ERROR_ACCESS_DENIED naming it).  Each file is
+ * written beside its target, its SHA-256 checked against the manifest,
+ * fsynced and renamed into place: a mismatch stops the component
+ * (VSS_ERROR_INVALID_DOCUMENT naming the file) and leaves the target
+ * untouched.  Modes, owners (as root), times and xattrs are restored.
+ * @chain: the sets from the full base up to (not including) @self for an
+ * incremental/differential restore, oldest first; NULL otherwise.
+ * *out_restored counts the entries written. */
+gboolean vss_backup_set_restore_component (VssBackupSet *self, GPtrArray *chain,
+                                           const char *component, const char *root,
+                                           const char *const *mappings,
+                                           VssRestoreExisting existing,
+                                           VssBackupSetProgress progress, gpointer user_data,
+                                           guint *out_restored, GError **error);
+
+G_END_DECLS
