@@ -6,6 +6,8 @@
 #include "vss-backup-components-private.h"
 #include "vss-state-private.h"
 
+#include <vss/vss-snapshots.h>
+
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -239,6 +241,10 @@ vss_backup_components_start_snapshot_set (VssBackupComponents *self, char **out_
                 check_start_snapshot_set (self, error);
   if (ok) {
     g_autofree char *set_id = g_uuid_string_random ();
+    g_autoptr(GError) stale_error = NULL;
+    vss_snapshots_clean_stale (&stale_error);
+    if (stale_error != NULL)
+      g_warning ("leftovers of an earlier requester remain: %s", stale_error->message);
     self->snapshot_lock = vss_snapshot_lock_acquire (set_id, error);
     ok = self->snapshot_lock != NULL;
     if (ok) {

@@ -10,6 +10,7 @@
  *  - a failed or cancelled snapshot set leaves no snapshot behind. */
 #include "vss-backup-events.h"
 #include "vss-freeze-watchdog.h"
+#include "providers/vss-snapshot-store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -249,7 +250,7 @@ vss_lifecycle_do_snapshot_set (VssBackupComponents *self, GCancellable *cancella
   g_autoptr(GPtrArray) active = vss_events_select (self, vss_events_is_active);
   if (!window_event (self, active, VSS_EVENT_PREPARE_SNAPSHOT, cancellable))
     return fail_set (self, error, (vss_events_cancelled ("do_snapshot_set", &cause), cause));
-  if (!prepare_providers (self, &cause))
+  if (!prepare_providers (self, &cause) || !vss_snapshot_store_record (self->snapshots, &cause))
     return fail_set (self, error, cause);
   t->prepare_usec = g_get_monotonic_time () - start;
 
@@ -257,7 +258,7 @@ vss_lifecycle_do_snapshot_set (VssBackupComponents *self, GCancellable *cancella
   flush_filesystems (self);
   t->flush_usec = g_get_monotonic_time () - flush_start;
 
-  if (!run_window (self, cancellable, &cause))
+  if (!run_window (self, cancellable, &cause) || !vss_snapshot_store_record (self->snapshots, &cause))
     return fail_set (self, error, cause);
 
   vss_events_send_to (self, vss_events_is_active, VSS_EVENT_POST_SNAPSHOT, NULL);
@@ -332,6 +333,7 @@ remove_snapshots (VssBackupComponents *self, gboolean keep_persistent)
       g_warning ("could not delete snapshot %s of %s: %s", snapshot->snapshot_id,
                  snapshot->original_path, error->message);
   }
+  vss_snapshot_store_unrecord (self->snapshots);
   g_ptr_array_set_size (self->snapshots, 0);
 }
 

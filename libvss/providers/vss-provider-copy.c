@@ -6,7 +6,7 @@
  * tree that would not be copied within the hold limit, so the set fails
  * before anything is frozen rather than during the freeze.  The image lives
  * in <state dir>/snapshots/<set id>/<snapshot id>/image. */
-#include "vss-provider.h"
+#include "vss-provider-fs.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -141,11 +141,13 @@ copy_prepare (VssSnapshot *snapshot, guint hold_budget_ms, GError **error)
   double estimate_ms = (double) bytes / (rate * 1024.0 * 1024.0) * 1000.0;
   if (estimate_ms > (double) hold_budget_ms) {
     g_autofree char *size = format_size (bytes);
+    g_autofree char *other = vss_provider_alternative (&vss_provider_copy, snapshot->original_path);
     g_set_error (error, VSS_ERROR, VSS_ERROR_PROVIDER_VETO,
                  "copy: %s holds %s, which would take about %.0f ms to copy at %g MiB/s, "
-                 "more than the hold limit of %u ms; a reflink or btrfs provider "
-                 "(or a larger hold limit) would work",
-                 snapshot->original_path, size, estimate_ms, rate, hold_budget_ms);
+                 "more than the hold limit of %u ms; %s",
+                 snapshot->original_path, size, estimate_ms, rate, hold_budget_ms,
+                 other != NULL ? other : "no cheaper provider supports it here: raise the "
+                 "hold limit, or keep the data on btrfs or on xfs with reflink");
     return FALSE;
   }
   return make_storage (snapshot, error);
@@ -165,15 +167,22 @@ copy_commit (VssSnapshot *snapshot, gint64 deadline_usec, GError **error)
   g_autofree char *image = g_build_filename (snapshot->storage_path, "image", NULL);
   g_autoptr(GError) local = NULL;
   if (!vss_fs_copy_tree (snapshot->original_path, image, deadline_usec, &local)) {
-    if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+      g_autofree char *other = vss_provider_alternative (&vss_provider_copy,
+                                                         snapshot->original_path);
       g_set_error (error, VSS_ERROR, VSS_ERROR_HOLD_WRITES_TIMEOUT,
                    "copy of %s did not finish within the hold limit of %" G_GINT64_FORMAT
-                   " ms; the partial copy was removed; a reflink or btrfs provider "
-                   "(or a larger hold limit) would work",
-                   snapshot->original_path, MAX (allowed_ms, (gint64) 0));
-    else
+                   " ms; the partial copy was removed; %s",
+                   snapshot->original_path, MAX (allowed_ms, (gint64) 0),
+                   other != NULL ? other : "a larger hold limit would work");
+    } else {
       g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,
                    "copy: %s", local->message);
+    }
+    return FALSE;
+  }
+  if (!vss_provider_seal (image, error)) {
+    vss_fs_remove_tree (image, NULL);
     return FALSE;
   }
   g_free (snapshot->snapshot_path);
@@ -189,6 +198,8 @@ copy_remove (VssSnapshot *snapshot, GError **error)
   g_autofree char *storage = snapshot->storage_path != NULL
                                  ? g_strdup (snapshot->storage_path)
                                  : storage_path_for (snapshot);
+  g_autofree char *image = g_build_filename (storage, "image", NULL);
+  vss_provider_unseal (image);
   g_autoptr(GError) local = NULL;
   if (!vss_fs_remove_tree (storage, &local)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,

@@ -10,6 +10,8 @@
 /* Cheapest first: vss_provider_choose() takes the first that supports a
  * path.  A new provider (btrfs, reflink) is one more line here. */
 static const VssProvider *const providers[] = {
+  &vss_provider_btrfs,
+  &vss_provider_reflink,
   &vss_provider_copy,
   NULL,
 };

@@ -51,7 +51,9 @@ VssSnapshot *vss_snapshot_new (const char *snapshot_set_id, const char *original
 void         vss_snapshot_free (VssSnapshot *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSnapshot, vss_snapshot_free)
 
-/* The copy provider (vss-provider-copy.c). */
+/* The built-in providers (vss-provider-<name>.c). */
+extern const VssProvider vss_provider_btrfs;
+extern const VssProvider vss_provider_reflink;
 extern const VssProvider vss_provider_copy;
 
 G_END_DECLS

@@ -517,6 +517,13 @@ vss_fs_copy_tree (const char *src, const char *dst, gint64 deadline_usec, GError
   return FALSE;
 }
 
+gboolean
+vss_fs_copy_metadata (const struct stat *st, const char *src, const char *dst, GError **error)
+{
+  CopyCtx ctx = { 0, src, geteuid () == 0 };
+  return copy_metadata (st, src, dst, &ctx, error);
+}
+
 /* ---- atomic write ---- */
 
 static gboolean

@@ -12,6 +12,13 @@ G_BEGIN_DECLS
  * G_IO_ERROR_TIMED_OUT.  On error nothing half-copied is left behind. */
 gboolean vss_fs_copy_tree (const char *src, const char *dst, gint64 deadline_usec, GError **error);
 
+/* The xattrs, owner (when permitted), mode and times of @src (whose lstat
+ * is @st) onto @dst, as vss_fs_copy_tree does them; for other tree walkers
+ * (the reflink provider's clone). */
+struct stat;
+gboolean vss_fs_copy_metadata (const struct stat *st, const char *src, const char *dst,
+                               GError **error);
+
 /* Remove a tree (no symlink is followed); a missing @path is success. */
 gboolean vss_fs_remove_tree (const char *path, GError **error);
 
