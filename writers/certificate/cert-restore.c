@@ -1,0 +1,160 @@
+/* cert-restore.c — before and after the requester puts files back.
+ *
+ * pre_restore refuses while another process has a database open for
+ * writing: replacing a file under an open SQLite connection corrupts it
+ * (the process keeps its old inode and page cache, and may write back).
+ * post_restore opens each database (which replays a restored WAL), checks
+ * it, and for NSS lists the certificates with certutil, NSS's own reader:
+ * that also proves the key database's metadata and password check parse,
+ * which a SQL count of nssPublic would not. */
+#include "cert-writer.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cert-wal.h"
+
+/* A writable fd of another process on @path (or its -wal/-journal):
+ * /proc/PID/fd links, with the access mode from /proc/PID/fdinfo. */
+static gboolean
+fd_is_writable (const char *pid, const char *fd)
+{
+  g_autofree char *info_path = g_strdup_printf ("/proc/%s/fdinfo/%s", pid, fd);
+  g_autofree char *info = NULL;
+  if (!g_file_get_contents (info_path, &info, NULL, NULL))
+    return FALSE;
+  const char *flags = strstr (info, "flags:");
+  if (flags == NULL)
+    return FALSE;
+  guint64 value = g_ascii_strtoull (flags + strlen ("flags:"), NULL, 8);
+  return (value & O_ACCMODE) != O_RDONLY;
+}
+
+static char *
+find_writer_process (const char *path)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  g_autofree char *self_pid = g_strdup_printf ("%d", (int) getpid ());
+  const char *pid;
+  while (proc != NULL && (pid = g_dir_read_name (proc)) != NULL) {
+    if (!g_ascii_isdigit (pid[0]) || g_str_equal (pid, self_pid))
+      continue;
+    g_autofree char *fd_dir = g_strdup_printf ("/proc/%s/fd", pid);
+    g_autoptr(GDir) fds = g_dir_open (fd_dir, 0, NULL);
+    const char *fd;
+    while (fds != NULL && (fd = g_dir_read_name (fds)) != NULL) {
+      g_autofree char *link = g_build_filename (fd_dir, fd, NULL);
+      g_autofree char *target = g_file_read_link (link, NULL);
+      if (target != NULL && g_str_has_prefix (target, path) &&
+          (target[strlen (path)] == '\0' || target[strlen (path)] == '-') &&
+          fd_is_writable (pid, fd)) {
+        g_autofree char *comm_path = g_strdup_printf ("/proc/%s/comm", pid);
+        g_autofree char *comm = NULL;
+        g_file_get_contents (comm_path, &comm, NULL, NULL);
+        return g_strdup_printf ("process %s (%s)", pid, comm ? g_strstrip (comm) : "?");
+      }
+    }
+  }
+  return NULL;
+}
+
+/* A lock held right now also counts (a process of another user whose
+ * /proc entries we cannot read). */
+static gboolean
+check_not_in_use (VssWriter *writer, const char *path)
+{
+  g_autofree char *who = find_writer_process (path);
+  g_autoptr(GError) error = NULL;
+  if (who == NULL && g_file_test (path, G_FILE_TEST_EXISTS)) {
+    sqlite3 *db = cert_db_open (path, 100, &error);
+    if (db != NULL && cert_db_exec (db, path, "BEGIN IMMEDIATE", &error))
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close (db);
+    if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
+      who = g_strdup ("a process holding its write lock");
+  }
+  if (who == NULL)
+    return TRUE;
+  vss_writer_set_failure (writer, VSS_WF_RETRYABLE,
+                          "%s is open for writing by %s: replacing it under an open "
+                          "connection would corrupt it; stop that program, then restore",
+                          path, who);
+  return FALSE;
+}
+
+gboolean
+cert_writer_pre_restore (VssWriter *writer)
+{
+  for (guint i = 0; i < vss_writer_get_component_count (writer); i++) {
+    CertStore *store = cert_writer_component_store (writer, i);
+    if (store == NULL || !vss_component_is_selected_for_restore (vss_writer_get_component (writer, i)))
+      continue;
+    for (guint d = 0; d < store->databases->len; d++) {
+      const char *path = g_ptr_array_index (store->databases, d);
+      if (!check_not_in_use (writer, path))
+        return FALSE;
+      cert_wal_forget_truncation (path);   /* a restore starts a new chain */
+    }
+  }
+  return TRUE;
+}
+
+/* certutil -L lists what NSS can read; missing certutil falls back to
+ * counting the certificate objects (CKA_CLASS 1) in nssPublic. */
+static gboolean
+list_nss (const char *dir, GError **error)
+{
+  g_autofree char *certutil = g_find_program_in_path ("certutil");
+  if (certutil == NULL)
+    return TRUE;
+  g_autofree char *db_arg = g_strconcat ("sql:", dir, NULL);
+  const char *argv[] = { certutil, "-L", "-d", db_arg, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  int status = 0;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                     &status, error))
+    return FALSE;
+  if (!g_spawn_check_wait_status (status, NULL)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "certutil -L -d %s failed after the restore: %s", db_arg, g_strstrip (err));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_store (const CertStore *store, GError **error)
+{
+  for (guint d = 0; d < store->databases->len; d++) {
+    const char *path = g_ptr_array_index (store->databases, d);
+    sqlite3 *db = cert_db_open (path, 2000, error);
+    gboolean ok = db != NULL && cert_db_integrity_check (db, path, error);
+    sqlite3_close (db);
+    if (!ok)
+      return FALSE;
+  }
+  return store->kind != CERT_STORE_NSS || list_nss (store->path, error);
+}
+
+gboolean
+cert_writer_post_restore (VssWriter *writer)
+{
+  gboolean ok = TRUE;
+  for (guint i = 0; i < vss_writer_get_component_count (writer); i++) {
+    VssComponent *component = vss_writer_get_component (writer, i);
+    CertStore *store = cert_writer_component_store (writer, i);
+    g_autoptr(GError) error = NULL;
+    if (store == NULL || !vss_component_is_selected_for_restore (component) ||
+        check_store (store, &error))
+      continue;
+    vss_component_set_post_restore_failure_msg (component, error->message, NULL);
+    if (ok)
+      vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE,
+                              "%s: the restored store does not open cleanly: %s; restore it "
+                              "again from a full backup", store->path, error->message);
+    ok = FALSE;
+  }
+  return ok;
+}

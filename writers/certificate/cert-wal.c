@@ -1,0 +1,192 @@
+/* cert-wal.c — WAL headers, stamps, the chain rule and truncation. */
+#include "cert-wal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cert-store.h"
+
+#define WAL_HEADER_SIZE 32
+#define WAL_FRAME_HEADER_SIZE 24
+#define WAL_MAGIC_LE 0x377f0682u
+#define WAL_MAGIC_BE 0x377f0683u
+
+static guint32
+be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+gboolean
+cert_wal_read (const char *db_path, CertWalHeader *out, GError **error)
+{
+  g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
+  guint8 header[WAL_HEADER_SIZE];
+  struct stat st;
+
+  *out = (CertWalHeader) { 0 };
+  int fd = open (wal, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return TRUE;
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s", wal,
+                 g_strerror (errno));
+    return FALSE;
+  }
+  ssize_t n = pread (fd, header, sizeof header, 0);
+  int saved = errno;
+  gboolean stat_ok = fstat (fd, &st) == 0;
+  close (fd);
+  if (n < 0 || !stat_ok) {
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", wal,
+                 g_strerror (saved));
+    return FALSE;
+  }
+  if (n < WAL_HEADER_SIZE)
+    return TRUE;
+  guint32 magic = be32 (header), page_size = be32 (header + 8);
+  if ((magic != WAL_MAGIC_LE && magic != WAL_MAGIC_BE) || page_size < 512) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                 "%s: not a SQLite WAL (magic 0x%08x)", wal, magic);
+    return FALSE;
+  }
+  out->valid = TRUE;
+  out->seq = be32 (header + 12);
+  out->salt1 = be32 (header + 16);
+  out->salt2 = be32 (header + 20);
+  out->frames = (guint32) ((st.st_size - WAL_HEADER_SIZE) / (page_size + WAL_FRAME_HEADER_SIZE));
+  return TRUE;
+}
+
+char *
+cert_wal_stamp_format (const CertWalHeader *header)
+{
+  if (!header->valid)
+    return g_strdup ("sqlite-wal empty");
+  return g_strdup_printf ("sqlite-wal seq=%u salt1=%08x salt2=%08x frames=%u", header->seq,
+                          header->salt1, header->salt2, header->frames);
+}
+
+gboolean
+cert_wal_stamp_parse (const char *stamp, CertWalHeader *out)
+{
+  *out = (CertWalHeader) { 0 };
+  if (stamp == NULL)
+    return FALSE;
+  if (g_str_equal (stamp, "sqlite-wal empty"))
+    return TRUE;
+  out->valid = sscanf (stamp, "sqlite-wal seq=%u salt1=%x salt2=%x frames=%u", &out->seq,
+                       &out->salt1, &out->salt2, &out->frames) == 4;
+  return out->valid;
+}
+
+static gboolean
+same_generation (const CertWalHeader *a, const CertWalHeader *b)
+{
+  return a->valid && b->valid && a->seq == b->seq && a->salt1 == b->salt1 && a->salt2 == b->salt2;
+}
+
+/* The truncation record lives beside the database, as SQLite's own
+ * -wal/-shm files do: it belongs to that database and moves with it. */
+static char *
+truncation_record_path (const char *db_path)
+{
+  g_autofree char *dir = g_path_get_dirname (db_path);
+  g_autofree char *base = g_path_get_basename (db_path);
+  g_autofree char *leaf = g_strdup_printf (".%s.vss-truncated", base);
+  return g_build_filename (dir, leaf, NULL);
+}
+
+/* After our own truncation of generation @previous, the next generation
+ * (seq + 1, salt1 + 1), or still none, continues the chain. */
+static gboolean
+continues_after_truncation (const char *db_path, const CertWalHeader *previous,
+                            const CertWalHeader *now)
+{
+  g_autofree char *record_path = truncation_record_path (db_path);
+  g_autofree char *record = NULL;
+  CertWalHeader truncated;
+  if (!g_file_get_contents (record_path, &record, NULL, NULL) ||
+      !cert_wal_stamp_parse (g_strstrip (record), &truncated) ||
+      !same_generation (&truncated, previous) || truncated.frames != previous->frames)
+    return FALSE;
+  return !now->valid || (now->seq == previous->seq + 1 && now->salt1 == previous->salt1 + 1);
+}
+
+gboolean
+cert_wal_check_chain (const char *db_path, const char *previous_stamp, const CertWalHeader *now,
+                      GError **error)
+{
+  CertWalHeader previous;
+  if (previous_stamp == NULL || !cert_wal_stamp_parse (previous_stamp, &previous)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                 "%s: a log backup continues a chain, but no previous backup stamp was given "
+                 "(got %s%s%s): pass the stamp of the previous backup with "
+                 "set_previous_backup_stamp, or take a full backup", db_path,
+                 previous_stamp ? "\"" : "", previous_stamp ? previous_stamp : "none",
+                 previous_stamp ? "\"" : "");
+    return FALSE;
+  }
+  if (same_generation (&previous, now) || continues_after_truncation (db_path, &previous, now))
+    return TRUE;
+  g_autofree char *now_stamp = cert_wal_stamp_format (now);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+               "%s: the WAL was reset since the previous backup (previous \"%s\", now \"%s\"): "
+               "a checkpoint moved logged changes into the database, so no log holds them; "
+               "the log chain is broken: take a full backup", db_path, previous_stamp, now_stamp);
+  return FALSE;
+}
+
+void
+cert_wal_forget_truncation (const char *db_path)
+{
+  g_autofree char *record_path = truncation_record_path (db_path);
+  unlink (record_path);
+}
+
+static gboolean
+checkpoint_truncate (sqlite3 *db, const char *db_path, GError **error)
+{
+  int rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  if (rc == SQLITE_OK)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, rc == SQLITE_BUSY ? G_IO_ERROR_BUSY : G_IO_ERROR_FAILED,
+               "%s: wal_checkpoint(TRUNCATE): %s%s", db_path, sqlite3_errmsg (db),
+               rc == SQLITE_BUSY ? " (readers or a writer kept it busy; the log stays, try "
+                                   "again after the next backup)" : "");
+  return FALSE;
+}
+
+gboolean
+cert_wal_truncate (const char *db_path, const char *stamp, char **out_note, GError **error)
+{
+  CertWalHeader saved, now;
+  *out_note = NULL;
+  if (!cert_wal_stamp_parse (stamp, &saved) || !saved.valid) {
+    *out_note = g_strdup_printf ("%s: nothing logged at the backup; nothing to truncate", db_path);
+    return TRUE;
+  }
+  sqlite3 *db = cert_db_open (db_path, 1000, error);
+  if (db == NULL)
+    return FALSE;
+  /* data_version before and after: another connection's commit in
+   * between may have been checkpointed without being in any backup. */
+  gint64 before = cert_db_data_version (db);
+  gboolean ok = cert_wal_read (db_path, &now, error);
+  if (ok && (!same_generation (&saved, &now) || now.frames != saved.frames)) {
+    *out_note = g_strdup_printf ("%s: the WAL changed since the snapshot; not truncated, so "
+                                 "the next backup keeps its frames", db_path);
+  } else if (ok && (ok = checkpoint_truncate (db, db_path, error))) {
+    g_autofree char *record_path = truncation_record_path (db_path);
+    if (cert_db_data_version (db) == before)
+      ok = g_file_set_contents (record_path, stamp, -1, error);
+    else
+      *out_note = g_strdup_printf ("%s: a write raced the truncation; the next log backup "
+                                   "will ask for a full backup", db_path);
+  }
+  sqlite3_close (db);
+  return ok;
+}

@@ -1,0 +1,46 @@
+/* cert-wal.h — the WAL as a log: its header (generation), backup stamps,
+ * the log-chain rule, and truncation after a successful backup.
+ *
+ * A WAL generation is its checkpoint sequence and salts (header offsets
+ * 12, 16, 20); SQLite starts a new generation on the first write after a
+ * complete checkpoint, so a changed generation means logged changes went
+ * into the database file and are in no log: the chain is broken. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gboolean valid;     /* FALSE: no WAL file, or empty (no generation yet) */
+  guint32 seq;
+  guint32 salt1;
+  guint32 salt2;
+  guint32 frames;     /* from the file size: what was appended so far */
+} CertWalHeader;
+
+/* Reads <db>-wal (never opens the database or -shm files, so no lock of
+ * this process is dropped by a close). */
+gboolean cert_wal_read (const char *db_path, CertWalHeader *out, GError **error);
+
+/* "sqlite-wal seq=1 salt1=45dec4c5 salt2=57c92c85 frames=3", or
+ * "sqlite-wal empty" when @header is not valid. */
+char    *cert_wal_stamp_format (const CertWalHeader *header);
+gboolean cert_wal_stamp_parse (const char *stamp, CertWalHeader *out);
+
+/* TRUE when a log backup of @db_path may follow the backup that wrote
+ * @previous_stamp; else an error that says to take a full backup. */
+gboolean cert_wal_check_chain (const char *db_path, const char *previous_stamp,
+                               const CertWalHeader *now, GError **error);
+
+/* PRAGMA wal_checkpoint(TRUNCATE) after a successful backup stamped
+ * @stamp, only while the WAL holds exactly what that backup saved; records
+ * the truncation so the next generation continues the chain.  *out_note
+ * gets a message when it did not truncate (or could not prove it safe). */
+gboolean cert_wal_truncate (const char *db_path, const char *stamp, char **out_note,
+                            GError **error);
+
+/* Forget a recorded truncation (a restore starts a new chain). */
+void     cert_wal_forget_truncation (const char *db_path);
+
+G_END_DECLS
