@@ -25,4 +25,8 @@ gboolean vss_snapshots_delete (const char *id, GError **error);
  * libvss calls it itself at start_snapshot_set. */
 guint vss_snapshots_clean_stale (GError **error);
 
+/* Is a snapshot set being made on this machine right now?  TRUE with the
+ * maker's pid, program name and set id (each may be NULL to skip). */
+gboolean vss_snapshots_get_set_in_progress (gint64 *out_pid, char **out_program, char **out_set_id);
+
 G_END_DECLS

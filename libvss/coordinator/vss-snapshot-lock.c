@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <vss/vss-error.h>
+#include <vss/vss-snapshots.h>
 
 #include "util/vss-paths.h"
 
@@ -177,4 +178,10 @@ vss_snapshot_lock_query (gint64 *out_pid, char **out_program, char **out_set_id)
     *out_set_id = g_steal_pointer (&holder.set_id);
   holder_clear (&holder);
   return TRUE;
+}
+
+gboolean
+vss_snapshots_get_set_in_progress (gint64 *out_pid, char **out_program, char **out_set_id)
+{
+  return vss_snapshot_lock_query (out_pid, out_program, out_set_id);
 }

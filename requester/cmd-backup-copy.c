@@ -1,0 +1,275 @@
+/* cmd-backup-copy.c — what `vss backup` does with the snapshot: copy it
+ * into a backup set, or hand it to --exec; then tell the writers which
+ * components made it (backup_succeeded). */
+#include "vss-backup-job.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static gboolean
+writer_failed (VssBackupJob *job, const VssSelected *s)
+{
+  return g_hash_table_contains (job->failed_writers, vss_writer_metadata_get_writer_name (s->metadata));
+}
+
+static gboolean
+mark_one (VssBackupJob *job, const VssSelected *s, gboolean succeeded, GError **error)
+{
+  if (succeeded)
+    job->components_ok++;
+  else
+    job->components_failed++;
+  return vss_backup_components_set_backup_succeeded (
+      job->bc, vss_writer_metadata_get_instance_id (s->metadata),
+      vss_writer_metadata_get_writer_id (s->metadata), vss_wm_component_get_type (s->component),
+      vss_wm_component_get_logical_path (s->component), vss_wm_component_get_name (s->component),
+      succeeded, error);
+}
+
+gboolean
+vss_backup_job_mark (VssBackupJob *job, gboolean succeeded, GError **error)
+{
+  job->components_ok = job->components_failed = 0;
+  for (guint i = 0; i < job->selected->len; i++) {
+    const VssSelected *s = g_ptr_array_index (job->selected, i);
+    if (!mark_one (job, s, succeeded && !writer_failed (job, s), error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- --exec ---- */
+
+static char *
+write_bcd_file (VssBackupJob *job, GError **error)
+{
+  g_autofree char *json = vss_backup_components_save_as_json (job->bc, error);
+  if (json == NULL)
+    return NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("vss-bcd-XXXXXX.json", &path, error);
+  if (fd < 0)
+    return NULL;
+  close (fd);
+  if (!g_file_set_contents (path, json, -1, error)) {
+    g_unlink (path);
+    g_free (path);
+    return NULL;
+  }
+  return path;
+}
+
+static void
+set_snapshot_env (VssBackupJob *job, GSubprocessLauncher *launcher)
+{
+  g_autoptr(GString) pairs = g_string_new (NULL);
+  for (guint i = 0; i < job->snapshot_ids->len; i++) {
+    g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
+        job->bc, g_ptr_array_index (job->snapshot_ids, i), NULL);
+    if (prop == NULL)
+      continue;
+    if (i == 0) {
+      g_subprocess_launcher_setenv (launcher, "VSS_SNAPSHOT_PATH", prop->snapshot_path, TRUE);
+      g_subprocess_launcher_setenv (launcher, "VSS_SNAPSHOT_SET_ID", prop->snapshot_set_id, TRUE);
+    }
+    g_string_append_printf (pairs, "%s=%s\n", prop->original_path, prop->snapshot_path);
+  }
+  g_subprocess_launcher_setenv (launcher, "VSS_SNAPSHOT_PATHS", pairs->str, TRUE);
+}
+
+gboolean
+vss_backup_job_exec (VssCli *cli, VssBackupJob *job, GError **error)
+{
+  g_autofree char *bcd = write_bcd_file (job, error);
+  if (bcd == NULL)
+    return FALSE;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  set_snapshot_env (job, launcher);
+  g_subprocess_launcher_setenv (launcher, "VSS_BCD", bcd, TRUE);
+  if (cli->json)   /* keep stdout for our NDJSON: the command's output goes to stderr */
+    g_subprocess_launcher_take_stdout_fd (launcher, dup (STDERR_FILENO));
+  const char *argv[] = { "/bin/sh", "-c", job->exec, NULL };
+  g_autoptr(GSubprocess) child = g_subprocess_launcher_spawnv (launcher, argv, error);
+  gboolean ran = child != NULL && g_subprocess_wait (child, NULL, error);
+  g_unlink (bcd);
+  if (!ran)
+    return FALSE;
+  int status = g_subprocess_get_if_exited (child) ? g_subprocess_get_exit_status (child) : -1;
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "command", json_object_new_string (job->exec));
+  json_object_object_add (obj, "exit_status", json_object_new_int (status));
+  vss_cli_emit (cli, "exec", obj);
+  /* Only a command that succeeded lets writers truncate their logs. */
+  if (!vss_backup_job_mark (job, status == 0, error))
+    return FALSE;
+  if (status != 0) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
+                 "--exec command failed (%s %d): the writers were told the backup did not succeed",
+                 status < 0 ? "signal" : "exit status", status < 0 ? g_subprocess_get_term_sig (child) : status);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- --to: the backup set ---- */
+
+typedef struct {
+  VssCli *cli;
+  guint64 base;       /* bytes of the components copied before this one */
+  guint64 total;
+} Progress;
+
+static void
+on_progress (guint64 done, guint64 total, const char *path, gpointer user_data)
+{
+  Progress *p = user_data;
+  vss_cli_progress (p->cli, "copy", p->base + done, p->total, path);
+}
+
+static guint64 walk_bytes;
+static int
+add_size (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  if (flag == FTW_F && S_ISREG (st->st_mode))
+    walk_bytes += (guint64) st->st_size;
+  return 0;
+}
+
+static guint64
+tree_bytes (const char *path)
+{
+  walk_bytes = 0;
+  nftw (path, add_size, 32, FTW_PHYS);
+  return walk_bytes;
+}
+
+typedef struct {
+  const VssWmFile *file;
+  gboolean is_log;
+} FileSet;
+
+static GArray *
+file_sets (const VssWmComponent *c, VssBackupType type)
+{
+  GArray *sets = g_array_new (FALSE, FALSE, sizeof (FileSet));
+  gboolean logs_only = type == VSS_BT_LOG;
+  for (guint i = 0; !logs_only && i < vss_wm_component_get_file_count (c); i++)
+    g_array_append_val (sets, ((FileSet) { vss_wm_component_get_file (c, i), FALSE }));
+  for (guint i = 0; !logs_only && i < vss_wm_component_get_database_file_count (c); i++)
+    g_array_append_val (sets, ((FileSet) { vss_wm_component_get_database_file (c, i), FALSE }));
+  for (guint i = 0; i < vss_wm_component_get_log_file_count (c); i++)
+    g_array_append_val (sets, ((FileSet) { vss_wm_component_get_log_file (c, i), TRUE }));
+  return sets;
+}
+
+static gboolean
+copy_file_set (VssBackupJob *job, VssBackupSetWriter *set, const char *key, const char *path,
+               const char *filespec, gboolean recursive, Progress *progress, GError **error)
+{
+  g_autofree char *snap = vss_backup_job_snapshot_path (job, path, error);
+  if (snap == NULL)
+    return FALSE;
+  guint64 before = vss_backup_set_writer_get_bytes (set);
+  gboolean ok = vss_backup_set_writer_add_files (set, key, snap, path, filespec, recursive,
+                                                 job->base_set, on_progress, progress, error);
+  progress->base += vss_backup_set_writer_get_bytes (set) - before;
+  return ok;
+}
+
+static gboolean
+copy_component (VssBackupJob *job, VssBackupSetWriter *set, const VssSelected *s,
+                Progress *progress, GError **error)
+{
+  g_autoptr(GArray) sets = file_sets (s->component, job->type);
+  for (guint i = 0; i < sets->len; i++) {
+    const VssWmFile *f = g_array_index (sets, FileSet, i).file;
+    if (!copy_file_set (job, set, s->key, vss_wm_file_get_path (f), vss_wm_file_get_filespec (f),
+                        vss_wm_file_get_recursive (f), progress, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+is_fatal (const GError *error)
+{
+  /* A full disk or an unwritable target ends the whole set; a component
+   * whose files vanished or cannot be read fails alone. */
+  return g_error_matches (error, VSS_ERROR, VSS_ERROR_INSUFFICIENT_STORAGE) ||
+         g_error_matches (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED);
+}
+
+static gboolean
+copy_components (VssCli *cli, VssBackupJob *job, VssBackupSetWriter *set, Progress *progress,
+                 GError **error)
+{
+  job->components_ok = job->components_failed = 0;
+  for (guint i = 0; i < job->selected->len; i++) {
+    const VssSelected *s = g_ptr_array_index (job->selected, i);
+    g_autoptr(GError) failure = NULL;
+    gboolean ok = !writer_failed (job, s) && copy_component (job, set, s, progress, &failure);
+    if (failure != NULL && is_fatal (failure)) {
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+    if (failure != NULL) {
+      vss_cli_progress_clear (cli);
+      g_printerr ("vss: component %s not backed up: %s\n", s->key, failure->message);
+    }
+    if (!mark_one (job, s, ok, error))
+      return FALSE;
+  }
+  for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++) {
+    g_autofree char *canonical = realpath (job->paths[i], NULL);
+    g_autofree char *key = g_strdup_printf ("path:%s", canonical);
+    if (!copy_file_set (job, set, key, canonical, "*", TRUE, progress, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+add_writers_metadata (VssBackupJob *job, VssBackupSetWriter *set, GError **error)
+{
+  guint count = 0;
+  if (!vss_backup_components_get_writer_metadata_count (job->bc, &count, error))
+    return FALSE;
+  for (guint i = 0; i < count; i++) {
+    const VssWriterMetadata *md = vss_backup_components_get_writer_metadata (job->bc, i, error);
+    g_autofree char *json = md != NULL ? vss_writer_metadata_to_json (md) : NULL;
+    if (json == NULL ||
+        !vss_backup_set_writer_add_writer_metadata (set, vss_writer_metadata_get_writer_name (md),
+                                                    json, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+vss_backup_job_copy (VssCli *cli, VssBackupJob *job, GError **error)
+{
+  const char *base_id = job->base_set != NULL ? vss_backup_set_get_id (job->base_set) : NULL;
+  g_autoptr(VssBackupSetWriter) set = vss_backup_set_writer_new (job->to, job->type, base_id, error);
+  if (set == NULL)
+    return FALSE;
+  Progress progress = { cli, 0, 0 };
+  for (guint i = 0; i < job->roots->len; i++)
+    progress.total += tree_bytes (g_ptr_array_index (job->roots, i));
+  gboolean ok = copy_components (cli, job, set, &progress, error) &&
+                add_writers_metadata (job, set, error);
+  vss_cli_progress_clear (cli);
+  g_autofree char *bcd = ok ? vss_backup_components_save_as_json (job->bc, error) : NULL;
+  ok = bcd != NULL && vss_backup_set_writer_commit (set, bcd, error);
+  job->bytes = vss_backup_set_writer_get_bytes (set);
+  job->entries = vss_backup_set_writer_get_entries (set);
+  if (!ok) {
+    /* No set was made: no writer may believe its data are safe. */
+    vss_backup_job_mark (job, FALSE, NULL);
+    job->components_failed = job->selected->len;
+  }
+  return ok;
+}

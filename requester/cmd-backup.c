@@ -1,0 +1,307 @@
+/* cmd-backup.c — `vss backup`: the whole backup lifecycle. */
+#include "vss-backup-job.h"
+#include "vss-options.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void
+job_clear (VssBackupJob *job)
+{
+  g_clear_pointer (&job->selected, g_ptr_array_unref);
+  g_clear_pointer (&job->roots, g_ptr_array_unref);
+  g_clear_pointer (&job->snapshot_ids, g_ptr_array_unref);
+  g_clear_pointer (&job->failed_writers, g_hash_table_unref);
+  g_clear_pointer (&job->base_set, vss_backup_set_free);
+  /* Freeing aborts an unfinished backup: writers thawed, snapshots gone. */
+  g_clear_pointer (&job->bc, vss_backup_components_free);
+  g_free (job->to);
+  g_free (job->type_name);
+  g_strfreev (job->components);
+  g_strfreev (job->paths);
+  g_free (job->provider);
+  g_free (job->exec);
+  g_free (job->base);
+}
+
+static int
+check_options (VssCli *cli, VssBackupJob *job)
+{
+  if ((job->to == NULL) == (job->exec == NULL))
+    return vss_cli_usage (cli, "backup", "give exactly one of --to DIR (make a backup set) or "
+                          "--exec CMD (hand the snapshot to CMD)");
+  if (!vss_backup_type_from_string (job->type_name != NULL ? job->type_name : "full", &job->type) ||
+      job->type == VSS_BT_OTHER || job->type == VSS_BT_UNDEFINED)
+    return vss_cli_usage (cli, "backup", "--type must be full, copy, incremental, differential or log");
+  gboolean needs_base = job->type == VSS_BT_INCREMENTAL || job->type == VSS_BT_DIFFERENTIAL ||
+                        job->type == VSS_BT_LOG;
+  if (needs_base && job->base == NULL && job->to != NULL)
+    return vss_cli_usage (cli, "backup", "--type %s needs --base DIR, the set it builds on",
+                          job->type_name);
+  if (!needs_base && job->base != NULL)
+    return vss_cli_usage (cli, "backup", "--base only goes with --type incremental, differential or log");
+  return -1;
+}
+
+/* The previous backup's stamps, from the base set's document. */
+static gboolean
+apply_base_stamps (VssBackupJob *job, GError **error)
+{
+  job->base_set = vss_backup_set_open (job->base, error);
+  if (job->base_set == NULL)
+    return FALSE;
+  g_autoptr(VssBackupComponents) saved = vss_backup_components_new ();
+  guint count = 0;
+  if (!vss_backup_components_initialize_for_restore (saved, vss_backup_set_get_bcd (job->base_set), error) ||
+      !vss_backup_components_get_component_count (saved, &count, error))
+    return FALSE;
+  for (guint i = 0; i < count; i++) {
+    const char *writer_id = NULL;
+    const VssComponent *c = vss_backup_components_get_component (saved, i, &writer_id, NULL, error);
+    if (c == NULL)
+      return FALSE;
+    g_autoptr(GError) not_added = NULL;
+    /* A component of the base that is not in this backup has no stamp to pass. */
+    if (vss_component_get_backup_stamp (c) != NULL)
+      vss_backup_components_set_previous_backup_stamp (job->bc, writer_id, vss_component_get_type (c),
+                                                       vss_component_get_logical_path (c),
+                                                       vss_component_get_name (c),
+                                                       vss_component_get_backup_stamp (c), &not_added);
+  }
+  return TRUE;
+}
+
+static gboolean
+add_components (VssBackupJob *job, GError **error)
+{
+  job->selected = vss_cli_select_components (job->bc, job->components, error);
+  if (job->selected == NULL)
+    return FALSE;
+  for (guint i = 0; i < job->selected->len; i++) {
+    const VssSelected *s = g_ptr_array_index (job->selected, i);
+    if (!vss_backup_components_add_component (job->bc, vss_writer_metadata_get_instance_id (s->metadata),
+                                              vss_writer_metadata_get_writer_id (s->metadata),
+                                              vss_wm_component_get_type (s->component),
+                                              vss_wm_component_get_logical_path (s->component),
+                                              vss_wm_component_get_name (s->component), error))
+      return FALSE;
+  }
+  return job->base == NULL || apply_base_stamps (job, error);
+}
+
+static void
+add_root (GPtrArray *roots, const char *path)
+{
+  g_autofree char *canonical = realpath (path, NULL);
+  const char *p = canonical != NULL ? canonical : path;
+  for (guint i = 0; i < roots->len; i++) {
+    const char *r = g_ptr_array_index (roots, i);
+    gsize n = strlen (r);
+    if (strncmp (p, r, n) == 0 && (p[n] == '\0' || p[n] == '/' || g_str_equal (r, "/")))
+      return;                                   /* already covered */
+    gsize m = strlen (p);
+    if (strncmp (r, p, m) == 0 && r[m] == '/') {
+      g_free (g_ptr_array_steal_index (roots, i));  /* the new one covers it */
+      i--;
+    }
+  }
+  g_ptr_array_add (roots, g_strdup (p));
+}
+
+static void
+add_file_roots (GPtrArray *roots, const VssWmComponent *c)
+{
+  for (guint i = 0; i < vss_wm_component_get_file_count (c); i++)
+    add_root (roots, vss_wm_file_get_path (vss_wm_component_get_file (c, i)));
+  for (guint i = 0; i < vss_wm_component_get_database_file_count (c); i++)
+    add_root (roots, vss_wm_file_get_path (vss_wm_component_get_database_file (c, i)));
+  for (guint i = 0; i < vss_wm_component_get_log_file_count (c); i++)
+    add_root (roots, vss_wm_file_get_path (vss_wm_component_get_log_file (c, i)));
+}
+
+static gboolean
+build_snapshot_set (VssCli *cli, VssBackupJob *job, GError **error)
+{
+  job->roots = g_ptr_array_new_with_free_func (g_free);
+  job->snapshot_ids = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < job->selected->len; i++)
+    add_file_roots (job->roots, ((VssSelected *) g_ptr_array_index (job->selected, i))->component);
+  for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++)
+    add_root (job->roots, job->paths[i]);
+  if (!vss_backup_components_start_snapshot_set (job->bc, NULL, error))
+    return FALSE;
+  for (guint i = 0; i < job->roots->len; i++) {
+    char *id = NULL;
+    if (!vss_backup_components_add_to_snapshot_set (job->bc, g_ptr_array_index (job->roots, i),
+                                                    job->provider, &id, error))
+      return FALSE;
+    g_ptr_array_add (job->snapshot_ids, id);
+  }
+  if (job->roots->len == 0)
+    vss_cli_print (cli, "note: nothing to snapshot (no component has files and no --path)\n");
+  return TRUE;
+}
+
+char *
+vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **error)
+{
+  g_autofree char *canonical = realpath (original, NULL);
+  const char *p = canonical != NULL ? canonical : original;
+  for (guint i = 0; i < job->roots->len; i++) {
+    const char *root = g_ptr_array_index (job->roots, i);
+    gsize n = strlen (root);
+    if (strncmp (p, root, n) != 0 || (p[n] != '\0' && p[n] != '/' && !g_str_equal (root, "/")))
+      continue;
+    g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
+        job->bc, g_ptr_array_index (job->snapshot_ids, i), error);
+    if (prop == NULL)
+      return NULL;
+    return g_build_filename (prop->snapshot_path, p + (g_str_equal (root, "/") ? 0 : n), NULL);
+  }
+  g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND, "%s is in no snapshot of the set", original);
+  return NULL;
+}
+
+static void
+emit_snapshots (VssCli *cli, VssBackupJob *job)
+{
+  for (guint i = 0; i < job->snapshot_ids->len; i++) {
+    g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
+        job->bc, g_ptr_array_index (job->snapshot_ids, i), NULL);
+    if (prop == NULL)
+      continue;
+    vss_cli_print (cli, "snapshot %s of %s (%s)\n", prop->snapshot_id, prop->original_path, prop->provider);
+    json_object *obj = json_object_new_object ();
+    json_object_object_add (obj, "snapshot_id", json_object_new_string (prop->snapshot_id));
+    json_object_object_add (obj, "original_path", json_object_new_string (prop->original_path));
+    json_object_object_add (obj, "snapshot_path", json_object_new_string (prop->snapshot_path));
+    json_object_object_add (obj, "provider", json_object_new_string (prop->provider));
+    vss_cli_emit (cli, "snapshot", obj);
+  }
+  VssSnapshotTimings t;
+  if (vss_backup_components_get_snapshot_timings (job->bc, &t, NULL)) {
+    json_object *obj = json_object_new_object ();
+    json_object_object_add (obj, "prepare_ms", json_object_new_double (t.prepare_usec / 1000.0));
+    json_object_object_add (obj, "flush_ms", json_object_new_double (t.flush_usec / 1000.0));
+    json_object_object_add (obj, "freeze_ms", json_object_new_double (t.freeze_usec / 1000.0));
+    json_object_object_add (obj, "commit_ms", json_object_new_double (t.commit_usec / 1000.0));
+    json_object_object_add (obj, "thaw_ms", json_object_new_double (t.thaw_usec / 1000.0));
+    json_object_object_add (obj, "window_ms", json_object_new_double (t.window_usec / 1000.0));
+    json_object_object_add (obj, "total_ms", json_object_new_double (t.total_usec / 1000.0));
+    vss_cli_emit (cli, "timings", obj);
+    vss_cli_print (cli, "writers frozen for %.1f ms (commit %.1f ms)\n", t.window_usec / 1000.0,
+                   t.commit_usec / 1000.0);
+  }
+}
+
+/* Writers that failed by now: their components are not backed up. */
+static gboolean
+collect_failed_writers (VssCli *cli, VssBackupJob *job, GError **error)
+{
+  job->failed_writers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  VssAsync *async = NULL;
+  guint count = 0;
+  if (!vss_backup_components_gather_writer_status (job->bc, &async, error) ||
+      !vss_cli_wait (cli, async, "status", error) ||
+      !vss_backup_components_get_writer_status_count (job->bc, &count, error))
+    return FALSE;
+  for (guint i = 0; i < count; i++) {
+    g_autoptr(VssWriterStatus) st = vss_backup_components_get_writer_status (job->bc, i, NULL);
+    if (st != NULL && st->failure != VSS_WF_NONE)
+      g_hash_table_add (job->failed_writers, g_strdup (st->writer_name));
+  }
+  return TRUE;
+}
+
+static gboolean
+snapshot (VssCli *cli, VssBackupJob *job, GError **error)
+{
+  VssAsync *async = NULL;
+  job->bc = vss_cli_gather (cli, job->type, NULL, error);
+  if (job->bc == NULL)
+    return FALSE;
+  if (job->hold_limit_ms > 0 &&
+      !vss_backup_components_set_hold_timeout (job->bc, (guint) job->hold_limit_ms, error))
+    return FALSE;
+  if (!add_components (job, error) || !build_snapshot_set (cli, job, error) ||
+      !vss_backup_components_prepare_for_backup (job->bc, &async, error) ||
+      !vss_cli_wait (cli, async, "prepare", error) ||
+      !vss_backup_components_do_snapshot_set (job->bc, &async, error) ||
+      !vss_cli_wait (cli, async, "snapshot", error))
+    return FALSE;
+  emit_snapshots (cli, job);
+  return collect_failed_writers (cli, job, error);
+}
+
+static int
+finish (VssCli *cli, VssBackupJob *job, gboolean made, gint64 start, const GError *failure)
+{
+  VssAsync *async = NULL;
+  g_autoptr(GError) error = NULL;
+  if (vss_backup_components_backup_complete (job->bc, &async, &error))
+    vss_cli_wait (cli, async, "complete", &error);
+  guint failed_writers = vss_cli_report_writers (cli, job->bc, TRUE, NULL);
+  int code = !made ? VSS_EXIT_FAILED
+             : (failed_writers > 0 || job->components_failed > 0) ? VSS_EXIT_PARTIAL : VSS_EXIT_OK;
+  const char *status = code == VSS_EXIT_OK ? "success" : code == VSS_EXIT_PARTIAL ? "partial" : "failed";
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "status", json_object_new_string (status));
+  json_object_object_add (obj, "exit_code", json_object_new_int (code));
+  if (job->to != NULL)
+    json_object_object_add (obj, "backup_set", json_object_new_string (job->to));
+  json_object_object_add (obj, "components_ok", json_object_new_int ((int) job->components_ok));
+  json_object_object_add (obj, "components_failed", json_object_new_int ((int) job->components_failed));
+  json_object_object_add (obj, "bytes", json_object_new_int64 ((gint64) job->bytes));
+  json_object_object_add (obj, "files", json_object_new_int ((int) job->entries));
+  json_object_object_add (obj, "duration_ms", json_object_new_double ((g_get_monotonic_time () - start) / 1000.0));
+  if (failure != NULL)
+    json_object_object_add (obj, "message", json_object_new_string (failure->message));
+  vss_cli_emit (cli, "summary", obj);
+  vss_cli_print (cli, "backup %s: %u component(s) backed up, %u failed%s%s\n", status,
+                 job->components_ok, job->components_failed, job->to ? ", set " : "",
+                 job->to ? job->to : "");
+  return code;
+}
+
+int
+vss_cmd_backup (VssCli *cli, int argc, char **argv)
+{
+  VssBackupJob job = { 0 };
+  const GOptionEntry entries[] = {
+    { "to", 't', 0, G_OPTION_ARG_FILENAME, &job.to, "Write a backup set to DIR (must not exist)", "DIR" },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &job.type_name, "full (default), copy, incremental, differential or log", "TYPE" },
+    { "component", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &job.components, "Only this writer, or one of its components (repeatable)", "WRITER[:LOGICAL/PATH]" },
+    { "path", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &job.paths, "Also back up this directory (repeatable)", "PATH" },
+    { "provider", 0, 0, G_OPTION_ARG_STRING, &job.provider, "Snapshot provider (default: the cheapest that works)", "NAME" },
+    { "exec", 'e', 0, G_OPTION_ARG_STRING, &job.exec, "Run CMD with the snapshot exposed instead of making a set", "CMD" },
+    { "base", 'b', 0, G_OPTION_ARG_FILENAME, &job.base, "The set an incremental/differential/log backup builds on", "DIR" },
+    { "hold-limit", 0, 0, G_OPTION_ARG_INT, &job.hold_limit_ms, "Longest snapshot commit in ms (default 10000)", "MS" },
+    { NULL },
+  };
+  int done = vss_cli_parse (cli, "backup", NULL,
+                            "Snapshot the writers' data at one consistent instant and copy it into a "
+                            "backup set,\nor hand the snapshot to another program with --exec.",
+                            entries, &argc, &argv);
+  if (done < 0)
+    done = argc > 1 ? vss_cli_usage (cli, "backup", "unexpected argument %s", argv[1]) : -1;
+  if (done < 0)
+    done = check_options (cli, &job);
+  if (done >= 0) {
+    job_clear (&job);
+    return done;
+  }
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(GError) error = NULL;
+  int code;
+  if (!snapshot (cli, &job, &error)) {
+    code = vss_cli_fail (cli, error);
+  } else {
+    gboolean made = job.exec != NULL ? vss_backup_job_exec (cli, &job, &error)
+                                     : vss_backup_job_copy (cli, &job, &error);
+    if (!made)
+      vss_cli_fail (cli, error);
+    code = finish (cli, &job, made, start, error);
+  }
+  job_clear (&job);
+  return code;
+}

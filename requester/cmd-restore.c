@@ -1,0 +1,290 @@
+/* cmd-restore.c — `vss restore`: the restore lifecycle around putting a
+ * backup set (or a chain of them) back. */
+#include <vss/vss-backup-set.h>
+
+#include "vss-options.h"
+#include "vss-select.h"
+
+#include <string.h>
+
+typedef struct {
+  char *from;
+  char **components;
+  char *to;
+  char **maps;                /* OLD=NEW */
+  VssBackupSet *set;
+  GPtrArray *chain;           /* VssBackupSet, oldest first, not including set */
+  VssBackupComponents *bc;
+  GPtrArray *mappings;        /* char*: OLD, NEW, …, NULL */
+  guint restored, failed, entries;
+} RestoreJob;
+
+static void
+restore_job_clear (RestoreJob *job)
+{
+  g_clear_pointer (&job->bc, vss_backup_components_free);
+  g_clear_pointer (&job->chain, g_ptr_array_unref);
+  g_clear_pointer (&job->set, vss_backup_set_free);
+  g_clear_pointer (&job->mappings, g_ptr_array_unref);
+  g_free (job->from);
+  g_free (job->to);
+  g_strfreev (job->components);
+  g_strfreev (job->maps);
+}
+
+/* The base sets of an incremental/differential set live next to it. */
+static gboolean
+find_chain (RestoreJob *job, GError **error)
+{
+  job->chain = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_backup_set_free);
+  const char *want = vss_backup_set_get_base_id (job->set);
+  if (want == NULL)
+    return TRUE;
+  g_autofree char *parent = g_path_get_dirname (job->from);
+  g_autoptr(GHashTable) by_id = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                       (GDestroyNotify) vss_backup_set_free);
+  g_autoptr(GDir) dir = g_dir_open (parent, 0, error);
+  if (dir == NULL)
+    return FALSE;
+  for (const char *name; (name = g_dir_read_name (dir)) != NULL;) {
+    g_autofree char *path = g_build_filename (parent, name, NULL);
+    VssBackupSet *other = g_file_test (path, G_FILE_TEST_IS_DIR) ? vss_backup_set_open (path, NULL) : NULL;
+    if (other != NULL)
+      g_hash_table_insert (by_id, (gpointer) vss_backup_set_get_id (other), other);
+  }
+  while (want != NULL) {
+    VssBackupSet *base = NULL;
+    if (!g_hash_table_steal_extended (by_id, want, NULL, (gpointer *) &base)) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                   "%s builds on set %s, which is not in %s: keep the sets of a chain in one "
+                   "directory", job->from, want, parent);
+      return FALSE;
+    }
+    g_ptr_array_insert (job->chain, 0, base);
+    want = vss_backup_set_get_base_id (base);
+  }
+  return TRUE;
+}
+
+static gboolean
+parse_maps (VssCli *cli, RestoreJob *job)
+{
+  job->mappings = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; job->maps != NULL && job->maps[i] != NULL; i++) {
+    const char *eq = strchr (job->maps[i], '=');
+    if (eq == NULL || eq == job->maps[i] || eq[1] != '/' || job->maps[i][0] != '/')
+      return FALSE;
+    g_ptr_array_add (job->mappings, g_strndup (job->maps[i], eq - job->maps[i]));
+    g_ptr_array_add (job->mappings, g_strdup (eq + 1));
+  }
+  return TRUE;
+}
+
+typedef struct {
+  const VssComponent *component;
+  const char *writer_id;
+  const VssWriterMetadata *metadata;  /* NULL when the writer is not here */
+} SavedComponent;
+
+/* The saved component behind a backup-set key, and its running writer. */
+static gboolean
+find_saved (RestoreJob *job, const char *key, SavedComponent *out)
+{
+  guint count = 0;
+  vss_backup_components_get_component_count (job->bc, &count, NULL);
+  for (guint i = 0; i < count; i++) {
+    const char *writer_id = NULL, *writer_name = NULL;
+    const VssComponent *c = vss_backup_components_get_component (job->bc, i, &writer_id, &writer_name, NULL);
+    g_autofree char *k = vss_cli_component_key (writer_name, vss_component_get_logical_path (c),
+                                                vss_component_get_name (c));
+    if (c == NULL || !g_str_equal (k, key))
+      continue;
+    out->component = c;
+    out->writer_id = writer_id;
+    out->metadata = NULL;
+    guint n = 0;
+    vss_backup_components_get_writer_metadata_count (job->bc, &n, NULL);
+    for (guint w = 0; w < n; w++) {
+      const VssWriterMetadata *md = vss_backup_components_get_writer_metadata (job->bc, w, NULL);
+      if (g_str_equal (vss_writer_metadata_get_writer_id (md), writer_id))
+        out->metadata = md;
+    }
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+wanted (RestoreJob *job, const char *key)
+{
+  if (job->components == NULL || job->components[0] == NULL)
+    return TRUE;
+  for (guint i = 0; job->components[i] != NULL; i++) {
+    const char *spec = job->components[i];
+    if (g_str_equal (spec, key) || g_str_has_prefix (key, spec))
+      return TRUE;
+    g_autofree char *as_key = g_strdelimit (g_strdup (spec), ":", '/');
+    if (g_str_equal (as_key, key) || (strchr (spec, ':') == NULL && g_str_has_prefix (key, as_key) &&
+                                      key[strlen (as_key)] == '/'))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+select_for_restore (RestoreJob *job, const char *key, GError **error)
+{
+  SavedComponent saved;
+  if (!find_saved (job, key, &saved))
+    return TRUE;   /* not a writer's component ("path:…") */
+  const VssComponent *c = saved.component;
+  if (saved.metadata == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "component %s: its writer is not installed or did not answer; install it (see "
+                 "'vss writers') so it can take part in the restore", key);
+    return FALSE;
+  }
+  return vss_backup_components_set_selected_for_restore (job->bc, saved.writer_id,
+                                                        vss_component_get_type (c),
+                                                        vss_component_get_logical_path (c),
+                                                        vss_component_get_name (c), TRUE, error);
+}
+
+static VssRestoreExisting
+existing_policy (RestoreJob *job, const char *key)
+{
+  SavedComponent saved;
+  if (find_saved (job, key, &saved) && saved.metadata != NULL &&
+      vss_writer_metadata_get_restore_method (saved.metadata, NULL, NULL, NULL, NULL) ==
+          VSS_RME_RESTORE_IF_NOT_THERE)
+    return VSS_RESTORE_IF_NOT_THERE;
+  return VSS_RESTORE_REPLACE;
+}
+
+static void
+on_progress (guint64 done, guint64 total, const char *path, gpointer user_data)
+{
+  vss_cli_progress (user_data, "restore", done, total, path);
+}
+
+static void
+mark_restored (RestoreJob *job, const char *key, gboolean ok)
+{
+  SavedComponent saved;
+  if (!find_saved (job, key, &saved))
+    return;
+  const VssComponent *c = saved.component;
+  vss_backup_components_set_file_restore_status (job->bc, saved.writer_id, vss_component_get_type (c),
+                                                 vss_component_get_logical_path (c),
+                                                 vss_component_get_name (c),
+                                                 ok ? VSS_RS_ALL : VSS_RS_FAILED, NULL);
+}
+
+static void
+restore_one (VssCli *cli, RestoreJob *job, const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+  g_ptr_array_add (job->mappings, NULL);
+  gboolean ok = vss_backup_set_restore_component (job->set, job->chain, key, job->to,
+                                                  (const char *const *) job->mappings->pdata,
+                                                  existing_policy (job, key), on_progress, cli, &n,
+                                                  &error);
+  g_ptr_array_remove_index (job->mappings, job->mappings->len - 1);
+  vss_cli_progress_clear (cli);
+  mark_restored (job, key, ok);
+  job->entries += n;
+  ok ? job->restored++ : job->failed++;
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "component", json_object_new_string (key));
+  json_object_object_add (obj, "ok", json_object_new_boolean (ok));
+  json_object_object_add (obj, "entries", json_object_new_int ((int) n));
+  if (error != NULL)
+    json_object_object_add (obj, "message", json_object_new_string (error->message));
+  vss_cli_emit (cli, "component", obj);
+  if (ok)
+    vss_cli_print (cli, "restored %s (%u entries)\n", key, n);
+  else
+    g_printerr ("vss: %s not restored: %s\n", key, error->message);
+}
+
+static int
+run (VssCli *cli, RestoreJob *job, GError **error)
+{
+  job->set = vss_backup_set_open (job->from, error);
+  if (job->set == NULL || !find_chain (job, error))
+    return vss_cli_fail (cli, *error);
+  job->bc = vss_cli_gather (cli, VSS_BT_UNDEFINED, vss_backup_set_get_bcd (job->set), error);
+  if (job->bc == NULL)
+    return vss_cli_fail (cli, *error);
+  GPtrArray *keys = vss_backup_set_list_components (job->set);
+  g_autoptr(GPtrArray) chosen = g_ptr_array_new ();
+  for (guint i = 0; i < keys->len; i++) {
+    const char *key = g_ptr_array_index (keys, i);
+    if (!wanted (job, key))
+      continue;
+    g_autoptr(GError) not_selected = NULL;
+    if (select_for_restore (job, key, &not_selected))
+      g_ptr_array_add (chosen, (gpointer) key);
+    else {
+      g_printerr ("vss: %s\n", not_selected->message);
+      job->failed++;
+    }
+  }
+  if (chosen->len == 0 && job->failed == 0)
+    return vss_cli_usage (cli, "restore", "no component of %s matches --component", job->from);
+  VssAsync *async = NULL;
+  if (!vss_backup_components_pre_restore (job->bc, &async, error) ||
+      !vss_cli_wait (cli, async, "pre-restore", error))
+    return vss_cli_fail (cli, *error);
+  for (guint i = 0; i < chosen->len; i++)
+    restore_one (cli, job, g_ptr_array_index (chosen, i));
+  if (!vss_backup_components_post_restore (job->bc, &async, error) ||
+      !vss_cli_wait (cli, async, "post-restore", error))
+    return vss_cli_fail (cli, *error);
+  guint failed_writers = vss_cli_report_writers (cli, job->bc, TRUE, NULL);
+  int code = job->restored == 0 ? VSS_EXIT_FAILED
+             : (job->failed > 0 || failed_writers > 0) ? VSS_EXIT_PARTIAL : VSS_EXIT_OK;
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "status", json_object_new_string (code == 0 ? "success" : code == 3 ? "partial" : "failed"));
+  json_object_object_add (obj, "exit_code", json_object_new_int (code));
+  json_object_object_add (obj, "components_restored", json_object_new_int ((int) job->restored));
+  json_object_object_add (obj, "components_failed", json_object_new_int ((int) job->failed));
+  json_object_object_add (obj, "entries", json_object_new_int ((int) job->entries));
+  vss_cli_emit (cli, "summary", obj);
+  vss_cli_print (cli, "restore %s: %u component(s) restored, %u failed\n",
+                 code == 0 ? "succeeded" : code == 3 ? "partly succeeded" : "failed", job->restored,
+                 job->failed);
+  return code;
+}
+
+int
+vss_cmd_restore (VssCli *cli, int argc, char **argv)
+{
+  RestoreJob job = { 0 };
+  const GOptionEntry entries[] = {
+    { "from", 'f', 0, G_OPTION_ARG_FILENAME, &job.from, "The backup set to restore (its base sets next to it)", "DIR" },
+    { "component", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &job.components, "Only this writer or component (repeatable)", "WRITER[:LOGICAL/PATH]" },
+    { "to", 't', 0, G_OPTION_ARG_FILENAME, &job.to, "Restore under PATH instead of in place", "PATH" },
+    { "map", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &job.maps, "Put what was under OLD under NEW (repeatable)", "OLD=NEW" },
+    { NULL },
+  };
+  int done = vss_cli_parse (cli, "restore", NULL,
+                            "Restore a backup set: the writers prepare (pre-restore), the files go back "
+                            "(checked, written\nbeside and renamed into place), the writers check and "
+                            "reopen (post-restore).", entries, &argc, &argv);
+  if (done < 0 && job.from == NULL)
+    done = vss_cli_usage (cli, "restore", "--from DIR is required");
+  if (done < 0 && job.to != NULL && job.maps != NULL)
+    done = vss_cli_usage (cli, "restore", "give --to or --map, not both");
+  if (done < 0 && !parse_maps (cli, &job))
+    done = vss_cli_usage (cli, "restore", "--map takes OLD=NEW with two absolute paths");
+  if (done < 0 && job.to != NULL && !g_path_is_absolute (job.to))
+    done = vss_cli_usage (cli, "restore", "--to needs an absolute path");
+  if (done < 0) {
+    g_autoptr(GError) error = NULL;
+    done = run (cli, &job, &error);
+  }
+  restore_job_clear (&job);
+  return done;
+}

@@ -1,0 +1,50 @@
+/* vss-backup-job.h — one `vss backup` run, shared by the lifecycle part
+ * (cmd-backup.c) and the part that copies or hands the snapshot over
+ * (cmd-backup-copy.c). */
+#pragma once
+
+#include <vss/vss-backup-set.h>
+
+#include "vss-select.h"
+
+typedef struct {
+  /* options */
+  char *to;
+  char *type_name;
+  char **components;
+  char **paths;
+  char *provider;
+  char *exec;
+  char *base;
+  int hold_limit_ms;
+
+  /* state */
+  VssBackupType type;
+  VssBackupComponents *bc;
+  GPtrArray *selected;        /* VssSelected */
+  GPtrArray *roots;           /* char*: the paths added to the snapshot set */
+  GPtrArray *snapshot_ids;    /* char*, parallel to roots */
+  GHashTable *failed_writers; /* writer name → TRUE, after the snapshot */
+  VssBackupSet *base_set;
+  guint components_ok;
+  guint components_failed;
+  guint64 bytes;
+  guint entries;
+} VssBackupJob;
+
+/* Where @original (a file-set path or --path) is inside the snapshot, or
+ * NULL when no snapshot covers it. */
+char *vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **error);
+
+/* Copies every selected component (and --path) into a new backup set at
+ * job->to, marks each component's backup_succeeded, and commits the set
+ * with the final document.  FALSE when the set could not be made. */
+gboolean vss_backup_job_copy (VssCli *cli, VssBackupJob *job, GError **error);
+
+/* Runs job->exec with the snapshot exposed; marks the components
+ * succeeded only when it exits 0. */
+gboolean vss_backup_job_exec (VssCli *cli, VssBackupJob *job, GError **error);
+
+/* Marks every selected component of a writer that did not fail with
+ * @succeeded (the ones of failed writers with FALSE). */
+gboolean vss_backup_job_mark (VssBackupJob *job, gboolean succeeded, GError **error);

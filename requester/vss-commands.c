@@ -1,0 +1,19 @@
+/* vss-commands.c — the subcommands, in the order `vss --help` lists them. */
+#include "vss-cli.h"
+
+int vss_cmd_backup (VssCli *cli, int argc, char **argv);
+int vss_cmd_restore (VssCli *cli, int argc, char **argv);
+int vss_cmd_verify (VssCli *cli, int argc, char **argv);
+int vss_cmd_writers (VssCli *cli, int argc, char **argv);
+int vss_cmd_shadows (VssCli *cli, int argc, char **argv);
+int vss_cmd_status (VssCli *cli, int argc, char **argv);
+
+const VssCommand vss_commands[] = {
+  { "backup", "snapshot the writers' data and copy it into a backup set (or hand it to --exec)", vss_cmd_backup },
+  { "restore", "put a backup set back, with the writers' pre- and post-restore", vss_cmd_restore },
+  { "verify", "re-check a backup set against its manifest", vss_cmd_verify },
+  { "writers", "list the writers, their state and components", vss_cmd_writers },
+  { "shadows", "list or delete snapshots (shadow copies)", vss_cmd_shadows },
+  { "status", "say whether a snapshot set is being made, and by whom", vss_cmd_status },
+  { NULL, NULL, NULL },
+};

@@ -1,0 +1,115 @@
+/* vss-output.c — what `vss` prints: human text on a terminal or a pipe,
+ * NDJSON with --json (docs/json-output.md), errors on stderr. */
+#include "vss-cli.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+void
+vss_cli_emit (VssCli *cli, const char *type, json_object *obj)
+{
+  if (!cli->json) {
+    json_object_put (obj);
+    return;
+  }
+  json_object *line = json_object_new_object ();
+  json_object_object_add (line, "type", json_object_new_string (type));
+  json_object_object_foreach (obj, key, value)
+    json_object_object_add (line, key, json_object_get (value));
+  json_object_put (obj);
+  /* One object per line: plain (no pretty printing), slashes unescaped. */
+  fputs (json_object_to_json_string_ext (line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+         stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+  json_object_put (line);
+}
+
+void
+vss_cli_print (VssCli *cli, const char *format, ...)
+{
+  if (cli->json)
+    return;
+  va_list args;
+  va_start (args, format);
+  vprintf (format, args);
+  va_end (args);
+  fflush (stdout);
+}
+
+int
+vss_cli_fail (VssCli *cli, const GError *error)
+{
+  gboolean busy = g_error_matches (error, VSS_ERROR, VSS_ERROR_SNAPSHOT_SET_IN_PROGRESS);
+  vss_cli_progress_clear (cli);
+  fprintf (stderr, "vss: %s\n", error->message);
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "message", json_object_new_string (error->message));
+  json_object_object_add (obj, "code", json_object_new_string (vss_error_to_hresult_name (error)));
+  vss_cli_emit (cli, "error", obj);
+  return busy ? VSS_EXIT_BUSY : VSS_EXIT_FAILED;
+}
+
+int
+vss_cli_usage (VssCli *cli, const char *command, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "vss %s: %s\nTry 'vss %s --help'.\n", command, message, command);
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "message", json_object_new_string (message));
+  vss_cli_emit (cli, "usage-error", obj);
+  return VSS_EXIT_USAGE;
+}
+
+/* ---- the progress bar (stderr, terminals only, never with --json) ---- */
+
+void
+vss_cli_progress (VssCli *cli, const char *phase, guint64 done, guint64 total, const char *path)
+{
+  if (cli->json) {
+    static gint64 last;
+    gint64 now = g_get_monotonic_time ();
+    if (now - last < 200000 && done != total)   /* at most 5 lines a second */
+      return;
+    last = now;
+    json_object *obj = json_object_new_object ();
+    json_object_object_add (obj, "phase", json_object_new_string (phase));
+    json_object_object_add (obj, "bytes_done", json_object_new_int64 ((gint64) done));
+    json_object_object_add (obj, "bytes_total", json_object_new_int64 ((gint64) total));
+    json_object_object_add (obj, "percent",
+                            json_object_new_double (total > 0 ? 100.0 * done / total : 0.0));
+    vss_cli_emit (cli, "progress", obj);
+    return;
+  }
+  if (!cli->progress)
+    return;
+  const int width = 30;
+  int filled = total > 0 ? (int) (width * done / total) : 0;
+  g_autofree char *size = g_format_size (done);
+  g_autofree char *bar = g_strnfill (MIN (filled, width), '#');
+  g_autofree char *rest = g_strnfill (width - MIN (filled, width), '.');
+  g_autofree char *base = path != NULL ? g_path_get_basename (path) : g_strdup ("");
+  fprintf (stderr, "\r\033[K%-8s [%s%s] %3d%% %s %s", phase, bar, rest,
+           total > 0 ? (int) (100 * done / total) : 0, size, base);
+  fflush (stderr);
+}
+
+void
+vss_cli_progress_clear (VssCli *cli)
+{
+  if (cli->progress && !cli->json) {
+    fputs ("\r\033[K", stderr);
+    fflush (stderr);
+  }
+}
+
+VssCli
+vss_cli_init (gboolean json)
+{
+  VssCli cli = { .json = json };
+  cli.progress = !json && isatty (STDERR_FILENO);
+  return cli;
+}

@@ -1,0 +1,101 @@
+/* vss-select.c — component selection for backup and restore. */
+#include "vss-select.h"
+
+#include <string.h>
+
+void
+vss_selected_free (VssSelected *selected)
+{
+  g_free (selected->key);
+  g_free (selected);
+}
+
+char *
+vss_cli_component_key (const char *writer_name, const char *logical_path, const char *name)
+{
+  if (logical_path == NULL || *logical_path == '\0')
+    return g_strdup_printf ("%s/%s", writer_name, name);
+  return g_strdup_printf ("%s/%s/%s", writer_name, logical_path, name);
+}
+
+gboolean
+vss_cli_spec_matches (const char *spec, const char *writer_name, const char *logical_path,
+                      const char *name)
+{
+  const char *colon = strchr (spec, ':');
+  gsize writer_len = colon != NULL ? (gsize) (colon - spec) : strlen (spec);
+  if (strlen (writer_name) != writer_len || strncmp (spec, writer_name, writer_len) != 0)
+    return FALSE;
+  if (colon == NULL)
+    return TRUE;
+  g_autofree char *full = logical_path != NULL && *logical_path != '\0'
+                              ? g_strdup_printf ("%s/%s", logical_path, name)
+                              : g_strdup (name);
+  return g_str_equal (colon + 1, full) || g_str_equal (colon + 1, name);
+}
+
+static gboolean
+any_spec_matches (char **specs, const char *writer, const char *lp, const char *name, guint *hits)
+{
+  if (specs == NULL || specs[0] == NULL)
+    return TRUE;
+  gboolean matched = FALSE;
+  for (guint i = 0; specs[i] != NULL; i++) {
+    if (vss_cli_spec_matches (specs[i], writer, lp, name)) {
+      hits[i]++;
+      matched = TRUE;
+    }
+  }
+  return matched;
+}
+
+static gboolean
+check_every_spec_used (char **specs, const guint *hits, GPtrArray *known, GError **error)
+{
+  for (guint i = 0; specs != NULL && specs[i] != NULL; i++) {
+    if (hits[i] > 0)
+      continue;
+    g_ptr_array_add (known, NULL);
+    g_autofree char *list = g_strjoinv (", ", (char **) known->pdata);
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "no selectable component matches --component %s (there are: %s)", specs[i],
+                 *list != '\0' ? list : "none; see 'vss writers'");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+GPtrArray *
+vss_cli_select_components (VssBackupComponents *bc, char **specs, GError **error)
+{
+  guint n_writers = 0;
+  if (!vss_backup_components_get_writer_metadata_count (bc, &n_writers, error))
+    return NULL;
+  g_autoptr(GPtrArray) selected = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_selected_free);
+  g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func (g_free);
+  g_autofree guint *hits = g_new0 (guint, specs != NULL ? g_strv_length (specs) + 1 : 1);
+  for (guint w = 0; w < n_writers; w++) {
+    const VssWriterMetadata *md = vss_backup_components_get_writer_metadata (bc, w, error);
+    if (md == NULL)
+      return NULL;
+    const char *writer = vss_writer_metadata_get_writer_name (md);
+    for (guint c = 0; c < vss_writer_metadata_get_component_count (md); c++) {
+      const VssWmComponent *wm = vss_writer_metadata_get_component (md, c);
+      if (!vss_wm_component_is_selectable (wm))
+        continue;
+      const char *lp = vss_wm_component_get_logical_path (wm);
+      const char *name = vss_wm_component_get_name (wm);
+      g_ptr_array_add (known, vss_cli_component_key (writer, lp, name));
+      if (!any_spec_matches (specs, writer, lp, name, hits))
+        continue;
+      VssSelected *one = g_new0 (VssSelected, 1);
+      one->metadata = md;
+      one->component = wm;
+      one->key = vss_cli_component_key (writer, lp, name);
+      g_ptr_array_add (selected, one);
+    }
+  }
+  if (!check_every_spec_used (specs, hits, known, error))
+    return NULL;
+  return g_steal_pointer (&selected);
+}
