@@ -1,0 +1,180 @@
+/* vss-ds-backup.c — the backup half of the vss_ds_* API (DsBackup*). */
+#include "vss-ds-private.h"
+
+#include <string.h>
+
+#include "online/vss-online-common.h"
+
+static VssHResult
+check_backup_type (guint32 grbit, guint32 backup_type)
+{
+  if (grbit != 0)
+    return vss_ds_fail (VSS_WIN32_ERROR_INVALID_PARAMETER, "grbit must be 0 (it was 0x%X)", grbit);
+  switch (backup_type) {
+  case VSS_DS_BACKUP_TYPE_FULL:
+    return VSS_S_OK;
+  case VSS_DS_BACKUP_TYPE_INCREMENTAL:
+    return vss_ds_fail (VSS_WIN32_ERROR_INVALID_PARAMETER,
+                        "incremental backups are not possible: LMDB keeps no logs; use "
+                        "VSS_DS_BACKUP_TYPE_FULL");
+  case VSS_DS_BACKUP_TYPE_LOGS_ONLY:
+    return vss_ds_fail (VSS_WIN32_ERROR_NOT_SUPPORTED,
+                        "logs-only backups are not supported: LMDB keeps no logs; use "
+                        "VSS_DS_BACKUP_TYPE_FULL");
+  default:
+    return vss_ds_fail (VSS_WIN32_ERROR_INVALID_PARAMETER,
+                        "unknown backup type %u: use VSS_DS_BACKUP_TYPE_FULL", backup_type);
+  }
+}
+
+static VssHResult
+make_token (VssDsHandle *handle, void **out_token, guint32 *out_size)
+{
+  g_autoptr(GError) error = NULL;
+  VssDsToken token = { .backup_time_usec = g_get_real_time () };
+  if (!handle->iface->get_identity (handle->writer, &token.identity, &token.tombstone_seconds,
+                                    &error))
+    return vss_ds_fail (VSS_DS_HR_ERROR, "%s", error->message);
+  *out_token = vss_ds_token_encode (&token, out_size);
+  vss_ds_token_clear (&token);
+  return VSS_S_OK;
+}
+
+VssHResult
+vss_ds_backup_prepare (const char *server, guint32 grbit, guint32 backup_type,
+                       void **out_expiry_token, guint32 *out_token_size, VssDsHandle **out_handle)
+{
+  VssHResult hr = vss_ds_check_caller (server);
+  if (hr == VSS_S_OK)
+    hr = check_backup_type (grbit, backup_type);
+  if (hr != VSS_S_OK)
+    return hr;
+  if (out_expiry_token == NULL || out_token_size == NULL || out_handle == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_PARAM,
+                        "out_expiry_token, out_token_size and out_handle must not be NULL");
+  VssDsHandle *handle = NULL;
+  if ((hr = vss_ds_handle_new (VSS_DS_BACKUP, &handle)) != VSS_S_OK)
+    return hr;
+  g_autoptr(GError) error = NULL;
+  /* The token is taken first: its time is never later than the data. */
+  void *token = NULL;
+  guint32 size = 0;
+  if ((hr = make_token (handle, &token, &size)) != VSS_S_OK) {
+    vss_ds_handle_free (handle);
+    return hr;
+  }
+  handle->session = handle->iface->backup_begin (handle->writer, &error);
+  if (handle->session == NULL) {
+    g_free (token);
+    vss_ds_handle_free (handle);
+    return vss_ds_fail (VSS_DS_HR_ERROR, "%s", error->message);
+  }
+  *out_expiry_token = token;
+  *out_token_size = size;
+  *out_handle = handle;
+  return vss_ds_ok ();
+}
+
+static VssHResult
+list_names (GPtrArray *names, guint8 type, char **out_names, guint32 *out_size)
+{
+  if (out_names == NULL || out_size == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "out_names and out_size must not be NULL");
+  g_autofree guint8 *types = g_malloc (names->len + 1);
+  memset (types, type, names->len + 1);
+  *out_names = vss_online_multi_sz (names, types, out_size);
+  return vss_ds_ok ();
+}
+
+VssHResult
+vss_ds_backup_get_database_names (VssDsHandle *handle, char **out_names, guint32 *out_size)
+{
+  if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+  return list_names (handle->iface->backup_database_names (handle->session),
+                     VSS_BFT_NTDS_DATABASE, out_names, out_size);
+}
+
+VssHResult
+vss_ds_backup_get_backup_logs (VssDsHandle *handle, char **out_names, guint32 *out_size)
+{
+  if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();   /* LMDB writes no logs */
+  return list_names (none, VSS_BFT_LOG, out_names, out_size);
+}
+
+VssHResult
+vss_ds_backup_open_file (VssDsHandle *handle, const char *name, guint32 read_hint,
+                         guint64 *out_size)
+{
+  if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+  if (name == NULL || out_size == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "name and out_size must not be NULL");
+  if (handle->stream != NULL)
+    return vss_ds_fail (VSS_DS_HR_ALREADY_OPEN,
+                        "a file is already open on this handle: vss_ds_backup_close it first");
+  if (name[0] != '/' && name[0] != '\0' && name[1] == '/')
+    name++;                     /* the type byte left on */
+  GPtrArray *names = handle->iface->backup_database_names (handle->session);
+  guint index;
+  if (!g_ptr_array_find_with_equal_func (names, name, g_str_equal, &index))
+    return vss_ds_fail (VSS_DS_HR_INVALID_PARAM,
+                        "%s is not a database of this backup (see "
+                        "vss_ds_backup_get_database_names)", name);
+  g_autoptr(GError) error = NULL;
+  handle->stream = handle->iface->backup_open (handle->session, index, out_size, &error);
+  if (handle->stream == NULL)
+    return vss_ds_fail (VSS_DS_HR_ERROR, "%s", error->message);
+  return vss_ds_ok ();
+}
+
+VssHResult
+vss_ds_backup_read (VssDsHandle *handle, void *buffer, guint32 size, guint32 *out_read)
+{
+  if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+  if (buffer == NULL || out_read == NULL || size == 0)
+    return vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "buffer, size and out_read must be given");
+  *out_read = 0;
+  if (handle->stream == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "no file is open: vss_ds_backup_open_file");
+  g_autoptr(GError) error = NULL;
+  gssize n = handle->iface->stream_read (handle->stream, buffer, size, &error);
+  if (n < 0)
+    return vss_ds_fail (VSS_DS_HR_ERROR, "%s", error->message);
+  if (n == 0)
+    return vss_ds_fail (VSS_WIN32_ERROR_HANDLE_EOF, "end of file");
+  *out_read = (guint32) n;
+  return vss_ds_ok ();
+}
+
+VssHResult
+vss_ds_backup_close (VssDsHandle *handle)
+{
+  if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+  if (handle->stream == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "no file is open on this handle");
+  handle->iface->stream_close (g_steal_pointer (&handle->stream));
+  return vss_ds_ok ();
+}
+
+VssHResult
+vss_ds_backup_truncate_logs (VssDsHandle *handle)
+{
+  if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+  return vss_ds_ok ();           /* nothing to truncate: LMDB has no logs */
+}
+
+VssHResult
+vss_ds_backup_end (VssDsHandle *handle)
+{
+  if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL &&
+      vss_ds_handle_check (handle, VSS_DS_RESTORE) == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a live vss_ds handle");
+  vss_ds_handle_free (handle);
+  return vss_ds_ok ();
+}
