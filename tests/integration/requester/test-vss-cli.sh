@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The `vss` command line as a user meets it: backup, restore, verify,
+# NDJSON output, exit codes, a tampered set, a chain, --exec with restic.
+# Usage: test-vss-cli.sh BUILD_ROOT SOURCE_ROOT.  Prints TAP.
+set -uo pipefail
+BUILD=$1
+SRC=$2
+VSS=$BUILD/requester/vss
+TREE="python3 $SRC/tests/integration/requester/tree-signature.py"
+
+T=$(mktemp -d /tmp/vss-cli-XXXXXX)
+MOUNTS=()
+cleanup() {
+  for m in "${MOUNTS[@]:-}"; do [ -n "$m" ] && umount "$m" 2>/dev/null; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run
+export VSS_TEST_RECORD_DIR=$T/records VSS_WRITER_PATH=$T/no-writers
+mkdir -p "$T"/{config,state,run,records,no-writers,writers,sets}
+
+n=0; failed=0
+ok()   { n=$((n + 1)); echo "ok $n - $1"; }
+nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "command: $*"; fi; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+writers() {  # install the named test writers as the only writers
+  rm -rf "$T/writers"; mkdir -p "$T/writers"
+  for w in "$@"; do install -m 644 "$BUILD/tests/writers/libvss-test-$w.so" "$T/writers/"; done
+  export VSS_WRITER_PATH=$T/writers
+}
+
+make_data() {  # a tree with every kind of entry a round trip must keep
+  local d=$1
+  mkdir -p "$d/sub/deeper" "$d/empty"
+  printf 'alpha\n' > "$d/a.txt"
+  head -c 300000 /dev/urandom > "$d/sub/random.bin"
+  printf 'secret\n' > "$d/sub/key.pem"; chmod 600 "$d/sub/key.pem"
+  printf '#!/bin/sh\n' > "$d/sub/run.sh"; chmod 4755 "$d/sub/run.sh"
+  ln -s ../a.txt "$d/sub/link"
+  truncate -s 5M "$d/sparse.img"; printf 'end' | dd of="$d/sparse.img" bs=1 seek=4000000 conv=notrunc status=none
+  python3 -c "import os,sys; os.setxattr(sys.argv[1], 'user.vss', b'kept')" "$d/a.txt" 2>/dev/null || true
+  touch -d '2021-03-04 05:06:07.123456789' "$d/sub/deeper"
+  if [ "$(id -u)" -eq 0 ]; then chown 1234:4321 "$d/sub/random.bin"; fi
+}
+
+DATA=$T/data
+make_data "$DATA"
+before=$($TREE "$DATA")
+
+# --- usage and help
+"$VSS" backup >/dev/null 2>&1; check "backup without --to or --exec is bad usage (exit 2)" test $? -eq 2
+"$VSS" frobnicate >/dev/null 2>&1; check "an unknown command is bad usage (exit 2)" test $? -eq 2
+check "every subcommand has --help" bash -c "for c in backup restore verify writers shadows status; do '$VSS' \$c --help >/dev/null || exit 1; done"
+
+# --- a plain directory round trip
+out=$("$VSS" backup --to "$T/sets/full" --path "$DATA" 2>&1); rc=$?
+check "backup of a directory succeeds (exit 0)" test $rc -eq 0
+check "the set is complete: manifest, bcd, no .partial" test -f "$T/sets/full/manifest.json" -a -f "$T/sets/full/bcd.json" -a ! -e "$T/sets/full.partial"
+"$VSS" verify "$T/sets/full" >/dev/null; check "verify of a fresh set is clean" test $? -eq 0
+rm -rf "$DATA"
+"$VSS" restore --from "$T/sets/full" >/dev/null 2>&1; rc=$?
+check "restore in place succeeds" test $rc -eq 0
+after=$($TREE "$DATA")
+if [ "$before" = "$after" ]; then ok "round trip keeps content, modes, owners, xattrs, times, links, holes"
+else nok "round trip keeps content, modes, owners, xattrs, times, links, holes" "$(diff <(echo "$before") <(echo "$after") | head -20)"; fi
+
+# --- NDJSON
+"$VSS" --json backup --to "$T/sets/json" --path "$DATA" > "$T/out.ndjson" 2>/dev/null
+check "--json output parses line by line" python3 -c "
+import json,sys
+lines=[json.loads(l) for l in open(sys.argv[1])]
+assert lines and all('type' in l for l in lines)
+assert lines[-1]['type']=='summary' and lines[-1]['status']=='success' and lines[-1]['exit_code']==0
+assert any(l['type']=='timings' for l in lines)" "$T/out.ndjson"
+
+# --- a tampered set
+cp -a "$T/sets/full" "$T/sets/tampered"
+stored=$(python3 -c "
+import json,sys
+m=json.load(open(sys.argv[1]))
+print(next(e['stored'] for e in m['entries'] if e.get('stored') and e['path'].endswith('a.txt')))" "$T/sets/tampered/manifest.json")
+printf 'ALPHA\n' > "$T/sets/tampered/$stored"
+"$VSS" verify "$T/sets/tampered" > "$T/verify.out" 2>&1; rc=$?
+check "verify reports the changed file (exit 1)" bash -c "[ $rc -eq 1 ] && grep -q changed '$T/verify.out'"
+printf 'current\n' > "$DATA/a.txt"
+"$VSS" restore --from "$T/sets/tampered" >/dev/null 2>&1; rc=$?
+check "restore from a tampered set is refused" test $rc -ne 0
+check "…and leaves the target untouched" grep -qx current "$DATA/a.txt"
+printf 'alpha\n' > "$DATA/a.txt"
+
+# --- restore elsewhere
+"$VSS" restore --from "$T/sets/full" --to "$T/elsewhere" >/dev/null 2>&1
+check "restore --to puts the tree under another root" cmp -s "$DATA/sub/random.bin" "$T/elsewhere$DATA/sub/random.bin"
+"$VSS" restore --from "$T/sets/full" --map "$DATA=$T/mapped" >/dev/null 2>&1
+check "restore --map OLD=NEW moves a subtree" cmp -s "$DATA/a.txt" "$T/mapped/a.txt"
+
+# --- an incremental chain, restored in one command
+printf 'changed\n' > "$DATA/a.txt"; rm "$DATA/sub/key.pem"; printf 'new\n' > "$DATA/new.txt"
+chain_state=$($TREE "$DATA")
+"$VSS" backup --type incremental --base "$T/sets/full" --to "$T/sets/incr" --path "$DATA" >/dev/null 2>&1
+check "incremental backup succeeds" test $? -eq 0
+check "…and stores less than the full set" test "$(du -s "$T/sets/incr" | cut -f1)" -lt "$(du -s "$T/sets/full" | cut -f1)"
+"$VSS" restore --from "$T/sets/incr" --to "$T/chain" >/dev/null 2>&1
+check "restore of the chain succeeds" test $? -eq 0
+restored=$($TREE "$T/chain$DATA")
+check "the chain restores the tree as it was at the incremental" test "$chain_state" = "$restored"
+
+# --- writers: components, partial failure
+writers recorder
+export VSS_TEST_DATA_DIR=$DATA
+"$VSS" --json writers > "$T/writers.ndjson" 2>/dev/null
+check "vss writers --json lists the recorder" grep -q '"name":"recorder"' "$T/writers.ndjson"
+"$VSS" backup --to "$T/sets/writer" >/dev/null 2>&1
+check "backup of the writers' components succeeds" test $? -eq 0
+check "…and the recorder got backup_complete" grep -q '^backup_complete' "$T/records/recorder.events"
+check "…with backup_succeeded recorded in the set's document" grep -q '"backup_succeeded": true' "$T/sets/writer/bcd.json"
+writers recorder veto
+export VSS_TEST_VETO_EVENT=freeze
+"$VSS" backup --to "$T/sets/partial" >/dev/null 2>&1
+check "a writer vetoing its freeze makes the backup partial (exit 3)" test $? -eq 3
+unset VSS_TEST_VETO_EVENT
+
+# --- another snapshot set in progress
+"$VSS" backup --path "$DATA" --exec "sleep 2" >/dev/null 2>&1 &
+bg=$!
+for _ in $(seq 50); do "$VSS" status >/dev/null 2>&1; [ $? -eq 4 ] && break; sleep 0.05; done
+"$VSS" status >/dev/null 2>&1; check "vss status says a set is in progress (exit 4)" test $? -eq 4
+"$VSS" backup --path "$DATA" --to "$T/sets/busy" >/dev/null 2>&1
+check "a second backup meanwhile gets exit 4" test $? -eq 4
+wait $bg
+check "…and the first one succeeded" test $? -eq 0
+
+# --- --exec
+"$VSS" backup --path "$DATA" --exec 'test -f "$VSS_SNAPSHOT_PATH/a.txt" && test -f "$VSS_BCD"' >/dev/null 2>&1
+check "--exec sees the snapshot and the document" test $? -eq 0
+"$VSS" backup --path "$DATA" --exec 'exit 7' >/dev/null 2>&1
+check "--exec failing fails the backup (exit 1)" test $? -eq 1
+if command -v restic >/dev/null; then
+  export RESTIC_PASSWORD=test RESTIC_REPOSITORY=$T/restic
+  restic init -q >/dev/null 2>&1
+  "$VSS" backup --path "$DATA" --exec 'cd "$VSS_SNAPSHOT_PATH" && restic backup -q .' >/dev/null 2>&1
+  check "--exec restic backs up the snapshot" test $? -eq 0
+  restic restore -q latest --target "$T/from-restic" >/dev/null 2>&1
+  check "…and restic restores the same data" cmp -s "$DATA/sub/random.bin" "$T/from-restic/sub/random.bin"
+else
+  skip "--exec restic" "restic is not installed (scripts/test installs it)"
+fi
+
+# --- a full disk
+if [ "$(id -u)" -eq 0 ]; then
+  mkdir -p "$T/small"; mount -t tmpfs -o size=2M tmpfs "$T/small" && MOUNTS+=("$T/small")
+  "$VSS" backup --to "$T/small/set" >/dev/null 2>&1; rc=$?
+  check "backup to a full disk fails (exit 1)" test $rc -eq 1
+  check "…leaving neither a set nor a .partial" test ! -e "$T/small/set" -a ! -e "$T/small/set.partial"
+  "$VSS" shadows list 2>/dev/null | grep -q . ; check "…and no snapshot behind" bash -c "! '$VSS' shadows list | grep -q 'set '"
+else
+  skip "backup to a full disk" "needs root to mount a small tmpfs"
+fi
+
+echo "1..$n"
+[ $failed -eq 0 ]
