@@ -97,6 +97,12 @@ const char   *vss_backup_set_get_writer_metadata (const VssBackupSet *self, cons
 /* The component names present in the manifest, in order (borrowed strings). */
 GPtrArray    *vss_backup_set_list_components (const VssBackupSet *self);
 
+/* Checks that @chain (the sets from the full backup up to, not including,
+ * @self, oldest first) leads to @self: the first has no base and each
+ * set's base id is the id of the set before it.  TRUE at once for a set
+ * without base.  VSS_ERROR_OBJECT_NOT_FOUND naming the broken link. */
+gboolean      vss_backup_set_check_chain (VssBackupSet *self, GPtrArray *chain, GError **error);
+
 typedef enum {
   VSS_VERIFY_MISSING,     /* in the manifest, not in the set */
   VSS_VERIFY_CHANGED,     /* size or checksum differs */

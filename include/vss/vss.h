@@ -12,4 +12,5 @@
 #include <vss/vss-online.h>
 #include <vss/vss-ds-backup.h>
 #include <vss/vss-cs-backup.h>
+#include <vss/vss-backup-set.h>
 #include <vss/vss-version.h>

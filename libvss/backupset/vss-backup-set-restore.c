@@ -1,0 +1,304 @@
+/* vss-backup-set-restore.c — putting a component back, once its plan
+ * (vss-set-restore-plan.c) has checked every target and every file's data.
+ * Every write goes through directory fds opened part by part with
+ * O_NOFOLLOW, so a symlink that appears during the restore is refused
+ * instead of followed.  A file is written beside its target under a
+ * hidden temp name, checked again against its SHA-256, given its owner,
+ * mode, xattrs and times, fsynced and renamed over the target: the
+ * target is either the old file or the new one, never half of either.
+ * Directories get their metadata last, deepest first, since creating
+ * entries in them changes their times and a 0500 mode would stop us. */
+#include "vss-set-restore-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+typedef struct {
+  VssRestorePlan *plan;
+  VssSetCopier *copier;
+  VssRestoreExisting existing;
+  int rootfd;
+  gboolean is_root;
+  GPtrArray *made_dirs;    /* VssRestoreItem of directories we created */
+  guint restored;
+  guint64 done;
+} Apply;
+
+static gboolean
+write_error (GError **error, int err, const char *what, const Apply *a, const char *rel)
+{
+  g_autofree char *path = g_build_filename (a->plan->root, rel, NULL);
+  if (err == ELOOP || err == ENOTDIR) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED,
+                 "%s %s: a symlink or file appeared on its way during the restore", what, path);
+    return FALSE;
+  }
+  g_set_error (error, VSS_ERROR,
+               err == ENOSPC || err == EDQUOT ? VSS_ERROR_INSUFFICIENT_STORAGE : VSS_ERROR_UNEXPECTED,
+               "%s %s: %s", what, path, g_strerror (err));
+  return FALSE;
+}
+
+/* Opens (creating what is missing, 0700 until its metadata come) the
+ * directory @rel below the root, part by part, never through a symlink. */
+static int
+open_dir (const Apply *a, const char *rel)
+{
+  g_auto(GStrv) parts = g_strsplit (rel, "/", -1);
+  int fd = dup (a->rootfd);
+  for (guint i = 0; fd >= 0 && parts[i] != NULL && parts[i][0] != '\0'; i++) {
+    if (mkdirat (fd, parts[i], 0700) != 0 && errno != EEXIST) {
+      int saved = errno;
+      close (fd);
+      errno = saved;
+      return -1;
+    }
+    int next = openat (fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int saved = errno;
+    close (fd);
+    errno = saved;
+    fd = next;
+  }
+  return fd;
+}
+
+/* Owner, mode, xattrs, times — in that order: chown clears setuid bits and
+ * security.capability, and anything after the times would change them. */
+static int
+set_metadata (const Apply *a, int fd, const VssSetEntry *e)
+{
+  if (fchown (fd, e->uid, e->gid) != 0 && (a->is_root || errno != EPERM))
+    return errno;
+  if (fchmod (fd, e->mode) != 0)
+    return errno;
+  for (guint i = 0; e->xattrs != NULL && i < e->xattrs->len; i++) {
+    VssSetXattr *x = g_ptr_array_index (e->xattrs, i);
+    gsize len = 0;
+    const void *value = g_bytes_get_data (x->value, &len);
+    /* An unprivileged restore cannot set trusted.* or security.*, nor any
+     * xattr where the filesystem has none: the rest is still restored. */
+    if (fsetxattr (fd, x->name, value, len, 0) != 0 &&
+        !(errno == ENOTSUP || (errno == EPERM && !a->is_root)))
+      return errno;
+  }
+  const gint64 ns = G_GINT64_CONSTANT (1000000000);
+  gint64 atime = e->has_atime ? e->atime_nsec : e->mtime_nsec;
+  struct timespec times[2] = {
+    { (time_t) (atime / ns), (long) (atime % ns) },
+    { (time_t) (e->mtime_nsec / ns), (long) (e->mtime_nsec % ns) },
+  };
+  for (int i = 0; i < 2; i++) {
+    if (times[i].tv_nsec < 0) {
+      times[i].tv_sec--;
+      times[i].tv_nsec += ns;
+    }
+  }
+  return futimens (fd, times) != 0 ? errno : 0;
+}
+
+static gboolean
+exists_at (int dirfd, const char *name)
+{
+  struct stat st;
+  return fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static char *
+temp_name (const char *name)
+{
+  return g_strdup_printf (".%.200s.vss-%08x", name, g_random_int ());
+}
+
+/* Copies the data into the open temp file @dfd, checking them again
+ * (the set may have changed since the plan read it). */
+static int
+fill_temp (Apply *a, const VssRestoreItem *item, int dfd, gboolean *mismatch)
+{
+  const VssSetEntry *e = item->entry;
+  int sfd = vss_set_open_beneath (item->source->dirfd, item->stored, O_RDONLY | O_NONBLOCK);
+  if (sfd < 0) {
+    *mismatch = TRUE;
+    return 0;
+  }
+  char sha[65];
+  guint64 copied = 0;
+  int err = 0;
+  gboolean dst_side = FALSE;
+  gboolean ok = vss_set_copier_run (a->copier, sfd, dfd, e->size, sha, &copied, &err, &dst_side);
+  close (sfd);
+  if (!ok)
+    return err != 0 ? err : EIO;
+  *mismatch = copied != e->size || strcmp (sha, e->sha256) != 0;
+  if (*mismatch)
+    return 0;
+  if ((err = set_metadata (a, dfd, e)) != 0)
+    return err;
+  return fsync (dfd) != 0 ? errno : 0;
+}
+
+static gboolean
+restore_file (Apply *a, int dirfd, const char *name, const VssRestoreItem *item, GError **error)
+{
+  g_autofree char *tmp = temp_name (name);
+  int dfd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (dfd < 0)
+    return write_error (error, errno, "cannot create a file beside", a, item->rel);
+  gboolean mismatch = FALSE;
+  int err = fill_temp (a, item, dfd, &mismatch);
+  if (close (dfd) != 0 && err == 0)
+    err = errno;
+  if (err == 0 && !mismatch && renameat (dirfd, tmp, dirfd, name) != 0)
+    err = errno;
+  if (err == 0 && !mismatch)
+    return TRUE;
+  unlinkat (dirfd, tmp, 0);
+  if (!mismatch)
+    return write_error (error, err, "cannot restore", a, item->rel);
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+               "checksum mismatch: %s/%s (the data of %s) changed during the restore; the "
+               "restore of %s stopped and %s was left as it was", item->source->dir,
+               item->stored, item->entry->path, a->plan->component, item->rel);
+  return FALSE;
+}
+
+static gboolean
+restore_symlink (Apply *a, int dirfd, const char *name, const VssRestoreItem *item,
+                 GError **error)
+{
+  const VssSetEntry *e = item->entry;
+  g_autofree char *tmp = temp_name (name);
+  if (symlinkat (e->target, dirfd, tmp) != 0)
+    return write_error (error, errno, "cannot create a symlink beside", a, item->rel);
+  int err = 0;
+  if (fchownat (dirfd, tmp, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) != 0 &&
+      (a->is_root || errno != EPERM))
+    err = errno;
+  const gint64 ns = G_GINT64_CONSTANT (1000000000);
+  struct timespec times[2] = { { 0, UTIME_OMIT },
+                               { (time_t) (e->mtime_nsec / ns), (long) (e->mtime_nsec % ns) } };
+  if (err == 0 && times[1].tv_nsec >= 0 && utimensat (dirfd, tmp, times, AT_SYMLINK_NOFOLLOW) != 0)
+    err = errno;
+  if (err == 0 && renameat (dirfd, tmp, dirfd, name) != 0)
+    err = errno;
+  if (err == 0)
+    return TRUE;
+  unlinkat (dirfd, tmp, 0);
+  return write_error (error, err, "cannot restore", a, item->rel);
+}
+
+static gboolean
+restore_dir (Apply *a, int dirfd, const char *name, VssRestoreItem *item, GError **error)
+{
+  if (mkdirat (dirfd, name, 0700) == 0) {
+    g_ptr_array_add (a->made_dirs, item);
+    return TRUE;
+  }
+  struct stat st;
+  if (errno == EEXIST && fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISDIR (st.st_mode)) {
+    /* An existing directory gets the backed-up metadata only on replace. */
+    if (a->existing == VSS_RESTORE_REPLACE)
+      g_ptr_array_add (a->made_dirs, item);
+    return TRUE;
+  }
+  return write_error (error, errno == 0 ? EEXIST : errno, "cannot create directory", a, item->rel);
+}
+
+static gboolean
+restore_item (Apply *a, VssRestoreItem *item, GError **error)
+{
+  if (item->rel[0] == '\0')
+    return TRUE;   /* the root itself belongs to the caller */
+  g_autofree char *parent = g_path_get_dirname (item->rel);
+  g_autofree char *name = g_path_get_basename (item->rel);
+  int dirfd = open_dir (a, strcmp (parent, ".") == 0 ? "" : parent);
+  if (dirfd < 0)
+    return write_error (error, errno, "cannot open the directory of", a, item->rel);
+  gboolean ok = TRUE, skip = FALSE;
+  VssSetEntryType type = item->entry->type;
+  if (type != VSS_SET_ENTRY_DIR && a->existing == VSS_RESTORE_IF_NOT_THERE)
+    skip = exists_at (dirfd, name);
+  if (skip)
+    ok = TRUE;
+  else if (type == VSS_SET_ENTRY_DIR)
+    ok = restore_dir (a, dirfd, name, item, error);
+  else if (type == VSS_SET_ENTRY_FILE)
+    ok = restore_file (a, dirfd, name, item, error);
+  else
+    ok = restore_symlink (a, dirfd, name, item, error);
+  close (dirfd);
+  if (ok && !skip)
+    a->restored++;
+  return ok;
+}
+
+static gboolean
+finish_dirs (Apply *a, GError **error)
+{
+  for (guint i = a->made_dirs->len; i-- > 0;) {
+    VssRestoreItem *item = g_ptr_array_index (a->made_dirs, i);
+    int fd = open_dir (a, item->rel);
+    int err = fd < 0 ? errno : set_metadata (a, fd, item->entry);
+    if (fd >= 0)
+      close (fd);
+    if (err != 0)
+      return write_error (error, err, "cannot set the metadata of", a, item->rel);
+  }
+  /* The renames and directory entries reach the disk together. */
+  if (syncfs (a->rootfd) != 0)
+    return write_error (error, errno, "cannot sync", a, "");
+  return TRUE;
+}
+
+static gboolean
+apply_plan (Apply *a, VssBackupSetProgress progress, gpointer user_data, GError **error)
+{
+  if (g_mkdir_with_parents (a->plan->root, 0700) != 0)
+    return write_error (error, errno, "cannot create", a, "");
+  a->rootfd = open (a->plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (a->rootfd < 0)
+    return write_error (error, errno, "cannot open", a, "");
+  for (guint i = 0; i < a->plan->items->len; i++) {
+    VssRestoreItem *item = g_ptr_array_index (a->plan->items, i);
+    if (!restore_item (a, item, error))
+      return FALSE;
+    a->done += item->entry->type == VSS_SET_ENTRY_FILE ? item->entry->size : 0;
+    if (progress != NULL)
+      progress (a->done, a->plan->total_bytes, item->entry->path, user_data);
+  }
+  return finish_dirs (a, error);
+}
+
+gboolean
+vss_backup_set_restore_component (VssBackupSet *self, GPtrArray *chain, const char *component,
+                                  const char *root, const char *const *mappings,
+                                  VssRestoreExisting existing, VssBackupSetProgress progress,
+                                  gpointer user_data, guint *out_restored, GError **error)
+{
+  g_return_val_if_fail (self != NULL && component != NULL, FALSE);
+  if (out_restored != NULL)
+    *out_restored = 0;
+  if (root != NULL && root[0] != '/') {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "the restore root %s must be an absolute path", root);
+    return FALSE;
+  }
+  g_autoptr(VssSetCopier) copier = vss_set_copier_new ();
+  g_autoptr(VssRestorePlan) plan = vss_restore_plan_new (self, chain, component, root, mappings,
+                                                         copier, error);
+  if (plan == NULL)
+    return FALSE;
+  Apply a = { plan, copier, existing, -1, geteuid () == 0, g_ptr_array_new (), 0, 0 };
+  gboolean ok = apply_plan (&a, progress, user_data, error);
+  if (a.rootfd >= 0)
+    close (a.rootfd);
+  g_ptr_array_unref (a.made_dirs);
+  if (out_restored != NULL)
+    *out_restored = a.restored;
+  return ok;
+}

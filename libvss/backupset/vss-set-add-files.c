@@ -1,0 +1,365 @@
+/* vss-set-add-files.c — one file set of a component into the backup set.
+ * The walk is openat()-based and never follows a symlink nor leaves the
+ * filesystem of @snapshot_root (a snapshot has no mounts inside; a live
+ * tree's nested mounts are not the component's data).  A failed call takes
+ * back every entry it added, so the set stays consistent and the caller
+ * may go on with other components; running out of space abandons the set. */
+#include "vss-set-writer-private.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+  VssBackupSetWriter *w;
+  guint component;
+  const char *component_name;
+  const char *filespec;
+  gboolean recursive;
+  VssBackupSet *base;
+  dev_t dev;
+  VssBackupSetProgress progress;
+  gpointer user_data;
+} AddCtx;
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The names in @dirfd, sorted so that sets are reproducible. */
+static GPtrArray *
+list_dir (int dirfd, const char *path, GError **error)
+{
+  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
+  if (dir == NULL) {
+    vss_set_errno_error (error, errno, "cannot read directory", path);
+    if (fd >= 0)
+      close (fd);
+    return NULL;
+  }
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  struct dirent *d;
+  while ((errno = 0, d = readdir (dir)) != NULL) {
+    if (strcmp (d->d_name, ".") != 0 && strcmp (d->d_name, "..") != 0)
+      g_ptr_array_add (names, g_strdup (d->d_name));
+  }
+  int err = errno;
+  closedir (dir);
+  if (err != 0) {
+    g_ptr_array_unref (names);
+    vss_set_errno_error (error, err, "cannot read directory", path);
+    return NULL;
+  }
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+static VssSetEntry *
+entry_from_stat (const AddCtx *ctx, const char *original, VssSetEntryType type,
+                 const struct stat *st)
+{
+  VssSetEntry *e = vss_set_entry_new (ctx->component, original, type);
+  e->mode = st->st_mode & 07777;
+  e->uid = st->st_uid;
+  e->gid = st->st_gid;
+  e->mtime_nsec = (gint64) st->st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st->st_mtim.tv_nsec;
+  e->atime_nsec = (gint64) st->st_atim.tv_sec * G_GINT64_CONSTANT (1000000000) + st->st_atim.tv_nsec;
+  e->has_atime = TRUE;
+  return e;
+}
+
+/* Records @e unless the component already has an entry for its path
+ * (overlapping file sets); takes @e. */
+static void
+record (const AddCtx *ctx, VssSetEntry *e)
+{
+  char *key = vss_set_entry_key (e->component, e->path);
+  if (!g_hash_table_add (ctx->w->seen, key)) {
+    vss_set_entry_free (e);
+    return;
+  }
+  g_ptr_array_add (ctx->w->manifest->entries, e);
+}
+
+static gboolean
+seen (const AddCtx *ctx, const char *original)
+{
+  g_autofree char *key = vss_set_entry_key (ctx->component, original);
+  return g_hash_table_contains (ctx->w->seen, key);
+}
+
+/* The data are in @base unchanged when type, size, mtime, mode and owner
+ * match: then the entry points at the set that holds them. */
+static gboolean
+take_from_base (const AddCtx *ctx, VssSetEntry *e)
+{
+  if (ctx->base == NULL)
+    return FALSE;
+  VssSetEntry *b = vss_backup_set_lookup (ctx->base, ctx->component_name, e->path);
+  if (b == NULL || b->type != VSS_SET_ENTRY_FILE || b->size != e->size ||
+      b->mtime_nsec != e->mtime_nsec || b->mode != e->mode || b->uid != e->uid ||
+      b->gid != e->gid)
+    return FALSE;
+  e->in_base = g_strdup (b->in_base != NULL ? b->in_base : ctx->base->manifest->set_id);
+  memcpy (e->sha256, b->sha256, sizeof e->sha256);
+  return TRUE;
+}
+
+static gboolean
+copy_error (const AddCtx *ctx, int err, gboolean dst_side, const char *src, const char *stored,
+            GError **error)
+{
+  g_autofree char *dst = g_build_filename (ctx->w->partial, stored, NULL);
+  if (dst_side && vss_set_errno_is_full (err))
+    return vss_set_writer_out_of_space (ctx->w, err, dst, error);
+  unlinkat (ctx->w->partial_fd, stored, 0);
+  return vss_set_errno_error (error, err, dst_side ? "cannot write" : "cannot read",
+                              dst_side ? dst : src);
+}
+
+/* Copies the open source @sfd into files/<component>/<original path>. */
+static gboolean
+store_data (const AddCtx *ctx, VssSetEntry *e, int sfd, const char *src, GError **error)
+{
+  e->stored = g_strdup_printf (VSS_SET_FILES "/%u%s", ctx->component, e->path);
+  if (!vss_set_writer_make_parents (ctx->w, e->stored, error))
+    return FALSE;
+  int dfd = openat (ctx->w->partial_fd, e->stored,
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (dfd < 0)
+    return copy_error (ctx, errno, TRUE, src, e->stored, error);
+  guint64 copied = 0;
+  int err = 0;
+  gboolean dst_side = FALSE;
+  gboolean ok = vss_set_copier_run (ctx->w->copier, sfd, dfd, e->size, e->sha256, &copied,
+                                    &err, &dst_side);
+  if (close (dfd) != 0 && ok) {
+    ok = FALSE;
+    err = errno;
+    dst_side = TRUE;
+  }
+  if (!ok)
+    return copy_error (ctx, err, dst_side, src, e->stored, error);
+  e->size = copied;
+  ctx->w->bytes += copied;
+  return TRUE;
+}
+
+static int
+open_source (int dirfd, const char *name)
+{
+  /* O_NOATIME keeps the backup from touching what it reads, but only the
+   * owner (or root) may ask for it. */
+  int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  int fd = openat (dirfd, name, flags | O_NOATIME);
+  if (fd < 0 && errno == EPERM)
+    fd = openat (dirfd, name, flags);
+  return fd;
+}
+
+static gboolean
+add_file (const AddCtx *ctx, int dirfd, const char *name, const char *src,
+          const char *original, GError **error)
+{
+  int sfd = open_source (dirfd, name);
+  struct stat st;
+  if (sfd < 0 || fstat (sfd, &st) != 0) {
+    int err = errno;
+    if (sfd >= 0)
+      close (sfd);
+    return vss_set_errno_error (error, err, "cannot open", src);
+  }
+  if (!S_ISREG (st.st_mode)) {
+    close (sfd);   /* replaced by something else since the listing */
+    return TRUE;
+  }
+  VssSetEntry *e = entry_from_stat (ctx, original, VSS_SET_ENTRY_FILE, &st);
+  e->size = (guint64) st.st_size;
+  gboolean ok = vss_set_read_xattrs (sfd, src, &e->xattrs, error);
+  if (ok && !take_from_base (ctx, e))
+    ok = store_data (ctx, e, sfd, src, error);
+  close (sfd);
+  if (!ok) {
+    vss_set_entry_free (e);
+    return FALSE;
+  }
+  record (ctx, e);
+  if (ctx->progress != NULL)
+    ctx->progress (ctx->w->bytes, 0, original, ctx->user_data);
+  return TRUE;
+}
+
+static gboolean
+add_symlink (const AddCtx *ctx, int dirfd, const char *name, const struct stat *st,
+             const char *src, const char *original, GError **error)
+{
+  char target[4096];
+  ssize_t n = readlinkat (dirfd, name, target, sizeof target);
+  if (n < 0 || n >= (ssize_t) sizeof target)
+    return vss_set_errno_error (error, n < 0 ? errno : ENAMETOOLONG, "cannot read link", src);
+  target[n] = '\0';
+  VssSetEntry *e = entry_from_stat (ctx, original, VSS_SET_ENTRY_SYMLINK, st);
+  e->target = g_strdup (target);
+  record (ctx, e);
+  return TRUE;
+}
+
+static gboolean walk_dir (const AddCtx *ctx, int dirfd, const char *src, const char *original,
+                          GError **error);
+
+static gboolean
+add_dir (const AddCtx *ctx, int parentfd, const char *name, const char *src,
+         const char *original, GError **error)
+{
+  int fd = openat (parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) != 0) {
+    int err = errno;
+    if (fd >= 0)
+      close (fd);
+    return vss_set_errno_error (error, err, "cannot open directory", src);
+  }
+  gboolean ok = TRUE;
+  if (st.st_dev != ctx->dev) {
+    g_debug ("not backing up the filesystem mounted on %s", src);
+  } else {
+    VssSetEntry *e = entry_from_stat (ctx, original, VSS_SET_ENTRY_DIR, &st);
+    ok = vss_set_read_xattrs (fd, src, &e->xattrs, error);
+    if (ok)
+      record (ctx, e);
+    else
+      vss_set_entry_free (e);
+    ok = ok && walk_dir (ctx, fd, src, original, error);
+  }
+  close (fd);
+  return ok;
+}
+
+static gboolean
+add_child (const AddCtx *ctx, int dirfd, const char *name, const char *src,
+           const char *original, GError **error)
+{
+  struct stat st;
+  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return errno == ENOENT || vss_set_errno_error (error, errno, "cannot stat", src);
+  if (S_ISDIR (st.st_mode))
+    return !ctx->recursive || add_dir (ctx, dirfd, name, src, original, error);
+  if (fnmatch (ctx->filespec, name, 0) != 0 || seen (ctx, original))
+    return TRUE;
+  if (S_ISREG (st.st_mode))
+    return add_file (ctx, dirfd, name, src, original, error);
+  if (S_ISLNK (st.st_mode))
+    return add_symlink (ctx, dirfd, name, &st, src, original, error);
+  g_info ("not backing up %s: only files, directories and symlinks are kept", src);
+  return TRUE;
+}
+
+static gboolean
+walk_dir (const AddCtx *ctx, int dirfd, const char *src, const char *original, GError **error)
+{
+  g_autoptr(GPtrArray) names = list_dir (dirfd, src, error);
+  if (names == NULL)
+    return FALSE;
+  for (guint i = 0; i < names->len; i++) {
+    const char *name = g_ptr_array_index (names, i);
+    g_autofree char *child_src = g_build_filename (src, name, NULL);
+    g_autofree char *child_orig = g_build_filename (original, name, NULL);
+    if (!add_child (ctx, dirfd, name, child_src, child_orig, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Takes back the entries from @first on, their stored data, and the
+ * component when this call added it. */
+static void
+roll_back (VssBackupSetWriter *w, guint first, gboolean new_component)
+{
+  GPtrArray *entries = w->manifest->entries;
+  for (guint i = first; i < entries->len; i++) {
+    VssSetEntry *e = g_ptr_array_index (entries, i);
+    g_autofree char *key = vss_set_entry_key (e->component, e->path);
+    g_hash_table_remove (w->seen, key);
+    if (e->stored != NULL && !w->failed)
+      unlinkat (w->partial_fd, e->stored, 0);
+  }
+  g_ptr_array_set_size (entries, first);
+  if (new_component)
+    g_ptr_array_set_size (w->manifest->components, w->manifest->components->len - 1);
+}
+
+static gboolean
+check_add_args (VssBackupSetWriter *self, const char *component, const char *snapshot_root,
+                const char *original_root, const char *filespec, VssBackupSet *base,
+                GError **error)
+{
+  const VssManifest *m = self->manifest;
+  const char *problem = NULL;
+  if (component == NULL || *component == '\0')
+    problem = "no component name";
+  else if (snapshot_root == NULL || snapshot_root[0] != '/')
+    problem = "the snapshot root must be an absolute path";
+  else if (vss_set_check_absolute (original_root) != NULL)
+    problem = "the original root must be an absolute path without \".\", \"..\" or \"//\"";
+  else if (filespec == NULL || *filespec == '\0' || strchr (filespec, '/') != NULL)
+    problem = "the filespec must be a non-empty glob without \"/\"";
+  else if (m->base_id != NULL && m->backup_type != VSS_BT_LOG && base == NULL)
+    problem = "an incremental or differential set needs its base set";
+  else if (base != NULL && g_strcmp0 (base->manifest->set_id, m->base_id) != 0)
+    problem = "the base set given is not the one this set was started with";
+  if (problem == NULL)
+    return vss_set_writer_check_usable (self, error);
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "cannot add %s to the backup set: %s",
+               component != NULL ? component : "(null)", problem);
+  return FALSE;
+}
+
+static gboolean
+add_root (AddCtx *ctx, const char *snapshot_root, const char *original_root,
+          GError **error)
+{
+  g_autofree char *parent = g_path_get_dirname (snapshot_root);
+  g_autofree char *name = g_path_get_basename (snapshot_root);
+  int pfd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (pfd < 0)
+    return vss_set_errno_error (error, errno, "cannot open directory", parent);
+  struct stat st;
+  gboolean ok = TRUE;
+  if (fstatat (pfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR (st.st_mode)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "%s is not a directory: a file set's path must be one", snapshot_root);
+    ok = FALSE;
+  }
+  ctx->dev = st.st_dev;
+  ok = ok && add_dir (ctx, pfd, name, snapshot_root, original_root, error);
+  close (pfd);
+  return ok;
+}
+
+gboolean
+vss_backup_set_writer_add_files (VssBackupSetWriter *self, const char *component,
+                                 const char *snapshot_root, const char *original_root,
+                                 const char *filespec, gboolean recursive,
+                                 VssBackupSet *base, VssBackupSetProgress progress,
+                                 gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (!check_add_args (self, component, snapshot_root, original_root, filespec, base, error))
+    return FALSE;
+  VssManifest *m = self->manifest;
+  guint ncomponents = m->components->len;
+  AddCtx ctx = { self, vss_manifest_component_index (m, component), component, filespec,
+                 recursive, base, 0, progress, user_data };
+  guint first = m->entries->len;
+  if (add_root (&ctx, snapshot_root, original_root, error))
+    return TRUE;
+  roll_back (self, first, m->components->len > ncomponents);
+  return FALSE;
+}

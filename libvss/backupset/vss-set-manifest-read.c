@@ -1,0 +1,308 @@
+/* vss-set-manifest-read.c — loading a manifest, which is untrusted input:
+ * every member is typed, every path checked, and a problem is named by its
+ * place ("entries[12].stored: has a \"..\" part …").  Nothing half-loads. */
+#include "vss-backup-set-private.h"
+
+#include <string.h>
+
+#include "document/vss-document-private.h"
+
+/* The manifest nests 3 levels; deeper text is refused while parsing. */
+#define MANIFEST_MAX_DEPTH 8
+
+static gboolean
+fail (GError **error, const char *where, const char *key, const char *message)
+{
+  g_autofree char *path = key != NULL ? vss_json_path_key (where, key) : g_strdup (where);
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT, "manifest.json: %s: %s",
+               path, message);
+  return FALSE;
+}
+
+/* The manifest name in front of the shared readers' messages. */
+static gboolean
+prefixed (gboolean ok, GError **error)
+{
+  if (!ok && error != NULL && *error != NULL)
+    g_prefix_error (error, "manifest.json: ");
+  return ok;
+}
+
+static gboolean
+check_keys (json_object *obj, const char *where, const char *const *allowed, GError **error)
+{
+  json_object_object_foreach (obj, key, value) {
+    (void) value;
+    if (!g_strv_contains (allowed, key)) {
+      g_autofree char *msg = g_strdup_printf ("unknown member \"%s\" (a newer format? "
+                                              "this libvss reads version %d)",
+                                              key, VSS_MANIFEST_VERSION);
+      return fail (error, where, NULL, msg);
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+read_ranged (json_object *obj, const char *where, const char *key, gboolean required,
+             gint64 min, gint64 max, gint64 *out, GError **error)
+{
+  if (!prefixed (vss_json_read_int64 (obj, where, key, required, out, error), error))
+    return FALSE;
+  if (*out < min || *out > max) {
+    g_autofree char *msg = g_strdup_printf ("%" G_GINT64_FORMAT " is out of range "
+                                            "(%" G_GINT64_FORMAT "…%" G_GINT64_FORMAT ")",
+                                            *out, min, max);
+    return fail (error, where, key, msg);
+  }
+  return TRUE;
+}
+
+static gboolean
+read_path (json_object *obj, const char *where, const char *key, gboolean required,
+           gboolean absolute, char **out, GError **error)
+{
+  if (!prefixed (vss_json_read_string (obj, where, key, required, out, error), error))
+    return FALSE;
+  if (*out == NULL)
+    return TRUE;
+  const char *problem = absolute ? vss_set_check_absolute (*out) : vss_set_check_relative (*out);
+  if (problem == NULL && !absolute && !g_str_has_prefix (*out, VSS_SET_FILES "/"))
+    problem = "must be under files/";
+  return problem == NULL || fail (error, where, key, problem);
+}
+
+static gboolean
+read_xattrs (json_object *obj, const char *where, VssSetEntry *e, GError **error)
+{
+  json_object *xobj = NULL;
+  if (!prefixed (vss_json_read_object (obj, where, "xattrs", FALSE, &xobj, error), error))
+    return FALSE;
+  if (xobj == NULL)
+    return TRUE;
+  g_autofree char *xwhere = vss_json_path_key (where, "xattrs");
+  e->xattrs = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_set_xattr_free);
+  json_object_object_foreach (xobj, name, value) {
+    (void) value;
+    g_autofree char *b64 = NULL;
+    if (!prefixed (vss_json_read_string (xobj, xwhere, name, TRUE, &b64, error), error))
+      return FALSE;
+    if (name[0] == '\0' || strchr (name, '.') == NULL)
+      return fail (error, xwhere, name, "an xattr name needs a namespace (\"user.…\")");
+    VssSetXattr *x = g_new0 (VssSetXattr, 1);
+    gsize len = 0;
+    guchar *data = g_base64_decode (b64, &len);
+    x->name = g_strdup (name);
+    x->value = g_bytes_new_take (data, len);
+    g_ptr_array_add (e->xattrs, x);
+  }
+  return TRUE;
+}
+
+static gboolean
+read_sha256 (json_object *obj, const char *where, VssSetEntry *e, GError **error)
+{
+  g_autofree char *sha = NULL;
+  if (!prefixed (vss_json_read_string (obj, where, "sha256", e->type == VSS_SET_ENTRY_FILE,
+                                       &sha, error), error))
+    return FALSE;
+  if (sha == NULL)
+    return TRUE;
+  if (e->type != VSS_SET_ENTRY_FILE)
+    return fail (error, where, "sha256", "only files have a checksum");
+  gboolean hex = strlen (sha) == 64;
+  for (guint i = 0; hex && i < 64; i++)
+    hex = g_ascii_isxdigit (sha[i]) && !g_ascii_isupper (sha[i]);
+  if (!hex)
+    return fail (error, where, "sha256", "must be 64 lower-case hex digits");
+  memcpy (e->sha256, sha, 65);
+  return TRUE;
+}
+
+/* Where a file's data are: exactly one of "stored" and "in_base"; other
+ * types have neither. */
+static gboolean
+read_location (json_object *obj, const char *where, VssSetEntry *e, GError **error)
+{
+  if (!read_path (obj, where, "stored", FALSE, FALSE, &e->stored, error) ||
+      !prefixed (vss_json_read_string (obj, where, "in_base", FALSE, &e->in_base, error), error))
+    return FALSE;
+  if (e->in_base != NULL && !vss_uuid_is_valid (e->in_base))
+    return fail (error, where, "in_base", "must be a set id (a UUID)");
+  if (e->type != VSS_SET_ENTRY_FILE && (e->stored != NULL || e->in_base != NULL))
+    return fail (error, where, NULL, "only files have \"stored\" or \"in_base\"");
+  if (e->type == VSS_SET_ENTRY_FILE && (e->stored == NULL) == (e->in_base == NULL))
+    return fail (error, where, NULL, "a file needs exactly one of \"stored\" and \"in_base\"");
+  return TRUE;
+}
+
+static gboolean
+read_type (json_object *obj, const char *where, VssSetEntry *e, GError **error)
+{
+  static const VssEnumName names[] = {
+    { VSS_SET_ENTRY_FILE, "file" }, { VSS_SET_ENTRY_DIR, "dir" },
+    { VSS_SET_ENTRY_SYMLINK, "symlink" }, { 0, NULL },
+  };
+  int type = 0;
+  if (!prefixed (vss_json_read_enum (obj, where, "type", TRUE, names, &type, error), error))
+    return FALSE;
+  e->type = type;
+  if (!prefixed (vss_json_read_string (obj, where, "target", FALSE, &e->target, error), error))
+    return FALSE;
+  if ((e->type == VSS_SET_ENTRY_SYMLINK) != (e->target != NULL))
+    return fail (error, where, "target", "symlinks, and only symlinks, have a target");
+  if (e->target != NULL && (e->target[0] == '\0' || strlen (e->target) >= 4096))
+    return fail (error, where, "target", "must be 1 to 4095 bytes");
+  return TRUE;
+}
+
+static gboolean
+read_numbers (json_object *obj, const char *where, VssSetEntry *e, GError **error)
+{
+  gint64 size = 0, mode = 0, uid = 0, gid = 0;
+  if (!read_ranged (obj, where, "size", TRUE, 0, G_MAXINT64, &size, error) ||
+      !read_ranged (obj, where, "mode", TRUE, 0, 07777, &mode, error) ||
+      !read_ranged (obj, where, "uid", TRUE, 0, G_MAXUINT32, &uid, error) ||
+      !read_ranged (obj, where, "gid", TRUE, 0, G_MAXUINT32, &gid, error) ||
+      !prefixed (vss_json_read_int64 (obj, where, "mtime_nsec", TRUE, &e->mtime_nsec, error), error))
+    return FALSE;
+  e->size = (guint64) size;
+  e->mode = (guint32) mode;
+  e->uid = (guint32) uid;
+  e->gid = (guint32) gid;
+  e->has_atime = json_object_object_get_ex (obj, "atime_nsec", NULL);
+  return !e->has_atime ||
+         prefixed (vss_json_read_int64 (obj, where, "atime_nsec", TRUE, &e->atime_nsec, error), error);
+}
+
+static VssSetEntry *
+read_entry (json_object *obj, const char *where, GHashTable *component_index, GError **error)
+{
+  static const char *const keys[] = {
+    "component", "path", "stored", "in_base", "type", "size", "mode", "uid", "gid",
+    "mtime_nsec", "atime_nsec", "target", "xattrs", "sha256", NULL,
+  };
+  if (!json_object_is_type (obj, json_type_object)) {
+    fail (error, where, NULL, "expected an object");
+    return NULL;
+  }
+  g_autofree char *component = NULL;
+  g_autoptr(GPtrArray) holder = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_set_entry_free);
+  VssSetEntry *e = vss_set_entry_new (0, NULL, VSS_SET_ENTRY_FILE);
+  g_ptr_array_add (holder, e);
+  if (!check_keys (obj, where, keys, error) ||
+      !prefixed (vss_json_read_string (obj, where, "component", TRUE, &component, error), error))
+    return NULL;
+  gpointer index;
+  if (!g_hash_table_lookup_extended (component_index, component, NULL, &index)) {
+    fail (error, where, "component", "not listed in \"components\"");
+    return NULL;
+  }
+  e->component = GPOINTER_TO_UINT (index);
+  if (!read_path (obj, where, "path", TRUE, TRUE, &e->path, error) ||
+      !read_type (obj, where, e, error) || !read_location (obj, where, e, error) ||
+      !read_numbers (obj, where, e, error) || !read_xattrs (obj, where, e, error) ||
+      !read_sha256 (obj, where, e, error))
+    return NULL;
+  return g_ptr_array_steal_index (holder, 0);
+}
+
+static gboolean
+read_components (json_object *top, VssManifest *m, GHashTable *index, GError **error)
+{
+  json_object *array = NULL;
+  if (!prefixed (vss_json_read_array (top, "", "components", TRUE, &array, error), error))
+    return FALSE;
+  for (gsize i = 0; i < json_object_array_length (array); i++) {
+    json_object *item = json_object_array_get_idx (array, i);
+    g_autofree char *where = vss_json_path_index ("", "components", (guint) i);
+    const char *name = json_object_get_string (item);
+    if (!json_object_is_type (item, json_type_string) || name[0] == '\0' ||
+        (gsize) json_object_get_string_len (item) != strlen (name))
+      return fail (error, where, NULL, "expected a non-empty string");
+    if (g_hash_table_contains (index, name))
+      return fail (error, where, NULL, "listed twice");
+    g_hash_table_insert (index, g_strdup (name), GUINT_TO_POINTER (m->components->len));
+    g_ptr_array_add (m->components, g_strdup (name));
+  }
+  return TRUE;
+}
+
+static gboolean
+read_header (json_object *top, VssManifest *m, GError **error)
+{
+  static const char *const keys[] = {
+    "version", "set_id", "base_id", "backup_type", "created_usec", "components", "entries", NULL,
+  };
+  gint64 version = 0;
+  int type = 0;
+  if (!check_keys (top, "top level", keys, error) ||
+      !read_ranged (top, "", "version", TRUE, 1, VSS_MANIFEST_VERSION, &version, error) ||
+      !prefixed (vss_json_read_string (top, "", "set_id", TRUE, &m->set_id, error), error) ||
+      !prefixed (vss_json_read_string (top, "", "base_id", FALSE, &m->base_id, error), error) ||
+      !prefixed (vss_json_read_enum (top, "", "backup_type", TRUE, vss_backup_type_names,
+                                     &type, error), error) ||
+      !prefixed (vss_json_read_int64 (top, "", "created_usec", TRUE, &m->created_usec, error),
+                 error))
+    return FALSE;
+  m->backup_type = type;
+  if (!vss_uuid_is_valid (m->set_id))
+    return fail (error, "set_id", NULL, "must be a UUID");
+  if (m->base_id != NULL && !vss_uuid_is_valid (m->base_id))
+    return fail (error, "base_id", NULL, "must be a UUID");
+  gboolean needs_base = type == VSS_BT_INCREMENTAL || type == VSS_BT_DIFFERENTIAL;
+  if (needs_base && m->base_id == NULL)
+    return fail (error, "base_id", NULL, "required for incremental and differential sets");
+  return TRUE;
+}
+
+static json_object *
+parse (const char *text, gsize length, GError **error)
+{
+  if (length > VSS_MANIFEST_MAX_BYTES) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "manifest.json is %" G_GSIZE_FORMAT " bytes; the limit is %d",
+                 length, VSS_MANIFEST_MAX_BYTES);
+    return NULL;
+  }
+  json_tokener *tok = json_tokener_new_ex (MANIFEST_MAX_DEPTH);
+  json_object *obj = json_tokener_parse_ex (tok, text, (int) length);
+  enum json_tokener_error jerr = json_tokener_get_error (tok);
+  size_t offset = json_tokener_get_parse_end (tok);
+  json_tokener_free (tok);
+  for (; jerr == json_tokener_success && offset < length; offset++) {
+    if (!g_ascii_isspace (text[offset]))
+      jerr = json_tokener_error_parse_unexpected;
+  }
+  if (jerr != json_tokener_success || !json_object_is_type (obj, json_type_object)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "manifest.json is not a JSON object (%s at offset %zu): the set is damaged",
+                 jerr != json_tokener_success ? json_tokener_error_desc (jerr) : "wrong type",
+                 offset);
+    json_object_put (obj);
+    return NULL;
+  }
+  return obj;
+}
+
+VssManifest *
+vss_manifest_from_json (const char *text, gsize length, GError **error)
+{
+  json_object *top = parse (text, length, error);
+  if (top == NULL)
+    return NULL;
+  g_autoptr(VssManifest) m = vss_manifest_new (NULL, NULL, VSS_BT_UNDEFINED);
+  g_autoptr(GHashTable) index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  json_object *entries = NULL;
+  gboolean ok = read_header (top, m, error) && read_components (top, m, index, error) &&
+                prefixed (vss_json_read_array (top, "", "entries", TRUE, &entries, error), error);
+  for (gsize i = 0; ok && i < json_object_array_length (entries); i++) {
+    g_autofree char *where = vss_json_path_index ("", "entries", (guint) i);
+    VssSetEntry *e = read_entry (json_object_array_get_idx (entries, i), where, index, error);
+    ok = e != NULL;
+    if (ok)
+      g_ptr_array_add (m->entries, e);
+  }
+  json_object_put (top);
+  return ok ? g_steal_pointer (&m) : NULL;
+}

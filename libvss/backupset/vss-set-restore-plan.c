@@ -1,0 +1,276 @@
+/* vss-set-restore-plan.c — everything a restore checks before it writes:
+ * the chain, where each entry goes (mappings, root), that no target
+ * escapes the root or passes through a symlink (one already there, or one
+ * this restore would place), that no target is claimed twice, and that
+ * every file's data in the set still match the manifest.  A set is
+ * untrusted input: the manifest was validated at open, the files under
+ * files/ are opened without following any symlink inside the set. */
+#include "vss-set-restore-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int
+vss_set_open_beneath (int dirfd, const char *rel, int flags)
+{
+  g_auto(GStrv) parts = g_strsplit (rel, "/", -1);
+  int fd = dup (dirfd);
+  for (guint i = 0; fd >= 0 && parts[i] != NULL; i++) {
+    gboolean last = parts[i + 1] == NULL;
+    int next = openat (fd, parts[i], last ? flags | O_NOFOLLOW | O_CLOEXEC
+                                          : O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int saved = errno;
+    close (fd);
+    errno = saved;
+    fd = next;
+  }
+  return fd;
+}
+
+static void
+item_free (VssRestoreItem *item)
+{
+  g_free (item->rel);
+  g_free (item);
+}
+
+void
+vss_restore_plan_free (VssRestorePlan *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->root);
+  g_ptr_array_unref (self->items);
+  g_free (self);
+}
+
+static gboolean
+denied (GError **error, const VssSetEntry *e, const char *problem)
+{
+  g_set_error (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED,
+               "refusing to restore %s: %s; nothing was written", e->path, problem);
+  return FALSE;
+}
+
+/* The target of @path after the first matching mapping (OLD is @path or
+ * a parent of it). */
+static char *
+map_path (const char *path, const char *const *mappings)
+{
+  for (guint i = 0; mappings != NULL && mappings[i] != NULL; i += 2) {
+    const char *old = mappings[i], *new_path = mappings[i + 1];
+    gsize n = strcmp (old, "/") == 0 ? 0 : strlen (old);
+    if (strncmp (path, old, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+      return path[n] == '\0' ? g_strdup (new_path)
+                             : g_strconcat (strcmp (new_path, "/") == 0 ? "" : new_path,
+                                            path + n, NULL);
+  }
+  return g_strdup (path);
+}
+
+static gboolean
+check_mappings (const char *const *mappings, GError **error)
+{
+  for (guint i = 0; mappings != NULL && mappings[i] != NULL; i += 2) {
+    const char *problem = mappings[i + 1] == NULL ? "has no new path"
+                          : vss_set_check_absolute (mappings[i]) != NULL ? "old path is not a clean absolute path"
+                          : vss_set_check_absolute (mappings[i + 1]) != NULL ? "new path is not a clean absolute path"
+                          : NULL;
+    if (problem != NULL) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "mapping %u (%s): %s", i / 2,
+                   mappings[i], problem);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Where a file's data are: in @self, or in the set of @chain it names. */
+static gboolean
+find_source (VssBackupSet *self, GPtrArray *chain, const char *component, VssRestoreItem *item,
+             GError **error)
+{
+  const VssSetEntry *e = item->entry;
+  if (e->in_base == NULL) {
+    item->source = self;
+    item->stored = e->stored;
+    return TRUE;
+  }
+  for (guint i = 0; chain != NULL && i < chain->len; i++) {
+    const VssBackupSet *set = g_ptr_array_index (chain, i);
+    if (strcmp (set->manifest->set_id, e->in_base) != 0)
+      continue;
+    const VssSetEntry *b = vss_backup_set_lookup (set, component, e->path);
+    if (b == NULL || b->stored == NULL || strcmp (b->sha256, e->sha256) != 0 || b->size != e->size) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                   "%s: the data of %s should be in set %s (%s), which does not hold them",
+                   self->dir, e->path, e->in_base, set->dir);
+      return FALSE;
+    }
+    item->source = set;
+    item->stored = b->stored;
+    return TRUE;
+  }
+  g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+               "%s: the data of %s are in set %s, which is not in the chain given",
+               self->dir, e->path, e->in_base);
+  return FALSE;
+}
+
+/* Does any proper prefix of @rel name a symlink, planned or on disk? */
+static gboolean
+check_no_symlink_on_way (VssRestorePlan *plan, int rootfd, GHashTable *symlinks,
+                         GHashTable *checked, const VssRestoreItem *item, GError **error)
+{
+  g_autofree char *path = g_strdup (item->rel);
+  gsize len = strlen (path);
+  gboolean whole = item->entry->type == VSS_SET_ENTRY_DIR;
+  for (gsize i = 1; i <= len; i++) {
+    if (!(path[i] == '/' || (i == len && whole)))
+      continue;
+    char saved = path[i];
+    path[i] = '\0';
+    if (g_hash_table_contains (symlinks, path)) {
+      g_autofree char *msg = g_strdup_printf ("it would be written through %s/%s, a symlink "
+                                              "this restore places", plan->root, path);
+      return denied (error, item->entry, msg);
+    }
+    struct stat st;
+    if (rootfd >= 0 && !g_hash_table_contains (checked, path) &&
+        fstatat (rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISLNK (st.st_mode)) {
+        g_autofree char *msg = g_strdup_printf ("%s/%s is a symlink", plan->root, path);
+        return denied (error, item->entry, msg);
+      }
+      g_hash_table_add (checked, g_strdup (path));
+    }
+    path[i] = saved;
+  }
+  return TRUE;
+}
+
+static gboolean
+add_item (VssRestorePlan *plan, VssBackupSet *self, GPtrArray *chain, const VssSetEntry *e,
+          const char *const *mappings, GHashTable *targets, GError **error)
+{
+  g_autofree char *target = map_path (e->path, mappings);
+  const char *problem = vss_set_check_absolute (target);
+  if (problem != NULL) {
+    g_autofree char *msg = g_strdup_printf ("its target %s %s", target, problem);
+    return denied (error, e, msg);
+  }
+  if (strcmp (target, "/") == 0 && e->type != VSS_SET_ENTRY_DIR)
+    return denied (error, e, "only a directory can be restored onto the root");
+  VssRestoreItem *item = g_new0 (VssRestoreItem, 1);
+  item->entry = e;
+  item->rel = g_strdup (target + 1);
+  g_ptr_array_add (plan->items, item);
+  if (!g_hash_table_add (targets, item->rel)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "%s: two entries of %s would both be restored to %s", self->dir,
+                 plan->component, target);
+    return FALSE;
+  }
+  if (e->type != VSS_SET_ENTRY_FILE)
+    return TRUE;
+  plan->total_bytes += e->size;
+  return find_source (self, chain, plan->component, item, error);
+}
+
+/* Reads the data of @item once and compares size and SHA-256. */
+static gboolean
+check_data (VssRestorePlan *plan, const VssRestoreItem *item, VssSetCopier *copier,
+            GError **error)
+{
+  const VssSetEntry *e = item->entry;
+  g_autofree char *path = g_build_filename (item->source->dir, item->stored, NULL);
+  int fd = vss_set_open_beneath (item->source->dirfd, item->stored, O_RDONLY | O_NONBLOCK);
+  if (fd < 0) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "cannot read %s, the data of %s: %s; nothing of %s was restored",
+                 path, e->path, g_strerror (errno), plan->component);
+    return FALSE;
+  }
+  char sha[65];
+  guint64 copied = 0;
+  int err = 0;
+  gboolean dst_side = FALSE;
+  struct stat st;
+  gboolean ok = fstat (fd, &st) == 0 && S_ISREG (st.st_mode) &&
+                vss_set_copier_run (copier, fd, -1, e->size, sha, &copied, &err, &dst_side);
+  close (fd);
+  if (ok && (guint64) st.st_size == e->size && copied == e->size && strcmp (sha, e->sha256) == 0)
+    return TRUE;
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+               "checksum mismatch: %s (the data of %s) does not match the manifest; the set "
+               "is damaged or was tampered with, nothing of %s was restored",
+               path, e->path, plan->component);
+  return FALSE;
+}
+
+static gboolean
+check_targets (VssRestorePlan *plan, GError **error)
+{
+  g_autoptr(GHashTable) symlinks = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < plan->items->len; i++) {
+    VssRestoreItem *item = g_ptr_array_index (plan->items, i);
+    if (item->entry->type == VSS_SET_ENTRY_SYMLINK)
+      g_hash_table_add (symlinks, item->rel);
+  }
+  int rootfd = open (plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < plan->items->len; i++)
+    ok = check_no_symlink_on_way (plan, rootfd, symlinks, checked,
+                                  g_ptr_array_index (plan->items, i), error);
+  if (rootfd >= 0)
+    close (rootfd);
+  return ok;
+}
+
+static guint
+find_component (VssBackupSet *self, const char *component, GError **error)
+{
+  GPtrArray *components = self->manifest->components;
+  for (guint i = 0; i < components->len; i++) {
+    if (strcmp (g_ptr_array_index (components, i), component) == 0)
+      return i;
+  }
+  g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+               "the backup set %s has no component %s", self->dir, component);
+  return G_MAXUINT;
+}
+
+VssRestorePlan *
+vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain, const char *component,
+                      const char *root, const char *const *mappings, VssSetCopier *copier,
+                      GError **error)
+{
+  guint index = find_component (self, component, error);
+  if (index == G_MAXUINT || !check_mappings (mappings, error) ||
+      !vss_backup_set_check_chain (self, chain, error))
+    return NULL;
+  g_autoptr(VssRestorePlan) plan = g_new0 (VssRestorePlan, 1);
+  plan->component = g_ptr_array_index (self->manifest->components, index);
+  plan->root = g_strdup (root != NULL ? root : "/");
+  plan->items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
+  g_autoptr(GHashTable) targets = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *entries = self->manifest->entries;
+  for (guint i = 0; i < entries->len; i++) {
+    const VssSetEntry *e = g_ptr_array_index (entries, i);
+    if (e->component == index &&
+        !add_item (plan, self, chain, e, mappings, targets, error))
+      return NULL;
+  }
+  if (!check_targets (plan, error))
+    return NULL;
+  for (guint i = 0; i < plan->items->len; i++) {
+    VssRestoreItem *item = g_ptr_array_index (plan->items, i);
+    if (item->entry->type == VSS_SET_ENTRY_FILE && !check_data (plan, item, copier, error))
+      return NULL;
+  }
+  return g_steal_pointer (&plan);
+}

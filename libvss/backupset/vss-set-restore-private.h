@@ -1,0 +1,38 @@
+/* vss-set-restore-private.h — the restore plan: every target computed and
+ * checked (vss-set-restore-plan.c) before vss-backup-set-restore.c writes
+ * anything. */
+#pragma once
+
+#include "vss-backup-set-private.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const VssSetEntry *entry;
+  char *rel;                    /* target below the restore root; "" is the root */
+  const VssBackupSet *source;   /* files: the set holding the data */
+  const char *stored;           /* files: the data's path in @source */
+} VssRestoreItem;
+
+typedef struct {
+  const char *component;
+  char *root;
+  GPtrArray *items;             /* VssRestoreItem, in manifest order */
+  guint64 total_bytes;
+} VssRestorePlan;
+
+void vss_restore_plan_free (VssRestorePlan *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssRestorePlan, vss_restore_plan_free)
+
+/* Computes and checks every target of @component; reads every file's data
+ * once to compare it with the manifest.  Nothing is written. */
+VssRestorePlan *vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain,
+                                      const char *component, const char *root,
+                                      const char *const *mappings, VssSetCopier *copier,
+                                      GError **error);
+
+/* Opens @rel below @dirfd without following any symlink on the way (each
+ * part opened with O_NOFOLLOW); @flags are for the last part. */
+int vss_set_open_beneath (int dirfd, const char *rel, int flags);
+
+G_END_DECLS

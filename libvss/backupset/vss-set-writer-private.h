@@ -1,0 +1,39 @@
+/* vss-set-writer-private.h — the state of a VssBackupSetWriter, shared by
+ * vss-backup-set-writer.c (life cycle, commit) and vss-set-add-files.c
+ * (walking a file set into the set). */
+#pragma once
+
+#include "vss-backup-set-private.h"
+
+G_BEGIN_DECLS
+
+struct _VssBackupSetWriter {
+  char *dir;              /* the final DIR */
+  char *partial;          /* DIR.partial, where everything is written */
+  int partial_fd;         /* open on DIR.partial, flock()ed while we write */
+  VssManifest *manifest;
+  GHashTable *seen;       /* "component-index\npath" of every entry */
+  GHashTable *made_dirs;  /* directories created under DIR.partial */
+  VssSetCopier *copier;
+  guint64 bytes;
+  gboolean owns_partial;  /* we created DIR.partial: ours to remove */
+  gboolean failed;        /* out of space: DIR.partial is gone */
+  gboolean committed;
+};
+
+/* "component-index\npath", the key of VssBackupSetWriter.seen. */
+char    *vss_set_entry_key (guint component, const char *path);
+/* Is @err a "the disk is full" errno? */
+gboolean vss_set_errno_is_full (int err);
+/* VSS_ERROR_INSUFFICIENT_STORAGE naming the set and @path; removes
+ * DIR.partial at once so nothing that looks like a set is left, and makes
+ * every later call fail. */
+gboolean vss_set_writer_out_of_space (VssBackupSetWriter *self, int err, const char *path,
+                                      GError **error);
+/* Creates the parent directories of @stored under DIR.partial. */
+gboolean vss_set_writer_make_parents (VssBackupSetWriter *self, const char *stored,
+                                      GError **error);
+/* FALSE with VSS_ERROR_BAD_STATE when the writer can take no more. */
+gboolean vss_set_writer_check_usable (VssBackupSetWriter *self, GError **error);
+
+G_END_DECLS
