@@ -1,0 +1,253 @@
+/* bs-test.c — shared helpers of the backup-set tests (see bs-test.h). */
+#include "bs-test.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "document/vss-document-private.h"
+#include "vss-test.h"
+
+char *bs_tmpdir;
+
+void
+bs_setup (void)
+{
+  bs_tmpdir = vss_test_setup_env ();
+}
+
+void
+bs_teardown (void)
+{
+  vss_test_teardown_env (g_steal_pointer (&bs_tmpdir));
+}
+
+char *
+bs_path (const char *rel)
+{
+  return g_build_filename (bs_tmpdir, rel, NULL);
+}
+
+void
+bs_put_file (const char *path, const char *contents, int mode)
+{
+  cr_assert (g_file_set_contents (path, contents, -1, NULL), "cannot write %s", path);
+  cr_assert_eq (chmod (path, mode), 0);
+}
+
+void
+bs_set_mtime (const char *path, time_t sec, long nsec)
+{
+  struct timespec ts[2] = { { sec, nsec }, { sec, nsec } };
+  cr_assert_eq (utimensat (AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0, "utimensat %s: %s",
+                path, g_strerror (errno));
+}
+
+static void
+make_sparse (const char *path)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  cr_assert (fd >= 0);
+  cr_assert_eq (pwrite (fd, "head", 4, 0), 4);
+  cr_assert_eq (pwrite (fd, "tail", 4, 8 * 1024 * 1024), 4);
+  close (fd);
+}
+
+void
+bs_make_tree (const char *root)
+{
+  g_autofree char *sub = g_build_filename (root, "sub", NULL);
+  g_autofree char *deep = g_build_filename (root, "sub", "deep", NULL);
+  g_autofree char *empty = g_build_filename (root, "empty", NULL);
+  cr_assert_eq (g_mkdir_with_parents (deep, 0755), 0);
+  cr_assert_eq (g_mkdir_with_parents (empty, 0750), 0);
+  g_autofree char *a = g_build_filename (root, "a.txt", NULL);
+  g_autofree char *secret = g_build_filename (root, "sub", "secret", NULL);
+  g_autofree char *big = g_build_filename (root, "sub", "deep", "big.bin", NULL);
+  g_autofree char *sparse = g_build_filename (root, "sparse.img", NULL);
+  g_autofree char *link = g_build_filename (root, "link", NULL);
+  bs_put_file (a, "hello, world\n", 0644);
+  bs_put_file (secret, "s3cret", 0600);
+  GString *data = g_string_new (NULL);
+  for (int i = 0; i < 300000; i++)
+    g_string_append_printf (data, "%d,", i);
+  bs_put_file (big, data->str, 0640);
+  g_string_free (data, TRUE);
+  make_sparse (sparse);
+  cr_assert_eq (symlink ("sub/secret", link), 0);
+  cr_assert_eq (setxattr (a, "user.origin", "test\0bin", 8, 0), 0, "setxattr: %s",
+                g_strerror (errno));
+  if (geteuid () == 0) {
+    g_autofree char *suid = g_build_filename (root, "suid-tool", NULL);
+    bs_put_file (suid, "#!/bin/sh\n", 04755);
+    cr_assert_eq (chown (secret, 1234, 5678), 0);
+    cr_assert_eq (chmod (secret, 0600), 0);
+    cr_assert_eq (chmod (suid, 04755), 0);
+  }
+  bs_set_mtime (a, 1000000000, 123456789);
+  bs_set_mtime (secret, 1100000000, 1);
+  bs_set_mtime (link, 1200000000, 999999999);
+  bs_set_mtime (deep, 1300000000, 5);
+  bs_set_mtime (empty, 1400000000, 42);
+  bs_set_mtime (sub, 1500000000, 7);
+}
+
+char *
+bs_bcd (void)
+{
+  g_autoptr(VssDocument) doc = vss_document_new ();
+  return vss_document_to_json (doc);
+}
+
+char *
+bs_write_set (const char *dir, const char *component, const char *src, const char *original,
+              VssBackupType type, VssBackupSet *base)
+{
+  g_autoptr(GError) error = NULL;
+  const char *base_id = base != NULL ? vss_backup_set_get_id (base) : NULL;
+  g_autoptr(VssBackupSetWriter) w = vss_backup_set_writer_new (dir, type, base_id, &error);
+  cr_assert_not_null (w, "writer_new: %s", error ? error->message : "");
+  cr_assert (vss_backup_set_writer_add_files (w, component, src, original, "*", TRUE, base,
+                                              NULL, NULL, &error),
+             "add_files: %s", error ? error->message : "");
+  cr_assert (vss_backup_set_writer_add_writer_metadata (w, "test", "{\"w\":1}", &error));
+  g_autofree char *bcd = bs_bcd ();
+  cr_assert (vss_backup_set_writer_commit (w, bcd, &error), "commit: %s",
+             error ? error->message : "");
+  return g_strdup (dir);
+}
+
+static gboolean
+same_contents (const char *a, const char *b)
+{
+  g_autofree char *ca = NULL, *cb = NULL;
+  gsize la = 0, lb = 0;
+  if (!g_file_get_contents (a, &ca, &la, NULL) || !g_file_get_contents (b, &cb, &lb, NULL))
+    return FALSE;
+  return la == lb && memcmp (ca, cb, la) == 0;
+}
+
+static void
+assert_same_xattrs (const char *a, const char *b)
+{
+  char names[4096];
+  ssize_t len = llistxattr (a, names, sizeof names);
+  for (char *n = names; len > 0 && n < names + len; n += strlen (n) + 1) {
+    if (!g_str_has_prefix (n, "user."))
+      continue;
+    char va[256], vb[256];
+    ssize_t la = lgetxattr (a, n, va, sizeof va);
+    ssize_t lb = lgetxattr (b, n, vb, sizeof vb);
+    cr_assert (la == lb && la >= 0 && memcmp (va, vb, la) == 0, "%s: xattr %s differs", b, n);
+  }
+}
+
+static void
+assert_same_node (const char *a, const char *b)
+{
+  struct stat sa, sb;
+  cr_assert_eq (lstat (a, &sa), 0, "lstat %s", a);
+  cr_assert_eq (lstat (b, &sb), 0, "lstat %s: %s", b, g_strerror (errno));
+  cr_assert_eq (sa.st_mode, sb.st_mode, "%s: mode %o vs %o", b, sa.st_mode, sb.st_mode);
+  cr_assert_eq (sa.st_uid, sb.st_uid, "%s: uid", b);
+  cr_assert_eq (sa.st_gid, sb.st_gid, "%s: gid", b);
+  cr_assert_eq (sa.st_mtim.tv_sec, sb.st_mtim.tv_sec, "%s: mtime s", b);
+  cr_assert_eq (sa.st_mtim.tv_nsec, sb.st_mtim.tv_nsec, "%s: mtime ns", b);
+  if (S_ISREG (sa.st_mode)) {
+    cr_assert_eq (sa.st_size, sb.st_size, "%s: size", b);
+    cr_assert (same_contents (a, b), "%s: contents differ", b);
+  } else if (S_ISLNK (sa.st_mode)) {
+    g_autofree char *ta = g_file_read_link (a, NULL);
+    g_autofree char *tb = g_file_read_link (b, NULL);
+    cr_assert_str_eq (ta, tb, "%s: link target", b);
+  }
+  if (!S_ISLNK (sa.st_mode))
+    assert_same_xattrs (a, b);
+}
+
+void
+bs_assert_same_tree (const char *a, const char *b)
+{
+  assert_same_node (a, b);
+  struct stat st;
+  lstat (a, &st);
+  if (!S_ISDIR (st.st_mode))
+    return;
+  g_autoptr(GDir) da = g_dir_open (a, 0, NULL);
+  g_autoptr(GDir) db = g_dir_open (b, 0, NULL);
+  cr_assert (da != NULL && db != NULL);
+  guint na = 0, nb = 0;
+  const char *name;
+  while ((name = g_dir_read_name (da)) != NULL) {
+    g_autofree char *ca = g_build_filename (a, name, NULL);
+    g_autofree char *cb = g_build_filename (b, name, NULL);
+    bs_assert_same_tree (ca, cb);
+    na++;
+  }
+  while (g_dir_read_name (db) != NULL)
+    nb++;
+  cr_assert_eq (na, nb, "%s has %u entries, %s has %u", a, na, b, nb);
+}
+
+static void
+snapshot_into (GString *out, const char *root, const char *rel)
+{
+  g_autofree char *path = g_build_filename (root, rel, NULL);
+  struct stat st;
+  if (lstat (path, &st) != 0)
+    return;
+  g_string_append_printf (out, "%s %o %ld %ld.%09ld\n", rel, st.st_mode, (long) st.st_size,
+                          (long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  if (!S_ISDIR (st.st_mode))
+    return;
+  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *child = g_build_filename (rel, g_ptr_array_index (names, i), NULL);
+    snapshot_into (out, root, child);
+  }
+}
+
+char *
+bs_snapshot_tree (const char *root)
+{
+  GString *out = g_string_new (NULL);
+  snapshot_into (out, root, ".");
+  return g_string_free (out, FALSE);
+}
+
+void
+bs_flip_byte (const char *path, gsize offset)
+{
+  struct stat st;
+  cr_assert_eq (stat (path, &st), 0);
+  int fd = open (path, O_RDWR);
+  cr_assert (fd >= 0, "open %s: %s", path, g_strerror (errno));
+  char c;
+  cr_assert_eq (pread (fd, &c, 1, offset), 1);
+  c ^= 0x20;
+  cr_assert_eq (pwrite (fd, &c, 1, offset), 1);
+  close (fd);
+  struct timespec ts[2] = { st.st_atim, st.st_mtim };
+  utimensat (AT_FDCWD, path, ts, 0);
+}
+
+void
+bs_edit_manifest (const char *dir, const char *from, const char *to)
+{
+  g_autofree char *path = g_build_filename (dir, "manifest.json", NULL);
+  g_autofree char *text = NULL;
+  cr_assert (g_file_get_contents (path, &text, NULL, NULL));
+  cr_assert_not_null (strstr (text, from), "manifest has no %s", from);
+  g_auto(GStrv) parts = g_strsplit (text, from, 2);
+  g_autofree char *edited = g_strjoin (to, parts[0], parts[1], NULL);
+  cr_assert (g_file_set_contents (path, edited, -1, NULL));
+}
