@@ -100,20 +100,22 @@ truncation_record_path (const char *db_path)
   return g_build_filename (dir, leaf, NULL);
 }
 
-/* After our own truncation of generation @previous, the next generation
- * (seq + 1, salt1 + 1), or still none, continues the chain. */
+/* After our own truncation the record holds the stamp of the backup it
+ * followed and the generation the writer then started itself: a later
+ * WAL of that generation continues the chain. */
 static gboolean
 continues_after_truncation (const char *db_path, const CertWalHeader *previous,
                             const CertWalHeader *now)
 {
   g_autofree char *record_path = truncation_record_path (db_path);
   g_autofree char *record = NULL;
-  CertWalHeader truncated;
-  if (!g_file_get_contents (record_path, &record, NULL, NULL) ||
-      !cert_wal_stamp_parse (g_strstrip (record), &truncated) ||
-      !same_generation (&truncated, previous) || truncated.frames != previous->frames)
+  CertWalHeader truncated, started;
+  if (!g_file_get_contents (record_path, &record, NULL, NULL))
     return FALSE;
-  return !now->valid || (now->seq == previous->seq + 1 && now->salt1 == previous->salt1 + 1);
+  g_auto(GStrv) lines = g_strsplit (record, "\n", -1);
+  return g_strv_length (lines) >= 2 && cert_wal_stamp_parse (lines[0], &truncated) &&
+         cert_wal_stamp_parse (lines[1], &started) && same_generation (&truncated, previous) &&
+         truncated.frames == previous->frames && same_generation (&started, now);
 }
 
 gboolean
@@ -160,6 +162,28 @@ checkpoint_truncate (sqlite3 *db, const char *db_path, GError **error)
   return FALSE;
 }
 
+/* SQLite gives the generation after a truncation the salts of whichever
+ * connection writes first, so the writer writes first itself: a no-op
+ * (user_version set to its own value) that starts a generation it can
+ * name in the truncation record. */
+static char *
+start_generation (sqlite3 *db, const char *db_path, GError **error)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 version = 0;
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sql = g_strdup_printf ("BEGIN IMMEDIATE; PRAGMA user_version=%" G_GINT64_FORMAT "; COMMIT",
+                         version);
+  CertWalHeader started;
+  if (!cert_db_exec (db, db_path, sql, error) || !cert_wal_read (db_path, &started, error))
+    return NULL;
+  return cert_wal_stamp_format (&started);
+}
+
 gboolean
 cert_wal_truncate (const char *db_path, const char *stamp, char **out_note, GError **error)
 {
@@ -181,11 +205,16 @@ cert_wal_truncate (const char *db_path, const char *stamp, char **out_note, GErr
                                  "the next backup keeps its frames", db_path);
   } else if (ok && (ok = checkpoint_truncate (db, db_path, error))) {
     g_autofree char *record_path = truncation_record_path (db_path);
-    if (cert_db_data_version (db) == before)
-      ok = g_file_set_contents (record_path, stamp, -1, error);
-    else
+    g_autofree char *started = start_generation (db, db_path, error);
+    ok = started != NULL;
+    if (ok && cert_db_data_version (db) == before) {
+      g_autofree char *record = g_strdup_printf ("%s\n%s\n", stamp, started);
+      ok = g_file_set_contents (record_path, record, -1, error);
+    } else if (ok) {
+      unlink (record_path);
       *out_note = g_strdup_printf ("%s: a write raced the truncation; the next log backup "
                                    "will ask for a full backup", db_path);
+    }
   }
   sqlite3_close (db);
   return ok;

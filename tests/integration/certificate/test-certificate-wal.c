@@ -1,0 +1,227 @@
+/* A WAL-mode CA database: full + log backups under a steady insert load,
+ * the log chain rule, and truncation only after a successful backup. */
+#include "cert-fixture.h"
+
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+TestSuite (wal, .init = cf_setup, .fini = cf_teardown, .timeout = 120);
+
+static char *db_path;
+
+/* Rows go in pairs, one transaction each: a consistent copy has an even
+ * count with no gap. */
+typedef struct {
+  gint stop;
+  gint committed;      /* rows committed so far */
+  GThread *thread;
+} Load;
+
+static sqlite3 *
+open_db (const char *path)
+{
+  sqlite3 *db = NULL;
+  cr_assert_eq (sqlite3_open (path, &db), SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}
+
+static gpointer
+load_main (gpointer data)
+{
+  Load *load = data;
+  sqlite3 *db = open_db (db_path);
+  sqlite3_exec (db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+  while (!g_atomic_int_get (&load->stop)) {
+    int rc = sqlite3_exec (db, "BEGIN IMMEDIATE; INSERT INTO certificates(subject, der) VALUES "
+                               "('CN=a', randomblob(300)), ('CN=b', randomblob(300)); COMMIT;",
+                           NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+      g_atomic_int_add (&load->committed, 2);
+    else
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+    g_usleep (3000);
+  }
+  sqlite3_close (db);
+  return NULL;
+}
+
+static void
+load_start (Load *load)
+{
+  *load = (Load) { 0 };
+  load->thread = g_thread_new ("load", load_main, load);
+}
+
+static void
+load_stop (Load *load)
+{
+  g_atomic_int_set (&load->stop, 1);
+  g_thread_join (load->thread);
+}
+
+static sqlite3 *keeper;
+
+static char *
+ca_dir (void)
+{
+  return g_path_get_dirname (db_path);
+}   /* keeps the WAL alive between backups */
+
+static void
+make_ca_db (void)
+{
+  g_autofree char *dir = g_build_filename (cf.work, "ca", NULL);
+  g_mkdir_with_parents (dir, 0700);
+  db_path = g_build_filename (dir, "ca.db", NULL);
+  keeper = open_db (db_path);
+  cr_assert_eq (sqlite3_exec (keeper, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;"
+                                      "CREATE TABLE certificates(id INTEGER PRIMARY KEY, "
+                                      "subject TEXT, der BLOB);", NULL, NULL, NULL), SQLITE_OK);
+  cf_write_conf (NULL, db_path, NULL);
+}
+
+static void
+close_keeper (void)
+{
+  sqlite3_close (keeper);
+  keeper = NULL;
+  g_clear_pointer (&db_path, g_free);
+}
+
+static gint64
+query_int (sqlite3 *db, const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  cr_assert_eq (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), SQLITE_OK, "%s", sqlite3_errmsg (db));
+  cr_assert_eq (sqlite3_step (stmt), SQLITE_ROW, "%s", sqlite3_errmsg (db));
+  gint64 value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static goffset
+file_size (const char *path)
+{
+  struct stat st;
+  return stat (path, &st) == 0 ? st.st_size : -1;
+}
+
+static char *
+in (const char *dir, const char *leaf)
+{
+  return g_build_filename (dir, leaf, NULL);
+}
+
+/* Restore: the full backup's database and WAL, checkpointed, then the
+ * newest log backup's WAL of the same chain on top. */
+static char *
+restore (const char *full, const char *log)
+{
+  g_autofree char *target = in (cf.work, "restored");
+  g_mkdir_with_parents (target, 0700);
+  g_autofree char *db = in (target, "ca.db"), *wal = in (target, "ca.db-wal");
+  g_autofree char *full_db = in (full, "ca.db"), *full_wal = in (full, "ca.db-wal");
+  g_autofree char *log_wal = in (log, "ca.db-wal");
+  g_free (cf_sh (FALSE, "cp '%s' '%s' && { [ ! -s '%s' ] || cp '%s' '%s'; }", full_db, db,
+                 full_wal, full_wal, wal));
+  sqlite3 *s = open_db (db);
+  cr_assert_eq (sqlite3_wal_checkpoint_v2 (s, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL), SQLITE_OK);
+  sqlite3_close (s);
+  g_free (cf_sh (FALSE, "rm -f '%s-shm' && cp '%s' '%s'", db, log_wal, wal));
+  return g_steal_pointer (&db);
+}
+
+Test (wal, full_then_log_backups_round_trip_under_load)
+{
+  make_ca_db ();
+  g_autofree char *dir_of_db = ca_dir ();
+  Load load;
+  load_start (&load);
+  g_usleep (200000);
+  g_autofree char *full = in (cf.work, "full"), *log1 = in (cf.work, "log1"), *log2 = in (cf.work, "log2");
+  g_autofree char *s_full = NULL, *s_log1 = NULL, *s_log2 = NULL;
+  g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
+  g_autoptr(GError) error = NULL;
+  /* full, succeeded: the WAL is truncated after it */
+  cr_assert (cf_backup (dir_of_db, VSS_BT_FULL, NULL, TRUE, full, NULL, &s_full, &error), "%s", error ? error->message : "");
+  g_usleep (200000);
+  /* log 1, not succeeded: the WAL keeps its frames */
+  cr_assert (cf_backup (dir_of_db, VSS_BT_LOG, s_full, FALSE, log1, NULL, &s_log1, &error), "%s", error ? error->message : "");
+  g_usleep (200000);
+  gint before = g_atomic_int_get (&load.committed);
+  cr_assert (cf_backup (dir_of_db, VSS_BT_LOG, s_log1, FALSE, log2, NULL, &s_log2, &error), "%s", error ? error->message : "");
+  gint after = g_atomic_int_get (&load.committed);
+  load_stop (&load);
+  cr_log_info ("stamps: %s | %s | %s", s_full, s_log1, s_log2);
+  g_autofree char *db = restore (full, log2);
+  sqlite3 *r = open_db (db);
+  sqlite3_stmt *stmt = NULL;
+  sqlite3_prepare_v2 (r, "PRAGMA integrity_check", -1, &stmt, NULL);
+  cr_assert_eq (sqlite3_step (stmt), SQLITE_ROW);
+  cr_assert_str_eq ((const char *) sqlite3_column_text (stmt, 0), "ok");
+  sqlite3_finalize (stmt);
+  gint64 count = query_int (r, "SELECT count(*) FROM certificates");
+  gint64 max_id = query_int (r, "SELECT coalesce(max(id), 0) FROM certificates");
+  sqlite3_close (r);
+  cr_assert_eq (count % 2, 0, "a half transaction: %" G_GINT64_FORMAT " rows", count);
+  cr_assert_eq (count, max_id, "rows missing: %" G_GINT64_FORMAT " rows, max id %" G_GINT64_FORMAT, count, max_id);
+  cr_assert (count >= before && count <= after,
+             "restored %" G_GINT64_FORMAT " rows; the log backup ran between %d and %d", count, before, after);
+  cr_assert_gt (file_size (wal), 0);
+  close_keeper ();
+}
+
+Test (wal, truncation_only_after_success)
+{
+  make_ca_db ();
+  g_autofree char *dir_of_db = ca_dir ();
+  cr_assert_eq (sqlite3_exec (keeper, "INSERT INTO certificates(subject) VALUES ('CN=x')", NULL, NULL, NULL), SQLITE_OK);
+  g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
+  goffset size = file_size (wal);
+  cr_assert_gt (size, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stamp = NULL, *stamp2 = NULL;
+  cr_assert (cf_backup (dir_of_db, VSS_BT_FULL, NULL, FALSE, NULL, NULL, &stamp, &error), "%s", error ? error->message : "");
+  cr_assert_eq (file_size (wal), size, "the WAL changed after a backup marked failed");
+  cr_assert (cf_backup (dir_of_db, VSS_BT_FULL, NULL, TRUE, NULL, NULL, &stamp2, &error), "%s", error ? error->message : "");
+  /* truncated, then one frame: the writer starts the next generation */
+  cr_assert_eq (file_size (wal), 32 + 4096 + 24, "the WAL was not truncated after a successful "
+                "backup (%lld bytes, was %lld)", (long long) file_size (wal), (long long) size);
+  /* the next generation continues the chain after our own truncation */
+  cr_assert_eq (sqlite3_exec (keeper, "INSERT INTO certificates(subject) VALUES ('CN=y')", NULL, NULL, NULL), SQLITE_OK);
+  cr_assert (cf_backup (dir_of_db, VSS_BT_LOG, stamp2, TRUE, NULL, NULL, NULL, &error), "%s", error ? error->message : "");
+  close_keeper ();
+}
+
+Test (wal, log_backup_after_wal_reset_refused)
+{
+  make_ca_db ();
+  g_autofree char *dir_of_db = ca_dir ();
+  cr_assert_eq (sqlite3_exec (keeper, "INSERT INTO certificates(subject) VALUES ('CN=x')", NULL, NULL, NULL), SQLITE_OK);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stamp = NULL;
+  cr_assert (cf_backup (dir_of_db, VSS_BT_FULL, NULL, FALSE, NULL, NULL, &stamp, &error), "%s", error ? error->message : "");
+  /* someone else checkpoints everything and writes: a new WAL generation */
+  cr_assert_eq (sqlite3_exec (keeper, "PRAGMA wal_checkpoint(TRUNCATE); INSERT INTO certificates(subject) VALUES ('CN=y')",
+                              NULL, NULL, NULL), SQLITE_OK);
+  cr_assert_not (cf_backup (dir_of_db, VSS_BT_LOG, stamp, TRUE, NULL, NULL, NULL, &error));
+  cr_assert (strstr (error->message, "take a full backup") != NULL, "%s", error->message);
+  cr_assert (strstr (error->message, "reset") != NULL, "%s", error->message);
+  g_clear_error (&error);
+  /* and a log backup with no stamp at all */
+  cr_assert_not (cf_backup (dir_of_db, VSS_BT_LOG, NULL, TRUE, NULL, NULL, NULL, &error));
+  cr_assert (strstr (error->message, "set_previous_backup_stamp") != NULL, "%s", error->message);
+  close_keeper ();
+}
+
+Test (wal, bad_configuration_says_what_to_fix)
+{
+  g_autofree char *missing = in (cf.work, "nope.db");
+  cf_write_conf (NULL, missing, NULL);
+  g_autoptr(GError) error = NULL;
+  cr_assert_not (cf_backup (cf.work, VSS_BT_FULL, NULL, TRUE, NULL, NULL, NULL, &error));
+  cr_assert (strstr (error->message, "nope.db") != NULL && strstr (error->message, "fix the path") != NULL,
+             "%s", error->message);
+}
