@@ -1,0 +1,109 @@
+/* test-manifest.c — the manifest reader refuses every malformed manifest
+ * with the place of the problem, and loads large ones. */
+#include <criterion/criterion.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include "bs-test.h"
+
+TestSuite (manifest, .init = bs_setup, .fini = bs_teardown);
+
+static char *
+small_set (void)
+{
+  g_autofree char *src = bs_path ("src");
+  g_autofree char *f = g_build_filename (src, "f", NULL);
+  cr_assert_eq (g_mkdir_with_parents (src, 0755), 0);
+  bs_put_file (f, "data", 0644);
+  bs_set_mtime (f, 1000, 0);
+  g_autofree char *dir = bs_path ("set");
+  return bs_write_set (dir, "c", src, "/d", VSS_BT_FULL, NULL);
+}
+
+typedef struct {
+  const char *from, *to, *expect;
+} Edit;
+
+static const Edit edits[] = {
+  { "\"version\":1", "\"version\":2", "version" },
+  { "\"version\":1,", "", "version: required" },
+  { "\"set_id\":\"", "\"set_id\":\"x", "set_id: must be a UUID" },
+  { "\"backup_type\":\"full\"", "\"backup_type\":\"weekly\"", "backup_type" },
+  { "\"backup_type\":\"full\"", "\"backup_type\":\"incremental\"", "base_id: required" },
+  { "\"components\":[\"c\"]", "\"components\":[\"c\",\"c\"]", "components[1]: listed twice" },
+  { "\"component\":\"c\"", "\"component\":\"zz\"", "not listed" },
+  { "\"type\":\"file\"", "\"type\":\"fifo\"", "entries[1].type" },
+  { "\"sha256\":\"", "\"sha256\":\"AB", "sha256: must be 64" },
+  { "\"mode\":420", "\"mode\":99999", "mode: 99999 is out of range" },
+  { "\"uid\":", "\"uid\":-1,\"x\":", "unknown member" },
+  { "\"stored\":\"files/0/d/f\"", "\"in_base\":\"nope\"", "in_base: must be a set id" },
+  { "\"stored\":\"files/0/d/f\"", "\"stored\":\"files/0/d/f\",\"in_base\":\"0b5c8a2e-64b4-4e6a-9a43-7b1f6f7c9d11\"", "exactly one" },
+  { "\"stored\":\"files/0/d/f\"", "\"stored\":\"elsewhere/f\"", "must be under files/" },
+  { "\"stored\":\"files/0/d/f\"", "\"stored\":\"files/0/d//f\"", "empty part" },
+  { "\"path\":\"/d/f\"", "\"path\":\"d/f\"", "entries[1].path: must be an absolute path" },
+  { "\"path\":\"/d/f\"", "\"path\":\"/d\"", "listed twice" },
+  { "\"entries\":[", "\"entries\":{", "not a JSON object" },
+};
+
+Test (manifest, malformed_manifests_are_refused_with_the_place)
+{
+  g_autofree char *dir = small_set ();
+  g_autofree char *path = g_build_filename (dir, "manifest.json", NULL);
+  g_autofree char *good = NULL;
+  cr_assert (g_file_get_contents (path, &good, NULL, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (edits); i++) {
+    cr_assert (g_file_set_contents (path, good, -1, NULL));
+    bs_edit_manifest (dir, edits[i].from, edits[i].to);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
+    cr_assert_null (set, "edit %u (%s) was accepted", i, edits[i].to);
+    cr_assert_eq (error->code, VSS_ERROR_INVALID_DOCUMENT, "edit %u: %s", i, error->message);
+    cr_assert_not_null (strstr (error->message, edits[i].expect), "edit %u: %s", i,
+                        error->message);
+  }
+}
+
+Test (manifest, damaged_bcd_is_refused)
+{
+  g_autofree char *dir = small_set ();
+  g_autofree char *bcd = g_build_filename (dir, "bcd.json", NULL);
+  bs_put_file (bcd, "{\"version\":1", 0600);
+  g_autoptr(GError) error = NULL;
+  cr_assert_null (vss_backup_set_open (dir, &error));
+  cr_assert_eq (error->code, VSS_ERROR_INVALID_DOCUMENT);
+  cr_assert_not_null (strstr (error->message, "bcd.json"), "%s", error->message);
+}
+
+/* 20,000 entries written the way the writer writes them load and index;
+ * the time for 100k is measured in bench/backupset, not here. */
+Test (manifest, large_manifest_loads)
+{
+  g_autofree char *dir = small_set ();
+  g_autofree char *path = g_build_filename (dir, "manifest.json", NULL);
+  g_autofree char *text = NULL;
+  cr_assert (g_file_get_contents (path, &text, NULL, NULL));
+  const char *start = strstr (text, "\n{\"component\":\"c\",\"path\":\"/d/f\"");
+  cr_assert_not_null (start);
+  const char *end = strchr (start + 1, '\n');
+  g_autofree char *line = g_strndup (start + 1, end - start - 1);
+  GString *big = g_string_new_len (text, start - text);
+  for (guint i = 0; i < 20000; i++) {
+    g_autofree char *name = g_strdup_printf ("\"/d/f%u\"", i);
+    g_autofree char *stored = g_strdup_printf ("\"files/0/d/f%u\"", i);
+    g_auto(GStrv) a = g_strsplit (line, "\"/d/f\"", 2);
+    g_autofree char *l1 = g_strjoin (name, a[0], a[1], NULL);
+    g_auto(GStrv) b = g_strsplit (l1, "\"files/0/d/f\"", 2);
+    g_autofree char *l2 = g_strjoin (stored, b[0], b[1], NULL);
+    g_string_append_printf (big, "\n%s,", l2);
+  }
+  g_string_append (big, start);
+  cr_assert (g_file_set_contents (path, big->str, big->len, NULL));
+  g_string_free (big, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
+  cr_assert_not_null (set, "%s", error ? error->message : "");
+  /* The entries are there; their data are not, which verify says. */
+  cr_assert (!vss_backup_set_verify (set, NULL, NULL, NULL, NULL, &error));
+  cr_assert_not_null (strstr (error->message, "20000 problems"), "%s", error->message);
+}
