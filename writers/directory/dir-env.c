@@ -27,6 +27,8 @@ dir_env_new (const char *path)
 {
   DirEnv *self = g_new0 (DirEnv, 1);
   self->path = g_strdup (path);
+  /* Component names may not hold '/': "/var/lib/ldap" is "var-lib-ldap". */
+  self->component = g_strdelimit (g_strdup (path[1] != '\0' ? path + 1 : "root"), "/", '-');
   return self;
 }
 
@@ -38,6 +40,7 @@ dir_env_free (DirEnv *self)
   if (self->env != NULL)
     mdb_env_close (self->env);
   g_free (self->path);
+  g_free (self->component);
   g_free (self);
 }
 

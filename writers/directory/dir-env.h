@@ -14,6 +14,7 @@ G_BEGIN_DECLS
  * other's file locks), so the writer keeps one per directory. */
 typedef struct {
   char *path;
+  char *component;              /* its component name: the path with '/' as '-' */
   MDB_env *env;                 /* NULL until dir_env_open */
 } DirEnv;
 

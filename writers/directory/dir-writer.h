@@ -25,6 +25,8 @@ typedef struct {
 DirWriter *dir_writer_get (VssWriter *writer);
 /* The environment of @dir, or NULL when it is not configured. */
 DirEnv    *dir_writer_find_env (DirWriter *self, const char *dir);
+/* The environment whose component is @name, or NULL. */
+DirEnv    *dir_writer_find_component (DirWriter *self, const char *name);
 
 /* The table behind get_interface ("vss.ds-backup.1"). */
 extern const VssDsBackupInterface dir_online_interface;

@@ -35,6 +35,17 @@ dir_writer_find_env (DirWriter *self, const char *dir)
   return NULL;
 }
 
+DirEnv *
+dir_writer_find_component (DirWriter *self, const char *name)
+{
+  for (guint i = 0; i < self->envs->len; i++) {
+    DirEnv *env = g_ptr_array_index (self->envs, i);
+    if (g_strcmp0 (env->component, name) == 0)
+      return env;
+  }
+  return NULL;
+}
+
 static gboolean
 dir_load (VssWriter *writer, GError **error)
 {
@@ -44,8 +55,15 @@ dir_load (VssWriter *writer, GError **error)
   DirWriter *self = g_new0 (DirWriter, 1);
   self->config = config;
   self->envs = g_ptr_array_new_with_free_func ((GDestroyNotify) dir_env_free);
-  for (guint i = 0; i < config->environments->len; i++)
-    g_ptr_array_add (self->envs, dir_env_new (g_ptr_array_index (config->environments, i)));
+  for (guint i = 0; i < config->environments->len; i++) {
+    DirEnv *env = dir_env_new (g_ptr_array_index (config->environments, i));
+    if (dir_writer_find_component (self, env->component) != NULL) {   /* "a-b" and "a/b" */
+      char *unique = g_strdup_printf ("%s-%u", env->component, i);
+      g_free (env->component);
+      env->component = unique;
+    }
+    g_ptr_array_add (self->envs, env);
+  }
   vss_writer_set_user_data (writer, self, dir_writer_free);
   return TRUE;
 }
@@ -62,10 +80,10 @@ add_env_component (VssWriterMetadata *metadata, DirEnv *env, GError **error)
                                               G_GUINT64_FORMAT ")", env->path, id, txnid);
   const char *files[] = { "data.mdb", "lock.mdb", DIR_ID_FILE };
   if (!vss_writer_metadata_add_component (metadata, VSS_CT_DATABASE, DIR_LOGICAL_PATH,
-                                          env->path, caption, TRUE, TRUE, error))
+                                          env->component, caption, TRUE, TRUE, error))
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    if (!vss_writer_metadata_add_database_files (metadata, DIR_LOGICAL_PATH, env->path,
+    if (!vss_writer_metadata_add_database_files (metadata, DIR_LOGICAL_PATH, env->component,
                                                  env->path, files[i], error))
       return FALSE;
   return TRUE;
@@ -106,7 +124,7 @@ selected_envs (VssWriter *writer, DirWriter *self)
   GPtrArray *out = g_ptr_array_new ();
   for (guint i = 0; i < vss_writer_get_component_count (writer); i++) {
     VssComponent *component = vss_writer_get_component (writer, i);
-    DirEnv *env = dir_writer_find_env (self, vss_component_get_name (component));
+    DirEnv *env = dir_writer_find_component (self, vss_component_get_name (component));
     if (env != NULL)
       g_ptr_array_add (out, env);
   }
@@ -157,7 +175,7 @@ dir_prepare_backup (VssWriter *writer)
   }
   for (guint i = 0; i < vss_writer_get_component_count (writer); i++) {
     VssComponent *component = vss_writer_get_component (writer, i);
-    DirEnv *env = dir_writer_find_env (self, vss_component_get_name (component));
+    DirEnv *env = dir_writer_find_component (self, vss_component_get_name (component));
     g_autoptr(GError) error = NULL;
     if (env == NULL)
       continue;                 /* the slapd-config file group */

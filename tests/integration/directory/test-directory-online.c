@@ -1,0 +1,127 @@
+/* test-directory-online.c — the vss_ds_* streaming API against a real
+ * slapd: a consistent stream while a client writes, a restore through the
+ * interlock, served by a fresh slapd. */
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "dir-test.h"
+
+TestSuite (directory_online, .fini = dfx_teardown, .timeout = 120);
+
+/* Streams every database of @handle into @dir (reads of @chunk bytes). */
+static void
+stream_all (VssDsHandle *handle, const char *dir, guint32 chunk)
+{
+  char *names = NULL;
+  guint32 size = 0;
+  cr_assert_eq (vss_ds_backup_get_database_names (handle, &names, &size), VSS_S_OK);
+  cr_assert_eq ((guint8) names[0], VSS_BFT_NTDS_DATABASE, "no BFT_NTDS_DATABASE prefix");
+  const char *name = names + 1;
+  guint64 expected = 0, total = 0;
+  cr_assert_eq (vss_ds_backup_open_file (handle, name, 65536, &expected), VSS_S_OK, "%s",
+                vss_ds_get_last_error_message ());
+  cr_assert_eq (vss_ds_backup_open_file (handle, name, 65536, &expected),
+                VSS_DS_HR_ALREADY_OPEN);
+  g_autofree char *path = g_build_filename (dir, "data.mdb", NULL);
+  FILE *out = fopen (path, "wb");
+  g_autofree guint8 *buffer = g_malloc (chunk);
+  VssHResult hr;
+  guint32 got = 0;
+  while ((hr = vss_ds_backup_read (handle, buffer, chunk, &got)) == VSS_S_OK) {
+    cr_assert_eq (fwrite (buffer, 1, got, out), got);
+    total += got;
+  }
+  fclose (out);
+  cr_assert_eq (hr, VSS_WIN32_ERROR_HANDLE_EOF, "read ended with 0x%08X: %s", hr,
+                vss_ds_get_last_error_message ());
+  cr_assert_eq (got, 0);
+  cr_assert_eq (total, expected, "streamed %lu of %lu bytes", (gulong) total, (gulong) expected);
+  cr_assert_eq (vss_ds_backup_close (handle), VSS_S_OK);
+  cr_assert_eq (vss_ds_backup_close (handle), VSS_DS_HR_INVALID_HANDLE);
+  vss_ds_backup_free (names);
+}
+
+Test (directory_online, stream_while_writing_then_restore_through_the_interlock)
+{
+  dfx_setup (2000, NULL);
+  gboolean online = FALSE;
+  cr_assert_eq (vss_ds_is_ntds_online (NULL, &online), VSS_S_OK);
+  cr_assert (online, "slapd runs but the directory is reported offline");
+  g_autofree char *more = slapd_people_ldif (2001, 3000, 100);
+  GPid writer = slapd_add_async (dfx.slapd, more);
+  g_usleep (100000);
+  void *token = NULL;
+  guint32 token_size = 0;
+  VssDsHandle *handle = NULL;
+  cr_assert_eq (vss_ds_backup_prepare (g_get_host_name (), 0, VSS_DS_BACKUP_TYPE_FULL, &token,
+                                       &token_size, &handle), VSS_S_OK, "%s",
+                vss_ds_get_last_error_message ());
+  g_usleep (200000);                        /* the server keeps writing after the instant */
+  g_autofree char *copy = dfx_path ("stream");
+  stream_all (handle, copy, 12345);         /* an odd size on purpose */
+  char *logs = NULL;
+  guint32 logs_size = 0;
+  cr_assert_eq (vss_ds_backup_get_backup_logs (handle, &logs, &logs_size), VSS_S_OK);
+  cr_assert_eq (logs_size, 2, "LMDB has no logs: an empty list");
+  vss_ds_backup_free (logs);
+  cr_assert_eq (vss_ds_backup_truncate_logs (handle), VSS_S_OK);
+  cr_assert_eq (vss_ds_backup_end (handle), VSS_S_OK);
+  cr_assert_eq (slapd_wait (writer, 60000), 0, "the concurrent ldapadd failed");
+  guint n = dfx_assert_prefix (copy, 2000);
+  cr_assert_lt (n, 5000, "the stream is not the prepare instant: it holds all %u people", n);
+  cr_log_info ("stream holds people 1..%u of 5000", n);
+
+  /* restore: refused while slapd serves the target, then through the interlock */
+  slapd_stop (dfx.slapd);
+  online = TRUE;
+  cr_assert_eq (vss_ds_is_ntds_online (NULL, &online), VSS_S_OK);
+  cr_assert_not (online);
+  VssDsHandle *restore = NULL;
+  cr_assert_eq (vss_ds_restore_prepare (NULL, 0, token, token_size, &restore), VSS_S_OK, "%s",
+                vss_ds_get_last_error_message ());
+  cr_assert_eq (vss_ds_restore_register (restore, dfx.slapd->db, dfx.slapd->db, NULL, 0,
+                                         dfx.slapd->db, 0, 0), VSS_S_OK, "%s",
+                vss_ds_get_last_error_message ());
+  g_autoptr(GError) gate = NULL;
+  cr_assert_not (vss_ds_restore_gate_check (dfx.slapd->db, &gate), "no interlock after register");
+  cr_assert (strstr (gate->message, "has not completed"), "%s", gate->message);
+  /* a failed completion keeps the interlock */
+  cr_assert_eq (vss_ds_restore_register_complete (restore, VSS_DS_HR_ERROR), VSS_S_OK);
+  cr_assert_not (vss_ds_restore_gate_check (dfx.slapd->db, NULL));
+  g_autofree char *src = g_build_filename (copy, "data.mdb", NULL);
+  g_autofree char *dst = g_build_filename (dfx.slapd->db, "data.mdb", NULL);
+  g_autofree char *lock = g_build_filename (dfx.slapd->db, "lock.mdb", NULL);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  cr_assert (g_file_get_contents (src, &contents, &length, NULL));
+  cr_assert (g_file_set_contents (dst, contents, length, NULL));
+  g_remove (lock);
+  cr_assert_eq (vss_ds_restore_register_complete (restore, VSS_S_OK), VSS_S_OK, "%s",
+                vss_ds_get_last_error_message ());
+  cr_assert (vss_ds_restore_gate_check (dfx.slapd->db, NULL), "the interlock stayed");
+  cr_assert_eq (vss_ds_restore_end (restore), VSS_S_OK);
+  vss_ds_backup_free (token);
+  dfx_assert_served (dfx.slapd->db, n);
+}
+
+Test (directory_online, restore_register_refused_while_served)
+{
+  dfx_setup (10, NULL);
+  void *token = NULL;
+  guint32 token_size = 0;
+  VssDsHandle *handle = NULL;
+  cr_assert_eq (vss_ds_backup_prepare (NULL, 0, VSS_DS_BACKUP_TYPE_FULL, &token, &token_size,
+                                       &handle), VSS_S_OK);
+  cr_assert_eq (vss_ds_backup_end (handle), VSS_S_OK);
+  VssDsHandle *restore = NULL;
+  cr_assert_eq (vss_ds_restore_prepare (NULL, 0, token, token_size, &restore), VSS_S_OK);
+  VssHResult hr = vss_ds_restore_register (restore, "/", "/", NULL, 0, "/", 0, 0);
+  cr_assert_eq (hr, VSS_DS_HR_ERROR);
+  cr_assert (strstr (vss_ds_get_last_error_message (), "stop the directory server"), "%s",
+             vss_ds_get_last_error_message ());
+  cr_assert (vss_ds_restore_gate_check (dfx.slapd->db, NULL), "an interlock was left");
+  cr_assert_eq (vss_ds_restore_end (restore), VSS_S_OK);
+  vss_ds_backup_free (token);
+}
