@@ -38,7 +38,7 @@ write_conf (const char *dir, const char *name, const char *db)
       "modulepath /usr/lib/ldap\nmoduleload back_mdb\n"
       "database mdb\nmaxsize 1073741824\nsuffix \"" SLAPD_SUFFIX "\"\n"
       "rootdn \"" SLAPD_ROOTDN "\"\nrootpw " SLAPD_ROOTPW "\n"
-      "directory %s\nindex objectClass eq\nindex uid eq\n", dir, dir, db);
+      "directory %s\ndbnosync\nindex objectClass eq\nindex uid eq\n", dir, dir, db);
   g_assert_true (g_file_set_contents (conf, text, -1, NULL));
   return conf;
 }
