@@ -24,6 +24,12 @@ gboolean
 cert_wal_read (const char *db_path, CertWalHeader *out, GError **error)
 {
   g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
+  return cert_wal_read_file (wal, out, error);
+}
+
+gboolean
+cert_wal_read_file (const char *wal, CertWalHeader *out, GError **error)
+{
   guint8 header[WAL_HEADER_SIZE];
   struct stat st;
 

@@ -22,6 +22,8 @@ typedef struct {
 /* Reads <db>-wal (never opens the database or -shm files, so no lock of
  * this process is dropped by a close). */
 gboolean cert_wal_read (const char *db_path, CertWalHeader *out, GError **error);
+/* The same, of a WAL file anywhere (a restored one). */
+gboolean cert_wal_read_file (const char *wal_path, CertWalHeader *out, GError **error);
 
 /* "sqlite-wal seq=1 salt1=45dec4c5 salt2=57c92c85 frames=3", or
  * "sqlite-wal empty" when @header is not valid. */
