@@ -15,8 +15,14 @@ work=$(mktemp -d /var/tmp/vss-bench.XXXXXX)
 loops=()
 cleanup () {
   set +e
-  for m in $(grep " $work/" /proc/mounts | awk '{print $2}' | sort -r); do umount -l "$m"; done
-  for l in "${loops[@]}"; do losetup -d "$l"; done
+  # Plain unmounts first: a lazy one keeps the device busy, and losetup -d
+  # of a busy device fails and leaves it attached.
+  for m in $(grep " $work/" /proc/mounts | awk '{print $2}' | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m"
+  done
+  for l in "${loops[@]}"; do
+    for try in 1 2 3 4 5; do losetup -d "$l" 2>/dev/null && break; sleep 1; done
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
