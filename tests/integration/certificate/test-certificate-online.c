@@ -1,0 +1,170 @@
+/* The vss_cs_* online API against a real WAL-mode CA database and a real
+ * NSS database: argument rules, streaming under load, restore. */
+#include "cert-fixture.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+static void
+online_setup (void)
+{
+  cf_setup ();
+  g_setenv ("VSS_WRITER_PATH", g_getenv ("VSS_TEST_CERT_WRITER_DIR"), TRUE);
+}
+
+TestSuite (online, .init = online_setup, .fini = cf_teardown, .timeout = 120);
+
+static char *
+make_wal_db (void)
+{
+  g_autofree char *dir = g_build_filename (cf.work, "ca", NULL);
+  g_mkdir_with_parents (dir, 0700);
+  char *db = g_build_filename (dir, "ca.db", NULL);
+  g_free (cf_sh (FALSE, "sqlite3 '%s' 'PRAGMA journal_mode=WAL; CREATE TABLE certificates(id "
+                        "INTEGER PRIMARY KEY, der BLOB);' >/dev/null", db));
+  cf_write_conf (NULL, db, NULL);
+  return db;
+}
+
+/* The first name of a list, without its type byte. */
+static char *
+first_name (const char *list, guint8 *out_type)
+{
+  *out_type = (guint8) list[0];
+  return list[0] != '\0' ? g_strdup (list + 1) : NULL;
+}
+
+static void
+stream_to (VssCsHandle h, const char *name, const char *dest)
+{
+  guint64 size = 0;
+  cr_assert_eq (vss_cs_backup_open_file (h, name, 65536, &size), VSS_S_OK, "%s", vss_cs_get_last_error_message ());
+  FILE *out = fopen (dest, "wb");
+  guint8 buffer[65536];
+  guint32 got = 0;
+  guint64 total = 0;
+  VssHResult hr;
+  while ((hr = vss_cs_backup_read (h, buffer, sizeof buffer, &got)) == VSS_S_OK) {
+    fwrite (buffer, 1, got, out);
+    total += got;
+  }
+  fclose (out);
+  cr_assert_eq (hr, VSS_WIN32_ERROR_HANDLE_EOF);
+  cr_assert_eq (total, size);
+  cr_assert_eq (vss_cs_backup_close (h), VSS_S_OK);
+}
+
+Test (online, argument_rules)
+{
+  g_autofree char *db = make_wal_db ();
+  VssCsHandle h = NULL;
+  cr_assert_eq (vss_cs_backup_prepare (NULL, 1, VSS_CSBACKUP_TYPE_FULL, &h), VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_cs_backup_prepare (NULL, 0, 4, &h), VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert (strstr (vss_cs_get_last_error_message (), "backup_flags") != NULL);
+  cr_assert_eq (vss_cs_backup_prepare ("bad_name", 0, VSS_CSBACKUP_TYPE_FULL, &h), VSS_WIN32_RPC_S_INVALID_BINDING);
+  cr_assert_eq (vss_cs_backup_prepare ("elsewhere.example.org", 0, VSS_CSBACKUP_TYPE_FULL, &h),
+                VSS_CS_E_COULD_NOT_CONNECT);
+  gboolean online = FALSE;
+  cr_assert_eq (vss_cs_is_server_online (g_get_host_name (), &online), VSS_S_OK);
+  cr_assert (online);
+  /* handle rules: one open file; nothing after end */
+  cr_assert_eq (vss_cs_backup_prepare (NULL, 0, VSS_CSBACKUP_TYPE_FULL, &h), VSS_S_OK, "%s", vss_cs_get_last_error_message ());
+  guint64 size;
+  cr_assert_eq (vss_cs_backup_open_file (h, db, 0, &size), VSS_S_OK, "%s", vss_cs_get_last_error_message ());
+  cr_assert_eq (vss_cs_backup_open_file (h, db, 0, &size), VSS_CS_E_ALREADY_OPEN);
+  cr_assert_eq (vss_cs_backup_open_file (h, "/etc/passwd", 0, &size), VSS_CS_E_ALREADY_OPEN);
+  cr_assert_eq (vss_cs_backup_close (h), VSS_S_OK);
+  cr_assert_eq (vss_cs_backup_open_file (h, "/etc/passwd", 0, &size), VSS_CS_E_LOG_FILE_NOT_FOUND);
+  cr_assert_eq (vss_cs_backup_end (h), VSS_S_OK);
+  cr_assert_eq (vss_cs_backup_open_file (h, db, 0, &size), VSS_CS_E_INVALID_HANDLE);
+  cr_assert_eq (vss_cs_backup_end (h), VSS_CS_E_INVALID_HANDLE);
+}
+
+Test (online, logs_only_of_journal_mode_store_refused)
+{
+  cf_require ("certutil");
+  g_autofree char *nss = g_build_filename (cf.work, "nss", NULL);
+  cf_make_nss (nss);
+  cf_write_conf (nss, NULL, NULL);
+  VssCsHandle h = NULL;
+  cr_assert_eq (vss_cs_backup_prepare (NULL, 0, VSS_CSBACKUP_TYPE_LOGS_ONLY, &h), VSS_CS_E_CIRCULAR_LOGGING);
+  cr_assert (strstr (vss_cs_get_last_error_message (), "journal_mode=delete") != NULL, "%s",
+             vss_cs_get_last_error_message ());
+  cr_assert_null (h);
+  /* a full one lists both databases and pkcs11.txt as a dynamic file */
+  char *list = NULL;
+  guint32 size = 0;
+  guint8 type;
+  cr_assert_eq (vss_cs_backup_prepare (NULL, 0, VSS_CSBACKUP_TYPE_FULL, &h), VSS_S_OK);
+  cr_assert_eq (vss_cs_backup_get_dynamic_file_list (h, &list, &size), VSS_S_OK);
+  g_autofree char *name = first_name (list, &type);
+  cr_assert (g_str_has_suffix (name, "/pkcs11.txt"), "%s", name);
+  vss_cs_backup_free (list);
+  cr_assert_eq (vss_cs_backup_end (h), VSS_S_OK);
+}
+
+static gpointer
+insert_load (gpointer data)
+{
+  sqlite3 *db = NULL;
+  sqlite3_open (data, &db);
+  sqlite3_busy_timeout (db, 5000);
+  gint64 until = g_get_monotonic_time () + 700000;
+  while (g_get_monotonic_time () < until)
+    sqlite3_exec (db, "BEGIN IMMEDIATE; INSERT INTO certificates(der) VALUES (randomblob(500)), "
+                      "(randomblob(500)); COMMIT;", NULL, NULL, NULL);
+  sqlite3_close (db);
+  return NULL;
+}
+
+Test (online, full_stream_under_load_then_restore)
+{
+  g_autofree char *db = make_wal_db ();
+  GThread *load = g_thread_new ("load", insert_load, db);
+  g_usleep (100000);
+  VssCsHandle h = NULL;
+  char *list = NULL;
+  guint32 size = 0;
+  guint8 type;
+  cr_assert_eq (vss_cs_backup_prepare (NULL, 0, VSS_CSBACKUP_TYPE_FULL, &h), VSS_S_OK, "%s", vss_cs_get_last_error_message ());
+  cr_assert_eq (vss_cs_backup_get_database_names (h, &list, &size), VSS_S_OK);
+  g_autofree char *db_name = first_name (list, &type);
+  cr_assert_eq (type, VSS_CSBFT_CERTSERVER_DATABASE);
+  cr_assert_str_eq (db_name, db);
+  g_autofree char *saved = g_build_filename (cf.work, "saved", NULL);
+  g_mkdir_with_parents (saved, 0700);
+  g_autofree char *saved_db = g_build_filename (saved, "ca.db", NULL);
+  stream_to (h, list, saved_db);
+  vss_cs_backup_free (list);
+  cr_assert_eq (vss_cs_backup_get_backup_logs (h, &list, &size), VSS_S_OK);
+  g_autofree char *log_name = first_name (list, &type);
+  cr_assert_eq (type, VSS_BFT_LOG);
+  g_autofree char *saved_wal = g_build_filename (saved, "ca.db-wal", NULL);
+  stream_to (h, log_name, saved_wal);
+  vss_cs_backup_free (list);
+  cr_assert_eq (vss_cs_backup_end (h), VSS_S_OK);
+  g_thread_join (load);
+
+  /* restore: shut down, register, complete */
+  cr_assert_eq (vss_cs_restore_prepare (NULL, VSS_CSRESTORE_TYPE_FULL, &h), VSS_WIN32_ERROR_ACCESS_DENIED);
+  cr_assert_eq (vss_cs_server_control (NULL, VSS_CSCONTROL_SHUTDOWN, NULL, NULL), VSS_S_OK);
+  gboolean online = TRUE;
+  cr_assert_eq (vss_cs_is_server_online (NULL, &online), VSS_S_OK);
+  cr_assert_not (online);
+  cr_assert_eq (vss_cs_restore_prepare (NULL, VSS_CSRESTORE_TYPE_FULL, &h), VSS_S_OK, "%s", vss_cs_get_last_error_message ());
+  VssCsRestoreMapEntry map[] = { { db, saved_db } };
+  cr_assert_eq (vss_cs_restore_register (h, saved, saved, map, 0, saved, 0, 0),
+                VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_cs_restore_register (h, saved, saved, map, 1, saved, 0, 0xFFFFF), VSS_S_OK,
+                "%s", vss_cs_get_last_error_message ());
+  g_autoptr(GError) error = NULL;
+  cr_assert_not (vss_cs_restore_gate_check (db, &error));
+  cr_assert (strstr (error->message, "register_complete") != NULL, "%s", error->message);
+  cr_assert_eq (vss_cs_restore_register_complete (h, VSS_S_OK), VSS_S_OK, "%s", vss_cs_get_last_error_message ());
+  cr_assert (vss_cs_restore_gate_check (db, NULL));
+  cr_assert_eq (vss_cs_restore_end (h), VSS_S_OK);
+  g_autofree char *check = cf_sh (FALSE, "sqlite3 '%s' 'PRAGMA integrity_check; SELECT count(*) = "
+                                         "max(id) AND count(*) %% 2 = 0 AND count(*) > 0 FROM certificates'", db);
+  cr_assert_str_eq (check, "ok\n1\n");
+}
