@@ -1,0 +1,150 @@
+#!/bin/bash
+# bench-directory.sh BUILD_DIR [REPS] — the directory writer's numbers:
+#  1. streaming backup (vss_ds_*) of a ~400 MB slapd environment next to
+#     `mdb_copy` of the same live environment, same target, warm cache;
+#  2. how long LDAP writes wait while a snapshot is taken (btrfs, reflink on
+#     xfs, copy): the coordinator's freeze window, and the worst latency a
+#     client doing back-to-back ldapmodify calls saw, next to its median.
+# Needs root (loop devices, mounts) and slapd.  Prints markdown;
+# docs/benchmarks-directory.md holds a run.
+set -euo pipefail
+build=$(cd "${1:?usage: $0 BUILD_DIR [REPS]}" && pwd)
+reps=${2:-5}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "needs root: loop devices and mounts" >&2; exit 77; }
+command -v slapd >/dev/null || [ -x /usr/sbin/slapd ] || { echo "needs slapd" >&2; exit 77; }
+
+work=$(mktemp -d /var/tmp/vss-bench-dir.XXXXXX)
+loops=(); pids=()
+cleanup () {
+  set +e
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for f in "$work"/*/ldap/slapd.pid; do [ -f "$f" ] && kill "$(cat "$f")"; done
+  sleep 1
+  for m in $(grep " $work/" /proc/mounts | awk '{print $2}' | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m"
+  done
+  for l in "${loops[@]}"; do
+    for try in 1 2 3 4 5; do losetup -d "$l" 2>/dev/null && break; sleep 1; done
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cc -O2 -o "$work/driver" "$src/bench/directory/bench-ds-driver.c" -I"$src/include" \
+   -I"$build/include" -L"$build/libvss" -Wl,-rpath,"$build/libvss" -lvss \
+   $(pkg-config --cflags --libs glib-2.0 gio-2.0)
+mkdir -p "$work/writers" "$work/state" "$work/run" "$work/out"
+install -m 0644 "$build/writers/directory/directory.so" "$work/writers/"
+export VSS_WRITER_PATH="$work/writers" VSS_STATE_DIR="$work/state" VSS_RUNTIME_DIR="$work/run"
+export VSS_CONFIG_DIR="$work"
+
+mkfs_mount () {   # TYPE -> mount point
+  truncate -s 3G "$work/$1.img"
+  local dev; dev=$(losetup -f --show "$work/$1.img"); loops+=("$dev")
+  "mkfs.$1" -q "$dev" >/dev/null 2>&1 || "mkfs.$1" -q -F "$dev" >/dev/null
+  mkdir -p "$work/$1"; mount "$dev" "$work/$1"; echo "$work/$1"
+}
+b=$(mkfs_mount btrfs); x=$(mkfs_mount xfs)
+btrfs -q subvolume create "$b/vol"
+
+start_slapd () {  # DIR(containing db/) -> sets uri
+  local d=$1
+  cat > "$d/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+pidfile $d/slapd.pid
+argsfile $d/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+maxsize 2147483648
+suffix "dc=vss,dc=test"
+rootdn "cn=admin,dc=vss,dc=test"
+rootpw secret
+directory $d/db
+index objectClass eq
+index uid eq
+CONF
+  uri="ldapi://$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$d/ldapi")"
+  slapd -f "$d/slapd.conf" -h "$uri" -s 0
+  for _ in $(seq 100); do [ -S "$d/ldapi" ] && break; sleep 0.05; done
+}
+stop_slapd () { kill "$(cat "$1/slapd.pid")"; while [ -f "$1/slapd.pid" ]; do sleep 0.05; done; }
+auth=(-x -D cn=admin,dc=vss,dc=test -w secret)
+
+# ~400 MB: 10,000 people with 20 KB descriptions (overflow pages) + indexes
+lb="$b/vol/ldap"; mkdir -p "$lb/db"
+start_slapd "$lb"
+python3 - "$work/people.ldif" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("dn: dc=vss,dc=test\nobjectClass: dcObject\nobjectClass: organization\no: vss\ndc: vss\n\n")
+    f.write("dn: ou=people,dc=vss,dc=test\nobjectClass: organizationalUnit\nou: people\n\n")
+    for i in range(1, 10001):
+        f.write(f"dn: uid=u{i},ou=people,dc=vss,dc=test\nobjectClass: inetOrgPerson\nuid: u{i}\n"
+                f"cn: user {i}\nsn: {i}\ndescription: {('%05d' % i) * 4000}\n\n")
+PY
+t0=$(date +%s.%N)
+ldapadd "${auth[@]}" -H "$uri" -f "$work/people.ldif" >/dev/null
+load_s=$(echo "$(date +%s.%N) - $t0" | bc)
+size=$(stat -c %s "$lb/db/data.mdb")
+printf '[directory]\nenvironments=%s\n' "$lb/db" > "$work/directory.conf"
+
+echo "## Streaming backup vs mdb_copy (live slapd, $((size / 1048576)) MiB data.mdb, loaded in ${load_s%.*} s, warm cache, $reps reps)"
+echo
+echo "| rep | mdb_copy s | vss_ds stream s | ratio (mdb_copy time / stream time) |"
+echo "|---|---|---|---|"
+cat "$lb/db/data.mdb" > /dev/null
+ratios=()
+for r in $(seq "$reps"); do
+  rm -rf "$work/out"/*; mkdir -p "$work/out/m" "$work/out/s"; sync
+  t0=$(date +%s.%N); mdb_copy "$lb/db" "$work/out/m"; tm=$(echo "$(date +%s.%N) - $t0" | bc)
+  sync
+  ts=$("$work/driver" stream "$work/out/s")
+  ratio=$(echo "scale=3; $tm / $ts" | bc)
+  ratios+=("$ratio")
+  echo "| $r | $tm | $ts | $ratio |"
+done
+echo
+echo "median ratio: $(printf '%s\n' "${ratios[@]}" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")"
+echo
+
+# The same environment on xfs (a copy with slapd stopped) for reflink.
+stop_slapd "$lb"
+lx="$x/ldap"; mkdir -p "$lx/db"; cp "$lb/db/data.mdb" "$lx/db/"
+# A client doing back-to-back single modifies, each latency in ms.
+writer_loop () {  # URI LOG
+  local i=0
+  while :; do
+    i=$((i + 1))
+    local t0; t0=$(date +%s%N)
+    printf 'dn: uid=u%d,ou=people,dc=vss,dc=test\nchangetype: modify\nreplace: sn\nsn: w%d\n\n' \
+      $((i % 10000 + 1)) "$i" | ldapmodify "${auth[@]}" -H "$1" >/dev/null
+    echo $(( ($(date +%s%N) - t0) / 1000000 )) >> "$2"
+  done
+}
+echo "## LDAP write wait during a snapshot ($reps snapshots each, client doing back-to-back ldapmodify)"
+echo
+echo "| provider (fs) | freeze window ms (median / max) | commit ms (median) | client write latency ms: median / max during the run |"
+echo "|---|---|---|---|"
+for case in "btrfs:$lb" "reflink:$lx" "copy:$lx"; do
+  prov=${case%%:*}; d=${case#*:}
+  printf '[directory]\nenvironments=%s\n' "$d/db" > "$work/directory.conf"
+  start_slapd "$d"
+  log="$work/lat-$prov"; : > "$log"
+  writer_loop "$uri" "$log" & pids+=($!)
+  sleep 1
+  : > "$work/win"
+  for r in $(seq "$reps"); do "$work/driver" snapshot "$d/db" "$prov" >> "$work/win"; sleep 0.3; done
+  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+  stop_slapd "$d"
+  wmed=$(awk '{print $1}' "$work/win" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")
+  wmax=$(awk '{print $1}' "$work/win" | sort -n | tail -1)
+  cmed=$(awk '{print $2}' "$work/win" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")
+  n=$(wc -l < "$log")
+  lmed=$(sort -n "$log" | sed -n "$(( (n + 1) / 2 ))p"); lmax=$(sort -n "$log" | tail -1)
+  fs=$(stat -f -c %T "$d")
+  echo "| $prov ($fs) | $wmed / $wmax | $cmed | $lmed / $lmax ($n writes) |"
+done
