@@ -46,11 +46,24 @@ find_chain (RestoreJob *job, GError **error)
   g_autoptr(GDir) dir = g_dir_open (parent, 0, error);
   if (dir == NULL)
     return FALSE;
+  g_autoptr(GHashTable) where = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (const char *name; (name = g_dir_read_name (dir)) != NULL;) {
     g_autofree char *path = g_build_filename (parent, name, NULL);
     VssBackupSet *other = g_file_test (path, G_FILE_TEST_IS_DIR) ? vss_backup_set_open (path, NULL) : NULL;
-    if (other != NULL)
-      g_hash_table_insert (by_id, (gpointer) vss_backup_set_get_id (other), other);
+    if (other == NULL)
+      continue;
+    const char *id = vss_backup_set_get_id (other);
+    const char *seen = g_hash_table_lookup (where, id);
+    if (seen != NULL) {
+      /* Two copies of one set: which one is the base is not ours to guess. */
+      g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_ALREADY_EXISTS,
+                   "%s and %s are the same backup set (id %s); keep one of them next to %s",
+                   seen, path, id, job->from);
+      vss_backup_set_free (other);
+      return FALSE;
+    }
+    g_hash_table_insert (where, g_strdup (id), g_strdup (path));
+    g_hash_table_insert (by_id, (gpointer) id, other);
   }
   while (want != NULL) {
     VssBackupSet *base = NULL;

@@ -76,16 +76,16 @@ assert lines[-1]['type']=='summary' and lines[-1]['status']=='success' and lines
 assert any(l['type']=='timings' for l in lines)" "$T/out.ndjson"
 
 # --- a tampered set
-cp -a "$T/sets/full" "$T/sets/tampered"
+mkdir -p "$T/other"; cp -a "$T/sets/full" "$T/other/tampered"
 stored=$(python3 -c "
 import json,sys
 m=json.load(open(sys.argv[1]))
-print(next(e['stored'] for e in m['entries'] if e.get('stored') and e['path'].endswith('a.txt')))" "$T/sets/tampered/manifest.json")
-printf 'ALPHA\n' > "$T/sets/tampered/$stored"
-"$VSS" verify "$T/sets/tampered" > "$T/verify.out" 2>&1; rc=$?
+print(next(e['stored'] for e in m['entries'] if e.get('stored') and e['path'].endswith('a.txt')))" "$T/other/tampered/manifest.json")
+printf 'ALPHA\n' > "$T/other/tampered/$stored"
+"$VSS" verify "$T/other/tampered" > "$T/verify.out" 2>&1; rc=$?
 check "verify reports the changed file (exit 1)" bash -c "[ $rc -eq 1 ] && grep -q changed '$T/verify.out'"
 printf 'current\n' > "$DATA/a.txt"
-"$VSS" restore --from "$T/sets/tampered" >/dev/null 2>&1; rc=$?
+"$VSS" restore --from "$T/other/tampered" >/dev/null 2>&1; rc=$?
 check "restore from a tampered set is refused" test $rc -ne 0
 check "…and leaves the target untouched" grep -qx current "$DATA/a.txt"
 printf 'alpha\n' > "$DATA/a.txt"
@@ -106,6 +106,10 @@ check "…and stores less than the full set" test "$(du -s "$T/sets/incr" | cut 
 check "restore of the chain succeeds" test $? -eq 0
 restored=$($TREE "$T/chain$DATA")
 check "the chain restores the tree as it was at the incremental" test "$chain_state" = "$restored"
+cp -a "$T/sets/full" "$T/sets/full-copy"
+"$VSS" restore --from "$T/sets/incr" --to "$T/chain2" > "$T/dup.out" 2>&1
+check "two copies of a base set next to each other are refused, naming both" bash -c "grep -q 'same backup set' '$T/dup.out'"
+rm -rf "$T/sets/full-copy"
 
 # --- writers: components, partial failure
 writers recorder
@@ -121,16 +125,23 @@ export VSS_TEST_VETO_EVENT=freeze
 "$VSS" backup --to "$T/sets/partial" >/dev/null 2>&1
 check "a writer vetoing its freeze makes the backup partial (exit 3)" test $? -eq 3
 unset VSS_TEST_VETO_EVENT
+writers recorder
 
-# --- another snapshot set in progress
-"$VSS" backup --path "$DATA" --exec "sleep 2" >/dev/null 2>&1 &
+# --- another snapshot set in progress (one is "in creation" until its
+# snapshot is taken: a writer that takes 1.5 s to freeze keeps it there)
+writers recorder hang
+export VSS_TEST_HANG_EVENT=freeze VSS_TEST_HANG_MS=1500
+"$VSS" backup --path "$DATA" --exec true >/dev/null 2>&1 &
 bg=$!
-for _ in $(seq 50); do "$VSS" status >/dev/null 2>&1; [ $? -eq 4 ] && break; sleep 0.05; done
-"$VSS" status >/dev/null 2>&1; check "vss status says a set is in progress (exit 4)" test $? -eq 4
+for _ in $(seq 100); do "$VSS" status >/dev/null 2>&1; [ $? -eq 4 ] && break; sleep 0.02; done
+"$VSS" --json status > "$T/status.json" 2>/dev/null; rc=$?
+check "vss status says a set is in progress, and by which pid (exit 4)" bash -c "[ $rc -eq 4 ] && grep -q '\"pid\":$bg' '$T/status.json'"
 "$VSS" backup --path "$DATA" --to "$T/sets/busy" >/dev/null 2>&1
 check "a second backup meanwhile gets exit 4" test $? -eq 4
 wait $bg
 check "…and the first one succeeded" test $? -eq 0
+unset VSS_TEST_HANG_EVENT VSS_TEST_HANG_MS
+writers recorder
 
 # --- --exec
 "$VSS" backup --path "$DATA" --exec 'test -f "$VSS_SNAPSHOT_PATH/a.txt" && test -f "$VSS_BCD"' >/dev/null 2>&1
@@ -150,7 +161,7 @@ fi
 
 # --- a full disk
 if [ "$(id -u)" -eq 0 ]; then
-  mkdir -p "$T/small"; mount -t tmpfs -o size=2M tmpfs "$T/small" && MOUNTS+=("$T/small")
+  mkdir -p "$T/small"; mount -t tmpfs -o size=128k tmpfs "$T/small" && MOUNTS+=("$T/small")
   "$VSS" backup --to "$T/small/set" >/dev/null 2>&1; rc=$?
   check "backup to a full disk fails (exit 1)" test $rc -eq 1
   check "…leaving neither a set nor a .partial" test ! -e "$T/small/set" -a ! -e "$T/small/set.partial"
