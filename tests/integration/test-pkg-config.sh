@@ -90,6 +90,12 @@ head -c 12345 /dev/urandom >"$tmp/data/sub/blob.bin"
 run_env=(env LD_LIBRARY_PATH="$libdir" VSS_WRITER_PATH="$tmp/writers"
          VSS_CONFIG_DIR="$tmp/config" VSS_STATE_DIR="$tmp/state" VSS_RUNTIME_DIR="$tmp/run"
          MY_WRITER_DIR="$tmp/data")
+# In the sanitizer build the installed libvss needs the ASan runtime first
+# in the process; the examples are built plainly, as a user would.
+asan_runtime=$(ldd "$libdir/libvss.so.0" 2>/dev/null | awk '/libasan/ {print $3}')
+if [ -n "$asan_runtime" ]; then
+  run_env+=(LD_PRELOAD="$asan_runtime" ASAN_OPTIONS=detect_leaks=0)
+fi
 if command -v ldd >/dev/null 2>&1; then
   "${run_env[@]}" ldd "$tmp/ex/backup-once" >"$tmp/ldd.log" 2>&1
   grep -q "libvss.so.0 => $libdir/libvss.so.0" "$tmp/ldd.log" ||
