@@ -159,6 +159,14 @@ else
   skip "--exec restic" "restic is not installed (scripts/test installs it)"
 fi
 
+# --- the restore gate (ExecStartPre of a directory server's unit)
+mkdir -p "$T/ldapdb"
+"$VSS" restore-gate "$T/ldapdb" >/dev/null 2>&1
+check "restore-gate lets a store without a pending restore start (exit 0)" test $? -eq 0
+printf 'pending\n' > "$T/ldapdb/vss-restore.interlock"
+"$VSS" restore-gate "$T/ldapdb" >/dev/null 2>&1
+check "restore-gate holds it back while a restore is pending (exit 1)" test $? -eq 1
+
 # --- a full disk
 if [ "$(id -u)" -eq 0 ]; then
   mkdir -p "$T/small"; mount -t tmpfs -o size=128k tmpfs "$T/small" && MOUNTS+=("$T/small")
