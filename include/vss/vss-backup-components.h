@@ -40,6 +40,8 @@ typedef struct {
   VssWriterState state;
   VssWriterFailure failure;     /* VSS_WF_NONE when it did not fail */
   char *failure_message;        /* "directory: freeze: LMDB write lock busy …" or NULL */
+  char *host;                   /* where it runs: "helper", "inproc", or
+                                 * "application pid 1234" (app-hosted) */
 } VssWriterStatus;
 
 void vss_writer_status_free (VssWriterStatus *status);
@@ -70,6 +72,12 @@ gboolean vss_backup_components_set_hold_timeout (VssBackupComponents *self, guin
 /* Colon-separated writer directories; replaces VSS_WRITER_PATH and the
  * compiled-in directory for this object. */
 gboolean vss_backup_components_set_writer_path (VssBackupComponents *self, const char *path, GError **error);
+/* How plug-in writers run: "helper" (the default: one vss-writer-host
+ * process each, so a crash or hang cannot take this process down) or
+ * "inproc" (a thread each in this process).  Replaces
+ * VSS_WRITER_TRANSPORT for this object. */
+gboolean vss_backup_components_set_writer_transport (VssBackupComponents *self, const char *name,
+                                                     GError **error);
 
 /* ---- backup, in order ---- */
 gboolean vss_backup_components_initialize_for_backup (VssBackupComponents *self,

@@ -13,4 +13,5 @@
 #include <vss/vss-ds-backup.h>
 #include <vss/vss-cs-backup.h>
 #include <vss/vss-backup-set.h>
+#include <vss/vss-writer-client.h>
 #include <vss/vss-version.h>

@@ -123,6 +123,7 @@ vss_writer_status_free (VssWriterStatus *status)
   g_free (status->writer_id);
   g_free (status->writer_name);
   g_free (status->failure_message);
+  g_free (status->host);
   g_free (status);
 }
 
@@ -160,6 +161,7 @@ vss_backup_components_get_writer_status (VssBackupComponents *self, guint index,
       copy->writer_id = g_strdup (status->writer_id);
       copy->writer_name = g_strdup (status->writer_name);
       copy->failure_message = g_strdup (status->failure_message);
+      copy->host = g_strdup (status->host);
     } else {
       g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
                    "get_writer_status: index %u is out of range (%u writers)", index,

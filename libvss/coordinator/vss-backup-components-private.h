@@ -63,6 +63,7 @@ struct _VssBackupComponents {
   guint event_timeout_ms;
   guint hold_timeout_ms;
   char *writer_path;            /* NULL: $VSS_WRITER_PATH or the default */
+  char *writer_transport;       /* NULL: $VSS_WRITER_TRANSPORT or "helper" */
 
   VssDocument *document;
   gboolean bcd_writable;        /* writers may change their components now */

@@ -43,6 +43,7 @@ vss_backup_components_free (VssBackupComponents *self)
   g_ptr_array_unref (self->writers);
   g_clear_pointer (&self->document, vss_document_free);
   g_free (self->writer_path);
+  g_free (self->writer_transport);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->operation_done);
   g_free (self);
@@ -98,6 +99,18 @@ vss_backup_components_set_writer_path (VssBackupComponents *self, const char *pa
     return vss_state_invalid_arg (error, "set_writer_path: the path must not be NULL");
   VSS_LOCKED (self, check_settings (self, "set_writer_path", error),
               g_free (self->writer_path); self->writer_path = g_strdup (path));
+}
+
+gboolean
+vss_backup_components_set_writer_transport (VssBackupComponents *self, const char *name,
+                                            GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (!vss_transport_name_is_valid (name))
+    return vss_state_invalid_arg (error, "set_writer_transport: \"%s\" is not a transport; "
+                                  "use \"helper\" or \"inproc\"", name != NULL ? name : "(null)");
+  VSS_LOCKED (self, check_settings (self, "set_writer_transport", error),
+              g_free (self->writer_transport); self->writer_transport = g_strdup (name));
 }
 
 /* ---- initialisation ---- */

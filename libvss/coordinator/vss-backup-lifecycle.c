@@ -25,7 +25,12 @@ load_writers (VssBackupComponents *self)
   g_autofree char *search_path = vss_writer_module_search_path (self->writer_path);
   g_autoptr(GPtrArray) modules = vss_writer_module_scan (search_path);
   for (guint i = 0; i < modules->len; i++)
-    g_ptr_array_add (self->writers, vss_writer_proxy_new (g_ptr_array_index (modules, i)));
+    g_ptr_array_add (self->writers, vss_writer_proxy_new (g_ptr_array_index (modules, i),
+                                                          self->writer_transport));
+  /* Application-hosted writers (vss-writer-client.h) take part too. */
+  g_autoptr(GPtrArray) apps = vss_app_modules_collect ();
+  for (guint i = 0; i < apps->len; i++)
+    g_ptr_array_add (self->writers, vss_writer_proxy_new (g_ptr_array_index (apps, i), NULL));
   g_debug ("%u writer(s) found in %s", self->writers->len, search_path);
 }
 

@@ -2,7 +2,7 @@
 #include "vss-writer-proxy.h"
 
 VssWriterProxy *
-vss_writer_proxy_new (const VssWriterModule *module)
+vss_writer_proxy_new (const VssWriterModule *module, const char *transport)
 {
   VssWriterProxy *self = g_new0 (VssWriterProxy, 1);
   const VssWriterDescriptor *desc = module->descriptor;
@@ -13,7 +13,8 @@ vss_writer_proxy_new (const VssWriterModule *module)
   self->freeze_timeout_ms = desc->freeze_timeout_ms != 0 ? desc->freeze_timeout_ms
                                                          : VSS_WRITER_DEFAULT_FREEZE_TIMEOUT_MS;
   self->state = VSS_WS_STABLE;
-  self->transport = vss_transport_inproc_new (module, self->instance_id);
+  self->transport = vss_transport_new (module, self->instance_id, transport);
+  self->host = g_strdup (module->app != NULL ? module->path : self->transport->klass->name);
   return self;
 }
 
@@ -30,6 +31,7 @@ vss_writer_proxy_free (VssWriterProxy *self)
   g_free (self->instance_id);
   g_free (self->name);
   g_free (self->failure_message);
+  g_free (self->host);
   g_mutex_clear (&self->lock);
   g_free (self);
 }
@@ -141,6 +143,7 @@ vss_writer_proxy_get_status (VssWriterProxy *self)
   status->state = self->state;
   status->failure = self->failure;
   status->failure_message = g_strdup (self->failure_message);
+  status->host = g_strdup (self->host);
   g_mutex_unlock (&self->lock);
   return status;
 }

@@ -17,6 +17,7 @@ typedef struct {
   char *writer_id;
   char *instance_id;
   char *name;
+  char *host;                     /* VssWriterStatus.host */
   guint freeze_timeout_ms;
   VssTransport *transport;
   VssWriterMetadata *metadata;    /* after a successful identify */
@@ -34,7 +35,9 @@ typedef struct {
   gint64 freeze_sent_usec;        /* monotonic */
 } VssWriterProxy;
 
-VssWriterProxy *vss_writer_proxy_new (const VssWriterModule *module);
+/* @transport: "inproc", "helper", or NULL for $VSS_WRITER_TRANSPORT / the
+ * default (vss_transport_new). */
+VssWriterProxy *vss_writer_proxy_new (const VssWriterModule *module, const char *transport);
 void            vss_writer_proxy_free (VssWriterProxy *self);
 
 /* Records the outcome of @event: the next VSS_WS_* state on success, or

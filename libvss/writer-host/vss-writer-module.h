@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 typedef struct {
   char *path;
   const VssWriterDescriptor *descriptor;
+  /* An application-hosted writer (vss-app-server.c, vss-app-relay.c): the
+   * connection to use; NULL for a plug-in. */
+  gpointer app;
 } VssWriterModule;
 
 /* The writer directories to search, colon-separated: @override if not
@@ -42,6 +45,35 @@ gboolean vss_writer_descriptor_check (const VssWriterDescriptor *descriptor,
  * on_load fails the transport is still returned and every event answers
  * with that failure.  @instance_id is the id this run of the writer has. */
 VssTransport *vss_transport_inproc_new (const VssWriterModule *module, const char *instance_id);
+
+/* ---- choosing a transport (vss-transport-select.c) ---- */
+
+/* The transport for one writer of one backup: the application connection
+ * for an application-hosted writer; for a plug-in @name ("inproc" or
+ * "helper"), or when NULL $VSS_WRITER_TRANSPORT, or else "helper". */
+VssTransport *vss_transport_new (const VssWriterModule *module, const char *instance_id,
+                                 const char *name);
+/* TRUE for "inproc" and "helper". */
+gboolean      vss_transport_name_is_valid (const char *name);
+
+/* ---- the helper-process transport (vss-transport-helper.c) ---- */
+
+/* Starts vss-writer-host for @module.  Never fails: when the helper cannot
+ * start, every event answers VSS_WF_NOT_RESPONDING saying why. */
+VssTransport *vss_transport_helper_new (const VssWriterModule *module, const char *instance_id);
+/* $VSS_WRITER_HOST, or the installed vss-writer-host. */
+const char   *vss_writer_host_path (void);
+
+/* ---- application-hosted writers (vss-app-server.c, vss-app-relay.c) ---- */
+
+/* The application writers this process can reach, as modules with
+ * `app` set: those registered with this process's writer socket if it
+ * serves one, else those of a daemon listening on the default socket
+ * (reached through its relay).  Owned by the caller (free with
+ * vss_app_module_free; the transport keeps what it needs). */
+GPtrArray    *vss_app_modules_collect (void);
+void          vss_app_module_free (VssWriterModule *module);
+VssTransport *vss_transport_app_new (const VssWriterModule *module, const char *instance_id);
 
 /* ---- the writer side (vss-writer.c): what any transport runs ---- */
 

@@ -1,0 +1,225 @@
+/* vss-writer-endpoint.c — a writer served over the writer protocol. */
+#include "vss-writer-endpoint.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "document/vss-document-private.h"
+#include "vss-wire.h"
+
+struct _VssWriterEndpoint {
+  const VssWriterDescriptor *descriptor;
+  gboolean got_hello;
+  VssWriter *writer;          /* the open session, or NULL */
+  GError *load_error;         /* on_load of the open session failed */
+  /* Between prepare_backup and post_snapshot/abort: the writer may hold
+   * a freeze or state that only on_abort releases. */
+  gboolean needs_abort;
+};
+
+VssWriterEndpoint *
+vss_writer_endpoint_new (const VssWriterDescriptor *descriptor)
+{
+  VssWriterEndpoint *self = g_new0 (VssWriterEndpoint, 1);
+  self->descriptor = descriptor;
+  return self;
+}
+
+static void
+end_session (VssWriterEndpoint *self)
+{
+  if (self->writer != NULL && self->needs_abort && self->load_error == NULL) {
+    g_autoptr(VssEventReply) reply = vss_writer_handle_event (self->writer, VSS_EVENT_ABORT, NULL);
+    g_message ("writer %s: the coordinator went away during a backup; aborted (%s)",
+               self->descriptor->name, reply->ok ? "ok" : reply->message);
+  }
+  self->needs_abort = FALSE;
+  g_clear_pointer (&self->writer, vss_writer_free);
+  g_clear_error (&self->load_error);
+}
+
+void
+vss_writer_endpoint_lost (VssWriterEndpoint *self)
+{
+  end_session (self);
+  self->got_hello = FALSE;
+}
+
+void
+vss_writer_endpoint_free (VssWriterEndpoint *self)
+{
+  if (self == NULL)
+    return;
+  end_session (self);
+  g_free (self);
+}
+
+json_object *
+vss_writer_endpoint_hello (VssWriterEndpoint *self)
+{
+  const VssWriterDescriptor *d = self->descriptor;
+  json_object *hello = vss_wire_hello_new ("writer");
+  json_object *writer = json_object_new_object ();
+
+  json_object_object_add (writer, "writer_id", json_object_new_string (d->writer_id));
+  json_object_object_add (writer, "name", json_object_new_string (d->name));
+  json_object_object_add (writer, "usage_type", json_object_new_int (d->usage_type));
+  json_object_object_add (writer, "freeze_timeout_ms", json_object_new_int64 (d->freeze_timeout_ms));
+  json_object_object_add (hello, "writer", writer);
+  json_object_object_add (hello, "pid", json_object_new_int64 (getpid ()));
+  return hello;
+}
+
+static void
+track_abort_need (VssWriterEndpoint *self, VssEvent event)
+{
+  if (event == VSS_EVENT_PREPARE_BACKUP)
+    self->needs_abort = TRUE;
+  else if (event == VSS_EVENT_POST_SNAPSHOT || event == VSS_EVENT_ABORT ||
+           event == VSS_EVENT_BACKUP_SHUTDOWN)
+    self->needs_abort = FALSE;
+}
+
+static VssEndpointResult
+handle_event (VssWriterEndpoint *self, json_object *message, json_object **out_reply, GError **error)
+{
+  json_object *seq = NULL;
+  json_object *name = NULL;
+  json_object *request = NULL;
+  VssEvent event;
+
+  if (!json_object_object_get_ex (message, "seq", &seq) || !json_object_is_type (seq, json_type_int) ||
+      !json_object_object_get_ex (message, "event", &name) ||
+      !vss_event_from_string (json_object_get_string (name), &event)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_INFRASTRUCTURE,
+                 "writer protocol: an event without a seq or with an unknown event name");
+    return VSS_ENDPOINT_FAILED;
+  }
+  json_object_object_get_ex (message, "request", &request);
+  VssEventReply *reply;
+  if (self->writer == NULL)
+    reply = vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: %s: no open session",
+                                         self->descriptor->name, vss_event_to_string (event));
+  else if (self->load_error != NULL)
+    reply = vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s", self->load_error->message);
+  else
+    reply = vss_writer_handle_event (self->writer, event, request);
+  track_abort_need (self, event);
+  *out_reply = vss_wire_message_new ("reply");
+  json_object_object_add (*out_reply, "seq", json_object_get (seq));
+  json_object_object_add (*out_reply, "reply", vss_event_reply_to_json (reply));
+  vss_event_reply_free (reply);
+  return VSS_ENDPOINT_CONTINUE;
+}
+
+static VssEndpointResult
+handle_open (VssWriterEndpoint *self, json_object *message, GError **error)
+{
+  json_object *instance = NULL;
+
+  if (!json_object_object_get_ex (message, "instance_id", &instance) ||
+      !json_object_is_type (instance, json_type_string)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_INFRASTRUCTURE,
+                 "writer protocol: \"open\" without an instance_id");
+    return VSS_ENDPOINT_FAILED;
+  }
+  /* A second open without close: the old session is over. */
+  end_session (self);
+  self->writer = vss_writer_new (self->descriptor, json_object_get_string (instance));
+  if (!vss_writer_load (self->writer, &self->load_error))
+    g_debug ("%s", self->load_error->message);
+  return VSS_ENDPOINT_CONTINUE;
+}
+
+VssEndpointResult
+vss_writer_endpoint_handle (VssWriterEndpoint *self, json_object *message,
+                            json_object **out_reply, GError **error)
+{
+  const char *type = vss_wire_message_type (message);
+
+  *out_reply = NULL;
+  if (!self->got_hello) {
+    if (!vss_wire_check_hello (message, error))
+      return VSS_ENDPOINT_FAILED;
+    self->got_hello = TRUE;
+    return VSS_ENDPOINT_CONTINUE;
+  }
+  if (g_strcmp0 (type, "open") == 0)
+    return handle_open (self, message, error);
+  if (g_strcmp0 (type, "event") == 0)
+    return handle_event (self, message, out_reply, error);
+  if (g_strcmp0 (type, "close") == 0) {
+    self->needs_abort = FALSE;
+    end_session (self);
+    return VSS_ENDPOINT_CLOSED;
+  }
+  g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_INFRASTRUCTURE,
+               "writer protocol: unexpected message \"%s\"", type != NULL ? type : "(no type)");
+  return VSS_ENDPOINT_FAILED;
+}
+
+static void
+send_error (int fd, const GError *error)
+{
+  json_object *message = vss_wire_message_new ("error");
+  json_object_object_add (message, "message", json_object_new_string (error->message));
+  vss_wire_write (fd, message, NULL);
+  json_object_put (message);
+}
+
+gboolean
+vss_writer_endpoint_serve (VssWriterEndpoint *self, int fd, gboolean until_close, GError **error)
+{
+  for (;;) {
+    g_autoptr(GError) local_error = NULL;
+    json_object *message = vss_wire_read (fd, &local_error);
+    if (message == NULL) {
+      vss_writer_endpoint_lost (self);
+      if (local_error == NULL)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+    json_object *reply = NULL;
+    VssEndpointResult result = vss_writer_endpoint_handle (self, message, &reply, &local_error);
+    json_object_put (message);
+    if (reply != NULL && !vss_wire_write (fd, reply, result == VSS_ENDPOINT_FAILED ? NULL : &local_error))
+      result = VSS_ENDPOINT_FAILED;
+    json_object_put (reply);
+    if (result == VSS_ENDPOINT_FAILED) {
+      send_error (fd, local_error);
+      vss_writer_endpoint_lost (self);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+    if (result == VSS_ENDPOINT_CLOSED && until_close)
+      return TRUE;
+  }
+}
+
+gboolean
+vss_writer_hello_parse (json_object *hello, VssWriterDescriptor *out, char **out_writer_id,
+                        char **out_name, gint64 *out_pid, GError **error)
+{
+  json_object *writer = NULL;
+  gint64 usage = 0;
+  gint64 freeze = 0;
+
+  if (!vss_wire_check_hello (hello, error))
+    return FALSE;
+  if (!vss_json_read_object (hello, "hello", "writer", TRUE, &writer, error) ||
+      !vss_json_read_string (writer, "hello.writer", "writer_id", TRUE, out_writer_id, error) ||
+      !vss_json_read_string (writer, "hello.writer", "name", TRUE, out_name, error) ||
+      !vss_json_read_int64 (writer, "hello.writer", "usage_type", FALSE, &usage, error) ||
+      !vss_json_read_int64 (writer, "hello.writer", "freeze_timeout_ms", FALSE, &freeze, error) ||
+      !vss_json_read_int64 (hello, "hello", "pid", FALSE, out_pid, error))
+    return FALSE;
+  memset (out, 0, sizeof *out);
+  out->abi_major = VSS_WRITER_ABI_MAJOR;
+  out->abi_minor = VSS_WRITER_ABI_MINOR;
+  out->writer_id = *out_writer_id;
+  out->name = *out_name;
+  out->usage_type = (VssUsageType) usage;
+  out->freeze_timeout_ms = (guint32) CLAMP (freeze, 0, G_MAXUINT32);
+  return vss_writer_descriptor_check (out, "application writer", error);
+}

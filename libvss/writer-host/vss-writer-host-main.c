@@ -1,0 +1,101 @@
+/* vss-writer-host — runs one writer plug-in for the coordinator.
+ *
+ * Started by the helper transport with the module path as its argument
+ * and its end of a socketpair as fd 3; speaks the writer protocol there
+ * (docs/writer-protocol.md) until "close" or end of file, then exits.
+ * Exit status: 0 after a close or when the coordinator went away, 1 when
+ * the module cannot be loaded, 2 on a protocol error.
+ *
+ * Limits (so a runaway writer cannot take the machine with it): no core
+ * dumps (a writer's memory may hold application data), at most 1024 open
+ * files, and an address space of VSS_WRITER_HOST_AS_MB (default 16384)
+ * MiB, 0 for none; not applied under sanitizers or valgrind, which need
+ * huge reservations. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "vss-wire.h"
+#include "vss-writer-endpoint.h"
+
+#define DEFAULT_AS_MB 16384
+#define MAX_FILES 1024
+
+static gboolean
+under_instrumentation (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  return TRUE;
+#else
+  const char *preload = g_getenv ("LD_PRELOAD");
+  return preload != NULL && (strstr (preload, "vgpreload") != NULL || strstr (preload, "asan") != NULL);
+#endif
+}
+
+static void
+set_limits (void)
+{
+  struct rlimit core = { 0, 0 };
+  struct rlimit files = { MAX_FILES, MAX_FILES };
+  const char *env = g_getenv ("VSS_WRITER_HOST_AS_MB");
+  guint64 as_mb = DEFAULT_AS_MB;
+
+  if (env != NULL && !g_ascii_string_to_unsigned (env, 10, 0, G_MAXUINT32, &as_mb, NULL))
+    g_warning ("VSS_WRITER_HOST_AS_MB=%s is not a number of MiB; using %d", env, DEFAULT_AS_MB);
+  setrlimit (RLIMIT_CORE, &core);
+  /* Never raise a limit the coordinator already lowered. */
+  struct rlimit current;
+  if (getrlimit (RLIMIT_NOFILE, &current) == 0 && current.rlim_max < MAX_FILES)
+    files.rlim_cur = files.rlim_max = current.rlim_max;
+  setrlimit (RLIMIT_NOFILE, &files);
+  if (as_mb > 0 && !under_instrumentation ()) {
+    struct rlimit as = { (rlim_t) as_mb << 20, (rlim_t) as_mb << 20 };
+    if (getrlimit (RLIMIT_AS, &current) == 0 && current.rlim_max < as.rlim_max)
+      as.rlim_cur = as.rlim_max = current.rlim_max;
+    setrlimit (RLIMIT_AS, &as);
+  }
+}
+
+static void
+send_error (const char *text)
+{
+  json_object *message = vss_wire_message_new ("error");
+  json_object_object_add (message, "message", json_object_new_string (text));
+  vss_wire_write (VSS_WIRE_HELPER_FD, message, NULL);
+  json_object_put (message);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The coordinator may vanish at any time: a closed socket is an end of
+   * file or EPIPE here, never a signal. */
+  signal (SIGPIPE, SIG_IGN);
+  if (argc != 2) {
+    fprintf (stderr, "usage: %s MODULE (started by libvss with the writer socket as fd %d)\n",
+             argv[0], VSS_WIRE_HELPER_FD);
+    return 1;
+  }
+  set_limits ();
+  const VssWriterModule *module = vss_writer_module_load (argv[1], &error);
+  if (module == NULL) {
+    send_error (error->message);
+    fprintf (stderr, "%s\n", error->message);
+    return 1;
+  }
+  VssWriterEndpoint *endpoint = vss_writer_endpoint_new (module->descriptor);
+  json_object *hello = vss_writer_endpoint_hello (endpoint);
+  gboolean ok = vss_wire_write (VSS_WIRE_HELPER_FD, hello, &error) &&
+                vss_writer_endpoint_serve (endpoint, VSS_WIRE_HELPER_FD, TRUE, &error);
+  json_object_put (hello);
+  vss_writer_endpoint_free (endpoint);
+  if (!ok) {
+    fprintf (stderr, "%s\n", error->message);
+    return 2;
+  }
+  return 0;
+}
