@@ -302,6 +302,9 @@ vss_manifest_from_json (const char *text, gsize length, GError **error)
     ok = e != NULL;
     if (ok)
       g_ptr_array_add (m->entries, e);
+    /* Each entry's json-c objects go as soon as the model has it, so the
+     * tree and the model of a large set are not both held whole. */
+    json_object_array_put_idx (entries, i, NULL);
   }
   json_object_put (top);
   return ok ? g_steal_pointer (&m) : NULL;
