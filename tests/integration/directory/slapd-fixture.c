@@ -218,8 +218,14 @@ int
 slapd_count_people (Slapd *self)
 {
   g_autofree char *out = NULL;
-  if (slapd_tool (self, "/usr/bin/ldapsearch", "(objectClass=inetOrgPerson)", NULL, &out) != 0)
-    return -1;
+  /* a slapd just started may not answer yet on a loaded machine */
+  for (int tries = 0; slapd_tool (self, "/usr/bin/ldapsearch", "(objectClass=inetOrgPerson)",
+                                  NULL, &out) != 0; tries++) {
+    g_clear_pointer (&out, g_free);
+    if (tries == 20)
+      return -1;
+    g_usleep (100000);
+  }
   int count = 0;
   for (const char *p = out; (p = strstr (p, "dn: uid=")) != NULL; p++)
     count++;
