@@ -61,8 +61,9 @@ static void
 unregister (VssAppEntry *entry)
 {
   g_mutex_lock (&server_lock);
-  if (server != NULL && g_ptr_array_remove (server->entries, entry))
-    vss_app_entry_unref (entry);
+  /* The array's free function drops the registry's reference. */
+  if (server != NULL)
+    g_ptr_array_remove (server->entries, entry);
   g_mutex_unlock (&server_lock);
 }
 
@@ -211,6 +212,10 @@ register_writer (int fd, json_object *hello, GError **error)
     }
   }
   entry->registered = TRUE;
+  /* The client waits for this before it serves (vss_writer_client_connect). */
+  json_object *confirm = vss_wire_message_new ("registered");
+  vss_wire_write (fd, confirm, NULL);
+  json_object_put (confirm);
   if (server != NULL)
     g_ptr_array_add (server->entries, vss_app_entry_ref (entry));
   /* The peer's reference, dropped in entry_lost. */

@@ -34,6 +34,30 @@ vss_writer_client_new (const VssWriterDescriptor *descriptor, GError **error)
   return self;
 }
 
+/* The coordinator's answer to our registration: "registered", or an
+ * "error" (name taken, …). */
+static gboolean
+wait_registered (int fd, GError **error)
+{
+  json_object *answer = vss_wire_read (fd, error);
+  const char *type = vss_wire_message_type (answer);
+  gboolean ok = g_strcmp0 (type, "registered") == 0;
+  if (!ok && answer != NULL) {
+    json_object *text = NULL, *code = NULL;
+    json_object_object_get_ex (answer, "message", &text);
+    json_object_object_get_ex (answer, "code", &code);
+    g_set_error (error, VSS_ERROR, code != NULL ? json_object_get_int (code)
+                                                : VSS_ERROR_WRITER_INFRASTRUCTURE,
+                 "refused by the coordinator: %s",
+                 text != NULL ? json_object_get_string (text) : type != NULL ? type : "no answer");
+  } else if (!ok && error != NULL && *error == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_INFRASTRUCTURE,
+                 "the coordinator closed the connection before confirming the registration");
+  }
+  json_object_put (answer);
+  return ok;
+}
+
 gboolean
 vss_writer_client_connect (VssWriterClient *self, const char *socket_path, GError **error)
 {
@@ -57,6 +81,7 @@ vss_writer_client_connect (VssWriterClient *self, const char *socket_path, GErro
   json_object_put (ours);
   json_object_put (theirs);
   json_object_put (reply);
+  ok = ok && wait_registered (fd, error);
   if (!ok) {
     vss_writer_endpoint_free (endpoint);
     close (fd);
