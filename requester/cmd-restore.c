@@ -144,6 +144,60 @@ wanted (RestoreJob *job, const char *key)
   return FALSE;
 }
 
+/* Where @path goes: under --to, or moved by the first --map that covers
+ * it; NULL when it goes back in place. */
+static char *
+target_of (RestoreJob *job, const char *path)
+{
+  if (job->to != NULL)
+    return g_build_filename (job->to, path, NULL);
+  for (guint i = 0; i + 1 < job->mappings->len; i += 2) {
+    const char *old = g_ptr_array_index (job->mappings, i);
+    gsize n = strlen (old);
+    if (strncmp (path, old, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+      return g_strconcat (g_ptr_array_index (job->mappings, i + 1), path + n, NULL);
+  }
+  return NULL;
+}
+
+/* Tells the writer where each of its file sets is restored: a new target
+ * for --to, an alternative location for --map (VSS AddNewTarget /
+ * AddAlternativeLocationMapping), so its pre/post-restore know. */
+static gboolean
+tell_targets (RestoreJob *job, const SavedComponent *saved, GError **error)
+{
+  const VssComponent *c = saved->component;
+  const VssWmComponent *wm = vss_writer_metadata_find_component (
+      saved->metadata, vss_component_get_logical_path (c), vss_component_get_name (c));
+  if (wm == NULL)
+    return TRUE;
+  typedef guint (*CountFunc) (const VssWmComponent *);
+  typedef const VssWmFile *(*GetFunc) (const VssWmComponent *, guint);
+  const struct { CountFunc count; GetFunc get; } lists[] = {
+    { vss_wm_component_get_file_count, vss_wm_component_get_file },
+    { vss_wm_component_get_database_file_count, vss_wm_component_get_database_file },
+    { vss_wm_component_get_log_file_count, vss_wm_component_get_log_file },
+  };
+  for (gsize l = 0; l < G_N_ELEMENTS (lists); l++) {
+    for (guint i = 0; i < lists[l].count (wm); i++) {
+      const VssWmFile *f = lists[l].get (wm, i);
+      g_autofree char *target = target_of (job, vss_wm_file_get_path (f));
+      if (target == NULL)
+        continue;
+      gboolean (*add) (VssBackupComponents *, const char *, VssComponentType, const char *,
+                       const char *, const char *, const char *, gboolean, const char *, GError **) =
+          job->to != NULL ? vss_backup_components_add_new_target
+                          : vss_backup_components_add_alternative_location_mapping;
+      if (!add (job->bc, saved->writer_id, vss_component_get_type (c),
+                vss_component_get_logical_path (c), vss_component_get_name (c),
+                vss_wm_file_get_path (f), vss_wm_file_get_filespec (f),
+                vss_wm_file_get_recursive (f), target, error))
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static gboolean
 select_for_restore (RestoreJob *job, const char *key, GError **error)
 {
@@ -160,7 +214,8 @@ select_for_restore (RestoreJob *job, const char *key, GError **error)
   return vss_backup_components_set_selected_for_restore (job->bc, saved.writer_id,
                                                         vss_component_get_type (c),
                                                         vss_component_get_logical_path (c),
-                                                        vss_component_get_name (c), TRUE, error);
+                                                        vss_component_get_name (c), TRUE, error) &&
+         tell_targets (job, &saved, error);
 }
 
 static VssRestoreExisting
@@ -193,17 +248,38 @@ mark_restored (RestoreJob *job, const char *key, gboolean ok)
                                                  ok ? VSS_RS_ALL : VSS_RS_FAILED, NULL);
 }
 
+/* The mappings for @key: --map's; or, for a writer whose restore method
+ * is "restore to alternate location", the locations its metadata names. */
+static GPtrArray *
+mappings_for (RestoreJob *job, const char *key)
+{
+  GPtrArray *pairs = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < job->mappings->len; i++)
+    g_ptr_array_add (pairs, g_strdup (g_ptr_array_index (job->mappings, i)));
+  SavedComponent saved;
+  if (pairs->len == 0 && job->to == NULL && find_saved (job, key, &saved) && saved.metadata != NULL &&
+      vss_writer_metadata_get_restore_method (saved.metadata, NULL, NULL, NULL, NULL) ==
+          VSS_RME_RESTORE_TO_ALTERNATE_LOCATION) {
+    for (guint i = 0; i < vss_writer_metadata_get_alternate_location_mapping_count (saved.metadata); i++) {
+      const VssWmFile *m = vss_writer_metadata_get_alternate_location_mapping (saved.metadata, i);
+      g_ptr_array_add (pairs, g_strdup (vss_wm_file_get_path (m)));
+      g_ptr_array_add (pairs, g_strdup (vss_wm_file_get_alternate_location (m)));
+    }
+  }
+  g_ptr_array_add (pairs, NULL);
+  return pairs;
+}
+
 static void
 restore_one (VssCli *cli, RestoreJob *job, const char *key)
 {
   g_autoptr(GError) error = NULL;
   guint n = 0;
-  g_ptr_array_add (job->mappings, NULL);
+  g_autoptr(GPtrArray) mappings = mappings_for (job, key);
   gboolean ok = vss_backup_set_restore_component (job->set, job->chain, key, job->to,
-                                                  (const char *const *) job->mappings->pdata,
+                                                  (const char *const *) mappings->pdata,
                                                   existing_policy (job, key), on_progress, cli, &n,
                                                   &error);
-  g_ptr_array_remove_index (job->mappings, job->mappings->len - 1);
   vss_cli_progress_clear (cli);
   mark_restored (job, key, ok);
   job->entries += n;
