@@ -177,6 +177,7 @@ vss_writer_endpoint_serve (VssWriterEndpoint *self, int fd, gboolean until_close
       vss_writer_endpoint_lost (self);
       if (local_error == NULL)
         return TRUE;
+      send_error (fd, local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vss-wire.h"
@@ -67,6 +68,24 @@ send_error (const char *text)
   json_object_put (message);
 }
 
+/* After an "error" message: a Unix socket closed with unread input
+ * resets the connection and the peer may lose our message, so read what
+ * is still coming (a little, briefly) before exiting. */
+static void
+drain_and_close (void)
+{
+  struct timeval tv = { 1, 0 };
+  char buf[65536];
+  gsize total = 0;
+  ssize_t n;
+
+  shutdown (VSS_WIRE_HELPER_FD, SHUT_WR);
+  setsockopt (VSS_WIRE_HELPER_FD, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  while (total < (1u << 20) && (n = read (VSS_WIRE_HELPER_FD, buf, sizeof buf)) > 0)
+    total += (gsize) n;
+  close (VSS_WIRE_HELPER_FD);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -95,6 +114,7 @@ main (int argc, char **argv)
   vss_writer_endpoint_free (endpoint);
   if (!ok) {
     fprintf (stderr, "%s\n", error->message);
+    drain_and_close ();
     return 2;
   }
   return 0;
