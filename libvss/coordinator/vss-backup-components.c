@@ -310,20 +310,6 @@ vss_snapshot_prop_free (VssSnapshotProp *prop)
   g_free (prop);
 }
 
-static VssSnapshotProp *
-snapshot_prop_new (const VssSnapshot *snapshot)
-{
-  VssSnapshotProp *prop = g_new0 (VssSnapshotProp, 1);
-  prop->snapshot_id = g_strdup (snapshot->snapshot_id);
-  prop->snapshot_set_id = g_strdup (snapshot->snapshot_set_id);
-  prop->original_path = g_strdup (snapshot->original_path);
-  prop->snapshot_path = snapshot->committed ? g_strdup (snapshot->snapshot_path) : NULL;
-  prop->provider = g_strdup (snapshot->provider->name);
-  prop->context = snapshot->context;
-  prop->created_usec = snapshot->created_usec;
-  return prop;
-}
-
 VssSnapshotProp *
 vss_backup_components_get_snapshot_properties (VssBackupComponents *self, const char *snapshot_id,
                                                GError **error)
@@ -337,7 +323,7 @@ vss_backup_components_get_snapshot_properties (VssBackupComponents *self, const 
   if (vss_backup_components_check_idle (self, error)) {
     const VssSnapshot *snapshot = vss_state_find_snapshot (self, snapshot_id);
     if (snapshot != NULL)
-      prop = snapshot_prop_new (snapshot);
+      prop = vss_snapshot_to_prop (snapshot);
     else
       g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
                    "get_snapshot_properties: no snapshot %s in this set", snapshot_id);

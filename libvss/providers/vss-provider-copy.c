@@ -181,15 +181,7 @@ copy_commit (VssSnapshot *snapshot, gint64 deadline_usec, GError **error)
     }
     return FALSE;
   }
-  if (!vss_provider_seal (image, error)) {
-    vss_fs_remove_tree (image, NULL);
-    return FALSE;
-  }
-  g_free (snapshot->snapshot_path);
-  snapshot->snapshot_path = g_steal_pointer (&image);
-  snapshot->committed = TRUE;
-  snapshot->created_usec = g_get_real_time ();
-  return TRUE;
+  return vss_provider_expose (snapshot, g_steal_pointer (&image), error);
 }
 
 static gboolean

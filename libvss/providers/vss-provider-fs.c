@@ -117,3 +117,18 @@ vss_provider_alternative (const VssProvider *self, const char *path)
   }
   return NULL;
 }
+
+gboolean
+vss_provider_expose (VssSnapshot *snapshot, char *image, GError **error)
+{
+  if (!vss_provider_seal (image, error)) {
+    vss_fs_remove_tree (image, NULL);
+    g_free (image);
+    return FALSE;
+  }
+  g_free (snapshot->snapshot_path);
+  snapshot->snapshot_path = image;
+  snapshot->committed = TRUE;
+  snapshot->created_usec = g_get_real_time ();
+  return TRUE;
+}

@@ -27,6 +27,9 @@ gboolean vss_provider_fs_is (const char *path, const char *type);
  *    entries: EACCES); the files keep their own modes, which the backup
  *    must record unchanged. */
 gboolean vss_provider_seal (const char *image, GError **error);
+/* The last step of a commit that made @image (taken): seal it read-only
+ * and expose it as the snapshot; on failure the image is removed. */
+gboolean vss_provider_expose (VssSnapshot *snapshot, char *image, GError **error);
 /* Undoes vss_provider_seal so the image can be removed; harmless on an
  * image that was never sealed or is gone. */
 void     vss_provider_unseal (const char *image);

@@ -98,3 +98,17 @@ vss_snapshot_free (VssSnapshot *self)
   g_free (self->storage_path);
   g_free (self);
 }
+
+VssSnapshotProp *
+vss_snapshot_to_prop (const VssSnapshot *self)
+{
+  VssSnapshotProp *prop = g_new0 (VssSnapshotProp, 1);
+  prop->snapshot_id = g_strdup (self->snapshot_id);
+  prop->snapshot_set_id = g_strdup (self->snapshot_set_id);
+  prop->original_path = g_strdup (self->original_path);
+  prop->snapshot_path = self->committed ? g_strdup (self->snapshot_path) : NULL;
+  prop->provider = g_strdup (self->provider->name);
+  prop->context = self->context;
+  prop->created_usec = self->created_usec;
+  return prop;
+}

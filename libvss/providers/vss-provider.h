@@ -49,6 +49,8 @@ const VssProvider *vss_provider_choose (const char *path, GError **error);
 VssSnapshot *vss_snapshot_new (const char *snapshot_set_id, const char *original_path,
                                const VssProvider *provider, VssSnapshotContext context);
 void         vss_snapshot_free (VssSnapshot *self);
+/* What a requester is told about @self (the path only once committed). */
+VssSnapshotProp *vss_snapshot_to_prop (const VssSnapshot *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSnapshot, vss_snapshot_free)
 
 /* The built-in providers (vss-provider-<name>.c). */

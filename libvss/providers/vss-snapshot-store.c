@@ -130,20 +130,6 @@ vss_snapshot_store_unrecord (GPtrArray *snapshots)
 
 /* ---- vss-snapshots.h ---- */
 
-static VssSnapshotProp *
-prop_new (const VssSnapshot *snapshot)
-{
-  VssSnapshotProp *prop = g_new0 (VssSnapshotProp, 1);
-  prop->snapshot_id = g_strdup (snapshot->snapshot_id);
-  prop->snapshot_set_id = g_strdup (snapshot->snapshot_set_id);
-  prop->original_path = g_strdup (snapshot->original_path);
-  prop->snapshot_path = snapshot->committed ? g_strdup (snapshot->snapshot_path) : NULL;
-  prop->provider = g_strdup (snapshot->provider->name);
-  prop->context = snapshot->context;
-  prop->created_usec = snapshot->created_usec;
-  return prop;
-}
-
 GPtrArray *
 vss_snapshots_list (GError **error)
 {
@@ -152,7 +138,7 @@ vss_snapshots_list (GError **error)
   for (guint i = 0; i < records->len; i++) {
     const VssSetRecord *record = g_ptr_array_index (records, i);
     for (guint j = 0; j < record->snapshots->len; j++)
-      g_ptr_array_add (props, prop_new (g_ptr_array_index (record->snapshots, j)));
+      g_ptr_array_add (props, vss_snapshot_to_prop (g_ptr_array_index (record->snapshots, j)));
   }
   return props;
 }

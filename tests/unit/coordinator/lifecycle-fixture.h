@@ -63,3 +63,13 @@ const char *fx_writer_id (VssBackupComponents *bc, const char *writer_name);
     cr_assert_not_null (strstr (e__->message, (part_)), "message \"%s\" lacks \"%s\"",  \
                         e__->message, (part_));                                         \
   } while (0)
+
+/* Asserts that @call (an expression that may use `error`, a GError**)
+ * fails with VSS_ERROR @code and a message containing @part. */
+#define EXPECT(call, code, part)                       \
+  do {                                                 \
+    g_autoptr(GError) e_ = NULL;                       \
+    GError **error = &e_;                              \
+    cr_assert_not (call, "%s succeeded", #call);       \
+    fx_assert_error (e_, code, part);                  \
+  } while (0)

@@ -8,13 +8,6 @@
 
 TestSuite (call_order, .init = fx_setup, .fini = fx_teardown, .timeout = 60);
 
-#define EXPECT(call, code, part)                       \
-  do {                                                 \
-    g_autoptr(GError) e_ = NULL;                       \
-    GError **error = &e_;                              \
-    cr_assert_not (call, "%s succeeded", #call);       \
-    fx_assert_error (e_, code, part);                  \
-  } while (0)
 
 #define BAD_STATE VSS_ERROR_BAD_STATE
 

@@ -6,13 +6,6 @@
 
 TestSuite (restore, .init = fx_setup, .fini = fx_teardown, .timeout = 60);
 
-#define EXPECT(call, code, part)                       \
-  do {                                                 \
-    g_autoptr(GError) e_ = NULL;                       \
-    GError **error = &e_;                              \
-    cr_assert_not (call, "%s succeeded", #call);       \
-    fx_assert_error (e_, code, part);                  \
-  } while (0)
 
 /* A finished backup of every writer's components; returns its BCD. */
 static char *
