@@ -56,7 +56,8 @@ main (int argc, char **argv)
     fprintf (stderr, "vss: unknown command '%s'\nTry 'vss --help'.\n", argv[first]);
     return VSS_EXIT_USAGE;
   }
-  g_set_prgname (g_strdup_printf ("vss-%s", cmd->name));
+  g_autofree char *prgname = g_strdup_printf ("vss-%s", cmd->name);
+  g_set_prgname (prgname);
   VssCli cli = vss_cli_init (json);
   return cmd->run (&cli, argc - first, argv + first);
 }
