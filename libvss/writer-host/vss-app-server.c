@@ -418,9 +418,15 @@ vss_app_connect (const char *path, GError **error)
 gboolean
 vss_app_handshake (int fd, json_object *our_hello, json_object **out_hello, GError **error)
 {
-  if (!vss_wire_write (fd, our_hello, error))
+  g_autoptr(GError) write_error = NULL;
+  /* A refusing coordinator may have hung up already: its "error" is
+   * still there to read, and says more than our failed write. */
+  vss_wire_write (fd, our_hello, &write_error);
+  json_object *reply = vss_wire_read (fd, NULL);
+  if (reply == NULL && write_error != NULL) {
+    g_propagate_error (error, g_steal_pointer (&write_error));
     return FALSE;
-  json_object *reply = vss_wire_read (fd, error);
+  }
   if (reply == NULL) {
     if (error != NULL && *error == NULL)
       g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_INFRASTRUCTURE,
