@@ -217,11 +217,8 @@ static gboolean
 snapshot (VssCli *cli, VssBackupJob *job, GError **error)
 {
   VssAsync *async = NULL;
-  job->bc = vss_cli_gather (cli, job->type, NULL, error);
+  job->bc = vss_cli_gather (cli, job->type, NULL, (guint) MAX (job->hold_limit_ms, 0), error);
   if (job->bc == NULL)
-    return FALSE;
-  if (job->hold_limit_ms > 0 &&
-      !vss_backup_components_set_hold_timeout (job->bc, (guint) job->hold_limit_ms, error))
     return FALSE;
   if (!add_components (job, error) || !build_snapshot_set (cli, job, error) ||
       !vss_backup_components_prepare_for_backup (job->bc, &async, error) ||

@@ -303,7 +303,7 @@ run (VssCli *cli, RestoreJob *job, GError **error)
   job->set = vss_backup_set_open (job->from, error);
   if (job->set == NULL || !find_chain (job, error))
     return vss_cli_fail (cli, *error);
-  job->bc = vss_cli_gather (cli, VSS_BT_UNDEFINED, vss_backup_set_get_bcd (job->set), error);
+  job->bc = vss_cli_gather (cli, VSS_BT_UNDEFINED, vss_backup_set_get_bcd (job->set), 0, error);
   if (job->bc == NULL)
     return vss_cli_fail (cli, *error);
   GPtrArray *keys = vss_backup_set_list_components (job->set);

@@ -58,7 +58,7 @@ vss_cmd_writers (VssCli *cli, int argc, char **argv)
   if (done >= 0)
     return done;
   g_autoptr(GError) error = NULL;
-  g_autoptr(VssBackupComponents) bc = vss_cli_gather (cli, VSS_BT_FULL, NULL, &error);
+  g_autoptr(VssBackupComponents) bc = vss_cli_gather (cli, VSS_BT_FULL, NULL, 0, &error);
   guint count = 0;
   if (bc == NULL || !vss_backup_components_get_writer_metadata_count (bc, &count, &error))
     return vss_cli_fail (cli, error);

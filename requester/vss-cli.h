@@ -54,9 +54,10 @@ VssCli vss_cli_init (gboolean json);
  * FALSE with the operation's error. */
 gboolean vss_cli_wait (VssCli *cli, VssAsync *async, const char *phase, GError **error);
 /* A VssBackupComponents initialized for backup (or, with @restore_bcd,
- * for restore) whose writer metadata has been gathered. */
+ * for restore) whose writer metadata has been gathered; @hold_limit_ms
+ * (0: the default) bounds its snapshot commit. */
 VssBackupComponents *vss_cli_gather (VssCli *cli, VssBackupType type, const char *restore_bcd,
-                                     GError **error);
+                                     guint hold_limit_ms, GError **error);
 /* Emits one "writer" event per writer (and prints a line each unless
  * @quiet); returns how many writers failed. */
 guint vss_cli_report_writers (VssCli *cli, VssBackupComponents *bc, gboolean quiet, GError **error);

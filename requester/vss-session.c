@@ -22,10 +22,13 @@ vss_cli_wait (VssCli *cli, VssAsync *async, const char *phase, GError **error)
 }
 
 VssBackupComponents *
-vss_cli_gather (VssCli *cli, VssBackupType type, const char *restore_bcd, GError **error)
+vss_cli_gather (VssCli *cli, VssBackupType type, const char *restore_bcd, guint hold_limit_ms,
+                GError **error)
 {
   g_autoptr(VssBackupComponents) bc = vss_backup_components_new ();
   VssAsync *async = NULL;
+  if (hold_limit_ms > 0 && !vss_backup_components_set_hold_timeout (bc, hold_limit_ms, error))
+    return NULL;
   gboolean ok = restore_bcd != NULL
       ? vss_backup_components_initialize_for_restore (bc, restore_bcd, error)
       : vss_backup_components_initialize_for_backup (bc, NULL, error) &&

@@ -75,6 +75,13 @@ assert lines and all('type' in l for l in lines)
 assert lines[-1]['type']=='summary' and lines[-1]['status']=='success' and lines[-1]['exit_code']==0
 assert any(l['type']=='timings' for l in lines)" "$T/out.ndjson"
 
+# --- the hold limit
+"$VSS" backup --path "$DATA" --provider copy --hold-limit 60000 --exec true >/dev/null 2>&1
+check "--hold-limit is accepted" test $? -eq 0
+"$VSS" backup --path "$DATA" --provider copy --hold-limit 1 --to "$T/sets/held" > "$T/held.out" 2>&1; rc=$?
+check "a copy that cannot fit a 1 ms hold limit fails, saying why" bash -c "[ $rc -eq 1 ] && grep -qi 'hold' '$T/held.out'"
+check "…and leaves no set" test ! -e "$T/sets/held" -a ! -e "$T/sets/held.partial"
+
 # --- a tampered set
 mkdir -p "$T/other"; cp -a "$T/sets/full" "$T/other/tampered"
 stored=$(python3 -c "
