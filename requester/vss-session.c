@@ -51,6 +51,8 @@ emit_writer (VssCli *cli, const VssWriterStatus *status)
                           json_object_new_string (vss_writer_failure_to_string (status->failure)));
   if (status->failure_message != NULL)
     json_object_object_add (obj, "message", json_object_new_string (status->failure_message));
+  if (status->host != NULL)
+    json_object_object_add (obj, "host", json_object_new_string (status->host));
   vss_cli_emit (cli, "writer", obj);
 }
 
@@ -71,8 +73,10 @@ vss_cli_report_writers (VssCli *cli, VssBackupComponents *bc, gboolean quiet, GE
       failed++;
     emit_writer (cli, status);
     if (!quiet || status->failure != VSS_WF_NONE)
-      vss_cli_print (cli, "writer %-12s %s%s%s\n", status->writer_name,
+      vss_cli_print (cli, "writer %-12s %s%s%s%s%s%s\n", status->writer_name,
                      vss_writer_state_to_string (status->state),
+                     status->host != NULL ? " (" : "", status->host != NULL ? status->host : "",
+                     status->host != NULL ? ")" : "",
                      status->failure_message != NULL ? ": " : "",
                      status->failure_message != NULL ? status->failure_message : "");
   }
