@@ -61,10 +61,11 @@ load_start (Load *load)
 {
   load->stop = g_strconcat (db_path, ".stop", NULL);
   g_autofree char *command = g_strdup_printf (
-    "(while [ ! -e '%s' ]; do echo \"BEGIN IMMEDIATE; INSERT INTO certificates(subject, der) "
+    "(while [ ! -e '%s' ] && kill -0 %d 2>/dev/null; do "
+    "echo \"BEGIN IMMEDIATE; INSERT INTO certificates(subject, der) "
     "VALUES ('CN=a', randomblob(300)), ('CN=b', randomblob(300)); COMMIT;\"; sleep 0.003; done) "
     "| sqlite3 -cmd '.timeout 5000' -cmd 'PRAGMA wal_autocheckpoint=0' '%s' >/dev/null",
-    load->stop, db_path);
+    load->stop, (int) getpid (), db_path);
   load->pid = spawn_shell (command, NULL, NULL);
 }
 

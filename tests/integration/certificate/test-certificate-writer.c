@@ -66,9 +66,12 @@ Test (certificate, nss_backups_under_certutil_load_restore_consistent)
   cf_write_conf (nss, NULL, NULL);
   /* certutil -S: a key in key4.db and a certificate in cert9.db, per call */
   g_autofree char *stop = g_build_filename (cf.work, "stop", NULL);
-  g_free (cf_sh (FALSE, "( i=0; while [ ! -e '%s' ]; do i=$((i+1)); certutil -S -d 'sql:%s' "
+  /* The loop also ends when this test process is gone,
+   * so a failed test never leaves it running. */
+  g_free (cf_sh (FALSE, "( i=0; while [ ! -e '%s' ] && kill -0 %d 2>/dev/null; "
+                        "do i=$((i+1)); certutil -S -d 'sql:%s' "
                         "-n c$i -s CN=c$i -m $((i+1000)) -c ca -t u,u,u -k rsa -g 1024 -v 12 -z '%s/noise.bin' "
-                        ">/dev/null 2>&1; done ) >/dev/null 2>&1 &", stop, nss, cf.work));
+                        ">/dev/null 2>&1; done ) >/dev/null 2>&1 &", stop, (int) getpid (), nss, cf.work));
   guint ok = 0, retried = 0, last = 0;
   for (guint round = 0; round < 12 && ok < 4; round++) {
     g_usleep (300000);

@@ -66,6 +66,20 @@ wait_for_file (const char *path, guint timeout_ms)
   return FALSE;
 }
 
+/* slapd daemonizes, so a test killed by a timeout would leave it
+ * running: a small guard stops it once this test process is gone. */
+static void
+guard (pid_t slapd)
+{
+  g_autofree char *script = g_strdup_printf (
+      "while kill -0 %d 2>/dev/null; do sleep 0.5; done; "
+      "grep -q slapd /proc/%d/comm 2>/dev/null && kill %d", (int) getpid (), (int) slapd,
+      (int) slapd);
+  char *argv[] = { "/bin/sh", "-c", script, NULL };
+  g_spawn_async (NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                 NULL, NULL, NULL, NULL);
+}
+
 Slapd *
 slapd_start (const char *dir, const char *db, gboolean init)
 {
@@ -90,6 +104,7 @@ slapd_start (const char *dir, const char *db, gboolean init)
   }
   self->pid = (pid_t) g_ascii_strtoll (pid, NULL, 10);
   g_assert_cmpint (self->pid, >, 0);
+  guard (self->pid);
   if (init)
     g_assert_true (slapd_add (self, "dn: " SLAPD_SUFFIX "\nobjectClass: dcObject\n"
                               "objectClass: organization\no: vss\ndc: vss\n\n"
