@@ -111,16 +111,6 @@ check_writable (const VssComponent *self, const char *what, GError **error)
 }
 
 static gboolean
-check_arg (const char *what, const char *value, const char *problem, GError **error)
-{
-  if (problem == NULL)
-    return TRUE;
-  g_autofree char *quoted = vss_json_quote (value);
-  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "%s %s: %s", what, quoted, problem);
-  return FALSE;
-}
-
-static gboolean
 set_string (VssComponent *self, char **slot, const char *value, const char *what,
             GError **error)
 {
@@ -215,8 +205,8 @@ vss_component_add_differenced_files_by_last_modify_time (VssComponent *self, con
 {
   g_return_val_if_fail (self != NULL, FALSE);
   if (!check_writable (self, "add differenced files", error) ||
-      !check_arg ("path", path, vss_check_path (path), error) ||
-      !check_arg ("filespec", filespec, vss_check_filespec (filespec), error))
+      !vss_check_report ("path", path, vss_check_path (path), error) ||
+      !vss_check_report ("filespec", filespec, vss_check_filespec (filespec), error))
     return FALSE;
   VssDifferencedFile *file = g_new0 (VssDifferencedFile, 1);
   file->path = g_strdup (path);
@@ -233,8 +223,8 @@ vss_component_add_partial_file (VssComponent *self, const char *path, const char
 {
   g_return_val_if_fail (self != NULL, FALSE);
   if (!check_writable (self, "add a partial file", error) ||
-      !check_arg ("path", path, vss_check_path (path), error) ||
-      !check_arg ("file name", filename, vss_check_filespec (filename), error))
+      !vss_check_report ("path", path, vss_check_path (path), error) ||
+      !vss_check_report ("file name", filename, vss_check_filespec (filename), error))
     return FALSE;
   VssPartialFile *file = g_new0 (VssPartialFile, 1);
   file->path = g_strdup (path);

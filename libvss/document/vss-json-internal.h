@@ -54,6 +54,10 @@ const char *vss_check_path (const char *value);       /* absolute */
 const char *vss_check_filespec (const char *value);   /* non-empty, no '/' */
 const char *vss_check_uuid (const char *value);
 const char *vss_check_non_empty (const char *value);
+/* TRUE when @problem (from a rule above) is NULL; else FALSE with
+ * VSS_ERROR_INVALID_ARG "<what> "<value>": <problem>". */
+gboolean    vss_check_report (const char *what, const char *value, const char *problem,
+                              GError **error);
 
 /* "" is stored as NULL: a component's logical path is NULL or non-empty. */
 char *vss_logical_path_dup (const char *logical_path);

@@ -464,6 +464,16 @@ vss_uuid_is_valid (const char *str)
   return TRUE;
 }
 
+gboolean
+vss_check_report (const char *what, const char *value, const char *problem, GError **error)
+{
+  if (problem == NULL)
+    return TRUE;
+  g_autofree char *quoted = vss_json_quote (value);
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "%s %s: %s", what, quoted, problem);
+  return FALSE;
+}
+
 const char *
 vss_check_non_empty (const char *value)
 {

@@ -125,22 +125,11 @@ check_writable (const VssWriterMetadata *self, GError **error)
   return FALSE;
 }
 
-/* @what: "component name", "path" …; @problem from a vss_check_* rule. */
-static gboolean
-check_value (const char *what, const char *value, const char *problem, GError **error)
-{
-  if (problem == NULL)
-    return TRUE;
-  g_autofree char *quoted = vss_json_quote (value);
-  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "%s %s: %s", what, quoted, problem);
-  return FALSE;
-}
-
 static gboolean
 check_file_set (const char *path, const char *filespec, GError **error)
 {
-  return check_value ("path", path, vss_check_path (path), error) &&
-         check_value ("filespec", filespec, vss_check_filespec (filespec), error);
+  return vss_check_report ("path", path, vss_check_path (path), error) &&
+         vss_check_report ("filespec", filespec, vss_check_filespec (filespec), error);
 }
 
 static VssWmComponent *
@@ -255,7 +244,7 @@ vss_writer_metadata_add_component (VssWriterMetadata *self, VssComponentType typ
                  "component type %d: use VSS_CT_DATABASE or VSS_CT_FILEGROUP", (int) type);
     return FALSE;
   }
-  if (!check_value ("component name", name, vss_check_name (name), error))
+  if (!vss_check_report ("component name", name, vss_check_name (name), error))
     return FALSE;
   if (find_component (self, logical_path, name) != NULL) {
     g_autofree char *desc = describe_component (logical_path, name);
@@ -286,7 +275,7 @@ vss_writer_metadata_add_files_to_file_group (VssWriterMetadata *self, const char
   if (c == NULL || !check_file_set (path, filespec, error))
     return FALSE;
   if (alternate_path != NULL &&
-      !check_value ("alternate path", alternate_path, vss_check_path (alternate_path), error))
+      !vss_check_report ("alternate path", alternate_path, vss_check_path (alternate_path), error))
     return FALSE;
   g_ptr_array_add (c->files, vss_wm_file_new (path, filespec, recursive, alternate_path));
   return TRUE;
@@ -358,8 +347,8 @@ vss_writer_metadata_add_component_dependency (VssWriterMetadata *self,
                  "vss_writer_metadata_add_component() first", desc);
     return FALSE;
   }
-  if (!check_value ("writer id", on_writer_id, vss_check_uuid (on_writer_id), error) ||
-      !check_value ("component name", on_name, vss_check_name (on_name), error))
+  if (!vss_check_report ("writer id", on_writer_id, vss_check_uuid (on_writer_id), error) ||
+      !vss_check_report ("component name", on_name, vss_check_name (on_name), error))
     return FALSE;
   g_ptr_array_add (c->dependencies, vss_wm_dependency_new (on_writer_id, on_logical_path, on_name));
   return TRUE;
@@ -372,7 +361,7 @@ vss_writer_metadata_add_alternate_location_mapping (VssWriterMetadata *self, con
 {
   g_return_val_if_fail (self != NULL, FALSE);
   if (!check_writable (self, error) || !check_file_set (path, filespec, error) ||
-      !check_value ("destination", destination, vss_check_path (destination), error))
+      !vss_check_report ("destination", destination, vss_check_path (destination), error))
     return FALSE;
   g_ptr_array_add (self->alternate_location_mappings,
                    vss_wm_file_new (path, filespec, recursive, destination));
