@@ -34,6 +34,8 @@ mkdir -p "$work/writers" "$work/records" "$work/state" "$work/run"
 install -m 0644 "$build/tests/writers/libvss-test-recorder.so" "$work/writers/"
 export VSS_WRITER_PATH="$work/writers" VSS_TEST_RECORD_DIR="$work/records"
 export VSS_STATE_DIR="$work/state" VSS_RUNTIME_DIR="$work/run" VSS_CONFIG_DIR="$work"
+# Writers run in helper processes: use the build's helper, not an installed one.
+export VSS_WRITER_HOST="$build/libvss/writer-host/host/vss-writer-host"
 
 mkfs_mount () {   # TYPE -> mount point
   truncate -s 4G "$work/$1.img"
