@@ -190,15 +190,19 @@ static gboolean
 tree_size_at (int parentfd, const char *name, const char *path, guint64 *total, GError **error)
 {
   struct stat st;
+  /* A live tree changes while it is walked: an entry gone since its
+   * directory was listed (a rollback journal, a temp file) adds nothing. */
+  gboolean vanished_ok = parentfd != AT_FDCWD;
   if (fstatat (parentfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-    return set_errno_error (error, errno, "cannot stat", path);
+    return (errno == ENOENT && vanished_ok) || set_errno_error (error, errno, "cannot stat", path);
   if (S_ISREG (st.st_mode))
     *total += (guint64) st.st_size;
   if (!S_ISDIR (st.st_mode))
     return TRUE;
   int fd = openat (parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    return set_errno_error (error, errno, "cannot open directory", path);
+    return (errno == ENOENT && vanished_ok) ||
+           set_errno_error (error, errno, "cannot open directory", path);
   g_autoptr(GPtrArray) names = list_dir (fd, path, error);
   gboolean ok = names != NULL;
   for (guint i = 0; ok && i < names->len; i++) {
@@ -375,6 +379,10 @@ copy_regular (const struct stat *st, const char *src, const char *dst,
               const CopyCtx *ctx, GError **error)
 {
   int sfd = open (src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (sfd < 0 && errno == ENOENT && strcmp (src, ctx->root) != 0) {
+    g_debug ("not copying %s: it vanished while the tree was copied", src);
+    return TRUE;
+  }
   if (sfd < 0)
     return set_errno_error (error, errno, "cannot open", src);
   /* Owner-only until the metadata is copied: the source's mode may be
@@ -478,8 +486,14 @@ copy_node (const char *src, const char *dst, const CopyCtx *ctx, GError **error)
   if (!check_deadline (ctx, error))
     return FALSE;
   struct stat st;
-  if (lstat (src, &st) != 0)
+  if (lstat (src, &st) != 0) {
+    /* Gone since its directory was listed: like tar, copy what is there. */
+    if (errno == ENOENT && strcmp (src, ctx->root) != 0) {
+      g_debug ("not copying %s: it vanished while the tree was copied", src);
+      return TRUE;
+    }
     return set_errno_error (error, errno, "cannot stat", src);
+  }
   switch (st.st_mode & S_IFMT) {
   case S_IFREG:
     return copy_regular (&st, src, dst, ctx, error);

@@ -403,3 +403,53 @@ Test (fs, type_name_knows_proc_and_the_temp_fs)
   g_autofree char *none = vss_fs_type_name (missing);
   cr_assert (g_str_has_prefix (none, "unknown ("), "%s", none);
 }
+
+/* ---- a tree that changes while it is walked ---- */
+
+typedef struct {
+  char *dir;
+  volatile gint stop;
+} Churn;
+
+static gpointer
+churn (gpointer data)
+{
+  Churn *c = data;
+  for (guint i = 0; !g_atomic_int_get (&c->stop); i++) {
+    g_autofree char *name = g_strdup_printf ("%s/tmp-%u", c->dir, i % 64);
+    g_file_set_contents (name, "x", 1, NULL);
+    g_unlink (name);
+  }
+  return NULL;
+}
+
+Test (fs, files_vanishing_during_a_walk_are_skipped_not_fatal)
+{
+  g_autofree char *src = tmp_path ("live");
+  g_mkdir_with_parents (src, 0755);
+  for (int i = 0; i < 200; i++) {
+    g_autofree char *name = g_strdup_printf ("%s/keep-%03d", src, i);
+    cr_assert (g_file_set_contents (name, "kept", 4, NULL));
+  }
+  Churn c = { src, 0 };
+  GThread *thread = g_thread_new ("churn", churn, &c);
+  for (int round = 0; round < 40; round++) {
+    g_autofree char *leaf = g_strdup_printf ("copy-%d", round);
+    g_autofree char *dst = tmp_path (leaf);
+    g_autoptr(GError) error = NULL;
+    guint64 bytes = 0;
+    cr_assert (vss_fs_tree_size (src, &bytes, &error), "round %d: %s", round, error->message);
+    cr_assert_geq (bytes, 200 * 4);
+    cr_assert (vss_fs_copy_tree (src, dst, 0, &error), "round %d: %s", round, error->message);
+    g_autofree char *kept = g_build_filename (dst, "keep-199", NULL);
+    cr_assert (g_file_test (kept, G_FILE_TEST_IS_REGULAR), "round %d lost a file that stayed", round);
+  }
+  g_atomic_int_set (&c.stop, 1);
+  g_thread_join (thread);
+  /* The root itself missing is still an error. */
+  g_autofree char *gone = tmp_path ("no-such-tree");
+  g_autofree char *out = tmp_path ("out");
+  g_autoptr(GError) error = NULL;
+  cr_assert_not (vss_fs_copy_tree (gone, out, 0, &error));
+  cr_assert_not (vss_fs_tree_size (gone, NULL, NULL));
+}
