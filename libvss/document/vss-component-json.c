@@ -212,18 +212,6 @@ directed_target_from_json (json_object *obj, const char *where, GError **error)
 }
 
 static gboolean
-files_into (json_object *obj, const char *where, const char *key, VssFileAlt alt,
-            GPtrArray **slot, GError **error)
-{
-  GPtrArray *files = vss_wm_files_from_json (obj, where, key, alt, error);
-  if (files == NULL)
-    return FALSE;
-  g_ptr_array_unref (*slot);
-  *slot = files;
-  return TRUE;
-}
-
-static gboolean
 backup_part_from_json (json_object *obj, const char *where, VssComponent *c, GError **error)
 {
   return vss_json_read_bool (obj, where, "backup_succeeded", TRUE, &c->backup_succeeded, error) &&
@@ -253,8 +241,8 @@ restore_part_from_json (json_object *obj, const char *where, VssComponent *c, GE
                              error) ||
       !read_items (obj, where, "directed_targets", directed_target_from_json,
                    c->directed_targets, error) ||
-      !files_into (obj, where, "new_targets", VSS_FILE_ALT_NEW_PATH, &c->new_targets, error) ||
-      !files_into (obj, where, "alternate_location_mappings", VSS_FILE_ALT_DESTINATION,
+      !vss_wm_files_read_into (obj, where, "new_targets", VSS_FILE_ALT_NEW_PATH, &c->new_targets, error) ||
+      !vss_wm_files_read_into (obj, where, "alternate_location_mappings", VSS_FILE_ALT_DESTINATION,
                    &c->alternate_location_mappings, error) ||
       !vss_json_read_enum (obj, where, "file_restore_status", TRUE,
                            vss_file_restore_status_names, &status, error) ||

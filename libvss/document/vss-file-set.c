@@ -105,3 +105,15 @@ vss_wm_files_from_json (json_object *obj, const char *where, const char *key,
   }
   return g_steal_pointer (&files);
 }
+
+gboolean
+vss_wm_files_read_into (json_object *obj, const char *where, const char *key, VssFileAlt alt,
+                        GPtrArray **slot, GError **error)
+{
+  GPtrArray *files = vss_wm_files_from_json (obj, where, key, alt, error);
+  if (files == NULL)
+    return FALSE;
+  g_ptr_array_unref (*slot);
+  *slot = files;
+  return TRUE;
+}

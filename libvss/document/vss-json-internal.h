@@ -80,6 +80,9 @@ json_object *vss_wm_files_to_json_array (GPtrArray *files, VssFileAlt alt);
 /* The array member @key of @obj (optional: missing is empty). */
 GPtrArray   *vss_wm_files_from_json (json_object *obj, const char *where, const char *key,
                                      VssFileAlt alt, GError **error);
+/* The same, replacing the array in *@slot (left as it was on error). */
+gboolean     vss_wm_files_read_into (json_object *obj, const char *where, const char *key,
+                                     VssFileAlt alt, GPtrArray **slot, GError **error);
 
 /* ---- writer metadata parts, vss-writer-metadata.c ---- */
 

@@ -288,9 +288,10 @@ vss_json_read_int64 (json_object *obj, const char *where, const char *key,
   return TRUE;
 }
 
-gboolean
-vss_json_read_array (json_object *obj, const char *where, const char *key,
-                     gboolean required, json_object **out, GError **error)
+/* An array or object member: *out is borrowed from @obj. */
+static gboolean
+read_container (json_object *obj, const char *where, const char *key, gboolean required,
+                json_type type, const char *type_name, json_object **out, GError **error)
 {
   gboolean ok;
   json_object *value;
@@ -299,27 +300,24 @@ vss_json_read_array (json_object *obj, const char *where, const char *key,
   g_return_val_if_fail (key != NULL && out != NULL, FALSE);
   if (!member (obj, where, key, required, &value, &ok, error))
     return ok;
-  if (!expect_type (value, json_type_array, "an array", where, key, error))
+  if (!expect_type (value, type, type_name, where, key, error))
     return FALSE;
   *out = value;
   return TRUE;
 }
 
 gboolean
+vss_json_read_array (json_object *obj, const char *where, const char *key,
+                     gboolean required, json_object **out, GError **error)
+{
+  return read_container (obj, where, key, required, json_type_array, "an array", out, error);
+}
+
+gboolean
 vss_json_read_object (json_object *obj, const char *where, const char *key,
                       gboolean required, json_object **out, GError **error)
 {
-  gboolean ok;
-  json_object *value;
-
-  g_return_val_if_fail (json_object_is_type (obj, json_type_object), FALSE);
-  g_return_val_if_fail (key != NULL && out != NULL, FALSE);
-  if (!member (obj, where, key, required, &value, &ok, error))
-    return ok;
-  if (!expect_type (value, json_type_object, "an object", where, key, error))
-    return FALSE;
-  *out = value;
-  return TRUE;
+  return read_container (obj, where, key, required, json_type_object, "an object", out, error);
 }
 
 static char *

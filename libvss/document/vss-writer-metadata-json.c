@@ -215,19 +215,6 @@ dependencies_from_json (json_object *obj, const char *where, GPtrArray *out, GEr
   return TRUE;
 }
 
-/* Replaces @slot's array with the one read from @key. */
-static gboolean
-files_from_json (json_object *obj, const char *where, const char *key, VssFileAlt alt,
-                 GPtrArray **slot, GError **error)
-{
-  GPtrArray *files = vss_wm_files_from_json (obj, where, key, alt, error);
-  if (files == NULL)
-    return FALSE;
-  g_ptr_array_unref (*slot);
-  *slot = files;
-  return TRUE;
-}
-
 static gboolean
 files_match_type (VssWmComponent *c, const char *where, GError **error)
 {
@@ -275,10 +262,10 @@ wm_component_from_json (json_object *obj, const char *where, GError **error)
     return NULL;
   c = vss_wm_component_new (type, logical_path, name, caption, selectable,
                             selectable_for_restore);
-  if (!files_from_json (obj, where, "files", VSS_FILE_ALT_OPTIONAL, &c->files, error) ||
-      !files_from_json (obj, where, "database_files", VSS_FILE_ALT_NONE, &c->database_files,
+  if (!vss_wm_files_read_into (obj, where, "files", VSS_FILE_ALT_OPTIONAL, &c->files, error) ||
+      !vss_wm_files_read_into (obj, where, "database_files", VSS_FILE_ALT_NONE, &c->database_files,
                         error) ||
-      !files_from_json (obj, where, "log_files", VSS_FILE_ALT_NONE, &c->log_files, error) ||
+      !vss_wm_files_read_into (obj, where, "log_files", VSS_FILE_ALT_NONE, &c->log_files, error) ||
       !files_match_type (c, where, error) ||
       !dependencies_from_json (obj, where, c->dependencies, error))
     return NULL;
@@ -354,9 +341,9 @@ vss_writer_metadata_from_json_object (json_object *obj, const char *where, GErro
       !schema_from_json (obj, where, &wm->backup_schema, error) ||
       !restore_method_from_json (obj, where, wm, error) ||
       !wm_components_from_json (obj, where, wm->components, error) ||
-      !files_from_json (obj, where, "exclude_files", VSS_FILE_ALT_NONE, &wm->exclude_files,
+      !vss_wm_files_read_into (obj, where, "exclude_files", VSS_FILE_ALT_NONE, &wm->exclude_files,
                         error) ||
-      !files_from_json (obj, where, "alternate_location_mappings", VSS_FILE_ALT_DESTINATION,
+      !vss_wm_files_read_into (obj, where, "alternate_location_mappings", VSS_FILE_ALT_DESTINATION,
                         &wm->alternate_location_mappings, error))
     return NULL;
   /* What was loaded was described by a writer that has finished identify. */
