@@ -114,19 +114,6 @@ VSS_DEFINE_ASYNC_CALL (post_restore, vss_restore_check_post_restore, vss_lifecyc
 
 /* ---- reading the gathered status ---- */
 
-void
-vss_writer_status_free (VssWriterStatus *status)
-{
-  if (status == NULL)
-    return;
-  g_free (status->instance_id);
-  g_free (status->writer_id);
-  g_free (status->writer_name);
-  g_free (status->failure_message);
-  g_free (status->host);
-  g_free (status);
-}
-
 static gboolean
 check_status_gathered (VssBackupComponents *self, const char *call, GError **error)
 {
@@ -155,13 +142,7 @@ vss_backup_components_get_writer_status (VssBackupComponents *self, guint index,
   if (check_status_gathered (self, "get_writer_status", error)) {
     if (index < self->statuses->len) {
       const VssWriterStatus *status = g_ptr_array_index (self->statuses, index);
-      copy = g_new0 (VssWriterStatus, 1);
-      *copy = *status;
-      copy->instance_id = g_strdup (status->instance_id);
-      copy->writer_id = g_strdup (status->writer_id);
-      copy->writer_name = g_strdup (status->writer_name);
-      copy->failure_message = g_strdup (status->failure_message);
-      copy->host = g_strdup (status->host);
+      copy = vss_writer_status_copy (status);
     } else {
       g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
                    "get_writer_status: index %u is out of range (%u writers)", index,

@@ -132,6 +132,32 @@ vss_writer_proxy_send_and_forget (VssWriterProxy *self, VssEvent event, json_obj
   vss_transport_send (self->transport, event, request, discard_reply, NULL);
 }
 
+void
+vss_writer_status_free (VssWriterStatus *status)
+{
+  if (status == NULL)
+    return;
+  g_free (status->instance_id);
+  g_free (status->writer_id);
+  g_free (status->writer_name);
+  g_free (status->failure_message);
+  g_free (status->host);
+  g_free (status);
+}
+
+VssWriterStatus *
+vss_writer_status_copy (const VssWriterStatus *status)
+{
+  VssWriterStatus *copy = g_new0 (VssWriterStatus, 1);
+  *copy = *status;
+  copy->instance_id = g_strdup (status->instance_id);
+  copy->writer_id = g_strdup (status->writer_id);
+  copy->writer_name = g_strdup (status->writer_name);
+  copy->failure_message = g_strdup (status->failure_message);
+  copy->host = g_strdup (status->host);
+  return copy;
+}
+
 VssWriterStatus *
 vss_writer_proxy_get_status (VssWriterProxy *self)
 {

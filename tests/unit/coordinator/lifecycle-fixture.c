@@ -184,6 +184,21 @@ fx_events_string (const char *writer_name)
   return g_strjoinv (" ", (char **) events->pdata);
 }
 
+gint64
+fx_event_time (const char *writer_name, const char *event)
+{
+  g_autofree char *file = g_strdup_printf ("%s.events", writer_name);
+  g_autofree char *path = g_build_filename (fx.record_dir, file, NULL);
+  g_autofree char *contents = vss_test_read_file (path);
+  g_auto(GStrv) lines = g_strsplit (contents != NULL ? contents : "", "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    g_auto(GStrv) words = g_strsplit (lines[i], " ", 3);  /* event thread usec */
+    if (g_strv_length (words) == 3 && g_str_equal (words[0], event))
+      return g_ascii_strtoll (words[2], NULL, 10);
+  }
+  return 0;
+}
+
 gboolean
 fx_wait_for_event (const char *writer_name, const char *event, guint timeout_ms)
 {

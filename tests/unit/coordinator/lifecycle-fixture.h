@@ -45,6 +45,8 @@ char *fx_snapshot_all (VssBackupComponents *bc);
 GPtrArray *fx_events (const char *writer_name);
 /* The events joined with spaces, for readable assertions. */
 char *fx_events_string (const char *writer_name);
+/* The monotonic time (usec) a writer recorded @event at, or 0 if never. */
+gint64 fx_event_time (const char *writer_name, const char *event);
 /* Waits (up to @timeout_ms) until the writer recorded @event. */
 gboolean fx_wait_for_event (const char *writer_name, const char *event, guint timeout_ms);
 /* The status of @writer_name after gather_writer_status. */
