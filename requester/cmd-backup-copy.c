@@ -224,9 +224,8 @@ copy_components (VssCli *cli, VssBackupJob *job, VssBackupSetWriter *set, Progre
       return FALSE;
   }
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++) {
-    g_autofree char *canonical = realpath (job->paths[i], NULL);
-    g_autofree char *key = g_strdup_printf ("path:%s", canonical);
-    if (!copy_file_set (job, set, key, canonical, "*", TRUE, progress, error))
+    g_autofree char *key = g_strdup_printf ("path:%s", job->paths[i]);   /* canonical already */
+    if (!copy_file_set (job, set, key, job->paths[i], "*", TRUE, progress, error))
       return FALSE;
   }
   return TRUE;

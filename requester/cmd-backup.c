@@ -2,6 +2,7 @@
 #include "vss-backup-job.h"
 #include "vss-options.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,15 @@ check_options (VssCli *cli, VssBackupJob *job)
                           job->type_name);
   if (!needs_base && job->base != NULL)
     return vss_cli_usage (cli, "backup", "--base only goes with --type incremental, differential or log");
+  /* Each --path once, canonical: the snapshot set and the set's keys use it. */
+  for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++) {
+    char *canonical = realpath (job->paths[i], NULL);
+    if (canonical == NULL)
+      return vss_cli_usage (cli, "backup", "--path %s: %s", job->paths[i], g_strerror (errno));
+    g_free (job->paths[i]);
+    job->paths[i] = g_strdup (canonical);
+    free (canonical);
+  }
   return -1;
 }
 

@@ -52,6 +52,8 @@ before=$($TREE "$DATA")
 # --- usage and help
 "$VSS" backup >/dev/null 2>&1; check "backup without --to or --exec is bad usage (exit 2)" test $? -eq 2
 "$VSS" frobnicate >/dev/null 2>&1; check "an unknown command is bad usage (exit 2)" test $? -eq 2
+"$VSS" backup --to "$T/sets/none" --path "$T/no-such-dir" > "$T/nopath.out" 2>&1; rc=$?
+check "a --path that does not exist is bad usage naming it (exit 2)" bash -c "[ $rc -eq 2 ] && grep -q no-such-dir '$T/nopath.out'"
 check "every subcommand has --help" bash -c "for c in backup restore verify writers shadows status; do '$VSS' \$c --help >/dev/null || exit 1; done"
 
 # --- a plain directory round trip
