@@ -14,6 +14,10 @@ typedef struct {
   char **maps;                /* OLD=NEW */
   VssBackupSet *set;
   GPtrArray *chain;           /* VssBackupSet, oldest first, not including set */
+  /* the restore session running now: one set of the chain */
+  VssBackupSet *session_set;
+  GPtrArray *session_chain;   /* the sets before it */
+  gboolean more_follow;       /* later sets of the chain are restored after it */
   VssBackupComponents *bc;
   GPtrArray *mappings;        /* char*: OLD, NEW, …, NULL */
   guint restored, failed, entries;
@@ -215,6 +219,11 @@ select_for_restore (RestoreJob *job, const char *key, GError **error)
                                                         vss_component_get_type (c),
                                                         vss_component_get_logical_path (c),
                                                         vss_component_get_name (c), TRUE, error) &&
+         vss_backup_components_set_additional_restores (job->bc, saved.writer_id,
+                                                        vss_component_get_type (c),
+                                                        vss_component_get_logical_path (c),
+                                                        vss_component_get_name (c),
+                                                        job->more_follow, error) &&
          tell_targets (job, &saved, error);
 }
 
@@ -276,7 +285,7 @@ restore_one (VssCli *cli, RestoreJob *job, const char *key)
   g_autoptr(GError) error = NULL;
   guint n = 0;
   g_autoptr(GPtrArray) mappings = mappings_for (job, key);
-  gboolean ok = vss_backup_set_restore_component (job->set, job->chain, key, job->to,
+  gboolean ok = vss_backup_set_restore_component (job->session_set, job->session_chain, key, job->to,
                                                   (const char *const *) mappings->pdata,
                                                   existing_policy (job, key), on_progress, cli, &n,
                                                   &error);
@@ -297,17 +306,19 @@ restore_one (VssCli *cli, RestoreJob *job, const char *key)
     g_printerr ("vss: %s not restored: %s\n", key, error->message);
 }
 
+/* One restore session of job->session_set: the writers prepare, the
+ * files go back, the writers check and reopen.  VSS_EXIT_*. */
 static int
-run (VssCli *cli, RestoreJob *job, GError **error)
+restore_session (VssCli *cli, RestoreJob *job, GError **error)
 {
-  job->set = vss_backup_set_open (job->from, error);
-  if (job->set == NULL || !find_chain (job, error))
-    return vss_cli_fail (cli, *error);
-  job->bc = vss_cli_gather (cli, VSS_BT_UNDEFINED, vss_backup_set_get_bcd (job->set), 0, error);
+  g_clear_pointer (&job->bc, vss_backup_components_free);
+  job->bc = vss_cli_gather (cli, VSS_BT_UNDEFINED, vss_backup_set_get_bcd (job->session_set), 0,
+                            error);
   if (job->bc == NULL)
     return vss_cli_fail (cli, *error);
-  GPtrArray *keys = vss_backup_set_list_components (job->set);
+  GPtrArray *keys = vss_backup_set_list_components (job->session_set);
   g_autoptr(GPtrArray) chosen = g_ptr_array_new ();
+  job->restored = job->failed = 0;
   for (guint i = 0; i < keys->len; i++) {
     const char *key = g_ptr_array_index (keys, i);
     if (!wanted (job, key))
@@ -332,18 +343,64 @@ run (VssCli *cli, RestoreJob *job, GError **error)
       !vss_cli_wait (cli, async, "post-restore", error))
     return vss_cli_fail (cli, *error);
   guint failed_writers = vss_cli_report_writers (cli, job->bc, TRUE, NULL);
-  int code = job->restored == 0 ? VSS_EXIT_FAILED
-             : (job->failed > 0 || failed_writers > 0) ? VSS_EXIT_PARTIAL : VSS_EXIT_OK;
+  return job->restored == 0 ? VSS_EXIT_FAILED
+         : (job->failed > 0 || failed_writers > 0) ? VSS_EXIT_PARTIAL : VSS_EXIT_OK;
+}
+
+static void
+emit_summary (VssCli *cli, RestoreJob *job, int code, guint sets)
+{
   json_object *obj = json_object_new_object ();
   json_object_object_add (obj, "status", json_object_new_string (code == 0 ? "success" : code == 3 ? "partial" : "failed"));
   json_object_object_add (obj, "exit_code", json_object_new_int (code));
   json_object_object_add (obj, "components_restored", json_object_new_int ((int) job->restored));
   json_object_object_add (obj, "components_failed", json_object_new_int ((int) job->failed));
   json_object_object_add (obj, "entries", json_object_new_int ((int) job->entries));
+  json_object_object_add (obj, "sets", json_object_new_int ((int) sets));
   vss_cli_emit (cli, "summary", obj);
   vss_cli_print (cli, "restore %s: %u component(s) restored, %u failed\n",
                  code == 0 ? "succeeded" : code == 3 ? "partly succeeded" : "failed", job->restored,
                  job->failed);
+}
+
+/* A log set holds only the log written since the set before it, so it
+ * is restored with its chain: each set, oldest first, in its own
+ * session, so that the writer applies one (post_restore) before the next
+ * is put in place; all sessions but the last tell the writers that more
+ * follow (additional restores).  Any other set is one session: its base
+ * sets only lend it the data of unchanged files. */
+static int
+run (VssCli *cli, RestoreJob *job, GError **error)
+{
+  job->set = vss_backup_set_open (job->from, error);
+  if (job->set == NULL || !find_chain (job, error))
+    return vss_cli_fail (cli, *error);
+  gboolean layered = vss_backup_set_get_backup_type (job->set) == VSS_BT_LOG;
+  guint first = layered ? 0 : job->chain->len;
+  g_autoptr(GPtrArray) before = g_ptr_array_new ();   /* borrowed from job->chain */
+  int code = VSS_EXIT_OK;
+  for (guint i = 0; i < first; i++)
+    g_ptr_array_add (before, g_ptr_array_index (job->chain, i));
+  for (guint i = first; i <= job->chain->len; i++) {
+    job->session_set = i < job->chain->len ? g_ptr_array_index (job->chain, i) : job->set;
+    job->session_chain = before;
+    job->more_follow = i < job->chain->len;
+    if (layered)
+      vss_cli_print (cli, "restoring %s (%s, %u of %u)\n", vss_backup_set_get_dir (job->session_set),
+                     vss_backup_type_to_string (vss_backup_set_get_backup_type (job->session_set)),
+                     i + 1, job->chain->len + 1);
+    code = restore_session (cli, job, error);
+    if (code != VSS_EXIT_OK && job->more_follow) {
+      g_printerr ("vss: stopped at %s: the later sets of the chain were not applied, so the "
+                  "store is not at the state of %s; fix the problem above and restore %s "
+                  "again\n", vss_backup_set_get_dir (job->session_set), job->from, job->from);
+      code = VSS_EXIT_FAILED;
+      break;
+    }
+    if (i < job->chain->len)
+      g_ptr_array_add (before, job->session_set);
+  }
+  emit_summary (cli, job, code, layered ? job->chain->len + 1 : 1);
   return code;
 }
 

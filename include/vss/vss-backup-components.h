@@ -245,6 +245,14 @@ gboolean vss_backup_components_set_selected_for_restore (VssBackupComponents *se
                                                         const char *logical_path,
                                                         const char *name,
                                                         gboolean selected, GError **error);
+/* Tells the writer that more restores of the component follow this one
+ * (VSS SetAdditionalRestores): a chain restored set by set. */
+gboolean vss_backup_components_set_additional_restores (VssBackupComponents *self,
+                                                        const char *writer_id,
+                                                        VssComponentType type,
+                                                        const char *logical_path,
+                                                        const char *name,
+                                                        gboolean additional, GError **error);
 gboolean vss_backup_components_set_restore_options (VssBackupComponents *self,
                                                     const char *writer_id, VssComponentType type,
                                                     const char *logical_path, const char *name,

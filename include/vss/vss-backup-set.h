@@ -87,6 +87,7 @@ void          vss_backup_set_free (VssBackupSet *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssBackupSet, vss_backup_set_free)
 
 const char   *vss_backup_set_get_id (const VssBackupSet *self);       /* a UUID */
+const char   *vss_backup_set_get_dir (const VssBackupSet *self);      /* as opened */
 const char   *vss_backup_set_get_base_id (const VssBackupSet *self);  /* NULL for full/copy */
 VssBackupType vss_backup_set_get_backup_type (const VssBackupSet *self);
 gint64        vss_backup_set_get_created_usec (const VssBackupSet *self);

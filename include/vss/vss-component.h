@@ -43,6 +43,10 @@ guint       vss_component_get_partial_file_count (const VssComponent *self);
 
 /* ---- restore ---- */
 gboolean             vss_component_is_selected_for_restore (const VssComponent *self);
+/* TRUE when the requester restores more of this component after this
+ * restore (the next sets of a log chain): apply what was restored, keep
+ * the store closed to service until the last one. */
+gboolean             vss_component_get_additional_restores (const VssComponent *self);
 const char          *vss_component_get_restore_options (const VssComponent *self);
 VssRestoreTarget     vss_component_get_restore_target (const VssComponent *self);
 gboolean             vss_component_set_restore_target (VssComponent *self, VssRestoreTarget target, GError **error);

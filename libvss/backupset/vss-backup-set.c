@@ -179,6 +179,13 @@ vss_backup_set_free (VssBackupSet *self)
 }
 
 const char *
+vss_backup_set_get_dir (const VssBackupSet *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->dir;
+}
+
+const char *
 vss_backup_set_get_id (const VssBackupSet *self)
 {
   return self->manifest->set_id;

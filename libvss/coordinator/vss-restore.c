@@ -138,6 +138,24 @@ vss_backup_components_set_selected_for_restore (VssBackupComponents *self, const
 }
 
 gboolean
+vss_backup_components_set_additional_restores (VssBackupComponents *self, const char *writer_id,
+                                               VssComponentType type, const char *logical_path,
+                                               const char *name, gboolean additional,
+                                               GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  const char *call = "set_additional_restores";
+  g_mutex_lock (&self->lock);
+  VssComponent *component = NULL;
+  if (check_before_pre_restore (self, call, error))
+    component = find_restorable (self, call, writer_id, type, logical_path, name, NULL, error);
+  if (component != NULL)
+    component->additional_restores = additional;
+  g_mutex_unlock (&self->lock);
+  return component != NULL;
+}
+
+gboolean
 vss_backup_components_set_restore_options (VssBackupComponents *self, const char *writer_id,
                                            VssComponentType type, const char *logical_path,
                                            const char *name, const char *options, GError **error)

@@ -83,6 +83,8 @@ add_restore_part (json_object *obj, const VssComponent *self)
 {
   json_object_object_add (obj, "selected_for_restore",
                           json_object_new_boolean (self->selected_for_restore));
+  json_object_object_add (obj, "additional_restores",
+                          json_object_new_boolean (self->additional_restores));
   vss_json_add_string (obj, "restore_options", self->restore_options);
   json_object_object_add (obj, "restore_target",
                           enum_value (vss_restore_target_names, self->restore_target));
@@ -234,6 +236,8 @@ restore_part_from_json (json_object *obj, const char *where, VssComponent *c, GE
 
   if (!vss_json_read_bool (obj, where, "selected_for_restore", TRUE, &c->selected_for_restore,
                            error) ||
+      !vss_json_read_bool (obj, where, "additional_restores", FALSE, &c->additional_restores,
+                           error) ||
       !vss_json_read_string (obj, where, "restore_options", FALSE, &c->restore_options, error) ||
       !vss_json_read_enum (obj, where, "restore_target", TRUE, vss_restore_target_names,
                            &target, error) ||
@@ -260,7 +264,7 @@ static const char *const component_keys[] = {
   "type", "logical_path", "name",
   "backup_succeeded", "backup_options", "backup_stamp", "previous_backup_stamp",
   "backup_metadata", "partial_files", "differenced_files",
-  "selected_for_restore", "restore_options", "restore_target", "restore_metadata",
+  "selected_for_restore", "additional_restores", "restore_options", "restore_target", "restore_metadata",
   "directed_targets", "new_targets", "alternate_location_mappings", "file_restore_status",
   "pre_restore_failure_msg", "post_restore_failure_msg",
   NULL

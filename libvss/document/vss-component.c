@@ -258,6 +258,13 @@ vss_component_is_selected_for_restore (const VssComponent *self)
   return self->selected_for_restore;
 }
 
+gboolean
+vss_component_get_additional_restores (const VssComponent *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->additional_restores;
+}
+
 const char *
 vss_component_get_restore_options (const VssComponent *self)
 {

@@ -115,6 +115,7 @@ struct _VssComponent {
   GPtrArray *differenced_files;   /* VssDifferencedFile */
   /* restore */
   gboolean selected_for_restore;
+  gboolean additional_restores;  /* more restores of this component follow */
   char *restore_options;
   VssRestoreTarget restore_target;
   char *restore_metadata;

@@ -111,5 +111,27 @@ gboolean test_writer_on_post_snapshot (VssWriter *w) { return on_event (w, "post
 gboolean test_writer_on_backup_complete (VssWriter *w) { return on_event (w, "backup_complete"); }
 gboolean test_writer_on_backup_shutdown (VssWriter *w) { return on_event (w, "backup_shutdown"); }
 gboolean test_writer_on_abort (VssWriter *w) { return on_event (w, "abort"); }
-gboolean test_writer_on_pre_restore (VssWriter *w) { return on_event (w, "pre_restore"); }
-gboolean test_writer_on_post_restore (VssWriter *w) { return on_event (w, "post_restore"); }
+/* "pre_restore+more" when a selected component has more restores to come
+ * (what the writer sees of set_additional_restores). */
+static const char *
+restore_event (VssWriter *writer, const char *event, const char *with_more)
+{
+  for (guint i = 0; i < vss_writer_get_component_count (writer); i++) {
+    const VssComponent *c = vss_writer_get_component (writer, i);
+    if (vss_component_is_selected_for_restore (c) && vss_component_get_additional_restores (c))
+      return with_more;
+  }
+  return event;
+}
+
+gboolean
+test_writer_on_pre_restore (VssWriter *w)
+{
+  return on_event (w, restore_event (w, "pre_restore", "pre_restore+more"));
+}
+
+gboolean
+test_writer_on_post_restore (VssWriter *w)
+{
+  return on_event (w, restore_event (w, "post_restore", "post_restore+more"));
+}

@@ -124,13 +124,32 @@ list_nss (const char *dir, GError **error)
   return TRUE;
 }
 
+/* Moves a restored WAL into the database file, all of it: the next set
+ * of a log chain brings its own WAL, which replaces this one. */
+static gboolean
+apply_wal (sqlite3 *db, const char *path, GError **error)
+{
+  int in_log = 0, applied = 0;
+  int rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &in_log, &applied);
+  if (rc == SQLITE_OK && in_log == applied)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               "%s: the restored WAL could not be applied (%s; %d of %d frames): is another "
+               "program using the database?", path, rc == SQLITE_OK ? "incomplete" : sqlite3_errmsg (db),
+               applied, in_log);
+  return FALSE;
+}
+
 static gboolean
 check_store (const CertStore *store, GError **error)
 {
   for (guint d = 0; d < store->databases->len; d++) {
     const char *path = g_ptr_array_index (store->databases, d);
     sqlite3 *db = cert_db_open (path, 2000, error);
-    gboolean ok = db != NULL && cert_db_integrity_check (db, path, error);
+    /* integrity_check first: it reads the database, which opens the WAL
+     * (a checkpoint on a connection that has read nothing does nothing) */
+    gboolean ok = db != NULL && cert_db_integrity_check (db, path, error) &&
+                  apply_wal (db, path, error);
     sqlite3_close (db);
     if (!ok)
       return FALSE;

@@ -36,11 +36,30 @@ component_name (const char *path)
   return name;
 }
 
+/* The canonical path of @given; a store that is gone (the very case a
+ * restore is for) keeps its place through its directory, which must
+ * exist. */
+static char *
+canonical_path (const char *given, gboolean *missing)
+{
+  char *canonical = realpath (given, NULL);
+  *missing = canonical == NULL && errno == ENOENT;
+  if (canonical != NULL || !*missing)
+    return canonical;
+  g_autofree char *dir = g_path_get_dirname (given);
+  g_autofree char *dir_canonical = realpath (dir, NULL);
+  g_autofree char *base = g_path_get_basename (given);
+  if (dir_canonical == NULL || g_str_equal (base, ".") || g_str_equal (base, ".."))
+    return NULL;
+  return g_build_filename (dir_canonical, base, NULL);
+}
+
 static CertStore *
 store_new (CertConfig *config, CertStoreKind kind, const char *given, GError **error)
 {
   const char *key = kind == CERT_STORE_NSS ? "nss" : "databases";
-  g_autofree char *canonical = realpath (given, NULL);
+  gboolean missing = FALSE;
+  g_autofree char *canonical = canonical_path (given, &missing);
   if (canonical == NULL) {
     g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
                  "%s: [certificate] %s= lists \"%s\": %s; fix the path or remove it",
@@ -48,7 +67,7 @@ store_new (CertConfig *config, CertStoreKind kind, const char *given, GError **e
     return NULL;
   }
   gboolean is_dir = g_file_test (canonical, G_FILE_TEST_IS_DIR);
-  if (is_dir != (kind == CERT_STORE_NSS)) {
+  if (!missing && is_dir != (kind == CERT_STORE_NSS)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                  "%s: [certificate] %s= lists \"%s\", which is %s; list NSS directories "
                  "under nss= and SQLite database files under databases=",
@@ -68,10 +87,10 @@ store_new (CertConfig *config, CertStoreKind kind, const char *given, GError **e
   for (guint i = 0; nss_files[i] != NULL; i++) {
     char *db = g_build_filename (store->path, nss_files[i], NULL);
     g_ptr_array_add (store->databases, db);
-    if (!g_file_test (db, G_FILE_TEST_IS_REGULAR)) {
+    if (g_file_test (db, G_FILE_TEST_EXISTS) && !g_file_test (db, G_FILE_TEST_IS_REGULAR)) {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                   "%s: [certificate] nss= lists \"%s\", which has no %s: not an NSS sql: "
-                   "database (create one with certutil -N -d sql:%s)",
+                   "%s: [certificate] nss= lists \"%s\", whose %s is not a file: not an NSS "
+                   "sql: database (create one with certutil -N -d sql:%s)",
                    config->conf_path, given, nss_files[i], given);
       cert_store_free (store);
       return NULL;

@@ -92,6 +92,13 @@ check_store_mode (VssWriter *writer, CertWriter *self, const CertStore *store)
   for (guint d = 0; d < store->databases->len; d++) {
     const char *path = g_ptr_array_index (store->databases, d);
     g_autoptr(GError) error = NULL;
+    if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+      vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE,
+                              "%s does not exist, but certificate.conf lists it: restore it "
+                              "(vss restore), create it%s, or remove it from the list", path,
+                              store->kind == CERT_STORE_NSS ? " (certutil -N -d sql:DIR)" : "");
+      return FALSE;
+    }
     sqlite3 *db = cert_db_open (path, 1000, &error);
     g_autofree char *mode = db != NULL ? cert_db_journal_mode (db, path, &error) : NULL;
     sqlite3_close (db);

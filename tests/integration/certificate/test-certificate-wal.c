@@ -162,8 +162,14 @@ restore (const char *full, const char *log)
   g_autofree char *log_wal = in (log, "ca.db-wal");
   g_free (cf_sh (FALSE, "cp '%s' '%s' && { [ ! -s '%s' ] || cp '%s' '%s'; }", full_db, db,
                  full_wal, full_wal, wal));
+  /* A checkpoint on a connection that has not read the database yet is a
+   * no-op (the WAL is not open): read the schema first. */
   sqlite3 *s = open_db (db);
-  cr_assert_eq (sqlite3_wal_checkpoint_v2 (s, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL), SQLITE_OK);
+  int log_frames = -1, checkpointed = -1;
+  cr_assert_eq (query_int (s, "SELECT count(*) FROM sqlite_schema") > 0, TRUE);
+  cr_assert_eq (sqlite3_wal_checkpoint_v2 (s, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log_frames,
+                                           &checkpointed), SQLITE_OK);
+  cr_assert_eq (log_frames, checkpointed, "the full backup's WAL was not all checkpointed");
   sqlite3_close (s);
   g_free (cf_sh (FALSE, "rm -f '%s-shm' && cp '%s' '%s'", db, log_wal, wal));
   return g_steal_pointer (&db);
@@ -253,10 +259,18 @@ Test (wal, log_backup_after_wal_reset_refused)
 
 Test (wal, bad_configuration_says_what_to_fix)
 {
+  /* a database that is gone is named at backup (a restore may bring it back) */
   g_autofree char *missing = in (cf.work, "nope.db");
   cf_write_conf (NULL, missing, NULL);
   g_autoptr(GError) error = NULL;
   cr_assert_not (cf_backup (cf.work, VSS_BT_FULL, NULL, TRUE, NULL, NULL, NULL, &error));
-  cr_assert (strstr (error->message, "nope.db") != NULL && strstr (error->message, "fix the path") != NULL,
+  cr_assert (strstr (error->message, "nope.db") != NULL && strstr (error->message, "does not exist") != NULL,
+             "%s", error->message);
+  g_clear_error (&error);
+  /* a directory that is not there cannot be a place for one */
+  g_autofree char *nowhere = in (cf.work, "no-dir/nope.db");
+  cf_write_conf (NULL, nowhere, NULL);
+  cr_assert_not (cf_backup (cf.work, VSS_BT_FULL, NULL, TRUE, NULL, NULL, NULL, &error));
+  cr_assert (strstr (error->message, "no-dir") != NULL && strstr (error->message, "fix the path") != NULL,
              "%s", error->message);
 }

@@ -72,6 +72,35 @@ Test (restore, selected_writer_gets_pre_and_post_restore_only)
   cr_assert_str_eq (slow, "identify", "an unselected writer got restore events: %s", slow);
 }
 
+Test (restore, additional_restores_reach_the_writer)
+{
+  g_autofree char *json = saved_backup ();
+  VssBackupComponents *bc = restore_session (json);
+  const char *id = fx_writer_id (bc, "recorder");
+  g_autoptr(GError) error = NULL;
+  cr_assert (vss_backup_components_set_selected_for_restore (bc, id, VSS_CT_FILEGROUP, NULL, "data",
+                                                            TRUE, NULL));
+  cr_assert_not (vss_backup_components_set_additional_restores (bc, id, VSS_CT_FILEGROUP, NULL,
+                                                                "no-such", TRUE, &error));
+  cr_assert (g_error_matches (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND), "%s", error->message);
+  g_clear_error (&error);
+  cr_assert (vss_backup_components_set_additional_restores (bc, id, VSS_CT_FILEGROUP, NULL, "data",
+                                                           TRUE, &error), "%s",
+             error ? error->message : "");
+  VssAsync *async = NULL;
+  cr_assert (vss_backup_components_pre_restore (bc, &async, NULL));
+  fx_finish (async);
+  /* after pre_restore the selections are fixed */
+  cr_assert_not (vss_backup_components_set_additional_restores (bc, id, VSS_CT_FILEGROUP, NULL,
+                                                                "data", FALSE, &error));
+  cr_assert (g_error_matches (error, VSS_ERROR, VSS_ERROR_BAD_STATE), "%s", error->message);
+  cr_assert (vss_backup_components_post_restore (bc, &async, NULL));
+  fx_finish (async);
+  vss_backup_components_free (bc);
+  g_autofree char *rec = restore_events ("recorder");
+  cr_assert_str_eq (rec, "identify pre_restore+more post_restore+more");
+}
+
 Test (restore, components_of_the_saved_document_are_readable)
 {
   g_autofree char *json = saved_backup ();

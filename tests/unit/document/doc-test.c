@@ -26,6 +26,7 @@ fill_component (VssComponent *c, int n)
   cr_assert (vss_component_add_differenced_files_by_last_modify_time (
       c, "/srv", "x", FALSE, G_GINT64_CONSTANT (-5), NULL));
   c->selected_for_restore = TRUE;
+  c->additional_restores = TRUE;
   c->restore_options = g_strdup ("restore-options");
   cr_assert (vss_component_set_restore_target (c, VSS_RT_DIRECTED, NULL));
   cr_assert (vss_component_set_restore_metadata (c, "restore-meta " ODD_TEXT, NULL));
@@ -170,6 +171,7 @@ assert_component_equal (const VssComponent *x, const VssComponent *y)
     cr_assert_eq (p->last_modify_time_usec, q->last_modify_time_usec);
   }
   cr_assert_eq (x->selected_for_restore, y->selected_for_restore);
+  cr_assert_eq (x->additional_restores, y->additional_restores);
   cr_assert_eq (g_strcmp0 (x->restore_options, y->restore_options), 0);
   cr_assert_eq (x->restore_target, y->restore_target);
   cr_assert_eq (g_strcmp0 (x->restore_metadata, y->restore_metadata), 0);

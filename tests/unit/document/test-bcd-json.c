@@ -42,7 +42,7 @@ Test (bcd_json, every_field_of_the_full_document_is_written)
     "\"previous_backup_stamp\": \"previous-2\"", "\"backup_metadata\":",
     "\"ranges\": \"0:4096,8192:4096\"", "\"metadata\": \"partial-meta\"",
     "\"last_modify_time_usec\": 1700000000123456", "\"last_modify_time_usec\": -5",
-    "\"selected_for_restore\": true", "\"restore_options\": \"restore-options\"",
+    "\"selected_for_restore\": true", "\"additional_restores\": true", "\"restore_options\": \"restore-options\"",
     "\"restore_target\": \"directed\"", "\"restore_metadata\":", "\"source_ranges\": \"0:10\"",
     "\"destination_ranges\": \"10:10\"", "\"new_path\": \"/restore/new\"",
     "\"destination\": \"/restore/alt\"", "\"file_restore_status\": \"failed\"",
@@ -97,6 +97,7 @@ Test (bcd_json, fixture_values)
   VssComponent *c = vss_bcd_writer_find_component (w, VSS_CT_DATABASE, "ldap", "main");
   cr_assert_not_null (c);
   cr_assert (vss_component_is_selected_for_restore (c));
+  cr_assert (vss_component_get_additional_restores (c));
   cr_assert_str_eq (vss_component_get_restore_options (c), "no-replay");
   cr_assert_eq (vss_component_get_restore_target (c), VSS_RT_DIRECTED);
   cr_assert_eq (vss_component_get_file_restore_status (c), VSS_RS_FAILED);
