@@ -98,7 +98,7 @@ gboolean vss_cs_restore_gate_check (const char *path, GError **error);
 typedef struct _VssWriter VssWriter;
 
 typedef struct {
-  guint32 version;   /* 1 */
+  guint32 version;   /* 2 (1: without the streaming calls at the end) */
   /* Absolute paths, of every configured store. */
   GPtrArray *(*list_databases) (VssWriter *writer, GError **error);
   GPtrArray *(*list_logs) (VssWriter *writer, GError **error);
@@ -118,6 +118,14 @@ typedef struct {
    * checkpoint sequence is within [gen_low, gen_high], open, check. */
   gboolean (*restore_database) (VssWriter *writer, const char *database, const char *wal,
                                 guint32 gen_low, guint32 gen_high, GError **error);
+  /* version 2: @database as it is now, read in place (no copy on disk);
+   * *out_stamp as for copy_database.  NULL without an error when it
+   * cannot be streamed in place: copy_database it. */
+  gpointer (*open_database) (VssWriter *writer, const char *database, guint64 *out_size,
+                             char **out_stamp, GError **error);
+  /* Bytes read, 0 at the end, -1 with @error. */
+  gssize (*stream_read) (gpointer stream, void *buffer, gsize size, GError **error);
+  void (*stream_close) (gpointer stream);
 } VssCsBackupInterface;
 
 G_END_DECLS

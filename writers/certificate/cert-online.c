@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cert-stream.h"
 #include "cert-wal.h"
 
 static CertConfig *
@@ -208,8 +209,33 @@ restore_database (VssWriter *writer, const char *database, const char *wal, guin
   return ok;
 }
 
+static gpointer
+open_database (VssWriter *writer, const char *database, guint64 *out_size, char **out_stamp,
+               GError **error)
+{
+  GError *local = NULL;
+  CertStream *stream = cert_stream_open (database, out_size, out_stamp, &local);
+  if (stream == NULL && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    g_clear_error (&local);   /* a rollback-journal store: copy_database it */
+  if (local != NULL)
+    g_propagate_error (error, local);
+  return stream;
+}
+
+static gssize
+stream_read (gpointer stream, void *buffer, gsize size, GError **error)
+{
+  return cert_stream_read (stream, buffer, size, error);
+}
+
+static void
+stream_close (gpointer stream)
+{
+  cert_stream_close (stream);
+}
+
 static const VssCsBackupInterface interface = {
-  .version = 1,
+  .version = 2,
   .list_databases = list_databases,
   .list_logs = list_logs,
   .list_dynamic_files = list_dynamic_files,
@@ -218,6 +244,9 @@ static const VssCsBackupInterface interface = {
   .copy_log = copy_log,
   .truncate_logs = truncate_logs,
   .restore_database = restore_database,
+  .open_database = open_database,
+  .stream_read = stream_read,
+  .stream_close = stream_close,
 };
 
 const void *

@@ -155,6 +155,27 @@ make_copy (CsHandle *self, const char *name, const char *temp)
                   "the handle listed", name, self->flags == VSS_CSBACKUP_TYPE_FULL ? "database or log" : "log");
 }
 
+/* A database read in place by the writer (interface 2), when it can:
+ * no copy on disk, so a backup writes the data once.  VSS_S_OK with no
+ * stream when it cannot (a rollback-journal store): copy it. */
+static VssHResult
+open_in_place (CsHandle *self, const char *name, guint64 *out_size)
+{
+  GError *error = NULL;
+  char *stamp = NULL;
+  if (self->iface->version < 2 || self->flags != VSS_CSBACKUP_TYPE_FULL)
+    return VSS_S_OK;
+  g_autoptr(GPtrArray) dbs = self->iface->list_databases (self->writer, NULL);
+  if (!listed (dbs, name))
+    return VSS_S_OK;
+  self->open_stream = self->iface->open_database (self->writer, name, out_size, &stamp, &error);
+  if (error != NULL)
+    return cs_fail_error (VSS_CS_E_ERROR, name, error);
+  if (stamp != NULL)
+    g_hash_table_replace (self->stamps, g_strdup (name), stamp);
+  return VSS_S_OK;
+}
+
 VssHResult
 vss_cs_backup_open_file (VssCsHandle handle, const char *name, guint32 read_hint, guint64 *out_size)
 {
@@ -163,11 +184,14 @@ vss_cs_backup_open_file (VssCsHandle handle, const char *name, guint32 read_hint
     return VSS_CS_E_INVALID_HANDLE;
   if (name == NULL || out_size == NULL)
     return cs_fail (VSS_CS_E_INVALID_PARAM, "name and out_size must not be NULL");
-  if (self->open_fd >= 0)
-    return cs_fail (VSS_CS_E_ALREADY_OPEN, "%s is still open: one file at a time per handle, "
-                    "call vss_cs_backup_close first", self->open_temp);
+  if (self->open_fd >= 0 || self->open_stream != NULL)
+    return cs_fail (VSS_CS_E_ALREADY_OPEN, "a file is still open: one file at a time per "
+                    "handle, call vss_cs_backup_close first");
   if (name[0] != '/' && name[0] != '\0')
     name++;   /* the type byte of a listed name */
+  VssHResult in_place = open_in_place (self, name, out_size);
+  if (in_place != VSS_S_OK || self->open_stream != NULL)
+    return in_place == VSS_S_OK ? cs_ok () : in_place;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_build_filename (vss_paths_state_dir (), "cs-backup", NULL);
   if (!vss_paths_ensure_dir (dir, &error))
@@ -205,14 +229,20 @@ vss_cs_backup_read (VssCsHandle handle, void *buffer, guint32 size, guint32 *out
     return VSS_CS_E_INVALID_HANDLE;
   if (buffer == NULL || out_read == NULL || size == 0)
     return cs_fail (VSS_CS_E_INVALID_PARAM, "buffer, size and out_read must be set");
-  if (self->open_fd < 0)
+  if (self->open_fd < 0 && self->open_stream == NULL)
     return cs_fail (VSS_CS_E_INVALID_HANDLE, "no file is open: call vss_cs_backup_open_file");
   ssize_t n;
-  do
-    n = read (self->open_fd, buffer, size);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return cs_fail (VSS_CS_E_ERROR, "reading the copy: %s", g_strerror (errno));
+  if (self->open_stream != NULL) {
+    GError *error = NULL;
+    if ((n = self->iface->stream_read (self->open_stream, buffer, size, &error)) < 0)
+      return cs_fail_error (VSS_CS_E_ERROR, "reading the database", error);
+  } else {
+    do
+      n = read (self->open_fd, buffer, size);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+      return cs_fail (VSS_CS_E_ERROR, "reading the copy: %s", g_strerror (errno));
+  }
   *out_read = (guint32) n;
   return n == 0 ? cs_fail (VSS_WIN32_ERROR_HANDLE_EOF, "end of file") : cs_ok ();
 }
@@ -223,12 +253,16 @@ vss_cs_backup_close (VssCsHandle handle)
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_BACKUP);
   if (self == NULL)
     return VSS_CS_E_INVALID_HANDLE;
-  if (self->open_fd < 0)
+  if (self->open_fd < 0 && self->open_stream == NULL)
     return cs_fail (VSS_CS_E_INVALID_HANDLE, "no file is open");
-  close (self->open_fd);
-  self->open_fd = -1;
-  unlink (self->open_temp);
-  g_clear_pointer (&self->open_temp, g_free);
+  if (self->open_stream != NULL)
+    self->iface->stream_close (g_steal_pointer (&self->open_stream));
+  if (self->open_fd >= 0) {
+    close (self->open_fd);
+    self->open_fd = -1;
+    unlink (self->open_temp);
+    g_clear_pointer (&self->open_temp, g_free);
+  }
   return cs_ok ();
 }
 

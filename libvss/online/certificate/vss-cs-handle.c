@@ -140,6 +140,8 @@ cs_handle_end (CsHandle *self)
   g_mutex_unlock (&handles_lock);
   if (self->open_fd >= 0)
     close (self->open_fd);
+  if (self->open_stream != NULL)
+    self->iface->stream_close (self->open_stream);
   if (self->open_temp != NULL)
     unlink (self->open_temp);
   g_free (self->open_temp);

@@ -18,6 +18,7 @@ typedef struct {
   GHashTable *stamps;                   /* database → WAL stamp at its copy */
   char *open_temp;                      /* the copy being streamed */
   int open_fd;                          /* -1 when no file is open */
+  gpointer open_stream;                 /* or the writer's in-place stream */
   GPtrArray *registered;                /* restore: stores gated by register */
 } CsHandle;
 

@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void
 online_setup (void)
@@ -167,4 +169,52 @@ Test (online, full_stream_under_load_then_restore)
   g_autofree char *check = cf_sh (FALSE, "sqlite3 '%s' 'PRAGMA integrity_check; SELECT count(*) = "
                                          "max(id) AND count(*) %% 2 = 0 AND count(*) > 0 FROM certificates'", db);
   cr_assert_str_eq (check, "ok\n1\n");
+}
+
+/* Another process writes pairs of rows as fast as it can, with a small
+ * autocheckpoint and a full TRUNCATE checkpoint now and then: the
+ * checkpoints rewrite the database file and restart the WAL while it is
+ * streamed.  Every database streamed alone (no WAL) must be whole. */
+static GPid
+start_checkpointing_load (const char *db, const char *stop)
+{
+  g_autofree char *command = g_strdup_printf (
+    "i=0; while [ ! -e '%s' ] && kill -0 %d 2>/dev/null; do i=$((i+1)); "
+    "echo \"BEGIN IMMEDIATE; INSERT INTO certificates(der) VALUES (randomblob(700)), (randomblob(700)); COMMIT;\"; "
+    "[ $((i %% 40)) -eq 0 ] && echo 'PRAGMA wal_checkpoint(TRUNCATE);'; done "
+    "| sqlite3 -cmd '.timeout 5000' -cmd 'PRAGMA wal_autocheckpoint=16' '%s' >/dev/null",
+    stop, (int) getpid (), db);
+  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  GPid pid;
+  cr_assert (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL));
+  return pid;
+}
+
+Test (online, database_streamed_alone_is_whole_under_checkpoints)
+{
+  g_autofree char *db = make_wal_db ();
+  g_autofree char *stop = g_strconcat (db, ".stop", NULL);
+  GPid load = start_checkpointing_load (db, stop);
+  g_usleep (200000);
+  g_autofree char *saved = g_build_filename (cf.work, "alone.db", NULL);
+  gint64 previous = 0;
+  for (int round = 0; round < 25; round++) {
+    VssCsHandle h = NULL;
+    cr_assert_eq (vss_cs_backup_prepare (NULL, 0, VSS_CSBACKUP_TYPE_FULL, &h), VSS_S_OK, "%s", vss_cs_get_last_error_message ());
+    unlink (saved);
+    stream_to (h, db, saved);
+    cr_assert_eq (vss_cs_backup_end (h), VSS_S_OK);
+    g_autofree char *check = cf_sh (FALSE, "sqlite3 '%s' 'PRAGMA integrity_check; SELECT count(*) = "
+                                           "coalesce(max(id), 0), count(*) %% 2, count(*) FROM certificates'", saved);
+    gint64 count = 0;
+    cr_assert (g_str_has_prefix (check, "ok\n1|0|"), "round %d: the streamed database is not whole: %s", round, check);
+    count = g_ascii_strtoll (check + strlen ("ok\n1|0|"), NULL, 10);
+    cr_assert_geq (count, previous, "round %d went back in time: %" G_GINT64_FORMAT " < %" G_GINT64_FORMAT, round, count, previous);
+    previous = count;
+    g_usleep (20000);
+  }
+  g_file_set_contents (stop, "", 0, NULL);
+  waitpid (load, NULL, 0);
+  g_spawn_close_pid (load);
+  cr_assert_gt (previous, 0);
 }

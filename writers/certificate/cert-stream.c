@@ -1,0 +1,302 @@
+/* cert-stream.c — a WAL-mode database image read straight from its files
+ * (see the .h for why it is consistent).
+ *
+ * The files are read through SQLite's own handles of this connection
+ * (SQLITE_FCNTL_FILE_POINTER / _JOURNAL_POINTER): opening and closing
+ * another descriptor of them would drop this process's POSIX locks, the
+ * read transaction's among them. */
+#include "cert-stream.h"
+
+#include <string.h>
+
+#include "cert-store.h"
+#include "cert-wal.h"
+
+#define WAL_HEADER_SIZE 32
+#define FRAME_HEADER_SIZE 24
+#define SHM_NBACKFILL 96   /* WalCkptInfo.nBackfill, after the two 48-byte index headers */
+#define SCAN_TRIES 5
+
+struct _CertStream {
+  char *path;
+  sqlite3 *db;                 /* holds the read transaction */
+  sqlite3_file *db_file;
+  sqlite3_file *wal_file;
+  guint32 page_size;
+  guint64 n_pages;
+  GArray *frame_of;            /* gint64 per page (pgno - 1): its WAL frame's offset, 0 = file */
+  guint8 wal_header[WAL_HEADER_SIZE];
+  guint64 pos;
+  gboolean ended;
+};
+
+static guint32
+be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static guint32
+le32 (const guint8 *p)
+{
+  return ((guint32) p[3] << 24) | ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0];
+}
+
+/* SQLite's WAL checksum: two running sums over 32-bit words, read in the
+ * byte order the header's magic names. */
+static void
+wal_checksum (gboolean big_endian, const guint8 *data, gsize n, guint32 sum[2])
+{
+  for (gsize i = 0; i + 8 <= n; i += 8) {
+    sum[0] += (big_endian ? be32 (data + i) : le32 (data + i)) + sum[1];
+    sum[1] += (big_endian ? be32 (data + i + 4) : le32 (data + i + 4)) + sum[0];
+  }
+}
+
+static gboolean
+read_at (CertStream *self, sqlite3_file *file, void *buffer, gsize size, gint64 offset,
+         GError **error)
+{
+  int rc = file->pMethods->xRead (file, buffer, (int) size, offset);
+  if (rc == SQLITE_OK)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               "%s: reading %s at %" G_GINT64_FORMAT ": %s", self->path,
+               file == self->wal_file ? "the WAL" : "the database", offset,
+               rc == SQLITE_IOERR_SHORT_READ ? "the file ended early (it changed under the "
+                                               "backup: open it again)" : sqlite3_errstr (rc));
+  return FALSE;
+}
+
+static gint64
+file_size (sqlite3_file *file)
+{
+  sqlite3_int64 size = 0;
+  return file != NULL && file->pMethods->xFileSize (file, &size) == SQLITE_OK ? size : 0;
+}
+
+/* A usable WAL header: magic, page size, its own checksum. */
+static gboolean
+header_is_valid (const guint8 *h)
+{
+  guint32 magic = be32 (h), page_size = be32 (h + 8);
+  guint32 sum[2] = { 0, 0 };
+  if ((magic & ~1u) != 0x377f0682u || page_size < 512 || page_size > 65536 ||
+      (page_size & (page_size - 1)) != 0)
+    return FALSE;
+  wal_checksum (magic & 1, h, 24, sum);
+  return sum[0] == be32 (h + 24) && sum[1] == be32 (h + 28);
+}
+
+static void
+note_frame (CertStream *self, guint32 pgno, gint64 offset)
+{
+  if (self->frame_of->len < pgno)
+    g_array_set_size (self->frame_of, pgno);
+  g_array_index (self->frame_of, gint64, pgno - 1) = offset;
+}
+
+/* Walks the WAL as SQLite's recovery does (salts, page number, running
+ * checksum) and keeps, for each page, its newest frame up to the last
+ * commit.  Returns the number of frames up to that commit. */
+static guint32
+scan_wal (CertStream *self, GError **error)
+{
+  gint64 size = file_size (self->wal_file);
+  g_array_set_size (self->frame_of, 0);
+  memset (self->wal_header, 0, sizeof self->wal_header);
+  if (size < WAL_HEADER_SIZE ||
+      !read_at (self, self->wal_file, self->wal_header, WAL_HEADER_SIZE, 0, error) ||
+      !header_is_valid (self->wal_header))
+    return 0;
+  gboolean big_endian = be32 (self->wal_header) & 1;
+  self->page_size = be32 (self->wal_header + 8);
+  gsize frame_size = FRAME_HEADER_SIZE + self->page_size;
+  g_autofree guint8 *frame = g_malloc (frame_size);
+  typedef struct { guint32 pgno; gint64 offset; } Frame;
+  g_autoptr(GArray) pending = g_array_new (FALSE, FALSE, sizeof (Frame));
+  guint32 sum[2] = { be32 (self->wal_header + 24), be32 (self->wal_header + 28) };
+  guint32 frames = 0, committed = 0;
+  for (gint64 off = WAL_HEADER_SIZE; off + (gint64) frame_size <= size; off += frame_size) {
+    if (!read_at (self, self->wal_file, frame, frame_size, off, NULL) ||
+        memcmp (frame + 8, self->wal_header + 16, 8) != 0 || be32 (frame) == 0)
+      break;
+    wal_checksum (big_endian, frame, 8, sum);
+    wal_checksum (big_endian, frame + FRAME_HEADER_SIZE, self->page_size, sum);
+    if (sum[0] != be32 (frame + 16) || sum[1] != be32 (frame + 20))
+      break;
+    frames++;
+    g_array_append_val (pending, ((Frame) { be32 (frame), off }));
+    if (be32 (frame + 4) == 0)
+      continue;
+    for (guint i = 0; i < pending->len; i++) {   /* a commit: its frames count */
+      const Frame *f = &g_array_index (pending, Frame, i);
+      note_frame (self, f->pgno, f->offset);
+    }
+    g_array_set_size (pending, 0);
+    self->n_pages = be32 (frame + 4);
+    committed = frames;
+  }
+  return committed;
+}
+
+/* How many frames of the WAL a checkpoint has already copied into the
+ * database file (from the connection's own wal-index mapping), or 0. */
+static guint32
+backfilled_frames (CertStream *self)
+{
+  volatile void *region = NULL;
+  const sqlite3_io_methods *m = self->db_file->pMethods;
+  if (m->iVersion < 2 || m->xShmMap (self->db_file, 0, 32768, 0, &region) != SQLITE_OK ||
+      region == NULL)
+    return 0;
+  guint32 value;
+  memcpy (&value, (const guint8 *) region + SHM_NBACKFILL, sizeof value);
+  return value;
+}
+
+/* Finds the image: the pages whose newest version is in the WAL, and the
+ * page count.  A WAL restarted while it was read is read again. */
+static gboolean
+map_pages (CertStream *self, GError **error)
+{
+  for (int attempt = 0; attempt < SCAN_TRIES; attempt++) {
+    guint8 header[WAL_HEADER_SIZE] = { 0 };
+    self->n_pages = 0;
+    guint32 committed = scan_wal (self, error);
+    if (error != NULL && *error != NULL)
+      return FALSE;
+    guint32 backfilled = backfilled_frames (self);
+    if (file_size (self->wal_file) >= WAL_HEADER_SIZE &&
+        !read_at (self, self->wal_file, header, WAL_HEADER_SIZE, 0, error))
+      return FALSE;
+    if (committed > 0 && memcmp (header, self->wal_header, WAL_HEADER_SIZE) != 0)
+      continue;
+    /* Every frame already in the file: the file is the image, and stays
+     * so (a checkpoint cannot go past this reader). */
+    if (committed > 0 && backfilled >= committed)
+      g_array_set_size (self->frame_of, 0);
+    if (committed == 0) {
+      guint8 db_header[100];
+      gint64 size = file_size (self->db_file);
+      if (size >= 100 && !read_at (self, self->db_file, db_header, sizeof db_header, 0, error))
+        return FALSE;
+      guint32 page_size = size >= 100 ? ((guint32) db_header[16] << 8) | db_header[17] : 4096;
+      self->page_size = page_size == 1 ? 65536 : page_size;
+      self->n_pages = size / self->page_size;
+    }
+    return TRUE;
+  }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+               "%s: the WAL restarted %d times while it was read; try again", self->path,
+               SCAN_TRIES);
+  return FALSE;
+}
+
+static gboolean
+begin (CertStream *self, GError **error)
+{
+  g_autofree char *mode = NULL;
+  if (!cert_db_exec (self->db, self->path, "BEGIN; SELECT count(*) FROM sqlite_master", error) ||
+      (mode = cert_db_journal_mode (self->db, self->path, error)) == NULL)
+    return FALSE;
+  if (!g_str_equal (mode, "wal")) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                 "%s: journal_mode=%s: only a WAL-mode database can be streamed in place",
+                 self->path, mode);
+    return FALSE;
+  }
+  if (sqlite3_file_control (self->db, "main", SQLITE_FCNTL_FILE_POINTER, &self->db_file) != SQLITE_OK ||
+      sqlite3_file_control (self->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &self->wal_file) != SQLITE_OK ||
+      self->db_file == NULL || self->db_file->pMethods == NULL || self->wal_file == NULL ||
+      self->wal_file->pMethods == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                 "%s: SQLite does not expose its files here", self->path);
+    return FALSE;
+  }
+  return map_pages (self, error);
+}
+
+CertStream *
+cert_stream_open (const char *db_path, guint64 *out_size, char **out_stamp, GError **error)
+{
+  CertStream *self = g_new0 (CertStream, 1);
+  self->path = g_strdup (db_path);
+  self->frame_of = g_array_new (FALSE, TRUE, sizeof (gint64));
+  CertWalHeader wal;
+  self->db = cert_db_open (db_path, 2000, error);
+  if (self->db == NULL || !begin (self, error) || !cert_wal_read (db_path, &wal, error)) {
+    cert_stream_close (self);
+    return NULL;
+  }
+  *out_size = self->n_pages * self->page_size;
+  *out_stamp = wal.valid ? cert_wal_stamp_format (&wal) : NULL;
+  return self;
+}
+
+static gint64
+wal_offset_of (CertStream *self, guint64 page)
+{
+  return page < self->frame_of->len ? g_array_index (self->frame_of, gint64, page) : 0;
+}
+
+/* The WAL must be the one scanned: a restart would have rewritten the
+ * header before any frame the stream read. */
+static gboolean
+check_wal_unchanged (CertStream *self, GError **error)
+{
+  guint8 header[WAL_HEADER_SIZE];
+  if (self->frame_of->len == 0)
+    return TRUE;
+  if (!read_at (self, self->wal_file, header, WAL_HEADER_SIZE, 0, error))
+    return FALSE;
+  if (memcmp (header, self->wal_header, WAL_HEADER_SIZE) == 0)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+               "%s: the WAL was restarted while the database was streamed, so the stream may "
+               "mix two states: open it again", self->path);
+  return FALSE;
+}
+
+gssize
+cert_stream_read (CertStream *self, void *buffer, gsize size, GError **error)
+{
+  guint64 total = self->n_pages * self->page_size;
+  guint64 end = MIN (total, self->pos + MIN (size, (gsize) 1 << 30));
+  guint8 *out = buffer;
+  while (self->pos < end) {
+    guint64 page = self->pos / self->page_size, in_page = self->pos % self->page_size;
+    gint64 frame = wal_offset_of (self, page);
+    guint64 stop = MIN (end, (page + 1) * self->page_size);
+    while (frame == 0 && stop < end && wal_offset_of (self, stop / self->page_size) == 0)
+      stop = MIN (end, stop + self->page_size);   /* a run of pages all in the file */
+    gboolean ok = frame != 0
+      ? read_at (self, self->wal_file, out, stop - self->pos, frame + FRAME_HEADER_SIZE + in_page, error)
+      : read_at (self, self->db_file, out, stop - self->pos, self->pos, error);
+    if (!ok)
+      return -1;
+    out += stop - self->pos;
+    self->pos = stop;
+  }
+  /* checked as the last bytes go out, so a caller that stops at the
+   * size it was given is covered too */
+  if (self->pos == total && !self->ended) {
+    self->ended = TRUE;
+    if (!check_wal_unchanged (self, error))
+      return -1;
+  }
+  return out - (guint8 *) buffer;
+}
+
+void
+cert_stream_close (CertStream *self)
+{
+  if (self == NULL)
+    return;
+  if (self->db != NULL)
+    sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
+  sqlite3_close (self->db);
+  g_array_unref (self->frame_of);
+  g_free (self->path);
+  g_free (self);
+}

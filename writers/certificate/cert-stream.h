@@ -1,0 +1,30 @@
+/* cert-stream.h — a WAL-mode database streamed as it is at one instant,
+ * without a copy on disk.
+ *
+ * Under a read transaction, the image of the database is the database
+ * file with each page replaced by its newest WAL frame up to the last
+ * commit: that is what SQLite itself reads.  The transaction keeps that
+ * image readable: a checkpoint writes into the file only pages of the
+ * image (never past a reader's mark), and cannot restart the WAL under a
+ * reader of it.  A page the checkpoint is rewriting while it is read comes
+ * from its WAL frame instead, so a torn read of the file never reaches the
+ * stream. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _CertStream CertStream;
+
+/* Opens @db_path and pins its current state.  G_IO_ERROR_NOT_SUPPORTED
+ * when it is not in WAL mode (a rollback-journal database is copied:
+ * holding its shared lock would stall its writers). *out_stamp gets the
+ * WAL generation (cert-wal.h) of the instant. */
+CertStream *cert_stream_open (const char *db_path, guint64 *out_size, char **out_stamp,
+                              GError **error);
+/* Bytes read, 0 at the end, -1 with @error. */
+gssize      cert_stream_read (CertStream *self, void *buffer, gsize size, GError **error);
+void        cert_stream_close (CertStream *self);
+
+G_END_DECLS
