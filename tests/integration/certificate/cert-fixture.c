@@ -19,9 +19,26 @@ cf_setup (void)
   g_mkdir_with_parents (cf.work, 0700);
 }
 
+const char *
+cf_fast_dir (void)
+{
+  if (cf.fast == NULL) {
+    cf.fast = g_strdup ("/dev/shm/vss-cert-test-XXXXXX");
+    if (g_mkdtemp (cf.fast) == NULL) {
+      g_free (cf.fast);
+      cf.fast = g_build_filename (cf.work, "fast", NULL);
+      g_mkdir_with_parents (cf.fast, 0700);
+    }
+  }
+  return cf.fast;
+}
+
 void
 cf_teardown (void)
 {
+  if (cf.fast != NULL)
+    vss_fs_remove_tree (cf.fast, NULL);
+  g_clear_pointer (&cf.fast, g_free);
   g_clear_pointer (&cf.work, g_free);
   vss_test_teardown_env (g_steal_pointer (&cf.tmpdir));
 }

@@ -10,6 +10,7 @@
 typedef struct {
   char *tmpdir;
   char *work;        /* stores and restores live here */
+  char *fast;        /* cf_fast_dir (): on tmpfs, removed at teardown */
 } CertFixture;
 
 extern CertFixture cf;
@@ -17,6 +18,10 @@ extern CertFixture cf;
 void cf_setup (void);
 void cf_teardown (void);
 
+/* A directory on tmpfs (/dev/shm) when there is one, else under work:
+ * NSS syncs every transaction, which on a disk limits a certutil load to
+ * a few certificates a second. */
+const char *cf_fast_dir (void);
 /* Skips the test when @program is not installed. */
 void cf_require (const char *program);
 /* Runs a shell command; asserts exit 0 unless @may_fail; returns stdout. */
