@@ -11,13 +11,14 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <vss/vss.h>
 
-/* Messages on the pipe: one int32 each (atomic: below PIPE_BUF).  0 means
+/* Messages on the socket: one int32 each (4 bytes arrive together).  0 means
  * "thawed, exit"; a positive number is the command's process group. */
 #define MESSAGE_DONE 0
 
@@ -42,7 +43,7 @@ detach_from_signals (void)
     sigaction (signals[i], &ignore, NULL);
 }
 
-/* Every inherited descriptor but the two it needs: holding another pipe's
+/* Every inherited descriptor but the two it needs: holding another pipe's or socket's
  * write end would keep its reader from seeing end of file. */
 static void
 close_other_fds (int a, int b)
@@ -58,20 +59,20 @@ close_other_fds (int a, int b)
 /* Waits for a message, end of file or the deadline; returns TRUE when the
  * filesystem must be thawed, with the process group to kill in *group. */
 static gboolean
-must_thaw (int pipe_fd, gint64 deadline_usec, pid_t *group)
+must_thaw (int socket_fd, gint64 deadline_usec, pid_t *group)
 {
   for (;;) {
     gint64 left = deadline_usec - monotonic_usec ();
     if (left <= 0)
       return TRUE;
-    struct pollfd pfd = { .fd = pipe_fd, .events = POLLIN };
+    struct pollfd pfd = { .fd = socket_fd, .events = POLLIN };
     int rc = poll (&pfd, 1, (int) MIN ((left + 999) / 1000, G_MAXINT));
     if (rc < 0 && errno == EINTR)
       continue;
     if (rc <= 0)
       continue;   /* the deadline is checked at the top */
     int32_t message = 0;
-    ssize_t n = read (pipe_fd, &message, sizeof message);
+    ssize_t n = read (socket_fd, &message, sizeof message);
     if (n < 0 && errno == EINTR)
       continue;
     if (n != (ssize_t) sizeof message)
@@ -83,12 +84,12 @@ must_thaw (int pipe_fd, gint64 deadline_usec, pid_t *group)
 }
 
 G_GNUC_NORETURN static void
-watchdog_main (int fs_fd, int pipe_fd, gint64 deadline_usec)
+watchdog_main (int fs_fd, int socket_fd, gint64 deadline_usec)
 {
   detach_from_signals ();
-  close_other_fds (fs_fd, pipe_fd);
+  close_other_fds (fs_fd, socket_fd);
   pid_t group = 0;
-  if (must_thaw (pipe_fd, deadline_usec, &group)) {
+  if (must_thaw (socket_fd, deadline_usec, &group)) {
     /* Thaw first: a command blocked on the frozen filesystem cannot die
      * before.  EINVAL (not frozen) is harmless. */
     ioctl (fs_fd, FITHAW, 0);
@@ -102,14 +103,16 @@ gboolean
 vss_thaw_watchdog_start (VssThawWatchdog *self, int fs_fd, gint64 deadline_usec, GError **error)
 {
   self->pid = 0;
-  self->pipe_fd = -1;
+  self->socket_fd = -1;
   int fds[2];
-  /* O_CLOEXEC: a command we exec must not hold the write end, or our
-   * death would not reach the watchdog as end of file. */
-  if (pipe2 (fds, O_CLOEXEC) != 0) {
+  /* A socket pair, not a pipe: send() with MSG_NOSIGNAL gets EPIPE, not a
+   * SIGPIPE, once the watchdog has gone at the deadline.  CLOEXEC: a
+   * command we exec must not hold our end, or our death would not reach
+   * the watchdog as end of file. */
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
     int saved = errno;
     g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,
-                 "fsfreeze: cannot make the watchdog's pipe: %s", g_strerror (saved));
+                 "fsfreeze: cannot make the watchdog's socket: %s", g_strerror (saved));
     return FALSE;
   }
   pid_t pid = fork ();
@@ -126,16 +129,16 @@ vss_thaw_watchdog_start (VssThawWatchdog *self, int fs_fd, gint64 deadline_usec,
     return FALSE;
   }
   self->pid = pid;
-  self->pipe_fd = fds[1];
+  self->socket_fd = fds[1];
   return TRUE;
 }
 
 static void
 send_message (VssThawWatchdog *self, int32_t message)
 {
-  if (self->pipe_fd < 0)
+  if (self->socket_fd < 0)
     return;
-  while (write (self->pipe_fd, &message, sizeof message) < 0 && errno == EINTR)
+  while (send (self->socket_fd, &message, sizeof message, MSG_NOSIGNAL) < 0 && errno == EINTR)
     ;
 }
 
@@ -150,9 +153,9 @@ void
 vss_thaw_watchdog_stop (VssThawWatchdog *self)
 {
   send_message (self, MESSAGE_DONE);
-  if (self->pipe_fd >= 0)
-    close (self->pipe_fd);
-  self->pipe_fd = -1;
+  if (self->socket_fd >= 0)
+    close (self->socket_fd);
+  self->socket_fd = -1;
   while (self->pid > 0 && waitpid (self->pid, NULL, 0) < 0 && errno == EINTR)
     ;
   self->pid = 0;

@@ -6,10 +6,11 @@
  * or a process.  If the freezer is killed (SIGKILL, the OOM killer) every
  * writer of the filesystem hangs for good.  So before freezing, the
  * freezer forks a watchdog — a process, since a thread dies with the
- * process — that holds its own descriptor of the filesystem and the read
- * end of a pipe from the freezer.  It thaws the filesystem when
- *  - the pipe reaches end of file without a "thawed" message (the freezer
- *    died: the kernel closed its end), or
+ * process — that holds its own descriptor of the filesystem and one end
+ * of a socket pair whose other end the freezer holds.  It thaws the
+ * filesystem when
+ *  - the socket reaches end of file without a "thawed" message (the
+ *    freezer died: the kernel closed its end), or
  *  - the deadline passes (the freezer overstays the hold limit),
  * then kills the command's process group it was told about, and exits.
  * When the freezer thaws by itself it says so, and the watchdog exits
@@ -23,7 +24,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   pid_t pid;          /* the watchdog process, 0 when none */
-  int pipe_fd;        /* our end of the pipe, -1 when closed */
+  int socket_fd;        /* our end of the socket pair, -1 when closed */
 } VssThawWatchdog;
 
 /* Forks the watchdog for the filesystem of @fs_fd, bounded by @deadline_usec
