@@ -444,3 +444,28 @@ Test (fsfreeze, unsupported_filesystem_or_missing_command_is_refused_before_any_
   cr_assert_eq (count_calls ("create"), 0);
   umount2 (tmpfs, MNT_DETACH);
 }
+
+Test (fsfreeze, a_filesystem_frozen_by_someone_else_is_refused_and_left_frozen)
+{
+  ROOT_OR_SKIP ();
+  LoopFs *fs = frozen_fs ("ext4");
+  int fd = open (fs->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cr_assert_geq (fd, 0);
+  cr_assert_eq (ioctl (fd, FIFREEZE, 0), 0, "%s", g_strerror (errno));
+  g_autofree char *writers = rb_writer_dir (tmpdir, FALSE);
+  VssSnapshotProp *prop = NULL;
+  g_autoptr(GError) error = NULL;
+  VssBackupComponents *bc = rb_snapshot (writers, fs->mountpoint, "fsfreeze", VSS_CTX_BACKUP, 0,
+                                         &prop, &error);
+  cr_assert_null (bc);
+  cr_assert (error != NULL && strstr (error->message, "already frozen") != NULL, "%s",
+             error ? error->message : "no error");
+  cr_assert_eq (count_calls ("create"), 0);
+
+  /* Its freeze is not ours to end: still frozen (FIFREEZE again: EBUSY). */
+  cr_assert_neq (ioctl (fd, FIFREEZE, 0), 0, "the other program's freeze was thawed");
+  cr_assert_eq (errno, EBUSY);
+  cr_assert_eq (ioctl (fd, FITHAW, 0), 0);
+  close (fd);
+  assert_writable (fs->mountpoint, 1000);
+}
