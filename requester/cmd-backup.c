@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void
 job_clear (VssBackupJob *job)
 {
   g_clear_pointer (&job->selected, g_ptr_array_unref);
   g_clear_pointer (&job->roots, g_ptr_array_unref);
+  g_clear_pointer (&job->set_roots, g_ptr_array_unref);
   g_clear_pointer (&job->snapshot_ids, g_ptr_array_unref);
   g_clear_pointer (&job->failed_writers, g_hash_table_unref);
   g_clear_pointer (&job->base_set, vss_backup_set_free);
@@ -21,6 +23,7 @@ job_clear (VssBackupJob *job)
   g_strfreev (job->components);
   g_strfreev (job->paths);
   g_free (job->provider);
+  g_free (job->snapshot_command);
   g_free (job->exec);
   g_free (job->base);
 }
@@ -41,6 +44,15 @@ check_options (VssCli *cli, VssBackupJob *job)
                           job->type_name);
   if (!needs_base && job->base != NULL)
     return vss_cli_usage (cli, "backup", "--base only goes with --type incremental, differential or log");
+  if (job->snapshot_command != NULL) {
+    if (job->provider == NULL)
+      job->provider = g_strdup ("fsfreeze");
+    if (!g_str_equal (job->provider, "fsfreeze"))
+      return vss_cli_usage (cli, "backup", "--snapshot-command goes with the fsfreeze provider, "
+                            "not --provider %s", job->provider);
+    /* Read by the provider at do_snapshot_set (docs/env.md). */
+    g_setenv ("VSS_FSFREEZE_COMMAND", job->snapshot_command, TRUE);
+  }
   /* Each --path once, canonical: the snapshot set and the set's keys use it. */
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++) {
     char *canonical = realpath (job->paths[i], NULL);
@@ -129,6 +141,41 @@ add_file_roots (GPtrArray *roots, const VssWmComponent *c)
     add_root (roots, vss_wm_file_get_path (vss_wm_component_get_log_file (c, i)));
 }
 
+/* The directory where the filesystem holding @path is mounted: the highest
+ * ancestor on the same device. */
+static char *
+mount_point_of (const char *path)
+{
+  struct stat st;
+  if (lstat (path, &st) != 0)
+    return g_strdup (path);   /* add_to_snapshot_set will say what is wrong */
+  char *dir = S_ISDIR (st.st_mode) ? g_strdup (path) : g_path_get_dirname (path);
+  while (!g_str_equal (dir, "/")) {
+    g_autofree char *parent = g_path_get_dirname (dir);
+    struct stat pst;
+    if (lstat (parent, &pst) != 0 || pst.st_dev != st.st_dev)
+      break;
+    g_free (dir);
+    dir = g_steal_pointer (&parent);
+  }
+  return dir;
+}
+
+/* fsfreeze snapshots whole filesystems, one per set: the roots on one
+ * filesystem share the snapshot of its mount point. */
+static GPtrArray *
+snapshot_set_roots (VssBackupJob *job)
+{
+  GPtrArray *set_roots = g_ptr_array_new_with_free_func (g_free);
+  gboolean whole_filesystems = g_strcmp0 (job->provider, "fsfreeze") == 0;
+  for (guint i = 0; i < job->roots->len; i++) {
+    const char *root = g_ptr_array_index (job->roots, i);
+    g_autofree char *mount = whole_filesystems ? mount_point_of (root) : g_strdup (root);
+    add_root (set_roots, mount);
+  }
+  return set_roots;
+}
+
 static gboolean
 build_snapshot_set (VssCli *cli, VssBackupJob *job, GError **error)
 {
@@ -138,11 +185,12 @@ build_snapshot_set (VssCli *cli, VssBackupJob *job, GError **error)
     add_file_roots (job->roots, ((VssSelected *) g_ptr_array_index (job->selected, i))->component);
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++)
     add_root (job->roots, job->paths[i]);
+  job->set_roots = snapshot_set_roots (job);
   if (!vss_backup_components_start_snapshot_set (job->bc, NULL, error))
     return FALSE;
-  for (guint i = 0; i < job->roots->len; i++) {
+  for (guint i = 0; i < job->set_roots->len; i++) {
     char *id = NULL;
-    if (!vss_backup_components_add_to_snapshot_set (job->bc, g_ptr_array_index (job->roots, i),
+    if (!vss_backup_components_add_to_snapshot_set (job->bc, g_ptr_array_index (job->set_roots, i),
                                                     job->provider, &id, error))
       return FALSE;
     g_ptr_array_add (job->snapshot_ids, id);
@@ -157,8 +205,8 @@ vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **
 {
   g_autofree char *canonical = realpath (original, NULL);
   const char *p = canonical != NULL ? canonical : original;
-  for (guint i = 0; i < job->roots->len; i++) {
-    const char *root = g_ptr_array_index (job->roots, i);
+  for (guint i = 0; i < job->set_roots->len; i++) {
+    const char *root = g_ptr_array_index (job->set_roots, i);
     gsize n = strlen (root);
     if (strncmp (p, root, n) != 0 || (p[n] != '\0' && p[n] != '/' && !g_str_equal (root, "/")))
       continue;
@@ -279,10 +327,11 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
     { "type", 0, 0, G_OPTION_ARG_STRING, &job.type_name, "full (default), copy, incremental, differential or log", "TYPE" },
     { "component", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &job.components, "Only this writer, or one of its components (repeatable)", "WRITER[:LOGICAL/PATH]" },
     { "path", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &job.paths, "Also back up this directory (repeatable)", "PATH" },
-    { "provider", 0, 0, G_OPTION_ARG_STRING, &job.provider, "Snapshot provider (default: the cheapest that works)", "NAME" },
+    { "provider", 0, 0, G_OPTION_ARG_STRING, &job.provider, "Snapshot provider: btrfs, reflink, copy or fsfreeze (default: the cheapest that works; fsfreeze only when named)", "NAME" },
     { "exec", 'e', 0, G_OPTION_ARG_STRING, &job.exec, "Run CMD with the snapshot exposed instead of making a set", "CMD" },
     { "base", 'b', 0, G_OPTION_ARG_FILENAME, &job.base, "The set an incremental/differential/log backup builds on", "DIR" },
     { "hold-limit", 0, 0, G_OPTION_ARG_INT, &job.hold_limit_ms, "Longest snapshot commit in ms (default 10000)", "MS" },
+    { "snapshot-command", 0, 0, G_OPTION_ARG_STRING, &job.snapshot_command, "Block-level snapshot tool for the fsfreeze provider: run as 'CMD create' while the filesystem is frozen (prints the read-only mount of the snapshot) and 'CMD delete' (implies --provider fsfreeze)", "CMD" },
     { NULL },
   };
   int done = vss_cli_parse (cli, "backup", NULL,

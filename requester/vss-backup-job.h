@@ -14,6 +14,7 @@ typedef struct {
   char **components;
   char **paths;
   char *provider;
+  char *snapshot_command;
   char *exec;
   char *base;
   int hold_limit_ms;
@@ -22,8 +23,10 @@ typedef struct {
   VssBackupType type;
   VssBackupComponents *bc;
   GPtrArray *selected;        /* VssSelected */
-  GPtrArray *roots;           /* char*: the paths added to the snapshot set */
-  GPtrArray *snapshot_ids;    /* char*, parallel to roots */
+  GPtrArray *roots;           /* char*: the trees the backup reads */
+  GPtrArray *set_roots;       /* char*: the paths added to the snapshot set: the roots, or
+                               * with fsfreeze their filesystems' mount points */
+  GPtrArray *snapshot_ids;    /* char*, parallel to set_roots */
   GHashTable *failed_writers; /* writer name → TRUE, after the snapshot */
   VssBackupSet *base_set;
   guint components_ok;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "providers/vss-provider-fs.h"
+
 gboolean
 vss_state_invalid_arg (GError **error, const char *format, ...)
 {
@@ -160,6 +162,46 @@ provider_for (const char *canonical, const char *name, GError **error)
   return provider;
 }
 
+static gboolean
+same_filesystem (const char *a, const char *b)
+{
+  struct stat sa, sb;
+  return stat (a, &sa) == 0 && stat (b, &sb) == 0 && sa.st_dev == sb.st_dev;
+}
+
+/* A provider that freezes the whole filesystem (fsfreeze) shares it with
+ * no other snapshot of the set: a btrfs, reflink or copy snapshot writes
+ * there and would block on the freeze (a self-deadlock), and a second
+ * block-level snapshot of one filesystem would only freeze it twice. */
+static gboolean
+check_freeze_conflicts (VssBackupComponents *self, const char *canonical,
+                        const VssProvider *provider, GError **error)
+{
+  for (guint i = 0; i < self->snapshots->len; i++) {
+    const VssSnapshot *other = g_ptr_array_index (self->snapshots, i);
+    if (!provider->freezes_filesystem && !other->provider->freezes_filesystem)
+      continue;
+    if (!same_filesystem (canonical, other->original_path))
+      continue;
+    g_autofree char *mount = vss_provider_fs_root (canonical, NULL);
+    const char *where = mount != NULL ? mount : "?";
+    if (provider == other->provider)
+      return vss_state_invalid_arg (error,
+          "add_to_snapshot_set: %s and %s (already in the set) are on one filesystem, mounted "
+          "on %s; %s takes one block-level snapshot of the whole filesystem: add its mount "
+          "point %s once", canonical, other->original_path, where, provider->name, where);
+    const VssProvider *freezer = provider->freezes_filesystem ? provider : other->provider;
+    const VssProvider *writer = provider->freezes_filesystem ? other->provider : provider;
+    return vss_state_invalid_arg (error,
+        "add_to_snapshot_set: %s (%s) and %s (%s, already in the set) are on one filesystem, "
+        "mounted on %s: %s freezes the whole filesystem, and a %s snapshot writes to it and "
+        "would block until the thaw (a self-deadlock); snapshot that filesystem with one "
+        "provider", canonical, provider->name, other->original_path, other->provider->name,
+        where, freezer->name, writer->name);
+  }
+  return TRUE;
+}
+
 VssSnapshot *
 vss_state_new_snapshot (VssBackupComponents *self, const char *path, const char *provider_name,
                         GError **error)
@@ -174,7 +216,7 @@ vss_state_new_snapshot (VssBackupComponents *self, const char *path, const char 
   if (!check_path_free (self, canonical, error))
     return NULL;
   const VssProvider *provider = provider_for (canonical, provider_name, error);
-  if (provider == NULL)
+  if (provider == NULL || !check_freeze_conflicts (self, canonical, provider, error))
     return NULL;
   return vss_snapshot_new (self->document->snapshot_set_id, canonical, provider,
                            self->document->context);

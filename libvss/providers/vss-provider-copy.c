@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "util/vss-fs.h"
@@ -47,21 +46,12 @@ copy_rate_mibs (void)
 }
 
 /* devtmpfs reports the tmpfs magic, so only the mount table tells it
- * apart: find the mount whose device (field 3, major:minor) is @dev. */
+ * apart. */
 static gboolean
 is_devtmpfs (dev_t dev)
 {
-  g_autofree char *mountinfo = NULL;
-  if (!g_file_get_contents ("/proc/self/mountinfo", &mountinfo, NULL, NULL))
-    return FALSE;
-  g_autofree char *want = g_strdup_printf (" %u:%u ", major (dev), minor (dev));
-  g_auto(GStrv) lines = g_strsplit (mountinfo, "\n", -1);
-  for (char **line = lines; *line != NULL; line++) {
-    const char *sep = strstr (*line, " - ");
-    if (strstr (*line, want) != NULL && sep != NULL && g_str_has_prefix (sep + 3, "devtmpfs "))
-      return TRUE;
-  }
-  return FALSE;
+  g_autofree char *type = NULL;
+  return vss_provider_fs_mount_source (dev, NULL, NULL, &type) && g_str_equal (type, "devtmpfs");
 }
 
 static gboolean

@@ -3,8 +3,10 @@
 #include "vss-provider-fs.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "util/vss-fs.h"
@@ -44,6 +46,78 @@ vss_provider_fs_is (const char *path, const char *type)
 {
   g_autofree char *name = vss_fs_type_name (path);
   return g_strcmp0 (name, type) == 0;
+}
+
+/* One line of mountinfo: "36 35 98:0 /root /mnt rw,noatime master:1 -
+ * ext4 /dev/sda1 rw"; octal escapes (\040 for a space) undone. */
+typedef struct {
+  char *device;       /* "98:0" */
+  char *mount_point;
+  char *type;
+  char *source;
+} MountLine;
+
+static gboolean
+parse_mount_line (const char *line, MountLine *out)
+{
+  const char *sep = strstr (line, " - ");
+  if (sep == NULL)
+    return FALSE;
+  g_auto(GStrv) head = g_strsplit (line, " ", 6);
+  g_auto(GStrv) tail = g_strsplit (sep + 3, " ", 3);
+  if (g_strv_length (head) < 6 || g_strv_length (tail) < 2)
+    return FALSE;
+  out->device = g_strdup (head[2]);
+  out->mount_point = g_strcompress (head[4]);
+  out->type = g_strdup (tail[0]);
+  out->source = g_strcompress (tail[1]);
+  return TRUE;
+}
+
+static void
+mount_line_clear (MountLine *line)
+{
+  g_free (line->device);
+  g_free (line->mount_point);
+  g_free (line->type);
+  g_free (line->source);
+  memset (line, 0, sizeof *line);
+}
+
+gboolean
+vss_provider_fs_mount_source (dev_t dev, const char *mount_point, char **out_source,
+                              char **out_type)
+{
+  g_autofree char *mountinfo = NULL;
+  if (!g_file_get_contents ("/proc/self/mountinfo", &mountinfo, NULL, NULL))
+    return FALSE;
+  g_autofree char *want = g_strdup_printf ("%u:%u", major (dev), minor (dev));
+  g_auto(GStrv) lines = g_strsplit (mountinfo, "\n", -1);
+  MountLine found = { 0 };
+  for (char **text = lines; *text != NULL; text++) {
+    MountLine line = { 0 };
+    if (!parse_mount_line (*text, &line) || !g_str_equal (line.device, want)) {
+      mount_line_clear (&line);
+      continue;
+    }
+    gboolean exact = mount_point != NULL && g_str_equal (line.mount_point, mount_point);
+    if (found.device == NULL || exact) {
+      mount_line_clear (&found);
+      found = line;
+    } else {
+      mount_line_clear (&line);
+    }
+    if (exact)
+      break;
+  }
+  if (found.device == NULL)
+    return FALSE;
+  if (out_source != NULL)
+    *out_source = g_steal_pointer (&found.source);
+  if (out_type != NULL)
+    *out_type = g_steal_pointer (&found.type);
+  mount_line_clear (&found);
+  return TRUE;
 }
 
 gboolean

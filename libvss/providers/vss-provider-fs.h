@@ -20,6 +20,14 @@ char *vss_provider_fs_root (const char *path, GError **error);
 /* "btrfs", "xfs" … of @path, or NULL with errno set. */
 gboolean vss_provider_fs_is (const char *path, const char *type);
 
+/* The mount of the device @dev in /proc/self/mountinfo: its source (the
+ * block device, "/dev/mapper/vg-data", "/dev/loop3") and its type
+ * ("devtmpfs" where statfs says tmpfs).  Of several mounts of @dev (bind
+ * mounts) the one on @mount_point, when given and found.  FALSE when
+ * no mount has that device. */
+gboolean vss_provider_fs_mount_source (dev_t dev, const char *mount_point, char **out_source,
+                                       char **out_type);
+
 /* Makes the finished image at @image read-only for everyone, root
  * included when possible (see docs/architecture.md, Providers):
  *  - as root, a read-only bind mount of @image on itself (writes: EROFS);

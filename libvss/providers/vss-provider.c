@@ -8,11 +8,13 @@
 #include "util/vss-fs.h"
 
 /* Cheapest first: vss_provider_choose() takes the first that supports a
- * path.  A new provider (btrfs, reflink) is one more line here. */
+ * path.  A new provider (btrfs, reflink) is one more line here.  fsfreeze
+ * comes last and is only ever named: it runs a command the user configures. */
 static const VssProvider *const providers[] = {
   &vss_provider_btrfs,
   &vss_provider_reflink,
   &vss_provider_copy,
+  &vss_provider_fsfreeze,
   NULL,
 };
 
@@ -60,6 +62,8 @@ vss_provider_choose (const char *path, GError **error)
   g_autoptr(GString) reasons = g_string_new (NULL);
   for (gsize i = 0; providers[i] != NULL; i++) {
     g_autoptr(GError) refusal = NULL;
+    if (providers[i]->by_name_only)
+      continue;
     if (providers[i]->supports (path, &refusal))
       return providers[i];
     g_string_append_printf (reasons, "; %s: %s", providers[i]->name,
@@ -96,6 +100,7 @@ vss_snapshot_free (VssSnapshot *self)
   g_free (self->original_path);
   g_free (self->snapshot_path);
   g_free (self->storage_path);
+  g_free (self->provider_data);
   g_free (self);
 }
 

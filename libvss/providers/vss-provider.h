@@ -23,6 +23,8 @@ typedef struct {
   char *original_path;        /* absolute, canonical */
   char *snapshot_path;        /* set by commit */
   char *storage_path;         /* provider's own place for the image (may equal snapshot_path) */
+  char *provider_data;        /* the provider's own note, kept in the set record so that a
+                               * later process can remove the snapshot (fsfreeze: its command) */
   const VssProvider *provider;
   VssSnapshotContext context;
   gint64 created_usec;        /* wall clock of the commit */
@@ -32,6 +34,9 @@ typedef struct {
 struct _VssProvider {
   const char *name;
   guint cost;                 /* lower is cheaper; auto-selection tries cheapest first */
+  gboolean by_name_only;      /* never auto-selected: it needs configuring (fsfreeze) */
+  gboolean freezes_filesystem; /* commit freezes the whole filesystem (FIFREEZE): no other
+                                * snapshot of the set may be on it */
   gboolean (*supports) (const char *path, GError **error);
   gboolean (*prepare) (VssSnapshot *snapshot, guint hold_budget_ms, GError **error);
   gboolean (*commit) (VssSnapshot *snapshot, gint64 deadline_usec, GError **error);
@@ -42,8 +47,8 @@ struct _VssProvider {
 const VssProvider *const *vss_provider_list (void);
 /* By name; VSS_ERROR_PROVIDER_NOT_REGISTERED naming the known ones. */
 const VssProvider *vss_provider_lookup (const char *name, GError **error);
-/* The cheapest provider that supports @path; VSS_ERROR_VOLUME_NOT_SUPPORTED
- * naming the filesystem when none does. */
+/* The cheapest provider that supports @path (by_name_only ones left out);
+ * VSS_ERROR_VOLUME_NOT_SUPPORTED naming the filesystem when none does. */
 const VssProvider *vss_provider_choose (const char *path, GError **error);
 
 VssSnapshot *vss_snapshot_new (const char *snapshot_set_id, const char *original_path,
@@ -57,5 +62,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSnapshot, vss_snapshot_free)
 extern const VssProvider vss_provider_btrfs;
 extern const VssProvider vss_provider_reflink;
 extern const VssProvider vss_provider_copy;
+extern const VssProvider vss_provider_fsfreeze;
 
 G_END_DECLS

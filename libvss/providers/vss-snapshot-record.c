@@ -100,6 +100,8 @@ snapshot_to_json (const VssSnapshot *snapshot)
   json_object_object_add (obj, "snapshot_path", string_or_null (snapshot->snapshot_path));
   json_object_object_add (obj, "storage_path", string_or_null (snapshot->storage_path));
   json_object_object_add (obj, "provider", json_object_new_string (snapshot->provider->name));
+  if (snapshot->provider_data != NULL)
+    json_object_object_add (obj, "provider_data", json_object_new_string (snapshot->provider_data));
   json_object_object_add (obj, "created_usec", json_object_new_int64 (snapshot->created_usec));
   json_object_object_add (obj, "committed", json_object_new_boolean (snapshot->committed));
   return obj;
@@ -188,6 +190,7 @@ snapshot_from_json (const VssSetRecord *self, json_object *obj, const char *path
   snapshot->snapshot_id = g_strdup (id);
   snapshot->snapshot_path = *snap_path != '\0' ? g_strdup (snap_path) : NULL;
   snapshot->storage_path = *storage != '\0' ? g_strdup (storage) : NULL;
+  snapshot->provider_data = g_strdup (get_string (obj, "provider_data", FALSE));   /* optional */
   json_object *value = NULL;
   if (json_object_object_get_ex (obj, "created_usec", &value))
     snapshot->created_usec = json_object_get_int64 (value);

@@ -6,7 +6,8 @@
  *  "snapshots": [{"snapshot_id": "…", "original_path": "/srv/data",
  *                 "snapshot_path": "/srv/.vss-snapshots/…" or null,
  *                 "storage_path": "…" or null, "provider": "reflink",
- *                 "created_usec": 0, "committed": false}]}
+ *                 "created_usec": 0, "committed": false,
+ *                 "provider_data": "…" (optional: fsfreeze's command)}]}
  *
  * pid and start_time (field 22 of /proc/PID/stat, clock ticks since boot)
  * name the creating process: a pid alone may have been reused. */

@@ -76,6 +76,7 @@ snapshot_copy (const VssSnapshot *snapshot)
   copy->snapshot_id = g_strdup (snapshot->snapshot_id);
   copy->snapshot_path = g_strdup (snapshot->snapshot_path);
   copy->storage_path = g_strdup (snapshot->storage_path);
+  copy->provider_data = g_strdup (snapshot->provider_data);
   copy->created_usec = snapshot->created_usec;
   copy->committed = snapshot->committed;
   return copy;

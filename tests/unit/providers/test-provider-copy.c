@@ -124,13 +124,18 @@ Test (provider, list_and_lookup)
   cr_assert_str_eq (list[0]->name, "btrfs");
   cr_assert_str_eq (list[1]->name, "reflink");
   cr_assert_str_eq (list[2]->name, "copy");
+  cr_assert_str_eq (list[3]->name, "fsfreeze");
+  cr_assert (list[3]->by_name_only, "fsfreeze runs a configured command: never auto-selected");
+  cr_assert (list[3]->freezes_filesystem);
+  for (gsize i = 0; i < 3; i++)
+    cr_assert_not (list[i]->by_name_only || list[i]->freezes_filesystem, "%s", list[i]->name);
   for (gsize i = 1; list[i] != NULL; i++)
     cr_assert_leq (list[i - 1]->cost, list[i]->cost, "not cheapest first");
   g_autoptr(GError) error = NULL;
   cr_assert_eq (vss_provider_lookup ("copy", &error), &vss_provider_copy);
   cr_assert_null (vss_provider_lookup ("x", &error));
   cr_assert (g_error_matches (error, VSS_ERROR, VSS_ERROR_PROVIDER_NOT_REGISTERED));
-  cr_assert_str_eq (error->message, "unknown provider \"x\" (known: btrfs, reflink, copy)");
+  cr_assert_str_eq (error->message, "unknown provider \"x\" (known: btrfs, reflink, copy, fsfreeze)");
 }
 
 Test (provider, choose_picks_copy_for_a_directory)
