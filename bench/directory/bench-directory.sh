@@ -19,7 +19,8 @@ loops=(); pids=()
 cleanup () {
   set +e
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for f in "$work"/*/ldap/slapd.pid; do [ -f "$f" ] && kill "$(cat "$f")"; done
+  # the environments live on the loop filesystems: btrfs/vol/ldap, xfs/ldap
+  for f in $(find "$work" -name slapd.pid 2>/dev/null); do kill "$(cat "$f")"; done
   sleep 1
   for m in $(grep " $work/" /proc/mounts | awk '{print $2}' | sort -r); do
     umount "$m" 2>/dev/null || umount -l "$m"
@@ -139,7 +140,7 @@ done
 echo
 echo "median ratio: to_fd $(cut -d' ' -f1 "$work/ratios" | median), read $(cut -d' ' -f2 "$work/ratios" | median) (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
-[ "${BENCH_STREAM_ONLY:-0}" = 1 ] && exit 0
+if [ "${BENCH_STREAM_ONLY:-0}" = 1 ]; then stop_slapd "$lb"; exit 0; fi
 
 # The same environment on xfs (a copy with slapd stopped) for reflink.
 stop_slapd "$lb"
