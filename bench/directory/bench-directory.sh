@@ -15,7 +15,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 command -v slapd >/dev/null || [ -x /usr/sbin/slapd ] || { echo "needs slapd" >&2; exit 77; }
 
 work=$(mktemp -d /var/tmp/vss-bench-dir.XXXXXX)
-loops=(); pids=()
+pids=()
 cleanup () {
   set +e
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -25,8 +25,12 @@ cleanup () {
   for m in $(grep " $work/" /proc/mounts | awk '{print $2}' | sort -r); do
     umount "$m" 2>/dev/null || umount -l "$m"
   done
-  for l in "${loops[@]}"; do
-    for try in 1 2 3 4 5; do losetup -d "$l" 2>/dev/null && break; sleep 1; done
+  # found by backing file: mkfs_mount runs in a $(…) subshell, so an array
+  # it filled would never reach this shell
+  for img in "$work"/*.img; do
+    for l in $(losetup -n -O NAME -j "$img" 2>/dev/null); do
+      for try in 1 2 3 4 5; do losetup -d "$l" 2>/dev/null && break; sleep 1; done
+    done
   done
   rm -rf "$work"
 }
@@ -44,7 +48,7 @@ export VSS_WRITER_HOST="$build/libvss/writer-host/host/vss-writer-host"
 
 mkfs_mount () {   # TYPE -> mount point
   truncate -s 3G "$work/$1.img"
-  local dev; dev=$(losetup -f --show "$work/$1.img"); loops+=("$dev")
+  local dev; dev=$(losetup -f --show "$work/$1.img")
   "mkfs.$1" -q "$dev" >/dev/null 2>&1 || "mkfs.$1" -q -F "$dev" >/dev/null
   mkdir -p "$work/$1"; mount "$dev" "$work/$1"; echo "$work/$1"
 }
