@@ -62,24 +62,23 @@ stream_all (VssDsHandle *handle, const char *dir, guint32 chunk, guint64 fd_max)
   vss_ds_backup_free (names);
 }
 
-Test (directory_online, stream_while_writing_then_restore_through_the_interlock)
+/* While an ldapadd adds people 2001..5000: prepare, let the server write
+ * on, stream into a new dir @name (as stream_all); the dir.  Asserts the
+ * copy is the prepare instant: people 1..*out_n, 2000 <= *out_n < 5000. */
+static char *
+stream_while_writing (const char *name, guint32 chunk, guint64 fd_max, void **out_token,
+                      guint32 *out_token_size, guint *out_n)
 {
-  dfx_setup (2000, NULL);
-  gboolean online = FALSE;
-  cr_assert_eq (vss_ds_is_ntds_online (NULL, &online), VSS_S_OK);
-  cr_assert (online, "slapd runs but the directory is reported offline");
   g_autofree char *more = slapd_people_ldif (2001, 3000, 100);
   GPid writer = slapd_add_async (dfx.slapd, more);
   g_usleep (100000);
-  void *token = NULL;
-  guint32 token_size = 0;
   VssDsHandle *handle = NULL;
-  cr_assert_eq (vss_ds_backup_prepare (g_get_host_name (), 0, VSS_DS_BACKUP_TYPE_FULL, &token,
-                                       &token_size, &handle), VSS_S_OK, "%s",
+  cr_assert_eq (vss_ds_backup_prepare (g_get_host_name (), 0, VSS_DS_BACKUP_TYPE_FULL, out_token,
+                                       out_token_size, &handle), VSS_S_OK, "%s",
                 vss_ds_get_last_error_message ());
   g_usleep (200000);                        /* the server keeps writing after the instant */
-  g_autofree char *copy = dfx_path ("stream");
-  stream_all (handle, copy, 12345, 0);      /* an odd size on purpose */
+  char *copy = dfx_path (name);
+  stream_all (handle, copy, chunk, fd_max);
   char *logs = NULL;
   guint32 logs_size = 0;
   cr_assert_eq (vss_ds_backup_get_backup_logs (handle, &logs, &logs_size), VSS_S_OK);
@@ -88,9 +87,23 @@ Test (directory_online, stream_while_writing_then_restore_through_the_interlock)
   cr_assert_eq (vss_ds_backup_truncate_logs (handle), VSS_S_OK);
   cr_assert_eq (vss_ds_backup_end (handle), VSS_S_OK);
   cr_assert_eq (slapd_wait (writer, 60000), 0, "the concurrent ldapadd failed");
-  guint n = dfx_assert_prefix (copy, 2000);
-  cr_assert_lt (n, 5000, "the stream is not the prepare instant: it holds all %u people", n);
-  cr_log_info ("stream holds people 1..%u of 5000", n);
+  *out_n = dfx_assert_prefix (copy, 2000);
+  cr_assert_lt (*out_n, 5000, "the stream is not the prepare instant: it holds all %u people",
+                *out_n);
+  cr_log_info ("%s holds people 1..%u of 5000", name, *out_n);
+  return copy;
+}
+
+Test (directory_online, stream_while_writing_then_restore_through_the_interlock)
+{
+  dfx_setup (2000, NULL);
+  gboolean online = FALSE;
+  cr_assert_eq (vss_ds_is_ntds_online (NULL, &online), VSS_S_OK);
+  cr_assert (online, "slapd runs but the directory is reported offline");
+  void *token = NULL;
+  guint32 token_size = 0;
+  guint n = 0;
+  g_autofree char *copy = stream_while_writing ("stream", 12345, 0, &token, &token_size, &n);
 
   /* restore: refused while slapd serves the target, then through the interlock */
   slapd_stop (dfx.slapd);
@@ -148,23 +161,12 @@ Test (directory_online, restore_register_refused_while_served)
 Test (directory_online, read_to_fd_while_writing_is_the_prepare_instant)
 {
   dfx_setup (2000, NULL);
-  g_autofree char *more = slapd_people_ldif (2001, 3000, 100);
-  GPid writer = slapd_add_async (dfx.slapd, more);
-  g_usleep (100000);
   void *token = NULL;
   guint32 token_size = 0;
-  VssDsHandle *handle = NULL;
-  cr_assert_eq (vss_ds_backup_prepare (NULL, 0, VSS_DS_BACKUP_TYPE_FULL, &token, &token_size,
-                                       &handle), VSS_S_OK, "%s", vss_ds_get_last_error_message ());
-  g_usleep (200000);                        /* the server keeps writing after the instant */
-  g_autofree char *copy = dfx_path ("stream-fd");
+  guint n = 0;
   /* odd sizes on purpose: 12345-byte reads between writes of at most 100003 */
-  stream_all (handle, copy, 12345, 100003);
-  cr_assert_eq (vss_ds_backup_end (handle), VSS_S_OK);
+  g_autofree char *copy = stream_while_writing ("stream-fd", 12345, 100003, &token, &token_size,
+                                                &n);
   vss_ds_backup_free (token);
-  cr_assert_eq (slapd_wait (writer, 60000), 0, "the concurrent ldapadd failed");
-  guint n = dfx_assert_prefix (copy, 2000);
-  cr_assert_lt (n, 5000, "the stream is not the prepare instant: it holds all %u people", n);
-  cr_log_info ("stream (read_to_fd) holds people 1..%u of 5000", n);
   dfx_assert_served (copy, n);
 }
