@@ -6,7 +6,7 @@
 #     xfs, copy): the coordinator's freeze window, and the worst latency a
 #     client doing back-to-back ldapmodify calls saw, next to its median.
 # Needs root (loop devices, mounts) and slapd.  Prints markdown;
-# docs/benchmarks-directory.md holds a run.
+# docs/benchmarks-directory.md holds a run.  BENCH_STREAM_ONLY=1: part 1 only.
 set -euo pipefail
 build=$(cd "${1:?usage: $0 BUILD_DIR [REPS]}" && pwd)
 reps=${2:-5}
@@ -15,17 +15,22 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 command -v slapd >/dev/null || [ -x /usr/sbin/slapd ] || { echo "needs slapd" >&2; exit 77; }
 
 work=$(mktemp -d /var/tmp/vss-bench-dir.XXXXXX)
-loops=(); pids=()
+pids=()
 cleanup () {
   set +e
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for f in "$work"/*/ldap/slapd.pid; do [ -f "$f" ] && kill "$(cat "$f")"; done
+  # the environments live on the loop filesystems: btrfs/vol/ldap, xfs/ldap
+  for f in $(find "$work" -name slapd.pid 2>/dev/null); do kill "$(cat "$f")"; done
   sleep 1
   for m in $(grep " $work/" /proc/mounts | awk '{print $2}' | sort -r); do
     umount "$m" 2>/dev/null || umount -l "$m"
   done
-  for l in "${loops[@]}"; do
-    for try in 1 2 3 4 5; do losetup -d "$l" 2>/dev/null && break; sleep 1; done
+  # found by backing file: mkfs_mount runs in a $(…) subshell, so an array
+  # it filled would never reach this shell
+  for img in "$work"/*.img; do
+    for l in $(losetup -n -O NAME -j "$img" 2>/dev/null); do
+      for try in 1 2 3 4 5; do losetup -d "$l" 2>/dev/null && break; sleep 1; done
+    done
   done
   rm -rf "$work"
 }
@@ -43,7 +48,7 @@ export VSS_WRITER_HOST="$build/libvss/writer-host/host/vss-writer-host"
 
 mkfs_mount () {   # TYPE -> mount point
   truncate -s 3G "$work/$1.img"
-  local dev; dev=$(losetup -f --show "$work/$1.img"); loops+=("$dev")
+  local dev; dev=$(losetup -f --show "$work/$1.img")
   "mkfs.$1" -q "$dev" >/dev/null 2>&1 || "mkfs.$1" -q -F "$dev" >/dev/null
   mkdir -p "$work/$1"; mount "$dev" "$work/$1"; echo "$work/$1"
 }
@@ -99,27 +104,47 @@ start_slapd "$lb"
 size=$(stat -c %s "$lb/db/data.mdb")
 printf '[directory]\nenvironments=%s\n' "$lb/db" > "$work/directory.conf"
 
+# Wall seconds of one command, timed from outside like every other: the
+# process start, module loading and exit count for each tool alike.
+timed () {
+  local t0; t0=$(date +%s%N)
+  "$@" >/dev/null
+  echo "scale=3; ($(date +%s%N) - $t0) / 1000000000" | bc | sed 's/^\./0./'
+}
+run_copy () {  # WHICH -> seconds; output in $work/out/WHICH/data.mdb
+  mkdir -p "$work/out/$1"; sync
+  case $1 in
+    mdb_copy) timed mdb_copy "$lb/db" "$work/out/$1" ;;
+    to_fd) timed "$work/driver" stream-fd "$work/out/$1" ;;
+    read) timed "$work/driver" stream "$work/out/$1" ;;
+  esac
+}
+median () { sort -n | sed -n "$(( (reps + 1) / 2 ))p"; }
+
 echo "## Streaming backup vs mdb_copy (live slapd, $((size / 1048576)) MiB data.mdb, loaded in ${load_s%.*} s, warm cache, $reps reps)"
 echo
-echo "Both write data.mdb to the same directory with O_DIRECT (mdb_copy sets it on its output; the driver does the same) and the outputs are compared byte for byte; 16 MiB reads through vss_ds_backup_read; the stream time includes prepare (module load, pin) and end."
+echo "Each tool writes data.mdb into an empty directory on the same filesystem with O_DIRECT (mdb_copy sets it on its output; the driver does the same), after a \`sync\`, with data.mdb in the page cache for all; each is timed from outside as a whole process (start, prepare, copy, end, exit); the order rotates every rep; every output is compared byte for byte with mdb_copy's. \`to_fd\`: \`vss_ds_backup_read_to_fd\` (the pages written from the pinned map, as mdb_copy writes them); \`read\`: \`vss_ds_backup_read\` into a 16 MiB buffer, then write(). Ratio = mdb_copy time / stream time (1.0: as fast). Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
-echo "| rep | mdb_copy s | vss_ds stream s | ratio (mdb_copy time / stream time) |"
-echo "|---|---|---|---|"
+echo "| rep | mdb_copy s | to_fd s | read s | ratio to_fd | ratio read |"
+echo "|---|---|---|---|---|---|"
 cat "$lb/db/data.mdb" > /dev/null
-ratios=()
+: > "$work/ratios"
+orders=("mdb_copy to_fd read" "to_fd read mdb_copy" "read mdb_copy to_fd")
 for r in $(seq "$reps"); do
-  rm -rf "$work/out"/*; mkdir -p "$work/out/m" "$work/out/s"; sync
-  t0=$(date +%s.%N); mdb_copy "$lb/db" "$work/out/m"; tm=$(echo "$(date +%s.%N) - $t0" | bc)
-  sync
-  ts=$("$work/driver" stream "$work/out/s")
-  cmp -s "$work/out/m/data.mdb" "$work/out/s/data.mdb" || ts="$ts (differs!)"
-  ratio=$(echo "scale=3; $tm / $ts" | bc)
-  ratios+=("$ratio")
-  echo "| $r | $tm | $ts | $ratio |"
+  rm -rf "$work/out"/*
+  declare -A t=()
+  for which in ${orders[$(( (r - 1) % 3 ))]}; do t[$which]=$(run_copy "$which"); done
+  for which in to_fd read; do
+    cmp -s "$work/out/mdb_copy/data.mdb" "$work/out/$which/data.mdb" || t[$which]="${t[$which]} (differs!)"
+  done
+  rf=$(echo "scale=3; ${t[mdb_copy]} / ${t[to_fd]%% *}" | bc); rr=$(echo "scale=3; ${t[mdb_copy]} / ${t[read]%% *}" | bc)
+  echo "$rf $rr" >> "$work/ratios"
+  echo "| $r | ${t[mdb_copy]} | ${t[to_fd]} | ${t[read]} | $rf | $rr |"
 done
 echo
-echo "median ratio: $(printf '%s\n' "${ratios[@]}" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")"
+echo "median ratio: to_fd $(cut -d' ' -f1 "$work/ratios" | median), read $(cut -d' ' -f2 "$work/ratios" | median) (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
+if [ "${BENCH_STREAM_ONLY:-0}" = 1 ]; then stop_slapd "$lb"; exit 0; fi
 
 # The same environment on xfs (a copy with slapd stopped) for reflink.
 stop_slapd "$lb"

@@ -85,6 +85,21 @@ VssHResult vss_ds_backup_open_file (VssDsHandle *handle, const char *name, guint
  * VSS_WIN32_ERROR_HANDLE_EOF. */
 VssHResult vss_ds_backup_read (VssDsHandle *handle, void *buffer, guint32 size,
                                guint32 *out_read);
+/* An extension of this API (DsBackupRead has no counterpart): copies the
+ * open file's next bytes, at most @max (0: up to the end), to @fd at its
+ * current position, with no copy through a caller's buffer: the pages go
+ * from the page cache to write(2) as mdb_copy writes them.  Reads and
+ * calls of this function may be mixed; both advance the same position.
+ * @fd must be blocking: a regular file (O_DIRECT works while the position
+ * is whole pages: every piece is then pages from a page-aligned address),
+ * a pipe or a socket (a closed one raises SIGPIPE, as write(2) does).
+ * *out_written
+ * is how many bytes reached @fd; when @fd fails after some did, the call
+ * succeeds with those and the next one reports the failure
+ * (VSS_DS_HR_ERROR).  At the end *out_written is 0 and the result is
+ * VSS_WIN32_ERROR_HANDLE_EOF. */
+VssHResult vss_ds_backup_read_to_fd (VssDsHandle *handle, int fd, guint64 max,
+                                     guint64 *out_written);
 VssHResult vss_ds_backup_close (VssDsHandle *handle);
 VssHResult vss_ds_backup_get_backup_logs (VssDsHandle *handle, char **out_names,
                                           guint32 *out_size);
@@ -116,9 +131,13 @@ const char *vss_ds_get_last_error_message (void);
 gboolean vss_ds_restore_gate_check (const char *dir, GError **error);
 
 /* ---- the writer side: what the directory writer's get_interface
- * ("vss.ds-backup.1") returns.  Every function takes the loaded writer. */
+ * ("vss.ds-backup.2") returns.  Every function takes the loaded writer.
+ * A writer that only knows "vss.ds-backup.1" offers the table without
+ * stream_write_to_fd: vss_ds_backup_read_to_fd then answers
+ * VSS_DS_HR_NYI. */
 
-#define VSS_DS_BACKUP_INTERFACE "vss.ds-backup.1"
+#define VSS_DS_BACKUP_INTERFACE "vss.ds-backup.2"
+#define VSS_DS_BACKUP_INTERFACE_1 "vss.ds-backup.1"
 
 typedef struct _VssWriter VssWriter;
 
@@ -151,6 +170,10 @@ typedef struct {
   /* Opens the environment in @dir read-only and walks it; FALSE when it
    * is missing or damaged. */
   gboolean (*restore_verify) (VssWriter *writer, const char *dir, GError **error);
+  /* "vss.ds-backup.2": writes at most @max of the stream's next bytes to
+   * @fd; bytes written (some, unless @fd failed), 0 at the end, -1 with
+   * @error. */
+  gssize (*stream_write_to_fd) (gpointer stream, int fd, gsize max, GError **error);
 } VssDsBackupInterface;
 
 G_END_DECLS

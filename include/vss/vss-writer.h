@@ -70,7 +70,7 @@ typedef struct {
   VssWriterEventFunc on_post_restore;
 
   /* ABI 1.1: services beyond the events, looked up by name, such as the
-   * online backup APIs ("vss.ds-backup.1" in vss-ds-backup.h,
+   * online backup APIs ("vss.ds-backup.2" in vss-ds-backup.h,
    * "vss.cs-backup.1" in vss-cs-backup.h).  Returns the service's table of
    * functions, or NULL when the writer does not offer it. */
   const void *(*get_interface) (const char *name);

@@ -20,8 +20,8 @@ typedef struct {
   DirEnv *env;
   MDB_txn *pin;                 /* read transaction: the backup instant */
   int fd;                       /* data.mdb */
-  guint8 *map;                  /* data.mdb mapped up to size, or NULL */
-  guint8 *metas;                /* the two meta pages as of the pin */
+  guint8 *map;                  /* data.mdb mapped up to size */
+  guint8 *metas;                /* the two meta pages as of the pin, page-aligned */
   gsize metas_size;
   guint64 size;                 /* bytes up to the pin's last page */
 } DirPinned;
@@ -45,7 +45,7 @@ pinned_free (DirPinned *pinned)
     munmap (pinned->map, pinned->size);
   if (pinned->fd >= 0)
     close (pinned->fd);
-  g_free (pinned->metas);
+  g_aligned_free (pinned->metas);
   g_free (pinned);
 }
 
@@ -84,8 +84,27 @@ pin_locked (DirPinned *pinned, GError **error)
   }
   pinned->size = ((guint64) info.me_last_pgno + 1) * stat.ms_psize;
   pinned->metas_size = 2 * stat.ms_psize;
-  pinned->metas = g_malloc (pinned->metas_size);
+  /* aligned like the map, so an O_DIRECT fd takes them as they are */
+  pinned->metas = g_aligned_alloc (1, pinned->metas_size, stat.ms_psize);
   return read_all (pinned->fd, pinned->metas, pinned->metas_size, 0, error) ? 0 : EIO;
+}
+
+/* A map of the page cache: a read copies once from it, like mdb_copy's
+ * write() from LMDB's own map, and a write to an fd copies from it
+ * exactly as mdb_copy does.  LMDB maps the whole environment in this
+ * process already, so address space is not what fails here. */
+static gboolean
+map_pinned (DirPinned *pinned, GError **error)
+{
+  void *map = mmap (NULL, pinned->size, PROT_READ, MAP_SHARED, pinned->fd, 0);
+  if (map == MAP_FAILED) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "cannot map %s/data.mdb: %s",
+                 pinned->env->path, g_strerror (errno));
+    return FALSE;
+  }
+  pinned->map = map;
+  madvise (map, pinned->size, MADV_SEQUENTIAL);
+  return TRUE;
 }
 
 static DirPinned *
@@ -111,16 +130,8 @@ pin_env (DirEnv *env, GError **error)
   }
   rc = pin_locked (pinned, error);
   mdb_txn_abort (lock);
-  if (rc == 0) {
-    /* Reading through a map of the page cache costs one copy, like
-     * mdb_copy's write() from LMDB's own map; pread is the fallback. */
-    void *map = mmap (NULL, pinned->size, PROT_READ, MAP_SHARED, pinned->fd, 0);
-    if (map != MAP_FAILED) {
-      pinned->map = map;
-      madvise (map, pinned->size, MADV_SEQUENTIAL);
-    }
+  if (rc == 0 && map_pinned (pinned, error))
     return pinned;
-  }
 fail:
   pinned_free (pinned);
   return NULL;
@@ -175,33 +186,48 @@ online_backup_open (gpointer data, guint index, guint64 *out_size, GError **erro
   return stream;
 }
 
+/* Where the stream's next bytes are: at most *inout_size of them, from
+ * the pinned metas or else the map (never both in one piece). */
+static const guint8 *
+stream_next (DirStream *stream, gsize *inout_size)
+{
+  DirPinned *pinned = stream->pinned;
+  *inout_size = MIN (*inout_size, pinned->size - stream->offset);
+  if (stream->offset < pinned->metas_size) {
+    *inout_size = MIN (*inout_size, pinned->metas_size - stream->offset);
+    return pinned->metas + stream->offset;
+  }
+  return pinned->map + stream->offset;
+}
+
 static gssize
 online_stream_read (gpointer data, void *buffer, gsize size, GError **error)
 {
   DirStream *stream = data;
-  DirPinned *pinned = stream->pinned;
-  guint64 left = pinned->size - stream->offset;
-  size = MIN (size, left);
+  const guint8 *from = stream_next (stream, &size);
+  memcpy (buffer, from, size);
+  stream->offset += size;
+  return size;
+}
+
+/* mdb_copy hands at most 1 GiB to one write() too. */
+#define DIR_WRITE_PIECE ((gsize) 1 << 30)
+
+static gssize
+online_stream_write_to_fd (gpointer data, int fd, gsize max, GError **error)
+{
+  DirStream *stream = data;
+  gsize size = MIN (max, DIR_WRITE_PIECE);
+  const guint8 *from = stream_next (stream, &size);
   if (size == 0)
     return 0;
-  if (stream->offset < pinned->metas_size) {
-    size = MIN (size, pinned->metas_size - stream->offset);
-    memcpy (buffer, pinned->metas + stream->offset, size);
-    stream->offset += size;
-    return size;
-  }
-  if (pinned->map != NULL) {
-    memcpy (buffer, pinned->map + stream->offset, size);
-    stream->offset += size;
-    return size;
-  }
   ssize_t n;
   do
-    n = pread (pinned->fd, buffer, size, stream->offset);
+    n = write (fd, from, size);
   while (n < 0 && errno == EINTR);
   if (n <= 0) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "reading %s/data.mdb: %s",
-                 pinned->env->path, n < 0 ? g_strerror (errno) : "the file shrank");
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "writing the copy of %s/data.mdb: %s",
+                 stream->pinned->env->path, n < 0 ? g_strerror (errno) : "write() took nothing");
     return -1;
   }
   stream->offset += n;
@@ -289,4 +315,5 @@ const VssDsBackupInterface dir_online_interface = {
   .restore_locations = online_restore_locations,
   .restore_check_offline = online_restore_check_offline,
   .restore_verify = online_restore_verify,
+  .stream_write_to_fd = online_stream_write_to_fd,
 };

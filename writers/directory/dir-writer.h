@@ -28,7 +28,7 @@ DirEnv    *dir_writer_find_env (DirWriter *self, const char *dir);
 /* The environment whose component is @name, or NULL. */
 DirEnv    *dir_writer_find_component (DirWriter *self, const char *name);
 
-/* The table behind get_interface ("vss.ds-backup.1"). */
+/* The table behind get_interface ("vss.ds-backup.2", and .1). */
 extern const VssDsBackupInterface dir_online_interface;
 
 G_END_DECLS

@@ -286,7 +286,11 @@ dir_post_restore (VssWriter *writer)
 static const void *
 dir_get_interface (const char *name)
 {
-  return g_strcmp0 (name, VSS_DS_BACKUP_INTERFACE) == 0 ? &dir_online_interface : NULL;
+  /* the second version only adds to the end of the first's table */
+  if (g_strcmp0 (name, VSS_DS_BACKUP_INTERFACE) == 0 ||
+      g_strcmp0 (name, VSS_DS_BACKUP_INTERFACE_1) == 0)
+    return &dir_online_interface;
+  return NULL;
 }
 
 VSS_WRITER_DEFINE (DIR_WRITER_ID, DIR_WRITER_NAME, VSS_UT_SYSTEMSERVICE, DIR_FREEZE_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 /* vss-ds-backup.c — the backup half of the vss_ds_* API (DsBackup*). */
 #include "vss-ds-private.h"
 
+#include <fcntl.h>
 #include <string.h>
 
 #include "online/vss-online-common.h"
@@ -147,6 +148,57 @@ vss_ds_backup_read (VssDsHandle *handle, void *buffer, guint32 size, guint32 *ou
   if (n == 0)
     return vss_ds_fail (VSS_WIN32_ERROR_HANDLE_EOF, "end of file");
   *out_read = (guint32) n;
+  return vss_ds_ok ();
+}
+
+/* What vss_ds_backup_read_to_fd needs of @fd; FALSE has set the error. */
+static gboolean
+check_out_fd (int fd, VssHResult *out_hr)
+{
+  int flags = fd >= 0 ? fcntl (fd, F_GETFL) : -1;
+  if (flags < 0)
+    *out_hr = vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "fd %d is not an open file descriptor", fd);
+  else if ((flags & O_ACCMODE) == O_RDONLY)
+    *out_hr = vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "fd %d is not open for writing", fd);
+  else if (flags & O_NONBLOCK)
+    *out_hr = vss_ds_fail (VSS_DS_HR_INVALID_PARAM,
+                           "fd %d is non-blocking: clear O_NONBLOCK, or use vss_ds_backup_read",
+                           fd);
+  else
+    return TRUE;
+  return FALSE;
+}
+
+VssHResult
+vss_ds_backup_read_to_fd (VssDsHandle *handle, int fd, guint64 max, guint64 *out_written)
+{
+  VssHResult hr;
+  if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+  if (out_written == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "out_written must not be NULL");
+  *out_written = 0;
+  if (!check_out_fd (fd, &hr))
+    return hr;
+  if (handle->stream == NULL)
+    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "no file is open: vss_ds_backup_open_file");
+  if (!handle->iface_has_fd)
+    return vss_ds_fail (VSS_DS_HR_NYI, "the installed directory writer predates "
+                        "vss_ds_backup_read_to_fd: update it, or use vss_ds_backup_read");
+  guint64 left = max != 0 ? max : G_MAXUINT64;
+  while (left > 0) {
+    g_autoptr(GError) error = NULL;
+    gssize n = handle->iface->stream_write_to_fd (handle->stream, fd, MIN (left, G_MAXSSIZE),
+                                                  &error);
+    if (n < 0 && *out_written == 0)
+      return vss_ds_fail (VSS_DS_HR_ERROR, "%s", error->message);
+    if (n <= 0)
+      break;                    /* the end, or a failure the next call reports */
+    *out_written += n;
+    left -= n;
+  }
+  if (*out_written == 0)
+    return vss_ds_fail (VSS_WIN32_ERROR_HANDLE_EOF, "end of file");
   return vss_ds_ok ();
 }
 

@@ -74,9 +74,16 @@ vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle)
   g_autofree char *path = NULL;
   const VssWriterModule *module = find_module (&path);
   const VssDsBackupInterface *iface = NULL;
+  gboolean has_fd = FALSE;
   if (module != NULL && module->descriptor->abi_minor >= 1 &&
-      module->descriptor->get_interface != NULL)
+      module->descriptor->get_interface != NULL) {
+    /* a writer of the first version has a shorter table: never read
+     * stream_write_to_fd from it */
     iface = module->descriptor->get_interface (VSS_DS_BACKUP_INTERFACE);
+    has_fd = iface != NULL;
+    if (iface == NULL)
+      iface = module->descriptor->get_interface (VSS_DS_BACKUP_INTERFACE_1);
+  }
   if (iface == NULL)
     return vss_ds_fail (VSS_DS_HR_COULD_NOT_CONNECT,
                         "no directory writer offering %s in %s: install directory.so there or "
@@ -94,6 +101,7 @@ vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle)
   handle->kind = kind;
   handle->writer = writer;
   handle->iface = iface;
+  handle->iface_has_fd = has_fd;
   *out_handle = handle;
   return VSS_S_OK;
 }

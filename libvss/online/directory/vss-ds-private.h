@@ -17,6 +17,7 @@ struct _VssDsHandle {
   VssDsKind kind;
   VssWriter *writer;            /* the directory writer, loaded */
   const VssDsBackupInterface *iface;
+  gboolean iface_has_fd;        /* "vss.ds-backup.2": stream_write_to_fd is there */
   /* backup */
   gpointer session;
   gpointer stream;              /* the one open file, or NULL */

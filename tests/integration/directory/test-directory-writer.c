@@ -173,6 +173,8 @@ Test (directory_writer, freeze_releases_itself_at_its_timeout)
   vss_writer_free (writer);
 }
 
+/* In-process: the writer in the killed process itself (the default helper
+ * process is test-directory-helper.c). */
 Test (directory_writer, killed_backup_process_leaves_slapd_writable)
 {
   dfx_setup (20, NULL);

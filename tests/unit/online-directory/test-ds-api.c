@@ -2,6 +2,8 @@
  * tokens, argument rules and result codes, streaming a plain LMDB
  * environment, the restore interlock and its gate. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <lmdb.h>
 #include <string.h>
@@ -266,4 +268,132 @@ Test (ds_api, token_for_another_directory_is_refused)
                 VSS_DS_HR_MISSING_EXPIRY_TOKEN);
   cr_assert (strstr (vss_ds_get_last_error_message (), "not for"), "%s",
              vss_ds_get_last_error_message ());
+}
+
+/* A backup handle with the one database open; its size in *out_size. */
+static VssDsHandle *
+open_database (guint64 *out_size)
+{
+  void *token = NULL;
+  guint32 token_size = 0;
+  VssDsHandle *h = NULL;
+  cr_assert_eq (vss_ds_backup_prepare (NULL, 0, 1, &token, &token_size, &h), VSS_S_OK, "%s",
+                vss_ds_get_last_error_message ());
+  vss_ds_backup_free (token);
+  g_autofree char *name = g_build_filename (envdir, "data.mdb", NULL);
+  cr_assert_eq (vss_ds_backup_open_file (h, name, 0, out_size), VSS_S_OK, "%s",
+                vss_ds_get_last_error_message ());
+  return h;
+}
+
+Test (ds_api, read_to_fd_argument_rules)
+{
+  guint64 written = 7, size = 0;
+  g_autofree char *path = g_build_filename (tmpdir, "out", NULL);
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  cr_assert_eq (vss_ds_backup_read_to_fd (NULL, fd, 0, &written), VSS_DS_HR_INVALID_HANDLE);
+  VssDsHandle *h = open_database (&size);
+  cr_assert_eq (vss_ds_backup_read_to_fd (h, fd, 0, NULL), VSS_DS_HR_INVALID_PARAM);
+  cr_assert_eq (vss_ds_backup_read_to_fd (h, -1, 0, &written), VSS_DS_HR_INVALID_PARAM);
+  cr_assert_eq (written, 0, "*out_written is 0 after a refusal");
+  int readonly = open (path, O_RDONLY);
+  cr_assert_eq (vss_ds_backup_read_to_fd (h, readonly, 0, &written), VSS_DS_HR_INVALID_PARAM);
+  cr_assert (strstr (vss_ds_get_last_error_message (), "not open for writing"), "%s",
+             vss_ds_get_last_error_message ());
+  close (readonly);
+  cr_assert_eq (vss_ds_backup_read_to_fd (h, readonly, 0, &written), VSS_DS_HR_INVALID_PARAM,
+                "a closed fd");
+  int pipefd[2];
+  cr_assert_eq (pipe2 (pipefd, O_NONBLOCK), 0);
+  cr_assert_eq (vss_ds_backup_read_to_fd (h, pipefd[1], 0, &written), VSS_DS_HR_INVALID_PARAM);
+  cr_assert (strstr (vss_ds_get_last_error_message (), "non-blocking"), "%s",
+             vss_ds_get_last_error_message ());
+  close (pipefd[0]);
+  close (pipefd[1]);
+  /* a failing fd: the reason, and nothing counted */
+  int full = open ("/dev/full", O_WRONLY);
+  cr_assert_eq (vss_ds_backup_read_to_fd (h, full, 0, &written), VSS_DS_HR_ERROR);
+  cr_assert_eq (written, 0);
+  cr_assert (strstr (vss_ds_get_last_error_message (), g_strerror (ENOSPC)), "%s",
+             vss_ds_get_last_error_message ());
+  close (full);
+  cr_assert_eq (vss_ds_backup_close (h), VSS_S_OK);
+  cr_assert_eq (vss_ds_backup_read_to_fd (h, fd, 0, &written), VSS_DS_HR_INVALID_HANDLE,
+                "no file open");
+  cr_assert_eq (vss_ds_backup_end (h), VSS_S_OK);
+  close (fd);
+}
+
+/* Reads a pipe to its end: a GBytes. */
+static gpointer
+drain_pipe (gpointer data)
+{
+  int fd = GPOINTER_TO_INT (data);
+  GByteArray *bytes = g_byte_array_new ();
+  guint8 buffer[65536];
+  ssize_t n;
+  while ((n = read (fd, buffer, sizeof buffer)) > 0)
+    g_byte_array_append (bytes, buffer, n);
+  close (fd);
+  return g_byte_array_free_to_bytes (bytes);
+}
+
+/* Reads of odd sizes mixed with writes to @fd of at most odd @max, to the
+ * end; then both EOF codes. */
+static void
+mixed_to_end (VssDsHandle *h, int fd, guint64 max, guint64 size)
+{
+  guint64 total = 0, written = 0;
+  guint32 got = 0;
+  guint8 buffer[4099];
+  for (guint round = 0; total < size; round++) {
+    if (round % 2 == 0) {
+      cr_assert_eq (vss_ds_backup_read (h, buffer, 1 + round % sizeof buffer, &got), VSS_S_OK);
+      cr_assert_eq (write (fd, buffer, got), (ssize_t) got);
+      total += got;
+      continue;
+    }
+    cr_assert_eq (vss_ds_backup_read_to_fd (h, fd, max, &written), VSS_S_OK, "%s",
+                  vss_ds_get_last_error_message ());
+    cr_assert (written > 0 && written <= max, "wrote %lu, max %lu", (gulong) written,
+               (gulong) max);
+    total += written;
+  }
+  cr_assert_eq (total, size);
+  cr_assert_eq (vss_ds_backup_read_to_fd (h, fd, max, &written), VSS_WIN32_ERROR_HANDLE_EOF);
+  cr_assert_eq (written, 0);
+  cr_assert_eq (vss_ds_backup_read (h, buffer, sizeof buffer, &got), VSS_WIN32_ERROR_HANDLE_EOF);
+  cr_assert_eq (got, 0);
+}
+
+Test (ds_api, read_to_fd_mixed_with_reads_is_the_instant)
+{
+  guint64 size = 0, written = 0;
+  VssDsHandle *h = open_database (&size);
+  make_env (envdir, 4000);                    /* written after the instant: not in the copy */
+  g_autofree char *a = g_build_filename (tmpdir, "a", NULL);
+  g_mkdir_with_parents (a, 0700);
+  g_autofree char *path = g_build_filename (a, "data.mdb", NULL);
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  mixed_to_end (h, fd, 4093, size);
+  close (fd);
+  cr_assert_eq (vss_ds_backup_close (h), VSS_S_OK);
+  cr_assert_eq (count_keys (a), 3000);
+  /* the whole file in one call, to a pipe drained by a thread */
+  g_autofree char *name = g_build_filename (envdir, "data.mdb", NULL);
+  cr_assert_eq (vss_ds_backup_open_file (h, name, 0, &size), VSS_S_OK);
+  int pipefd[2];
+  cr_assert_eq (pipe (pipefd), 0);
+  GThread *drain = g_thread_new ("drain", drain_pipe, GINT_TO_POINTER (pipefd[0]));
+  cr_assert_eq (vss_ds_backup_read_to_fd (h, pipefd[1], 0, &written), VSS_S_OK);
+  cr_assert_eq (written, size);
+  close (pipefd[1]);
+  g_autoptr(GBytes) piped = g_thread_join (drain);
+  g_autofree char *file = NULL;
+  gsize length = 0;
+  cr_assert (g_file_get_contents (path, &file, &length, NULL));
+  cr_assert (length == g_bytes_get_size (piped) && memcmp (file, g_bytes_get_data (piped, NULL),
+                                                           length) == 0,
+             "the pipe did not get the same bytes as the file");
+  cr_assert_eq (vss_ds_backup_end (h), VSS_S_OK);
 }
