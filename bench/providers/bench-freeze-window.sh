@@ -12,7 +12,6 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "needs root: loop devices and mounts" >&2; exit 77; }
 
 work=$(mktemp -d /var/tmp/vss-bench.XXXXXX)
-loops=()
 cleanup () {
   set +e
   # Plain unmounts first: a lazy one keeps the device busy, and losetup -d
@@ -20,8 +19,12 @@ cleanup () {
   for m in $(grep " $work/" /proc/mounts | awk '{print $2}' | sort -r); do
     umount "$m" 2>/dev/null || umount -l "$m"
   done
-  for l in "${loops[@]}"; do
-    for try in 1 2 3 4 5; do losetup -d "$l" 2>/dev/null && break; sleep 1; done
+  # By backing file: mkfs_mount runs in a $(…) subshell, so a list it
+  # appended to would be lost here.
+  for img in "$work"/*.img; do
+    for l in $(losetup -j "$img" 2>/dev/null | cut -d: -f1); do
+      for try in 1 2 3 4 5; do losetup -d "$l" 2>/dev/null && break; sleep 1; done
+    done
   done
   rm -rf "$work"
 }
@@ -39,7 +42,7 @@ export VSS_WRITER_HOST="$build/libvss/writer-host/host/vss-writer-host"
 
 mkfs_mount () {   # TYPE -> mount point
   truncate -s 4G "$work/$1.img"
-  local dev; dev=$(losetup -f --show "$work/$1.img"); loops+=("$dev")
+  local dev; dev=$(losetup -f --show "$work/$1.img")
   "mkfs.$1" -q "$dev" >/dev/null 2>&1 || "mkfs.$1" -q -F "$dev" >/dev/null
   mkdir -p "$work/$1"; mount "$dev" "$work/$1"; echo "$work/$1"
 }
