@@ -306,6 +306,18 @@ restore_one (VssCli *cli, RestoreJob *job, const char *key)
     g_printerr ("vss: %s not restored: %s\n", key, error->message);
 }
 
+/* An earlier set of a log chain brings back only what the set asked
+ * for holds: a full set may hold components the log set has not. */
+static gboolean
+in_final_set (RestoreJob *job, const char *key)
+{
+  g_autoptr(GPtrArray) keys = vss_backup_set_list_components (job->set);
+  for (guint i = 0; i < keys->len; i++)
+    if (g_str_equal (g_ptr_array_index (keys, i), key))
+      return TRUE;
+  return FALSE;
+}
+
 /* One restore session of job->session_set: the writers prepare, the
  * files go back, the writers check and reopen.  VSS_EXIT_*. */
 static int
@@ -316,12 +328,12 @@ restore_session (VssCli *cli, RestoreJob *job, GError **error)
                             error);
   if (job->bc == NULL)
     return vss_cli_fail (cli, *error);
-  GPtrArray *keys = vss_backup_set_list_components (job->session_set);
+  g_autoptr(GPtrArray) keys = vss_backup_set_list_components (job->session_set);
   g_autoptr(GPtrArray) chosen = g_ptr_array_new ();
   job->restored = job->failed = 0;
   for (guint i = 0; i < keys->len; i++) {
     const char *key = g_ptr_array_index (keys, i);
-    if (!wanted (job, key))
+    if (!wanted (job, key) || (job->more_follow && !in_final_set (job, key)))
       continue;
     g_autoptr(GError) not_selected = NULL;
     if (select_for_restore (job, key, &not_selected))

@@ -95,7 +95,8 @@ gint64        vss_backup_set_get_created_usec (const VssBackupSet *self);
 const char   *vss_backup_set_get_bcd (const VssBackupSet *self);
 /* writers/NAME.json as text, or NULL (borrowed). */
 const char   *vss_backup_set_get_writer_metadata (const VssBackupSet *self, const char *writer_name);
-/* The component names present in the manifest, in order (borrowed strings). */
+/* The component names present in the manifest, in order: a new array of
+ * borrowed strings (g_ptr_array_unref it). */
 GPtrArray    *vss_backup_set_list_components (const VssBackupSet *self);
 
 /* Checks that @chain (the sets from the full backup up to, not including,

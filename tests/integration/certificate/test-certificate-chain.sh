@@ -52,20 +52,23 @@ echo "SELECT count(*) FROM certificates;" >&9
 PIDS+=($LOAD)
 sleep 0.5
 
-backup() {  # backup NAME TYPE [BASE]; a retryable failure (the lock was busy) is retried
-  local base=() rc try
+backup() {  # backup NAME TYPE [BASE [EXTRA ARGS…]]; a retryable failure (the lock was busy) is retried
+  local base=() rc try name=$1 type=$2
   [ -n "${3:-}" ] && base=(--base "$T/sets/$3")
+  shift 3 2>/dev/null || shift $#
   for try in 1 2 3; do
-    rm -rf "$T/sets/$1"
-    "$VSS" backup -c certificate --type "$2" "${base[@]}" --to "$T/sets/$1" > "$T/$1.out" 2>&1
+    rm -rf "$T/sets/$name"
+    "$VSS" backup -c certificate --type "$type" "${base[@]}" "$@" --to "$T/sets/$name" > "$T/$name.out" 2>&1
     rc=$?
     [ $rc -eq 0 ] && return 0
-    sed 's/^/# /' "$T/$1.out"
-    grep -q "try again" "$T/$1.out" || return $rc
+    sed 's/^/# /' "$T/$name.out"
+    grep -q "try again" "$T/$name.out" || return $rc
   done
   return $rc
 }
-backup full full;          check "full backup under load" test $? -eq 0
+# the full backup also holds a plain directory, which the log sets do not
+mkdir -p "$T/other"; echo "as backed up" > "$T/other/note"
+backup full full "" --path "$T/other"; check "full backup under load" test $? -eq 0
 sleep 0.3
 backup log1 log full;      check "first log backup under load" test $? -eq 0
 sleep 0.3
@@ -80,6 +83,7 @@ check "a log set holds the WAL only" bash -c "! find '$T/sets/log2/files' -name 
 
 # --- the database is lost; the newest log set brings the chain back
 rm -f "$DB" "$DB-wal" "$DB-shm"
+echo "changed since" > "$T/other/note"
 "$VSS" restore --json --from "$T/sets/log2" > "$T/restore.json" 2> "$T/restore.err"; rc=$?
 check "restore of the newest log set succeeds (exit 0)" test $rc -eq 0
 check "it restored the chain: three sets, oldest first" \
@@ -97,6 +101,7 @@ check "no row missing ($count rows, max id $max_id)" test "$count" -eq "$max_id"
 check "the state of the second log backup ($before <= $count <= $after)" \
   bash -c "[ $count -ge $before ] && [ $count -le $after ] && [ $count -gt 0 ]"
 check "the restored WAL was applied (no WAL left over)" bash -c "[ ! -s '$DB-wal' ]"
+check "what only the full set holds is not restored with the log set" grep -q "changed since" "$T/other/note"
 
 # --- after a restore the log chain starts again: a log backup is refused
 backup log3 log log2; rc=$?
