@@ -9,7 +9,9 @@
  * which a SQL count of nssPublic would not. */
 #include "cert-writer.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,11 +142,54 @@ apply_wal (sqlite3 *db, const char *path, GError **error)
   return FALSE;
 }
 
+/* Opens @path and applies its WAL (the open reads the schema first). */
 static gboolean
-check_store (const CertStore *store, GError **error)
+apply_restored_wal (const char *path, GError **error)
+{
+  sqlite3 *db = cert_db_open (path, 2000, error);
+  gboolean ok = db != NULL && cert_db_exec (db, path, "SELECT count(*) FROM sqlite_master", error) &&
+                apply_wal (db, path, error);
+  sqlite3_close (db);
+  return ok;
+}
+
+/* A log set brings the frames its truncation carried over (cert-wal.h):
+ * they come before the set's own WAL.  Any other set is newer than the
+ * frames it happened to carry: they are dropped. */
+static gboolean
+apply_carry (VssWriter *writer, const char *path, GError **error)
+{
+  g_autofree char *carry = cert_wal_carry_path (path);
+  if (!g_file_test (carry, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (vss_writer_get_backup_type (writer) != VSS_BT_LOG) {
+    unlink (carry);
+    return TRUE;
+  }
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *after = g_strconcat (path, "-wal.vss-after-carry", NULL);
+  gboolean has_wal = g_file_test (wal, G_FILE_TEST_EXISTS);
+  if ((has_wal && rename (wal, after) != 0) || rename (carry, wal) != 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: putting the carried frames in "
+                 "place: %s", path, g_strerror (errno));
+    return FALSE;
+  }
+  gboolean ok = apply_restored_wal (path, error);
+  if (has_wal && rename (after, wal) != 0 && ok) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: putting the WAL back after the "
+                 "carried frames: %s", path, g_strerror (errno));
+    ok = FALSE;
+  }
+  return ok;
+}
+
+static gboolean
+check_store (VssWriter *writer, const CertStore *store, GError **error)
 {
   for (guint d = 0; d < store->databases->len; d++) {
     const char *path = g_ptr_array_index (store->databases, d);
+    if (!apply_carry (writer, path, error))
+      return FALSE;
     sqlite3 *db = cert_db_open (path, 2000, error);
     /* integrity_check first: it reads the database, which opens the WAL
      * (a checkpoint on a connection that has read nothing does nothing) */
@@ -166,7 +211,7 @@ cert_writer_post_restore (VssWriter *writer)
     CertStore *store = cert_writer_component_store (writer, i);
     g_autoptr(GError) error = NULL;
     if (store == NULL || !vss_component_is_selected_for_restore (component) ||
-        check_store (store, &error))
+        check_store (writer, store, &error))
       continue;
     vss_component_set_post_restore_failure_msg (component, error->message, NULL);
     if (ok)

@@ -190,10 +190,77 @@ start_generation (sqlite3 *db, const char *db_path, GError **error)
   return cert_wal_stamp_format (&started);
 }
 
+char *
+cert_wal_carry_path (const char *db_path)
+{
+  g_autofree char *dir = g_path_get_dirname (db_path);
+  g_autofree char *base = g_path_get_basename (db_path);
+  g_autofree char *leaf = g_strdup_printf (".%s.vss-carry-wal", base);
+  return g_build_filename (dir, leaf, NULL);
+}
+
+/* A copy of the WAL as it is (its frames are only ever appended within a
+ * generation), synced, then renamed into place. */
+static gboolean
+write_carry (const char *db_path, const char *carry, GError **error)
+{
+  g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
+  g_autofree char *temp = g_strconcat (carry, ".tmp", NULL);
+  g_autofree char *data = NULL;
+  gsize size = 0;
+  if (!g_file_get_contents (wal, &data, &size, error))
+    return FALSE;
+  int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  gboolean ok = fd >= 0;
+  for (gsize done = 0; ok && done < size;) {
+    ssize_t n = write (fd, data + done, size - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    ok = n > 0;
+    done += ok ? (gsize) n : 0;
+  }
+  ok = ok && fsync (fd) == 0;
+  int saved = errno;
+  if (fd >= 0)
+    close (fd);
+  if (ok && rename (temp, carry) == 0)
+    return TRUE;
+  saved = ok ? errno : saved;
+  unlink (temp);
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+               "%s: keeping the frames no backup has yet: %s", carry, g_strerror (saved));
+  return FALSE;
+}
+
+/* Under the write lock (writers wait, readers go on), so the WAL cannot
+ * move: still the generation the backup saved?  Frames appended since
+ * the snapshot are in no backup yet: they go to the carry file, which the
+ * next log backup saves with its WAL.  *before: data_version then. */
+static gboolean
+hold_and_carry (sqlite3 *db, const char *db_path, const CertWalHeader *saved, gint64 *before,
+                char **out_note, GError **error)
+{
+  g_autofree char *carry = cert_wal_carry_path (db_path);
+  CertWalHeader now;
+  if (!cert_db_exec (db, db_path, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  gboolean ok = cert_wal_read (db_path, &now, error);
+  if (ok && !same_generation (saved, &now))
+    *out_note = g_strdup_printf ("%s: the WAL was reset since the snapshot (not by this writer); "
+                                 "not truncated", db_path);
+  else if (ok && now.frames > saved->frames)
+    ok = write_carry (db_path, carry, error);
+  else if (ok)
+    unlink (carry);
+  *before = cert_db_data_version (db);
+  sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  return ok;
+}
+
 gboolean
 cert_wal_truncate (const char *db_path, const char *stamp, char **out_note, GError **error)
 {
-  CertWalHeader saved, now;
+  CertWalHeader saved;
   *out_note = NULL;
   if (!cert_wal_stamp_parse (stamp, &saved) || !saved.valid) {
     *out_note = g_strdup_printf ("%s: nothing logged at the backup; nothing to truncate", db_path);
@@ -202,15 +269,13 @@ cert_wal_truncate (const char *db_path, const char *stamp, char **out_note, GErr
   sqlite3 *db = cert_db_open (db_path, 1000, error);
   if (db == NULL)
     return FALSE;
-  /* data_version before and after: another connection's commit in
-   * between may have been checkpointed without being in any backup. */
-  gint64 before = cert_db_data_version (db);
-  gboolean ok = cert_wal_read (db_path, &now, error);
-  if (ok && (!same_generation (&saved, &now) || now.frames != saved.frames)) {
-    *out_note = g_strdup_printf ("%s: the WAL changed since the snapshot; not truncated, so "
-                                 "the next backup keeps its frames", db_path);
-  } else if (ok && (ok = checkpoint_truncate (db, db_path, error))) {
-    g_autofree char *record_path = truncation_record_path (db_path);
+  /* data_version before and after: another connection's commit between
+   * the lock and the checkpoint would be checkpointed into no log. */
+  gint64 before = -1;
+  g_autofree char *record_path = truncation_record_path (db_path);
+  g_autofree char *carry = cert_wal_carry_path (db_path);
+  gboolean ok = hold_and_carry (db, db_path, &saved, &before, out_note, error);
+  if (ok && *out_note == NULL && (ok = checkpoint_truncate (db, db_path, error))) {
     g_autofree char *started = start_generation (db, db_path, error);
     ok = started != NULL;
     if (ok && cert_db_data_version (db) == before) {
@@ -218,9 +283,12 @@ cert_wal_truncate (const char *db_path, const char *stamp, char **out_note, GErr
       ok = g_file_set_contents (record_path, record, -1, error);
     } else if (ok) {
       unlink (record_path);
+      unlink (carry);
       *out_note = g_strdup_printf ("%s: a write raced the truncation; the next log backup "
                                    "will ask for a full backup", db_path);
     }
+  } else if (!ok) {
+    unlink (carry);
   }
   sqlite3_close (db);
   return ok;

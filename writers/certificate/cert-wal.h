@@ -36,11 +36,20 @@ gboolean cert_wal_check_chain (const char *db_path, const char *previous_stamp,
                                const CertWalHeader *now, GError **error);
 
 /* PRAGMA wal_checkpoint(TRUNCATE) after a successful backup stamped
- * @stamp, only while the WAL holds exactly what that backup saved; records
- * the truncation so the next generation continues the chain.  *out_note
- * gets a message when it did not truncate (or could not prove it safe). */
+ * @stamp, while the WAL is still the generation that backup saved.  The
+ * frames written since the snapshot are kept first in the carry file
+ * (cert_wal_carry_path), under the write lock so none is missed; the
+ * truncation is recorded so the next generation continues the chain.
+ * *out_note gets a message when it did not truncate (or could not prove
+ * it safe). */
 gboolean cert_wal_truncate (const char *db_path, const char *stamp, char **out_note,
                             GError **error);
+
+/* ".<db>.vss-carry-wal" beside the database: a copy of the WAL taken at a
+ * truncation, holding frames written after that backup's snapshot.  A
+ * log file of the store: the next log backup saves it, and restoring
+ * that log set applies it before the set's own WAL. */
+char    *cert_wal_carry_path (const char *db_path);
 
 /* Forget a recorded truncation (a restore starts a new chain). */
 void     cert_wal_forget_truncation (const char *db_path);

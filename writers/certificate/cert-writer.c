@@ -44,13 +44,18 @@ identify_store (const CertStore *store, VssWriterMetadata *md, GError **error)
                                                    "key4.db", error) &&
            vss_writer_metadata_add_database_files (md, store->logical_path, store->name, dir,
                                                    "pkcs11.txt", error);
-  /* In WAL mode the log is the WAL; a journal-mode store simply has none. */
+  /* In WAL mode the log is the WAL, and the frames a truncation carried
+   * over (cert-wal.h); a journal-mode store simply has none. */
   g_autofree char *base = g_path_get_basename (store->path);
   g_autofree char *wal = g_strconcat (base, "-wal", NULL);
+  g_autofree char *carry_path = cert_wal_carry_path (store->path);
+  g_autofree char *carry = g_path_get_basename (carry_path);
   return vss_writer_metadata_add_database_files (md, store->logical_path, store->name, dir, base,
                                                  error) &&
          vss_writer_metadata_add_database_log_files (md, store->logical_path, store->name, dir,
-                                                     wal, error);
+                                                     wal, error) &&
+         vss_writer_metadata_add_database_log_files (md, store->logical_path, store->name, dir,
+                                                     carry, error);
 }
 
 static gboolean

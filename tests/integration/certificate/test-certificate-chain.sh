@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run
 mkdir -p "$T"/{config,state,run,writers,sets,ca}
-install -m 644 "$BUILD"/writers/certificate/certificate.so "$T/writers/"
+install -m 644 "$BUILD"/writers/certificate/certificate.so "$BUILD"/tests/writers/libvss-test-hang.so "$T/writers/"
 export VSS_WRITER_PATH=$T/writers
 DB=$T/ca/ca.db
 printf '[certificate]\ndatabases=%s\n' "$DB" > "$T/config/certificate.conf"
@@ -66,9 +66,14 @@ backup() {  # backup NAME TYPE [BASE [EXTRA ARGS…]]; a retryable failure (the 
   done
   return $rc
 }
-# the full backup also holds a plain directory, which the log sets do not
+# the full backup also holds a plain directory, which the log sets do not;
+# a test writer holds it 0.4 s after the snapshot (post_snapshot), so the
+# load writes frames that no backup has when the WAL is truncated
 mkdir -p "$T/other"; echo "as backed up" > "$T/other/note"
-backup full full "" --path "$T/other"; check "full backup under load" test $? -eq 0
+VSS_TEST_HANG_EVENT=post_snapshot VSS_TEST_HANG_MS=400 backup full full "" --path "$T/other" -c hang
+check "full backup under load" test $? -eq 0
+carry=$(find "$T/ca" -name '.ca.db.vss-carry-wal')
+check "the frames written after the snapshot were carried over at the truncation" test -s "$carry"
 sleep 0.3
 backup log1 log full;      check "first log backup under load" test $? -eq 0
 sleep 0.3
@@ -80,6 +85,12 @@ exec 9>&-
 wait
 PIDS=()
 check "a log set holds the WAL only" bash -c "! find '$T/sets/log2/files' -name ca.db | grep -q . && find '$T/sets/log2/files' -name ca.db-wal | grep -q ."
+check "the first log set holds the carried frames" bash -c "find '$T/sets/log1/files' -name .ca.db.vss-carry-wal | grep -q ."
+stamp() {  # the WAL generation a set's stamp names (its salts change at every reset)
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print([c['backup_stamp'] for w in d['writers'] for c in w['components'] if c.get('backup_stamp','').startswith('sqlite-wal')][0].split()[2])" "$T/sets/$1/bcd.json"
+}
+check "each successful backup truncated the log under load ($(stamp full) -> $(stamp log1) -> $(stamp log2))" \
+  bash -c "[ '$(stamp full)' != '$(stamp log1)' ] && [ '$(stamp log1)' != '$(stamp log2)' ]"
 
 # --- the database is lost; the newest log set brings the chain back
 rm -f "$DB" "$DB-wal" "$DB-shm"
