@@ -16,7 +16,8 @@ typedef struct {
   guint32 seq;
   guint32 salt1;
   guint32 salt2;
-  guint32 frames;     /* from the file size: what was appended so far */
+  guint32 frames;     /* of this generation (carrying its salts) */
+  guint32 page_size;
 } CertWalHeader;
 
 /* Reads <db>-wal (never opens the database or -shm files, so no lock of
@@ -35,11 +36,12 @@ gboolean cert_wal_stamp_parse (const char *stamp, CertWalHeader *out);
 gboolean cert_wal_check_chain (const char *db_path, const char *previous_stamp,
                                const CertWalHeader *now, GError **error);
 
-/* PRAGMA wal_checkpoint(TRUNCATE) after a successful backup stamped
- * @stamp, while the WAL is still the generation that backup saved.  The
- * frames written since the snapshot are kept first in the carry file
- * (cert_wal_carry_path), under the write lock so none is missed; the
- * truncation is recorded so the next generation continues the chain.
+/* Truncates the log after a successful backup stamped @stamp, while the
+ * WAL is still the generation that backup saved: the frames written since
+ * the snapshot are kept first in the carry file (cert_wal_carry_path),
+ * under the write lock so none is missed, then the lock goes straight to
+ * PRAGMA wal_checkpoint(RESTART): the next write starts the WAL over.
+ * The truncation is recorded so the next generation continues the chain.
  * *out_note gets a message when it did not truncate (or could not prove
  * it safe). */
 gboolean cert_wal_truncate (const char *db_path, const char *stamp, char **out_note,

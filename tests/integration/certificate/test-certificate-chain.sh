@@ -75,7 +75,11 @@ check "full backup under load" test $? -eq 0
 carry=$(find "$T/ca" -name '.ca.db.vss-carry-wal')
 check "the frames written after the snapshot were carried over at the truncation" test -s "$carry"
 sleep 0.3
-backup log1 log full;      check "first log backup under load" test $? -eq 0
+# its truncation waits 0.1 s between the lock and the checkpoint: rows
+# committed in that gap are in no backup and must be kept for the next
+VSS_CERT_TRUNCATE_DELAY_MS=100 G_MESSAGES_DEBUG=all backup log1 log full
+check "first log backup under load" test $? -eq 0
+check "the frames committed during its truncation were kept" grep -q "frames committed while the log was truncated" "$T/log1.out"
 sleep 0.3
 before=$(q "SELECT count(*) FROM certificates")
 backup log2 log log1;      check "second log backup under load" test $? -eq 0
