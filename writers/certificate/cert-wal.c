@@ -112,15 +112,21 @@ same_generation (const CertWalHeader *a, const CertWalHeader *b)
   return a->valid && b->valid && a->seq == b->seq && a->salt1 == b->salt1 && a->salt2 == b->salt2;
 }
 
-/* The truncation record lives beside the database, as SQLite's own
- * -wal/-shm files do: it belongs to that database and moves with it. */
+/* ".<db><suffix>" beside the database, as SQLite's own -wal/-shm files
+ * are: it belongs to that database and moves with it. */
 static char *
-truncation_record_path (const char *db_path)
+beside_db (const char *db_path, const char *suffix)
 {
   g_autofree char *dir = g_path_get_dirname (db_path);
   g_autofree char *base = g_path_get_basename (db_path);
-  g_autofree char *leaf = g_strdup_printf (".%s.vss-truncated", base);
+  g_autofree char *leaf = g_strdup_printf (".%s%s", base, suffix);
   return g_build_filename (dir, leaf, NULL);
+}
+
+static char *
+truncation_record_path (const char *db_path)
+{
+  return beside_db (db_path, ".vss-truncated");
 }
 
 /* After our own truncation the record holds the stamp of the backup it
@@ -177,10 +183,7 @@ cert_wal_forget_truncation (const char *db_path)
 char *
 cert_wal_carry_path (const char *db_path)
 {
-  g_autofree char *dir = g_path_get_dirname (db_path);
-  g_autofree char *base = g_path_get_basename (db_path);
-  g_autofree char *leaf = g_strdup_printf (".%s.vss-carry-wal", base);
-  return g_build_filename (dir, leaf, NULL);
+  return beside_db (db_path, ".vss-carry-wal");
 }
 
 /* The WAL as it is under the write lock: this generation's frames only
