@@ -38,10 +38,10 @@ vss_process_start_time (gint64 pid)
   return g_strv_length (fields) >= 20 ? g_ascii_strtoull (fields[19], NULL, 10) : 0;
 }
 
+/* @name, or "unknown" when a process (or a record) gives none. */
 static char *
-program_name (void)
+program_name (const char *name)
 {
-  const char *name = g_get_prgname ();
   return g_strdup (name != NULL ? name : "unknown");
 }
 
@@ -53,7 +53,7 @@ vss_set_record_new_here (const char *snapshot_set_id, VssSnapshotContext context
   self->context = context;
   self->pid = getpid ();
   self->start_time = vss_process_start_time (self->pid);
-  self->program = program_name ();
+  self->program = program_name (g_get_prgname ());
   self->snapshots = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_snapshot_free);
   return self;
 }
@@ -205,6 +205,9 @@ fill_record (VssSetRecord *self, json_object *root, const char *path, GError **e
   const char *set_id = get_string (root, "snapshot_set_id", FALSE);
   const char *context = get_string (root, "context", FALSE);
   json_object *pid = NULL, *start = NULL, *list = NULL;
+  /* The set id names the record's file (vss_set_record_path). */
+  if (set_id != NULL && (*set_id == '\0' || *set_id == '.' || strchr (set_id, '/') != NULL))
+    return bad_record (error, path, "snapshot_set_id cannot name a record file");
   if (set_id == NULL || context == NULL ||
       !vss_snapshot_context_from_string (context, &self->context) ||
       !json_object_object_get_ex (root, "pid", &pid) || !json_object_is_type (pid, json_type_int) ||
@@ -215,7 +218,8 @@ fill_record (VssSetRecord *self, json_object *root, const char *path, GError **e
   self->pid = json_object_get_int64 (pid);
   if (json_object_object_get_ex (root, "start_time", &start))
     self->start_time = json_object_get_uint64 (start);
-  self->program = g_strdup (get_string (root, "program", FALSE));
+  /* Optional when read; a record saved again always names one. */
+  self->program = program_name (get_string (root, "program", FALSE));
   for (size_t i = 0; i < json_object_array_length (list); i++) {
     VssSnapshot *snapshot = snapshot_from_json (self, json_object_array_get_idx (list, i), path, error);
     if (snapshot == NULL)

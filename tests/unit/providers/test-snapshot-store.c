@@ -183,3 +183,51 @@ Test (store, an_unknown_provider_is_a_clear_error)
   cr_assert_null (record);
   cr_assert (strstr (error->message, "unknown provider \"zfs\"") != NULL, "%s", error->message);
 }
+
+/* "program" is optional in a record: one without it is cleaned and saved
+ * again (it crashed there), and a set id that would name a file outside
+ * the records' directory is refused. */
+Test (store, a_record_without_a_program_is_cleaned)
+{
+  g_autofree char *storage = fake_set ("s1", "p1", VSS_CTX_BACKUP, dead_pid (), TRUE);
+  g_autofree char *kept = fake_set ("s1", "p2", VSS_CTX_APP_ROLLBACK, dead_pid (), TRUE);
+  g_autofree char *path = vss_set_record_path ("s1");
+  /* One record: p2 kept (finished, persistent), p0 stale (never
+   * committed); then "program" dropped from it. */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VssSetRecord) record = vss_set_record_load (path, &error);
+  cr_assert_not_null (record, "%s", error ? error->message : "");
+  VssSnapshot *other = vss_snapshot_new ("s1", "/srv/data", &vss_provider_copy, VSS_CTX_BACKUP);
+  g_free (other->snapshot_id);
+  other->snapshot_id = g_strdup ("p0");
+  other->storage_path = g_strdup (storage);
+  other->snapshot_path = g_build_filename (storage, "image", NULL);
+  g_ptr_array_add (record->snapshots, other);
+  cr_assert (vss_set_record_save (record, &error), "%s", error ? error->message : "");
+  g_autofree char *saved = vss_test_read_file (path);
+  g_autoptr(GRegex) program = g_regex_new ("\"program\"\\s*:\\s*\"[^\"]*\",?", 0, 0, NULL);
+  g_autofree char *without = g_regex_replace_literal (program, saved, -1, 0, "", 0, NULL);
+  cr_assert (strstr (without, "\"program\"") == NULL);
+  cr_assert (g_file_set_contents (path, without, -1, NULL));
+  cr_assert_eq (vss_snapshots_clean_stale (&error), 1, "%s", error ? error->message : "");
+  cr_assert_not (exists (storage));
+  g_autoptr(VssSetRecord) again = vss_set_record_load (path, &error);
+  cr_assert_not_null (again, "%s", error ? error->message : "");
+  cr_assert_eq (again->snapshots->len, 1);
+  cr_assert_str_eq (again->program, "unknown");
+}
+
+Test (store, a_set_id_that_is_not_a_file_name_is_refused)
+{
+  g_autofree char *path = vss_set_record_path ("x");
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_mkdir_with_parents (dir, 0700);
+  const char *text = "{\"snapshot_set_id\": \"../../escape\", \"context\": \"backup\", "
+                     "\"pid\": 1, \"snapshots\": []}";
+  cr_assert (g_file_set_contents (path, text, -1, NULL));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VssSetRecord) record = vss_set_record_load (path, &error);
+  cr_assert_null (record);
+  cr_assert (g_error_matches (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT));
+  cr_assert (strstr (error->message, "snapshot_set_id") != NULL, "%s", error->message);
+}
