@@ -192,7 +192,8 @@ freeze_error (GError **error, const char *mount_point, int saved)
 }
 
 /* FIFREEZE, CMD create, FITHAW under the watchdog: the heart of commit.
- * FALSE only when the filesystem could not be frozen (nothing ran). */
+ * FALSE when the filesystem could not be frozen or the command could not
+ * be started; TRUE when it ran (its outcome is in @result). */
 static gboolean
 run_frozen (int fs_fd, const FsFacts *facts, char **argv, char **env, gint64 deadline_usec,
             VssCommandResult *result, GError **error)
@@ -203,7 +204,7 @@ run_frozen (int fs_fd, const FsFacts *facts, char **argv, char **env, gint64 dea
   gint64 start = g_get_monotonic_time ();
   if (ioctl (fs_fd, FIFREEZE, 0) != 0) {
     int saved = errno;
-    vss_thaw_watchdog_stop (&watchdog);
+    vss_thaw_watchdog_stop (&watchdog, TRUE);
     return freeze_error (error, facts->mount_point, saved);
   }
   gint64 frozen = g_get_monotonic_time ();
@@ -212,17 +213,19 @@ run_frozen (int fs_fd, const FsFacts *facts, char **argv, char **env, gint64 dea
                                   deadline_usec, watch_command, &watchdog, result, &spawn_error);
   gint64 command_done = g_get_monotonic_time ();
   /* EINVAL: the watchdog thawed it already (the deadline passed). */
-  if (ioctl (fs_fd, FITHAW, 0) != 0 && errno != EINVAL)
+  gboolean thawed = ioctl (fs_fd, FITHAW, 0) == 0 || errno == EINVAL;
+  if (!thawed)
     g_warning ("fsfreeze: cannot thaw %s: %s; the watchdog will", facts->mount_point,
                g_strerror (errno));
-  gint64 thawed = g_get_monotonic_time ();
-  vss_thaw_watchdog_stop (&watchdog);
+  gint64 thaw_done = g_get_monotonic_time ();
+  vss_thaw_watchdog_stop (&watchdog, thawed);
   g_debug ("fsfreeze: %s frozen for %.1f ms (freeze %.1f ms, %s create %.1f ms, thaw %.1f ms)",
-           facts->mount_point, (thawed - start) / 1000.0, (frozen - start) / 1000.0, argv[0],
-           (command_done - frozen) / 1000.0, (thawed - command_done) / 1000.0);
+           facts->mount_point, (thaw_done - start) / 1000.0, (frozen - start) / 1000.0, argv[0],
+           (command_done - frozen) / 1000.0, (thaw_done - command_done) / 1000.0);
   if (!ran) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,
                  "fsfreeze: cannot run the snapshot command: %s", spawn_error->message);
+    return FALSE;
   }
   return TRUE;
 }
@@ -308,7 +311,6 @@ fsfreeze_commit (VssSnapshot *snapshot, gint64 deadline_usec, GError **error)
   g_auto(GStrv) env = command_env (snapshot, &facts, deadline_usec);
   VssCommandResult result = { 0 };
   gboolean ok = run_frozen (fd, &facts, argv, env, deadline_usec, &result, error) &&
-                result.out != NULL &&
                 check_result (&result, snapshot, argv[0], deadline_usec, start, error) &&
                 expose (snapshot, &facts, result.out, argv[0], error);
   close (fd);

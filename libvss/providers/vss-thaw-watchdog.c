@@ -150,9 +150,11 @@ vss_thaw_watchdog_watch_group (VssThawWatchdog *self, pid_t pgid)
 }
 
 void
-vss_thaw_watchdog_stop (VssThawWatchdog *self)
+vss_thaw_watchdog_stop (VssThawWatchdog *self, gboolean thawed)
 {
-  send_message (self, MESSAGE_DONE);
+  /* Without the message, closing our end is end of file: it thaws. */
+  if (thawed)
+    send_message (self, MESSAGE_DONE);
   if (self->socket_fd >= 0)
     close (self->socket_fd);
   self->socket_fd = -1;

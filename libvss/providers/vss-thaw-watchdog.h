@@ -37,8 +37,10 @@ gboolean vss_thaw_watchdog_start (VssThawWatchdog *self, int fs_fd, gint64 deadl
  * it has to thaw. */
 void vss_thaw_watchdog_watch_group (VssThawWatchdog *self, pid_t pgid);
 
-/* Tells the watchdog the filesystem needs nothing more from it (thawed by
- * the caller, or never frozen) and waits for it to exit. */
-void vss_thaw_watchdog_stop (VssThawWatchdog *self);
+/* Ends the watchdog and waits for it to exit.  @thawed: the filesystem
+ * needs nothing more from it (thawed by the caller, or never frozen), so it
+ * exits untouched; FALSE when the caller's FITHAW failed: it is left to
+ * thaw (and kill the command's group) at once, as if the caller had died. */
+void vss_thaw_watchdog_stop (VssThawWatchdog *self, gboolean thawed);
 
 G_END_DECLS
