@@ -178,6 +178,20 @@ vss_backup_set_writer_new (const char *dir, VssBackupType type, const char *base
 
 /* ---- writer metadata ---- */
 
+/* @text as the file @path under DIR.partial (writer metadata, the BCD);
+ * a full disk abandons the set (vss_set_writer_out_of_space). */
+static gboolean
+write_small_file (VssBackupSetWriter *self, const char *path, const char *text, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  if (g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, &local))
+    return TRUE;
+  if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
+    return vss_set_writer_out_of_space (self, ENOSPC, path, error);
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
 gboolean
 vss_set_writer_name_ok (const char *name)
 {
@@ -200,13 +214,7 @@ vss_backup_set_writer_add_writer_metadata (VssBackupSetWriter *self, const char 
   }
   g_autofree char *path = g_strdup_printf ("%s/" VSS_SET_WRITERS "/%s.json", self->partial,
                                            writer_name);
-  g_autoptr(GError) local = NULL;
-  if (g_file_set_contents_full (path, metadata_json, -1, G_FILE_SET_CONTENTS_NONE, 0600, &local))
-    return TRUE;
-  if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
-    return vss_set_writer_out_of_space (self, ENOSPC, path, error);
-  g_propagate_error (error, g_steal_pointer (&local));
-  return FALSE;
+  return write_small_file (self, path, metadata_json, error);
 }
 
 /* ---- commit ---- */
@@ -220,13 +228,7 @@ write_bcd (VssBackupSetWriter *self, const char *bcd_json, GError **error)
     return FALSE;
   }
   g_autofree char *path = g_build_filename (self->partial, VSS_SET_BCD, NULL);
-  g_autoptr(GError) local = NULL;
-  if (g_file_set_contents_full (path, bcd_json, -1, G_FILE_SET_CONTENTS_NONE, 0600, &local))
-    return TRUE;
-  if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
-    return vss_set_writer_out_of_space (self, ENOSPC, path, error);
-  g_propagate_error (error, g_steal_pointer (&local));
-  return FALSE;
+  return write_small_file (self, path, bcd_json, error);
 }
 
 static gboolean
