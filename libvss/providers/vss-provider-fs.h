@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  * subvolume root there. */
 char *vss_provider_fs_root (const char *path, GError **error);
 
-/* "btrfs", "xfs" … of @path, or NULL with errno set. */
+/* Is @path on a filesystem of @type ("btrfs", "xfs" …, as vss_fs_type_name
+ * names them)?  FALSE when it cannot be told. */
 gboolean vss_provider_fs_is (const char *path, const char *type);
 
 /* The mount of the device @dev in /proc/self/mountinfo: its source (the
