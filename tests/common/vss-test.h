@@ -13,6 +13,20 @@ char *vss_test_setup_env (void);
 /* Removes what vss_test_setup_env made. */
 void  vss_test_teardown_env (char *tmpdir);
 
+/* The fixture of most suites: `static char *tmpdir`, and the functions
+ * @init and @fini (name them as the suite's .init and .fini) that give each
+ * test a fresh environment (vss_test_setup_env) and remove it after:
+ *   VSS_TEST_ENV_FIXTURE (setup, teardown);
+ *   TestSuite (fs, .init = setup, .fini = teardown); */
+#define VSS_TEST_ENV_FIXTURE(init, fini) \
+  VSS_TEST_TMPDIR_FIXTURE (init, fini, vss_test_setup_env, vss_test_teardown_env)
+/* The same with other functions to make (char *(void)) and remove
+ * (void (char *)) the environment, for suites that need more in it. */
+#define VSS_TEST_TMPDIR_FIXTURE(init, fini, make, remove)        \
+  static char *tmpdir;                                           \
+  static void init (void) { tmpdir = make (); }                  \
+  static void fini (void) { remove (g_steal_pointer (&tmpdir)); }
+
 /* A directory under @tmpdir holding copies (mode 0644) of the named test
  * writer modules ("recorder", "veto", "hang", "slow-3" …), NULL-terminated;
  * the result is meant for VSS_WRITER_PATH or set_writer_path(). */

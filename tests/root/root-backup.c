@@ -50,6 +50,29 @@ rb_cleanup (const char *tmpdir)
 }
 
 char *
+rb_setup_env (void)
+{
+  char *tmpdir = vss_test_setup_env ();
+  g_setenv ("VSS_TEST_RECORD_DIR", tmpdir, TRUE);
+  return tmpdir;
+}
+
+void
+rb_teardown_env (char *tmpdir)
+{
+  rb_cleanup (tmpdir);
+  vss_test_teardown_env (tmpdir);
+}
+
+char *
+rb_make_dir (const char *parent, const char *name)
+{
+  char *dir = g_build_filename (parent, name, NULL);
+  cr_assert_eq (g_mkdir_with_parents (dir, 0755), 0, "cannot make %s", dir);
+  return dir;
+}
+
+char *
 rb_writer_dir (const char *tmpdir, gboolean with_pause)
 {
   char *dir = g_build_filename (tmpdir, with_pause ? "writers-pause" : "writers-none", NULL);

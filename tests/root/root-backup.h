@@ -19,6 +19,14 @@ G_BEGIN_DECLS
       cr_skip_test ("%s", why_);                       \
   } while (0)
 
+/* The environment of a root test: vss_test_setup_env() with
+ * VSS_TEST_RECORD_DIR there too, and its removal (rb_cleanup first). */
+char *rb_setup_env (void);
+void  rb_teardown_env (char *tmpdir);
+
+/* @parent/@name, made (0755) with its parents, or the test fails. */
+char *rb_make_dir (const char *parent, const char *name);
+
 /* A mounted filesystem of @type, or the test fails saying why; freed by
  * rb_cleanup. */
 LoopFs *rb_loopfs (const char *type, guint size_mib);

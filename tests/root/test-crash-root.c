@@ -11,21 +11,7 @@
 
 #include "root-backup.h"
 
-static char *tmpdir;
-
-static void
-setup (void)
-{
-  tmpdir = vss_test_setup_env ();
-  g_setenv ("VSS_TEST_RECORD_DIR", tmpdir, TRUE);
-}
-
-static void
-teardown (void)
-{
-  rb_cleanup (tmpdir);
-  vss_test_teardown_env (g_steal_pointer (&tmpdir));
-}
+VSS_TEST_TMPDIR_FIXTURE (setup, teardown, rb_setup_env, rb_teardown_env);
 
 TestSuite (crash, .init = setup, .fini = teardown, .timeout = 120);
 

@@ -70,8 +70,7 @@ teardown (void)
       close (fd);
   }
   g_clear_pointer (&mounts, g_ptr_array_unref);
-  rb_cleanup (tmpdir);
-  vss_test_teardown_env (g_steal_pointer (&tmpdir));
+  rb_teardown_env (g_steal_pointer (&tmpdir));
 }
 
 TestSuite (fsfreeze, .init = setup, .fini = teardown, .timeout = 120);
@@ -82,14 +81,6 @@ frozen_fs (const char *type)
   LoopFs *fs = rb_loopfs (type, g_str_equal (type, "xfs") ? 320 : 64);
   g_ptr_array_add (mounts, g_strdup (fs->mountpoint));
   return fs;
-}
-
-static char *
-make_dir (const char *parent, const char *name)
-{
-  char *dir = g_build_filename (parent, name, NULL);
-  cr_assert_eq (g_mkdir_with_parents (dir, 0755), 0, "cannot make %s", dir);
-  return dir;
 }
 
 static char *
@@ -184,7 +175,7 @@ static void
 check_snapshot_while_appending (const char *type)
 {
   LoopFs *fs = frozen_fs (type);
-  g_autofree char *dir = make_dir (fs->mountpoint, "app");
+  g_autofree char *dir = rb_make_dir (fs->mountpoint, "app");
   g_autofree char *log = g_build_filename (dir, "log", NULL);
   pid_t appender = rb_start_appender (log);   /* keeps writing: no writer pauses it */
   g_setenv ("FSF_SIZE_OF", log, TRUE);
@@ -396,8 +387,8 @@ Test (fsfreeze, fsfreeze_shares_its_filesystem_with_no_other_snapshot_of_the_set
   ROOT_OR_SKIP ();
   LoopFs *fs = frozen_fs ("xfs");
   LoopFs *other = frozen_fs ("ext4");
-  g_autofree char *a = make_dir (fs->mountpoint, "a");
-  g_autofree char *b = make_dir (fs->mountpoint, "b");
+  g_autofree char *a = rb_make_dir (fs->mountpoint, "a");
+  g_autofree char *b = rb_make_dir (fs->mountpoint, "b");
   assert_refused (a, "fsfreeze", b, "reflink", "self-deadlock");
   assert_refused (a, NULL, b, "fsfreeze", "self-deadlock");        /* auto: reflink */
   assert_refused (a, "fsfreeze", b, "copy", "self-deadlock");
@@ -415,7 +406,7 @@ Test (fsfreeze, fsfreeze_shares_its_filesystem_with_no_other_snapshot_of_the_set
 Test (fsfreeze, unsupported_filesystem_or_missing_command_is_refused_before_any_freeze)
 {
   ROOT_OR_SKIP ();
-  g_autofree char *tmpfs = make_dir (tmpdir, "tmpfs");
+  g_autofree char *tmpfs = rb_make_dir (tmpdir, "tmpfs");
   cr_assert_eq (mount ("tmpfs", tmpfs, "tmpfs", 0, "size=4m"), 0);
   g_autofree char *writers = rb_writer_dir (tmpdir, FALSE);
   VssSnapshotProp *prop = NULL;

@@ -14,31 +14,9 @@
 #include "providers/vss-provider.h"
 #include "root-backup.h"
 
-static char *tmpdir;
-
-static void
-setup (void)
-{
-  tmpdir = vss_test_setup_env ();
-  g_setenv ("VSS_TEST_RECORD_DIR", tmpdir, TRUE);
-}
-
-static void
-teardown (void)
-{
-  rb_cleanup (tmpdir);
-  vss_test_teardown_env (g_steal_pointer (&tmpdir));
-}
+VSS_TEST_TMPDIR_FIXTURE (setup, teardown, rb_setup_env, rb_teardown_env);
 
 TestSuite (root, .init = setup, .fini = teardown, .timeout = 120);
-
-static char *
-make_dir (const char *parent, const char *name)
-{
-  char *dir = g_build_filename (parent, name, NULL);
-  cr_assert_eq (g_mkdir_with_parents (dir, 0755), 0, "cannot make %s", dir);
-  return dir;
-}
 
 static void
 run (const char *const *argv)
@@ -64,10 +42,10 @@ Test (root, auto_selection_picks_the_cheapest_provider_per_filesystem)
   LoopFs *ext4 = rb_loopfs ("ext4", 64);
   g_autofree char *vol = g_build_filename (btrfs->mountpoint, "vol", NULL);
   run ((const char *const[]) { "btrfs", "-q", "subvolume", "create", vol, NULL });
-  g_autofree char *inside = make_dir (vol, "deep/inside");
-  g_autofree char *on_xfs = make_dir (xfs->mountpoint, "data");
-  g_autofree char *on_ext4 = make_dir (ext4->mountpoint, "data");
-  g_autofree char *tmpfs = make_dir (tmpdir, "tmpfs");
+  g_autofree char *inside = rb_make_dir (vol, "deep/inside");
+  g_autofree char *on_xfs = rb_make_dir (xfs->mountpoint, "data");
+  g_autofree char *on_ext4 = rb_make_dir (ext4->mountpoint, "data");
+  g_autofree char *tmpfs = rb_make_dir (tmpdir, "tmpfs");
   cr_assert_eq (mount ("tmpfs", tmpfs, "tmpfs", 0, "size=4m"), 0);
 
   cr_expect_str_eq (chosen (vol), "btrfs");
@@ -153,7 +131,7 @@ Test (root, btrfs_snapshot_is_consistent_read_only_and_removed)
   LoopFs *fs = rb_loopfs ("btrfs", 256);
   g_autofree char *vol = g_build_filename (fs->mountpoint, "vol", NULL);
   run ((const char *const[]) { "btrfs", "-q", "subvolume", "create", vol, NULL });
-  g_autofree char *dir = make_dir (vol, "app");   /* inside the subvolume, not its root */
+  g_autofree char *dir = rb_make_dir (vol, "app");   /* inside the subvolume, not its root */
   check_consistent_snapshot (dir, "btrfs");
 }
 
@@ -161,7 +139,7 @@ Test (root, reflink_snapshot_is_consistent_read_only_and_removed)
 {
   ROOT_OR_SKIP ();
   LoopFs *fs = rb_loopfs ("xfs", 320);
-  g_autofree char *dir = make_dir (fs->mountpoint, "app");
+  g_autofree char *dir = rb_make_dir (fs->mountpoint, "app");
   check_consistent_snapshot (dir, "reflink");
 }
 
@@ -169,6 +147,6 @@ Test (root, copy_snapshot_is_consistent_read_only_and_removed)
 {
   ROOT_OR_SKIP ();
   LoopFs *fs = rb_loopfs ("ext4", 64);
-  g_autofree char *dir = make_dir (fs->mountpoint, "app");
+  g_autofree char *dir = rb_make_dir (fs->mountpoint, "app");
   check_consistent_snapshot (dir, "copy");
 }

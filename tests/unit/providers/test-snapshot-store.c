@@ -15,19 +15,7 @@
 #include "util/vss-paths.h"
 #include "vss-test.h"
 
-static char *tmpdir;
-
-static void
-setup (void)
-{
-  tmpdir = vss_test_setup_env ();
-}
-
-static void
-teardown (void)
-{
-  vss_test_teardown_env (g_steal_pointer (&tmpdir));
-}
+VSS_TEST_ENV_FIXTURE (setup, teardown);
 
 TestSuite (store, .init = setup, .fini = teardown);
 

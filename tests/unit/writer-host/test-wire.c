@@ -11,19 +11,7 @@
 #include "wh-test.h"
 #include "writer-host/vss-wire.h"
 
-static char *tmpdir;
-
-static void
-setup (void)
-{
-  tmpdir = vss_test_setup_env ();
-}
-
-static void
-teardown (void)
-{
-  vss_test_teardown_env (g_steal_pointer (&tmpdir));
-}
+VSS_TEST_ENV_FIXTURE (setup, teardown);
 
 TestSuite (wire, .init = setup, .fini = teardown, .timeout = 30);
 

@@ -9,20 +9,7 @@
 
 #define WRITER_ID "6f1c2d3e-0000-4000-8000-0000000000aa"
 
-static char *tmpdir;
-
-static void
-setup (void)
-{
-  tmpdir = vss_test_setup_env ();
-}
-
-static void
-teardown (void)
-{
-  vss_test_teardown_env (tmpdir);
-  tmpdir = NULL;
-}
+VSS_TEST_ENV_FIXTURE (setup, teardown);
 
 TestSuite (writer_document, .init = setup, .fini = teardown);
 
