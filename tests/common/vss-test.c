@@ -1,7 +1,13 @@
 #include "vss-test.h"
 
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "util/vss-paths.h"
 #include "util/vss-fs.h"
@@ -77,4 +83,91 @@ vss_test_read_file (const char *path)
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     return NULL;
   return contents;
+}
+
+void
+vss_test_put_file (const char *path, const char *contents, int mode)
+{
+  cr_assert (g_file_set_contents (path, contents, -1, NULL), "cannot write %s", path);
+  cr_assert_eq (chmod (path, mode), 0);
+}
+
+void
+vss_test_set_mtime (const char *path, time_t sec, long nsec)
+{
+  struct timespec ts[2] = { { sec, nsec }, { sec, nsec } };
+  cr_assert_eq (utimensat (AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0, "utimensat %s: %s",
+                path, g_strerror (errno));
+}
+
+gboolean
+vss_test_same_contents (const char *a, const char *b)
+{
+  g_autofree char *ca = NULL, *cb = NULL;
+  gsize la = 0, lb = 0;
+  if (!g_file_get_contents (a, &ca, &la, NULL) || !g_file_get_contents (b, &cb, &lb, NULL))
+    return FALSE;
+  return la == lb && memcmp (ca, cb, la) == 0;
+}
+
+static void
+assert_same_xattrs (const char *a, const char *b)
+{
+  char names[4096];
+  ssize_t len = llistxattr (a, names, sizeof names);
+  for (char *n = names; len > 0 && n < names + len; n += strlen (n) + 1) {
+    if (!g_str_has_prefix (n, "user."))
+      continue;
+    char va[256], vb[256];
+    ssize_t la = lgetxattr (a, n, va, sizeof va);
+    ssize_t lb = lgetxattr (b, n, vb, sizeof vb);
+    cr_assert (la == lb && la >= 0 && memcmp (va, vb, la) == 0, "%s: xattr %s differs", b, n);
+  }
+}
+
+static void
+assert_same_node (const char *a, const char *b)
+{
+  struct stat sa, sb;
+  cr_assert_eq (lstat (a, &sa), 0, "lstat %s", a);
+  cr_assert_eq (lstat (b, &sb), 0, "lstat %s: %s", b, g_strerror (errno));
+  cr_assert_eq (sa.st_mode, sb.st_mode, "%s: mode %o vs %o", b, sa.st_mode, sb.st_mode);
+  cr_assert_eq (sa.st_uid, sb.st_uid, "%s: uid", b);
+  cr_assert_eq (sa.st_gid, sb.st_gid, "%s: gid", b);
+  cr_assert_eq (sa.st_mtim.tv_sec, sb.st_mtim.tv_sec, "%s: mtime s", b);
+  cr_assert_eq (sa.st_mtim.tv_nsec, sb.st_mtim.tv_nsec, "%s: mtime ns", b);
+  if (S_ISREG (sa.st_mode)) {
+    cr_assert_eq (sa.st_size, sb.st_size, "%s: size", b);
+    cr_assert (vss_test_same_contents (a, b), "%s: contents differ", b);
+  } else if (S_ISLNK (sa.st_mode)) {
+    g_autofree char *ta = g_file_read_link (a, NULL);
+    g_autofree char *tb = g_file_read_link (b, NULL);
+    cr_assert_str_eq (ta, tb, "%s: link target", b);
+  }
+  if (!S_ISLNK (sa.st_mode))
+    assert_same_xattrs (a, b);
+}
+
+void
+vss_test_assert_same_tree (const char *a, const char *b)
+{
+  assert_same_node (a, b);
+  struct stat st;
+  lstat (a, &st);
+  if (!S_ISDIR (st.st_mode))
+    return;
+  g_autoptr(GDir) da = g_dir_open (a, 0, NULL);
+  g_autoptr(GDir) db = g_dir_open (b, 0, NULL);
+  cr_assert (da != NULL && db != NULL);
+  guint na = 0, nb = 0;
+  const char *name;
+  while ((name = g_dir_read_name (da)) != NULL) {
+    g_autofree char *ca = g_build_filename (a, name, NULL);
+    g_autofree char *cb = g_build_filename (b, name, NULL);
+    vss_test_assert_same_tree (ca, cb);
+    na++;
+  }
+  while (g_dir_read_name (db) != NULL)
+    nb++;
+  cr_assert_eq (na, nb, "%s has %u entries, %s has %u", a, na, b, nb);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <time.h>
 
 G_BEGIN_DECLS
 
@@ -37,5 +38,16 @@ char *vss_test_writer_module_path (const char *name);
 
 /* Reads a whole file; NULL when missing. */
 char *vss_test_read_file (const char *path);
+
+/* Writes @contents to @path and gives it @mode, or the test fails. */
+void vss_test_put_file (const char *path, const char *contents, int mode);
+/* Sets the atime and mtime of @path (not following a symlink). */
+void vss_test_set_mtime (const char *path, time_t sec, long nsec);
+/* Do the files @a and @b hold the same bytes? */
+gboolean vss_test_same_contents (const char *a, const char *b);
+/* Asserts type, mode, owner, size, mtime (ns), contents, link targets and
+ * user.* xattrs of every entry are the same under @a and @b, recursively,
+ * without following symlinks. */
+void vss_test_assert_same_tree (const char *a, const char *b);
 
 G_END_DECLS

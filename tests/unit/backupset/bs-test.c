@@ -32,21 +32,6 @@ bs_path (const char *rel)
   return g_build_filename (bs_tmpdir, rel, NULL);
 }
 
-void
-bs_put_file (const char *path, const char *contents, int mode)
-{
-  cr_assert (g_file_set_contents (path, contents, -1, NULL), "cannot write %s", path);
-  cr_assert_eq (chmod (path, mode), 0);
-}
-
-void
-bs_set_mtime (const char *path, time_t sec, long nsec)
-{
-  struct timespec ts[2] = { { sec, nsec }, { sec, nsec } };
-  cr_assert_eq (utimensat (AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0, "utimensat %s: %s",
-                path, g_strerror (errno));
-}
-
 static void
 make_sparse (const char *path)
 {
@@ -70,12 +55,12 @@ bs_make_tree (const char *root)
   g_autofree char *big = g_build_filename (root, "sub", "deep", "big.bin", NULL);
   g_autofree char *sparse = g_build_filename (root, "sparse.img", NULL);
   g_autofree char *link = g_build_filename (root, "link", NULL);
-  bs_put_file (a, "hello, world\n", 0644);
-  bs_put_file (secret, "s3cret", 0600);
+  vss_test_put_file (a, "hello, world\n", 0644);
+  vss_test_put_file (secret, "s3cret", 0600);
   GString *data = g_string_new (NULL);
   for (int i = 0; i < 300000; i++)
     g_string_append_printf (data, "%d,", i);
-  bs_put_file (big, data->str, 0640);
+  vss_test_put_file (big, data->str, 0640);
   g_string_free (data, TRUE);
   make_sparse (sparse);
   cr_assert_eq (symlink ("sub/secret", link), 0);
@@ -83,17 +68,17 @@ bs_make_tree (const char *root)
                 g_strerror (errno));
   if (geteuid () == 0) {
     g_autofree char *suid = g_build_filename (root, "suid-tool", NULL);
-    bs_put_file (suid, "#!/bin/sh\n", 04755);
+    vss_test_put_file (suid, "#!/bin/sh\n", 04755);
     cr_assert_eq (chown (secret, 1234, 5678), 0);
     cr_assert_eq (chmod (secret, 0600), 0);
     cr_assert_eq (chmod (suid, 04755), 0);
   }
-  bs_set_mtime (a, 1000000000, 123456789);
-  bs_set_mtime (secret, 1100000000, 1);
-  bs_set_mtime (link, 1200000000, 999999999);
-  bs_set_mtime (deep, 1300000000, 5);
-  bs_set_mtime (empty, 1400000000, 42);
-  bs_set_mtime (sub, 1500000000, 7);
+  vss_test_set_mtime (a, 1000000000, 123456789);
+  vss_test_set_mtime (secret, 1100000000, 1);
+  vss_test_set_mtime (link, 1200000000, 999999999);
+  vss_test_set_mtime (deep, 1300000000, 5);
+  vss_test_set_mtime (empty, 1400000000, 42);
+  vss_test_set_mtime (sub, 1500000000, 7);
 }
 
 char *
@@ -119,78 +104,6 @@ bs_write_set (const char *dir, const char *component, const char *src, const cha
   cr_assert (vss_backup_set_writer_commit (w, bcd, &error), "commit: %s",
              error ? error->message : "");
   return g_strdup (dir);
-}
-
-static gboolean
-same_contents (const char *a, const char *b)
-{
-  g_autofree char *ca = NULL, *cb = NULL;
-  gsize la = 0, lb = 0;
-  if (!g_file_get_contents (a, &ca, &la, NULL) || !g_file_get_contents (b, &cb, &lb, NULL))
-    return FALSE;
-  return la == lb && memcmp (ca, cb, la) == 0;
-}
-
-static void
-assert_same_xattrs (const char *a, const char *b)
-{
-  char names[4096];
-  ssize_t len = llistxattr (a, names, sizeof names);
-  for (char *n = names; len > 0 && n < names + len; n += strlen (n) + 1) {
-    if (!g_str_has_prefix (n, "user."))
-      continue;
-    char va[256], vb[256];
-    ssize_t la = lgetxattr (a, n, va, sizeof va);
-    ssize_t lb = lgetxattr (b, n, vb, sizeof vb);
-    cr_assert (la == lb && la >= 0 && memcmp (va, vb, la) == 0, "%s: xattr %s differs", b, n);
-  }
-}
-
-static void
-assert_same_node (const char *a, const char *b)
-{
-  struct stat sa, sb;
-  cr_assert_eq (lstat (a, &sa), 0, "lstat %s", a);
-  cr_assert_eq (lstat (b, &sb), 0, "lstat %s: %s", b, g_strerror (errno));
-  cr_assert_eq (sa.st_mode, sb.st_mode, "%s: mode %o vs %o", b, sa.st_mode, sb.st_mode);
-  cr_assert_eq (sa.st_uid, sb.st_uid, "%s: uid", b);
-  cr_assert_eq (sa.st_gid, sb.st_gid, "%s: gid", b);
-  cr_assert_eq (sa.st_mtim.tv_sec, sb.st_mtim.tv_sec, "%s: mtime s", b);
-  cr_assert_eq (sa.st_mtim.tv_nsec, sb.st_mtim.tv_nsec, "%s: mtime ns", b);
-  if (S_ISREG (sa.st_mode)) {
-    cr_assert_eq (sa.st_size, sb.st_size, "%s: size", b);
-    cr_assert (same_contents (a, b), "%s: contents differ", b);
-  } else if (S_ISLNK (sa.st_mode)) {
-    g_autofree char *ta = g_file_read_link (a, NULL);
-    g_autofree char *tb = g_file_read_link (b, NULL);
-    cr_assert_str_eq (ta, tb, "%s: link target", b);
-  }
-  if (!S_ISLNK (sa.st_mode))
-    assert_same_xattrs (a, b);
-}
-
-void
-bs_assert_same_tree (const char *a, const char *b)
-{
-  assert_same_node (a, b);
-  struct stat st;
-  lstat (a, &st);
-  if (!S_ISDIR (st.st_mode))
-    return;
-  g_autoptr(GDir) da = g_dir_open (a, 0, NULL);
-  g_autoptr(GDir) db = g_dir_open (b, 0, NULL);
-  cr_assert (da != NULL && db != NULL);
-  guint na = 0, nb = 0;
-  const char *name;
-  while ((name = g_dir_read_name (da)) != NULL) {
-    g_autofree char *ca = g_build_filename (a, name, NULL);
-    g_autofree char *cb = g_build_filename (b, name, NULL);
-    bs_assert_same_tree (ca, cb);
-    na++;
-  }
-  while (g_dir_read_name (db) != NULL)
-    nb++;
-  cr_assert_eq (na, nb, "%s has %u entries, %s has %u", a, na, b, nb);
 }
 
 static void

@@ -1,9 +1,12 @@
 /* bs-test.h — what the backup-set tests share: a source tree with every
- * kind of entry, writing a set of it, and comparing trees. */
+ * kind of entry and writing a set of it (comparing trees, writing a file
+ * and setting times: vss-test.h). */
 #pragma once
 
 #include <glib.h>
 #include <vss/vss.h>
+
+#include "vss-test.h"
 
 G_BEGIN_DECLS
 
@@ -13,8 +16,6 @@ void  bs_setup (void);
 void  bs_teardown (void);
 char *bs_path (const char *rel);
 
-void bs_put_file (const char *path, const char *contents, int mode);
-void bs_set_mtime (const char *path, time_t sec, long nsec);
 /* A source tree under @root: files of several modes (0600, 04755 when
  * root), a sparse file, an empty dir, a symlink, xattrs, ns mtimes. */
 void bs_make_tree (const char *root);
@@ -23,9 +24,6 @@ char *bs_bcd (void);
 /* Writes a committed set of @src (component "path:" + @original) at @dir. */
 char *bs_write_set (const char *dir, const char *component, const char *src,
                     const char *original, VssBackupType type, VssBackupSet *base);
-/* Type, mode, owner, size, mtime (ns), contents, link targets and user.*
- * xattrs of every entry, recursively, without following symlinks. */
-void bs_assert_same_tree (const char *a, const char *b);
 /* A listing of every entry with its type, size, mode and mtime, to show a
  * tree was not touched. */
 char *bs_snapshot_tree (const char *root);

@@ -45,10 +45,10 @@ make_chain (const char *src, char **full_dir, char **incr_dir)
   g_autofree char *a = g_build_filename (src, "a.txt", NULL);
   g_autofree char *secret = g_build_filename (src, "sub", "secret", NULL);
   g_autofree char *added = g_build_filename (src, "sub", "new.txt", NULL);
-  bs_put_file (a, "changed!\n", 0644);
-  bs_set_mtime (a, 1600000000, 3);
+  vss_test_put_file (a, "changed!\n", 0644);
+  vss_test_set_mtime (a, 1600000000, 3);
   cr_assert_eq (unlink (secret), 0);
-  bs_put_file (added, "new file", 0640);
+  vss_test_put_file (added, "new file", 0640);
   g_autoptr(VssBackupSet) full = open_set (*full_dir);
   *incr_dir = bs_path ("incr");
   g_free (bs_write_set (*incr_dir, "c", src, "/data", VSS_BT_INCREMENTAL, full));
@@ -74,7 +74,7 @@ Test (incremental, stores_only_changes_and_chain_restores_the_source)
                                                NULL, NULL, NULL, &error),
              "%s", error ? error->message : "");
   g_autofree char *back = g_build_filename (root, "data", NULL);
-  bs_assert_same_tree (src, back);
+  vss_test_assert_same_tree (src, back);
 }
 
 Test (incremental, second_incremental_points_at_the_set_holding_the_data)
@@ -83,7 +83,7 @@ Test (incremental, second_incremental_points_at_the_set_holding_the_data)
   g_autofree char *full_dir = NULL, *incr_dir = NULL;
   make_chain (src, &full_dir, &incr_dir);
   g_autofree char *added = g_build_filename (src, "sub", "new.txt", NULL);
-  bs_put_file (added, "newer file", 0640);
+  vss_test_put_file (added, "newer file", 0640);
   g_autoptr(VssBackupSet) full = open_set (full_dir);
   g_autoptr(VssBackupSet) incr = open_set (incr_dir);
   g_autofree char *incr2_dir = bs_path ("incr2");
@@ -101,7 +101,7 @@ Test (incremental, second_incremental_points_at_the_set_holding_the_data)
                                                VSS_RESTORE_REPLACE, NULL, NULL, NULL, &error),
              "%s", error ? error->message : "");
   g_autofree char *back = g_build_filename (root, "data", NULL);
-  bs_assert_same_tree (src, back);
+  vss_test_assert_same_tree (src, back);
 
   /* Without the middle set the chain has a hole: refused, nothing written. */
   g_ptr_array_remove_index (chain, 1);

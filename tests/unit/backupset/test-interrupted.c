@@ -38,9 +38,9 @@ fake_crash (const char *partial)
   g_autofree char *files = g_build_filename (partial, "files", "0", NULL);
   cr_assert_eq (g_mkdir_with_parents (files, 0700), 0);
   g_autofree char *data = g_build_filename (files, "half", NULL);
-  bs_put_file (data, "half a fi", 0600);
+  vss_test_put_file (data, "half a fi", 0600);
   g_autofree char *manifest = g_build_filename (partial, "manifest.json", NULL);
-  bs_put_file (manifest, "{\"version\":1,", 0600);
+  vss_test_put_file (manifest, "{\"version\":1,", 0600);
 }
 
 Test (interrupted, crashed_partial_is_not_a_set_and_is_cleaned)
@@ -140,9 +140,9 @@ Test (interrupted, failed_file_set_is_rolled_back)
   g_autofree char *g1 = g_build_filename (good, "one", NULL);
   g_autofree char *b1 = g_build_filename (bad, "a-readable", NULL);
   g_autofree char *b2 = g_build_filename (bad, "b-locked", NULL);
-  bs_put_file (g1, "1", 0644);
-  bs_put_file (b1, "readable", 0644);
-  bs_put_file (b2, "locked", 0000);
+  vss_test_put_file (g1, "1", 0644);
+  vss_test_put_file (b1, "readable", 0644);
+  vss_test_put_file (b2, "locked", 0000);
   g_autofree char *dir = g_build_filename (open_dir, "set", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(VssBackupSetWriter) w = vss_backup_set_writer_new (dir, VSS_BT_FULL, NULL, &error);

@@ -15,8 +15,8 @@ small_set (void)
   g_autofree char *src = bs_path ("src");
   g_autofree char *f = g_build_filename (src, "f", NULL);
   cr_assert_eq (g_mkdir_with_parents (src, 0755), 0);
-  bs_put_file (f, "data", 0644);
-  bs_set_mtime (f, 1000, 0);
+  vss_test_put_file (f, "data", 0644);
+  vss_test_set_mtime (f, 1000, 0);
   g_autofree char *dir = bs_path ("set");
   return bs_write_set (dir, "c", src, "/d", VSS_BT_FULL, NULL);
 }
@@ -68,7 +68,7 @@ Test (manifest, damaged_bcd_is_refused)
 {
   g_autofree char *dir = small_set ();
   g_autofree char *bcd = g_build_filename (dir, "bcd.json", NULL);
-  bs_put_file (bcd, "{\"version\":1", 0600);
+  vss_test_put_file (bcd, "{\"version\":1", 0600);
   g_autoptr(GError) error = NULL;
   cr_assert_null (vss_backup_set_open (dir, &error));
   cr_assert_eq (error->code, VSS_ERROR_INVALID_DOCUMENT);

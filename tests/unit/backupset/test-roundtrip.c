@@ -36,7 +36,7 @@ Test (roundtrip, tree_comes_back_identical)
   guint restored = 0;
   restore (set, "path:/srv/data", root, NULL, VSS_RESTORE_REPLACE, &restored);
   g_autofree char *back = g_build_filename (root, "srv", "data", NULL);
-  bs_assert_same_tree (src, back);
+  vss_test_assert_same_tree (src, back);
   cr_assert_geq (restored, 9, "restored %u entries", restored);
 
   /* The sparse file keeps its holes in the set and after restore. */
@@ -84,7 +84,7 @@ Test (roundtrip, mapping_and_root)
   const char *mappings[] = { "/srv/other", "/nowhere", "/srv/data", "/new/place", NULL };
   restore (set, "path:/srv/data", root, mappings, VSS_RESTORE_REPLACE, NULL);
   g_autofree char *back = g_build_filename (root, "new", "place", NULL);
-  bs_assert_same_tree (src, back);
+  vss_test_assert_same_tree (src, back);
   g_autofree char *unmapped = g_build_filename (root, "srv", NULL);
   cr_assert (!g_file_test (unmapped, G_FILE_TEST_EXISTS), "the unmapped path was written");
 }
@@ -98,7 +98,7 @@ Test (roundtrip, mapping_onto_an_absolute_target_without_root)
   g_autofree char *target = bs_path ("direct");
   const char *mappings[] = { "/srv/data", target, NULL };
   restore (set, "path:/srv/data", NULL, mappings, VSS_RESTORE_REPLACE, NULL);
-  bs_assert_same_tree (src, target);
+  vss_test_assert_same_tree (src, target);
 }
 
 Test (roundtrip, if_not_there_leaves_existing_files_alone)
@@ -111,7 +111,7 @@ Test (roundtrip, if_not_there_leaves_existing_files_alone)
   g_autofree char *d = g_build_filename (root, "d", NULL);
   cr_assert_eq (g_mkdir_with_parents (d, 0755), 0);
   g_autofree char *a = g_build_filename (d, "a.txt", NULL);
-  bs_put_file (a, "mine", 0600);
+  vss_test_put_file (a, "mine", 0600);
   guint restored = 0;
   restore (set, "c", root, NULL, VSS_RESTORE_IF_NOT_THERE, &restored);
   g_autofree char *text = NULL;

@@ -31,7 +31,7 @@ make_target (char **out_listing)
   g_autofree char *keep = g_build_filename (root, "srv", "data", NULL);
   cr_assert_eq (g_mkdir_with_parents (keep, 0755), 0);
   g_autofree char *file = g_build_filename (keep, "a.txt", NULL);
-  bs_put_file (file, "current contents", 0644);
+  vss_test_put_file (file, "current contents", 0644);
   *out_listing = bs_snapshot_tree (root);
   return root;
 }
@@ -203,7 +203,7 @@ Test (tamper, verify_reports_missing_changed_and_extra)
   g_autofree char *extra = g_build_filename (dir, "files/0/srv/data/planted", NULL);
   cr_assert_eq (unlink (a), 0);
   bs_flip_byte (secret, 0);
-  bs_put_file (extra, "x", 0600);
+  vss_test_put_file (extra, "x", 0600);
   g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
   cr_assert (!vss_backup_set_verify (set, collect, log, NULL, NULL, &error));
   cr_assert_eq (error->code, VSS_ERROR_INVALID_DOCUMENT);

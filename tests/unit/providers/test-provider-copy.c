@@ -78,34 +78,6 @@ make_data (void)
   return data;
 }
 
-static void
-assert_same_tree (const char *a, const char *b)
-{
-  struct stat sa, sb;
-  cr_assert_eq (lstat (a, &sa), 0, "lstat %s", a);
-  cr_assert_eq (lstat (b, &sb), 0, "lstat %s: %s", b, g_strerror (errno));
-  cr_assert_eq (sa.st_mode, sb.st_mode, "%s: mode", b);
-  cr_assert_eq (sa.st_mtim.tv_sec, sb.st_mtim.tv_sec, "%s: mtime", b);
-  cr_assert_eq (sa.st_mtim.tv_nsec, sb.st_mtim.tv_nsec, "%s: mtime ns", b);
-  if (S_ISREG (sa.st_mode)) {
-    g_autofree char *ca = vss_test_read_file (a);
-    g_autofree char *cb = vss_test_read_file (b);
-    cr_assert_str_eq (ca, cb);
-  } else if (S_ISDIR (sa.st_mode)) {
-    g_autoptr(GDir) da = g_dir_open (a, 0, NULL);
-    guint na = 0, nb = 0;
-    for (const char *name; (name = g_dir_read_name (da)) != NULL; na++) {
-      g_autofree char *ca = g_build_filename (a, name, NULL);
-      g_autofree char *cb = g_build_filename (b, name, NULL);
-      assert_same_tree (ca, cb);
-    }
-    g_autoptr(GDir) db = g_dir_open (b, 0, NULL);
-    while (g_dir_read_name (db) != NULL)
-      nb++;
-    cr_assert_eq (na, nb, "%s: entries", b);
-  }
-}
-
 static VssSnapshot *
 prepared_snapshot (const char *path)
 {
@@ -262,7 +234,7 @@ Test (copy, commit_produces_an_identical_tree)
   cr_assert_str_eq (snap->snapshot_path, image);
   cr_assert (snap->committed);
   cr_assert_geq (snap->created_usec, before);
-  assert_same_tree (data, image);
+  vss_test_assert_same_tree (data, image);
 
   /* A write after the commit does not reach the image. */
   g_autofree char *a = g_build_filename (data, "a.db", NULL);

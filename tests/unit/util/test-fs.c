@@ -13,19 +13,7 @@
 #include "util/vss-fs.h"
 #include "vss-test.h"
 
-static char *tmpdir;
-
-static void
-setup (void)
-{
-  tmpdir = vss_test_setup_env ();
-}
-
-static void
-teardown (void)
-{
-  vss_test_teardown_env (g_steal_pointer (&tmpdir));
-}
+VSS_TEST_ENV_FIXTURE (setup, teardown);
 
 TestSuite (fs, .init = setup, .fini = teardown);
 
@@ -33,67 +21,6 @@ static char *
 tmp_path (const char *rel)
 {
   return g_build_filename (tmpdir, rel, NULL);
-}
-
-static void
-put_file (const char *path, const char *contents, int mode)
-{
-  cr_assert (g_file_set_contents (path, contents, -1, NULL), "cannot write %s", path);
-  cr_assert_eq (chmod (path, mode), 0);
-}
-
-static void
-set_mtime (const char *path, time_t sec, long nsec)
-{
-  struct timespec ts[2] = { { sec, nsec }, { sec, nsec } };
-  cr_assert_eq (utimensat (AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0, "utimensat %s: %s",
-                path, g_strerror (errno));
-}
-
-static gboolean
-same_contents (const char *a, const char *b)
-{
-  g_autofree char *ca = NULL, *cb = NULL;
-  gsize la = 0, lb = 0;
-  if (!g_file_get_contents (a, &ca, &la, NULL) || !g_file_get_contents (b, &cb, &lb, NULL))
-    return FALSE;
-  return la == lb && memcmp (ca, cb, la) == 0;
-}
-
-/* Type, mode, owner, size, mtime (ns), contents or link target, walked
- * without following symlinks. */
-static void
-assert_same_tree (const char *a, const char *b)
-{
-  struct stat sa, sb;
-  cr_assert_eq (lstat (a, &sa), 0, "lstat %s", a);
-  cr_assert_eq (lstat (b, &sb), 0, "lstat %s: %s", b, g_strerror (errno));
-  cr_assert_eq (sa.st_mode, sb.st_mode, "%s: mode %o vs %o", b, sa.st_mode, sb.st_mode);
-  cr_assert_eq (sa.st_uid, sb.st_uid, "%s: uid", b);
-  cr_assert_eq (sa.st_gid, sb.st_gid, "%s: gid", b);
-  cr_assert_eq (sa.st_mtim.tv_sec, sb.st_mtim.tv_sec, "%s: mtime s", b);
-  cr_assert_eq (sa.st_mtim.tv_nsec, sb.st_mtim.tv_nsec, "%s: mtime ns", b);
-  if (S_ISREG (sa.st_mode)) {
-    cr_assert_eq (sa.st_size, sb.st_size, "%s: size", b);
-    cr_assert (same_contents (a, b), "%s: contents differ", b);
-  } else if (S_ISLNK (sa.st_mode)) {
-    g_autofree char *ta = g_file_read_link (a, NULL);
-    g_autofree char *tb = g_file_read_link (b, NULL);
-    cr_assert_str_eq (ta, tb);
-  } else if (S_ISDIR (sa.st_mode)) {
-    g_autoptr(GDir) da = g_dir_open (a, 0, NULL);
-    g_autoptr(GDir) db = g_dir_open (b, 0, NULL);
-    cr_assert (da != NULL && db != NULL);
-    guint na = 0, nb = 0;
-    for (const char *name; (name = g_dir_read_name (da)) != NULL; na++) {
-      g_autofree char *ca = g_build_filename (a, name, NULL);
-      g_autofree char *cb = g_build_filename (b, name, NULL);
-      assert_same_tree (ca, cb);
-    }
-    while (g_dir_read_name (db) != NULL)
-      nb++;
-    cr_assert_eq (na, nb, "%s: %u entries vs %u", b, na, nb);
-  }
 }
 
 /* src/ with files of several modes, a nested and an empty directory. */
@@ -110,17 +37,17 @@ make_sample_tree (void)
   g_autofree char *b = g_build_filename (sub, "b.bin", NULL);
   g_autofree char *c = g_build_filename (deep, "c", NULL);
   g_autofree char *s = g_build_filename (src, "setuid", NULL);
-  put_file (a, "alpha\n", 0640);
-  put_file (b, "", 0600);
-  put_file (c, "gamma gamma gamma\n", 0444);
-  put_file (s, "#!/bin/sh\n", 04755);
-  set_mtime (a, 1600000000, 123456789);
-  set_mtime (c, 1500000000, 1);
+  vss_test_put_file (a, "alpha\n", 0640);
+  vss_test_put_file (b, "", 0600);
+  vss_test_put_file (c, "gamma gamma gamma\n", 0444);
+  vss_test_put_file (s, "#!/bin/sh\n", 04755);
+  vss_test_set_mtime (a, 1600000000, 123456789);
+  vss_test_set_mtime (c, 1500000000, 1);
   cr_assert_eq (chmod (sub, 02750), 0);
   cr_assert_eq (chmod (deep, 0555), 0);
-  set_mtime (deep, 1400000000, 987654321);
-  set_mtime (empty, 1300000000, 5);
-  set_mtime (src, 1200000000, 42);
+  vss_test_set_mtime (deep, 1400000000, 987654321);
+  vss_test_set_mtime (empty, 1300000000, 5);
+  vss_test_set_mtime (src, 1200000000, 42);
   return src;
 }
 
@@ -130,18 +57,18 @@ Test (fs, copy_tree_round_trips_content_modes_and_times)
   g_autofree char *dst = tmp_path ("dst");
   g_autoptr(GError) error = NULL;
   cr_assert (vss_fs_copy_tree (src, dst, 0, &error), "%s", error ? error->message : "");
-  assert_same_tree (src, dst);
+  vss_test_assert_same_tree (src, dst);
 }
 
 Test (fs, copy_tree_of_a_single_file)
 {
   g_autofree char *src = tmp_path ("one");
   g_autofree char *dst = tmp_path ("two");
-  put_file (src, "just one", 0604);
-  set_mtime (src, 1234567890, 999999999);
+  vss_test_put_file (src, "just one", 0604);
+  vss_test_set_mtime (src, 1234567890, 999999999);
   g_autoptr(GError) error = NULL;
   cr_assert (vss_fs_copy_tree (src, dst, 0, &error), "%s", error ? error->message : "");
-  assert_same_tree (src, dst);
+  vss_test_assert_same_tree (src, dst);
 }
 
 Test (fs, copy_tree_copies_symlinks_as_links)
@@ -151,19 +78,19 @@ Test (fs, copy_tree_copies_symlinks_as_links)
   g_autofree char *secret = g_build_filename (outside, "secret", NULL);
   cr_assert_eq (g_mkdir_with_parents (src, 0755), 0);
   cr_assert_eq (g_mkdir_with_parents (outside, 0755), 0);
-  put_file (secret, "do not copy", 0644);
+  vss_test_put_file (secret, "do not copy", 0644);
   g_autofree char *to_dir = g_build_filename (src, "to-dir", NULL);
   g_autofree char *dangling = g_build_filename (src, "dangling", NULL);
   g_autofree char *relative = g_build_filename (src, "relative", NULL);
   cr_assert_eq (symlink (outside, to_dir), 0);
   cr_assert_eq (symlink ("/nonexistent/nowhere", dangling), 0);
   cr_assert_eq (symlink ("../outside/secret", relative), 0);
-  set_mtime (dangling, 1111111111, 111);
+  vss_test_set_mtime (dangling, 1111111111, 111);
 
   g_autofree char *dst = tmp_path ("dst");
   g_autoptr(GError) error = NULL;
   cr_assert (vss_fs_copy_tree (src, dst, 0, &error), "%s", error ? error->message : "");
-  assert_same_tree (src, dst);
+  vss_test_assert_same_tree (src, dst);
   g_autofree char *through = g_build_filename (dst, "to-dir", "secret", NULL);
   struct stat st;
   g_autofree char *link_copy = g_build_filename (dst, "to-dir", NULL);
@@ -180,7 +107,7 @@ Test (fs, copy_tree_copies_user_xattrs)
   g_autofree char *src = tmp_path ("src");
   cr_assert_eq (g_mkdir (src, 0755), 0);
   g_autofree char *file = g_build_filename (src, "f", NULL);
-  put_file (file, "x", 0644);
+  vss_test_put_file (file, "x", 0644);
   if (setxattr (file, "user.vss.test", "value-1", 7, 0) != 0 ||
       setxattr (src, "user.vss.dir", "d", 1, 0) != 0) {
     cr_skip_test ("the temp filesystem refuses user xattrs: %s", g_strerror (errno));
@@ -219,7 +146,7 @@ Test (fs, copy_tree_keeps_sparse_files_sparse)
   cr_assert_eq (st.st_size, size);
   cr_assert_lt ((off_t) st.st_blocks * 512, 1024 * 1024, "copy allocates %lld bytes",
                 (long long) st.st_blocks * 512);
-  cr_assert (same_contents (src, dst));
+  cr_assert (vss_test_same_contents (src, dst));
 }
 
 Test (fs, copy_tree_past_deadline_times_out_and_leaves_nothing)
@@ -253,7 +180,7 @@ Test (fs, copy_tree_error_names_the_path)
 {
   g_autofree char *src = make_sample_tree ();
   g_autofree char *blocker = tmp_path ("blocker");
-  put_file (blocker, "", 0644);
+  vss_test_put_file (blocker, "", 0644);
   g_autofree char *dst = g_build_filename (blocker, "dst", NULL);   /* parent is a file */
   g_autoptr(GError) error = NULL;
   cr_assert_not (vss_fs_copy_tree (src, dst, 0, &error));
@@ -268,7 +195,7 @@ Test (fs, copy_tree_refuses_an_existing_target)
   g_autofree char *dst = tmp_path ("dst");
   cr_assert_eq (g_mkdir (dst, 0755), 0);
   g_autofree char *keep = g_build_filename (dst, "keep", NULL);
-  put_file (keep, "mine", 0644);
+  vss_test_put_file (keep, "mine", 0644);
   g_autoptr(GError) error = NULL;
   cr_assert_not (vss_fs_copy_tree (src, dst, 0, &error));
   cr_assert (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS));
@@ -283,14 +210,14 @@ Test (fs, copy_tree_keeps_owners_and_fifos_as_root)
   cr_assert_eq (g_mkdir (src, 0755), 0);
   g_autofree char *file = g_build_filename (src, "owned", NULL);
   g_autofree char *fifo = g_build_filename (src, "fifo", NULL);
-  put_file (file, "x", 0644);
+  vss_test_put_file (file, "x", 0644);
   cr_assert_eq (lchown (file, 1234, 4321), 0);
   cr_assert_eq (chmod (file, 06755), 0);   /* chown cleared the bits */
   cr_assert_eq (mkfifo (fifo, 0620), 0);
   g_autofree char *dst = tmp_path ("dst");
   g_autoptr(GError) error = NULL;
   cr_assert (vss_fs_copy_tree (src, dst, 0, &error), "%s", error ? error->message : "");
-  assert_same_tree (src, dst);
+  vss_test_assert_same_tree (src, dst);
 }
 
 Test (fs, remove_tree_does_not_follow_symlinks)
@@ -302,7 +229,7 @@ Test (fs, remove_tree_does_not_follow_symlinks)
   g_autofree char *link = g_build_filename (sub, "link", NULL);
   cr_assert_eq (g_mkdir_with_parents (sub, 0755), 0);
   cr_assert_eq (g_mkdir (outside, 0755), 0);
-  put_file (precious, "keep me", 0644);
+  vss_test_put_file (precious, "keep me", 0644);
   cr_assert_eq (symlink (outside, link), 0);
   cr_assert_eq (chmod (sub, 0500), 0);   /* removable anyway */
 
@@ -325,7 +252,7 @@ Test (fs, remove_tree_of_a_symlink_removes_only_the_link)
   g_autofree char *outside = tmp_path ("outside");
   g_autofree char *file = g_build_filename (outside, "f", NULL);
   cr_assert_eq (g_mkdir (outside, 0755), 0);
-  put_file (file, "x", 0644);
+  vss_test_put_file (file, "x", 0644);
   g_autofree char *link_name = tmp_path ("link");
   cr_assert_eq (symlink (outside, link_name), 0);
   g_autoptr(GError) error = NULL;
