@@ -6,13 +6,6 @@
 /* ---- writing ---- */
 
 static json_object *
-enum_value (const VssEnumName *names, int value)
-{
-  const char *name = vss_enum_to_string (names, value);
-  return name != NULL ? json_object_new_string (name) : json_object_new_int (value);
-}
-
-static json_object *
 partial_files_to_json (GPtrArray *files)
 {
   json_object *array = json_object_new_array ();
@@ -87,7 +80,8 @@ add_restore_part (json_object *obj, const VssComponent *self)
                           json_object_new_boolean (self->additional_restores));
   vss_json_add_string (obj, "restore_options", self->restore_options);
   json_object_object_add (obj, "restore_target",
-                          enum_value (vss_restore_target_names, self->restore_target));
+                          vss_json_enum_value (vss_restore_target_names,
+                                               self->restore_target));
   vss_json_add_string (obj, "restore_metadata", self->restore_metadata);
   json_object_object_add (obj, "directed_targets", directed_targets_to_json (self->directed_targets));
   json_object_object_add (obj, "new_targets",
@@ -96,7 +90,8 @@ add_restore_part (json_object *obj, const VssComponent *self)
                           vss_wm_files_to_json_array (self->alternate_location_mappings,
                                                       VSS_FILE_ALT_DESTINATION));
   json_object_object_add (obj, "file_restore_status",
-                          enum_value (vss_file_restore_status_names, self->file_restore_status));
+                          vss_json_enum_value (vss_file_restore_status_names,
+                                               self->file_restore_status));
   vss_json_add_string (obj, "pre_restore_failure_msg", self->pre_restore_failure_msg);
   vss_json_add_string (obj, "post_restore_failure_msg", self->post_restore_failure_msg);
 }
@@ -107,7 +102,8 @@ vss_component_to_json_object (const VssComponent *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   json_object *obj = json_object_new_object ();
-  json_object_object_add (obj, "type", enum_value (vss_component_type_names, self->type));
+  json_object_object_add (obj, "type",
+                          vss_json_enum_value (vss_component_type_names, self->type));
   vss_json_add_string (obj, "logical_path", self->logical_path);
   json_object_object_add (obj, "name", json_object_new_string (self->name));
   add_backup_part (obj, self);

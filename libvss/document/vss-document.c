@@ -173,13 +173,6 @@ vss_document_set_writable (VssDocument *self, gboolean writable)
 /* ---- writing ---- */
 
 static json_object *
-enum_value (const VssEnumName *names, int value)
-{
-  const char *name = vss_enum_to_string (names, value);
-  return name != NULL ? json_object_new_string (name) : json_object_new_int (value);
-}
-
-static json_object *
 snapshots_to_json (GPtrArray *snapshots)
 {
   json_object *array = json_object_new_array ();
@@ -220,14 +213,15 @@ vss_document_to_json_object (const VssDocument *self)
   json_object_object_add (obj, "version", json_object_new_int (VSS_DOCUMENT_VERSION));
   json_object_object_add (obj, "kind", json_object_new_string (self->restore ? "restore"
                                                                               : "backup"));
-  json_object_object_add (obj, "backup_type", enum_value (vss_backup_type_names,
-                                                          self->backup_type));
+  json_object_object_add (obj, "backup_type",
+                          vss_json_enum_value (vss_backup_type_names, self->backup_type));
   json_object_object_add (obj, "select_components",
                           json_object_new_boolean (self->select_components));
   json_object_object_add (obj, "bootable_state", json_object_new_boolean (self->bootable_state));
   json_object_object_add (obj, "partial_file_support",
                           json_object_new_boolean (self->partial_file_support));
-  json_object_object_add (obj, "context", enum_value (vss_snapshot_context_names, self->context));
+  json_object_object_add (obj, "context",
+                          vss_json_enum_value (vss_snapshot_context_names, self->context));
   vss_json_add_string (obj, "snapshot_set_id", self->snapshot_set_id);
   json_object_object_add (obj, "snapshots", snapshots_to_json (self->snapshots));
   json_object_object_add (obj, "writers", writers_to_json (self->writers));

@@ -30,6 +30,10 @@ const char *vss_json_type_name (json_object *value);
 /* "\"value\"", cut to VSS_JSON_QUOTE_MAX bytes with "…". */
 char *vss_json_quote (const char *value);
 
+/* The name of @value in @names as a JSON string; a value outside the table
+ * as a number (which the loaders refuse). */
+json_object *vss_json_enum_value (const VssEnumName *names, int value);
+
 /* Refuses members other than @allowed (NULL-terminated). */
 gboolean vss_json_check_keys (json_object *obj, const char *where,
                               const char *const *allowed, GError **error);

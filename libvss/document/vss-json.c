@@ -447,6 +447,15 @@ vss_json_add_string (json_object *obj, const char *key, const char *value)
     json_object_object_add (obj, key, json_object_new_string (value));
 }
 
+json_object *
+vss_json_enum_value (const VssEnumName *names, int value)
+{
+  const char *name = vss_enum_to_string (names, value);
+  /* An out-of-range value set by hand: written as a number, which the
+   * loader refuses, rather than silently as something else. */
+  return name != NULL ? json_object_new_string (name) : json_object_new_int (value);
+}
+
 /* ---- value rules ---- */
 
 gboolean

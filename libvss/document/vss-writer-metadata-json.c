@@ -19,15 +19,6 @@ static const VssEnumName schema_names[] = {
 /* ---- writing ---- */
 
 static json_object *
-enum_value (const VssEnumName *names, int value)
-{
-  const char *name = vss_enum_to_string (names, value);
-  /* An out-of-range value set by hand: written as a number, which the
-   * loader refuses, rather than silently as something else. */
-  return name != NULL ? json_object_new_string (name) : json_object_new_int (value);
-}
-
-static json_object *
 schema_to_json (guint32 schema)
 {
   json_object *array = json_object_new_array ();
@@ -42,11 +33,11 @@ restore_method_to_json (const VssWriterMetadata *self)
 {
   json_object *obj = json_object_new_object ();
   json_object_object_add (obj, "method",
-                          enum_value (vss_restore_method_names, self->restore_method));
+                          vss_json_enum_value (vss_restore_method_names, self->restore_method));
   vss_json_add_string (obj, "service", self->restore_service);
   vss_json_add_string (obj, "user_procedure", self->restore_user_procedure);
   json_object_object_add (obj, "writer_restore",
-                          enum_value (vss_writer_restore_names, self->writer_restore));
+                          vss_json_enum_value (vss_writer_restore_names, self->writer_restore));
   json_object_object_add (obj, "reboot_required",
                           json_object_new_boolean (self->reboot_required));
   return obj;
@@ -71,7 +62,8 @@ static json_object *
 wm_component_to_json (const VssWmComponent *c)
 {
   json_object *obj = json_object_new_object ();
-  json_object_object_add (obj, "type", enum_value (vss_component_type_names, c->type));
+  json_object_object_add (obj, "type", vss_json_enum_value (vss_component_type_names,
+                                                            c->type));
   vss_json_add_string (obj, "logical_path", c->logical_path);
   json_object_object_add (obj, "name", json_object_new_string (c->name));
   vss_json_add_string (obj, "caption", c->caption);
@@ -98,7 +90,8 @@ vss_writer_metadata_to_json_object (const VssWriterMetadata *self)
   json_object_object_add (obj, "writer_id", json_object_new_string (self->writer_id));
   json_object_object_add (obj, "instance_id", json_object_new_string (self->instance_id));
   json_object_object_add (obj, "writer_name", json_object_new_string (self->writer_name));
-  json_object_object_add (obj, "usage_type", enum_value (vss_usage_type_names, self->usage_type));
+  json_object_object_add (obj, "usage_type",
+                          vss_json_enum_value (vss_usage_type_names, self->usage_type));
   json_object_object_add (obj, "backup_schema", schema_to_json (self->backup_schema));
   json_object_object_add (obj, "restore_method", restore_method_to_json (self));
   for (guint i = 0; i < self->components->len; i++)
