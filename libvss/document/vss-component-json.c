@@ -122,31 +122,9 @@ vss_components_to_json_array (GPtrArray *components)
 
 /* ---- reading ---- */
 
-typedef gpointer (*ItemReader) (json_object *item, const char *where, GError **error);
-
-/* Appends to @out what @reader makes of each element of the optional array @key. */
-static gboolean
-read_items (json_object *obj, const char *where, const char *key, ItemReader reader,
-            GPtrArray *out, GError **error)
-{
-  g_autofree char *path = vss_json_path_key (where, key);
-  json_object *array = NULL;
-
-  if (!vss_json_read_array (obj, where, key, FALSE, &array, error))
-    return FALSE;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *item_path = vss_json_path_index (path, NULL, i);
-    json_object *item = vss_json_array_object (array, path, i, error);
-    gpointer value = item != NULL ? reader (item, item_path, error) : NULL;
-    if (value == NULL)
-      return FALSE;
-    g_ptr_array_add (out, value);
-  }
-  return TRUE;
-}
-
 static gpointer
-partial_file_from_json (json_object *obj, const char *where, GError **error)
+partial_file_from_json (json_object *obj, const char *where, gpointer data,
+                        GError **error)
 {
   static const char *const keys[] = { "path", "filename", "ranges", "metadata", NULL };
   VssPartialFile *f = g_new0 (VssPartialFile, 1);
@@ -164,7 +142,8 @@ partial_file_from_json (json_object *obj, const char *where, GError **error)
 }
 
 static gpointer
-differenced_file_from_json (json_object *obj, const char *where, GError **error)
+differenced_file_from_json (json_object *obj, const char *where, gpointer data,
+                            GError **error)
 {
   static const char *const keys[] = { "path", "filespec", "recursive", "last_modify_time_usec",
                                       NULL };
@@ -184,7 +163,8 @@ differenced_file_from_json (json_object *obj, const char *where, GError **error)
 }
 
 static gpointer
-directed_target_from_json (json_object *obj, const char *where, GError **error)
+directed_target_from_json (json_object *obj, const char *where, gpointer data,
+                           GError **error)
 {
   static const char *const keys[] = { "source_path", "source_filename", "source_ranges",
                                       "destination_path", "destination_filename",
@@ -219,10 +199,10 @@ backup_part_from_json (json_object *obj, const char *where, VssComponent *c, GEr
                                &c->previous_backup_stamp, error) &&
          vss_json_read_string (obj, where, "backup_metadata", FALSE, &c->backup_metadata,
                                error) &&
-         read_items (obj, where, "partial_files", partial_file_from_json, c->partial_files,
-                     error) &&
-         read_items (obj, where, "differenced_files", differenced_file_from_json,
-                     c->differenced_files, error);
+         vss_json_read_items (obj, where, "partial_files", partial_file_from_json, NULL,
+                              c->partial_files, error) &&
+         vss_json_read_items (obj, where, "differenced_files", differenced_file_from_json, NULL,
+                              c->differenced_files, error);
 }
 
 static gboolean
@@ -239,8 +219,8 @@ restore_part_from_json (json_object *obj, const char *where, VssComponent *c, GE
                            &target, error) ||
       !vss_json_read_string (obj, where, "restore_metadata", FALSE, &c->restore_metadata,
                              error) ||
-      !read_items (obj, where, "directed_targets", directed_target_from_json,
-                   c->directed_targets, error) ||
+      !vss_json_read_items (obj, where, "directed_targets", directed_target_from_json, NULL,
+                           c->directed_targets, error) ||
       !vss_wm_files_read_into (obj, where, "new_targets", VSS_FILE_ALT_NEW_PATH, &c->new_targets, error) ||
       !vss_wm_files_read_into (obj, where, "alternate_location_mappings", VSS_FILE_ALT_DESTINATION,
                    &c->alternate_location_mappings, error) ||
@@ -296,12 +276,25 @@ vss_component_from_json_object (json_object *obj, const char *where, GError **er
   return g_steal_pointer (&c);
 }
 
+/* A VssJsonItemReader: a component whose identity is not in @seen yet. */
+static gpointer
+unique_component_from_json (json_object *obj, const char *where, gpointer seen,
+                            GError **error)
+{
+  g_autoptr(VssComponent) c = vss_component_from_json_object (obj, where, error);
+
+  if (c == NULL ||
+      !vss_json_check_component_unique (seen, c->logical_path, c->name, where, error))
+    return NULL;
+  return g_steal_pointer (&c);
+}
+
 GPtrArray *
 vss_components_from_json_array (json_object *array, const char *where, GError **error)
 {
   g_autoptr(GPtrArray) components =
       g_ptr_array_new_with_free_func ((GDestroyNotify) vss_component_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) seen = vss_json_seen_new ();
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   if (!json_object_is_type (array, json_type_array)) {
@@ -309,25 +302,8 @@ vss_components_from_json_array (json_object *array, const char *where, GError **
                         vss_json_type_name (array));
     return NULL;
   }
-  for (guint i = 0; i < json_object_array_length (array); i++) {
-    g_autofree char *item_path = vss_json_path_index (where, NULL, i);
-    json_object *item = json_object_array_get_idx (array, i);
-    VssComponent *c = vss_component_from_json_object (item, item_path, error);
-    char *key;
-    const char *first;
-
-    if (c == NULL)
-      return NULL;
-    g_ptr_array_add (components, c);
-    key = vss_component_key (c->logical_path, c->name);
-    first = g_hash_table_lookup (seen, key);
-    if (first != NULL) {
-      vss_json_set_error (error, item_path, NULL,
-                          "duplicate component (same logical path and name as %s)", first);
-      g_free (key);
-      return NULL;
-    }
-    g_hash_table_insert (seen, key, g_steal_pointer (&item_path));
-  }
+  if (!vss_json_read_array_items (array, where, unique_component_from_json, seen, components,
+                                  error))
+    return NULL;
   return g_steal_pointer (&components);
 }

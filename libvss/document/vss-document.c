@@ -269,17 +269,15 @@ header_from_json (json_object *obj, VssDocument *doc, GError **error)
   return TRUE;
 }
 
-/* Refuses a second element with the same @key, naming the first. */
+/* Refuses a second element with the same @key (taken), naming the first. */
 static gboolean
 check_unique (GHashTable *seen, char *key, const char *path, const char *what, GError **error)
 {
-  const char *first = g_hash_table_lookup (seen, key);
+  const char *first = vss_json_seen_before (seen, key, path);
   if (first != NULL) {
     vss_json_set_error (error, path, NULL, "duplicate %s (same as %s)", what, first);
-    g_free (key);
     return FALSE;
   }
-  g_hash_table_insert (seen, key, g_strdup (path));
   return TRUE;
 }
 
@@ -303,26 +301,18 @@ snapshot_from_json (json_object *obj, const char *where, GError **error)
   return s;
 }
 
-static gboolean
-snapshots_from_json (json_object *obj, VssDocument *doc, GError **error)
+/* A VssJsonItemReader: a snapshot whose id is not in @seen yet. */
+static gpointer
+unique_snapshot_from_json (json_object *obj, const char *where, gpointer seen, GError **error)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  json_object *array = NULL;
+  VssBcdSnapshot *s = snapshot_from_json (obj, where, error);
 
-  if (!vss_json_read_array (obj, NULL, "snapshots", FALSE, &array, error))
-    return FALSE;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *path = vss_json_path_index (NULL, "snapshots", i);
-    json_object *item = vss_json_array_object (array, "snapshots", i, error);
-    VssBcdSnapshot *s = item != NULL ? snapshot_from_json (item, path, error) : NULL;
-
-    if (s == NULL)
-      return FALSE;
-    g_ptr_array_add (doc->snapshots, s);
-    if (!check_unique (seen, g_ascii_strdown (s->snapshot_id, -1), path, "snapshot_id", error))
-      return FALSE;
+  if (s != NULL &&
+      !check_unique (seen, g_ascii_strdown (s->snapshot_id, -1), where, "snapshot_id", error)) {
+    bcd_snapshot_free (s);
+    return NULL;
   }
-  return TRUE;
+  return s;
 }
 
 static VssBcdWriter *
@@ -355,28 +345,22 @@ writer_from_json (json_object *obj, const char *where, GError **error)
   return w;
 }
 
-static gboolean
-writers_from_json (json_object *obj, VssDocument *doc, GError **error)
+/* A VssJsonItemReader: a writer whose (writer_id, instance_id) is not in
+ * @seen yet. */
+static gpointer
+unique_writer_from_json (json_object *obj, const char *where, gpointer seen, GError **error)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  json_object *array = NULL;
+  VssBcdWriter *w = writer_from_json (obj, where, error);
 
-  if (!vss_json_read_array (obj, NULL, "writers", FALSE, &array, error))
-    return FALSE;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *path = vss_json_path_index (NULL, "writers", i);
-    json_object *item = vss_json_array_object (array, "writers", i, error);
-    VssBcdWriter *w = item != NULL ? writer_from_json (item, path, error) : NULL;
-
-    if (w == NULL)
-      return FALSE;
-    g_ptr_array_add (doc->writers, w);
-    g_autofree char *id = g_strconcat (w->writer_id, "/", w->instance_id, NULL);
-    if (!check_unique (seen, g_ascii_strdown (id, -1), path,
-                       "writer (same writer_id and instance_id)", error))
-      return FALSE;
+  if (w == NULL)
+    return NULL;
+  g_autofree char *id = g_strconcat (w->writer_id, "/", w->instance_id, NULL);
+  if (!check_unique (seen, g_ascii_strdown (id, -1), where,
+                     "writer (same writer_id and instance_id)", error)) {
+    bcd_writer_free (w);
+    return NULL;
   }
-  return TRUE;
+  return w;
 }
 
 static const char *const document_keys[] = {
@@ -389,6 +373,8 @@ vss_document_from_json (const char *text, gsize length, GError **error)
 {
   json_object *obj;
   g_autoptr(VssDocument) doc = NULL;
+  g_autoptr(GHashTable) snapshot_ids = vss_json_seen_new ();
+  g_autoptr(GHashTable) writer_ids = vss_json_seen_new ();
   gboolean ok;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -399,8 +385,10 @@ vss_document_from_json (const char *text, gsize length, GError **error)
   ok = vss_json_read_version (obj, NULL, error) &&
        vss_json_check_keys (obj, NULL, document_keys, error) &&
        header_from_json (obj, doc, error) &&
-       snapshots_from_json (obj, doc, error) &&
-       writers_from_json (obj, doc, error);
+       vss_json_read_items (obj, NULL, "snapshots", unique_snapshot_from_json, snapshot_ids,
+                            doc->snapshots, error) &&
+       vss_json_read_items (obj, NULL, "writers", unique_writer_from_json, writer_ids,
+                            doc->writers, error);
   json_object_put (obj);
   return ok ? g_steal_pointer (&doc) : NULL;
 }

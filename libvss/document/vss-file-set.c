@@ -59,9 +59,11 @@ vss_wm_files_to_json_array (GPtrArray *files, VssFileAlt alt)
   return array;
 }
 
-static VssWmFile *
-file_from_json (json_object *obj, const char *where, VssFileAlt alt, GError **error)
+/* A VssJsonItemReader; @alt is the VssFileAlt. */
+static gpointer
+file_from_json (json_object *obj, const char *where, gpointer alt_ptr, GError **error)
 {
+  VssFileAlt alt = GPOINTER_TO_INT (alt_ptr);
   const char *keys[] = { "path", "filespec", "recursive", alt_key (alt), NULL };
   g_autofree char *path = NULL;
   g_autofree char *filespec = NULL;
@@ -86,23 +88,10 @@ vss_wm_files_from_json (json_object *obj, const char *where, const char *key,
                         VssFileAlt alt, GError **error)
 {
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_file_free);
-  g_autofree char *array_path = vss_json_path_key (where, key);
-  json_object *array = NULL;
 
-  if (!vss_json_read_array (obj, where, key, FALSE, &array, error))
+  if (!vss_json_read_items (obj, where, key, file_from_json, GINT_TO_POINTER (alt), files,
+                            error))
     return NULL;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *item_path = vss_json_path_index (array_path, NULL, i);
-    json_object *item = vss_json_array_object (array, array_path, i, error);
-    VssWmFile *file;
-
-    if (item == NULL)
-      return NULL;
-    file = file_from_json (item, item_path, alt, error);
-    if (file == NULL)
-      return NULL;
-    g_ptr_array_add (files, file);
-  }
   return g_steal_pointer (&files);
 }
 

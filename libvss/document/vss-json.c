@@ -425,18 +425,57 @@ vss_json_read_uuid (json_object *obj, const char *where, const char *key,
   return vss_json_read_checked (obj, where, key, required, vss_check_uuid, out, error);
 }
 
-json_object *
-vss_json_array_object (json_object *array, const char *where, guint index, GError **error)
+gboolean
+vss_json_read_array_items (json_object *array, const char *path, VssJsonItemReader reader,
+                           gpointer data, GPtrArray *out, GError **error)
 {
-  json_object *element = json_object_array_get_idx (array, index);
+  g_return_val_if_fail (json_object_is_type (array, json_type_array), FALSE);
+  for (guint i = 0; i < json_object_array_length (array); i++) {
+    g_autofree char *item_path = vss_json_path_index (path, NULL, i);
+    json_object *item = json_object_array_get_idx (array, i);
+    gpointer value;
 
-  if (!json_object_is_type (element, json_type_object)) {
-    g_autofree char *path = vss_json_path_index (where, NULL, index);
-    vss_json_set_error (error, path, NULL, "expected an object, got %s",
-                        vss_json_type_name (element));
-    return NULL;
+    if (!json_object_is_type (item, json_type_object)) {
+      vss_json_set_error (error, item_path, NULL, "expected an object, got %s",
+                          vss_json_type_name (item));
+      return FALSE;
+    }
+    value = reader (item, item_path, data, error);
+    if (value == NULL)
+      return FALSE;
+    g_ptr_array_add (out, value);
   }
-  return element;
+  return TRUE;
+}
+
+gboolean
+vss_json_read_items (json_object *obj, const char *where, const char *key,
+                     VssJsonItemReader reader, gpointer data, GPtrArray *out, GError **error)
+{
+  g_autofree char *path = vss_json_path_key (where, key);
+  json_object *array = NULL;
+
+  if (!vss_json_read_array (obj, where, key, FALSE, &array, error))
+    return FALSE;
+  return array == NULL || vss_json_read_array_items (array, path, reader, data, out, error);
+}
+
+GHashTable *
+vss_json_seen_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+const char *
+vss_json_seen_before (GHashTable *seen, char *key, const char *path)
+{
+  const char *first = g_hash_table_lookup (seen, key);
+  if (first != NULL) {
+    g_free (key);
+    return first;
+  }
+  g_hash_table_insert (seen, key, g_strdup (path));
+  return NULL;
 }
 
 void
@@ -531,9 +570,17 @@ vss_logical_path_dup (const char *logical_path)
   return logical_path != NULL && *logical_path != '\0' ? g_strdup (logical_path) : NULL;
 }
 
-char *
-vss_component_key (const char *logical_path, const char *name)
+gboolean
+vss_json_check_component_unique (GHashTable *seen, const char *logical_path, const char *name,
+                                 const char *path, GError **error)
 {
-  return g_strdup_printf ("%s\x1f%s", logical_path != NULL ? logical_path : "",
-                          name != NULL ? name : "");
+  char *key = g_strdup_printf ("%s\x1f%s", logical_path != NULL ? logical_path : "",
+                               name != NULL ? name : "");
+  const char *first = vss_json_seen_before (seen, key, path);
+
+  if (first == NULL)
+    return TRUE;
+  vss_json_set_error (error, path, NULL,
+                      "duplicate component (same logical path and name as %s)", first);
+  return FALSE;
 }

@@ -184,28 +184,18 @@ restore_method_from_json (json_object *obj, const char *where, VssWriterMetadata
   return TRUE;
 }
 
-static gboolean
-dependencies_from_json (json_object *obj, const char *where, GPtrArray *out, GError **error)
+static gpointer
+dependency_from_json (json_object *obj, const char *where, gpointer data, GError **error)
 {
   static const char *const keys[] = { "writer_id", "logical_path", "name", NULL };
-  g_autofree char *path = vss_json_path_key (where, "dependencies");
-  json_object *array = NULL;
+  g_autofree char *writer_id = NULL, *logical_path = NULL, *name = NULL;
 
-  if (!vss_json_read_array (obj, where, "dependencies", FALSE, &array, error))
-    return FALSE;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *item_path = vss_json_path_index (path, NULL, i);
-    g_autofree char *writer_id = NULL, *logical_path = NULL, *name = NULL;
-    json_object *item = vss_json_array_object (array, path, i, error);
-
-    if (item == NULL || !vss_json_check_keys (item, item_path, keys, error) ||
-        !vss_json_read_uuid (item, item_path, "writer_id", TRUE, &writer_id, error) ||
-        !vss_json_read_string (item, item_path, "logical_path", FALSE, &logical_path, error) ||
-        !vss_json_read_checked (item, item_path, "name", TRUE, vss_check_name, &name, error))
-      return FALSE;
-    g_ptr_array_add (out, vss_wm_dependency_new (writer_id, logical_path, name));
-  }
-  return TRUE;
+  if (!vss_json_check_keys (obj, where, keys, error) ||
+      !vss_json_read_uuid (obj, where, "writer_id", TRUE, &writer_id, error) ||
+      !vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
+      !vss_json_read_checked (obj, where, "name", TRUE, vss_check_name, &name, error))
+    return NULL;
+  return vss_wm_dependency_new (writer_id, logical_path, name);
 }
 
 static gboolean
@@ -260,41 +250,23 @@ wm_component_from_json (json_object *obj, const char *where, GError **error)
                         error) ||
       !vss_wm_files_read_into (obj, where, "log_files", VSS_FILE_ALT_NONE, &c->log_files, error) ||
       !files_match_type (c, where, error) ||
-      !dependencies_from_json (obj, where, c->dependencies, error))
+      !vss_json_read_items (obj, where, "dependencies", dependency_from_json, NULL,
+                            c->dependencies, error))
     return NULL;
   return g_steal_pointer (&c);
 }
 
-static gboolean
-wm_components_from_json (json_object *obj, const char *where, GPtrArray *out, GError **error)
+/* A VssJsonItemReader: a component whose identity is not in @seen yet. */
+static gpointer
+unique_wm_component_from_json (json_object *obj, const char *where, gpointer seen,
+                               GError **error)
 {
-  g_autofree char *path = vss_json_path_key (where, "components");
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  json_object *array = NULL;
+  g_autoptr(VssWmComponent) c = wm_component_from_json (obj, where, error);
 
-  if (!vss_json_read_array (obj, where, "components", FALSE, &array, error))
-    return FALSE;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *item_path = vss_json_path_index (path, NULL, i);
-    json_object *item = vss_json_array_object (array, path, i, error);
-    VssWmComponent *c = item != NULL ? wm_component_from_json (item, item_path, error) : NULL;
-    char *key;
-    const char *first;
-
-    if (c == NULL)
-      return FALSE;
-    g_ptr_array_add (out, c);
-    key = vss_component_key (c->logical_path, c->name);
-    first = g_hash_table_lookup (seen, key);
-    if (first != NULL) {
-      vss_json_set_error (error, item_path, NULL,
-                          "duplicate component (same logical path and name as %s)", first);
-      g_free (key);
-      return FALSE;
-    }
-    g_hash_table_insert (seen, key, g_steal_pointer (&item_path));
-  }
-  return TRUE;
+  if (c == NULL ||
+      !vss_json_check_component_unique (seen, c->logical_path, c->name, where, error))
+    return NULL;
+  return g_steal_pointer (&c);
 }
 
 static VssWriterMetadata *
@@ -319,6 +291,7 @@ vss_writer_metadata_from_json_object (json_object *obj, const char *where, GErro
                                       "components", "exclude_files",
                                       "alternate_location_mappings", NULL };
   g_autoptr(VssWriterMetadata) wm = NULL;
+  g_autoptr(GHashTable) seen = vss_json_seen_new ();
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   if (!json_object_is_type (obj, json_type_object)) {
@@ -333,7 +306,8 @@ vss_writer_metadata_from_json_object (json_object *obj, const char *where, GErro
   if (wm == NULL ||
       !schema_from_json (obj, where, &wm->backup_schema, error) ||
       !restore_method_from_json (obj, where, wm, error) ||
-      !wm_components_from_json (obj, where, wm->components, error) ||
+      !vss_json_read_items (obj, where, "components", unique_wm_component_from_json, seen,
+                            wm->components, error) ||
       !vss_wm_files_read_into (obj, where, "exclude_files", VSS_FILE_ALT_NONE, &wm->exclude_files,
                         error) ||
       !vss_wm_files_read_into (obj, where, "alternate_location_mappings", VSS_FILE_ALT_DESTINATION,
