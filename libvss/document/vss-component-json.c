@@ -251,7 +251,7 @@ vss_component_from_json_object (json_object *obj, const char *where, GError **er
 {
   g_autofree char *logical_path = NULL, *name = NULL;
   g_autoptr(VssComponent) c = NULL;
-  int type = VSS_CT_UNDEFINED;
+  VssComponentType type = VSS_CT_UNDEFINED;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   if (!json_object_is_type (obj, json_type_object)) {
@@ -260,13 +260,8 @@ vss_component_from_json_object (json_object *obj, const char *where, GError **er
     return NULL;
   }
   if (!vss_json_check_keys (obj, where, component_keys, error) ||
-      !vss_json_read_enum (obj, where, "type", TRUE, vss_component_type_names, &type, error))
-    return NULL;
-  if (type == VSS_CT_UNDEFINED) {
-    vss_json_set_error (error, where, "type", "must be database or file-group");
-    return NULL;
-  }
-  if (!vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
+      !vss_json_read_component_type (obj, where, &type, error) ||
+      !vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
       !vss_json_read_checked (obj, where, "name", TRUE, vss_check_name, &name, error))
     return NULL;
   c = vss_component_new (type, logical_path, name);

@@ -34,6 +34,14 @@ char *vss_json_quote (const char *value);
  * as a number (which the loaders refuse). */
 json_object *vss_json_enum_value (const VssEnumName *names, int value);
 
+/* @value itself (an array element at @where) as a value of @names: a
+ * string naming one, like vss_json_read_enum. */
+gboolean vss_json_get_enum (json_object *value, const char *where, const VssEnumName *names,
+                            int *out, GError **error);
+/* A component's "type": required, database or file-group. */
+gboolean vss_json_read_component_type (json_object *obj, const char *where,
+                                       VssComponentType *out, GError **error);
+
 /* Refuses members other than @allowed (NULL-terminated). */
 gboolean vss_json_check_keys (json_object *obj, const char *where,
                               const char *const *allowed, GError **error);

@@ -222,6 +222,22 @@ expect_type (json_object *value, json_type type, const char *expected,
   return FALSE;
 }
 
+/* @value as a string (borrowed), refusing other types and NUL bytes. */
+static const char *
+string_value (json_object *value, const char *where, const char *key, GError **error)
+{
+  const char *str;
+
+  if (!expect_type (value, json_type_string, "a string", where, key, error))
+    return NULL;
+  str = json_object_get_string (value);
+  if ((gsize) json_object_get_string_len (value) != strlen (str)) {
+    vss_json_set_error (error, where, key, "must not contain a NUL byte");
+    return NULL;
+  }
+  return str;
+}
+
 gboolean
 vss_json_read_string (json_object *obj, const char *where, const char *key,
                       gboolean required, char **out, GError **error)
@@ -234,13 +250,9 @@ vss_json_read_string (json_object *obj, const char *where, const char *key,
   g_return_val_if_fail (key != NULL && out != NULL, FALSE);
   if (!member (obj, where, key, required, &value, &ok, error))
     return ok;
-  if (!expect_type (value, json_type_string, "a string", where, key, error))
+  str = string_value (value, where, key, error);
+  if (str == NULL)
     return FALSE;
-  str = json_object_get_string (value);
-  if ((gsize) json_object_get_string_len (value) != strlen (str)) {
-    vss_json_set_error (error, where, key, "must not contain a NUL byte");
-    return FALSE;
-  }
   g_free (*out);
   *out = g_strdup (str);
   return TRUE;
@@ -329,6 +341,20 @@ enum_names_list (const VssEnumName *names)
   return g_string_free (list, FALSE);
 }
 
+/* The value of @names called @str; an error listing the names if none is. */
+static gboolean
+enum_from_string (const VssEnumName *names, const char *str, const char *where,
+                  const char *key, int *out, GError **error)
+{
+  if (!vss_enum_from_string (names, str, out)) {
+    g_autofree char *quoted = vss_json_quote (str);
+    g_autofree char *list = enum_names_list (names);
+    vss_json_set_error (error, where, key, "unknown value %s (one of: %s)", quoted, list);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 vss_json_read_enum (json_object *obj, const char *where, const char *key,
                     gboolean required, const VssEnumName *names,
@@ -339,14 +365,33 @@ vss_json_read_enum (json_object *obj, const char *where, const char *key,
   g_return_val_if_fail (names != NULL && out != NULL, FALSE);
   if (!vss_json_read_string (obj, where, key, required, &str, error))
     return FALSE;
-  if (str == NULL)
-    return TRUE;
-  if (!vss_enum_from_string (names, str, out)) {
-    g_autofree char *quoted = vss_json_quote (str);
-    g_autofree char *list = enum_names_list (names);
-    vss_json_set_error (error, where, key, "unknown value %s (one of: %s)", quoted, list);
+  return str == NULL || enum_from_string (names, str, where, key, out, error);
+}
+
+gboolean
+vss_json_get_enum (json_object *value, const char *where, const VssEnumName *names, int *out,
+                   GError **error)
+{
+  const char *str;
+
+  g_return_val_if_fail (names != NULL && out != NULL, FALSE);
+  str = string_value (value, where, NULL, error);
+  return str != NULL && enum_from_string (names, str, where, NULL, out, error);
+}
+
+gboolean
+vss_json_read_component_type (json_object *obj, const char *where, VssComponentType *out,
+                              GError **error)
+{
+  int type = VSS_CT_UNDEFINED;
+
+  if (!vss_json_read_enum (obj, where, "type", TRUE, vss_component_type_names, &type, error))
+    return FALSE;
+  if (type == VSS_CT_UNDEFINED) {
+    vss_json_set_error (error, where, "type", "must be database or file-group");
     return FALSE;
   }
+  *out = type;
   return TRUE;
 }
 

@@ -3,8 +3,6 @@
  * add functions and builds the whole object before returning it. */
 #include "vss-json-internal.h"
 
-#include <string.h>
-
 /* backup_schema is written as a list of these names, in this order. */
 static const VssEnumName schema_names[] = {
   { VSS_BS_DIFFERENTIAL, "differential" },
@@ -132,21 +130,8 @@ schema_from_json (json_object *obj, const char *where, guint32 *out, GError **er
     g_autofree char *item_path = vss_json_path_index (path, NULL, i);
     int bit;
 
-    if (!json_object_is_type (item, json_type_string)) {
-      vss_json_set_error (error, item_path, NULL, "expected a string, got %s",
-                          vss_json_type_name (item));
+    if (!vss_json_get_enum (item, item_path, schema_names, &bit, error))
       return FALSE;
-    }
-    if (strlen (json_object_get_string (item)) != (gsize) json_object_get_string_len (item)) {
-      vss_json_set_error (error, item_path, NULL, "must not contain a NUL byte");
-      return FALSE;
-    }
-    if (!vss_enum_from_string (schema_names, json_object_get_string (item), &bit)) {
-      g_autofree char *quoted = vss_json_quote (json_object_get_string (item));
-      vss_json_set_error (error, item_path, NULL, "unknown value %s (one of: differential, "
-                          "incremental, log, copy, timestamped, last-modify)", quoted);
-      return FALSE;
-    }
     schema |= (guint32) bit;
   }
   *out = schema;
@@ -225,18 +210,13 @@ wm_component_from_json (json_object *obj, const char *where, GError **error)
                                       "selectable_for_restore", "files", "database_files",
                                       "log_files", "dependencies", NULL };
   g_autofree char *logical_path = NULL, *name = NULL, *caption = NULL;
-  int type = VSS_CT_UNDEFINED;
+  VssComponentType type = VSS_CT_UNDEFINED;
   gboolean selectable = FALSE, selectable_for_restore = FALSE;
   g_autoptr(VssWmComponent) c = NULL;
 
   if (!vss_json_check_keys (obj, where, keys, error) ||
-      !vss_json_read_enum (obj, where, "type", TRUE, vss_component_type_names, &type, error))
-    return NULL;
-  if (type == VSS_CT_UNDEFINED) {
-    vss_json_set_error (error, where, "type", "must be database or file-group");
-    return NULL;
-  }
-  if (!vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
+      !vss_json_read_component_type (obj, where, &type, error) ||
+      !vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
       !vss_json_read_checked (obj, where, "name", TRUE, vss_check_name, &name, error) ||
       !vss_json_read_string (obj, where, "caption", FALSE, &caption, error) ||
       !vss_json_read_bool (obj, where, "selectable", TRUE, &selectable, error) ||
