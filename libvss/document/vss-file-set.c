@@ -1,6 +1,7 @@
 /* vss-file-set.c — file sets (VssWmFile): path, filespec, recursive and an
  * optional fourth string whose JSON name depends on where the set is used
- * (alternate_location, destination, new_path). */
+ * (alternate_location, destination, new_path); life cycle, getters and the
+ * JSON form. */
 #include "vss-json-internal.h"
 
 VssWmFile *
@@ -25,6 +26,38 @@ vss_wm_file_free (VssWmFile *self)
   g_free (self->alternate_location);
   g_free (self);
 }
+
+/* ---- getters ---- */
+
+const char *
+vss_wm_file_get_path (const VssWmFile *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->path;
+}
+
+const char *
+vss_wm_file_get_filespec (const VssWmFile *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->filespec;
+}
+
+gboolean
+vss_wm_file_get_recursive (const VssWmFile *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->recursive;
+}
+
+const char *
+vss_wm_file_get_alternate_location (const VssWmFile *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->alternate_location;
+}
+
+/* ---- JSON ---- */
 
 static const char *
 alt_key (VssFileAlt alt)

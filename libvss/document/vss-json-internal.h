@@ -116,7 +116,7 @@ GPtrArray   *vss_wm_files_from_json (json_object *obj, const char *where, const 
 gboolean     vss_wm_files_read_into (json_object *obj, const char *where, const char *key,
                                      VssFileAlt alt, GPtrArray **slot, GError **error);
 
-/* ---- writer metadata parts, vss-writer-metadata.c ---- */
+/* ---- writer metadata components and dependencies, vss-wm-component.c ---- */
 
 VssWmComponent  *vss_wm_component_new (VssComponentType type, const char *logical_path,
                                        const char *name, const char *caption,
