@@ -116,20 +116,10 @@ vss_bcd_writer_add_component (VssBcdWriter *self, VssComponentType type,
                               const char *logical_path, const char *name, GError **error)
 {
   VssComponent *c;
-  const char *problem = vss_check_name (name);
 
   g_return_val_if_fail (self != NULL, NULL);
-  if (type != VSS_CT_DATABASE && type != VSS_CT_FILEGROUP) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
-                 "component type %d: use VSS_CT_DATABASE or VSS_CT_FILEGROUP", (int) type);
+  if (!vss_check_component_identity (type, name, error))
     return NULL;
-  }
-  if (problem != NULL) {
-    g_autofree char *quoted = vss_json_quote (name);
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "component name %s: %s", quoted,
-                 problem);
-    return NULL;
-  }
   if (vss_bcd_writer_find_component (self, VSS_CT_UNDEFINED, logical_path, name) != NULL) {
     g_autofree char *qname = vss_json_quote (name);
     g_autofree char *qpath = vss_json_quote (logical_path != NULL ? logical_path : "");

@@ -89,6 +89,12 @@ const char *vss_check_non_empty (const char *value);
 gboolean    vss_check_report (const char *what, const char *value, const char *problem,
                               GError **error);
 
+/* The type and name of a component being added: VSS_ERROR_INVALID_ARG
+ * unless the type is database or file-group and the name passes
+ * vss_check_name. */
+gboolean    vss_check_component_identity (VssComponentType type, const char *name,
+                                          GError **error);
+
 /* "" is stored as NULL: a component's logical path is NULL or non-empty. */
 char *vss_logical_path_dup (const char *logical_path);
 /* Refuses, at @path, a component whose (logical path, name) is already in

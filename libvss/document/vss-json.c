@@ -565,6 +565,17 @@ vss_check_report (const char *what, const char *value, const char *problem, GErr
   return FALSE;
 }
 
+gboolean
+vss_check_component_identity (VssComponentType type, const char *name, GError **error)
+{
+  if (type != VSS_CT_DATABASE && type != VSS_CT_FILEGROUP) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "component type %d: use VSS_CT_DATABASE or VSS_CT_FILEGROUP", (int) type);
+    return FALSE;
+  }
+  return vss_check_report ("component name", name, vss_check_name (name), error);
+}
+
 const char *
 vss_check_non_empty (const char *value)
 {

@@ -101,21 +101,33 @@ describe_component (const char *logical_path, const char *name)
   return g_strdup_printf ("component %s at logical path %s", qname, qpath);
 }
 
+/* A component that must already be described. */
+static VssWmComponent *
+existing_component (VssWriterMetadata *self, const char *logical_path, const char *name,
+                    GError **error)
+{
+  VssWmComponent *c = find_component (self, logical_path, name);
+
+  if (c == NULL) {
+    g_autofree char *desc = describe_component (logical_path, name);
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "%s is not in this writer's metadata: add it with "
+                 "vss_writer_metadata_add_component() first", desc);
+  }
+  return c;
+}
+
 /* The component files are added to: it must exist and be of @type. */
 static VssWmComponent *
 component_for_files (VssWriterMetadata *self, const char *logical_path, const char *name,
                      VssComponentType type, const char *what, GError **error)
 {
-  VssWmComponent *c = find_component (self, logical_path, name);
-  g_autofree char *desc = describe_component (logical_path, name);
+  VssWmComponent *c = existing_component (self, logical_path, name, error);
 
-  if (c == NULL) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
-                 "%s is not in this writer's metadata: add it with "
-                 "vss_writer_metadata_add_component() first", desc);
+  if (c == NULL)
     return NULL;
-  }
   if (c->type != type) {
+    g_autofree char *desc = describe_component (logical_path, name);
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
                  "%s is a %s component; %s belong to %s components", desc,
                  vss_component_type_to_string (c->type), what,
@@ -185,12 +197,7 @@ vss_writer_metadata_add_component (VssWriterMetadata *self, VssComponentType typ
   g_return_val_if_fail (self != NULL, FALSE);
   if (!check_writable (self, error))
     return FALSE;
-  if (type != VSS_CT_DATABASE && type != VSS_CT_FILEGROUP) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
-                 "component type %d: use VSS_CT_DATABASE or VSS_CT_FILEGROUP", (int) type);
-    return FALSE;
-  }
-  if (!vss_check_report ("component name", name, vss_check_name (name), error))
+  if (!vss_check_component_identity (type, name, error))
     return FALSE;
   if (find_component (self, logical_path, name) != NULL) {
     g_autofree char *desc = describe_component (logical_path, name);
@@ -285,14 +292,9 @@ vss_writer_metadata_add_component_dependency (VssWriterMetadata *self,
   g_return_val_if_fail (self != NULL, FALSE);
   if (!check_writable (self, error))
     return FALSE;
-  c = find_component (self, logical_path, name);
-  if (c == NULL) {
-    g_autofree char *desc = describe_component (logical_path, name);
-    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
-                 "%s is not in this writer's metadata: add it with "
-                 "vss_writer_metadata_add_component() first", desc);
+  c = existing_component (self, logical_path, name, error);
+  if (c == NULL)
     return FALSE;
-  }
   if (!vss_check_report ("writer id", on_writer_id, vss_check_uuid (on_writer_id), error) ||
       !vss_check_report ("component name", on_name, vss_check_name (on_name), error))
     return FALSE;
