@@ -387,6 +387,29 @@ doc_test_load_error (gboolean wm, const char *text, gsize length)
   return error;
 }
 
+void
+doc_test_check_cases (gboolean wm, const char *name, const DocTestCase *cases, gsize n_cases)
+{
+  for (gsize i = 0; i < n_cases; i++) {
+    json_object *tree = doc_test_load_tree (name);
+    json_object *value = NULL;
+    if (cases[i].value != NULL) {
+      value = json_tokener_parse (cases[i].value);
+      cr_assert (value != NULL || g_str_equal (cases[i].value, "null"), "%s", cases[i].value);
+    }
+    doc_test_set (tree, cases[i].path, value, cases[i].value == NULL);
+    const char *text = json_object_to_json_string (tree);
+    g_autoptr(GError) error = doc_test_load_error (wm, text, strlen (text));
+    if (cases[i].message == NULL)
+      cr_assert_null (error, "case %zu: %s", i, error ? error->message : "");
+    else {
+      cr_assert_not_null (error, "case %zu (%s) loaded", i, cases[i].path);
+      cr_assert_str_eq (error->message, cases[i].message, "case %zu", i);
+    }
+    json_object_put (tree);
+  }
+}
+
 /* ---- table-driven checks over every member ---- */
 
 static const char *

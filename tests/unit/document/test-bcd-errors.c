@@ -66,13 +66,7 @@ Test (bcd_errors, nul_byte_in_every_string)
 
 /* ---- exact messages for hand-written cases ---- */
 
-typedef struct {
-  const char *path;     /* member of backup.json to change */
-  const char *value;    /* JSON text of the new value; NULL removes */
-  const char *message;
-} Case;
-
-static const Case cases[] = {
+static const DocTestCase cases[] = {
   { "writers[0].components[1].name", NULL, "writers[0].components[1].name: required" },
   { "backup_type", "1", "backup_type: expected a string, got an integer" },
   { "backup_type", "\"fulll\"",
@@ -117,24 +111,7 @@ static const Case cases[] = {
 
 Test (bcd_errors, exact_messages)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
-    json_object *tree = doc_test_load_tree ("backup.json");
-    json_object *value = NULL;
-    if (cases[i].value != NULL) {
-      value = json_tokener_parse (cases[i].value);
-      cr_assert (value != NULL || g_str_equal (cases[i].value, "null"), "%s", cases[i].value);
-    }
-    doc_test_set (tree, cases[i].path, value, cases[i].value == NULL);
-    const char *text = json_object_to_json_string (tree);
-    g_autoptr(GError) error = doc_test_load_error (FALSE, text, strlen (text));
-    if (cases[i].message == NULL)
-      cr_assert_null (error, "case %zu: %s", i, error ? error->message : "");
-    else {
-      cr_assert_not_null (error, "case %zu (%s) loaded", i, cases[i].path);
-      cr_assert_str_eq (error->message, cases[i].message, "case %zu", i);
-    }
-    json_object_put (tree);
-  }
+  doc_test_check_cases (FALSE, "backup.json", cases, G_N_ELEMENTS (cases));
 }
 
 Test (bcd_errors, duplicates_refused)
