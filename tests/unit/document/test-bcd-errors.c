@@ -301,19 +301,48 @@ Test (bcd_hostile, huge_array_of_junk)
 
 Test (bcd_hostile, wrong_type_for_every_top_level_field_of_a_minimal_text)
 {
-  const char *fields[] = { "kind", "backup_type", "select_components", "bootable_state",
-                           "partial_file_support", "context", "snapshot_set_id", "snapshots",
-                           "writers" };
+  /* Each field, and the value of that type among values[] (NULL: none). */
+  static const struct {
+    const char *name;
+    const char *right;
+  } fields[] = {
+    { "kind", NULL }, { "backup_type", NULL }, { "select_components", "false" },
+    { "bootable_state", "false" }, { "partial_file_support", "false" }, { "context", NULL },
+    { "snapshot_set_id", NULL }, { "snapshots", "[]" }, { "writers", "[]" },
+  };
   const char *values[] = { "{}", "[]", "3", "2.5", "false", "null", "\"s\"" };
+  const char *header = "{\"version\": 1, \"kind\": \"backup\", \"backup_type\": \"full\", "
+                       "\"select_components\": true, \"bootable_state\": false, "
+                       "\"partial_file_support\": false, \"context\": \"backup\"}";
 
   for (gsize f = 0; f < G_N_ELEMENTS (fields); f++)
     for (gsize v = 0; v < G_N_ELEMENTS (values); v++) {
-      g_autofree char *text = g_strdup_printf ("{\"version\": 1, \"%s\": %s}", fields[f],
-                                               values[v]);
+      const char *field = fields[f].name;
+      g_autofree char *prefix = g_strconcat (field, ": ", NULL);
+
+      /* Alone: this field is wrong, or (it is not the first one read) the
+       * first required field, kind, is missing. */
+      g_autofree char *text = g_strdup_printf ("{\"version\": 1, \"%s\": %s}", field, values[v]);
       g_autoptr(GError) error = doc_test_load_error (FALSE, text, strlen (text));
       cr_assert_not_null (error, "%s loaded", text);
-      /* Either this field is wrong, or (right type) an earlier required one is missing. */
-      cr_assert (g_str_has_prefix (error->message, fields[f]) ||
-                 strstr (error->message, ": required") != NULL, "%s: %s", text, error->message);
+      if (g_str_equal (field, "kind"))
+        cr_assert (g_str_has_prefix (error->message, prefix), "%s: %s", text, error->message);
+      else
+        cr_assert_str_eq (error->message, "kind: required", "%s", text);
+
+      /* In an otherwise valid document: refused naming this field, unless
+       * the value has the field's type. */
+      json_object *doc = json_tokener_parse (header);
+      json_object_object_add (doc, field, json_tokener_parse (values[v]));
+      const char *full = json_object_to_json_string (doc);
+      g_autoptr(GError) full_error = doc_test_load_error (FALSE, full, strlen (full));
+      if (g_strcmp0 (fields[f].right, values[v]) == 0)
+        cr_assert_null (full_error, "%s: %s", full, full_error->message);
+      else {
+        cr_assert_not_null (full_error, "%s loaded", full);
+        cr_assert (g_str_has_prefix (full_error->message, prefix), "%s: %s", full,
+                   full_error->message);
+      }
+      json_object_put (doc);
     }
 }
