@@ -620,3 +620,19 @@ doc_test_check_nul_strings (gboolean wm, json_object *tree)
   }
   return checked;
 }
+
+void
+doc_test_check_full (gboolean wm, DocTestCheck check, guint more_than)
+{
+  json_object *tree;
+
+  if (wm) {
+    g_autoptr(VssWriterMetadata) metadata = doc_test_full_metadata ();
+    tree = vss_writer_metadata_to_json_object (metadata);
+  } else {
+    g_autoptr(VssDocument) doc = doc_test_full_document ();
+    tree = vss_document_to_json_object (doc);
+  }
+  cr_assert_gt (check (wm, tree), more_than);
+  json_object_put (tree);
+}

@@ -75,3 +75,9 @@ guint doc_test_check_removals (gboolean wm, json_object *tree);
 guint doc_test_check_unknown_fields (gboolean wm, json_object *tree);
 guint doc_test_check_bad_values (gboolean wm, json_object *tree);
 guint doc_test_check_nul_strings (gboolean wm, json_object *tree);
+
+typedef guint (*DocTestCheck) (gboolean wm, json_object *tree);
+/* Runs @check over the JSON tree of doc_test_full_document (or of
+ * doc_test_full_metadata when @wm) and asserts it checked more than
+ * @more_than mutations. */
+void doc_test_check_full (gboolean wm, DocTestCheck check, guint more_than);

@@ -5,14 +5,6 @@
 
 #include "doc-test.h"
 
-/* The full document (every field) as a json-c tree. */
-static json_object *
-full_tree (void)
-{
-  g_autoptr(VssDocument) doc = doc_test_full_document ();
-  return vss_document_to_json_object (doc);
-}
-
 static char *
 load_message (const char *text, gsize length)
 {
@@ -31,37 +23,27 @@ load_message (const char *text, gsize length)
 
 Test (bcd_errors, wrong_type_or_null_for_every_member)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_wrong_types (FALSE, tree), 300);
-  json_object_put (tree);
+  doc_test_check_full (FALSE, doc_test_check_wrong_types, 300);
 }
 
 Test (bcd_errors, every_required_member_and_only_those)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_removals (FALSE, tree), 100);
-  json_object_put (tree);
+  doc_test_check_full (FALSE, doc_test_check_removals, 100);
 }
 
 Test (bcd_errors, unknown_field_in_every_object)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_unknown_fields (FALSE, tree), 20);
-  json_object_put (tree);
+  doc_test_check_full (FALSE, doc_test_check_unknown_fields, 20);
 }
 
 Test (bcd_errors, bad_ids_paths_names_filespecs_enums)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_bad_values (FALSE, tree), 100);
-  json_object_put (tree);
+  doc_test_check_full (FALSE, doc_test_check_bad_values, 100);
 }
 
 Test (bcd_errors, nul_byte_in_every_string)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_nul_strings (FALSE, tree), 100);
-  json_object_put (tree);
+  doc_test_check_full (FALSE, doc_test_check_nul_strings, 100);
 }
 
 /* ---- exact messages for hand-written cases ---- */

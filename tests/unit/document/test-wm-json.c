@@ -99,37 +99,27 @@ Test (wm_json, where_prefixes_messages)
 
 Test (wm_errors, wrong_type_or_null_for_every_member)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_wrong_types (TRUE, tree), 100);
-  json_object_put (tree);
+  doc_test_check_full (TRUE, doc_test_check_wrong_types, 100);
 }
 
 Test (wm_errors, every_required_member_and_only_those)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_removals (TRUE, tree), 40);
-  json_object_put (tree);
+  doc_test_check_full (TRUE, doc_test_check_removals, 40);
 }
 
 Test (wm_errors, unknown_field_in_every_object)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_unknown_fields (TRUE, tree), 10);
-  json_object_put (tree);
+  doc_test_check_full (TRUE, doc_test_check_unknown_fields, 10);
 }
 
 Test (wm_errors, bad_ids_paths_names_filespecs_enums)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_bad_values (TRUE, tree), 40);
-  json_object_put (tree);
+  doc_test_check_full (TRUE, doc_test_check_bad_values, 40);
 }
 
 Test (wm_errors, nul_byte_in_every_string)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_nul_strings (TRUE, tree), 30);
-  json_object_put (tree);
+  doc_test_check_full (TRUE, doc_test_check_nul_strings, 30);
 }
 
 static const DocTestCase cases[] = {
