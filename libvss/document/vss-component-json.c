@@ -6,13 +6,6 @@
 /* ---- writing ---- */
 
 static json_object *
-enum_value (const VssEnumName *names, int value)
-{
-  const char *name = vss_enum_to_string (names, value);
-  return name != NULL ? json_object_new_string (name) : json_object_new_int (value);
-}
-
-static json_object *
 partial_files_to_json (GPtrArray *files)
 {
   json_object *array = json_object_new_array ();
@@ -87,7 +80,8 @@ add_restore_part (json_object *obj, const VssComponent *self)
                           json_object_new_boolean (self->additional_restores));
   vss_json_add_string (obj, "restore_options", self->restore_options);
   json_object_object_add (obj, "restore_target",
-                          enum_value (vss_restore_target_names, self->restore_target));
+                          vss_json_enum_value (vss_restore_target_names,
+                                               self->restore_target));
   vss_json_add_string (obj, "restore_metadata", self->restore_metadata);
   json_object_object_add (obj, "directed_targets", directed_targets_to_json (self->directed_targets));
   json_object_object_add (obj, "new_targets",
@@ -96,7 +90,8 @@ add_restore_part (json_object *obj, const VssComponent *self)
                           vss_wm_files_to_json_array (self->alternate_location_mappings,
                                                       VSS_FILE_ALT_DESTINATION));
   json_object_object_add (obj, "file_restore_status",
-                          enum_value (vss_file_restore_status_names, self->file_restore_status));
+                          vss_json_enum_value (vss_file_restore_status_names,
+                                               self->file_restore_status));
   vss_json_add_string (obj, "pre_restore_failure_msg", self->pre_restore_failure_msg);
   vss_json_add_string (obj, "post_restore_failure_msg", self->post_restore_failure_msg);
 }
@@ -107,7 +102,8 @@ vss_component_to_json_object (const VssComponent *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   json_object *obj = json_object_new_object ();
-  json_object_object_add (obj, "type", enum_value (vss_component_type_names, self->type));
+  json_object_object_add (obj, "type",
+                          vss_json_enum_value (vss_component_type_names, self->type));
   vss_json_add_string (obj, "logical_path", self->logical_path);
   json_object_object_add (obj, "name", json_object_new_string (self->name));
   add_backup_part (obj, self);
@@ -126,31 +122,9 @@ vss_components_to_json_array (GPtrArray *components)
 
 /* ---- reading ---- */
 
-typedef gpointer (*ItemReader) (json_object *item, const char *where, GError **error);
-
-/* Appends to @out what @reader makes of each element of the optional array @key. */
-static gboolean
-read_items (json_object *obj, const char *where, const char *key, ItemReader reader,
-            GPtrArray *out, GError **error)
-{
-  g_autofree char *path = vss_json_path_key (where, key);
-  json_object *array = NULL;
-
-  if (!vss_json_read_array (obj, where, key, FALSE, &array, error))
-    return FALSE;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *item_path = vss_json_path_index (path, NULL, i);
-    json_object *item = vss_json_array_object (array, path, i, error);
-    gpointer value = item != NULL ? reader (item, item_path, error) : NULL;
-    if (value == NULL)
-      return FALSE;
-    g_ptr_array_add (out, value);
-  }
-  return TRUE;
-}
-
 static gpointer
-partial_file_from_json (json_object *obj, const char *where, GError **error)
+partial_file_from_json (json_object *obj, const char *where, gpointer data,
+                        GError **error)
 {
   static const char *const keys[] = { "path", "filename", "ranges", "metadata", NULL };
   VssPartialFile *f = g_new0 (VssPartialFile, 1);
@@ -168,7 +142,8 @@ partial_file_from_json (json_object *obj, const char *where, GError **error)
 }
 
 static gpointer
-differenced_file_from_json (json_object *obj, const char *where, GError **error)
+differenced_file_from_json (json_object *obj, const char *where, gpointer data,
+                            GError **error)
 {
   static const char *const keys[] = { "path", "filespec", "recursive", "last_modify_time_usec",
                                       NULL };
@@ -188,7 +163,8 @@ differenced_file_from_json (json_object *obj, const char *where, GError **error)
 }
 
 static gpointer
-directed_target_from_json (json_object *obj, const char *where, GError **error)
+directed_target_from_json (json_object *obj, const char *where, gpointer data,
+                           GError **error)
 {
   static const char *const keys[] = { "source_path", "source_filename", "source_ranges",
                                       "destination_path", "destination_filename",
@@ -223,10 +199,10 @@ backup_part_from_json (json_object *obj, const char *where, VssComponent *c, GEr
                                &c->previous_backup_stamp, error) &&
          vss_json_read_string (obj, where, "backup_metadata", FALSE, &c->backup_metadata,
                                error) &&
-         read_items (obj, where, "partial_files", partial_file_from_json, c->partial_files,
-                     error) &&
-         read_items (obj, where, "differenced_files", differenced_file_from_json,
-                     c->differenced_files, error);
+         vss_json_read_items (obj, where, "partial_files", partial_file_from_json, NULL,
+                              c->partial_files, error) &&
+         vss_json_read_items (obj, where, "differenced_files", differenced_file_from_json, NULL,
+                              c->differenced_files, error);
 }
 
 static gboolean
@@ -243,8 +219,8 @@ restore_part_from_json (json_object *obj, const char *where, VssComponent *c, GE
                            &target, error) ||
       !vss_json_read_string (obj, where, "restore_metadata", FALSE, &c->restore_metadata,
                              error) ||
-      !read_items (obj, where, "directed_targets", directed_target_from_json,
-                   c->directed_targets, error) ||
+      !vss_json_read_items (obj, where, "directed_targets", directed_target_from_json, NULL,
+                           c->directed_targets, error) ||
       !vss_wm_files_read_into (obj, where, "new_targets", VSS_FILE_ALT_NEW_PATH, &c->new_targets, error) ||
       !vss_wm_files_read_into (obj, where, "alternate_location_mappings", VSS_FILE_ALT_DESTINATION,
                    &c->alternate_location_mappings, error) ||
@@ -275,7 +251,7 @@ vss_component_from_json_object (json_object *obj, const char *where, GError **er
 {
   g_autofree char *logical_path = NULL, *name = NULL;
   g_autoptr(VssComponent) c = NULL;
-  int type = VSS_CT_UNDEFINED;
+  VssComponentType type = VSS_CT_UNDEFINED;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   if (!json_object_is_type (obj, json_type_object)) {
@@ -284,13 +260,8 @@ vss_component_from_json_object (json_object *obj, const char *where, GError **er
     return NULL;
   }
   if (!vss_json_check_keys (obj, where, component_keys, error) ||
-      !vss_json_read_enum (obj, where, "type", TRUE, vss_component_type_names, &type, error))
-    return NULL;
-  if (type == VSS_CT_UNDEFINED) {
-    vss_json_set_error (error, where, "type", "must be database or file-group");
-    return NULL;
-  }
-  if (!vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
+      !vss_json_read_component_type (obj, where, &type, error) ||
+      !vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
       !vss_json_read_checked (obj, where, "name", TRUE, vss_check_name, &name, error))
     return NULL;
   c = vss_component_new (type, logical_path, name);
@@ -300,12 +271,25 @@ vss_component_from_json_object (json_object *obj, const char *where, GError **er
   return g_steal_pointer (&c);
 }
 
+/* A VssJsonItemReader: a component whose identity is not in @seen yet. */
+static gpointer
+unique_component_from_json (json_object *obj, const char *where, gpointer seen,
+                            GError **error)
+{
+  g_autoptr(VssComponent) c = vss_component_from_json_object (obj, where, error);
+
+  if (c == NULL ||
+      !vss_json_check_component_unique (seen, c->logical_path, c->name, where, error))
+    return NULL;
+  return g_steal_pointer (&c);
+}
+
 GPtrArray *
 vss_components_from_json_array (json_object *array, const char *where, GError **error)
 {
   g_autoptr(GPtrArray) components =
       g_ptr_array_new_with_free_func ((GDestroyNotify) vss_component_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) seen = vss_json_seen_new ();
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   if (!json_object_is_type (array, json_type_array)) {
@@ -313,25 +297,8 @@ vss_components_from_json_array (json_object *array, const char *where, GError **
                         vss_json_type_name (array));
     return NULL;
   }
-  for (guint i = 0; i < json_object_array_length (array); i++) {
-    g_autofree char *item_path = vss_json_path_index (where, NULL, i);
-    json_object *item = json_object_array_get_idx (array, i);
-    VssComponent *c = vss_component_from_json_object (item, item_path, error);
-    char *key;
-    const char *first;
-
-    if (c == NULL)
-      return NULL;
-    g_ptr_array_add (components, c);
-    key = vss_component_key (c->logical_path, c->name);
-    first = g_hash_table_lookup (seen, key);
-    if (first != NULL) {
-      vss_json_set_error (error, item_path, NULL,
-                          "duplicate component (same logical path and name as %s)", first);
-      g_free (key);
-      return NULL;
-    }
-    g_hash_table_insert (seen, key, g_steal_pointer (&item_path));
-  }
+  if (!vss_json_read_array_items (array, where, unique_component_from_json, seen, components,
+                                  error))
+    return NULL;
   return g_steal_pointer (&components);
 }

@@ -116,20 +116,10 @@ vss_bcd_writer_add_component (VssBcdWriter *self, VssComponentType type,
                               const char *logical_path, const char *name, GError **error)
 {
   VssComponent *c;
-  const char *problem = vss_check_name (name);
 
   g_return_val_if_fail (self != NULL, NULL);
-  if (type != VSS_CT_DATABASE && type != VSS_CT_FILEGROUP) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
-                 "component type %d: use VSS_CT_DATABASE or VSS_CT_FILEGROUP", (int) type);
+  if (!vss_check_component_identity (type, name, error))
     return NULL;
-  }
-  if (problem != NULL) {
-    g_autofree char *quoted = vss_json_quote (name);
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "component name %s: %s", quoted,
-                 problem);
-    return NULL;
-  }
   if (vss_bcd_writer_find_component (self, VSS_CT_UNDEFINED, logical_path, name) != NULL) {
     g_autofree char *qname = vss_json_quote (name);
     g_autofree char *qpath = vss_json_quote (logical_path != NULL ? logical_path : "");
@@ -173,13 +163,6 @@ vss_document_set_writable (VssDocument *self, gboolean writable)
 /* ---- writing ---- */
 
 static json_object *
-enum_value (const VssEnumName *names, int value)
-{
-  const char *name = vss_enum_to_string (names, value);
-  return name != NULL ? json_object_new_string (name) : json_object_new_int (value);
-}
-
-static json_object *
 snapshots_to_json (GPtrArray *snapshots)
 {
   json_object *array = json_object_new_array ();
@@ -220,14 +203,15 @@ vss_document_to_json_object (const VssDocument *self)
   json_object_object_add (obj, "version", json_object_new_int (VSS_DOCUMENT_VERSION));
   json_object_object_add (obj, "kind", json_object_new_string (self->restore ? "restore"
                                                                               : "backup"));
-  json_object_object_add (obj, "backup_type", enum_value (vss_backup_type_names,
-                                                          self->backup_type));
+  json_object_object_add (obj, "backup_type",
+                          vss_json_enum_value (vss_backup_type_names, self->backup_type));
   json_object_object_add (obj, "select_components",
                           json_object_new_boolean (self->select_components));
   json_object_object_add (obj, "bootable_state", json_object_new_boolean (self->bootable_state));
   json_object_object_add (obj, "partial_file_support",
                           json_object_new_boolean (self->partial_file_support));
-  json_object_object_add (obj, "context", enum_value (vss_snapshot_context_names, self->context));
+  json_object_object_add (obj, "context",
+                          vss_json_enum_value (vss_snapshot_context_names, self->context));
   vss_json_add_string (obj, "snapshot_set_id", self->snapshot_set_id);
   json_object_object_add (obj, "snapshots", snapshots_to_json (self->snapshots));
   json_object_object_add (obj, "writers", writers_to_json (self->writers));
@@ -275,17 +259,15 @@ header_from_json (json_object *obj, VssDocument *doc, GError **error)
   return TRUE;
 }
 
-/* Refuses a second element with the same @key, naming the first. */
+/* Refuses a second element with the same @key (taken), naming the first. */
 static gboolean
 check_unique (GHashTable *seen, char *key, const char *path, const char *what, GError **error)
 {
-  const char *first = g_hash_table_lookup (seen, key);
+  const char *first = vss_json_seen_before (seen, key, path);
   if (first != NULL) {
     vss_json_set_error (error, path, NULL, "duplicate %s (same as %s)", what, first);
-    g_free (key);
     return FALSE;
   }
-  g_hash_table_insert (seen, key, g_strdup (path));
   return TRUE;
 }
 
@@ -309,26 +291,18 @@ snapshot_from_json (json_object *obj, const char *where, GError **error)
   return s;
 }
 
-static gboolean
-snapshots_from_json (json_object *obj, VssDocument *doc, GError **error)
+/* A VssJsonItemReader: a snapshot whose id is not in @seen yet. */
+static gpointer
+unique_snapshot_from_json (json_object *obj, const char *where, gpointer seen, GError **error)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  json_object *array = NULL;
+  VssBcdSnapshot *s = snapshot_from_json (obj, where, error);
 
-  if (!vss_json_read_array (obj, NULL, "snapshots", FALSE, &array, error))
-    return FALSE;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *path = vss_json_path_index (NULL, "snapshots", i);
-    json_object *item = vss_json_array_object (array, "snapshots", i, error);
-    VssBcdSnapshot *s = item != NULL ? snapshot_from_json (item, path, error) : NULL;
-
-    if (s == NULL)
-      return FALSE;
-    g_ptr_array_add (doc->snapshots, s);
-    if (!check_unique (seen, g_ascii_strdown (s->snapshot_id, -1), path, "snapshot_id", error))
-      return FALSE;
+  if (s != NULL &&
+      !check_unique (seen, g_ascii_strdown (s->snapshot_id, -1), where, "snapshot_id", error)) {
+    bcd_snapshot_free (s);
+    return NULL;
   }
-  return TRUE;
+  return s;
 }
 
 static VssBcdWriter *
@@ -361,28 +335,22 @@ writer_from_json (json_object *obj, const char *where, GError **error)
   return w;
 }
 
-static gboolean
-writers_from_json (json_object *obj, VssDocument *doc, GError **error)
+/* A VssJsonItemReader: a writer whose (writer_id, instance_id) is not in
+ * @seen yet. */
+static gpointer
+unique_writer_from_json (json_object *obj, const char *where, gpointer seen, GError **error)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  json_object *array = NULL;
+  VssBcdWriter *w = writer_from_json (obj, where, error);
 
-  if (!vss_json_read_array (obj, NULL, "writers", FALSE, &array, error))
-    return FALSE;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *path = vss_json_path_index (NULL, "writers", i);
-    json_object *item = vss_json_array_object (array, "writers", i, error);
-    VssBcdWriter *w = item != NULL ? writer_from_json (item, path, error) : NULL;
-
-    if (w == NULL)
-      return FALSE;
-    g_ptr_array_add (doc->writers, w);
-    g_autofree char *id = g_strconcat (w->writer_id, "/", w->instance_id, NULL);
-    if (!check_unique (seen, g_ascii_strdown (id, -1), path,
-                       "writer (same writer_id and instance_id)", error))
-      return FALSE;
+  if (w == NULL)
+    return NULL;
+  g_autofree char *id = g_strconcat (w->writer_id, "/", w->instance_id, NULL);
+  if (!check_unique (seen, g_ascii_strdown (id, -1), where,
+                     "writer (same writer_id and instance_id)", error)) {
+    bcd_writer_free (w);
+    return NULL;
   }
-  return TRUE;
+  return w;
 }
 
 static const char *const document_keys[] = {
@@ -395,6 +363,8 @@ vss_document_from_json (const char *text, gsize length, GError **error)
 {
   json_object *obj;
   g_autoptr(VssDocument) doc = NULL;
+  g_autoptr(GHashTable) snapshot_ids = vss_json_seen_new ();
+  g_autoptr(GHashTable) writer_ids = vss_json_seen_new ();
   gboolean ok;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -405,8 +375,10 @@ vss_document_from_json (const char *text, gsize length, GError **error)
   ok = vss_json_read_version (obj, NULL, error) &&
        vss_json_check_keys (obj, NULL, document_keys, error) &&
        header_from_json (obj, doc, error) &&
-       snapshots_from_json (obj, doc, error) &&
-       writers_from_json (obj, doc, error);
+       vss_json_read_items (obj, NULL, "snapshots", unique_snapshot_from_json, snapshot_ids,
+                            doc->snapshots, error) &&
+       vss_json_read_items (obj, NULL, "writers", unique_writer_from_json, writer_ids,
+                            doc->writers, error);
   json_object_put (obj);
   return ok ? g_steal_pointer (&doc) : NULL;
 }

@@ -141,12 +141,14 @@ vss_enum_from_string (const VssEnumName *names, const char *str, int *out)
 
 /* The public functions: to_string gives "invalid" for a value outside the
  * enumeration (never NULL, so it is safe in a log line). */
-#define VSS_ENUM_FUNCS(prefix, Type, table)                             \
+#define VSS_ENUM_TO_STRING(prefix, Type, table)                         \
   const char *prefix##_to_string (Type value)                           \
   {                                                                     \
     const char *name = vss_enum_to_string (table, (int) value);        \
     return name != NULL ? name : "invalid";                             \
-  }                                                                     \
+  }
+#define VSS_ENUM_FUNCS(prefix, Type, table)                             \
+  VSS_ENUM_TO_STRING (prefix, Type, table)                              \
   gboolean prefix##_from_string (const char *str, Type *out)            \
   {                                                                     \
     int value;                                                          \
@@ -166,13 +168,8 @@ VSS_ENUM_FUNCS (vss_restore_target, VssRestoreTarget, vss_restore_target_names)
 VSS_ENUM_FUNCS (vss_file_restore_status, VssFileRestoreStatus, vss_file_restore_status_names)
 VSS_ENUM_FUNCS (vss_writer_failure, VssWriterFailure, vss_writer_failure_names)
 VSS_ENUM_FUNCS (vss_snapshot_context, VssSnapshotContext, vss_snapshot_context_names)
-
-const char *
-vss_writer_state_to_string (VssWriterState state)
-{
-  const char *name = vss_enum_to_string (vss_writer_state_names, (int) state);
-  return name != NULL ? name : "invalid";
-}
+/* The public API has no vss_writer_state_from_string. */
+VSS_ENUM_TO_STRING (vss_writer_state, VssWriterState, vss_writer_state_names)
 
 gboolean
 vss_snapshot_context_is_persistent (VssSnapshotContext context)

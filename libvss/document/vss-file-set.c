@@ -1,6 +1,7 @@
 /* vss-file-set.c — file sets (VssWmFile): path, filespec, recursive and an
  * optional fourth string whose JSON name depends on where the set is used
- * (alternate_location, destination, new_path). */
+ * (alternate_location, destination, new_path); life cycle, getters and the
+ * JSON form. */
 #include "vss-json-internal.h"
 
 VssWmFile *
@@ -25,6 +26,38 @@ vss_wm_file_free (VssWmFile *self)
   g_free (self->alternate_location);
   g_free (self);
 }
+
+/* ---- getters ---- */
+
+const char *
+vss_wm_file_get_path (const VssWmFile *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->path;
+}
+
+const char *
+vss_wm_file_get_filespec (const VssWmFile *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->filespec;
+}
+
+gboolean
+vss_wm_file_get_recursive (const VssWmFile *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->recursive;
+}
+
+const char *
+vss_wm_file_get_alternate_location (const VssWmFile *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->alternate_location;
+}
+
+/* ---- JSON ---- */
 
 static const char *
 alt_key (VssFileAlt alt)
@@ -59,9 +92,11 @@ vss_wm_files_to_json_array (GPtrArray *files, VssFileAlt alt)
   return array;
 }
 
-static VssWmFile *
-file_from_json (json_object *obj, const char *where, VssFileAlt alt, GError **error)
+/* A VssJsonItemReader; @alt is the VssFileAlt. */
+static gpointer
+file_from_json (json_object *obj, const char *where, gpointer alt_ptr, GError **error)
 {
+  VssFileAlt alt = GPOINTER_TO_INT (alt_ptr);
   const char *keys[] = { "path", "filespec", "recursive", alt_key (alt), NULL };
   g_autofree char *path = NULL;
   g_autofree char *filespec = NULL;
@@ -86,23 +121,10 @@ vss_wm_files_from_json (json_object *obj, const char *where, const char *key,
                         VssFileAlt alt, GError **error)
 {
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_file_free);
-  g_autofree char *array_path = vss_json_path_key (where, key);
-  json_object *array = NULL;
 
-  if (!vss_json_read_array (obj, where, key, FALSE, &array, error))
+  if (!vss_json_read_items (obj, where, key, file_from_json, GINT_TO_POINTER (alt), files,
+                            error))
     return NULL;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *item_path = vss_json_path_index (array_path, NULL, i);
-    json_object *item = vss_json_array_object (array, array_path, i, error);
-    VssWmFile *file;
-
-    if (item == NULL)
-      return NULL;
-    file = file_from_json (item, item_path, alt, error);
-    if (file == NULL)
-      return NULL;
-    g_ptr_array_add (files, file);
-  }
   return g_steal_pointer (&files);
 }
 

@@ -30,6 +30,18 @@ const char *vss_json_type_name (json_object *value);
 /* "\"value\"", cut to VSS_JSON_QUOTE_MAX bytes with "…". */
 char *vss_json_quote (const char *value);
 
+/* The name of @value in @names as a JSON string; a value outside the table
+ * as a number (which the loaders refuse). */
+json_object *vss_json_enum_value (const VssEnumName *names, int value);
+
+/* @value itself (an array element at @where) as a value of @names: a
+ * string naming one, like vss_json_read_enum. */
+gboolean vss_json_get_enum (json_object *value, const char *where, const VssEnumName *names,
+                            int *out, GError **error);
+/* A component's "type": required, database or file-group. */
+gboolean vss_json_read_component_type (json_object *obj, const char *where,
+                                       VssComponentType *out, GError **error);
+
 /* Refuses members other than @allowed (NULL-terminated). */
 gboolean vss_json_check_keys (json_object *obj, const char *where,
                               const char *const *allowed, GError **error);
@@ -43,9 +55,27 @@ typedef const char *(*VssStringCheck) (const char *value);
 gboolean vss_json_read_checked (json_object *obj, const char *where, const char *key,
                                 gboolean required, VssStringCheck check,
                                 char **out, GError **error);
-/* The element at @index of @array, which must be an object. */
-json_object *vss_json_array_object (json_object *array, const char *where, guint index,
+
+/* Makes an element from @item, the object at @path; NULL with @error set
+ * when it is invalid. */
+typedef gpointer (*VssJsonItemReader) (json_object *item, const char *path, gpointer data,
+                                       GError **error);
+/* Appends to @out what @reader makes of each element of @array (at @path);
+ * every element must be an object. */
+gboolean vss_json_read_array_items (json_object *array, const char *path,
+                                    VssJsonItemReader reader, gpointer data, GPtrArray *out,
                                     GError **error);
+/* The same for the array member @key of @obj (optional: missing adds nothing). */
+gboolean vss_json_read_items (json_object *obj, const char *where, const char *key,
+                              VssJsonItemReader reader, gpointer data, GPtrArray *out,
+                              GError **error);
+
+/* Duplicate detection in an array: a set of keys, each with the path of
+ * the element that had it first. */
+GHashTable *vss_json_seen_new (void);
+/* Records @key (taken) for the element at @path; returns the path of an
+ * earlier element with the same key, or NULL. */
+const char *vss_json_seen_before (GHashTable *seen, char *key, const char *path);
 
 /* ---- value rules shared by the add functions and the loaders ----
  * Each returns NULL when @value is fine, else what is wrong with it. */
@@ -59,10 +89,18 @@ const char *vss_check_non_empty (const char *value);
 gboolean    vss_check_report (const char *what, const char *value, const char *problem,
                               GError **error);
 
+/* The type and name of a component being added: VSS_ERROR_INVALID_ARG
+ * unless the type is database or file-group and the name passes
+ * vss_check_name. */
+gboolean    vss_check_component_identity (VssComponentType type, const char *name,
+                                          GError **error);
+
 /* "" is stored as NULL: a component's logical path is NULL or non-empty. */
 char *vss_logical_path_dup (const char *logical_path);
-/* A key identifying (logical path, name), for duplicate detection. */
-char *vss_component_key (const char *logical_path, const char *name);
+/* Refuses, at @path, a component whose (logical path, name) is already in
+ * @seen (from vss_json_seen_new). */
+gboolean vss_json_check_component_unique (GHashTable *seen, const char *logical_path,
+                                          const char *name, const char *path, GError **error);
 
 /* ---- file sets (VssWmFile), vss-file-set.c ---- */
 
@@ -84,7 +122,7 @@ GPtrArray   *vss_wm_files_from_json (json_object *obj, const char *where, const 
 gboolean     vss_wm_files_read_into (json_object *obj, const char *where, const char *key,
                                      VssFileAlt alt, GPtrArray **slot, GError **error);
 
-/* ---- writer metadata parts, vss-writer-metadata.c ---- */
+/* ---- writer metadata components and dependencies, vss-wm-component.c ---- */
 
 VssWmComponent  *vss_wm_component_new (VssComponentType type, const char *logical_path,
                                        const char *name, const char *caption,

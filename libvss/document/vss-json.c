@@ -222,6 +222,22 @@ expect_type (json_object *value, json_type type, const char *expected,
   return FALSE;
 }
 
+/* @value as a string (borrowed), refusing other types and NUL bytes. */
+static const char *
+string_value (json_object *value, const char *where, const char *key, GError **error)
+{
+  const char *str;
+
+  if (!expect_type (value, json_type_string, "a string", where, key, error))
+    return NULL;
+  str = json_object_get_string (value);
+  if ((gsize) json_object_get_string_len (value) != strlen (str)) {
+    vss_json_set_error (error, where, key, "must not contain a NUL byte");
+    return NULL;
+  }
+  return str;
+}
+
 gboolean
 vss_json_read_string (json_object *obj, const char *where, const char *key,
                       gboolean required, char **out, GError **error)
@@ -234,13 +250,9 @@ vss_json_read_string (json_object *obj, const char *where, const char *key,
   g_return_val_if_fail (key != NULL && out != NULL, FALSE);
   if (!member (obj, where, key, required, &value, &ok, error))
     return ok;
-  if (!expect_type (value, json_type_string, "a string", where, key, error))
+  str = string_value (value, where, key, error);
+  if (str == NULL)
     return FALSE;
-  str = json_object_get_string (value);
-  if ((gsize) json_object_get_string_len (value) != strlen (str)) {
-    vss_json_set_error (error, where, key, "must not contain a NUL byte");
-    return FALSE;
-  }
   g_free (*out);
   *out = g_strdup (str);
   return TRUE;
@@ -329,6 +341,20 @@ enum_names_list (const VssEnumName *names)
   return g_string_free (list, FALSE);
 }
 
+/* The value of @names called @str; an error listing the names if none is. */
+static gboolean
+enum_from_string (const VssEnumName *names, const char *str, const char *where,
+                  const char *key, int *out, GError **error)
+{
+  if (!vss_enum_from_string (names, str, out)) {
+    g_autofree char *quoted = vss_json_quote (str);
+    g_autofree char *list = enum_names_list (names);
+    vss_json_set_error (error, where, key, "unknown value %s (one of: %s)", quoted, list);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 vss_json_read_enum (json_object *obj, const char *where, const char *key,
                     gboolean required, const VssEnumName *names,
@@ -339,14 +365,33 @@ vss_json_read_enum (json_object *obj, const char *where, const char *key,
   g_return_val_if_fail (names != NULL && out != NULL, FALSE);
   if (!vss_json_read_string (obj, where, key, required, &str, error))
     return FALSE;
-  if (str == NULL)
-    return TRUE;
-  if (!vss_enum_from_string (names, str, out)) {
-    g_autofree char *quoted = vss_json_quote (str);
-    g_autofree char *list = enum_names_list (names);
-    vss_json_set_error (error, where, key, "unknown value %s (one of: %s)", quoted, list);
+  return str == NULL || enum_from_string (names, str, where, key, out, error);
+}
+
+gboolean
+vss_json_get_enum (json_object *value, const char *where, const VssEnumName *names, int *out,
+                   GError **error)
+{
+  const char *str;
+
+  g_return_val_if_fail (names != NULL && out != NULL, FALSE);
+  str = string_value (value, where, NULL, error);
+  return str != NULL && enum_from_string (names, str, where, NULL, out, error);
+}
+
+gboolean
+vss_json_read_component_type (json_object *obj, const char *where, VssComponentType *out,
+                              GError **error)
+{
+  int type = VSS_CT_UNDEFINED;
+
+  if (!vss_json_read_enum (obj, where, "type", TRUE, vss_component_type_names, &type, error))
+    return FALSE;
+  if (type == VSS_CT_UNDEFINED) {
+    vss_json_set_error (error, where, "type", "must be database or file-group");
     return FALSE;
   }
+  *out = type;
   return TRUE;
 }
 
@@ -425,18 +470,57 @@ vss_json_read_uuid (json_object *obj, const char *where, const char *key,
   return vss_json_read_checked (obj, where, key, required, vss_check_uuid, out, error);
 }
 
-json_object *
-vss_json_array_object (json_object *array, const char *where, guint index, GError **error)
+gboolean
+vss_json_read_array_items (json_object *array, const char *path, VssJsonItemReader reader,
+                           gpointer data, GPtrArray *out, GError **error)
 {
-  json_object *element = json_object_array_get_idx (array, index);
+  g_return_val_if_fail (json_object_is_type (array, json_type_array), FALSE);
+  for (guint i = 0; i < json_object_array_length (array); i++) {
+    g_autofree char *item_path = vss_json_path_index (path, NULL, i);
+    json_object *item = json_object_array_get_idx (array, i);
+    gpointer value;
 
-  if (!json_object_is_type (element, json_type_object)) {
-    g_autofree char *path = vss_json_path_index (where, NULL, index);
-    vss_json_set_error (error, path, NULL, "expected an object, got %s",
-                        vss_json_type_name (element));
-    return NULL;
+    if (!json_object_is_type (item, json_type_object)) {
+      vss_json_set_error (error, item_path, NULL, "expected an object, got %s",
+                          vss_json_type_name (item));
+      return FALSE;
+    }
+    value = reader (item, item_path, data, error);
+    if (value == NULL)
+      return FALSE;
+    g_ptr_array_add (out, value);
   }
-  return element;
+  return TRUE;
+}
+
+gboolean
+vss_json_read_items (json_object *obj, const char *where, const char *key,
+                     VssJsonItemReader reader, gpointer data, GPtrArray *out, GError **error)
+{
+  g_autofree char *path = vss_json_path_key (where, key);
+  json_object *array = NULL;
+
+  if (!vss_json_read_array (obj, where, key, FALSE, &array, error))
+    return FALSE;
+  return array == NULL || vss_json_read_array_items (array, path, reader, data, out, error);
+}
+
+GHashTable *
+vss_json_seen_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+const char *
+vss_json_seen_before (GHashTable *seen, char *key, const char *path)
+{
+  const char *first = g_hash_table_lookup (seen, key);
+  if (first != NULL) {
+    g_free (key);
+    return first;
+  }
+  g_hash_table_insert (seen, key, g_strdup (path));
+  return NULL;
 }
 
 void
@@ -445,6 +529,15 @@ vss_json_add_string (json_object *obj, const char *key, const char *value)
   g_return_if_fail (obj != NULL && key != NULL);
   if (value != NULL)
     json_object_object_add (obj, key, json_object_new_string (value));
+}
+
+json_object *
+vss_json_enum_value (const VssEnumName *names, int value)
+{
+  const char *name = vss_enum_to_string (names, value);
+  /* An out-of-range value set by hand: written as a number, which the
+   * loader refuses, rather than silently as something else. */
+  return name != NULL ? json_object_new_string (name) : json_object_new_int (value);
 }
 
 /* ---- value rules ---- */
@@ -470,6 +563,17 @@ vss_check_report (const char *what, const char *value, const char *problem, GErr
   g_autofree char *quoted = vss_json_quote (value);
   g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "%s %s: %s", what, quoted, problem);
   return FALSE;
+}
+
+gboolean
+vss_check_component_identity (VssComponentType type, const char *name, GError **error)
+{
+  if (type != VSS_CT_DATABASE && type != VSS_CT_FILEGROUP) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "component type %d: use VSS_CT_DATABASE or VSS_CT_FILEGROUP", (int) type);
+    return FALSE;
+  }
+  return vss_check_report ("component name", name, vss_check_name (name), error);
 }
 
 const char *
@@ -522,9 +626,17 @@ vss_logical_path_dup (const char *logical_path)
   return logical_path != NULL && *logical_path != '\0' ? g_strdup (logical_path) : NULL;
 }
 
-char *
-vss_component_key (const char *logical_path, const char *name)
+gboolean
+vss_json_check_component_unique (GHashTable *seen, const char *logical_path, const char *name,
+                                 const char *path, GError **error)
 {
-  return g_strdup_printf ("%s\x1f%s", logical_path != NULL ? logical_path : "",
-                          name != NULL ? name : "");
+  char *key = g_strdup_printf ("%s\x1f%s", logical_path != NULL ? logical_path : "",
+                               name != NULL ? name : "");
+  const char *first = vss_json_seen_before (seen, key, path);
+
+  if (first == NULL)
+    return TRUE;
+  vss_json_set_error (error, path, NULL,
+                      "duplicate component (same logical path and name as %s)", first);
+  return FALSE;
 }

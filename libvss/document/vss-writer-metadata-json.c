@@ -3,8 +3,6 @@
  * add functions and builds the whole object before returning it. */
 #include "vss-json-internal.h"
 
-#include <string.h>
-
 /* backup_schema is written as a list of these names, in this order. */
 static const VssEnumName schema_names[] = {
   { VSS_BS_DIFFERENTIAL, "differential" },
@@ -17,15 +15,6 @@ static const VssEnumName schema_names[] = {
 };
 
 /* ---- writing ---- */
-
-static json_object *
-enum_value (const VssEnumName *names, int value)
-{
-  const char *name = vss_enum_to_string (names, value);
-  /* An out-of-range value set by hand: written as a number, which the
-   * loader refuses, rather than silently as something else. */
-  return name != NULL ? json_object_new_string (name) : json_object_new_int (value);
-}
 
 static json_object *
 schema_to_json (guint32 schema)
@@ -42,11 +31,11 @@ restore_method_to_json (const VssWriterMetadata *self)
 {
   json_object *obj = json_object_new_object ();
   json_object_object_add (obj, "method",
-                          enum_value (vss_restore_method_names, self->restore_method));
+                          vss_json_enum_value (vss_restore_method_names, self->restore_method));
   vss_json_add_string (obj, "service", self->restore_service);
   vss_json_add_string (obj, "user_procedure", self->restore_user_procedure);
   json_object_object_add (obj, "writer_restore",
-                          enum_value (vss_writer_restore_names, self->writer_restore));
+                          vss_json_enum_value (vss_writer_restore_names, self->writer_restore));
   json_object_object_add (obj, "reboot_required",
                           json_object_new_boolean (self->reboot_required));
   return obj;
@@ -71,7 +60,8 @@ static json_object *
 wm_component_to_json (const VssWmComponent *c)
 {
   json_object *obj = json_object_new_object ();
-  json_object_object_add (obj, "type", enum_value (vss_component_type_names, c->type));
+  json_object_object_add (obj, "type", vss_json_enum_value (vss_component_type_names,
+                                                            c->type));
   vss_json_add_string (obj, "logical_path", c->logical_path);
   json_object_object_add (obj, "name", json_object_new_string (c->name));
   vss_json_add_string (obj, "caption", c->caption);
@@ -98,7 +88,8 @@ vss_writer_metadata_to_json_object (const VssWriterMetadata *self)
   json_object_object_add (obj, "writer_id", json_object_new_string (self->writer_id));
   json_object_object_add (obj, "instance_id", json_object_new_string (self->instance_id));
   json_object_object_add (obj, "writer_name", json_object_new_string (self->writer_name));
-  json_object_object_add (obj, "usage_type", enum_value (vss_usage_type_names, self->usage_type));
+  json_object_object_add (obj, "usage_type",
+                          vss_json_enum_value (vss_usage_type_names, self->usage_type));
   json_object_object_add (obj, "backup_schema", schema_to_json (self->backup_schema));
   json_object_object_add (obj, "restore_method", restore_method_to_json (self));
   for (guint i = 0; i < self->components->len; i++)
@@ -139,21 +130,8 @@ schema_from_json (json_object *obj, const char *where, guint32 *out, GError **er
     g_autofree char *item_path = vss_json_path_index (path, NULL, i);
     int bit;
 
-    if (!json_object_is_type (item, json_type_string)) {
-      vss_json_set_error (error, item_path, NULL, "expected a string, got %s",
-                          vss_json_type_name (item));
+    if (!vss_json_get_enum (item, item_path, schema_names, &bit, error))
       return FALSE;
-    }
-    if (strlen (json_object_get_string (item)) != (gsize) json_object_get_string_len (item)) {
-      vss_json_set_error (error, item_path, NULL, "must not contain a NUL byte");
-      return FALSE;
-    }
-    if (!vss_enum_from_string (schema_names, json_object_get_string (item), &bit)) {
-      g_autofree char *quoted = vss_json_quote (json_object_get_string (item));
-      vss_json_set_error (error, item_path, NULL, "unknown value %s (one of: differential, "
-                          "incremental, log, copy, timestamped, last-modify)", quoted);
-      return FALSE;
-    }
     schema |= (guint32) bit;
   }
   *out = schema;
@@ -191,28 +169,18 @@ restore_method_from_json (json_object *obj, const char *where, VssWriterMetadata
   return TRUE;
 }
 
-static gboolean
-dependencies_from_json (json_object *obj, const char *where, GPtrArray *out, GError **error)
+static gpointer
+dependency_from_json (json_object *obj, const char *where, gpointer data, GError **error)
 {
   static const char *const keys[] = { "writer_id", "logical_path", "name", NULL };
-  g_autofree char *path = vss_json_path_key (where, "dependencies");
-  json_object *array = NULL;
+  g_autofree char *writer_id = NULL, *logical_path = NULL, *name = NULL;
 
-  if (!vss_json_read_array (obj, where, "dependencies", FALSE, &array, error))
-    return FALSE;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *item_path = vss_json_path_index (path, NULL, i);
-    g_autofree char *writer_id = NULL, *logical_path = NULL, *name = NULL;
-    json_object *item = vss_json_array_object (array, path, i, error);
-
-    if (item == NULL || !vss_json_check_keys (item, item_path, keys, error) ||
-        !vss_json_read_uuid (item, item_path, "writer_id", TRUE, &writer_id, error) ||
-        !vss_json_read_string (item, item_path, "logical_path", FALSE, &logical_path, error) ||
-        !vss_json_read_checked (item, item_path, "name", TRUE, vss_check_name, &name, error))
-      return FALSE;
-    g_ptr_array_add (out, vss_wm_dependency_new (writer_id, logical_path, name));
-  }
-  return TRUE;
+  if (!vss_json_check_keys (obj, where, keys, error) ||
+      !vss_json_read_uuid (obj, where, "writer_id", TRUE, &writer_id, error) ||
+      !vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
+      !vss_json_read_checked (obj, where, "name", TRUE, vss_check_name, &name, error))
+    return NULL;
+  return vss_wm_dependency_new (writer_id, logical_path, name);
 }
 
 static gboolean
@@ -242,18 +210,13 @@ wm_component_from_json (json_object *obj, const char *where, GError **error)
                                       "selectable_for_restore", "files", "database_files",
                                       "log_files", "dependencies", NULL };
   g_autofree char *logical_path = NULL, *name = NULL, *caption = NULL;
-  int type = VSS_CT_UNDEFINED;
+  VssComponentType type = VSS_CT_UNDEFINED;
   gboolean selectable = FALSE, selectable_for_restore = FALSE;
   g_autoptr(VssWmComponent) c = NULL;
 
   if (!vss_json_check_keys (obj, where, keys, error) ||
-      !vss_json_read_enum (obj, where, "type", TRUE, vss_component_type_names, &type, error))
-    return NULL;
-  if (type == VSS_CT_UNDEFINED) {
-    vss_json_set_error (error, where, "type", "must be database or file-group");
-    return NULL;
-  }
-  if (!vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
+      !vss_json_read_component_type (obj, where, &type, error) ||
+      !vss_json_read_string (obj, where, "logical_path", FALSE, &logical_path, error) ||
       !vss_json_read_checked (obj, where, "name", TRUE, vss_check_name, &name, error) ||
       !vss_json_read_string (obj, where, "caption", FALSE, &caption, error) ||
       !vss_json_read_bool (obj, where, "selectable", TRUE, &selectable, error) ||
@@ -267,41 +230,23 @@ wm_component_from_json (json_object *obj, const char *where, GError **error)
                         error) ||
       !vss_wm_files_read_into (obj, where, "log_files", VSS_FILE_ALT_NONE, &c->log_files, error) ||
       !files_match_type (c, where, error) ||
-      !dependencies_from_json (obj, where, c->dependencies, error))
+      !vss_json_read_items (obj, where, "dependencies", dependency_from_json, NULL,
+                            c->dependencies, error))
     return NULL;
   return g_steal_pointer (&c);
 }
 
-static gboolean
-wm_components_from_json (json_object *obj, const char *where, GPtrArray *out, GError **error)
+/* A VssJsonItemReader: a component whose identity is not in @seen yet. */
+static gpointer
+unique_wm_component_from_json (json_object *obj, const char *where, gpointer seen,
+                               GError **error)
 {
-  g_autofree char *path = vss_json_path_key (where, "components");
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  json_object *array = NULL;
+  g_autoptr(VssWmComponent) c = wm_component_from_json (obj, where, error);
 
-  if (!vss_json_read_array (obj, where, "components", FALSE, &array, error))
-    return FALSE;
-  for (guint i = 0; array != NULL && i < json_object_array_length (array); i++) {
-    g_autofree char *item_path = vss_json_path_index (path, NULL, i);
-    json_object *item = vss_json_array_object (array, path, i, error);
-    VssWmComponent *c = item != NULL ? wm_component_from_json (item, item_path, error) : NULL;
-    char *key;
-    const char *first;
-
-    if (c == NULL)
-      return FALSE;
-    g_ptr_array_add (out, c);
-    key = vss_component_key (c->logical_path, c->name);
-    first = g_hash_table_lookup (seen, key);
-    if (first != NULL) {
-      vss_json_set_error (error, item_path, NULL,
-                          "duplicate component (same logical path and name as %s)", first);
-      g_free (key);
-      return FALSE;
-    }
-    g_hash_table_insert (seen, key, g_steal_pointer (&item_path));
-  }
-  return TRUE;
+  if (c == NULL ||
+      !vss_json_check_component_unique (seen, c->logical_path, c->name, where, error))
+    return NULL;
+  return g_steal_pointer (&c);
 }
 
 static VssWriterMetadata *
@@ -326,6 +271,7 @@ vss_writer_metadata_from_json_object (json_object *obj, const char *where, GErro
                                       "components", "exclude_files",
                                       "alternate_location_mappings", NULL };
   g_autoptr(VssWriterMetadata) wm = NULL;
+  g_autoptr(GHashTable) seen = vss_json_seen_new ();
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   if (!json_object_is_type (obj, json_type_object)) {
@@ -340,7 +286,8 @@ vss_writer_metadata_from_json_object (json_object *obj, const char *where, GErro
   if (wm == NULL ||
       !schema_from_json (obj, where, &wm->backup_schema, error) ||
       !restore_method_from_json (obj, where, wm, error) ||
-      !wm_components_from_json (obj, where, wm->components, error) ||
+      !vss_json_read_items (obj, where, "components", unique_wm_component_from_json, seen,
+                            wm->components, error) ||
       !vss_wm_files_read_into (obj, where, "exclude_files", VSS_FILE_ALT_NONE, &wm->exclude_files,
                         error) ||
       !vss_wm_files_read_into (obj, where, "alternate_location_mappings", VSS_FILE_ALT_DESTINATION,

@@ -12,60 +12,6 @@
 
 /* ---- life cycle ---- */
 
-VssWmDependency *
-vss_wm_dependency_new (const char *writer_id, const char *logical_path, const char *name)
-{
-  VssWmDependency *self = g_new0 (VssWmDependency, 1);
-  self->writer_id = g_strdup (writer_id);
-  self->logical_path = vss_logical_path_dup (logical_path);
-  self->name = g_strdup (name);
-  return self;
-}
-
-void
-vss_wm_dependency_free (VssWmDependency *self)
-{
-  if (self == NULL)
-    return;
-  g_free (self->writer_id);
-  g_free (self->logical_path);
-  g_free (self->name);
-  g_free (self);
-}
-
-VssWmComponent *
-vss_wm_component_new (VssComponentType type, const char *logical_path, const char *name,
-                      const char *caption, gboolean selectable, gboolean selectable_for_restore)
-{
-  VssWmComponent *self = g_new0 (VssWmComponent, 1);
-  self->type = type;
-  self->logical_path = vss_logical_path_dup (logical_path);
-  self->name = g_strdup (name);
-  self->caption = g_strdup (caption);
-  self->selectable = selectable;
-  self->selectable_for_restore = selectable_for_restore;
-  self->files = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_file_free);
-  self->database_files = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_file_free);
-  self->log_files = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_file_free);
-  self->dependencies = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_dependency_free);
-  return self;
-}
-
-void
-vss_wm_component_free (VssWmComponent *self)
-{
-  if (self == NULL)
-    return;
-  g_free (self->logical_path);
-  g_free (self->name);
-  g_free (self->caption);
-  g_ptr_array_unref (self->files);
-  g_ptr_array_unref (self->database_files);
-  g_ptr_array_unref (self->log_files);
-  g_ptr_array_unref (self->dependencies);
-  g_free (self);
-}
-
 VssWriterMetadata *
 vss_writer_metadata_new (const char *writer_id, const char *instance_id,
                          const char *writer_name, VssUsageType usage_type)
@@ -155,21 +101,33 @@ describe_component (const char *logical_path, const char *name)
   return g_strdup_printf ("component %s at logical path %s", qname, qpath);
 }
 
+/* A component that must already be described. */
+static VssWmComponent *
+existing_component (VssWriterMetadata *self, const char *logical_path, const char *name,
+                    GError **error)
+{
+  VssWmComponent *c = find_component (self, logical_path, name);
+
+  if (c == NULL) {
+    g_autofree char *desc = describe_component (logical_path, name);
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "%s is not in this writer's metadata: add it with "
+                 "vss_writer_metadata_add_component() first", desc);
+  }
+  return c;
+}
+
 /* The component files are added to: it must exist and be of @type. */
 static VssWmComponent *
 component_for_files (VssWriterMetadata *self, const char *logical_path, const char *name,
                      VssComponentType type, const char *what, GError **error)
 {
-  VssWmComponent *c = find_component (self, logical_path, name);
-  g_autofree char *desc = describe_component (logical_path, name);
+  VssWmComponent *c = existing_component (self, logical_path, name, error);
 
-  if (c == NULL) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
-                 "%s is not in this writer's metadata: add it with "
-                 "vss_writer_metadata_add_component() first", desc);
+  if (c == NULL)
     return NULL;
-  }
   if (c->type != type) {
+    g_autofree char *desc = describe_component (logical_path, name);
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
                  "%s is a %s component; %s belong to %s components", desc,
                  vss_component_type_to_string (c->type), what,
@@ -239,12 +197,7 @@ vss_writer_metadata_add_component (VssWriterMetadata *self, VssComponentType typ
   g_return_val_if_fail (self != NULL, FALSE);
   if (!check_writable (self, error))
     return FALSE;
-  if (type != VSS_CT_DATABASE && type != VSS_CT_FILEGROUP) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
-                 "component type %d: use VSS_CT_DATABASE or VSS_CT_FILEGROUP", (int) type);
-    return FALSE;
-  }
-  if (!vss_check_report ("component name", name, vss_check_name (name), error))
+  if (!vss_check_component_identity (type, name, error))
     return FALSE;
   if (find_component (self, logical_path, name) != NULL) {
     g_autofree char *desc = describe_component (logical_path, name);
@@ -339,14 +292,9 @@ vss_writer_metadata_add_component_dependency (VssWriterMetadata *self,
   g_return_val_if_fail (self != NULL, FALSE);
   if (!check_writable (self, error))
     return FALSE;
-  c = find_component (self, logical_path, name);
-  if (c == NULL) {
-    g_autofree char *desc = describe_component (logical_path, name);
-    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
-                 "%s is not in this writer's metadata: add it with "
-                 "vss_writer_metadata_add_component() first", desc);
+  c = existing_component (self, logical_path, name, error);
+  if (c == NULL)
     return FALSE;
-  }
   if (!vss_check_report ("writer id", on_writer_id, vss_check_uuid (on_writer_id), error) ||
       !vss_check_report ("component name", on_name, vss_check_name (on_name), error))
     return FALSE;

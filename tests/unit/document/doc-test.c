@@ -128,6 +128,11 @@ doc_test_full_metadata (void)
 
 /* ---- equality ---- */
 
+/* Two strings that may be NULL are equal (both NULL, or the same text). */
+#define assert_opt_str_eq(x, y)                                                     \
+  cr_assert_eq (g_strcmp0 ((x), (y)), 0, "%s: \"%s\" != \"%s\"", #x, (x) ? (x) : "(null)", \
+                (y) ? (y) : "(null)")
+
 static void
 assert_files_equal (GPtrArray *a, GPtrArray *b)
 {
@@ -137,7 +142,7 @@ assert_files_equal (GPtrArray *a, GPtrArray *b)
     cr_assert_str_eq (x->path, y->path);
     cr_assert_str_eq (x->filespec, y->filespec);
     cr_assert_eq (x->recursive, y->recursive);
-    cr_assert_eq (g_strcmp0 (x->alternate_location, y->alternate_location), 0);
+    assert_opt_str_eq (x->alternate_location, y->alternate_location);
   }
 }
 
@@ -145,21 +150,21 @@ static void
 assert_component_equal (const VssComponent *x, const VssComponent *y)
 {
   cr_assert_eq (x->type, y->type);
-  cr_assert_eq (g_strcmp0 (x->logical_path, y->logical_path), 0);
+  assert_opt_str_eq (x->logical_path, y->logical_path);
   cr_assert_str_eq (x->name, y->name);
   cr_assert_eq (x->backup_succeeded, y->backup_succeeded);
-  cr_assert_eq (g_strcmp0 (x->backup_options, y->backup_options), 0);
-  cr_assert_eq (g_strcmp0 (x->backup_stamp, y->backup_stamp), 0);
-  cr_assert_eq (g_strcmp0 (x->previous_backup_stamp, y->previous_backup_stamp), 0);
-  cr_assert_eq (g_strcmp0 (x->backup_metadata, y->backup_metadata), 0);
+  assert_opt_str_eq (x->backup_options, y->backup_options);
+  assert_opt_str_eq (x->backup_stamp, y->backup_stamp);
+  assert_opt_str_eq (x->previous_backup_stamp, y->previous_backup_stamp);
+  assert_opt_str_eq (x->backup_metadata, y->backup_metadata);
   cr_assert_eq (x->partial_files->len, y->partial_files->len);
   for (guint i = 0; i < x->partial_files->len; i++) {
     const VssPartialFile *p = g_ptr_array_index (x->partial_files, i);
     const VssPartialFile *q = g_ptr_array_index (y->partial_files, i);
     cr_assert_str_eq (p->path, q->path);
     cr_assert_str_eq (p->filename, q->filename);
-    cr_assert_eq (g_strcmp0 (p->ranges, q->ranges), 0);
-    cr_assert_eq (g_strcmp0 (p->metadata, q->metadata), 0);
+    assert_opt_str_eq (p->ranges, q->ranges);
+    assert_opt_str_eq (p->metadata, q->metadata);
   }
   cr_assert_eq (x->differenced_files->len, y->differenced_files->len);
   for (guint i = 0; i < x->differenced_files->len; i++) {
@@ -172,25 +177,25 @@ assert_component_equal (const VssComponent *x, const VssComponent *y)
   }
   cr_assert_eq (x->selected_for_restore, y->selected_for_restore);
   cr_assert_eq (x->additional_restores, y->additional_restores);
-  cr_assert_eq (g_strcmp0 (x->restore_options, y->restore_options), 0);
+  assert_opt_str_eq (x->restore_options, y->restore_options);
   cr_assert_eq (x->restore_target, y->restore_target);
-  cr_assert_eq (g_strcmp0 (x->restore_metadata, y->restore_metadata), 0);
+  assert_opt_str_eq (x->restore_metadata, y->restore_metadata);
   cr_assert_eq (x->directed_targets->len, y->directed_targets->len);
   for (guint i = 0; i < x->directed_targets->len; i++) {
     const VssDirectedTarget *p = g_ptr_array_index (x->directed_targets, i);
     const VssDirectedTarget *q = g_ptr_array_index (y->directed_targets, i);
     cr_assert_str_eq (p->source_path, q->source_path);
     cr_assert_str_eq (p->source_filename, q->source_filename);
-    cr_assert_eq (g_strcmp0 (p->source_ranges, q->source_ranges), 0);
+    assert_opt_str_eq (p->source_ranges, q->source_ranges);
     cr_assert_str_eq (p->destination_path, q->destination_path);
     cr_assert_str_eq (p->destination_filename, q->destination_filename);
-    cr_assert_eq (g_strcmp0 (p->destination_ranges, q->destination_ranges), 0);
+    assert_opt_str_eq (p->destination_ranges, q->destination_ranges);
   }
   assert_files_equal (x->new_targets, y->new_targets);
   assert_files_equal (x->alternate_location_mappings, y->alternate_location_mappings);
   cr_assert_eq (x->file_restore_status, y->file_restore_status);
-  cr_assert_eq (g_strcmp0 (x->pre_restore_failure_msg, y->pre_restore_failure_msg), 0);
-  cr_assert_eq (g_strcmp0 (x->post_restore_failure_msg, y->post_restore_failure_msg), 0);
+  assert_opt_str_eq (x->pre_restore_failure_msg, y->pre_restore_failure_msg);
+  assert_opt_str_eq (x->post_restore_failure_msg, y->post_restore_failure_msg);
 }
 
 void
@@ -203,14 +208,14 @@ doc_test_assert_documents_equal (const VssDocument *a, const VssDocument *b)
   cr_assert_eq (a->bootable_state, b->bootable_state);
   cr_assert_eq (a->partial_file_support, b->partial_file_support);
   cr_assert_eq (a->context, b->context);
-  cr_assert_eq (g_strcmp0 (a->snapshot_set_id, b->snapshot_set_id), 0);
+  assert_opt_str_eq (a->snapshot_set_id, b->snapshot_set_id);
   cr_assert_eq (a->snapshots->len, b->snapshots->len);
   for (guint i = 0; i < a->snapshots->len; i++) {
     const VssBcdSnapshot *x = g_ptr_array_index (a->snapshots, i);
     const VssBcdSnapshot *y = g_ptr_array_index (b->snapshots, i);
     cr_assert_str_eq (x->snapshot_id, y->snapshot_id);
     cr_assert_str_eq (x->original_path, y->original_path);
-    cr_assert_eq (g_strcmp0 (x->snapshot_path, y->snapshot_path), 0);
+    assert_opt_str_eq (x->snapshot_path, y->snapshot_path);
     cr_assert_str_eq (x->provider, y->provider);
   }
   cr_assert_eq (a->writers->len, b->writers->len);
@@ -236,8 +241,8 @@ doc_test_assert_metadata_equal (const VssWriterMetadata *a, const VssWriterMetad
   cr_assert_eq (a->usage_type, b->usage_type);
   cr_assert_eq (a->backup_schema, b->backup_schema);
   cr_assert_eq (a->restore_method, b->restore_method);
-  cr_assert_eq (g_strcmp0 (a->restore_service, b->restore_service), 0);
-  cr_assert_eq (g_strcmp0 (a->restore_user_procedure, b->restore_user_procedure), 0);
+  assert_opt_str_eq (a->restore_service, b->restore_service);
+  assert_opt_str_eq (a->restore_user_procedure, b->restore_user_procedure);
   cr_assert_eq (a->writer_restore, b->writer_restore);
   cr_assert_eq (a->reboot_required, b->reboot_required);
   cr_assert_eq (a->components->len, b->components->len);
@@ -245,9 +250,9 @@ doc_test_assert_metadata_equal (const VssWriterMetadata *a, const VssWriterMetad
     const VssWmComponent *x = g_ptr_array_index (a->components, i);
     const VssWmComponent *y = g_ptr_array_index (b->components, i);
     cr_assert_eq (x->type, y->type);
-    cr_assert_eq (g_strcmp0 (x->logical_path, y->logical_path), 0);
+    assert_opt_str_eq (x->logical_path, y->logical_path);
     cr_assert_str_eq (x->name, y->name);
-    cr_assert_eq (g_strcmp0 (x->caption, y->caption), 0);
+    assert_opt_str_eq (x->caption, y->caption);
     cr_assert_eq (x->selectable, y->selectable);
     cr_assert_eq (x->selectable_for_restore, y->selectable_for_restore);
     assert_files_equal (x->files, y->files);
@@ -258,7 +263,7 @@ doc_test_assert_metadata_equal (const VssWriterMetadata *a, const VssWriterMetad
       const VssWmDependency *p = g_ptr_array_index (x->dependencies, j);
       const VssWmDependency *q = g_ptr_array_index (y->dependencies, j);
       cr_assert_str_eq (p->writer_id, q->writer_id);
-      cr_assert_eq (g_strcmp0 (p->logical_path, q->logical_path), 0);
+      assert_opt_str_eq (p->logical_path, q->logical_path);
       cr_assert_str_eq (p->name, q->name);
     }
   }
@@ -385,6 +390,29 @@ doc_test_load_error (gboolean wm, const char *text, gsize length)
     cr_assert (error->domain == VSS_ERROR && error->code == VSS_ERROR_INVALID_DOCUMENT,
                "wrong error %d: %s", error->code, error->message);
   return error;
+}
+
+void
+doc_test_check_cases (gboolean wm, const char *name, const DocTestCase *cases, gsize n_cases)
+{
+  for (gsize i = 0; i < n_cases; i++) {
+    json_object *tree = doc_test_load_tree (name);
+    json_object *value = NULL;
+    if (cases[i].value != NULL) {
+      value = json_tokener_parse (cases[i].value);
+      cr_assert (value != NULL || g_str_equal (cases[i].value, "null"), "%s", cases[i].value);
+    }
+    doc_test_set (tree, cases[i].path, value, cases[i].value == NULL);
+    const char *text = json_object_to_json_string (tree);
+    g_autoptr(GError) error = doc_test_load_error (wm, text, strlen (text));
+    if (cases[i].message == NULL)
+      cr_assert_null (error, "case %zu: %s", i, error ? error->message : "");
+    else {
+      cr_assert_not_null (error, "case %zu (%s) loaded", i, cases[i].path);
+      cr_assert_str_eq (error->message, cases[i].message, "case %zu", i);
+    }
+    json_object_put (tree);
+  }
 }
 
 /* ---- table-driven checks over every member ---- */
@@ -591,4 +619,20 @@ doc_test_check_nul_strings (gboolean wm, json_object *tree)
     checked++;
   }
   return checked;
+}
+
+void
+doc_test_check_full (gboolean wm, DocTestCheck check, guint more_than)
+{
+  json_object *tree;
+
+  if (wm) {
+    g_autoptr(VssWriterMetadata) metadata = doc_test_full_metadata ();
+    tree = vss_writer_metadata_to_json_object (metadata);
+  } else {
+    g_autoptr(VssDocument) doc = doc_test_full_document ();
+    tree = vss_document_to_json_object (doc);
+  }
+  cr_assert_gt (check (wm, tree), more_than);
+  json_object_put (tree);
 }

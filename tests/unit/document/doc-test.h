@@ -22,6 +22,18 @@ void doc_test_assert_metadata_equal (const VssWriterMetadata *a, const VssWriter
 /* The contents of tests/data/bcd/@name (asserts it exists). */
 char *doc_test_read_data (const char *name, gsize *length);
 
+/* Asserts @err is a VSS_ERROR with @code_ whose message contains @substring
+ * (a criterion test includes <criterion/criterion.h> and <string.h>). */
+#define assert_error(err, code_, substring)                                          \
+  do {                                                                               \
+    cr_assert_not_null ((err), "expected an error");                                \
+    cr_assert_eq ((err)->domain, VSS_ERROR);                                         \
+    cr_assert_eq ((err)->code, (code_), "code %d, message: %s", (err)->code,        \
+                  (err)->message);                                                   \
+    cr_assert_not_null (strstr ((err)->message, (substring)), "message: %s",       \
+                        (err)->message);                                             \
+  } while (0)
+
 /* ---- mutating documents for table-driven error tests ---- */
 
 typedef struct {
@@ -42,6 +54,18 @@ json_object *doc_test_load_tree (const char *name);
  * or NULL when it loaded (the object is freed). */
 GError *doc_test_load_error (gboolean wm, const char *text, gsize length);
 
+/* One hand-written mutation of a fixture and the exact message it gives. */
+typedef struct {
+  const char *path;     /* member to change */
+  const char *value;    /* JSON text of the new value; NULL removes */
+  const char *message;  /* NULL: the mutation still loads */
+} DocTestCase;
+
+/* Loads fixture @name with each of @cases applied (alone) as a BCD (or
+ * writer metadata when @wm) and asserts its message. */
+void doc_test_check_cases (gboolean wm, const char *name, const DocTestCase *cases,
+                           gsize n_cases);
+
 /* Table-driven checks over every member of @tree (a valid document, BCD
  * or writer metadata when @wm): each mutates one member in a copy and
  * asserts the exact message naming its path.  Each returns how many
@@ -51,3 +75,9 @@ guint doc_test_check_removals (gboolean wm, json_object *tree);
 guint doc_test_check_unknown_fields (gboolean wm, json_object *tree);
 guint doc_test_check_bad_values (gboolean wm, json_object *tree);
 guint doc_test_check_nul_strings (gboolean wm, json_object *tree);
+
+typedef guint (*DocTestCheck) (gboolean wm, json_object *tree);
+/* Runs @check over the JSON tree of doc_test_full_document (or of
+ * doc_test_full_metadata when @wm) and asserts it checked more than
+ * @more_than mutations. */
+void doc_test_check_full (gboolean wm, DocTestCheck check, guint more_than);

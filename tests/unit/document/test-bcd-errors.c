@@ -5,14 +5,6 @@
 
 #include "doc-test.h"
 
-/* The full document (every field) as a json-c tree. */
-static json_object *
-full_tree (void)
-{
-  g_autoptr(VssDocument) doc = doc_test_full_document ();
-  return vss_document_to_json_object (doc);
-}
-
 static char *
 load_message (const char *text, gsize length)
 {
@@ -31,48 +23,32 @@ load_message (const char *text, gsize length)
 
 Test (bcd_errors, wrong_type_or_null_for_every_member)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_wrong_types (FALSE, tree), 300);
-  json_object_put (tree);
+  doc_test_check_full (FALSE, doc_test_check_wrong_types, 300);
 }
 
 Test (bcd_errors, every_required_member_and_only_those)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_removals (FALSE, tree), 100);
-  json_object_put (tree);
+  doc_test_check_full (FALSE, doc_test_check_removals, 100);
 }
 
 Test (bcd_errors, unknown_field_in_every_object)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_unknown_fields (FALSE, tree), 20);
-  json_object_put (tree);
+  doc_test_check_full (FALSE, doc_test_check_unknown_fields, 20);
 }
 
 Test (bcd_errors, bad_ids_paths_names_filespecs_enums)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_bad_values (FALSE, tree), 100);
-  json_object_put (tree);
+  doc_test_check_full (FALSE, doc_test_check_bad_values, 100);
 }
 
 Test (bcd_errors, nul_byte_in_every_string)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_nul_strings (FALSE, tree), 100);
-  json_object_put (tree);
+  doc_test_check_full (FALSE, doc_test_check_nul_strings, 100);
 }
 
 /* ---- exact messages for hand-written cases ---- */
 
-typedef struct {
-  const char *path;     /* member of backup.json to change */
-  const char *value;    /* JSON text of the new value; NULL removes */
-  const char *message;
-} Case;
-
-static const Case cases[] = {
+static const DocTestCase cases[] = {
   { "writers[0].components[1].name", NULL, "writers[0].components[1].name: required" },
   { "backup_type", "1", "backup_type: expected a string, got an integer" },
   { "backup_type", "\"fulll\"",
@@ -117,24 +93,7 @@ static const Case cases[] = {
 
 Test (bcd_errors, exact_messages)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
-    json_object *tree = doc_test_load_tree ("backup.json");
-    json_object *value = NULL;
-    if (cases[i].value != NULL) {
-      value = json_tokener_parse (cases[i].value);
-      cr_assert (value != NULL || g_str_equal (cases[i].value, "null"), "%s", cases[i].value);
-    }
-    doc_test_set (tree, cases[i].path, value, cases[i].value == NULL);
-    const char *text = json_object_to_json_string (tree);
-    g_autoptr(GError) error = doc_test_load_error (FALSE, text, strlen (text));
-    if (cases[i].message == NULL)
-      cr_assert_null (error, "case %zu: %s", i, error ? error->message : "");
-    else {
-      cr_assert_not_null (error, "case %zu (%s) loaded", i, cases[i].path);
-      cr_assert_str_eq (error->message, cases[i].message, "case %zu", i);
-    }
-    json_object_put (tree);
-  }
+  doc_test_check_cases (FALSE, "backup.json", cases, G_N_ELEMENTS (cases));
 }
 
 Test (bcd_errors, duplicates_refused)
@@ -324,19 +283,48 @@ Test (bcd_hostile, huge_array_of_junk)
 
 Test (bcd_hostile, wrong_type_for_every_top_level_field_of_a_minimal_text)
 {
-  const char *fields[] = { "kind", "backup_type", "select_components", "bootable_state",
-                           "partial_file_support", "context", "snapshot_set_id", "snapshots",
-                           "writers" };
+  /* Each field, and the value of that type among values[] (NULL: none). */
+  static const struct {
+    const char *name;
+    const char *right;
+  } fields[] = {
+    { "kind", NULL }, { "backup_type", NULL }, { "select_components", "false" },
+    { "bootable_state", "false" }, { "partial_file_support", "false" }, { "context", NULL },
+    { "snapshot_set_id", NULL }, { "snapshots", "[]" }, { "writers", "[]" },
+  };
   const char *values[] = { "{}", "[]", "3", "2.5", "false", "null", "\"s\"" };
+  const char *header = "{\"version\": 1, \"kind\": \"backup\", \"backup_type\": \"full\", "
+                       "\"select_components\": true, \"bootable_state\": false, "
+                       "\"partial_file_support\": false, \"context\": \"backup\"}";
 
   for (gsize f = 0; f < G_N_ELEMENTS (fields); f++)
     for (gsize v = 0; v < G_N_ELEMENTS (values); v++) {
-      g_autofree char *text = g_strdup_printf ("{\"version\": 1, \"%s\": %s}", fields[f],
-                                               values[v]);
+      const char *field = fields[f].name;
+      g_autofree char *prefix = g_strconcat (field, ": ", NULL);
+
+      /* Alone: this field is wrong, or (it is not the first one read) the
+       * first required field, kind, is missing. */
+      g_autofree char *text = g_strdup_printf ("{\"version\": 1, \"%s\": %s}", field, values[v]);
       g_autoptr(GError) error = doc_test_load_error (FALSE, text, strlen (text));
       cr_assert_not_null (error, "%s loaded", text);
-      /* Either this field is wrong, or (right type) an earlier required one is missing. */
-      cr_assert (g_str_has_prefix (error->message, fields[f]) ||
-                 strstr (error->message, ": required") != NULL, "%s: %s", text, error->message);
+      if (g_str_equal (field, "kind"))
+        cr_assert (g_str_has_prefix (error->message, prefix), "%s: %s", text, error->message);
+      else
+        cr_assert_str_eq (error->message, "kind: required", "%s", text);
+
+      /* In an otherwise valid document: refused naming this field, unless
+       * the value has the field's type. */
+      json_object *doc = json_tokener_parse (header);
+      json_object_object_add (doc, field, json_tokener_parse (values[v]));
+      const char *full = json_object_to_json_string (doc);
+      g_autoptr(GError) full_error = doc_test_load_error (FALSE, full, strlen (full));
+      if (g_strcmp0 (fields[f].right, values[v]) == 0)
+        cr_assert_null (full_error, "%s: %s", full, full_error->message);
+      else {
+        cr_assert_not_null (full_error, "%s loaded", full);
+        cr_assert (g_str_has_prefix (full_error->message, prefix), "%s: %s", full,
+                   full_error->message);
+      }
+      json_object_put (doc);
     }
 }

@@ -5,16 +5,6 @@
 
 #include "doc-test.h"
 
-#define assert_error(err, code_, substring)                                          \
-  do {                                                                               \
-    cr_assert_not_null ((err), "expected an error");                                \
-    cr_assert_eq ((err)->domain, VSS_ERROR);                                         \
-    cr_assert_eq ((err)->code, (code_), "code %d, message: %s", (err)->code,        \
-                  (err)->message);                                                   \
-    cr_assert_not_null (strstr ((err)->message, (substring)), "message: %s",       \
-                        (err)->message);                                             \
-  } while (0)
-
 /* Calls every setter; returns how many succeeded, stores each error. */
 static guint
 call_every_setter (VssComponent *c, GError **errors)

@@ -99,46 +99,30 @@ Test (wm_json, where_prefixes_messages)
 
 Test (wm_errors, wrong_type_or_null_for_every_member)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_wrong_types (TRUE, tree), 100);
-  json_object_put (tree);
+  doc_test_check_full (TRUE, doc_test_check_wrong_types, 100);
 }
 
 Test (wm_errors, every_required_member_and_only_those)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_removals (TRUE, tree), 40);
-  json_object_put (tree);
+  doc_test_check_full (TRUE, doc_test_check_removals, 40);
 }
 
 Test (wm_errors, unknown_field_in_every_object)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_unknown_fields (TRUE, tree), 10);
-  json_object_put (tree);
+  doc_test_check_full (TRUE, doc_test_check_unknown_fields, 10);
 }
 
 Test (wm_errors, bad_ids_paths_names_filespecs_enums)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_bad_values (TRUE, tree), 40);
-  json_object_put (tree);
+  doc_test_check_full (TRUE, doc_test_check_bad_values, 40);
 }
 
 Test (wm_errors, nul_byte_in_every_string)
 {
-  json_object *tree = full_tree ();
-  cr_assert_gt (doc_test_check_nul_strings (TRUE, tree), 30);
-  json_object_put (tree);
+  doc_test_check_full (TRUE, doc_test_check_nul_strings, 30);
 }
 
-typedef struct {
-  const char *path;
-  const char *value;   /* JSON text; NULL removes */
-  const char *message;
-} Case;
-
-static const Case cases[] = {
+static const DocTestCase cases[] = {
   { "version", "2",
     "version: written by a newer libvss (version 2); this one reads up to 1: upgrade libvss" },
   { "components[0].type", "\"undefined\"", "components[0].type: must be database or file-group" },
@@ -172,20 +156,7 @@ static const Case cases[] = {
 
 Test (wm_errors, exact_messages)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
-    json_object *tree = doc_test_load_tree ("writer-metadata.json");
-    json_object *value = cases[i].value ? json_tokener_parse (cases[i].value) : NULL;
-    doc_test_set (tree, cases[i].path, value, cases[i].value == NULL);
-    const char *text = json_object_to_json_string (tree);
-    g_autoptr(GError) error = doc_test_load_error (TRUE, text, strlen (text));
-    if (cases[i].message == NULL)
-      cr_assert_null (error, "case %zu: %s", i, error ? error->message : "");
-    else {
-      cr_assert_not_null (error, "case %zu (%s) loaded", i, cases[i].path);
-      cr_assert_str_eq (error->message, cases[i].message, "case %zu", i);
-    }
-    json_object_put (tree);
-  }
+  doc_test_check_cases (TRUE, "writer-metadata.json", cases, G_N_ELEMENTS (cases));
 }
 
 Test (wm_errors, duplicate_component_refused)

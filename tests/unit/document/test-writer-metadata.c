@@ -24,16 +24,6 @@ new_wm_with_components (void)
   return wm;
 }
 
-#define assert_error(err, code_, substring)                                          \
-  do {                                                                               \
-    cr_assert_not_null ((err), "expected an error");                                \
-    cr_assert_eq ((err)->domain, VSS_ERROR);                                         \
-    cr_assert_eq ((err)->code, (code_), "code %d, message: %s", (err)->code,        \
-                  (err)->message);                                                   \
-    cr_assert_not_null (strstr ((err)->message, (substring)), "message: %s",       \
-                        (err)->message);                                             \
-  } while (0)
-
 Test (wm_add, component_name_rules)
 {
   g_autoptr(VssWriterMetadata) wm = new_wm ();
