@@ -338,7 +338,7 @@ vss_app_relay_transport_new (const VssAppRef *ref, const char *instance_id)
     fd = pair[0];
     self->refusal = g_strdup_printf ("cannot reach the daemon: %s", error->message);
   }
-  self->peer = vss_peer_new (fd, ref->name, NULL, NULL, relay_lost, g_strdup (self->refusal));
+  self->peer = vss_peer_new (fd, ref->name, NULL, relay_lost, g_strdup (self->refusal));
   json_object *open = vss_wire_message_new ("open");
   json_object_object_add (open, "name", json_object_new_string (ref->name));
   json_object_object_add (open, "instance_id", json_object_new_string (instance_id));

@@ -220,7 +220,7 @@ register_writer (int fd, json_object *hello, GError **error)
     g_ptr_array_add (server->entries, vss_app_entry_ref (entry));
   /* The peer's reference, dropped in entry_lost. */
   vss_app_entry_ref (entry);
-  entry->peer = vss_peer_new (fd, entry->name, NULL, NULL, entry_lost, entry);
+  entry->peer = vss_peer_new (fd, entry->name, NULL, entry_lost, entry);
   g_mutex_unlock (&server_lock);
   g_message ("writer %s (pid %" G_GINT64_FORMAT "): registered", entry->name, entry->pid);
   vss_app_entry_unref (entry);

@@ -216,7 +216,7 @@ vss_transport_helper_new (const VssWriterModule *module, const char *instance_id
   /* Ours is the parent end; without a helper the peer sees EOF at once. */
   close (fds[1]);
   g_atomic_ref_count_inc (&self->ref);
-  self->peer = vss_peer_new (fds[0], self->name, "coordinator", NULL, helper_lost, self);
+  self->peer = vss_peer_new (fds[0], self->name, "coordinator", helper_lost, self);
   json_object *open = vss_wire_message_new ("open");
   json_object_object_add (open, "instance_id", json_object_new_string (instance_id));
   vss_peer_send_message (self->peer, open);
