@@ -173,16 +173,3 @@ vss_writer_proxy_get_status (VssWriterProxy *self)
   g_mutex_unlock (&self->lock);
   return status;
 }
-
-VssError
-vss_writer_failure_to_error (VssWriterFailure failure)
-{
-  switch (failure) {
-  case VSS_WF_INCONSISTENT_SNAPSHOT: return VSS_ERROR_WRITER_INCONSISTENT_SNAPSHOT;
-  case VSS_WF_OUT_OF_RESOURCES: return VSS_ERROR_WRITER_OUT_OF_RESOURCES;
-  case VSS_WF_TIMEOUT: return VSS_ERROR_WRITER_TIMEOUT;
-  case VSS_WF_RETRYABLE: return VSS_ERROR_WRITER_RETRYABLE;
-  case VSS_WF_NOT_RESPONDING: return VSS_ERROR_WRITER_NOT_RESPONDING;
-  default: return VSS_ERROR_WRITER_NONRETRYABLE;
-  }
-}

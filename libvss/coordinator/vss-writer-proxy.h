@@ -60,7 +60,4 @@ VssWriterStatus *vss_writer_status_copy (const VssWriterStatus *status);
 /* A copy of the proxy's status for the requester. */
 VssWriterStatus *vss_writer_proxy_get_status (VssWriterProxy *self);
 
-/* The VssError code that matches a writer failure. */
-VssError vss_writer_failure_to_error (VssWriterFailure failure);
-
 G_END_DECLS
