@@ -7,7 +7,6 @@ typedef struct {
   gatomicrefcount ref;
   GMutex lock;
   GCond cond;
-  guint pending;
   gboolean abandoned;
   VssEventReply **replies;
   guint n_targets;
@@ -41,7 +40,6 @@ on_reply (VssEventReply *reply, gpointer user_data)
     vss_event_reply_free (reply);
   else
     self->replies[slot->index] = reply;
-  self->pending--;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   g_free (slot);
@@ -112,7 +110,6 @@ vss_dispatch_event (GPtrArray *targets, VssEvent event,
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->n_targets = targets->len;
-  self->pending = targets->len;
   self->replies = g_new0 (VssEventReply *, targets->len);
 
   gint64 start = g_get_monotonic_time ();
