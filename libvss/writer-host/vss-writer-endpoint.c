@@ -167,29 +167,38 @@ send_error (int fd, const GError *error)
   json_object_put (message);
 }
 
+VssEndpointResult
+vss_writer_endpoint_serve_one (VssWriterEndpoint *self, int fd, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  json_object *message = vss_wire_read (fd, &local_error);
+  json_object *reply = NULL;
+  VssEndpointResult result = message != NULL
+    ? vss_writer_endpoint_handle (self, message, &reply, &local_error)
+    : VSS_ENDPOINT_FAILED;
+  json_object_put (message);
+  if (reply != NULL && !vss_wire_write (fd, reply, local_error != NULL ? NULL : &local_error))
+    result = VSS_ENDPOINT_FAILED;
+  json_object_put (reply);
+  if (result != VSS_ENDPOINT_FAILED)
+    return result;
+  if (local_error != NULL)
+    send_error (fd, local_error);
+  vss_writer_endpoint_lost (self);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return VSS_ENDPOINT_FAILED;
+}
+
 gboolean
 vss_writer_endpoint_serve (VssWriterEndpoint *self, int fd, gboolean until_close, GError **error)
 {
   for (;;) {
     g_autoptr(GError) local_error = NULL;
-    json_object *message = vss_wire_read (fd, &local_error);
-    if (message == NULL) {
-      vss_writer_endpoint_lost (self);
+    VssEndpointResult result = vss_writer_endpoint_serve_one (self, fd, &local_error);
+    if (result == VSS_ENDPOINT_FAILED) {
+      /* No error: the coordinator closed the connection. */
       if (local_error == NULL)
         return TRUE;
-      send_error (fd, local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-    json_object *reply = NULL;
-    VssEndpointResult result = vss_writer_endpoint_handle (self, message, &reply, &local_error);
-    json_object_put (message);
-    if (reply != NULL && !vss_wire_write (fd, reply, result == VSS_ENDPOINT_FAILED ? NULL : &local_error))
-      result = VSS_ENDPOINT_FAILED;
-    json_object_put (reply);
-    if (result == VSS_ENDPOINT_FAILED) {
-      send_error (fd, local_error);
-      vss_writer_endpoint_lost (self);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
