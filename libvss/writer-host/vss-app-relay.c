@@ -130,11 +130,7 @@ relay_event (RelaySession *session, json_object *message, GError **error)
     return FALSE;
   }
   json_object_object_get_ex (message, "request", &request);
-  if (event == VSS_EVENT_PREPARE_BACKUP)
-    session->needs_abort = TRUE;
-  else if (event == VSS_EVENT_POST_SNAPSHOT || event == VSS_EVENT_ABORT ||
-           event == VSS_EVENT_BACKUP_SHUTDOWN)
-    session->needs_abort = FALSE;
+  session->needs_abort = vss_event_leaves_abort_needed (event, session->needs_abort);
   RelayPending *pending = g_new0 (RelayPending, 1);
   pending->conn = relay_conn_ref (session->conn);
   pending->seq = json_object_get (seq);

@@ -70,16 +70,6 @@ vss_writer_endpoint_hello (VssWriterEndpoint *self)
   return hello;
 }
 
-static void
-track_abort_need (VssWriterEndpoint *self, VssEvent event)
-{
-  if (event == VSS_EVENT_PREPARE_BACKUP)
-    self->needs_abort = TRUE;
-  else if (event == VSS_EVENT_POST_SNAPSHOT || event == VSS_EVENT_ABORT ||
-           event == VSS_EVENT_BACKUP_SHUTDOWN)
-    self->needs_abort = FALSE;
-}
-
 static VssEndpointResult
 handle_event (VssWriterEndpoint *self, json_object *message, json_object **out_reply, GError **error)
 {
@@ -104,7 +94,7 @@ handle_event (VssWriterEndpoint *self, json_object *message, json_object **out_r
     reply = vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s", self->load_error->message);
   else
     reply = vss_writer_handle_event (self->writer, event, request);
-  track_abort_need (self, event);
+  self->needs_abort = vss_event_leaves_abort_needed (event, self->needs_abort);
   *out_reply = vss_wire_message_new ("reply");
   json_object_object_add (*out_reply, "seq", json_object_get (seq));
   json_object_object_add (*out_reply, "reply", vss_event_reply_to_json (reply));
