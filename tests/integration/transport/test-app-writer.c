@@ -274,8 +274,9 @@ Test (app_writer, hostile_messages_are_refused_and_the_server_goes_on)
     "\x00\x00\x00\x64{\"type\":\"hello\"",                  /* truncated */
     "\x00\x00\x00\x09[1, 2, 3]",                            /* not an object */
     "\x00\x00\x00\x1e{\"type\":\"hello\",\"protocol\":99}", /* wrong version */
+    "\x00\x00\x00\x1d{\"type\":\"hello\",\"protocol\":1}",  /* no role */
   };
-  static const size_t lengths[] = { 6, 19, 13, 34 };
+  static const size_t lengths[] = { 6, 19, 13, 34, 33 };
   for (guint i = 0; i < G_N_ELEMENTS (bodies); i++) {
     int fd = raw_connect ();
     cr_assert_eq (send (fd, bodies[i], lengths[i], MSG_NOSIGNAL), (ssize_t) lengths[i]);
