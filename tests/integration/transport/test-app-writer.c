@@ -90,14 +90,6 @@ no_plugins (void)
   return fx_new (NULL, NULL);
 }
 
-static void
-complete (VssBackupComponents *bc)
-{
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_backup_complete (bc, &async, NULL));
-  fx_finish (async);
-}
-
 Test (app_writer, a_registered_writer_takes_part_in_a_whole_backup)
 {
   cr_assert (vss_writer_socket_serve (socket_path, NULL));
@@ -105,7 +97,7 @@ Test (app_writer, a_registered_writer_takes_part_in_a_whole_backup)
   cr_assert (wait_registered ("recorder", TRUE, 5000));
   VssBackupComponents *bc = no_plugins ();
   g_autofree char *id = fx_snapshot_all (bc);
-  complete (bc);
+  fx_complete (bc);
   g_autoptr(VssWriterStatus) status = fx_status (bc, "recorder");
   cr_assert_eq (status->failure, VSS_WF_NONE, "%s", status->failure_message);
   g_autofree char *host = g_strdup_printf ("application pid %d", (int) pid);
@@ -130,7 +122,7 @@ whole_backup_served (const char *how)
   cr_assert (wait_registered ("recorder", TRUE, 5000));
   VssBackupComponents *bc = no_plugins ();
   g_autofree char *id = fx_snapshot_all (bc);
-  complete (bc);
+  fx_complete (bc);
   g_autoptr(VssWriterStatus) status = fx_status (bc, "recorder");
   cr_assert_eq (status->failure, VSS_WF_NONE, "%s: %s", how, status->failure_message);
   vss_backup_components_free (bc);
@@ -169,7 +161,7 @@ app_fails_at_every_event (const char *how, const char *expected)
     VssBackupComponents *bc = no_plugins ();
     cr_assert (vss_backup_components_set_event_timeout (bc, 700, NULL));
     g_autofree char *id = fx_snapshot_all (bc);
-    complete (bc);
+    fx_complete (bc);
     g_autoptr(VssWriterStatus) status = fx_status (bc, "crash");
     g_autoptr(VssWriterStatus) recorder = fx_status (bc, "recorder");
     cr_assert_eq (status->failure, VSS_WF_NOT_RESPONDING, "%s/%s: %s", events[i], how,
@@ -316,10 +308,8 @@ Test (app_writer, a_requester_in_another_process_reaches_them_through_the_daemon
   cr_assert_eq (count, 1, "the daemon's writer was not seen");
   fx_add_all (bc);
   g_autofree char *id = fx_prepare (bc);
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_do_snapshot_set (bc, &async, NULL));
-  fx_finish (async);
-  complete (bc);
+  fx_do_snapshot (bc);
+  fx_complete (bc);
   g_autoptr(VssWriterStatus) status = fx_status (bc, "recorder");
   cr_assert_eq (status->failure, VSS_WF_NONE, "%s", status->failure_message);
   cr_assert_not_null (strstr (status->host, "application pid"), "%s", status->host);

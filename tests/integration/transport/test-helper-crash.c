@@ -101,15 +101,13 @@ clear_records (void)
 static VssWriterStatus *
 backup_with_crash (const char *event, const char *how)
 {
-  VssAsync *async = NULL;
   g_setenv ("VSS_TEST_CRASH_EVENT", event, TRUE);
   g_setenv ("VSS_TEST_CRASH_HOW", how, TRUE);
   clear_records ();
   VssBackupComponents *bc = fx_new ("recorder", "crash", NULL);
   cr_assert (vss_backup_components_set_event_timeout (bc, 700, NULL));
   g_autofree char *snapshot_id = fx_snapshot_all (bc);
-  cr_assert (vss_backup_components_backup_complete (bc, &async, NULL));
-  fx_finish (async);
+  fx_complete (bc);
   VssWriterStatus *status = fx_status (bc, "crash");
   g_autoptr(VssWriterStatus) recorder = fx_status (bc, "recorder");
   cr_assert_eq (recorder->failure, VSS_WF_NONE, "%s/%s: recorder failed: %s", event, how,
