@@ -1,5 +1,9 @@
-/* vss-writer-module.h — finding, checking and loading writer plug-ins,
- * and running one writer in this process. */
+/* vss-writer-module.h — the coordinator's way to its writers: finding,
+ * checking and loading writer plug-ins (vss-writer-module.c), the
+ * transports that run one (in-process, helper process, application
+ * connection) and the choice among them, and the writer-side runner
+ * every transport ends in (vss-writer.c).  The transport interface
+ * itself is vss-transport.h. */
 #pragma once
 
 #include <vss/vss.h>
