@@ -148,3 +148,18 @@ vss_dispatch_event (GPtrArray *targets, VssEvent event,
     *out_cancelled = cancelled;
   return replies;
 }
+
+static void
+discard_reply (VssEventReply *reply, gpointer user_data)
+{
+  vss_event_reply_free (reply);
+}
+
+void
+vss_dispatch_forget (VssWriterProxy *target, VssEvent event,
+                     VssRequestBuilder build, gpointer build_data)
+{
+  json_object *request = build (target, event, build_data);
+  vss_transport_send (target->transport, event, request, discard_reply, NULL);
+  json_object_put (request);
+}

@@ -22,4 +22,10 @@ GPtrArray *vss_dispatch_event (GPtrArray *targets, VssEvent event,
                                const guint *timeouts_ms, GCancellable *cancellable,
                                gboolean *out_cancelled);
 
+/* Sends @event to @target and forgets the answer: for cleanup that must
+ * reach a writer even when nobody can wait for it (thaw/abort after a
+ * deadline). */
+void vss_dispatch_forget (VssWriterProxy *target, VssEvent event,
+                          VssRequestBuilder build, gpointer build_data);
+
 G_END_DECLS

@@ -120,18 +120,6 @@ vss_writer_proxy_fail (VssWriterProxy *self, VssEvent event, VssWriterFailure fa
   g_mutex_unlock (&self->lock);
 }
 
-static void
-discard_reply (VssEventReply *reply, gpointer user_data)
-{
-  vss_event_reply_free (reply);
-}
-
-void
-vss_writer_proxy_send_and_forget (VssWriterProxy *self, VssEvent event, json_object *request)
-{
-  vss_transport_send (self->transport, event, request, discard_reply, NULL);
-}
-
 void
 vss_writer_status_free (VssWriterStatus *status)
 {
