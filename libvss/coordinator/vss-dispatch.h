@@ -16,7 +16,7 @@ typedef json_object *(*VssRequestBuilder) (VssWriterProxy *proxy, VssEvent event
 /* Returns one reply per target, in target order (never NULL entries);
  * free with g_ptr_array_unref.  @timeouts_ms has one entry per target.
  * When cancelled, unanswered targets get a failure reply saying so and
- * *out_cancelled is set. */
+ * *out_cancelled is set (@out_cancelled may be NULL). */
 GPtrArray *vss_dispatch_event (GPtrArray *targets, VssEvent event,
                                VssRequestBuilder build, gpointer build_data,
                                const guint *timeouts_ms, GCancellable *cancellable,
