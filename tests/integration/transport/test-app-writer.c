@@ -90,22 +90,33 @@ no_plugins (void)
   return fx_new (NULL, NULL);
 }
 
-Test (app_writer, a_registered_writer_takes_part_in_a_whole_backup)
+/* A whole backup with the recorder hosted by an application serving
+ * events @how (NULL: run, "thread": start, "context": attach); returns
+ * the application's pid, still running. */
+static GPid
+whole_backup_served (const char *how)
 {
+  const char *mode = how != NULL ? how : "run";
   cr_assert (vss_writer_socket_serve (socket_path, NULL));
-  GPid pid = host_writer ("recorder", NULL);
+  GPid pid = host_writer ("recorder", how);
   cr_assert (wait_registered ("recorder", TRUE, 5000));
   VssBackupComponents *bc = no_plugins ();
   g_autofree char *id = fx_snapshot_all (bc);
   fx_complete (bc);
   g_autoptr(VssWriterStatus) status = fx_status (bc, "recorder");
-  cr_assert_eq (status->failure, VSS_WF_NONE, "%s", status->failure_message);
+  cr_assert_eq (status->failure, VSS_WF_NONE, "%s: %s", mode, status->failure_message);
   g_autofree char *host = g_strdup_printf ("application pid %d", (int) pid);
-  cr_assert_str_eq (status->host, host);
+  cr_assert_str_eq (status->host, host, "%s", mode);
   vss_backup_components_free (bc);
   g_autofree char *events = fx_events_string ("recorder");
   cr_assert_not_null (strstr (events, "identify prepare_backup prepare_snapshot freeze thaw "
-                                      "post_snapshot backup_complete"), "%s", events);
+                                      "post_snapshot backup_complete"), "%s: %s", mode, events);
+  return pid;
+}
+
+Test (app_writer, a_registered_writer_takes_part_in_a_whole_backup)
+{
+  GPid pid = whole_backup_served (NULL);
   /* The application stays registered between backups. */
   cr_assert (wait_registered ("recorder", TRUE, 100));
   stop (pid);
@@ -114,32 +125,14 @@ Test (app_writer, a_registered_writer_takes_part_in_a_whole_backup)
 
 /* The client's three ways to serve events: its own thread (start) and a
  * GMainContext (attach) drive the same whole backup as run does. */
-static void
-whole_backup_served (const char *how)
-{
-  cr_assert (vss_writer_socket_serve (socket_path, NULL));
-  GPid pid = host_writer ("recorder", how);
-  cr_assert (wait_registered ("recorder", TRUE, 5000));
-  VssBackupComponents *bc = no_plugins ();
-  g_autofree char *id = fx_snapshot_all (bc);
-  fx_complete (bc);
-  g_autoptr(VssWriterStatus) status = fx_status (bc, "recorder");
-  cr_assert_eq (status->failure, VSS_WF_NONE, "%s: %s", how, status->failure_message);
-  vss_backup_components_free (bc);
-  g_autofree char *events = fx_events_string ("recorder");
-  cr_assert_not_null (strstr (events, "identify prepare_backup prepare_snapshot freeze thaw "
-                                      "post_snapshot backup_complete"), "%s: %s", how, events);
-  stop (pid);
-}
-
 Test (app_writer, a_writer_served_from_the_clients_own_thread)
 {
-  whole_backup_served ("thread");
+  stop (whole_backup_served ("thread"));
 }
 
 Test (app_writer, a_writer_served_from_a_main_context)
 {
-  whole_backup_served ("context");
+  stop (whole_backup_served ("context"));
 }
 
 static const char *const events[] = {
