@@ -11,7 +11,6 @@ struct _VssWriterEndpoint {
   const VssWriterDescriptor *descriptor;
   gboolean got_hello;
   VssWriter *writer;          /* the open session, or NULL */
-  GError *load_error;         /* on_load of the open session failed */
   /* Between prepare_backup and post_snapshot/abort: the writer may hold
    * a freeze or state that only on_abort releases. */
   gboolean needs_abort;
@@ -28,14 +27,13 @@ vss_writer_endpoint_new (const VssWriterDescriptor *descriptor)
 static void
 end_session (VssWriterEndpoint *self)
 {
-  if (self->writer != NULL && self->needs_abort && self->load_error == NULL) {
+  if (self->writer != NULL && self->needs_abort && vss_writer_is_loaded (self->writer)) {
     g_autoptr(VssEventReply) reply = vss_writer_handle_event (self->writer, VSS_EVENT_ABORT, NULL);
     g_message ("writer %s: the coordinator went away during a backup; aborted (%s)",
                self->descriptor->name, reply->ok ? "ok" : reply->message);
   }
   self->needs_abort = FALSE;
   g_clear_pointer (&self->writer, vss_writer_free);
-  g_clear_error (&self->load_error);
 }
 
 void
@@ -90,8 +88,6 @@ handle_event (VssWriterEndpoint *self, json_object *message, json_object **out_r
   if (self->writer == NULL)
     reply = vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: %s: no open session",
                                          self->descriptor->name, vss_event_to_string (event));
-  else if (self->load_error != NULL)
-    reply = vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s", self->load_error->message);
   else
     reply = vss_writer_handle_event (self->writer, event, request);
   self->needs_abort = vss_event_leaves_abort_needed (event, self->needs_abort);
@@ -116,8 +112,9 @@ handle_open (VssWriterEndpoint *self, json_object *message, GError **error)
   /* A second open without close: the old session is over. */
   end_session (self);
   self->writer = vss_writer_new (self->descriptor, json_object_get_string (instance));
-  if (!vss_writer_load (self->writer, &self->load_error))
-    g_debug ("%s", self->load_error->message);
+  g_autoptr(GError) load_error = NULL;
+  if (!vss_writer_load (self->writer, &load_error))
+    g_debug ("%s", load_error->message);
   return VSS_ENDPOINT_CONTINUE;
 }
 
