@@ -219,6 +219,22 @@ Test (helper_crash, slow_start_past_the_deadline_fails_identify)
   cr_assert (wait_no_helpers (fx.tmpdir, 3000), "the slow helper was not killed");
 }
 
+Test (helper_crash, a_writer_that_fails_to_load_fails_identify_with_that_reason)
+{
+  VssBackupComponents *bc = fx_new ("failing-load", "recorder", NULL);
+  fx_gather (bc, VSS_BT_FULL);
+  g_autoptr(VssWriterStatus) status = fx_status (bc, "failing-load");
+  cr_assert_eq (status->state, VSS_WS_FAILED_AT_IDENTIFY);
+  cr_assert_eq (status->failure, VSS_WF_NONRETRYABLE);
+  cr_assert_not_null (strstr (status->failure_message,
+                              "failing-load: load: refused to load (test writer)"),
+                      "%s", status->failure_message);
+  g_autoptr(VssWriterStatus) recorder = fx_status (bc, "recorder");
+  cr_assert_eq (recorder->failure, VSS_WF_NONE, "%s", recorder->failure_message);
+  vss_backup_components_free (bc);
+  cr_assert (wait_no_helpers (fx.tmpdir, 3000), "a helper is still running");
+}
+
 Test (helper_crash, missing_helper_binary_fails_every_writer_cleanly)
 {
   g_setenv ("VSS_WRITER_HOST", "/nonexistent/vss-writer-host", TRUE);
