@@ -1,6 +1,8 @@
-/* vss-backup-components-async.c — the five long calls of a backup, each in
- * its three forms (VssAsync, _async and _finish), and their call-order
- * rules.  The work itself is in vss-backup-lifecycle.c. */
+/* vss-backup-components-async.c — the long calls (the five of a backup,
+ * pre_restore and post_restore), each in its three forms (VssAsync,
+ * _async and _finish), their call-order rules, and the reading of what
+ * gather_writer_status gathered.  The work itself is in
+ * vss-backup-lifecycle.c and vss-restore.c. */
 #include "vss-state-private.h"
 #include "vss-restore-private.h"
 

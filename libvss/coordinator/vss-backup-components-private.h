@@ -1,7 +1,8 @@
 /* vss-backup-components-private.h — the coordinator's state for one
- * backup, shared by the call-order checks (vss-backup-components.c), the
- * asynchronous plumbing (vss-backup-async.c) and the event sequences
- * (vss-backup-lifecycle.c). */
+ * backup, shared by the calls and their call-order checks
+ * (vss-backup-components.c, vss-backup-components-async.c,
+ * vss-backup-selection.c, vss-restore.c), the worker-thread plumbing
+ * (vss-operation.c) and the event sequences (vss-backup-lifecycle.c). */
 #pragma once
 
 #include <vss/vss.h>
@@ -103,6 +104,7 @@ gboolean vss_lifecycle_prepare_for_backup (VssBackupComponents *self, GCancellab
 gboolean vss_lifecycle_do_snapshot_set (VssBackupComponents *self, GCancellable *c, GError **error);
 gboolean vss_lifecycle_backup_complete (VssBackupComponents *self, GCancellable *c, GError **error);
 gboolean vss_lifecycle_gather_status (VssBackupComponents *self, GCancellable *c, GError **error);
+/* (these two are in vss-restore.c) */
 gboolean vss_lifecycle_pre_restore (VssBackupComponents *self, GCancellable *c, GError **error);
 gboolean vss_lifecycle_post_restore (VssBackupComponents *self, GCancellable *c, GError **error);
 /* Thaws anything frozen, on_abort to every writer past prepare_backup,

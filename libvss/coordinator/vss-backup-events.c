@@ -195,9 +195,7 @@ vss_events_send_to (VssBackupComponents *self, VssProxyFilter filter, VssEvent e
 void
 vss_events_forget (VssBackupComponents *self, VssWriterProxy *proxy, VssEvent event)
 {
-  json_object *request = vss_events_build_request (proxy, event, self);
-  vss_writer_proxy_send_and_forget (proxy, event, request);
-  json_object_put (request);
+  vss_dispatch_forget (proxy, event, vss_events_build_request, self);
 }
 
 gboolean

@@ -325,8 +325,7 @@ cleanup_event (VssBackupComponents *self, VssProxyFilter filter, VssEvent event)
     else
       g_ptr_array_add (responsive, proxy);
   }
-  gboolean cancelled = FALSE;
-  g_autoptr(GPtrArray) replies = vss_events_send (self, responsive, event, NULL, &cancelled);
+  g_ptr_array_unref (vss_events_send (self, responsive, event, NULL, NULL));
 }
 
 static void

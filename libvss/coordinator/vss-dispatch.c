@@ -7,7 +7,6 @@ typedef struct {
   gatomicrefcount ref;
   GMutex lock;
   GCond cond;
-  guint pending;
   gboolean abandoned;
   VssEventReply **replies;
   guint n_targets;
@@ -41,7 +40,6 @@ on_reply (VssEventReply *reply, gpointer user_data)
     vss_event_reply_free (reply);
   else
     self->replies[slot->index] = reply;
-  self->pending--;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   g_free (slot);
@@ -112,7 +110,6 @@ vss_dispatch_event (GPtrArray *targets, VssEvent event,
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->n_targets = targets->len;
-  self->pending = targets->len;
   self->replies = g_new0 (VssEventReply *, targets->len);
 
   gint64 start = g_get_monotonic_time ();
@@ -150,4 +147,19 @@ vss_dispatch_event (GPtrArray *targets, VssEvent event,
   if (out_cancelled != NULL)
     *out_cancelled = cancelled;
   return replies;
+}
+
+static void
+discard_reply (VssEventReply *reply, gpointer user_data)
+{
+  vss_event_reply_free (reply);
+}
+
+void
+vss_dispatch_forget (VssWriterProxy *target, VssEvent event,
+                     VssRequestBuilder build, gpointer build_data)
+{
+  json_object *request = build (target, event, build_data);
+  vss_transport_send (target->transport, event, request, discard_reply, NULL);
+  json_object_put (request);
 }

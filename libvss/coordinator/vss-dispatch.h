@@ -16,10 +16,16 @@ typedef json_object *(*VssRequestBuilder) (VssWriterProxy *proxy, VssEvent event
 /* Returns one reply per target, in target order (never NULL entries);
  * free with g_ptr_array_unref.  @timeouts_ms has one entry per target.
  * When cancelled, unanswered targets get a failure reply saying so and
- * *out_cancelled is set. */
+ * *out_cancelled is set (@out_cancelled may be NULL). */
 GPtrArray *vss_dispatch_event (GPtrArray *targets, VssEvent event,
                                VssRequestBuilder build, gpointer build_data,
                                const guint *timeouts_ms, GCancellable *cancellable,
                                gboolean *out_cancelled);
+
+/* Sends @event to @target and forgets the answer: for cleanup that must
+ * reach a writer even when nobody can wait for it (thaw/abort after a
+ * deadline). */
+void vss_dispatch_forget (VssWriterProxy *target, VssEvent event,
+                          VssRequestBuilder build, gpointer build_data);
 
 G_END_DECLS

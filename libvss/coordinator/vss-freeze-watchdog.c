@@ -20,12 +20,8 @@ window_end (VssWriterProxy *proxy)
 static void
 thaw_expired (VssFreezeWatchdog *self, VssWriterProxy *proxy)
 {
-  json_object *thaw = self->build (proxy, VSS_EVENT_THAW, self->build_data);
-  json_object *abort = self->build (proxy, VSS_EVENT_ABORT, self->build_data);
-  vss_writer_proxy_send_and_forget (proxy, VSS_EVENT_THAW, thaw);
-  vss_writer_proxy_send_and_forget (proxy, VSS_EVENT_ABORT, abort);
-  json_object_put (thaw);
-  json_object_put (abort);
+  vss_dispatch_forget (proxy, VSS_EVENT_THAW, self->build, self->build_data);
+  vss_dispatch_forget (proxy, VSS_EVENT_ABORT, self->build, self->build_data);
   vss_writer_proxy_fail (proxy, VSS_EVENT_FREEZE, VSS_WF_TIMEOUT,
                          "%s: freeze: still frozen after its freeze timeout of %u ms; "
                          "the coordinator thawed and aborted it", proxy->name,

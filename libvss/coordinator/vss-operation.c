@@ -44,15 +44,22 @@ end (VssBackupComponents *self)
   g_mutex_unlock (&self->lock);
 }
 
+/* Runs the call's work and marks it ended; its error, or NULL. */
+static GError *
+run_operation (Operation *op, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  if (!op->func (op->self, cancellable, &error) && error == NULL)
+    g_set_error_literal (&error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "operation failed without a reason");
+  end (op->self);
+  return error;
+}
+
 static gpointer
 operation_thread (gpointer data)
 {
   Operation *op = data;
-  GError *error = NULL;
-  if (!op->func (op->self, op->cancellable, &error) && error == NULL)
-    g_set_error_literal (&error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "operation failed without a reason");
-  end (op->self);
-  vss_async_complete (op->async, error);
+  vss_async_complete (op->async, run_operation (op, op->cancellable));
   operation_free (op);
   return NULL;
 }
@@ -89,12 +96,7 @@ vss_backup_components_run (VssBackupComponents *self, const char *name,
 static void
 task_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  Operation *op = task_data;
-  GError *error = NULL;
-  gboolean ok = op->func (op->self, cancellable, &error);
-  if (!ok && error == NULL)
-    g_set_error_literal (&error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "operation failed without a reason");
-  end (op->self);
+  GError *error = run_operation (task_data, cancellable);
   if (error != NULL)
     g_task_return_error (task, error);
   else

@@ -120,18 +120,6 @@ vss_writer_proxy_fail (VssWriterProxy *self, VssEvent event, VssWriterFailure fa
   g_mutex_unlock (&self->lock);
 }
 
-static void
-discard_reply (VssEventReply *reply, gpointer user_data)
-{
-  vss_event_reply_free (reply);
-}
-
-void
-vss_writer_proxy_send_and_forget (VssWriterProxy *self, VssEvent event, json_object *request)
-{
-  vss_transport_send (self->transport, event, request, discard_reply, NULL);
-}
-
 void
 vss_writer_status_free (VssWriterStatus *status)
 {
@@ -172,17 +160,4 @@ vss_writer_proxy_get_status (VssWriterProxy *self)
   status->host = g_strdup (self->host);
   g_mutex_unlock (&self->lock);
   return status;
-}
-
-VssError
-vss_writer_failure_to_error (VssWriterFailure failure)
-{
-  switch (failure) {
-  case VSS_WF_INCONSISTENT_SNAPSHOT: return VSS_ERROR_WRITER_INCONSISTENT_SNAPSHOT;
-  case VSS_WF_OUT_OF_RESOURCES: return VSS_ERROR_WRITER_OUT_OF_RESOURCES;
-  case VSS_WF_TIMEOUT: return VSS_ERROR_WRITER_TIMEOUT;
-  case VSS_WF_RETRYABLE: return VSS_ERROR_WRITER_RETRYABLE;
-  case VSS_WF_NOT_RESPONDING: return VSS_ERROR_WRITER_NOT_RESPONDING;
-  default: return VSS_ERROR_WRITER_NONRETRYABLE;
-  }
 }

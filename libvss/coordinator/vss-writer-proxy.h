@@ -49,18 +49,11 @@ void vss_writer_proxy_record (VssWriterProxy *self, VssEvent event, const VssEve
 void vss_writer_proxy_fail (VssWriterProxy *self, VssEvent event, VssWriterFailure failure,
                             const char *format, ...) G_GNUC_PRINTF (4, 5);
 
-/* Sends @event and forgets the answer: for cleanup that must reach a
- * writer even when nobody can wait for it (thaw/abort after a deadline). */
-void vss_writer_proxy_send_and_forget (VssWriterProxy *self, VssEvent event, json_object *request);
-
 /* A deep copy of @status; every string member is duplicated here and
  * freed in vss_writer_status_free (keep the two in step). */
 VssWriterStatus *vss_writer_status_copy (const VssWriterStatus *status);
 
 /* A copy of the proxy's status for the requester. */
 VssWriterStatus *vss_writer_proxy_get_status (VssWriterProxy *self);
-
-/* The VssError code that matches a writer failure. */
-VssError vss_writer_failure_to_error (VssWriterFailure failure);
 
 G_END_DECLS

@@ -130,11 +130,7 @@ relay_event (RelaySession *session, json_object *message, GError **error)
     return FALSE;
   }
   json_object_object_get_ex (message, "request", &request);
-  if (event == VSS_EVENT_PREPARE_BACKUP)
-    session->needs_abort = TRUE;
-  else if (event == VSS_EVENT_POST_SNAPSHOT || event == VSS_EVENT_ABORT ||
-           event == VSS_EVENT_BACKUP_SHUTDOWN)
-    session->needs_abort = FALSE;
+  session->needs_abort = vss_event_leaves_abort_needed (event, session->needs_abort);
   RelayPending *pending = g_new0 (RelayPending, 1);
   pending->conn = relay_conn_ref (session->conn);
   pending->seq = json_object_get (seq);
@@ -284,7 +280,6 @@ vss_app_relay_list (const char *path)
 typedef struct {
   VssTransport parent;
   VssPeer *peer;
-  char *refusal;
 } RelayTransport;
 
 static char *
@@ -312,7 +307,6 @@ relay_close (VssTransport *transport)
   json_object_put (message);
   /* The daemon hangs up after close; the I/O thread then frees the peer. */
   vss_peer_unref (self->peer);
-  g_free (self->refusal);
   g_free (self);
 }
 
@@ -327,6 +321,7 @@ vss_app_relay_transport_new (const VssAppRef *ref, const char *instance_id)
 {
   g_autoptr(GError) error = NULL;
   RelayTransport *self = g_new0 (RelayTransport, 1);
+  char *refusal = NULL;   /* handed to relay_lost */
   self->parent.klass = &relay_class;
   int fd = relay_connect (ref->socket_path, &error);
   if (fd < 0) {
@@ -336,9 +331,9 @@ vss_app_relay_transport_new (const VssAppRef *ref, const char *instance_id)
       g_error ("socketpair: %s", g_strerror (errno));
     close (pair[1]);
     fd = pair[0];
-    self->refusal = g_strdup_printf ("cannot reach the daemon: %s", error->message);
+    refusal = g_strdup_printf ("cannot reach the daemon: %s", error->message);
   }
-  self->peer = vss_peer_new (fd, ref->name, NULL, NULL, relay_lost, g_strdup (self->refusal));
+  self->peer = vss_peer_new (fd, ref->name, NULL, relay_lost, refusal);
   json_object *open = vss_wire_message_new ("open");
   json_object_object_add (open, "name", json_object_new_string (ref->name));
   json_object_object_add (open, "instance_id", json_object_new_string (instance_id));

@@ -220,7 +220,7 @@ register_writer (int fd, json_object *hello, GError **error)
     g_ptr_array_add (server->entries, vss_app_entry_ref (entry));
   /* The peer's reference, dropped in entry_lost. */
   vss_app_entry_ref (entry);
-  entry->peer = vss_peer_new (fd, entry->name, NULL, NULL, entry_lost, entry);
+  entry->peer = vss_peer_new (fd, entry->name, NULL, entry_lost, entry);
   g_mutex_unlock (&server_lock);
   g_message ("writer %s (pid %" G_GINT64_FORMAT "): registered", entry->name, entry->pid);
   vss_app_entry_unref (entry);
@@ -238,17 +238,18 @@ handshake_thread (gpointer data)
   gboolean ok = vss_app_check_peer (fd, &error) && vss_app_handshake (fd, ours, &hello, &error);
   json_object_put (ours);
   if (ok) {
-    json_object *role = NULL;
-    json_object_object_get_ex (hello, "role", &role);
-    if (g_strcmp0 (json_object_get_string (role), "writer") == 0) {
+    json_object *role_member = NULL;
+    json_object_object_get_ex (hello, "role", &role_member);
+    const char *role = json_object_get_string (role_member);
+    if (g_strcmp0 (role, "writer") == 0) {
       ok = register_writer (fd, hello, &error);
       if (ok)
         fd = -1;   /* the peer owns it now */
-    } else if (g_strcmp0 (json_object_get_string (role), "relay") == 0) {
+    } else if (g_strcmp0 (role, "relay") == 0) {
       vss_app_relay_serve (fd, hello);
     } else {
       g_set_error (&error, VSS_ERROR, VSS_ERROR_WRITER_INFRASTRUCTURE,
-                   "writer protocol: unknown role \"%s\"", json_object_get_string (role));
+                   "writer protocol: unknown role \"%s\"", role != NULL ? role : "(none)");
       ok = FALSE;
     }
   }

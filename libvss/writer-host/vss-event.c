@@ -48,6 +48,17 @@ vss_event_from_string (const char *str, VssEvent *out)
   return FALSE;
 }
 
+gboolean
+vss_event_leaves_abort_needed (VssEvent event, gboolean needed)
+{
+  if (event == VSS_EVENT_PREPARE_BACKUP)
+    return TRUE;
+  if (event == VSS_EVENT_POST_SNAPSHOT || event == VSS_EVENT_ABORT ||
+      event == VSS_EVENT_BACKUP_SHUTDOWN)
+    return FALSE;
+  return needed;
+}
+
 VssEventReply *
 vss_event_reply_new (void)
 {

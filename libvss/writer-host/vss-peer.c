@@ -29,8 +29,6 @@ struct _VssPeer {
   int fd;
   int wake[2];
   char *name;
-  char *role;
-  VssPeerHelloFunc hello_func;
   VssPeerLostFunc lost_func;
   gpointer user_data;
 
@@ -69,7 +67,6 @@ vss_peer_unref (VssPeer *self)
   close (self->wake[1]);
   g_byte_array_unref (self->inbuf);
   g_free (self->name);
-  g_free (self->role);
   g_free (self->lost_reason);
   g_free (self->error_message);
   g_mutex_clear (&self->lock);
@@ -92,20 +89,19 @@ lost_reply (VssPeer *self, VssEvent event)
                                       vss_event_to_string (event), self->lost_reason);
 }
 
-/* Takes the lock; returns FALSE (and answers @done) when already lost. */
-static gboolean
+/* Takes the lock and @bytes; drops them when the peer is already lost. */
+static void
 queue_bytes (VssPeer *self, GBytes *bytes)
 {
   g_mutex_lock (&self->lock);
   if (self->lost) {
     g_mutex_unlock (&self->lock);
     g_bytes_unref (bytes);
-    return FALSE;
+    return;
   }
   g_queue_push_tail (&self->outbox, bytes);
   g_mutex_unlock (&self->lock);
   wake_up (self);
-  return TRUE;
 }
 
 void
@@ -179,33 +175,6 @@ vss_peer_stop (VssPeer *self)
   wake_up (self);
 }
 
-gboolean
-vss_peer_is_lost (VssPeer *self)
-{
-  g_mutex_lock (&self->lock);
-  gboolean lost = self->lost;
-  g_mutex_unlock (&self->lock);
-  return lost;
-}
-
-void
-vss_peer_set_name (VssPeer *self, const char *name)
-{
-  g_mutex_lock (&self->lock);
-  g_free (self->name);
-  self->name = g_strdup (name);
-  g_mutex_unlock (&self->lock);
-}
-
-guint
-vss_peer_pending_count (VssPeer *self)
-{
-  g_mutex_lock (&self->lock);
-  guint count = self->pending.length;
-  g_mutex_unlock (&self->lock);
-  return count;
-}
-
 /* ---- the I/O thread ---- */
 
 static Pending *
@@ -272,8 +241,6 @@ handle_message (VssPeer *self, json_object *message, GError **error)
     if (!vss_wire_check_hello (message, error))
       return FALSE;
     self->got_hello = TRUE;
-    if (self->hello_func != NULL)
-      self->hello_func (self, message, self->user_data);
     return TRUE;
   }
   if (g_strcmp0 (type, "reply") == 0)
@@ -432,8 +399,8 @@ io_thread (gpointer data)
 }
 
 VssPeer *
-vss_peer_new (int fd, const char *name, const char *role,
-              VssPeerHelloFunc hello, VssPeerLostFunc lost, gpointer user_data)
+vss_peer_new (int fd, const char *name, const char *role, VssPeerLostFunc lost,
+              gpointer user_data)
 {
   VssPeer *self = g_new0 (VssPeer, 1);
 
@@ -441,8 +408,6 @@ vss_peer_new (int fd, const char *name, const char *role,
   g_mutex_init (&self->lock);
   self->fd = fd;
   self->name = g_strdup (name);
-  self->role = g_strdup (role);
-  self->hello_func = hello;
   self->lost_func = lost;
   self->user_data = user_data;
   self->inbuf = g_byte_array_new ();

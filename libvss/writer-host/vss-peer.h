@@ -24,14 +24,12 @@ typedef struct _VssPeer VssPeer;
  * newly allocated description used in the failure messages ("the helper
  * was killed by signal 11"), or NULL to keep @why. */
 typedef char *(*VssPeerLostFunc) (VssPeer *peer, const char *why, gpointer user_data);
-/* Called on the I/O thread for the peer's hello (already checked). */
-typedef void  (*VssPeerHelloFunc) (VssPeer *peer, json_object *hello, gpointer user_data);
 
 /* Takes @fd (closed at the last unref), sends our hello with @role and
  * expects the peer's (a NULL @role: both were already exchanged), and
  * starts the I/O thread.  @name names the writer in messages. */
 VssPeer *vss_peer_new (int fd, const char *name, const char *role,
-                       VssPeerHelloFunc hello, VssPeerLostFunc lost, gpointer user_data);
+                       VssPeerLostFunc lost, gpointer user_data);
 VssPeer *vss_peer_ref (VssPeer *self);
 void     vss_peer_unref (VssPeer *self);
 
@@ -45,10 +43,5 @@ void     vss_peer_send_event (VssPeer *self, VssEvent event, json_object *reques
 void     vss_peer_set_deadline (VssPeer *self, gint64 deadline_usec);
 /* Loses the connection now (reason "closed by the coordinator"). */
 void     vss_peer_stop (VssPeer *self);
-gboolean vss_peer_is_lost (VssPeer *self);
-/* Sets the writer name used in messages (once the hello told it). */
-void     vss_peer_set_name (VssPeer *self, const char *name);
-/* How many events wait for a reply. */
-guint    vss_peer_pending_count (VssPeer *self);
 
 G_END_DECLS

@@ -36,7 +36,6 @@ typedef struct {
   gatomicrefcount ref;        /* the owner's, and the peer's lost callback's */
   VssPeer *peer;
   GPid pid;                   /* 0 when the helper never started */
-  char *name;
   char *spawn_error;
 } HelperTransport;
 
@@ -46,7 +45,6 @@ helper_unref (HelperTransport *self)
   if (!g_atomic_ref_count_dec (&self->ref))
     return;
   vss_peer_unref (self->peer);
-  g_free (self->name);
   g_free (self->spawn_error);
   g_free (self);
 }
@@ -157,7 +155,7 @@ spawn_helper (HelperTransport *self, const VssWriterModule *module, int child_fd
     close (log_pipe[0]);
     return FALSE;
   }
-  start_log_thread (log_pipe[0], self->name);
+  start_log_thread (log_pipe[0], module->descriptor->name);
   return TRUE;
 }
 
@@ -206,9 +204,9 @@ vss_transport_helper_new (const VssWriterModule *module, const char *instance_id
 
   self->parent.klass = &helper_class;
   g_atomic_ref_count_init (&self->ref);
-  self->name = g_strdup (module->descriptor->name);
+  const char *name = module->descriptor->name;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
-    g_error ("writer %s: socketpair: %s", self->name, g_strerror (errno));
+    g_error ("writer %s: socketpair: %s", name, g_strerror (errno));
   if (!spawn_helper (self, module, fds[1], &error))
     self->spawn_error = g_strdup_printf ("cannot start the writer host %s: %s; "
                                          "check the installation or set VSS_WRITER_HOST",
@@ -216,7 +214,7 @@ vss_transport_helper_new (const VssWriterModule *module, const char *instance_id
   /* Ours is the parent end; without a helper the peer sees EOF at once. */
   close (fds[1]);
   g_atomic_ref_count_inc (&self->ref);
-  self->peer = vss_peer_new (fds[0], self->name, "coordinator", NULL, helper_lost, self);
+  self->peer = vss_peer_new (fds[0], name, "coordinator", helper_lost, self);
   json_object *open = vss_wire_message_new ("open");
   json_object_object_add (open, "instance_id", json_object_new_string (instance_id));
   vss_peer_send_message (self->peer, open);

@@ -49,16 +49,6 @@ inproc_free (InprocTransport *self)
   g_free (self);
 }
 
-static VssEventReply *
-handle_message (VssWriter *writer, const GError *load_error, const Message *message)
-{
-  /* A writer that failed to load answers every event with that failure,
-   * so the coordinator records it like any other writer failure. */
-  if (load_error != NULL)
-    return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s", load_error->message);
-  return vss_writer_handle_event (writer, message->event, message->request);
-}
-
 static gpointer
 worker_thread (gpointer data)
 {
@@ -75,7 +65,7 @@ worker_thread (gpointer data)
       message_free (message);
       break;
     }
-    VssEventReply *reply = handle_message (writer, load_error, message);
+    VssEventReply *reply = vss_writer_handle_event (writer, message->event, message->request);
     message->done (reply, message->user_data);
     message_free (message);
   }

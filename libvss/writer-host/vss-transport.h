@@ -43,6 +43,10 @@ typedef enum {
 /* "identify", "prepare_backup", … */
 const char *vss_event_to_string (VssEvent event);
 gboolean    vss_event_from_string (const char *str, VssEvent *out);
+/* Whether a writer needs on_abort if its coordinator vanished after
+ * @event was sent: from prepare_backup on, until post_snapshot, abort or
+ * backup_shutdown; other events leave @needed as it was. */
+gboolean    vss_event_leaves_abort_needed (VssEvent event, gboolean needed);
 
 typedef struct {
   gboolean ok;

@@ -137,20 +137,10 @@ on_readable (gint fd, GIOCondition condition, gpointer user_data)
 {
   VssWriterClient *self = user_data;
   g_autoptr(GError) error = NULL;
-  json_object *message = vss_wire_read (fd, &error);
-  json_object *reply = NULL;
-  VssEndpointResult result = message != NULL
-    ? vss_writer_endpoint_handle (self->endpoint, message, &reply, &error)
-    : VSS_ENDPOINT_FAILED;
-  json_object_put (message);
-  if (reply != NULL && !vss_wire_write (fd, reply, error != NULL ? NULL : &error))
-    result = VSS_ENDPOINT_FAILED;
-  json_object_put (reply);
-  if (result != VSS_ENDPOINT_FAILED)
+  if (vss_writer_endpoint_serve_one (self->endpoint, fd, &error) != VSS_ENDPOINT_FAILED)
     return G_SOURCE_CONTINUE;
   if (error != NULL)
     g_message ("writer %s: disconnected: %s", self->descriptor->name, error->message);
-  vss_writer_endpoint_lost (self->endpoint);
   g_mutex_lock (&self->lock);
   self->connected = FALSE;
   g_mutex_unlock (&self->lock);

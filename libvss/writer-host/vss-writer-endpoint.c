@@ -11,7 +11,6 @@ struct _VssWriterEndpoint {
   const VssWriterDescriptor *descriptor;
   gboolean got_hello;
   VssWriter *writer;          /* the open session, or NULL */
-  GError *load_error;         /* on_load of the open session failed */
   /* Between prepare_backup and post_snapshot/abort: the writer may hold
    * a freeze or state that only on_abort releases. */
   gboolean needs_abort;
@@ -28,14 +27,13 @@ vss_writer_endpoint_new (const VssWriterDescriptor *descriptor)
 static void
 end_session (VssWriterEndpoint *self)
 {
-  if (self->writer != NULL && self->needs_abort && self->load_error == NULL) {
+  if (self->writer != NULL && self->needs_abort && vss_writer_is_loaded (self->writer)) {
     g_autoptr(VssEventReply) reply = vss_writer_handle_event (self->writer, VSS_EVENT_ABORT, NULL);
     g_message ("writer %s: the coordinator went away during a backup; aborted (%s)",
                self->descriptor->name, reply->ok ? "ok" : reply->message);
   }
   self->needs_abort = FALSE;
   g_clear_pointer (&self->writer, vss_writer_free);
-  g_clear_error (&self->load_error);
 }
 
 void
@@ -70,16 +68,6 @@ vss_writer_endpoint_hello (VssWriterEndpoint *self)
   return hello;
 }
 
-static void
-track_abort_need (VssWriterEndpoint *self, VssEvent event)
-{
-  if (event == VSS_EVENT_PREPARE_BACKUP)
-    self->needs_abort = TRUE;
-  else if (event == VSS_EVENT_POST_SNAPSHOT || event == VSS_EVENT_ABORT ||
-           event == VSS_EVENT_BACKUP_SHUTDOWN)
-    self->needs_abort = FALSE;
-}
-
 static VssEndpointResult
 handle_event (VssWriterEndpoint *self, json_object *message, json_object **out_reply, GError **error)
 {
@@ -100,11 +88,9 @@ handle_event (VssWriterEndpoint *self, json_object *message, json_object **out_r
   if (self->writer == NULL)
     reply = vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: %s: no open session",
                                          self->descriptor->name, vss_event_to_string (event));
-  else if (self->load_error != NULL)
-    reply = vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s", self->load_error->message);
   else
     reply = vss_writer_handle_event (self->writer, event, request);
-  track_abort_need (self, event);
+  self->needs_abort = vss_event_leaves_abort_needed (event, self->needs_abort);
   *out_reply = vss_wire_message_new ("reply");
   json_object_object_add (*out_reply, "seq", json_object_get (seq));
   json_object_object_add (*out_reply, "reply", vss_event_reply_to_json (reply));
@@ -126,8 +112,9 @@ handle_open (VssWriterEndpoint *self, json_object *message, GError **error)
   /* A second open without close: the old session is over. */
   end_session (self);
   self->writer = vss_writer_new (self->descriptor, json_object_get_string (instance));
-  if (!vss_writer_load (self->writer, &self->load_error))
-    g_debug ("%s", self->load_error->message);
+  g_autoptr(GError) load_error = NULL;
+  if (!vss_writer_load (self->writer, &load_error))
+    g_debug ("%s", load_error->message);
   return VSS_ENDPOINT_CONTINUE;
 }
 
@@ -167,29 +154,38 @@ send_error (int fd, const GError *error)
   json_object_put (message);
 }
 
+VssEndpointResult
+vss_writer_endpoint_serve_one (VssWriterEndpoint *self, int fd, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  json_object *message = vss_wire_read (fd, &local_error);
+  json_object *reply = NULL;
+  VssEndpointResult result = message != NULL
+    ? vss_writer_endpoint_handle (self, message, &reply, &local_error)
+    : VSS_ENDPOINT_FAILED;
+  json_object_put (message);
+  if (reply != NULL && !vss_wire_write (fd, reply, local_error != NULL ? NULL : &local_error))
+    result = VSS_ENDPOINT_FAILED;
+  json_object_put (reply);
+  if (result != VSS_ENDPOINT_FAILED)
+    return result;
+  if (local_error != NULL)
+    send_error (fd, local_error);
+  vss_writer_endpoint_lost (self);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return VSS_ENDPOINT_FAILED;
+}
+
 gboolean
 vss_writer_endpoint_serve (VssWriterEndpoint *self, int fd, gboolean until_close, GError **error)
 {
   for (;;) {
     g_autoptr(GError) local_error = NULL;
-    json_object *message = vss_wire_read (fd, &local_error);
-    if (message == NULL) {
-      vss_writer_endpoint_lost (self);
+    VssEndpointResult result = vss_writer_endpoint_serve_one (self, fd, &local_error);
+    if (result == VSS_ENDPOINT_FAILED) {
+      /* No error: the coordinator closed the connection. */
       if (local_error == NULL)
         return TRUE;
-      send_error (fd, local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-    json_object *reply = NULL;
-    VssEndpointResult result = vss_writer_endpoint_handle (self, message, &reply, &local_error);
-    json_object_put (message);
-    if (reply != NULL && !vss_wire_write (fd, reply, result == VSS_ENDPOINT_FAILED ? NULL : &local_error))
-      result = VSS_ENDPOINT_FAILED;
-    json_object_put (reply);
-    if (result == VSS_ENDPOINT_FAILED) {
-      send_error (fd, local_error);
-      vss_writer_endpoint_lost (self);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }

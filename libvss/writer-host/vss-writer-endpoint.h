@@ -33,9 +33,15 @@ VssEndpointResult vss_writer_endpoint_handle (VssWriterEndpoint *self, json_obje
 /* Ends the current session as if the coordinator had vanished. */
 void vss_writer_endpoint_lost (VssWriterEndpoint *self);
 
+/* Reads one message from the blocking socket @fd, handles it and writes
+ * the reply.  VSS_ENDPOINT_FAILED ends the session (as
+ * vss_writer_endpoint_lost): with @error on a protocol error, after
+ * telling the peer with an "error" message; without at end of file. */
+VssEndpointResult vss_writer_endpoint_serve_one (VssWriterEndpoint *self, int fd, GError **error);
+
 /* Serves the blocking socket @fd until "close" (@until_close) or end of
- * file.  Our hello must have been sent already.  FALSE with @error on a protocol error
- * (after telling the peer with an "error" message). */
+ * file.  Our hello must have been sent already.  FALSE with @error on a
+ * protocol error (after telling the peer with an "error" message). */
 gboolean vss_writer_endpoint_serve (VssWriterEndpoint *self, int fd, gboolean until_close,
                                     GError **error);
 

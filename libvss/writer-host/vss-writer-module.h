@@ -1,5 +1,9 @@
-/* vss-writer-module.h — finding, checking and loading writer plug-ins,
- * and running one writer in this process. */
+/* vss-writer-module.h — the coordinator's way to its writers: finding,
+ * checking and loading writer plug-ins (vss-writer-module.c), the
+ * transports that run one (in-process, helper process, application
+ * connection) and the choice among them, and the writer-side runner
+ * every transport ends in (vss-writer.c).  The transport interface
+ * itself is vss-transport.h. */
 #pragma once
 
 #include <vss/vss.h>
@@ -78,13 +82,17 @@ VssTransport *vss_transport_app_new (const VssWriterModule *module, const char *
 /* ---- the writer side (vss-writer.c): what any transport runs ---- */
 
 VssWriter *vss_writer_new (const VssWriterDescriptor *descriptor, const char *instance_id);
-/* Runs on_load; FALSE with @error when it failed. */
+/* Runs on_load; FALSE with @error when it failed, and from then on
+ * every event answers with that failure. */
 gboolean   vss_writer_load (VssWriter *self, GError **error);
+/* TRUE once on_load succeeded (or there is none). */
+gboolean   vss_writer_is_loaded (const VssWriter *self);
 /* Runs on_unload (if loaded) and frees. */
 void       vss_writer_free (VssWriter *self);
 /* Runs the callback of @event against @request and builds the reply:
  * default TRUE for a missing callback, "returned FALSE without a reason"
- * as a non-retryable failure, messages prefixed "name: event: ". */
+ * as a non-retryable failure, messages prefixed "name: event: ", and
+ * the load failure for a writer whose on_load failed. */
 VssEventReply *vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request);
 
 G_END_DECLS

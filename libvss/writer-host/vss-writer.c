@@ -23,6 +23,7 @@ struct _VssWriter {
   const VssWriterDescriptor *descriptor;
   char *instance_id;
   gboolean loaded;
+  GError *load_error;             /* on_load failed: every event answers this */
   gpointer user_data;
   GDestroyNotify user_data_destroy;
 
@@ -73,9 +74,12 @@ vss_writer_load (VssWriter *self, GError **error)
     return TRUE;
   }
   if (!self->descriptor->on_load (self, &local_error)) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_WRITER_ERROR, "%s: load: %s",
-                 self->descriptor->name,
-                 local_error != NULL ? local_error->message : "returned FALSE without a reason");
+    g_clear_error (&self->load_error);
+    self->load_error = g_error_new (VSS_ERROR, VSS_ERROR_UNEXPECTED_WRITER_ERROR, "%s: load: %s",
+                                    self->descriptor->name,
+                                    local_error != NULL ? local_error->message
+                                                        : "returned FALSE without a reason");
+    g_propagate_error (error, g_error_copy (self->load_error));
     return FALSE;
   }
   self->loaded = TRUE;
@@ -110,6 +114,7 @@ vss_writer_free (VssWriter *self)
   if (self->user_data_destroy != NULL)
     self->user_data_destroy (self->user_data);
   clear_event_state (self);
+  g_clear_error (&self->load_error);
   g_free (self->instance_id);
   g_free (self);
 }
@@ -270,6 +275,9 @@ vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request)
   if (event_name == NULL)
     return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: unknown event %d",
                                         self->descriptor->name, (int) event);
+  /* The coordinator records it like any other writer failure. */
+  if (self->load_error != NULL)
+    return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s", self->load_error->message);
   clear_event_state (self);
   if (!parse_request (self, request, &error)) {
     clear_event_state (self);
@@ -284,6 +292,12 @@ vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request)
     reply = run_event (self, event);
   clear_event_state (self);
   return reply;
+}
+
+gboolean
+vss_writer_is_loaded (const VssWriter *self)
+{
+  return self->loaded;
 }
 
 /* ---- the public getters ---- */

@@ -90,30 +90,33 @@ no_plugins (void)
   return fx_new (NULL, NULL);
 }
 
-static void
-complete (VssBackupComponents *bc)
+/* A whole backup with the recorder hosted by an application serving
+ * events @how (NULL: run, "thread": start, "context": attach); returns
+ * the application's pid, still running. */
+static GPid
+whole_backup_served (const char *how)
 {
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_backup_complete (bc, &async, NULL));
-  fx_finish (async);
+  const char *mode = how != NULL ? how : "run";
+  cr_assert (vss_writer_socket_serve (socket_path, NULL));
+  GPid pid = host_writer ("recorder", how);
+  cr_assert (wait_registered ("recorder", TRUE, 5000));
+  VssBackupComponents *bc = no_plugins ();
+  g_autofree char *id = fx_snapshot_all (bc);
+  fx_complete (bc);
+  g_autoptr(VssWriterStatus) status = fx_status (bc, "recorder");
+  cr_assert_eq (status->failure, VSS_WF_NONE, "%s: %s", mode, status->failure_message);
+  g_autofree char *host = g_strdup_printf ("application pid %d", (int) pid);
+  cr_assert_str_eq (status->host, host, "%s", mode);
+  vss_backup_components_free (bc);
+  g_autofree char *events = fx_events_string ("recorder");
+  cr_assert_not_null (strstr (events, "identify prepare_backup prepare_snapshot freeze thaw "
+                                      "post_snapshot backup_complete"), "%s: %s", mode, events);
+  return pid;
 }
 
 Test (app_writer, a_registered_writer_takes_part_in_a_whole_backup)
 {
-  cr_assert (vss_writer_socket_serve (socket_path, NULL));
-  GPid pid = host_writer ("recorder", NULL);
-  cr_assert (wait_registered ("recorder", TRUE, 5000));
-  VssBackupComponents *bc = no_plugins ();
-  g_autofree char *id = fx_snapshot_all (bc);
-  complete (bc);
-  g_autoptr(VssWriterStatus) status = fx_status (bc, "recorder");
-  cr_assert_eq (status->failure, VSS_WF_NONE, "%s", status->failure_message);
-  g_autofree char *host = g_strdup_printf ("application pid %d", (int) pid);
-  cr_assert_str_eq (status->host, host);
-  vss_backup_components_free (bc);
-  g_autofree char *events = fx_events_string ("recorder");
-  cr_assert_not_null (strstr (events, "identify prepare_backup prepare_snapshot freeze thaw "
-                                      "post_snapshot backup_complete"), "%s", events);
+  GPid pid = whole_backup_served (NULL);
   /* The application stays registered between backups. */
   cr_assert (wait_registered ("recorder", TRUE, 100));
   stop (pid);
@@ -122,32 +125,14 @@ Test (app_writer, a_registered_writer_takes_part_in_a_whole_backup)
 
 /* The client's three ways to serve events: its own thread (start) and a
  * GMainContext (attach) drive the same whole backup as run does. */
-static void
-whole_backup_served (const char *how)
-{
-  cr_assert (vss_writer_socket_serve (socket_path, NULL));
-  GPid pid = host_writer ("recorder", how);
-  cr_assert (wait_registered ("recorder", TRUE, 5000));
-  VssBackupComponents *bc = no_plugins ();
-  g_autofree char *id = fx_snapshot_all (bc);
-  complete (bc);
-  g_autoptr(VssWriterStatus) status = fx_status (bc, "recorder");
-  cr_assert_eq (status->failure, VSS_WF_NONE, "%s: %s", how, status->failure_message);
-  vss_backup_components_free (bc);
-  g_autofree char *events = fx_events_string ("recorder");
-  cr_assert_not_null (strstr (events, "identify prepare_backup prepare_snapshot freeze thaw "
-                                      "post_snapshot backup_complete"), "%s: %s", how, events);
-  stop (pid);
-}
-
 Test (app_writer, a_writer_served_from_the_clients_own_thread)
 {
-  whole_backup_served ("thread");
+  stop (whole_backup_served ("thread"));
 }
 
 Test (app_writer, a_writer_served_from_a_main_context)
 {
-  whole_backup_served ("context");
+  stop (whole_backup_served ("context"));
 }
 
 static const char *const events[] = {
@@ -169,7 +154,7 @@ app_fails_at_every_event (const char *how, const char *expected)
     VssBackupComponents *bc = no_plugins ();
     cr_assert (vss_backup_components_set_event_timeout (bc, 700, NULL));
     g_autofree char *id = fx_snapshot_all (bc);
-    complete (bc);
+    fx_complete (bc);
     g_autoptr(VssWriterStatus) status = fx_status (bc, "crash");
     g_autoptr(VssWriterStatus) recorder = fx_status (bc, "recorder");
     cr_assert_eq (status->failure, VSS_WF_NOT_RESPONDING, "%s/%s: %s", events[i], how,
@@ -274,8 +259,9 @@ Test (app_writer, hostile_messages_are_refused_and_the_server_goes_on)
     "\x00\x00\x00\x64{\"type\":\"hello\"",                  /* truncated */
     "\x00\x00\x00\x09[1, 2, 3]",                            /* not an object */
     "\x00\x00\x00\x1e{\"type\":\"hello\",\"protocol\":99}", /* wrong version */
+    "\x00\x00\x00\x1d{\"type\":\"hello\",\"protocol\":1}",  /* no role */
   };
-  static const size_t lengths[] = { 6, 19, 13, 34 };
+  static const size_t lengths[] = { 6, 19, 13, 34, 33 };
   for (guint i = 0; i < G_N_ELEMENTS (bodies); i++) {
     int fd = raw_connect ();
     cr_assert_eq (send (fd, bodies[i], lengths[i], MSG_NOSIGNAL), (ssize_t) lengths[i]);
@@ -315,10 +301,8 @@ Test (app_writer, a_requester_in_another_process_reaches_them_through_the_daemon
   cr_assert_eq (count, 1, "the daemon's writer was not seen");
   fx_add_all (bc);
   g_autofree char *id = fx_prepare (bc);
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_do_snapshot_set (bc, &async, NULL));
-  fx_finish (async);
-  complete (bc);
+  fx_do_snapshot (bc);
+  fx_complete (bc);
   g_autoptr(VssWriterStatus) status = fx_status (bc, "recorder");
   cr_assert_eq (status->failure, VSS_WF_NONE, "%s", status->failure_message);
   cr_assert_not_null (strstr (status->host, "application pid"), "%s", status->host);

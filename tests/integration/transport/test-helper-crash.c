@@ -101,15 +101,13 @@ clear_records (void)
 static VssWriterStatus *
 backup_with_crash (const char *event, const char *how)
 {
-  VssAsync *async = NULL;
   g_setenv ("VSS_TEST_CRASH_EVENT", event, TRUE);
   g_setenv ("VSS_TEST_CRASH_HOW", how, TRUE);
   clear_records ();
   VssBackupComponents *bc = fx_new ("recorder", "crash", NULL);
   cr_assert (vss_backup_components_set_event_timeout (bc, 700, NULL));
   g_autofree char *snapshot_id = fx_snapshot_all (bc);
-  cr_assert (vss_backup_components_backup_complete (bc, &async, NULL));
-  fx_finish (async);
+  fx_complete (bc);
   VssWriterStatus *status = fx_status (bc, "crash");
   g_autoptr(VssWriterStatus) recorder = fx_status (bc, "recorder");
   cr_assert_eq (recorder->failure, VSS_WF_NONE, "%s/%s: recorder failed: %s", event, how,
@@ -219,6 +217,22 @@ Test (helper_crash, slow_start_past_the_deadline_fails_identify)
   cr_assert_eq (status->failure, VSS_WF_NOT_RESPONDING);
   vss_backup_components_free (bc);
   cr_assert (wait_no_helpers (fx.tmpdir, 3000), "the slow helper was not killed");
+}
+
+Test (helper_crash, a_writer_that_fails_to_load_fails_identify_with_that_reason)
+{
+  VssBackupComponents *bc = fx_new ("failing-load", "recorder", NULL);
+  fx_gather (bc, VSS_BT_FULL);
+  g_autoptr(VssWriterStatus) status = fx_status (bc, "failing-load");
+  cr_assert_eq (status->state, VSS_WS_FAILED_AT_IDENTIFY);
+  cr_assert_eq (status->failure, VSS_WF_NONRETRYABLE);
+  cr_assert_not_null (strstr (status->failure_message,
+                              "failing-load: load: refused to load (test writer)"),
+                      "%s", status->failure_message);
+  g_autoptr(VssWriterStatus) recorder = fx_status (bc, "recorder");
+  cr_assert_eq (recorder->failure, VSS_WF_NONE, "%s", recorder->failure_message);
+  vss_backup_components_free (bc);
+  cr_assert (wait_no_helpers (fx.tmpdir, 3000), "a helper is still running");
 }
 
 Test (helper_crash, missing_helper_binary_fails_every_writer_cleanly)

@@ -86,14 +86,6 @@ new_with_script (void)
   return bc;
 }
 
-static void
-complete (VssBackupComponents *bc)
-{
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_backup_complete (bc, &async, NULL));
-  fx_finish (async);
-}
-
 static char *
 journal_path (void)
 {
@@ -106,7 +98,7 @@ Test (script_writer, hooks_run_in_order_and_thaw_in_reverse)
   add_hook (hook_dir, "20-app", NULL, 0700);
   VssBackupComponents *bc = new_with_script ();
   g_autofree char *id = fx_snapshot_all (bc);
-  complete (bc);
+  fx_complete (bc);
   g_autoptr(VssWriterStatus) status = fx_status (bc, "script");
   cr_assert_eq (status->failure, VSS_WF_NONE, "%s", status->failure_message);
   vss_backup_components_free (bc);
@@ -243,7 +235,7 @@ Test (script_writer, qemu_guest_agent_dispatcher_runs_its_hook_dir)
   add_hook (sub, "mysql-flush", "case \"$1\" in freeze|thaw) exit 0 ;; *) exit 0 ;; esac", 0755);
   VssBackupComponents *bc = new_with_script ();
   g_autofree char *id = fx_snapshot_all (bc);
-  complete (bc);
+  fx_complete (bc);
   g_autoptr(VssWriterStatus) status = fx_status (bc, "script");
   cr_assert_eq (status->failure, VSS_WF_NONE, "%s", status->failure_message);
   vss_backup_components_free (bc);

@@ -98,6 +98,15 @@ fx_gather (VssBackupComponents *bc, VssBackupType type)
   fx_finish (async);
 }
 
+void
+fx_gather_for_restore (VssBackupComponents *bc, const char *bcd_json)
+{
+  VssAsync *async = NULL;
+  OK (vss_backup_components_initialize_for_restore (bc, bcd_json, error_ptr));
+  OK (vss_backup_components_gather_writer_metadata (bc, &async, error_ptr));
+  fx_finish (async);
+}
+
 static void
 add_components (VssBackupComponents *bc, const char *only_writer)
 {
@@ -146,14 +155,50 @@ fx_prepare (VssBackupComponents *bc)
 }
 
 char *
-fx_snapshot_all (VssBackupComponents *bc)
+fx_prepare_all (VssBackupComponents *bc)
 {
   fx_gather (bc, VSS_BT_FULL);
   fx_add_all (bc);
-  char *snapshot_id = fx_prepare (bc);
+  return fx_prepare (bc);
+}
+
+void
+fx_do_snapshot (VssBackupComponents *bc)
+{
   VssAsync *async = NULL;
   OK (vss_backup_components_do_snapshot_set (bc, &async, error_ptr));
   fx_finish (async);
+}
+
+void
+fx_complete (VssBackupComponents *bc)
+{
+  VssAsync *async = NULL;
+  OK (vss_backup_components_backup_complete (bc, &async, error_ptr));
+  fx_finish (async);
+}
+
+void
+fx_pre_restore (VssBackupComponents *bc)
+{
+  VssAsync *async = NULL;
+  OK (vss_backup_components_pre_restore (bc, &async, error_ptr));
+  fx_finish (async);
+}
+
+void
+fx_post_restore (VssBackupComponents *bc)
+{
+  VssAsync *async = NULL;
+  OK (vss_backup_components_post_restore (bc, &async, error_ptr));
+  fx_finish (async);
+}
+
+char *
+fx_snapshot_all (VssBackupComponents *bc)
+{
+  char *snapshot_id = fx_prepare_all (bc);
+  fx_do_snapshot (bc);
   return snapshot_id;
 }
 

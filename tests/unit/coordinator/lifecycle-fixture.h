@@ -31,6 +31,8 @@ VssAsyncStatus fx_wait (VssAsync *async, GError **error);
 /* initialize_for_backup, set_backup_state(component mode, @type), and
  * gather_writer_metadata. */
 void fx_gather (VssBackupComponents *bc, VssBackupType type);
+/* initialize_for_restore(@bcd_json) and gather_writer_metadata. */
+void fx_gather_for_restore (VssBackupComponents *bc, const char *bcd_json);
 /* add_component for every selectable component of every writer. */
 void fx_add_all (VssBackupComponents *bc);
 /* add_component for every selectable component of @writer_name only. */
@@ -38,6 +40,15 @@ void fx_add_writer (VssBackupComponents *bc, const char *writer_name);
 /* start_snapshot_set + add_to_snapshot_set(data dir) + prepare_for_backup;
  * returns the snapshot id. */
 char *fx_prepare (VssBackupComponents *bc);
+/* fx_gather (full), fx_add_all and fx_prepare; returns the snapshot id. */
+char *fx_prepare_all (VssBackupComponents *bc);
+/* do_snapshot_set, and asserts it succeeded. */
+void fx_do_snapshot (VssBackupComponents *bc);
+/* backup_complete, and asserts it succeeded. */
+void fx_complete (VssBackupComponents *bc);
+/* pre_restore / post_restore, and asserts they succeeded. */
+void fx_pre_restore (VssBackupComponents *bc);
+void fx_post_restore (VssBackupComponents *bc);
 /* All the way to a successful do_snapshot_set; returns the snapshot id. */
 char *fx_snapshot_all (VssBackupComponents *bc);
 

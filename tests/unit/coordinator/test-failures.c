@@ -8,14 +8,6 @@
 
 TestSuite (failures, .init = fx_setup, .fini = fx_teardown, .timeout = 60);
 
-static void
-do_snapshot (VssBackupComponents *bc)
-{
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_do_snapshot_set (bc, &async, NULL));
-  fx_finish (async);
-}
-
 Test (failures, veto_at_freeze_fails_only_that_writer_and_aborts_it)
 {
   g_setenv ("VSS_TEST_VETO_EVENT", "freeze", TRUE);
@@ -45,13 +37,11 @@ Test (failures, retryable_veto_reports_its_kind_and_hresult)
   g_setenv ("VSS_TEST_VETO_EVENT", "prepare_backup", TRUE);
   g_setenv ("VSS_TEST_VETO_FAILURE", "retryable", TRUE);
   VssBackupComponents *bc = fx_new ("veto", NULL);
-  fx_gather (bc, VSS_BT_FULL);
-  fx_add_all (bc);
-  g_autofree char *snapshot_id = fx_prepare (bc);
+  g_autofree char *snapshot_id = fx_prepare_all (bc);
   g_autoptr(VssWriterStatus) status = fx_status (bc, "veto");
   cr_assert_eq (status->state, VSS_WS_FAILED_AT_PREPARE_BACKUP);
   cr_assert_eq (status->failure, VSS_WF_RETRYABLE);
-  do_snapshot (bc);
+  fx_do_snapshot (bc);
   vss_backup_components_free (bc);
   g_autofree char *events = fx_events_string ("veto");
   cr_assert_null (strstr (events, "freeze"), "a writer that vetoed got freeze: %s", events);
@@ -161,9 +151,7 @@ Test (failures, cancel_after_finish_says_finished_and_after_failure_gives_the_er
   cr_assert (g_file_set_contents (big, zeros, 4 << 20, NULL));
   bc = fx_new ("recorder", NULL);
   cr_assert (vss_backup_components_set_hold_timeout (bc, 1, NULL));
-  fx_gather (bc, VSS_BT_FULL);
-  fx_add_all (bc);
-  g_autofree char *snapshot_id = fx_prepare (bc);
+  g_autofree char *snapshot_id = fx_prepare_all (bc);
   cr_assert (vss_backup_components_do_snapshot_set (bc, &async, NULL));
   g_autoptr(GError) error = NULL;
   cr_assert_eq (vss_async_wait (async, -1, &error), VSS_ASYNC_FAILED);
@@ -186,9 +174,7 @@ Test (failures, cancel_during_freeze_thaws_aborts_and_removes_the_snapshot)
   g_setenv ("VSS_TEST_HANG_EVENT", "freeze", TRUE);
   g_setenv ("VSS_TEST_HANG_MS", "800", TRUE);
   VssBackupComponents *bc = fx_new ("recorder", "hang", NULL);
-  fx_gather (bc, VSS_BT_FULL);
-  fx_add_all (bc);
-  g_autofree char *snapshot_id = fx_prepare (bc);
+  g_autofree char *snapshot_id = fx_prepare_all (bc);
   VssAsync *async = NULL;
   cr_assert (vss_backup_components_do_snapshot_set (bc, &async, NULL));
   cr_assert (fx_wait_for_event ("recorder", "freeze", 5000));
@@ -245,9 +231,7 @@ Test (failures, abort_after_post_snapshot_sends_no_abort)
 Test (failures, free_without_do_snapshot_set_aborts)
 {
   VssBackupComponents *bc = fx_new ("recorder", NULL);
-  fx_gather (bc, VSS_BT_FULL);
-  fx_add_all (bc);
-  g_autofree char *snapshot_id = fx_prepare (bc);
+  g_autofree char *snapshot_id = fx_prepare_all (bc);
   vss_backup_components_free (bc);
   g_autofree char *events = fx_events_string ("recorder");
   cr_assert_str_eq (events, "identify prepare_backup abort");
@@ -265,9 +249,7 @@ Test (failures, commit_past_the_hold_limit_fails_the_set_and_thaws_everyone)
   }
   VssBackupComponents *bc = fx_new ("recorder", NULL);
   cr_assert (vss_backup_components_set_hold_timeout (bc, 2, NULL));
-  fx_gather (bc, VSS_BT_FULL);
-  fx_add_all (bc);
-  g_autofree char *snapshot_id = fx_prepare (bc);
+  g_autofree char *snapshot_id = fx_prepare_all (bc);
   VssAsync *async = NULL;
   cr_assert (vss_backup_components_do_snapshot_set (bc, &async, NULL));
   g_autoptr(GError) error = NULL;

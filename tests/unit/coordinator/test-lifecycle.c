@@ -10,12 +10,10 @@ Test (lifecycle, full_backup_delivers_every_event_in_order)
 {
   VssBackupComponents *bc = fx_new ("recorder", NULL);
   g_autofree char *snapshot_id = fx_snapshot_all (bc);
-  VssAsync *async = NULL;
   const char *id = fx_writer_id (bc, "recorder");
   cr_assert (vss_backup_components_set_backup_succeeded (bc, NULL, id, VSS_CT_FILEGROUP, NULL,
                                                          "data", TRUE, NULL));
-  cr_assert (vss_backup_components_backup_complete (bc, &async, NULL));
-  fx_finish (async);
+  fx_complete (bc);
   vss_backup_components_free (bc);
 
   g_autofree char *events = fx_events_string ("recorder");
@@ -72,9 +70,7 @@ Test (lifecycle, writer_without_selected_component_gets_nothing_after_prepare_ba
   fx_gather (bc, VSS_BT_FULL);
   fx_add_writer (bc, "recorder");
   g_autofree char *snapshot_id = fx_prepare (bc);
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_do_snapshot_set (bc, &async, NULL));
-  fx_finish (async);
+  fx_do_snapshot (bc);
   vss_backup_components_free (bc);
 
   g_autofree char *slow = fx_events_string ("slow-0");
@@ -91,14 +87,11 @@ Test (lifecycle, statuses_follow_the_writer_states)
   cr_assert_eq (after_gather->state, VSS_WS_STABLE);
   fx_add_all (bc);
   g_autofree char *snapshot_id = fx_prepare (bc);
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_do_snapshot_set (bc, &async, NULL));
-  fx_finish (async);
+  fx_do_snapshot (bc);
   g_autoptr(VssWriterStatus) after_snapshot = fx_status (bc, "recorder");
   cr_assert_eq (after_snapshot->state, VSS_WS_WAITING_FOR_BACKUP_COMPLETE);
   cr_assert_eq (after_snapshot->failure, VSS_WF_NONE);
-  cr_assert (vss_backup_components_backup_complete (bc, &async, NULL));
-  fx_finish (async);
+  fx_complete (bc);
   g_autoptr(VssWriterStatus) after_complete = fx_status (bc, "recorder");
   cr_assert_eq (after_complete->state, VSS_WS_STABLE);
   vss_backup_components_free (bc);
@@ -114,8 +107,7 @@ Test (lifecycle, volume_mode_involves_every_writer)
   cr_assert (vss_backup_components_gather_writer_metadata (bc, &async, NULL));
   fx_finish (async);
   g_autofree char *snapshot_id = fx_prepare (bc);
-  cr_assert (vss_backup_components_do_snapshot_set (bc, &async, NULL));
-  fx_finish (async);
+  fx_do_snapshot (bc);
   vss_backup_components_free (bc);
   g_autofree char *slow = fx_events_string ("slow-1");
   cr_assert_not_null (strstr (slow, "freeze thaw post_snapshot"), "events: %s", slow);

@@ -14,9 +14,7 @@ saved_backup (void)
   VssBackupComponents *bc = fx_new ("recorder", "slow-3", NULL);
   g_setenv ("VSS_TEST_SLOW_MS", "1", TRUE);
   g_autofree char *snapshot_id = fx_snapshot_all (bc);
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_backup_complete (bc, &async, NULL));
-  fx_finish (async);
+  fx_complete (bc);
   char *json = vss_backup_components_save_as_json (bc, NULL);
   vss_backup_components_free (bc);
   return json;
@@ -26,12 +24,7 @@ static VssBackupComponents *
 restore_session (const char *json)
 {
   VssBackupComponents *bc = fx_new ("recorder", "slow-3", NULL);
-  VssAsync *async = NULL;
-  g_autoptr(GError) error = NULL;
-  cr_assert (vss_backup_components_initialize_for_restore (bc, json, &error), "%s",
-             error ? error->message : "");
-  cr_assert (vss_backup_components_gather_writer_metadata (bc, &async, NULL));
-  fx_finish (async);
+  fx_gather_for_restore (bc, json);
   return bc;
 }
 
@@ -55,13 +48,10 @@ Test (restore, selected_writer_gets_pre_and_post_restore_only)
              error ? error->message : "");
   cr_assert (vss_backup_components_set_restore_options (bc, id, VSS_CT_FILEGROUP, NULL, "data",
                                                        "authoritative", NULL));
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_pre_restore (bc, &async, NULL));
-  fx_finish (async);
+  fx_pre_restore (bc);
   cr_assert (vss_backup_components_set_file_restore_status (bc, id, VSS_CT_FILEGROUP, NULL, "data",
                                                            VSS_RS_ALL, NULL));
-  cr_assert (vss_backup_components_post_restore (bc, &async, NULL));
-  fx_finish (async);
+  fx_post_restore (bc);
   g_autoptr(VssWriterStatus) status = fx_status (bc, "recorder");
   cr_assert_eq (status->state, VSS_WS_STABLE);
   vss_backup_components_free (bc);
@@ -87,15 +77,12 @@ Test (restore, additional_restores_reach_the_writer)
   cr_assert (vss_backup_components_set_additional_restores (bc, id, VSS_CT_FILEGROUP, NULL, "data",
                                                            TRUE, &error), "%s",
              error ? error->message : "");
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_pre_restore (bc, &async, NULL));
-  fx_finish (async);
+  fx_pre_restore (bc);
   /* after pre_restore the selections are fixed */
   cr_assert_not (vss_backup_components_set_additional_restores (bc, id, VSS_CT_FILEGROUP, NULL,
                                                                 "data", FALSE, &error));
   cr_assert (g_error_matches (error, VSS_ERROR, VSS_ERROR_BAD_STATE), "%s", error->message);
-  cr_assert (vss_backup_components_post_restore (bc, &async, NULL));
-  fx_finish (async);
+  fx_post_restore (bc);
   vss_backup_components_free (bc);
   g_autofree char *rec = restore_events ("recorder");
   cr_assert_str_eq (rec, "identify pre_restore+more post_restore+more");
@@ -184,14 +171,12 @@ Test (restore, call_order_of_a_restore)
   EXPECT (vss_backup_components_set_file_restore_status (bc, any, VSS_CT_FILEGROUP, NULL, "data",
                                                         VSS_RS_ALL, error),
           VSS_ERROR_BAD_STATE, "call pre_restore");
-  cr_assert (vss_backup_components_pre_restore (bc, &async, NULL));
-  fx_finish (async);
+  fx_pre_restore (bc);
   EXPECT (vss_backup_components_pre_restore (bc, &async, error), VSS_ERROR_BAD_STATE, "only once");
   EXPECT (vss_backup_components_set_selected_for_restore (bc, any, VSS_CT_FILEGROUP, NULL, "data",
                                                          TRUE, error),
           VSS_ERROR_BAD_STATE, "before pre_restore");
-  cr_assert (vss_backup_components_post_restore (bc, &async, NULL));
-  fx_finish (async);
+  fx_post_restore (bc);
   EXPECT (vss_backup_components_set_file_restore_status (bc, any, VSS_CT_FILEGROUP, NULL, "data",
                                                         VSS_RS_ALL, error),
           VSS_ERROR_BAD_STATE, "before post_restore");
@@ -212,19 +197,14 @@ Test (restore, a_writer_that_vetoes_pre_restore_gets_no_post_restore)
   vss_backup_components_free (made);
 
   VssBackupComponents *bc = fx_new ("veto", NULL);
-  VssAsync *async = NULL;
-  cr_assert (vss_backup_components_initialize_for_restore (bc, json, NULL));
-  cr_assert (vss_backup_components_gather_writer_metadata (bc, &async, NULL));
-  fx_finish (async);
+  fx_gather_for_restore (bc, json);
   const char *id = fx_writer_id (bc, "veto");
   cr_assert (vss_backup_components_set_selected_for_restore (bc, id, VSS_CT_FILEGROUP, NULL, "data",
                                                             TRUE, NULL));
-  cr_assert (vss_backup_components_pre_restore (bc, &async, NULL));
-  fx_finish (async);
+  fx_pre_restore (bc);
   g_autoptr(VssWriterStatus) status = fx_status (bc, "veto");
   cr_assert_eq (status->state, VSS_WS_FAILED_AT_PRE_RESTORE);
-  cr_assert (vss_backup_components_post_restore (bc, &async, NULL));
-  fx_finish (async);
+  fx_post_restore (bc);
   vss_backup_components_free (bc);
   g_autofree char *events = restore_events ("veto");
   cr_assert_str_eq (events, "identify pre_restore");

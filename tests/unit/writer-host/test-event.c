@@ -29,6 +29,23 @@ Test (event, unknown_names_are_refused)
   cr_assert_eq (out, VSS_EVENT_THAW);
 }
 
+Test (event, abort_is_needed_from_prepare_backup_to_post_snapshot)
+{
+  static const VssEvent backup[] = {
+    VSS_EVENT_IDENTIFY, VSS_EVENT_PREPARE_BACKUP, VSS_EVENT_PREPARE_SNAPSHOT, VSS_EVENT_FREEZE,
+    VSS_EVENT_THAW, VSS_EVENT_POST_SNAPSHOT, VSS_EVENT_BACKUP_COMPLETE,
+  };
+  static const gboolean needed_after[] = { FALSE, TRUE, TRUE, TRUE, TRUE, FALSE, FALSE };
+  gboolean needed = FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (backup); i++) {
+    needed = vss_event_leaves_abort_needed (backup[i], needed);
+    cr_assert_eq (needed, needed_after[i], "after %s", vss_event_to_string (backup[i]));
+  }
+  cr_assert_not (vss_event_leaves_abort_needed (VSS_EVENT_ABORT, TRUE));
+  cr_assert_not (vss_event_leaves_abort_needed (VSS_EVENT_BACKUP_SHUTDOWN, TRUE));
+  cr_assert (vss_event_leaves_abort_needed (VSS_EVENT_PRE_RESTORE, TRUE));
+}
+
 Test (event, reply_new_and_failure)
 {
   g_autoptr(VssEventReply) ok = vss_event_reply_new ();

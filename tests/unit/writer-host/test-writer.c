@@ -328,16 +328,29 @@ Test (writer, user_data_and_unload_order)
   g_string_free (trace, TRUE);
 }
 
-Test (writer, load_failure_is_prefixed_and_skips_unload)
+static gboolean
+cb_freeze_trace (VssWriter *w)
+{
+  g_string_append (trace, "freeze;");
+  return TRUE;
+}
+
+Test (writer, load_failure_is_prefixed_answers_every_event_and_skips_unload)
 {
   VssWriterDescriptor d = descriptor_new ();
   g_autoptr(GError) error = NULL;
   d.on_load = cb_load_fail;
   d.on_unload = cb_unload;
+  d.on_freeze = cb_freeze_trace;
   trace = g_string_new (NULL);
   VssWriter *writer = vss_writer_new (&d, "inst-1");
   cr_assert_not (vss_writer_load (writer, &error));
   cr_assert_str_eq (error->message, "directory: load: no socket at /run/app.sock");
+  cr_assert_not (vss_writer_is_loaded (writer));
+  g_autoptr(VssEventReply) reply = vss_writer_handle_event (writer, VSS_EVENT_FREEZE, NULL);
+  cr_assert_not (reply->ok);
+  cr_assert_eq (reply->failure, VSS_WF_NONRETRYABLE);
+  cr_assert_str_eq (reply->message, "directory: load: no socket at /run/app.sock");
   vss_writer_free (writer);
   cr_assert_str_eq (trace->str, "");
   g_string_free (trace, TRUE);
