@@ -433,6 +433,10 @@ vss_cmd_restore (VssCli *cli, int argc, char **argv)
                             "Restore a backup set: the writers prepare (pre-restore), the files go back "
                             "(checked, written\nbeside and renamed into place), the writers check and "
                             "reopen (post-restore).", entries, &argc, &argv);
+  /* a stray word (a target meant for --to, say) must not turn into a
+   * restore in place */
+  if (done < 0 && argc > 1)
+    done = vss_cli_usage (cli, "restore", "unexpected argument %s", argv[1]);
   if (done < 0 && job.from == NULL)
     done = vss_cli_usage (cli, "restore", "--from DIR is required");
   if (done < 0 && job.to != NULL && job.maps != NULL)
