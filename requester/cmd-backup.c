@@ -111,6 +111,15 @@ add_components (VssBackupJob *job, GError **error)
   return job->base == NULL || apply_base_stamps (job, error);
 }
 
+/* @path is @root or below it. */
+static gboolean
+is_within (const char *path, const char *root)
+{
+  gsize n = strlen (root);
+  return strncmp (path, root, n) == 0 &&
+         (path[n] == '\0' || path[n] == '/' || g_str_equal (root, "/"));
+}
+
 static void
 add_root (GPtrArray *roots, const char *path)
 {
@@ -118,11 +127,9 @@ add_root (GPtrArray *roots, const char *path)
   const char *p = canonical != NULL ? canonical : path;
   for (guint i = 0; i < roots->len; i++) {
     const char *r = g_ptr_array_index (roots, i);
-    gsize n = strlen (r);
-    if (strncmp (p, r, n) == 0 && (p[n] == '\0' || p[n] == '/' || g_str_equal (r, "/")))
+    if (is_within (p, r))
       return;                                   /* already covered */
-    gsize m = strlen (p);
-    if (strncmp (r, p, m) == 0 && r[m] == '/') {
+    if (is_within (r, p)) {
       g_free (g_ptr_array_steal_index (roots, i));  /* the new one covers it */
       i--;
     }
@@ -207,14 +214,13 @@ vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **
   const char *p = canonical != NULL ? canonical : original;
   for (guint i = 0; i < job->set_roots->len; i++) {
     const char *root = g_ptr_array_index (job->set_roots, i);
-    gsize n = strlen (root);
-    if (strncmp (p, root, n) != 0 || (p[n] != '\0' && p[n] != '/' && !g_str_equal (root, "/")))
+    if (!is_within (p, root))
       continue;
     g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
         job->bc, g_ptr_array_index (job->snapshot_ids, i), error);
     if (prop == NULL)
       return NULL;
-    return g_build_filename (prop->snapshot_path, p + (g_str_equal (root, "/") ? 0 : n), NULL);
+    return g_build_filename (prop->snapshot_path, p + (g_str_equal (root, "/") ? 0 : strlen (root)), NULL);
   }
   g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND, "%s is in no snapshot of the set", original);
   return NULL;

@@ -84,7 +84,7 @@ find_chain (RestoreJob *job, GError **error)
 }
 
 static gboolean
-parse_maps (VssCli *cli, RestoreJob *job)
+parse_maps (RestoreJob *job)
 {
   job->mappings = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; job->maps != NULL && job->maps[i] != NULL; i++) {
@@ -112,9 +112,11 @@ find_saved (RestoreJob *job, const char *key, SavedComponent *out)
   for (guint i = 0; i < count; i++) {
     const char *writer_id = NULL, *writer_name = NULL;
     const VssComponent *c = vss_backup_components_get_component (job->bc, i, &writer_id, &writer_name, NULL);
+    if (c == NULL)
+      continue;
     g_autofree char *k = vss_cli_component_key (writer_name, vss_component_get_logical_path (c),
                                                 vss_component_get_name (c));
-    if (c == NULL || !g_str_equal (k, key))
+    if (!g_str_equal (k, key))
       continue;
     out->component = c;
     out->writer_id = writer_id;
@@ -431,11 +433,15 @@ vss_cmd_restore (VssCli *cli, int argc, char **argv)
                             "Restore a backup set: the writers prepare (pre-restore), the files go back "
                             "(checked, written\nbeside and renamed into place), the writers check and "
                             "reopen (post-restore).", entries, &argc, &argv);
+  /* a stray word (a target meant for --to, say) must not turn into a
+   * restore in place */
+  if (done < 0 && argc > 1)
+    done = vss_cli_usage (cli, "restore", "unexpected argument %s", argv[1]);
   if (done < 0 && job.from == NULL)
     done = vss_cli_usage (cli, "restore", "--from DIR is required");
   if (done < 0 && job.to != NULL && job.maps != NULL)
     done = vss_cli_usage (cli, "restore", "give --to or --map, not both");
-  if (done < 0 && !parse_maps (cli, &job))
+  if (done < 0 && !parse_maps (&job))
     done = vss_cli_usage (cli, "restore", "--map takes OLD=NEW with two absolute paths");
   if (done < 0 && job.to != NULL && !g_path_is_absolute (job.to))
     done = vss_cli_usage (cli, "restore", "--to needs an absolute path");

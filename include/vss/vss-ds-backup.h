@@ -104,7 +104,8 @@ VssHResult vss_ds_backup_close (VssDsHandle *handle);
 VssHResult vss_ds_backup_get_backup_logs (VssDsHandle *handle, char **out_names,
                                           guint32 *out_size);
 VssHResult vss_ds_backup_truncate_logs (VssDsHandle *handle);
-/* Ends a backup or restore handle (either succeeded or failed) and frees it. */
+/* Ends a backup or restore handle (either succeeded or failed) and frees it.
+ * Every call given it afterwards returns VSS_DS_HR_INVALID_HANDLE. */
 VssHResult vss_ds_backup_end (VssDsHandle *handle);
 void       vss_ds_backup_free (void *buffer);
 

@@ -1,4 +1,5 @@
-/* vss-online-common.c — server names, the backup privilege, name lists. */
+/* vss-online-common.c — server names, the backup privilege, name lists,
+ * finding the writer behind an API and its live handles. */
 #include "vss-online-common.h"
 
 #include <string.h>
@@ -78,4 +79,52 @@ vss_online_multi_sz (GPtrArray *names, const guint8 *types, guint32 *out_size)
     g_byte_array_append (bytes, &end, 1);
   *out_size = bytes->len;
   return (char *) g_byte_array_free (bytes, FALSE);
+}
+
+const VssWriterModule *
+vss_online_find_writer (const char *name, char **out_search_path)
+{
+  g_autofree char *search = vss_writer_module_search_path (NULL);
+  g_autoptr(GPtrArray) modules = vss_writer_module_scan (search);
+  const VssWriterModule *found = NULL;
+  for (guint i = 0; found == NULL && i < modules->len; i++) {
+    const VssWriterModule *module = g_ptr_array_index (modules, i);
+    if (g_strcmp0 (module->descriptor->name, name) == 0)
+      found = module;
+  }
+  if (out_search_path != NULL)
+    *out_search_path = g_steal_pointer (&search);
+  return found;
+}
+
+static GMutex handles_lock;
+static GHashTable *handles;       /* handle → the name of its API */
+
+void
+vss_online_handle_register (gpointer handle, const char *api)
+{
+  g_mutex_lock (&handles_lock);
+  if (handles == NULL)
+    handles = g_hash_table_new (NULL, NULL);
+  g_hash_table_insert (handles, handle, (gpointer) api);
+  g_mutex_unlock (&handles_lock);
+}
+
+void
+vss_online_handle_unregister (gpointer handle)
+{
+  g_mutex_lock (&handles_lock);
+  if (handles != NULL)
+    g_hash_table_remove (handles, handle);
+  g_mutex_unlock (&handles_lock);
+}
+
+gboolean
+vss_online_handle_is_live (gconstpointer handle, const char *api)
+{
+  g_mutex_lock (&handles_lock);
+  gboolean live = handle != NULL && handles != NULL &&
+                  g_strcmp0 (g_hash_table_lookup (handles, handle), api) == 0;
+  g_mutex_unlock (&handles_lock);
+  return live;
 }

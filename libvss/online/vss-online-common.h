@@ -3,6 +3,8 @@
 
 #include <vss/vss-online.h>
 
+#include "writer-host/vss-writer-module.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -22,5 +24,17 @@ gboolean vss_online_has_backup_privilege (void);
  * NUL ends the list.  *out_size is the whole size in bytes.  Free with
  * g_free (the APIs' backup_free). */
 char *vss_online_multi_sz (GPtrArray *names, const guint8 *types, guint32 *out_size);
+
+/* The writer module called @name in the writer directories, or NULL.
+ * *out_search_path (optional) gets the directories searched, for the
+ * message that says where it was looked for. */
+const VssWriterModule *vss_online_find_writer (const char *name, char **out_search_path);
+
+/* Handles of both APIs are valid only while registered, under the name
+ * of their API: one used after its end (or another API's, or never made)
+ * is refused, never read from freed memory. */
+void     vss_online_handle_register (gpointer handle, const char *api);
+void     vss_online_handle_unregister (gpointer handle);
+gboolean vss_online_handle_is_live (gconstpointer handle, const char *api);
 
 G_END_DECLS

@@ -169,9 +169,13 @@ apply_carry (VssWriter *writer, const char *path, GError **error)
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   g_autofree char *after = g_strconcat (path, "-wal.vss-after-carry", NULL);
   gboolean has_wal = g_file_test (wal, G_FILE_TEST_EXISTS);
-  if ((has_wal && rename (wal, after) != 0) || rename (carry, wal) != 0) {
+  gboolean moved = has_wal && rename (wal, after) == 0;
+  if (moved != has_wal || rename (carry, wal) != 0) {
+    int saved = errno;
+    if (moved)
+      rename (after, wal);   /* the set's own WAL back where the next steps look */
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: putting the carried frames in "
-                 "place: %s", path, g_strerror (errno));
+                 "place: %s", path, g_strerror (saved));
     return FALSE;
   }
   gboolean ok = apply_restored_wal (path, error);

@@ -12,8 +12,6 @@
 #include "cert-store.h"
 #include "cert-wal.h"
 
-#define WAL_HEADER_SIZE 32
-#define FRAME_HEADER_SIZE 24
 #define SHM_NBACKFILL 96   /* WalCkptInfo.nBackfill, after the two 48-byte index headers */
 #define SCAN_TRIES 5
 
@@ -25,16 +23,10 @@ struct _CertStream {
   guint32 page_size;
   guint64 n_pages;
   GArray *frame_of;            /* gint64 per page (pgno - 1): its WAL frame's offset, 0 = file */
-  guint8 wal_header[WAL_HEADER_SIZE];
+  guint8 wal_header[CERT_WAL_HEADER_SIZE];
   guint64 pos;
   gboolean ended;
 };
-
-static guint32
-be32 (const guint8 *p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
-}
 
 static guint32
 le32 (const guint8 *p)
@@ -48,8 +40,8 @@ static void
 wal_checksum (gboolean big_endian, const guint8 *data, gsize n, guint32 sum[2])
 {
   for (gsize i = 0; i + 8 <= n; i += 8) {
-    sum[0] += (big_endian ? be32 (data + i) : le32 (data + i)) + sum[1];
-    sum[1] += (big_endian ? be32 (data + i + 4) : le32 (data + i + 4)) + sum[0];
+    sum[0] += (big_endian ? cert_wal_be32 (data + i) : le32 (data + i)) + sum[1];
+    sum[1] += (big_endian ? cert_wal_be32 (data + i + 4) : le32 (data + i + 4)) + sum[0];
   }
 }
 
@@ -79,13 +71,13 @@ file_size (sqlite3_file *file)
 static gboolean
 header_is_valid (const guint8 *h)
 {
-  guint32 magic = be32 (h), page_size = be32 (h + 8);
+  guint32 magic = cert_wal_be32 (h), page_size = cert_wal_be32 (h + 8);
   guint32 sum[2] = { 0, 0 };
-  if ((magic & ~1u) != 0x377f0682u || page_size < 512 || page_size > 65536 ||
+  if ((magic & ~1u) != CERT_WAL_MAGIC_LE || page_size < 512 || page_size > 65536 ||
       (page_size & (page_size - 1)) != 0)
     return FALSE;
   wal_checksum (magic & 1, h, 24, sum);
-  return sum[0] == be32 (h + 24) && sum[1] == be32 (h + 28);
+  return sum[0] == cert_wal_be32 (h + 24) && sum[1] == cert_wal_be32 (h + 28);
 }
 
 static void
@@ -105,36 +97,36 @@ scan_wal (CertStream *self, GError **error)
   gint64 size = file_size (self->wal_file);
   g_array_set_size (self->frame_of, 0);
   memset (self->wal_header, 0, sizeof self->wal_header);
-  if (size < WAL_HEADER_SIZE ||
-      !read_at (self, self->wal_file, self->wal_header, WAL_HEADER_SIZE, 0, error) ||
+  if (size < CERT_WAL_HEADER_SIZE ||
+      !read_at (self, self->wal_file, self->wal_header, CERT_WAL_HEADER_SIZE, 0, error) ||
       !header_is_valid (self->wal_header))
     return 0;
-  gboolean big_endian = be32 (self->wal_header) & 1;
-  self->page_size = be32 (self->wal_header + 8);
-  gsize frame_size = FRAME_HEADER_SIZE + self->page_size;
+  gboolean big_endian = cert_wal_be32 (self->wal_header) & 1;
+  self->page_size = cert_wal_be32 (self->wal_header + 8);
+  gsize frame_size = CERT_WAL_FRAME_HEADER_SIZE + self->page_size;
   g_autofree guint8 *frame = g_malloc (frame_size);
   typedef struct { guint32 pgno; gint64 offset; } Frame;
   g_autoptr(GArray) pending = g_array_new (FALSE, FALSE, sizeof (Frame));
-  guint32 sum[2] = { be32 (self->wal_header + 24), be32 (self->wal_header + 28) };
+  guint32 sum[2] = { cert_wal_be32 (self->wal_header + 24), cert_wal_be32 (self->wal_header + 28) };
   guint32 frames = 0, committed = 0;
-  for (gint64 off = WAL_HEADER_SIZE; off + (gint64) frame_size <= size; off += frame_size) {
+  for (gint64 off = CERT_WAL_HEADER_SIZE; off + (gint64) frame_size <= size; off += frame_size) {
     if (!read_at (self, self->wal_file, frame, frame_size, off, NULL) ||
-        memcmp (frame + 8, self->wal_header + 16, 8) != 0 || be32 (frame) == 0)
+        memcmp (frame + 8, self->wal_header + 16, 8) != 0 || cert_wal_be32 (frame) == 0)
       break;
     wal_checksum (big_endian, frame, 8, sum);
-    wal_checksum (big_endian, frame + FRAME_HEADER_SIZE, self->page_size, sum);
-    if (sum[0] != be32 (frame + 16) || sum[1] != be32 (frame + 20))
+    wal_checksum (big_endian, frame + CERT_WAL_FRAME_HEADER_SIZE, self->page_size, sum);
+    if (sum[0] != cert_wal_be32 (frame + 16) || sum[1] != cert_wal_be32 (frame + 20))
       break;
     frames++;
-    g_array_append_val (pending, ((Frame) { be32 (frame), off }));
-    if (be32 (frame + 4) == 0)
+    g_array_append_val (pending, ((Frame) { cert_wal_be32 (frame), off }));
+    if (cert_wal_be32 (frame + 4) == 0)
       continue;
     for (guint i = 0; i < pending->len; i++) {   /* a commit: its frames count */
       const Frame *f = &g_array_index (pending, Frame, i);
       note_frame (self, f->pgno, f->offset);
     }
     g_array_set_size (pending, 0);
-    self->n_pages = be32 (frame + 4);
+    self->n_pages = cert_wal_be32 (frame + 4);
     committed = frames;
   }
   return committed;
@@ -161,16 +153,16 @@ static gboolean
 map_pages (CertStream *self, GError **error)
 {
   for (int attempt = 0; attempt < SCAN_TRIES; attempt++) {
-    guint8 header[WAL_HEADER_SIZE] = { 0 };
+    guint8 header[CERT_WAL_HEADER_SIZE] = { 0 };
     self->n_pages = 0;
     guint32 committed = scan_wal (self, error);
     if (error != NULL && *error != NULL)
       return FALSE;
     guint32 backfilled = backfilled_frames (self);
-    if (file_size (self->wal_file) >= WAL_HEADER_SIZE &&
-        !read_at (self, self->wal_file, header, WAL_HEADER_SIZE, 0, error))
+    if (file_size (self->wal_file) >= CERT_WAL_HEADER_SIZE &&
+        !read_at (self, self->wal_file, header, CERT_WAL_HEADER_SIZE, 0, error))
       return FALSE;
-    if (committed > 0 && memcmp (header, self->wal_header, WAL_HEADER_SIZE) != 0)
+    if (committed > 0 && memcmp (header, self->wal_header, CERT_WAL_HEADER_SIZE) != 0)
       continue;
     /* Every frame already in the file: the file is the image, and stays
      * so (a checkpoint cannot go past this reader). */
@@ -245,12 +237,12 @@ wal_offset_of (CertStream *self, guint64 page)
 static gboolean
 check_wal_unchanged (CertStream *self, GError **error)
 {
-  guint8 header[WAL_HEADER_SIZE];
+  guint8 header[CERT_WAL_HEADER_SIZE];
   if (self->frame_of->len == 0)
     return TRUE;
-  if (!read_at (self, self->wal_file, header, WAL_HEADER_SIZE, 0, error))
+  if (!read_at (self, self->wal_file, header, CERT_WAL_HEADER_SIZE, 0, error))
     return FALSE;
-  if (memcmp (header, self->wal_header, WAL_HEADER_SIZE) == 0)
+  if (memcmp (header, self->wal_header, CERT_WAL_HEADER_SIZE) == 0)
     return TRUE;
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                "%s: the WAL was restarted while the database was streamed, so the stream may "
@@ -271,7 +263,7 @@ cert_stream_read (CertStream *self, void *buffer, gsize size, GError **error)
     while (frame == 0 && stop < end && wal_offset_of (self, stop / self->page_size) == 0)
       stop = MIN (end, stop + self->page_size);   /* a run of pages all in the file */
     gboolean ok = frame != 0
-      ? read_at (self, self->wal_file, out, stop - self->pos, frame + FRAME_HEADER_SIZE + in_page, error)
+      ? read_at (self, self->wal_file, out, stop - self->pos, frame + CERT_WAL_FRAME_HEADER_SIZE + in_page, error)
       : read_at (self, self->db_file, out, stop - self->pos, self->pos, error);
     if (!ok)
       return -1;

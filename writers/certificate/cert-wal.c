@@ -10,17 +10,6 @@
 
 #include "cert-store.h"
 
-#define WAL_HEADER_SIZE 32
-#define WAL_FRAME_HEADER_SIZE 24
-#define WAL_MAGIC_LE 0x377f0682u
-#define WAL_MAGIC_BE 0x377f0683u
-
-static guint32
-be32 (const guint8 *p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
-}
-
 gboolean
 cert_wal_read (const char *db_path, CertWalHeader *out, GError **error)
 {
@@ -34,10 +23,10 @@ cert_wal_read (const char *db_path, CertWalHeader *out, GError **error)
 static guint32
 count_frames (int fd, const guint8 *header, guint32 page_size)
 {
-  guint8 frame[WAL_FRAME_HEADER_SIZE];
+  guint8 frame[CERT_WAL_FRAME_HEADER_SIZE];
   guint32 frames = 0;
-  off_t stride = (off_t) page_size + WAL_FRAME_HEADER_SIZE;
-  while (pread (fd, frame, sizeof frame, WAL_HEADER_SIZE + frames * stride) == sizeof frame &&
+  off_t stride = (off_t) page_size + CERT_WAL_FRAME_HEADER_SIZE;
+  while (pread (fd, frame, sizeof frame, CERT_WAL_HEADER_SIZE + frames * stride) == sizeof frame &&
          memcmp (frame + 8, header + 16, 8) == 0)
     frames++;
   return frames;
@@ -46,7 +35,7 @@ count_frames (int fd, const guint8 *header, guint32 page_size)
 gboolean
 cert_wal_read_file (const char *wal, CertWalHeader *out, GError **error)
 {
-  guint8 header[WAL_HEADER_SIZE];
+  guint8 header[CERT_WAL_HEADER_SIZE];
 
   *out = (CertWalHeader) { 0 };
   int fd = open (wal, O_RDONLY | O_CLOEXEC);
@@ -59,14 +48,14 @@ cert_wal_read_file (const char *wal, CertWalHeader *out, GError **error)
   }
   ssize_t n = pread (fd, header, sizeof header, 0);
   int saved = errno;
-  guint32 magic = be32 (header), page_size = be32 (header + 8);
-  gboolean is_wal = n == WAL_HEADER_SIZE && (magic == WAL_MAGIC_LE || magic == WAL_MAGIC_BE) &&
+  guint32 magic = cert_wal_be32 (header), page_size = cert_wal_be32 (header + 8);
+  gboolean is_wal = n == CERT_WAL_HEADER_SIZE && (magic == CERT_WAL_MAGIC_LE || magic == CERT_WAL_MAGIC_BE) &&
                     page_size >= 512;
   if (is_wal) {
     out->valid = TRUE;
-    out->seq = be32 (header + 12);
-    out->salt1 = be32 (header + 16);
-    out->salt2 = be32 (header + 20);
+    out->seq = cert_wal_be32 (header + 12);
+    out->salt1 = cert_wal_be32 (header + 16);
+    out->salt2 = cert_wal_be32 (header + 20);
     out->page_size = page_size;
     out->frames = count_frames (fd, header, page_size);
   }
@@ -76,7 +65,7 @@ cert_wal_read_file (const char *wal, CertWalHeader *out, GError **error)
                  g_strerror (saved));
     return FALSE;
   }
-  if (n >= WAL_HEADER_SIZE && !is_wal) {
+  if (n >= CERT_WAL_HEADER_SIZE && !is_wal) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                  "%s: not a SQLite WAL (magic 0x%08x)", wal, magic);
     return FALSE;
@@ -196,7 +185,7 @@ read_generation (const char *db_path, const CertWalHeader *now, GError **error)
   gsize size = 0;
   if (!g_file_get_contents (wal, &data, &size, error))
     return NULL;
-  size = MIN (size, WAL_HEADER_SIZE + (gsize) now->frames * (now->page_size + WAL_FRAME_HEADER_SIZE));
+  size = MIN (size, CERT_WAL_HEADER_SIZE + (gsize) now->frames * (now->page_size + CERT_WAL_FRAME_HEADER_SIZE));
   return g_byte_array_new_take ((guint8 *) g_steal_pointer (&data), size);
 }
 
@@ -209,12 +198,12 @@ static gboolean
 add_late_frames (const char *db_path, const CertWalHeader *now, GByteArray *frames, int upto)
 {
   g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
-  gsize frame_size = now->page_size + WAL_FRAME_HEADER_SIZE;
+  gsize frame_size = now->page_size + CERT_WAL_FRAME_HEADER_SIZE;
   g_autofree guint8 *frame = g_malloc (frame_size);
   int fd = open (wal, O_RDONLY | O_CLOEXEC);
   gboolean ok = fd >= 0;
   for (int i = (int) now->frames; ok && i < upto; i++) {
-    ok = pread (fd, frame, frame_size, WAL_HEADER_SIZE + (off_t) i * frame_size) == (ssize_t) frame_size &&
+    ok = pread (fd, frame, frame_size, CERT_WAL_HEADER_SIZE + (off_t) i * frame_size) == (ssize_t) frame_size &&
          memcmp (frame + 8, frames->data + 16, 8) == 0;
     if (ok)
       g_byte_array_append (frames, frame, frame_size);

@@ -11,6 +11,18 @@
 
 G_BEGIN_DECLS
 
+#define CERT_WAL_HEADER_SIZE 32
+#define CERT_WAL_FRAME_HEADER_SIZE 24
+#define CERT_WAL_MAGIC_LE 0x377f0682u   /* checksums over little-endian words */
+#define CERT_WAL_MAGIC_BE 0x377f0683u
+
+/* The WAL's header and frame header fields are big-endian 32-bit words. */
+static inline guint32
+cert_wal_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
 typedef struct {
   gboolean valid;     /* FALSE: no WAL file, or empty (no generation yet) */
   guint32 seq;

@@ -1,17 +1,15 @@
 /* vss-cs-handle.c — the certificate online API's handles: each one owns
  * an instance of the certificate writer found by name in the writer
  * directories (libvss itself links no SQLite), and is valid only while
- * registered, so a handle used after its end is refused, not freed
- * memory. */
+ * registered (vss_online_handle_register), so a handle used after its end
+ * is refused, not freed memory. */
 #include "vss-cs-private.h"
 
 #include <stdarg.h>
 #include <unistd.h>
 
-#include "writer-host/vss-writer-module.h"
+#define CS_API "vss_cs"
 
-static GMutex handles_lock;
-static GHashTable *handles;       /* CsHandle* set */
 static GPrivate last_message = G_PRIVATE_INIT (g_free);
 
 const char *
@@ -68,23 +66,10 @@ cs_check_server (const char *server)
   return VSS_S_OK;
 }
 
-static const VssWriterModule *
-find_module (void)
-{
-  g_autofree char *search = vss_writer_module_search_path (NULL);
-  g_autoptr(GPtrArray) modules = vss_writer_module_scan (search);
-  for (guint i = 0; i < modules->len; i++) {
-    const VssWriterModule *module = g_ptr_array_index (modules, i);
-    if (g_strcmp0 (module->descriptor->name, "certificate") == 0)
-      return module;
-  }
-  return NULL;
-}
-
 VssHResult
 cs_handle_new (CsHandleKind kind, guint32 flags, CsHandle **out)
 {
-  const VssWriterModule *module = find_module ();
+  const VssWriterModule *module = vss_online_find_writer ("certificate", NULL);
   g_autoptr(GError) error = NULL;
   if (module == NULL)
     return cs_fail (VSS_CS_E_COULD_NOT_CONNECT,
@@ -108,11 +93,7 @@ cs_handle_new (CsHandleKind kind, guint32 flags, CsHandle **out)
   self->open_fd = -1;
   self->stamps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->registered = g_ptr_array_new_with_free_func (g_free);
-  g_mutex_lock (&handles_lock);
-  if (handles == NULL)
-    handles = g_hash_table_new (NULL, NULL);
-  g_hash_table_add (handles, self);
-  g_mutex_unlock (&handles_lock);
+  vss_online_handle_register (self, CS_API);
   *out = self;
   return cs_ok ();
 }
@@ -120,10 +101,7 @@ cs_handle_new (CsHandleKind kind, guint32 flags, CsHandle **out)
 CsHandle *
 cs_handle_lookup (VssCsHandle handle, CsHandleKind kind)
 {
-  g_mutex_lock (&handles_lock);
-  gboolean live = handles != NULL && handle != NULL && g_hash_table_contains (handles, handle);
-  g_mutex_unlock (&handles_lock);
-  if (!live || ((CsHandle *) handle)->kind != kind) {
+  if (!vss_online_handle_is_live (handle, CS_API) || ((CsHandle *) handle)->kind != kind) {
     cs_fail (VSS_CS_E_INVALID_HANDLE, "not a live %s handle (ended, never made, or of the other "
              "kind): start again with %s", kind == CS_HANDLE_BACKUP ? "backup" : "restore",
              kind == CS_HANDLE_BACKUP ? "vss_cs_backup_prepare" : "vss_cs_restore_prepare");
@@ -135,9 +113,7 @@ cs_handle_lookup (VssCsHandle handle, CsHandleKind kind)
 void
 cs_handle_end (CsHandle *self)
 {
-  g_mutex_lock (&handles_lock);
-  g_hash_table_remove (handles, self);
-  g_mutex_unlock (&handles_lock);
+  vss_online_handle_unregister (self);
   if (self->open_fd >= 0)
     close (self->open_fd);
   if (self->open_stream != NULL)

@@ -5,7 +5,8 @@
 #include <stdarg.h>
 
 #include "online/vss-online-common.h"
-#include "writer-host/vss-writer-module.h"
+
+#define DS_API "vss_ds"
 
 static GPrivate last_error = G_PRIVATE_INIT (g_free);
 
@@ -55,24 +56,11 @@ vss_ds_check_caller (const char *server)
   return VSS_S_OK;
 }
 
-static const VssWriterModule *
-find_module (char **out_path)
-{
-  *out_path = vss_writer_module_search_path (NULL);
-  g_autoptr(GPtrArray) modules = vss_writer_module_scan (*out_path);
-  for (guint i = 0; i < modules->len; i++) {
-    const VssWriterModule *module = g_ptr_array_index (modules, i);
-    if (g_strcmp0 (module->descriptor->name, VSS_DS_WRITER_NAME) == 0)
-      return module;
-  }
-  return NULL;
-}
-
 VssHResult
 vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle)
 {
   g_autofree char *path = NULL;
-  const VssWriterModule *module = find_module (&path);
+  const VssWriterModule *module = vss_online_find_writer (VSS_DS_WRITER_NAME, &path);
   const VssDsBackupInterface *iface = NULL;
   gboolean has_fd = FALSE;
   if (module != NULL && module->descriptor->abi_minor >= 1 &&
@@ -97,11 +85,11 @@ vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle)
                         error->message);
   }
   VssDsHandle *handle = g_new0 (VssDsHandle, 1);
-  handle->magic = VSS_DS_HANDLE_MAGIC;
   handle->kind = kind;
   handle->writer = writer;
   handle->iface = iface;
   handle->iface_has_fd = has_fd;
+  vss_online_handle_register (handle, DS_API);
   *out_handle = handle;
   return VSS_S_OK;
 }
@@ -109,7 +97,7 @@ vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle)
 VssDsHandle *
 vss_ds_handle_check (VssDsHandle *handle, VssDsKind kind)
 {
-  if (handle == NULL || handle->magic != VSS_DS_HANDLE_MAGIC || handle->kind != kind)
+  if (!vss_online_handle_is_live (handle, DS_API) || handle->kind != kind)
     return NULL;
   return handle;
 }
@@ -117,6 +105,7 @@ vss_ds_handle_check (VssDsHandle *handle, VssDsKind kind)
 void
 vss_ds_handle_free (VssDsHandle *handle)
 {
+  vss_online_handle_unregister (handle);
   if (handle->stream != NULL)
     handle->iface->stream_close (handle->stream);
   if (handle->session != NULL)
@@ -125,7 +114,6 @@ vss_ds_handle_free (VssDsHandle *handle)
   if (handle->targets != NULL)
     g_ptr_array_unref (handle->targets);
   vss_writer_free (handle->writer);
-  handle->magic = 0;
   g_free (handle);
 }
 

@@ -13,7 +13,6 @@ G_BEGIN_DECLS
 typedef enum { VSS_DS_BACKUP, VSS_DS_RESTORE } VssDsKind;
 
 struct _VssDsHandle {
-  guint32 magic;                /* VSS_DS_HANDLE_MAGIC while alive */
   VssDsKind kind;
   VssWriter *writer;            /* the directory writer, loaded */
   const VssDsBackupInterface *iface;
@@ -27,8 +26,6 @@ struct _VssDsHandle {
   GPtrArray *targets;           /* directories holding our interlock */
 };
 
-#define VSS_DS_HANDLE_MAGIC 0x56445348u   /* "VDSH" */
-
 /* Records the message for vss_ds_get_last_error_message() and returns
  * @code (VSS_S_OK clears it). */
 VssHResult vss_ds_fail (VssHResult code, const char *format, ...) G_GNUC_PRINTF (2, 3);
@@ -39,7 +36,8 @@ VssHResult vss_ds_ok (void);
 VssHResult vss_ds_check_caller (const char *server);
 /* Finds and loads the directory writer; a new handle of @kind. */
 VssHResult vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle);
-/* The handle when it is live and of @kind, else NULL. */
+/* The handle when it is live (made, not yet ended) and of @kind, else
+ * NULL; never reads an ended handle's memory. */
 VssDsHandle *vss_ds_handle_check (VssDsHandle *handle, VssDsKind kind);
 void       vss_ds_handle_free (VssDsHandle *handle);
 

@@ -152,22 +152,23 @@ slapd_people_ldif (guint first, guint count, gsize value_size)
   return g_string_free (out, FALSE);
 }
 
-static char *
-ldif_file (Slapd *self, const char *ldif)
+/* "TOOL -x -H URI -D ROOTDN -w PW -f FILE", @ldif in a file of its own. */
+static char **
+ldif_tool_argv (Slapd *self, const char *tool, const char *ldif)
 {
   static guint counter;
   g_autofree char *name = g_strdup_printf ("in-%u-%u.ldif", (guint) getpid (), counter++);
-  char *path = g_build_filename (self->dir, name, NULL);
-  g_assert_true (g_file_set_contents (path, ldif, -1, NULL));
-  return path;
+  g_autofree char *file = g_build_filename (self->dir, name, NULL);
+  g_assert_true (g_file_set_contents (file, ldif, -1, NULL));
+  const char *argv[] = { tool, "-x", "-H", self->uri, "-D", SLAPD_ROOTDN, "-w", SLAPD_ROOTPW,
+                         "-f", file, NULL };
+  return g_strdupv ((char **) argv);
 }
 
 gboolean
 slapd_add (Slapd *self, const char *ldif)
 {
-  g_autofree char *file = ldif_file (self, ldif);
-  char *argv[] = { "/usr/bin/ldapadd", "-x", "-H", self->uri, "-D", SLAPD_ROOTDN, "-w",
-                   SLAPD_ROOTPW, "-f", file, NULL };
+  g_auto(GStrv) argv = ldif_tool_argv (self, "/usr/bin/ldapadd", ldif);
   return run (argv, NULL) == 0;
 }
 
@@ -185,9 +186,7 @@ spawn (char **argv)
 GPid
 slapd_add_async (Slapd *self, const char *ldif)
 {
-  g_autofree char *file = ldif_file (self, ldif);
-  char *argv[] = { "/usr/bin/ldapadd", "-x", "-H", self->uri, "-D", SLAPD_ROOTDN, "-w",
-                   SLAPD_ROOTPW, "-f", file, NULL };
+  g_auto(GStrv) argv = ldif_tool_argv (self, "/usr/bin/ldapadd", ldif);
   return spawn (argv);
 }
 
@@ -196,9 +195,7 @@ slapd_modify_async (Slapd *self, const char *uid)
 {
   g_autofree char *ldif = g_strdup_printf ("dn: uid=%s,ou=people," SLAPD_SUFFIX "\n"
                                            "changetype: modify\nreplace: sn\nsn: changed\n\n", uid);
-  g_autofree char *file = ldif_file (self, ldif);
-  char *argv[] = { "/usr/bin/ldapmodify", "-x", "-H", self->uri, "-D", SLAPD_ROOTDN, "-w",
-                   SLAPD_ROOTPW, "-f", file, NULL };
+  g_auto(GStrv) argv = ldif_tool_argv (self, "/usr/bin/ldapmodify", ldif);
   return spawn (argv);
 }
 

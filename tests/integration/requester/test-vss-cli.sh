@@ -62,6 +62,8 @@ check "backup of a directory succeeds (exit 0)" test $rc -eq 0
 check "the set is complete: manifest, bcd, no .partial" test -f "$T/sets/full/manifest.json" -a -f "$T/sets/full/bcd.json" -a ! -e "$T/sets/full.partial"
 "$VSS" verify "$T/sets/full" >/dev/null; check "verify of a fresh set is clean" test $? -eq 0
 rm -rf "$DATA"
+"$VSS" restore --from "$T/sets/full" "$T/elsewhere" >/dev/null 2>&1; rc=$?
+check "restore with a stray argument is bad usage and restores nothing (exit 2)" bash -c "[ $rc -eq 2 ] && [ ! -e '$DATA' ]"
 "$VSS" restore --from "$T/sets/full" >/dev/null 2>&1; rc=$?
 check "restore in place succeeds" test $rc -eq 0
 after=$($TREE "$DATA")
