@@ -169,10 +169,12 @@ vss_writer_endpoint_serve_one (VssWriterEndpoint *self, int fd, GError **error)
   json_object_put (reply);
   if (result != VSS_ENDPOINT_FAILED)
     return result;
+  /* No error: the coordinator closed the connection. */
   if (local_error != NULL)
     send_error (fd, local_error);
   vss_writer_endpoint_lost (self);
-  g_propagate_error (error, g_steal_pointer (&local_error));
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
   return VSS_ENDPOINT_FAILED;
 }
 
