@@ -36,53 +36,6 @@ restore_job_clear (RestoreJob *job)
   g_strfreev (job->maps);
 }
 
-/* The base sets of an incremental/differential set live next to it. */
-static gboolean
-find_chain (RestoreJob *job, GError **error)
-{
-  job->chain = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_backup_set_free);
-  const char *want = vss_backup_set_get_base_id (job->set);
-  if (want == NULL)
-    return TRUE;
-  g_autofree char *parent = g_path_get_dirname (job->from);
-  g_autoptr(GHashTable) by_id = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                       (GDestroyNotify) vss_backup_set_free);
-  g_autoptr(GDir) dir = g_dir_open (parent, 0, error);
-  if (dir == NULL)
-    return FALSE;
-  g_autoptr(GHashTable) where = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  for (const char *name; (name = g_dir_read_name (dir)) != NULL;) {
-    g_autofree char *path = g_build_filename (parent, name, NULL);
-    VssBackupSet *other = g_file_test (path, G_FILE_TEST_IS_DIR) ? vss_backup_set_open (path, NULL) : NULL;
-    if (other == NULL)
-      continue;
-    const char *id = vss_backup_set_get_id (other);
-    const char *seen = g_hash_table_lookup (where, id);
-    if (seen != NULL) {
-      /* Two copies of one set: which one is the base is not ours to guess. */
-      g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_ALREADY_EXISTS,
-                   "%s and %s are the same backup set (id %s); keep one of them next to %s",
-                   seen, path, id, job->from);
-      vss_backup_set_free (other);
-      return FALSE;
-    }
-    g_hash_table_insert (where, g_strdup (id), g_strdup (path));
-    g_hash_table_insert (by_id, (gpointer) id, other);
-  }
-  while (want != NULL) {
-    VssBackupSet *base = NULL;
-    if (!g_hash_table_steal_extended (by_id, want, NULL, (gpointer *) &base)) {
-      g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
-                   "%s builds on set %s, which is not in %s: keep the sets of a chain in one "
-                   "directory", job->from, want, parent);
-      return FALSE;
-    }
-    g_ptr_array_insert (job->chain, 0, base);
-    want = vss_backup_set_get_base_id (base);
-  }
-  return TRUE;
-}
-
 static gboolean
 parse_maps (RestoreJob *job)
 {
@@ -387,7 +340,7 @@ static int
 run (VssCli *cli, RestoreJob *job, GError **error)
 {
   job->set = vss_backup_set_open (job->from, error);
-  if (job->set == NULL || !find_chain (job, error))
+  if (job->set == NULL || !vss_backup_set_find_chain (job->set, &job->chain, error))
     return vss_cli_fail (cli, *error);
   gboolean layered = vss_backup_set_get_backup_type (job->set) == VSS_BT_LOG;
   guint first = layered ? 0 : job->chain->len;

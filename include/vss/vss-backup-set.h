@@ -105,6 +105,15 @@ GPtrArray    *vss_backup_set_list_components (const VssBackupSet *self);
  * without base.  VSS_ERROR_OBJECT_NOT_FOUND naming the broken link. */
 gboolean      vss_backup_set_check_chain (VssBackupSet *self, GPtrArray *chain, GError **error);
 
+/* Finds the sets @self builds on in the directory that holds it, by id,
+ * and checks the chain (vss_backup_set_check_chain).  *out_chain: a new
+ * array of VssBackupSet, the full set first, not including @self (empty
+ * for a full or copy set); g_ptr_array_unref frees the sets too.
+ * VSS_ERROR_OBJECT_NOT_FOUND naming a missing set,
+ * VSS_ERROR_INVALID_DOCUMENT for a chain that loops,
+ * VSS_ERROR_OBJECT_ALREADY_EXISTS for two copies of one set. */
+gboolean      vss_backup_set_find_chain (VssBackupSet *self, GPtrArray **out_chain, GError **error);
+
 typedef enum {
   VSS_VERIFY_MISSING,     /* in the manifest, not in the set */
   VSS_VERIFY_CHANGED,     /* size or checksum differs */
