@@ -13,6 +13,7 @@
 G_BEGIN_DECLS
 
 typedef struct _VssComponent VssComponent;
+typedef struct _VssWmFile VssWmFile;   /* vss-writer-metadata.h reads it */
 
 VssComponentType vss_component_get_type (const VssComponent *self);
 const char      *vss_component_get_logical_path (const VssComponent *self);
@@ -59,5 +60,19 @@ gboolean             vss_component_set_pre_restore_failure_msg (VssComponent *se
 gboolean             vss_component_set_post_restore_failure_msg (VssComponent *self, const char *msg, GError **error);
 guint                vss_component_get_alternate_location_mapping_count (const VssComponent *self);
 guint                vss_component_get_new_target_count (const VssComponent *self);
+/* Where the requester puts the component's files instead of their place
+ * (VSS AddAlternativeLocationMapping / AddNewTarget): path, filespec and
+ * recursive name the file set, vss_wm_file_get_alternate_location the
+ * destination directory. */
+const VssWmFile     *vss_component_get_alternate_location_mapping (const VssComponent *self, guint index);
+const VssWmFile     *vss_component_get_new_target (const VssComponent *self, guint index);
+/* Where the file or directory @path (an original path of the component)
+ * is restored: moved by the new target or alternate location mapping
+ * whose path covers it (the longest wins), or @path itself.  A new
+ * string.  Writers act on this path in pre_restore and post_restore, so
+ * a restore elsewhere never touches the live store. */
+char                *vss_component_get_restore_path (const VssComponent *self, const char *path);
+/* TRUE when no file of the component goes elsewhere. */
+gboolean             vss_component_is_restored_in_place (const VssComponent *self);
 
 G_END_DECLS

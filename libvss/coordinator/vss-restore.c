@@ -131,8 +131,11 @@ vss_backup_components_set_selected_for_restore (VssBackupComponents *self, const
   VssComponent *component = NULL;
   if (check_before_pre_restore (self, call, error))
     component = find_restorable (self, call, writer_id, type, logical_path, name, NULL, error);
-  if (component != NULL)
+  if (component != NULL) {
     component->selected_for_restore = selected;
+    if (component->restore_target == VSS_RT_UNDEFINED)
+      component->restore_target = VSS_RT_ORIGINAL;
+  }
   g_mutex_unlock (&self->lock);
   return component != NULL;
 }
@@ -221,6 +224,7 @@ add_file_mapping (VssBackupComponents *self, const char *call, const char *write
     file->recursive = recursive;
     file->alternate_location = g_strdup (destination);
     g_ptr_array_add (new_target ? component->new_targets : component->alternate_location_mappings, file);
+    component->restore_target = VSS_RT_ALTERNATE;   /* what the writer reads first */
   }
   g_mutex_unlock (&self->lock);
   return ok;

@@ -358,3 +358,60 @@ vss_component_get_new_target_count (const VssComponent *self)
   g_return_val_if_fail (self != NULL, 0);
   return self->new_targets->len;
 }
+
+const VssWmFile *
+vss_component_get_alternate_location_mapping (const VssComponent *self, guint index)
+{
+  g_return_val_if_fail (self != NULL && index < self->alternate_location_mappings->len, NULL);
+  return g_ptr_array_index (self->alternate_location_mappings, index);
+}
+
+const VssWmFile *
+vss_component_get_new_target (const VssComponent *self, guint index)
+{
+  g_return_val_if_fail (self != NULL && index < self->new_targets->len, NULL);
+  return g_ptr_array_index (self->new_targets, index);
+}
+
+/* The length of @prefix when it is @path or a directory above it, else 0. */
+static gsize
+covers (const char *prefix, const char *path)
+{
+  gsize n = strlen (prefix);
+  while (n > 1 && prefix[n - 1] == '/')
+    n--;
+  if (strncmp (prefix, path, n) != 0 || (path[n] != '\0' && path[n] != '/' && n > 1))
+    return 0;
+  return n;
+}
+
+char *
+vss_component_get_restore_path (const VssComponent *self, const char *path)
+{
+  g_return_val_if_fail (self != NULL && path != NULL, NULL);
+  const VssWmFile *best = NULL;
+  gsize best_len = 0;
+  GPtrArray *lists[] = { self->new_targets, self->alternate_location_mappings };
+  for (gsize l = 0; l < G_N_ELEMENTS (lists); l++) {
+    for (guint i = 0; i < lists[l]->len; i++) {
+      const VssWmFile *f = g_ptr_array_index (lists[l], i);
+      gsize n = f->alternate_location != NULL ? covers (f->path, path) : 0;
+      if (n > best_len) {
+        best = f;
+        best_len = n;
+      }
+    }
+  }
+  if (best == NULL)
+    return g_strdup (path);
+  const char *rest = path + best_len;
+  return rest[0] == '\0' ? g_strdup (best->alternate_location)
+                         : g_build_filename (best->alternate_location, rest, NULL);
+}
+
+gboolean
+vss_component_is_restored_in_place (const VssComponent *self)
+{
+  g_return_val_if_fail (self != NULL, TRUE);
+  return self->new_targets->len == 0 && self->alternate_location_mappings->len == 0;
+}
