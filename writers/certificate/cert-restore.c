@@ -88,8 +88,11 @@ check_not_in_use (VssWriter *writer, const char *path)
   return FALSE;
 }
 
-gboolean
-cert_writer_pre_restore (VssWriter *writer)
+/* Calls @func on every database of every store selected for restore,
+ * with where it is restored; stops at the first FALSE. */
+static gboolean
+for_each_target (VssWriter *writer,
+                 gboolean (*func) (VssWriter *writer, const char *path, const char *target))
 {
   for (guint i = 0; i < vss_writer_get_component_count (writer); i++) {
     CertStore *store = cert_writer_component_store (writer, i);
@@ -99,13 +102,39 @@ cert_writer_pre_restore (VssWriter *writer)
     for (guint d = 0; d < store->databases->len; d++) {
       const char *path = g_ptr_array_index (store->databases, d);
       g_autofree char *target = vss_component_get_restore_path (component, path);
-      if (!check_not_in_use (writer, target))
+      if (!func (writer, path, target))
         return FALSE;
-      if (g_str_equal (target, path))
-        cert_wal_forget_truncation (path);   /* a restore starts a new chain */
     }
   }
   return TRUE;
+}
+
+static gboolean
+target_not_in_use (VssWriter *writer, const char *path, const char *target)
+{
+  (void) path;
+  return check_not_in_use (writer, target);
+}
+
+/* The gate stays closed until post_restore has checked the copy, so an
+ * interrupted restore leaves a store `vss restore-gate` keeps closed. */
+static gboolean
+close_gate (VssWriter *writer, const char *path, const char *target)
+{
+  g_autoptr(GError) error = NULL;
+  if (g_str_equal (target, path))
+    cert_wal_forget_truncation (path);   /* a restore starts a new chain */
+  if (vss_cs_restore_gate_close (target, &error))
+    return TRUE;
+  vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "restore interlock: %s", error->message);
+  return FALSE;
+}
+
+gboolean
+cert_writer_pre_restore (VssWriter *writer)
+{
+  /* every target checked before any gate closes: a refusal leaves nothing */
+  return for_each_target (writer, target_not_in_use) && for_each_target (writer, close_gate);
 }
 
 /* certutil -L lists what NSS can read; missing certutil falls back to
@@ -217,6 +246,16 @@ check_store (VssWriter *writer, const CertStore *store, const VssComponent *comp
   return store->kind != CERT_STORE_NSS || list_nss (dir, error);
 }
 
+static void
+open_gates (const CertStore *store, const VssComponent *component)
+{
+  for (guint d = 0; d < store->databases->len; d++) {
+    g_autofree char *target = vss_component_get_restore_path (component,
+                                                              g_ptr_array_index (store->databases, d));
+    vss_cs_restore_gate_open (target);
+  }
+}
+
 gboolean
 cert_writer_post_restore (VssWriter *writer)
 {
@@ -225,9 +264,12 @@ cert_writer_post_restore (VssWriter *writer)
     VssComponent *component = vss_writer_get_component (writer, i);
     CertStore *store = cert_writer_component_store (writer, i);
     g_autoptr(GError) error = NULL;
-    if (store == NULL || !vss_component_is_selected_for_restore (component) ||
-        check_store (writer, store, component, &error))
+    if (store == NULL || !vss_component_is_selected_for_restore (component))
       continue;
+    if (check_store (writer, store, component, &error)) {
+      open_gates (store, component);
+      continue;
+    }
     vss_component_set_post_restore_failure_msg (component, error->message, NULL);
     if (ok)
       vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE,
