@@ -158,9 +158,11 @@ run (VssCli *cli, RestoreOptions *opts)
   vss_restore_job_set_observer (job, &observer, cli);
   gboolean ran = vss_restore_job_run (job, &error);
   vss_cli_progress_clear (cli);
-  if (!ran && g_error_matches (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND) &&
-      vss_restore_job_get_result_count (job) == 0)
+  gboolean none = vss_restore_job_get_result_count (job) == 0;
+  if (!ran && none && g_error_matches (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND))
     return vss_cli_usage (cli, "restore", "%s", error->message);
+  if (!ran && none)
+    return vss_cli_fail (cli, error);   /* busy (4) or failed (1); nothing was tried */
   if (!ran)
     vss_cli_fail (cli, error);
   int code = exit_code (job, ran);

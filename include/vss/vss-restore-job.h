@@ -89,7 +89,11 @@ void     vss_restore_job_set_writer_path (VssRestoreJob *self, const char *path)
 void     vss_restore_job_set_observer (VssRestoreJob *self, const VssRestoreJobObserver *observer,
                                        gpointer user_data);
 
-/* Runs the restore.  FALSE with @error when it could not run or stopped:
+/* Runs the restore.  A restore in place (no root) holds the machine's
+ * snapshot-set lock throughout, so it never runs into a backup's freeze
+ * and no backup starts under it: VSS_ERROR_SNAPSHOT_SET_IN_PROGRESS
+ * naming the holder while a backup makes its set.
+ * FALSE with @error when it could not run or stopped:
  * no component matched the selection (VSS_ERROR_OBJECT_NOT_FOUND), the
  * writers could not be gathered, or a set of a log chain was not
  * restored whole (the later ones were not applied).  TRUE when it ran to

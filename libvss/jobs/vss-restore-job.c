@@ -4,6 +4,8 @@
  * vss-restore-session.c. */
 #include "vss-restore-job-private.h"
 
+#include "coordinator/vss-snapshot-lock.h"
+
 #include <string.h>
 
 static void
@@ -186,6 +188,16 @@ vss_restore_job_run (VssRestoreJob *self, GError **error)
     return FALSE;
   }
   self->ran = TRUE;
+  /* A restore in place and a backup's freeze exclude each other: both
+   * take the machine's snapshot-set lock (a restore elsewhere touches no
+   * live store and may run beside a backup). */
+  g_autoptr(VssSnapshotLock) lock = NULL;
+  if (self->root == NULL) {
+    g_autofree char *holder = g_strdup_printf ("restore of %s", vss_backup_set_get_id (self->set));
+    lock = vss_snapshot_lock_acquire (holder, error);
+    if (lock == NULL)
+      return FALSE;
+  }
   gboolean layered = vss_backup_set_get_backup_type (self->set) == VSS_BT_LOG;
   guint first = layered ? 0 : self->chain->len;
   g_autoptr(GPtrArray) before = g_ptr_array_new ();   /* borrowed from self->chain */

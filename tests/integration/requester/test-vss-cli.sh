@@ -139,9 +139,9 @@ unset VSS_TEST_VETO_EVENT
 writers recorder
 
 # --- another snapshot set in progress (one is "in creation" until its
-# snapshot is taken: a writer that takes 1.5 s to freeze keeps it there)
+# snapshot is taken: a writer that takes 3 s to freeze keeps it there)
 writers recorder hang
-export VSS_TEST_HANG_EVENT=freeze VSS_TEST_HANG_MS=1500
+export VSS_TEST_HANG_EVENT=freeze VSS_TEST_HANG_MS=3000
 "$VSS" backup --path "$DATA" --exec true >/dev/null 2>&1 &
 bg=$!
 for _ in $(seq 100); do "$VSS" status >/dev/null 2>&1; [ $? -eq 4 ] && break; sleep 0.02; done
@@ -149,6 +149,13 @@ for _ in $(seq 100); do "$VSS" status >/dev/null 2>&1; [ $? -eq 4 ] && break; sl
 check "vss status says a set is in progress, and by which pid (exit 4)" bash -c "[ $rc -eq 4 ] && grep -q '\"pid\":$bg' '$T/status.json'"
 "$VSS" backup --path "$DATA" --to "$T/sets/busy" >/dev/null 2>&1
 check "a second backup meanwhile gets exit 4" test $? -eq 4
+sig=$($TREE "$DATA")
+"$VSS" restore --from "$T/sets/full" > "$T/restore-busy.out" 2>&1; rc=$?
+check "a restore in place meanwhile gets exit 4, naming the backup" \
+  bash -c "[ $rc -eq 4 ] && grep -q 'pid $bg' '$T/restore-busy.out'"
+check "…and wrote nothing" test "$($TREE "$DATA")" = "$sig"
+"$VSS" restore --from "$T/sets/full" --to "$T/restored-busy" >/dev/null 2>&1
+check "a restore elsewhere meanwhile runs (exit 0)" test $? -eq 0
 wait $bg
 check "…and the first one succeeded" test $? -eq 0
 unset VSS_TEST_HANG_EVENT VSS_TEST_HANG_MS
