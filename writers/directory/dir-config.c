@@ -85,6 +85,17 @@ static gboolean
 add_environment (DirConfig *self, const char *dir, const char *from, GError **error)
 {
   char *real = realpath (dir, NULL);
+  if (real == NULL && errno == ENOENT && g_path_is_absolute (dir)) {
+    /* a lost environment is still one to restore: its parent must exist */
+    g_autofree char *parent = g_path_get_dirname (dir);
+    g_autofree char *base = g_path_get_basename (dir);
+    char *real_parent = realpath (parent, NULL);
+    if (real_parent != NULL) {
+      g_autofree char *joined = g_build_filename (real_parent, base, NULL);
+      real = strdup (joined);
+    }
+    free (real_parent);
+  }
   if (real == NULL) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
                  "%s: environment %s (from %s): %s; fix the path or create the directory",

@@ -68,18 +68,32 @@ dir_load (VssWriter *writer, GError **error)
   return TRUE;
 }
 
+/* A lost or damaged environment is still a component: that is when it
+ * must be restorable.  Its caption says what is wrong; a backup of it
+ * fails at prepare_backup, naming the problem.  A usable one gets its
+ * identity written now, and identify fails when it cannot be. */
+static char *
+env_caption (DirEnv *env, GError **error)
+{
+  guint64 txnid = 0;
+  g_autoptr(GError) unusable = NULL;
+  if (!dir_env_info (env, &txnid, NULL, &unusable))
+    return g_strdup_printf ("LMDB environment %s (unusable: %s)", env->path, unusable->message);
+  g_autofree char *id = dir_env_identity (env->path, error);
+  if (id == NULL)
+    return NULL;
+  /* The caption carries identity and position so a requester sees them. */
+  return g_strdup_printf ("LMDB environment %s (identity %s, last txn %" G_GUINT64_FORMAT ")",
+                          env->path, id, txnid);
+}
+
 static gboolean
 add_env_component (VssWriterMetadata *metadata, DirEnv *env, GError **error)
 {
-  guint64 txnid = 0;
-  g_autofree char *id = dir_env_identity (env->path, error);
-  if (id == NULL || !dir_env_info (env, &txnid, NULL, error))
-    return FALSE;
-  /* The caption carries identity and position so a requester sees them. */
-  g_autofree char *caption = g_strdup_printf ("LMDB environment %s (identity %s, last txn %"
-                                              G_GUINT64_FORMAT ")", env->path, id, txnid);
+  g_autofree char *caption = env_caption (env, error);
   const char *files[] = { "data.mdb", "lock.mdb", DIR_ID_FILE };
-  if (!vss_writer_metadata_add_component (metadata, VSS_CT_DATABASE, DIR_LOGICAL_PATH,
+  if (caption == NULL ||
+      !vss_writer_metadata_add_component (metadata, VSS_CT_DATABASE, DIR_LOGICAL_PATH,
                                           env->component, caption, TRUE, TRUE, error))
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
