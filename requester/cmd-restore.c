@@ -1,9 +1,10 @@
-/* cmd-restore.c — `vss restore`: the restore lifecycle around putting a
- * backup set (or a chain of them) back. */
-#include <vss/vss-backup-set.h>
+/* cmd-restore.c — `vss restore`: a restore job (vss-restore-job.h) from
+ * the command line, its progress and its outcome.  What may be written
+ * is the library's decision: a component whose writer refused is never
+ * written, whatever this file does. */
+#include <vss/vss-restore-job.h>
 
 #include "vss-options.h"
-#include "vss-select.h"
 
 #include <string.h>
 
@@ -12,396 +13,203 @@ typedef struct {
   char **components;
   char *to;
   char **maps;                /* OLD=NEW */
-  VssBackupSet *set;
-  GPtrArray *chain;           /* VssBackupSet, oldest first, not including set */
-  /* the restore session running now: one set of the chain */
-  VssBackupSet *session_set;
-  GPtrArray *session_chain;   /* the sets before it */
-  gboolean more_follow;       /* later sets of the chain are restored after it */
-  VssBackupComponents *bc;
-  GPtrArray *mappings;        /* char*: OLD, NEW, …, NULL */
-  guint restored, failed, entries;
-} RestoreJob;
+} RestoreOptions;
 
 static void
-restore_job_clear (RestoreJob *job)
+restore_options_clear (RestoreOptions *opts)
 {
-  g_clear_pointer (&job->bc, vss_backup_components_free);
-  g_clear_pointer (&job->chain, g_ptr_array_unref);
-  g_clear_pointer (&job->set, vss_backup_set_free);
-  g_clear_pointer (&job->mappings, g_ptr_array_unref);
-  g_free (job->from);
-  g_free (job->to);
-  g_strfreev (job->components);
-  g_strfreev (job->maps);
+  g_free (opts->from);
+  g_free (opts->to);
+  g_strfreev (opts->components);
+  g_strfreev (opts->maps);
 }
 
-static gboolean
-parse_maps (RestoreJob *job)
-{
-  job->mappings = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; job->maps != NULL && job->maps[i] != NULL; i++) {
-    const char *eq = strchr (job->maps[i], '=');
-    if (eq == NULL || eq == job->maps[i] || eq[1] != '/' || job->maps[i][0] != '/')
-      return FALSE;
-    g_ptr_array_add (job->mappings, g_strndup (job->maps[i], eq - job->maps[i]));
-    g_ptr_array_add (job->mappings, g_strdup (eq + 1));
-  }
-  return TRUE;
-}
+/* ---- what the job tells ---- */
 
-typedef struct {
-  const VssComponent *component;
-  const char *writer_id;
-  const VssWriterMetadata *metadata;  /* NULL when the writer is not here */
-} SavedComponent;
-
-/* The saved component behind a backup-set key, and its running writer. */
-static gboolean
-find_saved (RestoreJob *job, const char *key, SavedComponent *out)
+static void
+on_set_started (const char *set_dir, VssBackupType type, guint index, guint count, gpointer data)
 {
-  guint count = 0;
-  vss_backup_components_get_component_count (job->bc, &count, NULL);
-  for (guint i = 0; i < count; i++) {
-    const char *writer_id = NULL, *writer_name = NULL;
-    const VssComponent *c = vss_backup_components_get_component (job->bc, i, &writer_id, &writer_name, NULL);
-    if (c == NULL)
-      continue;
-    g_autofree char *k = vss_cli_component_key (writer_name, vss_component_get_logical_path (c),
-                                                vss_component_get_name (c));
-    if (!g_str_equal (k, key))
-      continue;
-    out->component = c;
-    out->writer_id = writer_id;
-    out->metadata = NULL;
-    guint n = 0;
-    vss_backup_components_get_writer_metadata_count (job->bc, &n, NULL);
-    for (guint w = 0; w < n; w++) {
-      const VssWriterMetadata *md = vss_backup_components_get_writer_metadata (job->bc, w, NULL);
-      if (g_str_equal (vss_writer_metadata_get_writer_id (md), writer_id))
-        out->metadata = md;
-    }
-    return TRUE;
-  }
-  return FALSE;
-}
-
-static gboolean
-wanted (RestoreJob *job, const char *key)
-{
-  if (job->components == NULL || job->components[0] == NULL)
-    return TRUE;
-  for (guint i = 0; job->components[i] != NULL; i++) {
-    const char *spec = job->components[i];
-    if (g_str_equal (spec, key) || g_str_has_prefix (key, spec))
-      return TRUE;
-    g_autofree char *as_key = g_strdelimit (g_strdup (spec), ":", '/');
-    if (g_str_equal (as_key, key) || (strchr (spec, ':') == NULL && g_str_has_prefix (key, as_key) &&
-                                      key[strlen (as_key)] == '/'))
-      return TRUE;
-  }
-  return FALSE;
-}
-
-/* Where @path goes: under --to, or moved by the first --map that covers
- * it; NULL when it goes back in place. */
-static char *
-target_of (RestoreJob *job, const char *path)
-{
-  if (job->to != NULL)
-    return g_build_filename (job->to, path, NULL);
-  for (guint i = 0; i + 1 < job->mappings->len; i += 2) {
-    const char *old = g_ptr_array_index (job->mappings, i);
-    gsize n = strlen (old);
-    if (strncmp (path, old, n) == 0 && (path[n] == '\0' || path[n] == '/'))
-      return g_strconcat (g_ptr_array_index (job->mappings, i + 1), path + n, NULL);
-  }
-  return NULL;
-}
-
-/* Tells the writer where each of its file sets is restored: a new target
- * for --to, an alternative location for --map (VSS AddNewTarget /
- * AddAlternativeLocationMapping), so its pre/post-restore know. */
-static gboolean
-tell_targets (RestoreJob *job, const SavedComponent *saved, GError **error)
-{
-  const VssComponent *c = saved->component;
-  const VssWmComponent *wm = vss_writer_metadata_find_component (
-      saved->metadata, vss_component_get_logical_path (c), vss_component_get_name (c));
-  if (wm == NULL)
-    return TRUE;
-  typedef guint (*CountFunc) (const VssWmComponent *);
-  typedef const VssWmFile *(*GetFunc) (const VssWmComponent *, guint);
-  const struct { CountFunc count; GetFunc get; } lists[] = {
-    { vss_wm_component_get_file_count, vss_wm_component_get_file },
-    { vss_wm_component_get_database_file_count, vss_wm_component_get_database_file },
-    { vss_wm_component_get_log_file_count, vss_wm_component_get_log_file },
-  };
-  for (gsize l = 0; l < G_N_ELEMENTS (lists); l++) {
-    for (guint i = 0; i < lists[l].count (wm); i++) {
-      const VssWmFile *f = lists[l].get (wm, i);
-      g_autofree char *target = target_of (job, vss_wm_file_get_path (f));
-      if (target == NULL)
-        continue;
-      gboolean (*add) (VssBackupComponents *, const char *, VssComponentType, const char *,
-                       const char *, const char *, const char *, gboolean, const char *, GError **) =
-          job->to != NULL ? vss_backup_components_add_new_target
-                          : vss_backup_components_add_alternative_location_mapping;
-      if (!add (job->bc, saved->writer_id, vss_component_get_type (c),
-                vss_component_get_logical_path (c), vss_component_get_name (c),
-                vss_wm_file_get_path (f), vss_wm_file_get_filespec (f),
-                vss_wm_file_get_recursive (f), target, error))
-        return FALSE;
-    }
-  }
-  return TRUE;
-}
-
-static gboolean
-select_for_restore (RestoreJob *job, const char *key, GError **error)
-{
-  SavedComponent saved;
-  if (!find_saved (job, key, &saved))
-    return TRUE;   /* not a writer's component ("path:…") */
-  const VssComponent *c = saved.component;
-  if (saved.metadata == NULL) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
-                 "component %s: its writer is not installed or did not answer; install it (see "
-                 "'vss writers') so it can take part in the restore", key);
-    return FALSE;
-  }
-  return vss_backup_components_set_selected_for_restore (job->bc, saved.writer_id,
-                                                        vss_component_get_type (c),
-                                                        vss_component_get_logical_path (c),
-                                                        vss_component_get_name (c), TRUE, error) &&
-         vss_backup_components_set_additional_restores (job->bc, saved.writer_id,
-                                                        vss_component_get_type (c),
-                                                        vss_component_get_logical_path (c),
-                                                        vss_component_get_name (c),
-                                                        job->more_follow, error) &&
-         tell_targets (job, &saved, error);
-}
-
-static VssRestoreExisting
-existing_policy (RestoreJob *job, const char *key)
-{
-  SavedComponent saved;
-  if (find_saved (job, key, &saved) && saved.metadata != NULL &&
-      vss_writer_metadata_get_restore_method (saved.metadata, NULL, NULL, NULL, NULL) ==
-          VSS_RME_RESTORE_IF_NOT_THERE)
-    return VSS_RESTORE_IF_NOT_THERE;
-  return VSS_RESTORE_REPLACE;
+  if (count > 1)
+    vss_cli_print (data, "restoring %s (%s, %u of %u)\n", set_dir, vss_backup_type_to_string (type),
+                   index + 1, count);
 }
 
 static void
-on_progress (guint64 done, guint64 total, const char *path, gpointer user_data)
+on_phase (const char *phase, double duration_ms, gboolean ok, gpointer data)
 {
-  vss_cli_progress (user_data, "restore", done, total, path);
+  vss_cli_emit_phase (data, phase, duration_ms, ok);
 }
 
 static void
-mark_restored (RestoreJob *job, const char *key, gboolean ok)
+on_progress (guint64 done, guint64 total, const char *path, gpointer data)
 {
-  SavedComponent saved;
-  if (!find_saved (job, key, &saved))
-    return;
-  const VssComponent *c = saved.component;
-  vss_backup_components_set_file_restore_status (job->bc, saved.writer_id, vss_component_get_type (c),
-                                                 vss_component_get_logical_path (c),
-                                                 vss_component_get_name (c),
-                                                 ok ? VSS_RS_ALL : VSS_RS_FAILED, NULL);
-}
-
-/* The mappings for @key: --map's; or, for a writer whose restore method
- * is "restore to alternate location", the locations its metadata names. */
-static GPtrArray *
-mappings_for (RestoreJob *job, const char *key)
-{
-  GPtrArray *pairs = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < job->mappings->len; i++)
-    g_ptr_array_add (pairs, g_strdup (g_ptr_array_index (job->mappings, i)));
-  SavedComponent saved;
-  if (pairs->len == 0 && job->to == NULL && find_saved (job, key, &saved) && saved.metadata != NULL &&
-      vss_writer_metadata_get_restore_method (saved.metadata, NULL, NULL, NULL, NULL) ==
-          VSS_RME_RESTORE_TO_ALTERNATE_LOCATION) {
-    for (guint i = 0; i < vss_writer_metadata_get_alternate_location_mapping_count (saved.metadata); i++) {
-      const VssWmFile *m = vss_writer_metadata_get_alternate_location_mapping (saved.metadata, i);
-      g_ptr_array_add (pairs, g_strdup (vss_wm_file_get_path (m)));
-      g_ptr_array_add (pairs, g_strdup (vss_wm_file_get_alternate_location (m)));
-    }
-  }
-  g_ptr_array_add (pairs, NULL);
-  return pairs;
+  vss_cli_progress (data, "restore", done, total, path);
 }
 
 static void
-restore_one (VssCli *cli, RestoreJob *job, const char *key)
+on_component (const VssRestoreResult *result, gpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  guint n = 0;
-  g_autoptr(GPtrArray) mappings = mappings_for (job, key);
-  gboolean ok = vss_backup_set_restore_component (job->session_set, job->session_chain, key, job->to,
-                                                  (const char *const *) mappings->pdata,
-                                                  existing_policy (job, key), on_progress, cli, &n,
-                                                  &error);
+  VssCli *cli = data;
   vss_cli_progress_clear (cli);
-  mark_restored (job, key, ok);
-  job->entries += n;
-  ok ? job->restored++ : job->failed++;
+  gboolean ok = result->outcome == VSS_RESTORE_OUTCOME_RESTORED;
   json_object *obj = json_object_new_object ();
-  json_object_object_add (obj, "component", json_object_new_string (key));
+  json_object_object_add (obj, "component", json_object_new_string (result->component));
   json_object_object_add (obj, "ok", json_object_new_boolean (ok));
-  json_object_object_add (obj, "entries", json_object_new_int ((int) n));
-  if (error != NULL)
-    json_object_object_add (obj, "message", json_object_new_string (error->message));
+  json_object_object_add (obj, "outcome",
+                          json_object_new_string (vss_restore_outcome_to_string (result->outcome)));
+  json_object_object_add (obj, "entries", json_object_new_int ((int) result->entries));
+  json_object_object_add (obj, "set", json_object_new_string (result->set_dir));
+  if (result->message != NULL)
+    json_object_object_add (obj, "message", json_object_new_string (result->message));
   vss_cli_emit (cli, "component", obj);
   if (ok)
-    vss_cli_print (cli, "restored %s (%u entries)\n", key, n);
+    vss_cli_print (cli, "restored %s (%u entries)\n", result->component, result->entries);
+  else if (result->outcome == VSS_RESTORE_OUTCOME_REFUSED)
+    g_printerr ("vss: %s refused by its writer, nothing of it was written: %s\n",
+                result->component, result->message);
   else
-    g_printerr ("vss: %s not restored: %s\n", key, error->message);
-}
-
-/* An earlier set of a log chain brings back only what the set asked
- * for holds: a full set may hold components the log set has not. */
-static gboolean
-in_final_set (RestoreJob *job, const char *key)
-{
-  g_autoptr(GPtrArray) keys = vss_backup_set_list_components (job->set);
-  for (guint i = 0; i < keys->len; i++)
-    if (g_str_equal (g_ptr_array_index (keys, i), key))
-      return TRUE;
-  return FALSE;
-}
-
-/* One restore session of job->session_set: the writers prepare, the
- * files go back, the writers check and reopen.  VSS_EXIT_*. */
-static int
-restore_session (VssCli *cli, RestoreJob *job, GError **error)
-{
-  g_clear_pointer (&job->bc, vss_backup_components_free);
-  job->bc = vss_cli_gather (cli, VSS_BT_UNDEFINED, vss_backup_set_get_bcd (job->session_set), 0,
-                            error);
-  if (job->bc == NULL)
-    return vss_cli_fail (cli, *error);
-  g_autoptr(GPtrArray) keys = vss_backup_set_list_components (job->session_set);
-  g_autoptr(GPtrArray) chosen = g_ptr_array_new ();
-  job->restored = job->failed = 0;
-  for (guint i = 0; i < keys->len; i++) {
-    const char *key = g_ptr_array_index (keys, i);
-    if (!wanted (job, key) || (job->more_follow && !in_final_set (job, key)))
-      continue;
-    g_autoptr(GError) not_selected = NULL;
-    if (select_for_restore (job, key, &not_selected))
-      g_ptr_array_add (chosen, (gpointer) key);
-    else {
-      g_printerr ("vss: %s\n", not_selected->message);
-      job->failed++;
-    }
-  }
-  if (chosen->len == 0 && job->failed == 0)
-    return vss_cli_usage (cli, "restore", "no component of %s matches --component", job->from);
-  VssAsync *async = NULL;
-  if (!vss_backup_components_pre_restore (job->bc, &async, error) ||
-      !vss_cli_wait (cli, async, "pre-restore", error))
-    return vss_cli_fail (cli, *error);
-  for (guint i = 0; i < chosen->len; i++)
-    restore_one (cli, job, g_ptr_array_index (chosen, i));
-  if (!vss_backup_components_post_restore (job->bc, &async, error) ||
-      !vss_cli_wait (cli, async, "post-restore", error))
-    return vss_cli_fail (cli, *error);
-  guint failed_writers = vss_cli_report_writers (cli, job->bc, TRUE, NULL);
-  return job->restored == 0 ? VSS_EXIT_FAILED
-         : (job->failed > 0 || failed_writers > 0) ? VSS_EXIT_PARTIAL : VSS_EXIT_OK;
+    g_printerr ("vss: %s not restored: %s\n", result->component, result->message);
 }
 
 static void
-emit_summary (VssCli *cli, RestoreJob *job, int code, guint sets)
+on_writer (const VssWriterStatus *status, gpointer data)
 {
-  json_object *obj = json_object_new_object ();
-  json_object_object_add (obj, "status", json_object_new_string (code == 0 ? "success" : code == 3 ? "partial" : "failed"));
-  json_object_object_add (obj, "exit_code", json_object_new_int (code));
-  json_object_object_add (obj, "components_restored", json_object_new_int ((int) job->restored));
-  json_object_object_add (obj, "components_failed", json_object_new_int ((int) job->failed));
-  json_object_object_add (obj, "entries", json_object_new_int ((int) job->entries));
-  json_object_object_add (obj, "sets", json_object_new_int ((int) sets));
-  vss_cli_emit (cli, "summary", obj);
-  vss_cli_print (cli, "restore %s: %u component(s) restored, %u failed\n",
-                 code == 0 ? "succeeded" : code == 3 ? "partly succeeded" : "failed", job->restored,
-                 job->failed);
+  vss_cli_show_writer (data, status, TRUE);
 }
 
-/* A log set holds only the log written since the set before it, so it
- * is restored with its chain: each set, oldest first, in its own
- * session, so that the writer applies one (post_restore) before the next
- * is put in place; all sessions but the last tell the writers that more
- * follow (additional restores).  Any other set is one session: its base
- * sets only lend it the data of unchanged files. */
+/* ---- the outcome ---- */
+
 static int
-run (VssCli *cli, RestoreJob *job, GError **error)
+exit_code (const VssRestoreJob *job, gboolean ran)
 {
-  job->set = vss_backup_set_open (job->from, error);
-  if (job->set == NULL || !vss_backup_set_find_chain (job->set, &job->chain, error))
-    return vss_cli_fail (cli, *error);
-  gboolean layered = vss_backup_set_get_backup_type (job->set) == VSS_BT_LOG;
-  guint first = layered ? 0 : job->chain->len;
-  g_autoptr(GPtrArray) before = g_ptr_array_new ();   /* borrowed from job->chain */
-  int code = VSS_EXIT_OK;
-  for (guint i = 0; i < first; i++)
-    g_ptr_array_add (before, g_ptr_array_index (job->chain, i));
-  for (guint i = first; i <= job->chain->len; i++) {
-    job->session_set = i < job->chain->len ? g_ptr_array_index (job->chain, i) : job->set;
-    job->session_chain = before;
-    job->more_follow = i < job->chain->len;
-    if (layered)
-      vss_cli_print (cli, "restoring %s (%s, %u of %u)\n", vss_backup_set_get_dir (job->session_set),
-                     vss_backup_type_to_string (vss_backup_set_get_backup_type (job->session_set)),
-                     i + 1, job->chain->len + 1);
-    code = restore_session (cli, job, error);
-    if (code != VSS_EXIT_OK && job->more_follow) {
-      g_printerr ("vss: stopped at %s: the later sets of the chain were not applied, so the "
-                  "store is not at the state of %s; fix the problem above and restore %s "
-                  "again\n", vss_backup_set_get_dir (job->session_set), job->from, job->from);
-      code = VSS_EXIT_FAILED;
-      break;
-    }
-    if (i < job->chain->len)
-      g_ptr_array_add (before, job->session_set);
+  guint restored = 0, total = vss_restore_job_get_result_count (job);
+  for (guint i = 0; i < total; i++)
+    restored += vss_restore_job_get_result (job, i)->outcome == VSS_RESTORE_OUTCOME_RESTORED;
+  if (!ran || restored == 0)
+    return VSS_EXIT_FAILED;
+  return restored < total ? VSS_EXIT_PARTIAL : VSS_EXIT_OK;
+}
+
+/* The counts, and every component not restored with the reason. */
+static void
+emit_summary (VssCli *cli, const VssRestoreJob *job, int code)
+{
+  guint counts[3] = { 0, 0, 0 };
+  json_object *refused = json_object_new_array (), *failed = json_object_new_array ();
+  for (guint i = 0; i < vss_restore_job_get_result_count (job); i++) {
+    const VssRestoreResult *r = vss_restore_job_get_result (job, i);
+    counts[r->outcome]++;
+    if (r->outcome == VSS_RESTORE_OUTCOME_RESTORED)
+      continue;
+    json_object *one = json_object_new_object ();
+    json_object_object_add (one, "component", json_object_new_string (r->component));
+    json_object_object_add (one, "message", json_object_new_string (r->message));
+    json_object_array_add (r->outcome == VSS_RESTORE_OUTCOME_REFUSED ? refused : failed, one);
   }
-  emit_summary (cli, job, code, layered ? job->chain->len + 1 : 1);
+  const char *status = code == VSS_EXIT_OK ? "success" : code == VSS_EXIT_PARTIAL ? "partial" : "failed";
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "status", json_object_new_string (status));
+  json_object_object_add (obj, "exit_code", json_object_new_int (code));
+  json_object_object_add (obj, "components_restored", json_object_new_int ((int) counts[0]));
+  json_object_object_add (obj, "components_refused", json_object_new_int ((int) counts[1]));
+  json_object_object_add (obj, "components_failed", json_object_new_int ((int) (counts[1] + counts[2])));
+  json_object_object_add (obj, "refused", refused);
+  json_object_object_add (obj, "failed", failed);
+  json_object_object_add (obj, "entries", json_object_new_int ((int) vss_restore_job_get_entries (job)));
+  json_object_object_add (obj, "sets", json_object_new_int ((int) vss_restore_job_get_set_count (job)));
+  vss_cli_emit (cli, "summary", obj);
+  vss_cli_print (cli, "restore %s: %u component(s) restored, %u refused by their writer, %u failed\n",
+                 code == VSS_EXIT_OK ? "succeeded" : code == VSS_EXIT_PARTIAL ? "partly succeeded" : "failed",
+                 counts[0], counts[1], counts[2]);
+  for (guint i = 0; i < vss_restore_job_get_result_count (job); i++) {
+    const VssRestoreResult *r = vss_restore_job_get_result (job, i);
+    if (r->outcome != VSS_RESTORE_OUTCOME_RESTORED)
+      vss_cli_print (cli, "  %s %s: %s\n", vss_restore_outcome_to_string (r->outcome),
+                     r->component, r->message);
+  }
+}
+
+static gboolean
+configure (VssRestoreJob *job, RestoreOptions *opts, GError **error)
+{
+  for (guint i = 0; opts->components != NULL && opts->components[i] != NULL; i++)
+    vss_restore_job_select (job, opts->components[i]);
+  if (opts->to != NULL && !vss_restore_job_set_root (job, opts->to, error))
+    return FALSE;
+  for (guint i = 0; opts->maps != NULL && opts->maps[i] != NULL; i++) {
+    g_auto(GStrv) pair = g_strsplit (opts->maps[i], "=", 2);
+    if (!vss_restore_job_add_mapping (job, pair[0], pair[1], error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static int
+run (VssCli *cli, RestoreOptions *opts)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VssRestoreJob) job = vss_restore_job_new (opts->from, &error);
+  if (job == NULL || !configure (job, opts, &error))
+    return vss_cli_fail (cli, error);
+  const VssRestoreJobObserver observer = {
+    .set_started = on_set_started, .phase_done = on_phase, .progress = on_progress,
+    .component_done = on_component, .writer_status = on_writer,
+  };
+  vss_restore_job_set_observer (job, &observer, cli);
+  gboolean ran = vss_restore_job_run (job, &error);
+  vss_cli_progress_clear (cli);
+  if (!ran && g_error_matches (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND) &&
+      vss_restore_job_get_result_count (job) == 0)
+    return vss_cli_usage (cli, "restore", "%s", error->message);
+  if (!ran)
+    vss_cli_fail (cli, error);
+  int code = exit_code (job, ran);
+  emit_summary (cli, job, code);
   return code;
+}
+
+/* OLD=NEW with two absolute paths. */
+static gboolean
+maps_ok (char **maps)
+{
+  for (guint i = 0; maps != NULL && maps[i] != NULL; i++) {
+    const char *eq = strchr (maps[i], '=');
+    if (eq == NULL || eq == maps[i] || eq[1] != '/' || maps[i][0] != '/')
+      return FALSE;
+  }
+  return TRUE;
 }
 
 int
 vss_cmd_restore (VssCli *cli, int argc, char **argv)
 {
-  RestoreJob job = { 0 };
+  RestoreOptions opts = { 0 };
   const GOptionEntry entries[] = {
-    { "from", 'f', 0, G_OPTION_ARG_FILENAME, &job.from, "The backup set to restore (its base sets next to it)", "DIR" },
-    { "component", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &job.components, "Only this writer or component (repeatable)", "WRITER[:LOGICAL/PATH]" },
-    { "to", 't', 0, G_OPTION_ARG_FILENAME, &job.to, "Restore under PATH instead of in place", "PATH" },
-    { "map", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &job.maps, "Put what was under OLD under NEW (repeatable)", "OLD=NEW" },
+    { "from", 'f', 0, G_OPTION_ARG_FILENAME, &opts.from, "The backup set to restore (its base sets next to it)", "DIR" },
+    { "component", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &opts.components, "Only this writer or component (repeatable)", "WRITER[:LOGICAL/PATH]" },
+    { "to", 't', 0, G_OPTION_ARG_FILENAME, &opts.to, "Restore under PATH instead of in place", "PATH" },
+    { "map", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &opts.maps, "Put what was under OLD under NEW (repeatable)", "OLD=NEW" },
     { NULL },
   };
   int done = vss_cli_parse (cli, "restore", NULL,
-                            "Restore a backup set: the writers prepare (pre-restore), the files go back "
-                            "(checked, written\nbeside and renamed into place), the writers check and "
-                            "reopen (post-restore).", entries, &argc, &argv);
+                            "Restore a backup set: the writers prepare (pre-restore), the files of "
+                            "every component whose\nwriter agreed go back (checked, written beside "
+                            "and renamed into place), the writers\ncheck and reopen (post-restore). "
+                            "A component whose writer refuses is not written.", entries, &argc, &argv);
   /* a stray word (a target meant for --to, say) must not turn into a
    * restore in place */
   if (done < 0 && argc > 1)
     done = vss_cli_usage (cli, "restore", "unexpected argument %s", argv[1]);
-  if (done < 0 && job.from == NULL)
+  if (done < 0 && opts.from == NULL)
     done = vss_cli_usage (cli, "restore", "--from DIR is required");
-  if (done < 0 && job.to != NULL && job.maps != NULL)
+  if (done < 0 && opts.to != NULL && opts.maps != NULL)
     done = vss_cli_usage (cli, "restore", "give --to or --map, not both");
-  if (done < 0 && !parse_maps (&job))
+  if (done < 0 && !maps_ok (opts.maps))
     done = vss_cli_usage (cli, "restore", "--map takes OLD=NEW with two absolute paths");
-  if (done < 0 && job.to != NULL && !g_path_is_absolute (job.to))
+  if (done < 0 && opts.to != NULL && !g_path_is_absolute (opts.to))
     done = vss_cli_usage (cli, "restore", "--to needs an absolute path");
-  if (done < 0) {
-    g_autoptr(GError) error = NULL;
-    done = run (cli, &job, &error);
-  }
-  restore_job_clear (&job);
+  if (done < 0)
+    done = run (cli, &opts);
+  restore_options_clear (&opts);
   return done;
 }

@@ -58,6 +58,10 @@ gboolean vss_cli_wait (VssCli *cli, VssAsync *async, const char *phase, GError *
  * (0: the default) bounds its snapshot commit. */
 VssBackupComponents *vss_cli_gather (VssCli *cli, VssBackupType type, const char *restore_bcd,
                                      guint hold_limit_ms, GError **error);
+/* A "phase" event: @phase took @duration_ms and ended ok or not. */
+void vss_cli_emit_phase (VssCli *cli, const char *phase, double duration_ms, gboolean ok);
+/* One writer's "writer" event, and its line unless @quiet and it did not fail. */
+void vss_cli_show_writer (VssCli *cli, const VssWriterStatus *status, gboolean quiet);
 /* Emits one "writer" event per writer (and prints a line each unless
  * @quiet); returns how many writers failed. */
 guint vss_cli_report_writers (VssCli *cli, VssBackupComponents *bc, gboolean quiet, GError **error);

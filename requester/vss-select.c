@@ -13,9 +13,7 @@ vss_selected_free (VssSelected *selected)
 char *
 vss_cli_component_key (const char *writer_name, const char *logical_path, const char *name)
 {
-  if (logical_path == NULL || *logical_path == '\0')
-    return g_strdup_printf ("%s/%s", writer_name, name);
-  return g_strdup_printf ("%s/%s/%s", writer_name, logical_path, name);
+  return vss_backup_set_component_key (writer_name, logical_path, name);
 }
 
 gboolean

@@ -2,18 +2,24 @@
  * for long calls with timing events, gathering writers, reporting them. */
 #include "vss-cli.h"
 
+void
+vss_cli_emit_phase (VssCli *cli, const char *phase, double duration_ms, gboolean ok)
+{
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "phase", json_object_new_string (phase));
+  json_object_object_add (obj, "duration_ms", json_object_new_double (duration_ms));
+  json_object_object_add (obj, "ok", json_object_new_boolean (ok));
+  vss_cli_emit (cli, "phase", obj);
+}
+
 gboolean
 vss_cli_wait (VssCli *cli, VssAsync *async, const char *phase, GError **error)
 {
   g_autoptr(VssAsync) owned = async;
   gint64 start = g_get_monotonic_time ();
   VssAsyncStatus status = vss_async_wait (owned, -1, error);
-  json_object *obj = json_object_new_object ();
-  json_object_object_add (obj, "phase", json_object_new_string (phase));
-  json_object_object_add (obj, "duration_ms",
-                          json_object_new_double ((g_get_monotonic_time () - start) / 1000.0));
-  json_object_object_add (obj, "ok", json_object_new_boolean (status == VSS_ASYNC_FINISHED));
-  vss_cli_emit (cli, "phase", obj);
+  vss_cli_emit_phase (cli, phase, (g_get_monotonic_time () - start) / 1000.0,
+                      status == VSS_ASYNC_FINISHED);
   if (status == VSS_ASYNC_FINISHED)
     return TRUE;
   if (status == VSS_ASYNC_CANCELLED)
@@ -56,6 +62,19 @@ emit_writer (VssCli *cli, const VssWriterStatus *status)
   vss_cli_emit (cli, "writer", obj);
 }
 
+void
+vss_cli_show_writer (VssCli *cli, const VssWriterStatus *status, gboolean quiet)
+{
+  emit_writer (cli, status);
+  if (!quiet || status->failure != VSS_WF_NONE)
+    vss_cli_print (cli, "writer %-12s %s%s%s%s%s%s\n", status->writer_name,
+                   vss_writer_state_to_string (status->state),
+                   status->host != NULL ? " (" : "", status->host != NULL ? status->host : "",
+                   status->host != NULL ? ")" : "",
+                   status->failure_message != NULL ? ": " : "",
+                   status->failure_message != NULL ? status->failure_message : "");
+}
+
 guint
 vss_cli_report_writers (VssCli *cli, VssBackupComponents *bc, gboolean quiet, GError **error)
 {
@@ -71,14 +90,7 @@ vss_cli_report_writers (VssCli *cli, VssBackupComponents *bc, gboolean quiet, GE
       return failed;
     if (status->failure != VSS_WF_NONE)
       failed++;
-    emit_writer (cli, status);
-    if (!quiet || status->failure != VSS_WF_NONE)
-      vss_cli_print (cli, "writer %-12s %s%s%s%s%s%s\n", status->writer_name,
-                     vss_writer_state_to_string (status->state),
-                     status->host != NULL ? " (" : "", status->host != NULL ? status->host : "",
-                     status->host != NULL ? ")" : "",
-                     status->failure_message != NULL ? ": " : "",
-                     status->failure_message != NULL ? status->failure_message : "");
+    vss_cli_show_writer (cli, status, quiet);
   }
   return failed;
 }

@@ -29,6 +29,12 @@ typedef struct _VssBackupSet VssBackupSet;
 typedef void (*VssBackupSetProgress) (guint64 done, guint64 total, const char *path,
                                       gpointer user_data);
 
+/* The key under which a writer's component is stored in a set:
+ * "WRITER/NAME" or "WRITER/LOGICAL/PATH/NAME"; a directory no writer owns
+ * is "path:/abs".  A new string. */
+char *vss_backup_set_component_key (const char *writer_name, const char *logical_path,
+                                    const char *name);
+
 /* ---- writing a set ---- */
 
 /* Starts DIR.partial/.  Fails (VSS_ERROR_OBJECT_ALREADY_EXISTS) when DIR
@@ -136,7 +142,11 @@ typedef enum {
   VSS_RESTORE_IF_NOT_THERE,     /* leave an existing file alone */
 } VssRestoreExisting;
 
-/* Puts the entries of @component back.  Each entry's original path is
+/* Puts the entries of @component back, files only: no writer is asked.
+ * A writer's component (any but "path:…") is therefore refused
+ * (VSS_ERROR_ACCESS_DENIED) in place — @root NULL or "/" — where only a
+ * restore job (vss-restore-job.h), which runs the writer's pre_restore
+ * and honours its answer, may write it.  Each entry's original path is
  * rewritten by the first matching prefix in @mappings (pairs OLD, NEW,
  * NULL-terminated; may be NULL), then placed under @root (NULL: "/").
  * Before anything is written, every target is checked: a stored or

@@ -13,5 +13,6 @@
 #include <vss/vss-ds-backup.h>
 #include <vss/vss-cs-backup.h>
 #include <vss/vss-backup-set.h>
+#include <vss/vss-restore-job.h>
 #include <vss/vss-writer-client.h>
 #include <vss/vss-version.h>

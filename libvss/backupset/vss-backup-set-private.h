@@ -133,6 +133,12 @@ struct _VssBackupSet {
 /* The entry of @component (a name) for @path, or NULL. */
 VssSetEntry *vss_backup_set_lookup (const VssBackupSet *self, const char *component,
                                     const char *path);
+/* vss_backup_set_restore_component without its writer check: for the
+ * restore job, which has asked the writer (pre_restore) first. */
+gboolean vss_backup_set_restore_files (VssBackupSet *self, GPtrArray *chain, const char *component,
+                                       const char *root, const char *const *mappings,
+                                       VssRestoreExisting existing, VssBackupSetProgress progress,
+                                       gpointer user_data, guint *out_restored, GError **error);
 /* Is @name usable as writers/NAME.json? */
 gboolean     vss_set_writer_name_ok (const char *name);
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -275,10 +276,10 @@ apply_plan (Apply *a, VssBackupSetProgress progress, gpointer user_data, GError 
 }
 
 gboolean
-vss_backup_set_restore_component (VssBackupSet *self, GPtrArray *chain, const char *component,
-                                  const char *root, const char *const *mappings,
-                                  VssRestoreExisting existing, VssBackupSetProgress progress,
-                                  gpointer user_data, guint *out_restored, GError **error)
+vss_backup_set_restore_files (VssBackupSet *self, GPtrArray *chain, const char *component,
+                              const char *root, const char *const *mappings,
+                              VssRestoreExisting existing, VssBackupSetProgress progress,
+                              gpointer user_data, guint *out_restored, GError **error)
 {
   g_return_val_if_fail (self != NULL && component != NULL, FALSE);
   if (out_restored != NULL)
@@ -301,4 +302,36 @@ vss_backup_set_restore_component (VssBackupSet *self, GPtrArray *chain, const ch
   if (out_restored != NULL)
     *out_restored = a.restored;
   return ok;
+}
+
+/* Is @root the machine's own tree (no root, or "/" however spelled)? */
+static gboolean
+is_in_place (const char *root)
+{
+  if (root == NULL)
+    return TRUE;
+  g_autofree char *real = realpath (root, NULL);
+  return real != NULL && g_str_equal (real, "/");
+}
+
+gboolean
+vss_backup_set_restore_component (VssBackupSet *self, GPtrArray *chain, const char *component,
+                                  const char *root, const char *const *mappings,
+                                  VssRestoreExisting existing, VssBackupSetProgress progress,
+                                  gpointer user_data, guint *out_restored, GError **error)
+{
+  g_return_val_if_fail (self != NULL && component != NULL, FALSE);
+  /* A writer's files go back over its live store only when the writer
+   * has agreed in pre_restore, which only a restore job asks. */
+  if (!g_str_has_prefix (component, "path:") && is_in_place (root)) {
+    if (out_restored != NULL)
+      *out_restored = 0;
+    g_set_error (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED,
+                 "%s belongs to a writer: restore it in place with a restore job "
+                 "(vss_restore_job_run, `vss restore`), which asks the writer first, or give a "
+                 "root to put its files elsewhere", component);
+    return FALSE;
+  }
+  return vss_backup_set_restore_files (self, chain, component, root, mappings, existing,
+                                       progress, user_data, out_restored, error);
 }

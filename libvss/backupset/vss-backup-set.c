@@ -283,3 +283,12 @@ vss_backup_set_check_chain (VssBackupSet *self, GPtrArray *chain, GError **error
   }
   return TRUE;
 }
+
+char *
+vss_backup_set_component_key (const char *writer_name, const char *logical_path, const char *name)
+{
+  g_return_val_if_fail (writer_name != NULL && name != NULL, NULL);
+  if (logical_path == NULL || *logical_path == '\0')
+    return g_strdup_printf ("%s/%s", writer_name, name);
+  return g_strdup_printf ("%s/%s/%s", writer_name, logical_path, name);
+}
