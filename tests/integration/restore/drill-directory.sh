@@ -140,19 +140,19 @@ check "slapd serves the live store" test $? -eq 0
 LOAD_MAX=3000
 ( i=0
   while [ ! -e "$T/load.stop" ] && [ $i -lt $LOAD_MAX ] && kill -0 $$ 2>/dev/null; do
-    i=$((i + 1)); echo $i > "$T/load.tried"
+    i=$((i + 1)); put $i "$T/load.tried"
     { person "$(printf 'l%06d' $i)"
       printf 'dn: cn=counter,%s\nchangetype: modify\nreplace: description\ndescription: %d\n\n' "$SUFFIX" $i
-    } | ldmod "$URI_A" || { echo "$i" > "$T/load.failed"; break; }
-    echo $i > "$T/load.acked"
+    } | ldmod "$URI_A" || { put $i "$T/load.failed"; break; }
+    put $i "$T/load.acked"
   done ) & LOAD=$!
 PIDS+=("$LOAD")
-for i in $(seq 100); do a=$(cat "$T/load.acked" 2>/dev/null); [ "${a:-0}" -ge 20 ] && break; sleep 0.05; done
+for i in $(seq 100); do [ "$(get "$T/load.acked")" -ge 20 ] && break; sleep 0.05; done
 
-LO=$(cat "$T/load.acked" 2>/dev/null || echo 0)
+LO=$(get "$T/load.acked")
 vss_backup full -c directory --path "$T/other"
 rc=$?
-HI=$(cat "$T/load.tried" 2>/dev/null || echo 0)
+HI=$(get "$T/load.tried")
 sleep 0.3
 touch "$T/load.stop"; wait "$LOAD" 2>/dev/null
 check "full backup under an add/modify load (exit 0; load at $LO..$HI)" test $rc -eq 0

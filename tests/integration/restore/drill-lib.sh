@@ -126,6 +126,11 @@ EOF
 }
 json_true() { [ "$(json_q "$1" "$2")" = True ]; }
 
+# put N FILE / get FILE: a number shared with a background loop, written
+# atomically (a reader never sees the file empty)
+put() { echo "$1" > "$2.tmp" && mv -f "$2.tmp" "$2"; }
+get() { local v; v=$(cat "$1" 2>/dev/null); echo "${v:-0}"; }
+
 # A free loopback TCP port (bound by nobody at the time of asking).
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -75,18 +75,18 @@ import marker-before
 check "a certificate imported before the backup" test $? -eq 0
 ( i=0
   while [ ! -e "$T/load.stop" ] && [ $i -lt 120 ] && kill -0 $$ 2>/dev/null; do
-    i=$((i + 1)); echo $i > "$T/load.tried"
+    i=$((i + 1)); put $i "$T/load.tried"
     name=$(printf 'load-%04d' $i)
     # NSS gives up after ~2 s of a busy lock; such a failure writes nothing
-    import "$name" || import "$name" || { echo "$i" > "$T/load.failed"; break; }
-    echo $i > "$T/load.acked"
+    import "$name" || import "$name" || { put $i "$T/load.failed"; break; }
+    put $i "$T/load.acked"
   done ) & LOAD=$!
 PIDS+=("$LOAD")
-for i in $(seq 100); do a=$(cat "$T/load.acked" 2>/dev/null); [ "${a:-0}" -ge 10 ] && break; sleep 0.05; done
-LO=$(cat "$T/load.acked" 2>/dev/null || echo 0)
+for i in $(seq 100); do [ "$(get "$T/load.acked")" -ge 10 ] && break; sleep 0.05; done
+LO=$(get "$T/load.acked")
 vss_backup full -c certificate --path "$T/other"
 rc=$?
-HI=$(cat "$T/load.tried" 2>/dev/null || echo 0)
+HI=$(get "$T/load.tried")
 sleep 0.3
 touch "$T/load.stop"; wait "$LOAD" 2>/dev/null
 check "full backup while certutil -A imports (exit 0; load at $LO..$HI)" test $rc -eq 0
