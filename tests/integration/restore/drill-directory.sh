@@ -200,6 +200,7 @@ check "5. JSON: the --path component is ok=true" json_true "$J" "len(comp('path:
 check "5. JSON: summary partial, 1 restored, 1 failed, exit_code 3" json_true "$J" \
   "summary.get('status') == 'partial' and summary.get('components_restored') == 1 and summary.get('components_failed') == 1 and summary.get('exit_code') == 3"
 check "5. the --path data was restored" grep -q "as backed up" "$T/other/note"
+json_refused "5. whole set" "$J" lmdb "stop the directory server"
 live_same "5. the live directory store is unchanged"
 vss_run json-dir --json restore --from "$T/sets/full" --component directory
 J=$T/out/json-dir.out
@@ -207,6 +208,7 @@ check "5. only the directory while slapd runs: failed (exit 1, got $RC)" test $R
 check "5. JSON: summary failed, 0 restored, exit_code 1" json_true "$J" \
   "summary.get('status') == 'failed' and summary.get('components_restored') == 0 and summary.get('exit_code') == 1"
 check "5. JSON: no component line says ok=true" json_true "$J" "all(not c['ok'] for c in comp(''))"
+json_refused "5. only the directory" "$J" lmdb "stop the directory server"
 live_same "5. the live directory store is still unchanged"
 
 # --- 3. --to DIR while slapd runs ----------------------------------------

@@ -131,6 +131,15 @@ json_true() { [ "$(json_q "$1" "$2")" = True ]; }
 put() { echo "$1" > "$2.tmp" && mv -f "$2.tmp" "$2"; }
 get() { local v; v=$(cat "$1" 2>/dev/null); echo "${v:-0}"; }
 
+# json_refused WHAT FILE SUB REASON: the component whose name holds SUB is
+# reported refused by its writer, with REASON, in its line and the summary
+json_refused() {
+  check "$1: JSON: its outcome is \"refused\"" json_true "$2" \
+    "len(comp('$3')) == 1 and comp('$3')[0].get('outcome') == 'refused'"
+  check "$1: JSON: the summary lists it as refused, with the reason" json_true "$2" \
+    "summary.get('components_refused') == 1 and any('$3' in r.get('component', '') and '$4' in r.get('message', '') for r in summary.get('refused', []))"
+}
+
 # A free loopback TCP port (bound by nobody at the time of asking).
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -144,6 +144,7 @@ check "5. JSON: the --path component is ok=true" json_true "$J" "len(comp('path:
 check "5. JSON: summary partial, 1 restored, 1 failed, exit_code 3" json_true "$J" \
   "summary.get('status') == 'partial' and summary.get('components_restored') == 1 and summary.get('components_failed') == 1 and summary.get('exit_code') == 3"
 check "5. the --path data was restored" grep -q "as backed up" "$T/other/note"
+json_refused "5. whole set" "$J" /nss/ "is open for writing by"
 live_same "5. the live NSS store is unchanged"
 vss_run json-cert --json restore --from "$T/sets/full" --component certificate
 J=$T/out/json-cert.out
@@ -151,6 +152,7 @@ check "5. only the NSS store while NSS has it open: failed (exit 1, got $RC)" te
 check "5. JSON: summary failed, 0 restored, exit_code 1" json_true "$J" \
   "summary.get('status') == 'failed' and summary.get('components_restored') == 0 and summary.get('exit_code') == 1"
 check "5. JSON: no component line says ok=true" json_true "$J" "all(not c['ok'] for c in comp(''))"
+json_refused "5. only the NSS store" "$J" /nss/ "is open for writing by"
 live_same "5. the live NSS store is still unchanged"
 
 # --- 3. --to DIR while the program runs ----------------------------------

@@ -142,6 +142,7 @@ check "5. JSON: the --path component is ok=true" json_true "$J" "len(comp('path:
 check "5. JSON: summary partial, 1 restored, 1 failed, exit_code 3" json_true "$J" \
   "summary.get('status') == 'partial' and summary.get('components_restored') == 1 and summary.get('components_failed') == 1 and summary.get('exit_code') == 3"
 check "5. the --path data was restored" grep -q "as backed up" "$T/other/note"
+json_refused "5. whole set" "$J" /sqlite/ "is open for writing by"
 live_same "5. the live store is unchanged"
 vss_run json-cert --json restore --from "$T/sets/log2" --component certificate
 J=$T/out/json-cert.out
@@ -149,6 +150,7 @@ check "5. the chain, only the database, while the store is open: failed (exit 1,
 check "5. JSON: summary failed, 0 restored, exit_code 1" json_true "$J" \
   "summary.get('status') == 'failed' and summary.get('components_restored') == 0 and summary.get('exit_code') == 1"
 check "5. JSON: no component line says ok=true" json_true "$J" "all(not c['ok'] for c in comp(''))"
+json_refused "5. the chain, only the database" "$J" /sqlite/ "is open for writing by"
 live_same "5. the live store is still unchanged"
 
 keeper_stop
