@@ -90,6 +90,11 @@ VssHResult vss_cs_server_control (const char *server, guint32 control_flags, gui
 /* The restore interlock: FALSE (with the reason) while a restore is
  * registered and not completed for @path (a store, or a file in it). */
 gboolean vss_cs_restore_gate_check (const char *path, GError **error);
+/* Closes the gate of @database (a restore of it starts) / opens it again
+ * (the restored database was checked).  For the certificate writer's
+ * pre_restore and post_restore. */
+gboolean vss_cs_restore_gate_close (const char *database, GError **error);
+void     vss_cs_restore_gate_open (const char *database);
 
 /* ---- for the certificate writer module: the table behind the facade ---- */
 

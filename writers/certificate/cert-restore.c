@@ -1,5 +1,7 @@
 /* cert-restore.c — before and after the requester puts files back.
  *
+ * Both act where the files go (vss_component_get_restore_path): the store
+ * itself in place, the requester's target elsewhere.
  * pre_restore refuses while another process has a database open for
  * writing: replacing a file under an open SQLite connection corrupts it
  * (the process keeps its old inode and page cache, and may write back).
@@ -86,21 +88,53 @@ check_not_in_use (VssWriter *writer, const char *path)
   return FALSE;
 }
 
-gboolean
-cert_writer_pre_restore (VssWriter *writer)
+/* Calls @func on every database of every store selected for restore,
+ * with where it is restored; stops at the first FALSE. */
+static gboolean
+for_each_target (VssWriter *writer,
+                 gboolean (*func) (VssWriter *writer, const char *path, const char *target))
 {
   for (guint i = 0; i < vss_writer_get_component_count (writer); i++) {
     CertStore *store = cert_writer_component_store (writer, i);
-    if (store == NULL || !vss_component_is_selected_for_restore (vss_writer_get_component (writer, i)))
+    VssComponent *component = vss_writer_get_component (writer, i);
+    if (store == NULL || !vss_component_is_selected_for_restore (component))
       continue;
     for (guint d = 0; d < store->databases->len; d++) {
       const char *path = g_ptr_array_index (store->databases, d);
-      if (!check_not_in_use (writer, path))
+      g_autofree char *target = vss_component_get_restore_path (component, path);
+      if (!func (writer, path, target))
         return FALSE;
-      cert_wal_forget_truncation (path);   /* a restore starts a new chain */
     }
   }
   return TRUE;
+}
+
+static gboolean
+target_not_in_use (VssWriter *writer, const char *path, const char *target)
+{
+  (void) path;
+  return check_not_in_use (writer, target);
+}
+
+/* The gate stays closed until post_restore has checked the copy, so an
+ * interrupted restore leaves a store `vss restore-gate` keeps closed. */
+static gboolean
+close_gate (VssWriter *writer, const char *path, const char *target)
+{
+  g_autoptr(GError) error = NULL;
+  if (g_str_equal (target, path))
+    cert_wal_forget_truncation (path);   /* a restore starts a new chain */
+  if (vss_cs_restore_gate_close (target, &error))
+    return TRUE;
+  vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "restore interlock: %s", error->message);
+  return FALSE;
+}
+
+gboolean
+cert_writer_pre_restore (VssWriter *writer)
+{
+  /* every target checked before any gate closes: a refusal leaves nothing */
+  return for_each_target (writer, target_not_in_use) && for_each_target (writer, close_gate);
 }
 
 /* certutil -L lists what NSS can read; missing certutil falls back to
@@ -187,11 +221,16 @@ apply_carry (VssWriter *writer, const char *path, GError **error)
   return ok;
 }
 
+/* Checks the restored copy where the requester put it (the store itself
+ * for a restore in place): a restore elsewhere never touches the live
+ * store, its WAL or its carry file. */
 static gboolean
-check_store (VssWriter *writer, const CertStore *store, GError **error)
+check_store (VssWriter *writer, const CertStore *store, const VssComponent *component,
+             GError **error)
 {
   for (guint d = 0; d < store->databases->len; d++) {
-    const char *path = g_ptr_array_index (store->databases, d);
+    g_autofree char *path = vss_component_get_restore_path (component,
+                                                            g_ptr_array_index (store->databases, d));
     if (!apply_carry (writer, path, error))
       return FALSE;
     sqlite3 *db = cert_db_open (path, 2000, error);
@@ -203,7 +242,18 @@ check_store (VssWriter *writer, const CertStore *store, GError **error)
     if (!ok)
       return FALSE;
   }
-  return store->kind != CERT_STORE_NSS || list_nss (store->path, error);
+  g_autofree char *dir = vss_component_get_restore_path (component, store->path);
+  return store->kind != CERT_STORE_NSS || list_nss (dir, error);
+}
+
+static void
+open_gates (const CertStore *store, const VssComponent *component)
+{
+  for (guint d = 0; d < store->databases->len; d++) {
+    g_autofree char *target = vss_component_get_restore_path (component,
+                                                              g_ptr_array_index (store->databases, d));
+    vss_cs_restore_gate_open (target);
+  }
 }
 
 gboolean
@@ -214,9 +264,12 @@ cert_writer_post_restore (VssWriter *writer)
     VssComponent *component = vss_writer_get_component (writer, i);
     CertStore *store = cert_writer_component_store (writer, i);
     g_autoptr(GError) error = NULL;
-    if (store == NULL || !vss_component_is_selected_for_restore (component) ||
-        check_store (writer, store, &error))
+    if (store == NULL || !vss_component_is_selected_for_restore (component))
       continue;
+    if (check_store (writer, store, component, &error)) {
+      open_gates (store, component);
+      continue;
+    }
     vss_component_set_post_restore_failure_msg (component, error->message, NULL);
     if (ok)
       vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE,

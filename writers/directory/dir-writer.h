@@ -28,6 +28,10 @@ DirEnv    *dir_writer_find_env (DirWriter *self, const char *dir);
 /* The environment whose component is @name, or NULL. */
 DirEnv    *dir_writer_find_component (DirWriter *self, const char *name);
 
+/* Before and after a restore (dir-restore.c). */
+gboolean   dir_pre_restore (VssWriter *writer);
+gboolean   dir_post_restore (VssWriter *writer);
+
 /* The table behind get_interface ("vss.ds-backup.2", and .1). */
 extern const VssDsBackupInterface dir_online_interface;
 

@@ -117,23 +117,6 @@ dir_identify (VssWriter *writer, VssWriterMetadata *metadata, GError **error)
          add_config_component (metadata, self->config->slapd_config, error);
 }
 
-/* The environments of the selected components (all when none are). */
-static GPtrArray *
-selected_envs (VssWriter *writer, DirWriter *self)
-{
-  GPtrArray *out = g_ptr_array_new ();
-  for (guint i = 0; i < vss_writer_get_component_count (writer); i++) {
-    VssComponent *component = vss_writer_get_component (writer, i);
-    DirEnv *env = dir_writer_find_component (self, vss_component_get_name (component));
-    if (env != NULL)
-      g_ptr_array_add (out, env);
-  }
-  if (out->len == 0 && !vss_writer_are_components_selected (writer))
-    for (guint i = 0; i < self->envs->len; i++)
-      g_ptr_array_add (out, g_ptr_array_index (self->envs, i));
-  return out;
-}
-
 static gboolean
 check_no_interlock (VssWriter *writer, DirEnv *env)
 {
@@ -189,6 +172,23 @@ dir_prepare_backup (VssWriter *writer)
   return TRUE;
 }
 
+/* Stamped again under the writer lock: the transaction the snapshot
+ * holds, which post_restore checks the restored copy against. */
+static gboolean
+stamp_frozen (VssWriter *writer, DirWriter *self)
+{
+  for (guint i = 0; i < vss_writer_get_component_count (writer); i++) {
+    VssComponent *component = vss_writer_get_component (writer, i);
+    DirEnv *env = dir_writer_find_component (self, vss_component_get_name (component));
+    g_autoptr(GError) error = NULL;
+    if (env != NULL && !stamp_component (writer, component, env, &error)) {
+      vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "%s", error->message);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static guint
 freeze_timeout_ms (DirWriter *self)
 {
@@ -213,7 +213,7 @@ dir_freeze (VssWriter *writer)
     vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "%s", error->message);
     return FALSE;
   }
-  return TRUE;
+  return stamp_frozen (writer, self);
 }
 
 static gboolean
@@ -239,47 +239,6 @@ dir_abort (VssWriter *writer)
   DirWriter *self = dir_writer_get (writer);
   if (self != NULL && self->hold != NULL)
     dir_hold_release (self->hold, NULL);
-  return TRUE;
-}
-
-static gboolean
-dir_pre_restore (VssWriter *writer)
-{
-  DirWriter *self = dir_writer_get (writer);
-  g_autoptr(GPtrArray) envs = selected_envs (writer, self);
-  for (guint i = 0; i < envs->len; i++) {
-    DirEnv *env = g_ptr_array_index (envs, i);
-    g_autoptr(GError) error = NULL;
-    if (!dir_env_check_offline (env->path, &error)) {
-      vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "%s", error->message);
-      return FALSE;
-    }
-    dir_env_close (env);        /* the files are about to be replaced */
-  }
-  return TRUE;
-}
-
-static gboolean
-dir_post_restore (VssWriter *writer)
-{
-  DirWriter *self = dir_writer_get (writer);
-  g_autoptr(GPtrArray) envs = selected_envs (writer, self);
-  for (guint i = 0; i < envs->len; i++) {
-    DirEnv *env = g_ptr_array_index (envs, i);
-    g_autoptr(GError) error = NULL;
-    dir_env_close (env);
-    if (!dir_env_verify (env->path, NULL, &error)) {
-      vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s; the restore interlock stays",
-                              error->message);
-      return FALSE;
-    }
-    g_autofree char *interlock = g_build_filename (env->path, VSS_DS_RESTORE_INTERLOCK_NAME, NULL);
-    if (g_remove (interlock) != 0 && errno != ENOENT) {
-      vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "cannot remove %s: %s", interlock,
-                              g_strerror (errno));
-      return FALSE;
-    }
-  }
   return TRUE;
 }
 

@@ -62,6 +62,24 @@ vss_cs_restore_gate_check (const char *path, GError **error)
   return TRUE;
 }
 
+gboolean
+vss_cs_restore_gate_close (const char *database, GError **error)
+{
+  g_return_val_if_fail (database != NULL, FALSE);
+  g_autofree char *dir = gate_dir ();
+  g_autofree char *gate = gate_path (database);
+  return vss_paths_ensure_dir (dir, error) &&
+         vss_fs_write_atomic (gate, database, strlen (database), 0644, error);
+}
+
+void
+vss_cs_restore_gate_open (const char *database)
+{
+  g_return_if_fail (database != NULL);
+  g_autofree char *gate = gate_path (database);
+  unlink (gate);
+}
+
 VssHResult
 vss_cs_server_control (const char *server, guint32 control_flags, guint32 *out_size,
                        guint8 **out_data)
@@ -171,14 +189,10 @@ vss_cs_restore_register (VssCsHandle handle, const char *checkpoint_path, const 
     entry->restored = g_strdup (map[i].new_database_name);
     g_ptr_array_add (entries, entry);
   }
-  g_autofree char *dir = gate_dir ();
   g_autoptr(GError) error = NULL;
-  if (!vss_paths_ensure_dir (dir, &error))
-    return cs_fail (VSS_CS_E_ERROR, "%s", error->message);
   for (guint i = 0; i < entries->len; i++) {
     Registered *entry = g_ptr_array_index (entries, i);
-    g_autofree char *gate = gate_path (entry->database);
-    if (!vss_fs_write_atomic (gate, entry->database, strlen (entry->database), 0644, &error))
+    if (!vss_cs_restore_gate_close (entry->database, &error))
       return cs_fail (VSS_CS_E_ERROR, "%s", error->message);
   }
   g_ptr_array_unref (self->registered);
@@ -213,8 +227,7 @@ restore_one (CsHandle *self, Registered *entry, const char *log_dir, guint32 low
                                       g_file_test (wal, G_FILE_TEST_IS_REGULAR) ? wal : NULL,
                                       low, high, &error))
     return cs_fail_error (VSS_CS_E_ERROR, "the restored database does not open cleanly", error);
-  g_autofree char *gate = gate_path (entry->database);
-  unlink (gate);
+  vss_cs_restore_gate_open (entry->database);
   return VSS_S_OK;
 }
 

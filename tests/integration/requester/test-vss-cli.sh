@@ -172,11 +172,20 @@ fi
 
 # --- the restore gate (ExecStartPre of a directory server's unit)
 mkdir -p "$T/ldapdb"
+writers recorder
+export VSS_TEST_DATA_DIR=$T/ldapdb   # the recorder protects it
 "$VSS" restore-gate "$T/ldapdb" >/dev/null 2>&1
 check "restore-gate lets a store without a pending restore start (exit 0)" test $? -eq 0
 printf 'pending\n' > "$T/ldapdb/vss-restore.interlock"
 "$VSS" restore-gate "$T/ldapdb" >/dev/null 2>&1
 check "restore-gate holds it back while a restore is pending (exit 1)" test $? -eq 1
+"$VSS" restore-gate "$T/ldapbd" > "$T/gate-typo.out" 2>&1; rc=$?
+check "restore-gate refuses a mistyped path, naming it and the stores it knows (exit 2)" \
+  bash -c "[ $rc -eq 2 ] && grep -q '$T/ldapbd' '$T/gate-typo.out' && grep -q '$T/ldapdb' '$T/gate-typo.out'"
+"$VSS" restore-gate "$T/sets" > "$T/gate-other.out" 2>&1; rc=$?
+check "restore-gate refuses a path no writer protects (exit 2)" \
+  bash -c "[ $rc -eq 2 ] && grep -q 'not a store any writer protects' '$T/gate-other.out'"
+export VSS_TEST_DATA_DIR=$DATA
 
 # --- a full disk
 if [ "$(id -u)" -eq 0 ]; then
