@@ -45,7 +45,8 @@ for i in $(seq 120); do pem "$(printf 'load-%04d' $i)"; done
 nss_state() {
   local l=$T/state.list
   certutil -L -d "sql:$1" > "$l" 2>/dev/null || { echo "list-failed"; return; }
-  certutil -K -d "sql:$1" 2>/dev/null | grep -q drill-ca && echo 1 > "$l.ca" || echo 0 > "$l.ca"
+  certutil -K -d "sql:$1" > "$l.keys" 2>/dev/null
+  grep -q drill-ca "$l.keys" && echo 1 > "$l.ca" || echo 0 > "$l.ca"
   python3 - "$l" "$(cat "$l.ca")" <<'EOF'
 import re, sys
 names = [l.split()[0] for l in open(sys.argv[1]) if l.strip() and not l.startswith(('Certificate Nickname', 'SSL,', ' '))]
@@ -106,7 +107,7 @@ holder_start() {
   PIDS+=("$HOLDER")
   local i
   for i in $(seq 100); do
-    ls -l "/proc/$HOLDER/fd" 2>/dev/null | grep -q 'key4.db' && return 0; sleep 0.05
+    [ -n "$(find "/proc/$HOLDER/fd" -lname '*key4.db' 2>/dev/null)" ] && return 0; sleep 0.05
   done
   return 1
 }
