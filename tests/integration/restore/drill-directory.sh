@@ -14,7 +14,7 @@
 # See docs/restore.md.  Usage: drill-directory.sh BUILD_ROOT.  Prints TAP.
 set -uo pipefail
 BUILD=$1
-. "$(dirname "$0")/drill-lib.sh"
+. "${0%/*}/drill-lib.sh"
 
 need_root "slapd runs as root here and the LMDB files are 0600"
 need_programs /usr/sbin/slapd /usr/sbin/slapcat ldapadd ldapmodify ldapsearch ldapdelete python3 sha256sum timeout

@@ -16,7 +16,7 @@
 # See docs/restore.md.  Usage: drill-nss.sh BUILD_ROOT.  Prints TAP.
 set -uo pipefail
 BUILD=$1
-. "$(dirname "$0")/drill-lib.sh"
+. "${0%/*}/drill-lib.sh"
 
 need_programs certutil openssl python3 sha256sum timeout
 drill_init nss

@@ -19,7 +19,7 @@
 # See docs/restore.md.  Usage: drill-sqlite-wal.sh BUILD_ROOT.  Prints TAP.
 set -uo pipefail
 BUILD=$1
-. "$(dirname "$0")/drill-lib.sh"
+. "${0%/*}/drill-lib.sh"
 
 need_programs sqlite3 python3 sha256sum timeout
 drill_init wal
