@@ -260,6 +260,13 @@ vss_backup_job_copy (VssCli *cli, VssBackupJob *job, GError **error)
     progress.total += tree_bytes (g_ptr_array_index (job->roots, i));
   gboolean ok = copy_components (cli, job, set, &progress, error) &&
                 add_writers_metadata (job, set, error);
+  if (ok && job->components_ok == 0 && (job->paths == NULL || job->paths[0] == NULL)) {
+    /* a set holding nothing must not look like a backup */
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
+                 "no component could be backed up (see the writers' failures above), so no set "
+                 "was written");
+    ok = FALSE;
+  }
   vss_cli_progress_clear (cli);
   g_autofree char *bcd = ok ? vss_backup_components_save_as_json (job->bc, error) : NULL;
   ok = bcd != NULL && vss_backup_set_writer_commit (set, bcd, error);

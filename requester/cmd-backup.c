@@ -26,11 +26,16 @@ job_clear (VssBackupJob *job)
   g_free (job->snapshot_command);
   g_free (job->exec);
   g_free (job->base);
+  g_free (job->job_name);
+  g_strfreev (job->excludes);
 }
 
 static int
 check_options (VssCli *cli, VssBackupJob *job)
 {
+  g_autoptr(GError) error = NULL;
+  if (job->job_name != NULL && !vss_backup_job_load_file (job, job->job_name, &error))
+    return vss_cli_usage (cli, "backup", "%s", error->message);
   if ((job->to == NULL) == (job->exec == NULL))
     return vss_cli_usage (cli, "backup", "give exactly one of --to DIR (make a backup set) or "
                           "--exec CMD (hand the snapshot to CMD)");
@@ -65,13 +70,11 @@ check_options (VssCli *cli, VssBackupJob *job)
   return -1;
 }
 
-/* The previous backup's stamps, from the base set's document. */
+/* The previous backup's stamps, from the base set's document (opened by
+ * the preflight). */
 static gboolean
 apply_base_stamps (VssBackupJob *job, GError **error)
 {
-  job->base_set = vss_backup_set_open (job->base, error);
-  if (job->base_set == NULL)
-    return FALSE;
   g_autoptr(VssBackupComponents) saved = vss_backup_components_new ();
   guint count = 0;
   if (!vss_backup_components_initialize_for_restore (saved, vss_backup_set_get_bcd (job->base_set), error) ||
@@ -277,21 +280,59 @@ collect_failed_writers (VssCli *cli, VssBackupJob *job, GError **error)
   return TRUE;
 }
 
+/* Everything decided before any event that holds an application: the
+ * writers, the components, the snapshot set and its providers, the room. */
+static gboolean
+plan (VssCli *cli, VssBackupJob *job, GError **error)
+{
+  job->bc = vss_cli_gather (cli, job->type, NULL, (guint) MAX (job->hold_limit_ms, 0), error);
+  if (job->bc == NULL || !add_components (job, error))
+    return FALSE;
+  if (job->selected->len == 0 && (job->paths == NULL || job->paths[0] == NULL)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "nothing to back up: no writer offers a component (see 'vss writers') and no "
+                 "--path was given");
+    return FALSE;
+  }
+  return build_snapshot_set (cli, job, error) && vss_backup_job_check_space (job, error);
+}
+
 static gboolean
 snapshot (VssCli *cli, VssBackupJob *job, GError **error)
 {
   VssAsync *async = NULL;
-  job->bc = vss_cli_gather (cli, job->type, NULL, (guint) MAX (job->hold_limit_ms, 0), error);
-  if (job->bc == NULL)
-    return FALSE;
-  if (!add_components (job, error) || !build_snapshot_set (cli, job, error) ||
-      !vss_backup_components_prepare_for_backup (job->bc, &async, error) ||
+  if (!vss_backup_components_prepare_for_backup (job->bc, &async, error) ||
       !vss_cli_wait (cli, async, "prepare", error) ||
       !vss_backup_components_do_snapshot_set (job->bc, &async, error) ||
       !vss_cli_wait (cli, async, "snapshot", error))
     return FALSE;
   emit_snapshots (cli, job);
   return collect_failed_writers (cli, job, error);
+}
+
+/* Failed writers that change the outcome: those that owned a chosen
+ * component, and, when every writer was asked for, those that could not
+ * even say what they own.  A writer with nothing chosen that refused the
+ * backup type (say) changes nothing. */
+static guint
+count_failed_writers (VssBackupJob *job)
+{
+  guint failed = 0, count = 0;
+  /* the statuses vss_cli_report_writers has just gathered */
+  vss_backup_components_get_writer_status_count (job->bc, &count, NULL);
+  gboolean all_asked = job->components == NULL || job->components[0] == NULL;
+  for (guint i = 0; i < count; i++) {
+    g_autoptr(VssWriterStatus) st = vss_backup_components_get_writer_status (job->bc, i, NULL);
+    if (st == NULL || st->failure == VSS_WF_NONE)
+      continue;
+    gboolean owned = FALSE;
+    for (guint c = 0; c < job->selected->len && !owned; c++)
+      owned = g_str_equal (vss_writer_metadata_get_writer_id (
+                               ((VssSelected *) g_ptr_array_index (job->selected, c))->metadata),
+                           st->writer_id);
+    failed += owned || (all_asked && st->state == VSS_WS_FAILED_AT_IDENTIFY);
+  }
+  return failed;
 }
 
 static int
@@ -301,8 +342,10 @@ finish (VssCli *cli, VssBackupJob *job, gboolean made, gint64 start, const GErro
   g_autoptr(GError) error = NULL;
   if (vss_backup_components_backup_complete (job->bc, &async, &error))
     vss_cli_wait (cli, async, "complete", &error);
-  guint failed_writers = vss_cli_report_writers (cli, job->bc, TRUE, NULL);
-  int code = !made ? VSS_EXIT_FAILED
+  vss_cli_report_writers (cli, job->bc, TRUE, NULL);
+  guint failed_writers = count_failed_writers (job);
+  guint paths = job->paths != NULL ? g_strv_length (job->paths) : 0;
+  int code = !made || job->components_ok + paths == 0 ? VSS_EXIT_FAILED
              : (failed_writers > 0 || job->components_failed > 0) ? VSS_EXIT_PARTIAL : VSS_EXIT_OK;
   const char *status = code == VSS_EXIT_OK ? "success" : code == VSS_EXIT_PARTIAL ? "partial" : "failed";
   json_object *obj = json_object_new_object ();
@@ -337,6 +380,9 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
     { "exec", 'e', 0, G_OPTION_ARG_STRING, &job.exec, "Run CMD with the snapshot exposed instead of making a set", "CMD" },
     { "base", 'b', 0, G_OPTION_ARG_FILENAME, &job.base, "The set an incremental/differential/log backup builds on", "DIR" },
     { "hold-limit", 0, 0, G_OPTION_ARG_INT, &job.hold_limit_ms, "Longest snapshot commit in ms (default 10000)", "MS" },
+    { "job", 'j', 0, G_OPTION_ARG_STRING, &job.job_name, "Take the unset options from the job file jobs/NAME.conf of the configuration directory", "NAME" },
+    { "exclude", 'x', 0, G_OPTION_ARG_STRING_ARRAY, &job.excludes, "Leave out what matches PATTERN under a --path tree (repeatable; a glob on the path below the tree, or on a file name)", "PATTERN" },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &job.dry_run, "Gather, select and check providers and space; show what would be frozen and copied; freeze nothing", NULL },
     { "snapshot-command", 0, 0, G_OPTION_ARG_STRING, &job.snapshot_command, "Block-level snapshot tool for the fsfreeze provider: run as 'CMD create' while the filesystem is frozen (prints the read-only mount of the snapshot) and 'CMD delete' (implies --provider fsfreeze)", "CMD" },
     { NULL },
   };
@@ -355,7 +401,11 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
   gint64 start = g_get_monotonic_time ();
   g_autoptr(GError) error = NULL;
   int code;
-  if (!snapshot (cli, &job, &error)) {
+  if (!vss_backup_job_preflight (&job, &error) || !plan (cli, &job, &error)) {
+    code = vss_cli_fail (cli, error);
+  } else if (job.dry_run) {
+    code = vss_backup_job_show_plan (cli, &job);
+  } else if (!snapshot (cli, &job, &error)) {
     code = vss_cli_fail (cli, error);
   } else {
     gboolean made = job.exec != NULL ? vss_backup_job_exec (cli, &job, &error)

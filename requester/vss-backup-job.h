@@ -18,6 +18,9 @@ typedef struct {
   char *exec;
   char *base;
   int hold_limit_ms;
+  char *job_name;             /* --job: options from <config dir>/jobs/NAME.conf */
+  char **excludes;            /* --exclude: glob patterns for --path trees */
+  gboolean dry_run;
 
   /* state */
   VssBackupType type;
@@ -47,6 +50,21 @@ gboolean vss_backup_job_copy (VssCli *cli, VssBackupJob *job, GError **error);
 /* Runs job->exec with the snapshot exposed; marks the components
  * succeeded only when it exits 0. */
 gboolean vss_backup_job_exec (VssCli *cli, VssBackupJob *job, GError **error);
+
+/* ---- before the freeze (cmd-backup-plan.c) ---- */
+/* The target (absent, its parent a writable directory) and the base set
+ * with its chain (opened into job->base_set). */
+gboolean vss_backup_job_preflight (VssBackupJob *job, GError **error);
+/* The room the roots take on disk (allocated, not apparent, sizes). */
+guint64  vss_backup_job_estimate_bytes (VssBackupJob *job);
+/* Enough free space for a full or copy set beside job->to. */
+gboolean vss_backup_job_check_space (VssBackupJob *job, GError **error);
+/* --dry-run: what would be frozen, snapshotted and copied; the exit code. */
+int      vss_backup_job_show_plan (VssCli *cli, VssBackupJob *job);
+
+/* ---- job files (vss-job-file.c) ---- */
+/* Fills the options the command line left unset from the job file NAME. */
+gboolean vss_backup_job_load_file (VssBackupJob *job, const char *name, GError **error);
 
 /* Marks every selected component of a writer that did not fail with
  * @succeeded (the ones of failed writers with FALSE). */

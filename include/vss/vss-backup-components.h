@@ -16,6 +16,10 @@
 
 G_BEGIN_DECLS
 
+/* The directory libvss, its writers and `vss` read configuration from:
+ * $VSS_CONFIG_DIR, else /etc/vss as root, else ~/.config/vss. */
+const char *vss_get_config_dir (void);
+
 typedef struct _VssBackupComponents VssBackupComponents;
 
 /* A snapshot of one added path, as get_snapshot_properties reports it. */

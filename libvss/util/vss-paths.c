@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+#include <vss/vss-backup-components.h>
 #include <vss/vss-error.h>
 
 static GMutex cache_lock;
@@ -86,4 +87,10 @@ vss_paths_reset_cache (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cache); i++)
     g_clear_pointer (&cache[i], g_free);
   g_mutex_unlock (&cache_lock);
+}
+
+const char *
+vss_get_config_dir (void)
+{
+  return vss_paths_config_dir ();
 }

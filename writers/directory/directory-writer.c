@@ -163,7 +163,10 @@ dir_prepare_backup (VssWriter *writer)
 {
   DirWriter *self = dir_writer_get (writer);
   VssBackupType type = vss_writer_get_backup_type (writer);
-  if (type != VSS_BT_FULL && type != VSS_BT_COPY) {
+  /* a backup that chose none of its components is no concern of its type */
+  gboolean chosen = vss_writer_get_component_count (writer) > 0 ||
+                    !vss_writer_are_components_selected (writer);
+  if (chosen && type != VSS_BT_FULL && type != VSS_BT_COPY) {
     vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE,
                             "only full backups: LMDB keeps no log or change list, so a %s "
                             "backup is impossible; take a full or copy backup",

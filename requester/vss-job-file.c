@@ -1,0 +1,144 @@
+/* vss-job-file.c — `vss backup --job NAME`: a backup described once in
+ * <config dir>/jobs/NAME.conf (docs/vss.1, FILES), run by hand or by the
+ * vss-backup@NAME timer.
+ *
+ *   [job]
+ *   destination=/backup/ldap      each run writes a new set in it
+ *   components=directory;certificate
+ *   paths=/srv/www
+ *   excludes=*.tmp;cache
+ *   type=incremental              the base: the newest set in destination
+ *   hold_limit_ms=10000
+ *   provider=reflink
+ *
+ * Options given on the command line win over the file's. */
+#include "vss-backup-job.h"
+
+#include <string.h>
+
+#define JOB_GROUP "job"
+
+static char *
+job_path (const char *name)
+{
+  g_autofree char *leaf = g_strconcat (name, ".conf", NULL);
+  return g_build_filename (vss_get_config_dir (), "jobs", leaf, NULL);
+}
+
+static gboolean
+name_ok (const char *name)
+{
+  return name[0] != '\0' && name[0] != '.' && strchr (name, '/') == NULL;
+}
+
+/* Sets *@target from @key unless the command line set it already. */
+static void
+take_string (GKeyFile *file, const char *key, char **target)
+{
+  if (*target == NULL)
+    *target = g_key_file_get_string (file, JOB_GROUP, key, NULL);
+}
+
+static void
+take_list (GKeyFile *file, const char *key, char ***target)
+{
+  if (*target == NULL)
+    *target = g_key_file_get_string_list (file, JOB_GROUP, key, NULL, NULL);
+}
+
+/* The newest set in @dir that an incremental (any set) or differential
+ * (a full one) of @type builds on; NULL when there is none. */
+static char *
+newest_base (const char *dir, VssBackupType type)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  char *best = NULL;
+  gint64 best_time = G_MININT64;
+  for (const char *name; d != NULL && (name = g_dir_read_name (d)) != NULL;) {
+    g_autofree char *path = g_build_filename (dir, name, NULL);
+    g_autoptr(VssBackupSet) set = g_file_test (path, G_FILE_TEST_IS_DIR) ? vss_backup_set_open (path, NULL) : NULL;
+    if (set == NULL || vss_backup_set_get_created_usec (set) <= best_time)
+      continue;
+    VssBackupType t = vss_backup_set_get_backup_type (set);
+    if (type == VSS_BT_DIFFERENTIAL && t != VSS_BT_FULL)
+      continue;
+    best_time = vss_backup_set_get_created_usec (set);
+    g_free (best);
+    best = g_steal_pointer (&path);
+  }
+  return best;
+}
+
+/* destination=DIR: this run's set is DIR/<UTC time>-<type>. */
+static gboolean
+place_set (VssBackupJob *job, const char *destination, GError **error)
+{
+  if (job->to != NULL || job->exec != NULL)
+    return TRUE;
+  if (destination == NULL || !g_path_is_absolute (destination)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "the job needs destination=DIR (an absolute directory) or exec=CMD");
+    return FALSE;
+  }
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+  const char *type = job->type_name != NULL ? job->type_name : "full";
+  g_autofree char *leaf = g_strdup_printf ("%s-%s", stamp, type);
+  job->to = g_build_filename (destination, leaf, NULL);
+  gboolean needs_base = g_strcmp0 (type, "incremental") == 0 ||
+                        g_strcmp0 (type, "differential") == 0 || g_strcmp0 (type, "log") == 0;
+  if (needs_base && job->base == NULL) {
+    VssBackupType t = VSS_BT_FULL;
+    vss_backup_type_from_string (type, &t);
+    job->base = newest_base (destination, t);
+    if (job->base == NULL) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                   "the job makes %s backups, but %s holds no set to build on: run a full "
+                   "backup into it first (vss backup --job NAME --type full)", type, destination);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+vss_backup_job_load_file (VssBackupJob *job, const char *name, GError **error)
+{
+  if (!name_ok (name)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "--job %s: a job is named by its file in the jobs directory, without '/'", name);
+    return FALSE;
+  }
+  g_autofree char *path = job_path (name);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND, "--job %s: cannot read %s: %s",
+                 name, path, local->message);
+    return FALSE;
+  }
+  if (!g_key_file_has_group (file, JOB_GROUP)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "%s has no [" JOB_GROUP "] group", path);
+    return FALSE;
+  }
+  g_autofree char *destination = g_key_file_get_string (file, JOB_GROUP, "destination", NULL);
+  take_string (file, "type", &job->type_name);
+  take_string (file, "provider", &job->provider);
+  take_string (file, "exec", &job->exec);
+  take_list (file, "components", &job->components);
+  take_list (file, "paths", &job->paths);
+  take_list (file, "excludes", &job->excludes);
+  if (job->hold_limit_ms == 0 && g_key_file_has_key (file, JOB_GROUP, "hold_limit_ms", NULL)) {
+    job->hold_limit_ms = g_key_file_get_integer (file, JOB_GROUP, "hold_limit_ms", &local);
+    if (local != NULL || job->hold_limit_ms <= 0) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                   "%s: hold_limit_ms must be a positive number of milliseconds", path);
+      return FALSE;
+    }
+  }
+  if (!place_set (job, destination, error)) {
+    g_prefix_error (error, "%s: ", path);
+    return FALSE;
+  }
+  return TRUE;
+}
