@@ -402,7 +402,10 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   int code;
   if (!vss_backup_job_preflight (&job, &error) || !plan (cli, &job, &error)) {
-    code = vss_cli_fail (cli, error);
+    /* an unknown --component is the command line's fault */
+    code = g_error_matches (error, VSS_ERROR, VSS_ERROR_INVALID_ARG)
+               ? vss_cli_usage (cli, "backup", "%s", error->message)
+               : vss_cli_fail (cli, error);
   } else if (job.dry_run) {
     code = vss_backup_job_show_plan (cli, &job);
   } else if (!snapshot (cli, &job, &error)) {

@@ -55,7 +55,7 @@ check_every_spec_used (char **specs, const guint *hits, GPtrArray *known, GError
       continue;
     g_ptr_array_add (known, NULL);
     g_autofree char *list = g_strjoinv (", ", (char **) known->pdata);
-    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
                  "no selectable component matches --component %s (there are: %s)", specs[i],
                  *list != '\0' ? list : "none; see 'vss writers'");
     return FALSE;

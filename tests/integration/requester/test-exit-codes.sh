@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The exit codes of `vss` as monitoring reads them (docs/vss.1): 0 all
+# that was asked for is in the set; 3 a set was made but a chosen
+# component or writer failed; 1 nothing usable was made (and no set is
+# left that looks like one); 2 bad usage; 4 busy.  Each row: a situation,
+# the command, the code, and what must (not) exist afterwards.  Checks
+# that come before the freeze are proved by the test writers' event
+# records: no writer was frozen.
+# Usage: test-exit-codes.sh BUILD_ROOT.  Prints TAP.
+set -uo pipefail
+BUILD=$1
+VSS=$BUILD/requester/vss
+
+T=$(mktemp -d /tmp/vss-exit-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run
+export VSS_TEST_RECORD_DIR=$T/records
+mkdir -p "$T"/{config,state,run,records,writers,sets,data}
+printf 'alpha\n' > "$T/data/a.txt"
+export VSS_TEST_DATA_DIR=$T/data
+
+n=0; failed=0
+ok()   { n=$((n + 1)); echo "ok $n - $1"; }
+nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+
+writers() {  # only these test writers are installed
+  rm -rf "$T/writers"; mkdir -p "$T/writers"
+  for w in "$@"; do install -m 644 "$BUILD/tests/writers/libvss-test-$w.so" "$T/writers/"; done
+  export VSS_WRITER_PATH=$T/writers
+}
+froze() { cat "$T"/records/*.events 2>/dev/null | grep -q '^freeze '; }
+not_frozen() { ! froze; }
+
+# row WANT "what" -- vss args…   (runs vss, compares the exit code)
+row() {
+  local want=$1 what=$2; shift 3
+  rm -f "$T"/records/*
+  "$VSS" "$@" > "$T/out" 2>&1; local rc=$?
+  if [ "$rc" -eq "$want" ]; then ok "$what: exit $want"
+  else nok "$what: exit $want" "got $rc: vss $*" "$(sed 's/^/  /' "$T/out")"; fi
+}
+expect() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "command: $*"; fi; }
+
+writers recorder
+row 0 "a backup of every component" -- backup --to "$T/sets/ok"
+row 2 "an unknown --component" -- backup -c no-such-writer --to "$T/sets/x"
+expect "…made no set" test ! -e "$T/sets/x"
+row 2 "an unknown option" -- backup --frobnicate --to "$T/sets/x"
+row 2 "a stray argument" -- backup --to "$T/sets/x" extra
+
+row 1 "--to that exists" -- backup --to "$T/sets/ok"
+expect "…found before any writer was frozen" not_frozen
+row 1 "--to whose parent is missing" -- backup --to "$T/no/such/parent/set"
+expect "…found before any writer was frozen" not_frozen
+expect "…and the message says to create it" grep -q 'create it first' "$T/out"
+row 1 "--base that is not a set" -- backup --type incremental --base /etc --to "$T/sets/x"
+expect "…found before any writer was frozen" not_frozen
+
+row 0 "--dry-run" -- backup --dry-run --to "$T/sets/dry"
+expect "…froze nothing" not_frozen
+expect "…made no set" test ! -e "$T/sets/dry"
+expect "…said what it would freeze" grep -q 'would freeze and back up recorder/data' "$T/out"
+
+writers
+row 1 "no writer and no --path: nothing to back up" -- backup --to "$T/sets/empty"
+expect "…made no set" test ! -e "$T/sets/empty"
+row 0 "no writer but a --path" -- backup --path "$T/data" --to "$T/sets/path"
+
+writers recorder veto
+export VSS_TEST_VETO_EVENT=prepare_backup
+row 3 "one of two chosen writers refuses" -- backup --to "$T/sets/partial"
+expect "…and the set holds the other" test -e "$T/sets/partial/manifest.json"
+row 0 "a writer with nothing chosen refuses: no concern of this backup" -- backup -c recorder --to "$T/sets/chosen"
+row 1 "the only chosen writer refuses" -- backup -c veto --to "$T/sets/refused"
+expect "…made no set that looks like a backup" bash -c "test ! -e '$T/sets/refused' && test ! -e '$T/sets/refused.partial'"
+unset VSS_TEST_VETO_EVENT
+
+writers recorder
+row 0 "verify of a good set" -- verify "$T/sets/ok"
+printf 'x' >> "$(find "$T/sets/ok/files" -type f -name a.txt)"
+row 1 "verify of a damaged set" -- verify "$T/sets/ok"
+row 2 "verify without a set" -- verify
+writers recorder veto
+export VSS_TEST_VETO_EVENT=none
+row 0 "a backup of two writers" -- backup --to "$T/sets/both"
+row 0 "restore elsewhere, both writers agree" -- restore --from "$T/sets/both" --to "$T/r0"
+export VSS_TEST_VETO_EVENT=pre_restore
+row 3 "restore where one of two writers refuses" -- restore --from "$T/sets/both" --to "$T/r1"
+row 1 "restore whose only chosen writer refuses" -- restore --from "$T/sets/both" -c veto --to "$T/r2"
+row 2 "restore of a component the set does not hold" -- restore --from "$T/sets/both" -c nope --to "$T/r3"
+row 1 "restore of a set that is not there" -- restore --from "$T/sets/none" --to "$T/r4"
+unset VSS_TEST_VETO_EVENT
+
+echo "1..$n"
+[ $failed -eq 0 ]
