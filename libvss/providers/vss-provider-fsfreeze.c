@@ -14,7 +14,10 @@
  * The command line is kept in the set record, so a later process (a
  * clean-up after a crash, `vss shadows --delete`) deletes with the tool
  * that created.  A forked watchdog thaws the filesystem if we die or
- * overstay the hold limit (vss-thaw-watchdog.h).  Never auto-selected: it
+ * overstay the hold limit (vss-thaw-watchdog.h); if the watchdog dies too
+ * (systemd kills a unit's whole cgroup), the freeze recorded before it was
+ * made is thawed by the next run's clean-up, which removes the snapshot
+ * (fsfreeze_remove).  Never auto-selected: it
  * does nothing useful until configured.  ext4 and xfs only: btrfs
  * snapshots itself (and a btrfs or reflink snapshot would block on the
  * freeze: the coordinator refuses to mix them on one filesystem). */
@@ -31,6 +34,7 @@
 #include <unistd.h>
 
 #include "util/vss-fs.h"
+#include "util/vss-paths.h"
 #include "vss-provider-command.h"
 #include "vss-thaw-watchdog.h"
 
@@ -191,19 +195,76 @@ freeze_error (GError **error, const char *mount_point, int saved)
   return FALSE;
 }
 
+/* ---- the record of a freeze we made ----
+ * <state dir>/fsfreeze/<snapshot id> names the mount point, written before
+ * FIFREEZE and removed once it is thawed: when it outlives every process
+ * of the backup, it proves the freeze is ours to end. */
+
+static char *
+freeze_record_path (const VssSnapshot *snapshot)
+{
+  return g_build_filename (vss_paths_state_dir (), "fsfreeze", snapshot->snapshot_id, NULL);
+}
+
+static gboolean
+record_freeze (const VssSnapshot *snapshot, const char *mount_point, GError **error)
+{
+  g_autofree char *dir = g_build_filename (vss_paths_state_dir (), "fsfreeze", NULL);
+  g_autofree char *path = freeze_record_path (snapshot);
+  return vss_paths_ensure_dir (dir, error) &&
+         vss_fs_write_atomic (path, mount_point, strlen (mount_point), 0600, error);
+}
+
+static void
+forget_freeze (const VssSnapshot *snapshot)
+{
+  g_autofree char *path = freeze_record_path (snapshot);
+  unlink (path);
+}
+
+/* A freeze a dead backup left: thawed (EINVAL: it was not frozen). */
+static gboolean
+thaw_recorded (const VssSnapshot *snapshot, GError **error)
+{
+  g_autofree char *path = freeze_record_path (snapshot);
+  g_autofree char *mount_point = NULL;
+  if (!g_file_get_contents (path, &mount_point, NULL, NULL))
+    return TRUE;
+  int fd = open (mount_point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  gboolean thawed = fd >= 0 && (ioctl (fd, FITHAW, 0) == 0 || errno == EINVAL);
+  int saved = errno;
+  if (fd >= 0)
+    close (fd);
+  if (!thawed && fd >= 0) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,
+                 "fsfreeze: cannot thaw %s, frozen by a backup that died: %s; thaw it with "
+                 "fsfreeze -u %s", mount_point, g_strerror (saved), mount_point);
+    return FALSE;
+  }
+  if (fd >= 0 && saved != EINVAL)
+    g_message ("fsfreeze: thawed %s, left frozen by a backup that died", mount_point);
+  unlink (path);
+  return TRUE;
+}
+
 /* FIFREEZE, CMD create, FITHAW under the watchdog: the heart of commit.
  * FALSE when the filesystem could not be frozen or the command could not
  * be started; TRUE when it ran (its outcome is in @result). */
 static gboolean
-run_frozen (int fs_fd, const FsFacts *facts, char **argv, char **env, gint64 deadline_usec,
-            VssCommandResult *result, GError **error)
+run_frozen (const VssSnapshot *snapshot, int fs_fd, const FsFacts *facts, char **argv, char **env,
+            gint64 deadline_usec, VssCommandResult *result, GError **error)
 {
   VssThawWatchdog watchdog;
-  if (!vss_thaw_watchdog_start (&watchdog, fs_fd, deadline_usec, error))
+  if (!record_freeze (snapshot, facts->mount_point, error))
     return FALSE;
+  if (!vss_thaw_watchdog_start (&watchdog, fs_fd, deadline_usec, error)) {
+    forget_freeze (snapshot);
+    return FALSE;
+  }
   gint64 start = g_get_monotonic_time ();
   if (ioctl (fs_fd, FIFREEZE, 0) != 0) {
     int saved = errno;
+    forget_freeze (snapshot);   /* not ours: someone else's freeze is never ended */
     vss_thaw_watchdog_stop (&watchdog, TRUE);
     return freeze_error (error, facts->mount_point, saved);
   }
@@ -219,6 +280,8 @@ run_frozen (int fs_fd, const FsFacts *facts, char **argv, char **env, gint64 dea
                g_strerror (errno));
   gint64 thaw_done = g_get_monotonic_time ();
   vss_thaw_watchdog_stop (&watchdog, thawed);
+  if (thawed)
+    forget_freeze (snapshot);
   g_debug ("fsfreeze: %s frozen for %.1f ms (freeze %.1f ms, %s create %.1f ms, thaw %.1f ms)",
            facts->mount_point, (thaw_done - start) / 1000.0, (frozen - start) / 1000.0, argv[0],
            (command_done - frozen) / 1000.0, (thaw_done - command_done) / 1000.0);
@@ -310,7 +373,7 @@ fsfreeze_commit (VssSnapshot *snapshot, gint64 deadline_usec, GError **error)
   }
   g_auto(GStrv) env = command_env (snapshot, &facts, deadline_usec);
   VssCommandResult result = { 0 };
-  gboolean ok = run_frozen (fd, &facts, argv, env, deadline_usec, &result, error) &&
+  gboolean ok = run_frozen (snapshot, fd, &facts, argv, env, deadline_usec, &result, error) &&
                 check_result (&result, snapshot, argv[0], deadline_usec, start, error) &&
                 expose (snapshot, &facts, result.out, argv[0], error);
   close (fd);
@@ -324,6 +387,8 @@ fsfreeze_remove (VssSnapshot *snapshot, GError **error)
 {
   if (snapshot->provider_data == NULL)
     return TRUE;   /* never prepared: the command never ran */
+  if (!thaw_recorded (snapshot, error))
+    return FALSE;
   g_auto(GStrv) argv = parse_command (snapshot->provider_data, "delete", error);
   if (argv == NULL)
     return FALSE;

@@ -323,6 +323,64 @@ Test (fsfreeze, a_killed_requester_s_freeze_is_thawed_by_the_watchdog)
   assert_nothing_left ();
 }
 
+/* Every process below @pid, deepest last (from /proc/PID/task/T/children). */
+static void
+collect_tree (pid_t pid, GArray *out)
+{
+  g_autofree char *tasks = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr(GDir) dir = g_dir_open (tasks, 0, NULL);
+  for (const char *tid; dir != NULL && (tid = g_dir_read_name (dir)) != NULL;) {
+    g_autofree char *path = g_strdup_printf ("%s/%s/children", tasks, tid);
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents (path, &text, NULL, NULL))
+      continue;
+    g_auto(GStrv) pids = g_strsplit (g_strstrip (text), " ", -1);
+    for (char **p = pids; *p != NULL && **p != '\0'; p++) {
+      pid_t child = (pid_t) g_ascii_strtoll (*p, NULL, 10);
+      g_array_append_val (out, child);
+      collect_tree (child, out);
+    }
+  }
+}
+
+/* What systemd does to a unit's cgroup on stop: every process of the
+ * backup killed at once, the thaw watchdog too.  The freeze outlives
+ * them; the next run's clean-up thaws it, since it was recorded. */
+Test (fsfreeze, a_freeze_left_by_a_backup_killed_whole_is_thawed_by_the_next_clean_up)
+{
+  ROOT_OR_SKIP ();
+  LoopFs *fs = frozen_fs ("ext4");
+  pid_t requester = start_requester (fs->mountpoint);
+  g_autofree char *frozen = test_file ("frozen");
+  wait_for_file (frozen, 10000);
+  g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  g_array_append_val (all, requester);
+  kill (requester, SIGSTOP);          /* no one reacts while the rest are found */
+  collect_tree (requester, all);
+  cr_assert_geq (all->len, 3, "expected the requester, its watchdog and the command");
+  for (guint i = 0; i < all->len; i++)
+    kill (g_array_index (all, pid_t, i), SIGSTOP);
+  for (guint i = 0; i < all->len; i++)
+    kill (g_array_index (all, pid_t, i), SIGKILL);
+  waitpid (requester, NULL, 0);
+  for (guint i = 1; i < all->len; i++)
+    for (int t = 0; t < 1000 && !process_gone (g_array_index (all, pid_t, i)); t++)
+      g_usleep (1000);
+
+  g_autofree char *probe = g_build_filename (fs->mountpoint, "probe", NULL);
+  pid_t writer = start_write (probe);
+  cr_assert_eq (exit_ms (writer, 300), -1, "the filesystem was not left frozen: the test "
+                "did not kill what it meant to");
+  g_autoptr(GError) error = NULL;
+  cr_assert_eq (vss_snapshots_clean_stale (&error), 1, "%s", error ? error->message : "");
+  cr_assert_geq (exit_ms (writer, 1000), 0, "still frozen after the clean-up");
+  cr_assert_eq (count_calls ("delete"), 1);
+  assert_nothing_left ();
+  g_autofree char *records = g_build_filename (g_getenv ("VSS_STATE_DIR"), "fsfreeze", NULL);
+  g_autoptr(GDir) left = g_dir_open (records, 0, NULL);
+  cr_assert (left == NULL || g_dir_read_name (left) == NULL, "a freeze record was left");
+}
+
 Test (fsfreeze, a_command_past_the_hold_limit_fails_thawed_and_leaves_nothing)
 {
   ROOT_OR_SKIP ();
