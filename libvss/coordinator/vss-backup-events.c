@@ -102,8 +102,7 @@ accept_components (VssBackupComponents *self, VssWriterProxy *proxy, VssEventRep
                error != NULL ? error->message : "");
     return;
   }
-  g_ptr_array_unref (writer->components);
-  writer->components = g_steal_pointer (&components);
+  vss_bcd_writer_set_components (writer, g_steal_pointer (&components));
 }
 
 static void

@@ -55,6 +55,8 @@ struct _VssWriterMetadata {
   VssWriterRestore writer_restore;
   gboolean reboot_required;
   GPtrArray *components;                   /* VssWmComponent */
+  GHashTable *component_index;             /* "logical path\nname" → VssWmComponent, of
+                                            * the first component_index's size entries */
   GPtrArray *exclude_files;                /* VssWmFile */
   GPtrArray *alternate_location_mappings;  /* VssWmFile (alternate_location = destination) */
   gboolean sealed;                         /* read-only once identify ended */
@@ -149,7 +151,9 @@ typedef struct {
   char *writer_id;
   char *instance_id;
   char *writer_name;
-  GPtrArray *components;          /* VssComponent, explicitly added only */
+  GPtrArray *components;          /* VssComponent, explicitly added only; replace it
+                                   * with vss_bcd_writer_set_components */
+  GHashTable *component_index;    /* "logical path\nname" → the first entries of components */
 } VssBcdWriter;
 
 typedef struct {
@@ -189,6 +193,8 @@ VssBcdWriter *vss_document_ensure_writer (VssDocument *self, const char *writer_
 VssComponent *vss_bcd_writer_find_component (VssBcdWriter *self, VssComponentType type,
                                              const char *logical_path, const char *name);
 /* Fails with VSS_ERROR_OBJECT_ALREADY_EXISTS for a duplicate (logical path, name). */
+/* Replaces every component (a writer's edited copy of them). */
+void          vss_bcd_writer_set_components (VssBcdWriter *self, GPtrArray *components);
 VssComponent *vss_bcd_writer_add_component (VssBcdWriter *self, VssComponentType type,
                                             const char *logical_path, const char *name,
                                             GError **error);

@@ -15,6 +15,7 @@ bcd_writer_free (VssBcdWriter *self)
   g_free (self->instance_id);
   g_free (self->writer_name);
   g_ptr_array_unref (self->components);
+  g_hash_table_unref (self->component_index);
   g_free (self);
 }
 
@@ -26,6 +27,7 @@ bcd_writer_new (const char *writer_id, const char *instance_id, const char *writ
   self->instance_id = g_strdup (instance_id);
   self->writer_name = g_strdup (writer_name);
   self->components = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_component_free);
+  self->component_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return self;
 }
 
@@ -97,18 +99,36 @@ vss_document_ensure_writer (VssDocument *self, const char *writer_id, const char
   return w;
 }
 
+static char *
+component_key (const char *logical_path, const char *name)
+{
+  return g_strconcat (logical_path != NULL ? logical_path : "", "\n", name, NULL);
+}
+
+/* Constant time: a backup may add tens of thousands of components, each
+ * checked against those before it.  The index catches up with
+ * components appended without it (the JSON reader). */
 VssComponent *
 vss_bcd_writer_find_component (VssBcdWriter *self, VssComponentType type,
                                const char *logical_path, const char *name)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
-  for (guint i = 0; i < self->components->len; i++) {
+  for (guint i = g_hash_table_size (self->component_index); i < self->components->len; i++) {
     VssComponent *c = g_ptr_array_index (self->components, i);
-    if (vss_component_matches (c, type, logical_path, name))
-      return c;
+    g_hash_table_insert (self->component_index, component_key (c->logical_path, c->name), c);
   }
-  return NULL;
+  g_autofree char *key = component_key (logical_path, name);
+  VssComponent *c = g_hash_table_lookup (self->component_index, key);
+  return c != NULL && vss_component_matches (c, type, logical_path, name) ? c : NULL;
+}
+
+void
+vss_bcd_writer_set_components (VssBcdWriter *self, GPtrArray *components)
+{
+  g_hash_table_remove_all (self->component_index);
+  g_ptr_array_unref (self->components);
+  self->components = components;
 }
 
 VssComponent *

@@ -29,6 +29,7 @@ vss_writer_metadata_new (const char *writer_id, const char *instance_id,
   self->restore_method = VSS_RME_UNDEFINED;
   self->writer_restore = VSS_WRE_UNDEFINED;
   self->components = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_component_free);
+  self->component_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->exclude_files = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_file_free);
   self->alternate_location_mappings =
       g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_file_free);
@@ -46,6 +47,7 @@ vss_writer_metadata_free (VssWriterMetadata *self)
   g_free (self->restore_service);
   g_free (self->restore_user_procedure);
   g_ptr_array_unref (self->components);
+  g_hash_table_unref (self->component_index);
   g_ptr_array_unref (self->exclude_files);
   g_ptr_array_unref (self->alternate_location_mappings);
   g_free (self);
@@ -78,17 +80,25 @@ check_file_set (const char *path, const char *filespec, GError **error)
          vss_check_report ("filespec", filespec, vss_check_filespec (filespec), error);
 }
 
+static char *
+component_key (const char *logical_path, const char *name)
+{
+  return g_strconcat (logical_path != NULL ? logical_path : "", "\n", name, NULL);
+}
+
+/* By (logical path, name) in constant time: a writer may declare tens of
+ * thousands of components, each looked up as its files are added.  The
+ * index catches up with components appended without it (the JSON reader). */
 static VssWmComponent *
 find_component (const VssWriterMetadata *self, const char *logical_path, const char *name)
 {
   const char *lp = logical_path != NULL && *logical_path != '\0' ? logical_path : NULL;
-
-  for (guint i = 0; i < self->components->len; i++) {
+  for (guint i = g_hash_table_size (self->component_index); i < self->components->len; i++) {
     VssWmComponent *c = g_ptr_array_index (self->components, i);
-    if (g_strcmp0 (c->logical_path, lp) == 0 && g_strcmp0 (c->name, name) == 0)
-      return c;
+    g_hash_table_insert (self->component_index, component_key (c->logical_path, c->name), c);
   }
-  return NULL;
+  g_autofree char *key = component_key (lp, name);
+  return g_hash_table_lookup (self->component_index, key);
 }
 
 static char *

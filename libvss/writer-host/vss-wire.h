@@ -13,7 +13,10 @@
 G_BEGIN_DECLS
 
 #define VSS_WIRE_PROTOCOL_VERSION 1
-#define VSS_WIRE_MAX_MESSAGE (16u * 1024u * 1024u)
+/* One message carries at most one document (writer metadata, a writer's
+ * components) of VSS_DOCUMENT_MAX_BYTES (64 MiB: ~250,000 components),
+ * plus its envelope. */
+#define VSS_WIRE_MAX_MESSAGE (65u * 1024u * 1024u)
 /* The helper process finds its end of the socketpair here. */
 #define VSS_WIRE_HELPER_FD 3
 
