@@ -6,6 +6,7 @@
 
 #include "coordinator/vss-snapshot-lock.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void
@@ -77,8 +78,12 @@ vss_restore_job_set_root (VssRestoreJob *self, const char *root, GError **error)
                  "not both", root);
     return FALSE;
   }
+  /* "/" (however spelled) is the machine's own tree: a restore in place */
+  char *real = realpath (root, NULL);
+  gboolean in_place = real != NULL && g_str_equal (real, "/");
+  free (real);
   g_free (self->root);
-  self->root = g_strdup (root);
+  self->root = in_place ? NULL : g_strdup (root);
   return TRUE;
 }
 

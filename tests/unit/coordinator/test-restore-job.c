@@ -141,6 +141,18 @@ Test (restore_job, elsewhere_the_writer_is_told_the_new_target)
   cr_assert_not (vss_restore_job_run (job, &error), "a job runs once");
 }
 
+Test (restore_job, a_root_of_slash_is_in_place_and_asks_the_writer)
+{
+  g_autofree char *set = make_set ();
+  change_live ();
+  g_autoptr(VssRestoreJob) job = new_job (set, "pre_restore");
+  g_autoptr(GError) error = NULL;
+  cr_assert (vss_restore_job_set_root (job, "/tmp/../", &error));
+  cr_assert (vss_restore_job_run (job, &error), "%s", error ? error->message : "");
+  cr_assert_eq (vss_restore_job_get_result (job, 0)->outcome, VSS_RESTORE_OUTCOME_REFUSED);
+  assert_live_is ("changed since the backup\n");
+}
+
 Test (restore_job, selection_that_matches_nothing_is_an_error)
 {
   g_autofree char *set = make_set ();
