@@ -125,6 +125,13 @@ fill_temp (Apply *a, const VssRestoreItem *item, int dfd, gboolean *mismatch)
     *mismatch = TRUE;
     return 0;
   }
+  /* The plan checked the size; the set may have changed since. */
+  struct stat st;
+  if (fstat (sfd, &st) != 0 || !S_ISREG (st.st_mode) || (guint64) st.st_size != e->size) {
+    close (sfd);
+    *mismatch = TRUE;
+    return 0;
+  }
   char sha[65];
   guint64 copied = 0;
   int err = 0;

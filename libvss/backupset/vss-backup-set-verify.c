@@ -29,30 +29,12 @@ problem (Verify *v, VssVerifyProblem kind, const char *stored, const char *detai
 static void
 check_entry (Verify *v, VssSetCopier *copier, const VssSetEntry *e)
 {
-  int fd = vss_set_open_beneath (v->set->dirfd, e->stored, O_RDONLY | O_NONBLOCK);
-  if (fd < 0) {
-    g_autofree char *detail = g_strdup_printf ("%s (the data of %s)", g_strerror (errno), e->path);
-    problem (v, errno == ENOENT ? VSS_VERIFY_MISSING : VSS_VERIFY_CHANGED, e->stored, detail);
+  gboolean missing = FALSE;
+  g_autofree char *what = vss_set_check_stored_data (v->set, e->stored, e, copier, &missing);
+  if (what == NULL)
     return;
-  }
-  struct stat st;
-  char sha[65] = "";
-  guint64 copied = 0;
-  int err = 0;
-  gboolean dst_side = FALSE;
-  g_autofree char *detail = NULL;
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    detail = g_strdup ("not a regular file");
-  else if ((guint64) st.st_size != e->size)
-    detail = g_strdup_printf ("%" G_GUINT64_FORMAT " bytes, the manifest says %" G_GUINT64_FORMAT,
-                              (guint64) st.st_size, e->size);
-  else if (!vss_set_copier_run (copier, fd, -1, e->size, sha, &copied, &err, &dst_side))
-    detail = g_strdup_printf ("cannot read it: %s", g_strerror (err));
-  else if (copied != e->size || strcmp (sha, e->sha256) != 0)
-    detail = g_strdup_printf ("SHA-256 %s, the manifest says %s", sha, e->sha256);
-  close (fd);
-  if (detail != NULL)
-    problem (v, VSS_VERIFY_CHANGED, e->stored, detail);
+  g_autofree char *detail = g_strdup_printf ("%s (the data of %s)", what, e->path);
+  problem (v, missing ? VSS_VERIFY_MISSING : VSS_VERIFY_CHANGED, e->stored, detail);
 }
 
 /* Reports every non-directory under @rel that @known does not list. */

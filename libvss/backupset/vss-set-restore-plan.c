@@ -185,29 +185,15 @@ static gboolean
 check_data (VssRestorePlan *plan, const VssRestoreItem *item, VssSetCopier *copier,
             GError **error)
 {
-  const VssSetEntry *e = item->entry;
-  g_autofree char *path = g_build_filename (item->source->dir, item->stored, NULL);
-  int fd = vss_set_open_beneath (item->source->dirfd, item->stored, O_RDONLY | O_NONBLOCK);
-  if (fd < 0) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                 "cannot read %s, the data of %s: %s; nothing of %s was restored",
-                 path, e->path, g_strerror (errno), plan->component);
-    return FALSE;
-  }
-  char sha[65];
-  guint64 copied = 0;
-  int err = 0;
-  gboolean dst_side = FALSE;
-  struct stat st;
-  gboolean ok = fstat (fd, &st) == 0 && S_ISREG (st.st_mode) &&
-                vss_set_copier_run (copier, fd, -1, e->size, sha, &copied, &err, &dst_side);
-  close (fd);
-  if (ok && (guint64) st.st_size == e->size && copied == e->size && strcmp (sha, e->sha256) == 0)
+  gboolean missing = FALSE;
+  g_autofree char *problem = vss_set_check_stored_data (item->source, item->stored, item->entry,
+                                                        copier, &missing);
+  if (problem == NULL)
     return TRUE;
   g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-               "checksum mismatch: %s (the data of %s) does not match the manifest; the set "
-               "is damaged or was tampered with, nothing of %s was restored",
-               path, e->path, plan->component);
+               "%s: %s/%s (the data of %s): %s; the set is damaged or was tampered with, "
+               "nothing of %s was restored", missing ? "missing data" : "checksum mismatch",
+               item->source->dir, item->stored, item->entry->path, problem, plan->component);
   return FALSE;
 }
 

@@ -35,4 +35,12 @@ VssRestorePlan *vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain,
  * part opened with O_NOFOLLOW); @flags are for the last part. */
 int vss_set_open_beneath (int dirfd, const char *rel, int flags);
 
+/* NULL when @stored (in @source) is a regular file of exactly e->size
+ * bytes (checked with fstat before anything is read) whose SHA-256 is
+ * e->sha256; else what is wrong, and *out_missing when it is not there
+ * (vss-set-check-data.c). */
+char *vss_set_check_stored_data (const VssBackupSet *source, const char *stored,
+                                 const VssSetEntry *e, VssSetCopier *copier,
+                                 gboolean *out_missing);
+
 G_END_DECLS
