@@ -118,14 +118,26 @@ typedef enum {
   VSS_VERIFY_MISSING,     /* in the manifest, not in the set */
   VSS_VERIFY_CHANGED,     /* size or checksum differs */
   VSS_VERIFY_EXTRA,       /* in the set, not in the manifest */
+  VSS_VERIFY_CHAIN,       /* a base is missing, replaced, or the chain loops */
+  VSS_VERIFY_REFUSED,     /* a restore would refuse it: an entry outside its
+                           * component's file sets, through a symlink entry,
+                           * twice, an in-base entry without data, no component */
 } VssVerifyProblem;
 
+/* @stored_path: where the problem is: a path in the set ("files/…",
+ * "manifest.json"), a component name for VSS_VERIFY_REFUSED; problems of
+ * a base set start with that set's directory. */
 typedef void (*VssBackupSetVerifyFunc) (VssVerifyProblem problem, const char *stored_path,
                                         const char *detail, gpointer user_data);
 
-/* Re-reads every stored file and reports every problem through @report;
- * TRUE when there was none.  Also checks the chain: the base set must be
- * given for incremental/differential sets (@base may be NULL for full). */
+/* Checks that the set can be restored, and reports every problem through
+ * @report; TRUE when there was none.  The chain is found next to the set
+ * (vss_backup_set_find_chain) and every set of it is verified too: each
+ * base present under its id with the manifest its successor recorded,
+ * every restore plan check on each set's own content, every stored file
+ * re-read and compared (size before any read, then SHA-256), no file
+ * under files/ that the manifest does not list.  FALSE with
+ * VSS_ERROR_INVALID_DOCUMENT ("… has N problems") otherwise. */
 gboolean vss_backup_set_verify (VssBackupSet *self, VssBackupSetVerifyFunc report,
                                 gpointer user_data, VssBackupSetProgress progress,
                                 gpointer progress_data, GError **error);
