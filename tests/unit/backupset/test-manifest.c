@@ -107,3 +107,28 @@ Test (manifest, large_manifest_loads)
   cr_assert (!vss_backup_set_verify (set, NULL, NULL, NULL, NULL, &error));
   cr_assert_not_null (strstr (error->message, "20000 problems"), "%s", error->message);
 }
+
+/* Sets written before version 2 (no base_manifest_sha256, no hard links)
+ * still load, verify and restore; version 2 members in them are refused. */
+Test (manifest, version_1_sets_still_load_and_restore)
+{
+  g_autofree char *dir = small_set ();
+  bs_edit_manifest (dir, "\"version\":2", "\"version\":1");
+  g_autoptr(GError) error = NULL;
+  {
+    g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
+    cr_assert_not_null (set, "%s", error ? error->message : "");
+    cr_assert (vss_backup_set_verify (set, NULL, NULL, NULL, NULL, &error), "%s",
+               error ? error->message : "");
+    g_autofree char *root = bs_path ("target");
+    cr_assert (vss_backup_set_restore_component (set, NULL, "path:/d", root, NULL,
+                                                 VSS_RESTORE_REPLACE, NULL, NULL, NULL, &error),
+               "%s", error ? error->message : "");
+    g_autofree char *f = g_build_filename (root, "d", "f", NULL);
+    g_autofree char *data = vss_test_read_file (f);
+    cr_assert_str_eq (data, "data");
+  }
+  bs_edit_manifest (dir, "\"type\":\"file\"", "\"type\":\"file\",\"hardlink\":\"/d/g\"");
+  cr_assert_null (vss_backup_set_open (dir, &error));
+  cr_assert_not_null (strstr (error->message, "unknown member \"hardlink\""), "%s", error->message);
+}
