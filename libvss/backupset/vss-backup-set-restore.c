@@ -108,12 +108,6 @@ exists_at (int dirfd, const char *name)
   return fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-static char *
-temp_name (const char *name)
-{
-  return g_strdup_printf (".%.200s.vss-%08x", name, g_random_int ());
-}
-
 /* Copies the data into the open temp file @dfd, checking them again
  * (the set may have changed since the plan read it). */
 static int
@@ -151,7 +145,7 @@ fill_temp (Apply *a, const VssRestoreItem *item, int dfd, gboolean *mismatch)
 static gboolean
 restore_file (Apply *a, int dirfd, const char *name, const VssRestoreItem *item, GError **error)
 {
-  g_autofree char *tmp = temp_name (name);
+  g_autofree char *tmp = vss_restore_temp_name (name);
   int dfd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (dfd < 0)
     return write_error (error, errno, "cannot create a file beside", a, item->rel);
@@ -185,7 +179,7 @@ restore_link (Apply *a, int dirfd, const char *name, const VssRestoreItem *item,
   int first_dirfd = open_dir (a, strcmp (first_parent, ".") == 0 ? "" : first_parent);
   if (first_dirfd < 0)
     return write_error (error, errno, "cannot open the directory of", a, first->rel);
-  g_autofree char *tmp = temp_name (name);
+  g_autofree char *tmp = vss_restore_temp_name (name);
   int err = linkat (first_dirfd, first_name, dirfd, tmp, 0) == 0 ? 0 : errno;
   close (first_dirfd);
   if (err == EXDEV)
@@ -202,7 +196,7 @@ restore_symlink (Apply *a, int dirfd, const char *name, const VssRestoreItem *it
                  GError **error)
 {
   const VssSetEntry *e = item->entry;
-  g_autofree char *tmp = temp_name (name);
+  g_autofree char *tmp = vss_restore_temp_name (name);
   if (symlinkat (e->target, dirfd, tmp) != 0)
     return write_error (error, errno, "cannot create a symlink beside", a, item->rel);
   int err = 0;
@@ -296,6 +290,7 @@ apply_plan (Apply *a, VssBackupSetProgress progress, gpointer user_data, GError 
   a->rootfd = open (a->plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (a->rootfd < 0)
     return write_error (error, errno, "cannot open", a, "");
+  vss_restore_remove_leftovers (a->rootfd, a->plan);
   for (guint i = 0; i < a->plan->items->len; i++) {
     VssRestoreItem *item = g_ptr_array_index (a->plan->items, i);
     if (!restore_item (a, item, error))

@@ -43,6 +43,17 @@ VssRestorePlan *vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain,
                                       const char *const *mappings, VssSetCopier *copier,
                                       VssPlanChecks checks, GError **error);
 
+/* ---- temp files beside targets (vss-set-restore-leftovers.c) ---- */
+
+/* Bytes of the target's name kept in its temp name. */
+#define VSS_RESTORE_TEMP_NAME_MAX 200
+/* ".NAME.vss-XXXXXXXX", the temp a file or link is written to beside NAME. */
+char *vss_restore_temp_name (const char *name);
+/* Removes the temp files an interrupted run of this restore left beside
+ * the targets of @plan (regular files named by the scheme above for a
+ * NAME the plan writes in that directory); nothing else is touched. */
+void  vss_restore_remove_leftovers (int rootfd, const VssRestorePlan *plan);
+
 /* ---- the write boundary (vss-set-file-sets.c) ---- */
 
 typedef struct {
