@@ -100,9 +100,11 @@ const char   *vss_backup_set_get_writer_metadata (const VssBackupSet *self, cons
 GPtrArray    *vss_backup_set_list_components (const VssBackupSet *self);
 
 /* Checks that @chain (the sets from the full backup up to, not including,
- * @self, oldest first) leads to @self: the first has no base and each
- * set's base id is the id of the set before it.  TRUE at once for a set
- * without base.  VSS_ERROR_OBJECT_NOT_FOUND naming the broken link. */
+ * @self, oldest first) leads to @self: the first has no base, each set's
+ * base id is the id of the set before it, and (sets of manifest version
+ * 2) that set's manifest is the one its successor recorded.  TRUE at once
+ * for a set without base.  VSS_ERROR_OBJECT_NOT_FOUND naming the broken
+ * link; VSS_ERROR_INVALID_DOCUMENT for a base replaced under its id. */
 gboolean      vss_backup_set_check_chain (VssBackupSet *self, GPtrArray *chain, GError **error);
 
 /* Finds the sets @self builds on in the directory that holds it, by id,
@@ -151,10 +153,15 @@ typedef enum {
 /* Puts the entries of @component back.  Each entry's original path is
  * rewritten by the first matching prefix in @mappings (pairs OLD, NEW,
  * NULL-terminated; may be NULL), then placed under @root (NULL: "/").
- * Before anything is written, every target is checked: a stored or
+ * Before anything is written, every target is checked: an entry outside
+ * the component's file sets recorded in the set ("path:/abs" covers /abs;
+ * a writer's component what writers/NAME.json declares), a stored or
  * original path that is absolute where it must be relative, contains "..",
  * or would pass through a symlink (also one placed earlier in the same
- * restore) is refused (VSS_ERROR_ACCESS_DENIED naming it).  Each file is
+ * restore) is refused (VSS_ERROR_ACCESS_DENIED naming it); each stored
+ * file's size is compared (fstat) before its data are hashed.  Temp files
+ * ".NAME.vss-XXXXXXXX" a killed run of this restore left beside its
+ * targets are removed; hard links come back as links.  Each file is
  * written beside its target, its SHA-256 checked against the manifest,
  * fsynced and renamed into place: a mismatch stops the component
  * (VSS_ERROR_INVALID_DOCUMENT naming the file) and leaves the target
