@@ -125,6 +125,8 @@ fuzz_set_new (void)
   return self;
 }
 
+static void run_command (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
 static void
 run_command (const char *format, ...)
 {
