@@ -1,4 +1,5 @@
-/* cmd-verify.c — `vss verify DIR`: every file of a set against its manifest. */
+/* cmd-verify.c — `vss verify DIR`: can the set be restored?  Its chain, the
+ * checks a restore's plan makes, every file against its manifest. */
 #include <vss/vss-backup-set.h>
 
 #include "vss-options.h"
@@ -14,7 +15,9 @@ problem_name (VssVerifyProblem problem)
   switch (problem) {
   case VSS_VERIFY_MISSING: return "missing";
   case VSS_VERIFY_CHANGED: return "changed";
-  default: return "extra";
+  case VSS_VERIFY_EXTRA: return "extra";
+  case VSS_VERIFY_CHAIN: return "chain";
+  default: return "refused";
   }
 }
 
@@ -44,8 +47,9 @@ int
 vss_cmd_verify (VssCli *cli, int argc, char **argv)
 {
   int done = vss_cli_parse (cli, "verify", "DIR",
-                            "Re-read every file of a backup set and report every missing, changed or "
-                            "extra one.", NULL, &argc, &argv);
+                            "Check that a backup set can be restored: every base set of its chain "
+                            "present and unchanged, every entry one a restore would accept, every "
+                            "file re-read against the manifest; report each problem (exit 1).", NULL, &argc, &argv);
   if (done >= 0)
     return done;
   if (argc != 2)
@@ -64,7 +68,7 @@ vss_cmd_verify (VssCli *cli, int argc, char **argv)
   json_object_object_add (obj, "problems", json_object_new_int ((int) v.problems));
   json_object_object_add (obj, "set_id", json_object_new_string (vss_backup_set_get_id (set)));
   vss_cli_emit (cli, "summary", obj);
-  vss_cli_print (cli, "%s: %s\n", argv[1], v.problems == 0 ? "ok, every file matches the manifest"
+  vss_cli_print (cli, "%s: %s\n", argv[1], v.problems == 0 ? "ok, restorable: the chain is complete and every file matches the manifest"
                                                            : "problems found (see above)");
   return v.problems == 0 ? VSS_EXIT_OK : VSS_EXIT_FAILED;
 }

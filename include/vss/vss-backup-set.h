@@ -106,9 +106,11 @@ const char   *vss_backup_set_get_writer_metadata (const VssBackupSet *self, cons
 GPtrArray    *vss_backup_set_list_components (const VssBackupSet *self);
 
 /* Checks that @chain (the sets from the full backup up to, not including,
- * @self, oldest first) leads to @self: the first has no base and each
- * set's base id is the id of the set before it.  TRUE at once for a set
- * without base.  VSS_ERROR_OBJECT_NOT_FOUND naming the broken link. */
+ * @self, oldest first) leads to @self: the first has no base, each set's
+ * base id is the id of the set before it, and (sets of manifest version
+ * 2) that set's manifest is the one its successor recorded.  TRUE at once
+ * for a set without base.  VSS_ERROR_OBJECT_NOT_FOUND naming the broken
+ * link; VSS_ERROR_INVALID_DOCUMENT for a base replaced under its id. */
 gboolean      vss_backup_set_check_chain (VssBackupSet *self, GPtrArray *chain, GError **error);
 
 /* Finds the sets @self builds on in the directory that holds it, by id,
@@ -124,14 +126,26 @@ typedef enum {
   VSS_VERIFY_MISSING,     /* in the manifest, not in the set */
   VSS_VERIFY_CHANGED,     /* size or checksum differs */
   VSS_VERIFY_EXTRA,       /* in the set, not in the manifest */
+  VSS_VERIFY_CHAIN,       /* a base is missing, replaced, or the chain loops */
+  VSS_VERIFY_REFUSED,     /* a restore would refuse it: an entry outside its
+                           * component's file sets, through a symlink entry,
+                           * twice, an in-base entry without data, no component */
 } VssVerifyProblem;
 
+/* @stored_path: where the problem is: a path in the set ("files/…",
+ * "manifest.json"), a component name for VSS_VERIFY_REFUSED; problems of
+ * a base set start with that set's directory. */
 typedef void (*VssBackupSetVerifyFunc) (VssVerifyProblem problem, const char *stored_path,
                                         const char *detail, gpointer user_data);
 
-/* Re-reads every stored file and reports every problem through @report;
- * TRUE when there was none.  Also checks the chain: the base set must be
- * given for incremental/differential sets (@base may be NULL for full). */
+/* Checks that the set can be restored, and reports every problem through
+ * @report; TRUE when there was none.  The chain is found next to the set
+ * (vss_backup_set_find_chain) and every set of it is verified too: each
+ * base present under its id with the manifest its successor recorded,
+ * every restore plan check on each set's own content, every stored file
+ * re-read and compared (size before any read, then SHA-256), no file
+ * under files/ that the manifest does not list.  FALSE with
+ * VSS_ERROR_INVALID_DOCUMENT ("… has N problems") otherwise. */
 gboolean vss_backup_set_verify (VssBackupSet *self, VssBackupSetVerifyFunc report,
                                 gpointer user_data, VssBackupSetProgress progress,
                                 gpointer progress_data, GError **error);
@@ -149,10 +163,15 @@ typedef enum {
  * and honours its answer, may write it.  Each entry's original path is
  * rewritten by the first matching prefix in @mappings (pairs OLD, NEW,
  * NULL-terminated; may be NULL), then placed under @root (NULL: "/").
- * Before anything is written, every target is checked: a stored or
+ * Before anything is written, every target is checked: an entry outside
+ * the component's file sets recorded in the set ("path:/abs" covers /abs;
+ * a writer's component what writers/NAME.json declares), a stored or
  * original path that is absolute where it must be relative, contains "..",
  * or would pass through a symlink (also one placed earlier in the same
- * restore) is refused (VSS_ERROR_ACCESS_DENIED naming it).  Each file is
+ * restore) is refused (VSS_ERROR_ACCESS_DENIED naming it); each stored
+ * file's size is compared (fstat) before its data are hashed.  Temp files
+ * ".NAME.vss-XXXXXXXX" a killed run of this restore left beside its
+ * targets are removed; hard links come back as links.  Each file is
  * written beside its target, its SHA-256 checked against the manifest,
  * fsynced and renamed into place: a mismatch stops the component
  * (VSS_ERROR_INVALID_DOCUMENT naming the file) and leaves the target

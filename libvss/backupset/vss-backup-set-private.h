@@ -10,8 +10,9 @@
 
 G_BEGIN_DECLS
 
-/* The manifest format this libvss writes and the newest it reads. */
-#define VSS_MANIFEST_VERSION 1
+/* The manifest format this libvss writes and the newest it reads; 2 added
+ * base_manifest_sha256 and hard links (docs/backup-set.md). */
+#define VSS_MANIFEST_VERSION 2
 /* A manifest of 100k entries is ~40 MB; anything past this is refused
  * before parsing so a hostile set cannot exhaust memory. */
 #define VSS_MANIFEST_MAX_BYTES (512 * 1024 * 1024)
@@ -40,6 +41,8 @@ typedef struct {
   char *path;               /* original absolute path */
   char *stored;             /* "files/…" inside the set, NULL when in_base */
   char *in_base;            /* id of the set holding the data, or NULL */
+  char *hardlink;           /* files: the path of an earlier entry of the same
+                             * component this one is a hard link to, or NULL */
   VssSetEntryType type;
   guint64 size;             /* files only; 0 otherwise */
   guint32 mode;             /* permission bits (07777) */
@@ -55,6 +58,7 @@ typedef struct {
 typedef struct {
   char *set_id;
   char *base_id;            /* NULL for full/copy */
+  char *base_manifest_sha256; /* SHA-256 of the base's manifest.json, or NULL */
   VssBackupType backup_type;
   gint64 created_usec;
   GPtrArray *components;    /* char* */
@@ -125,6 +129,7 @@ struct _VssBackupSet {
   char *dir;
   int dirfd;
   VssManifest *manifest;
+  char manifest_sha256[65];      /* of manifest.json as read */
   char *bcd;
   GHashTable *writer_metadata;   /* writer name → JSON text */
   GHashTable *by_path;           /* "component-index\npath" → VssSetEntry */

@@ -109,12 +109,6 @@ exists_at (int dirfd, const char *name)
   return fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-static char *
-temp_name (const char *name)
-{
-  return g_strdup_printf (".%.200s.vss-%08x", name, g_random_int ());
-}
-
 /* Copies the data into the open temp file @dfd, checking them again
  * (the set may have changed since the plan read it). */
 static int
@@ -123,6 +117,13 @@ fill_temp (Apply *a, const VssRestoreItem *item, int dfd, gboolean *mismatch)
   const VssSetEntry *e = item->entry;
   int sfd = vss_set_open_beneath (item->source->dirfd, item->stored, O_RDONLY | O_NONBLOCK);
   if (sfd < 0) {
+    *mismatch = TRUE;
+    return 0;
+  }
+  /* The plan checked the size; the set may have changed since. */
+  struct stat st;
+  if (fstat (sfd, &st) != 0 || !S_ISREG (st.st_mode) || (guint64) st.st_size != e->size) {
+    close (sfd);
     *mismatch = TRUE;
     return 0;
   }
@@ -145,7 +146,7 @@ fill_temp (Apply *a, const VssRestoreItem *item, int dfd, gboolean *mismatch)
 static gboolean
 restore_file (Apply *a, int dirfd, const char *name, const VssRestoreItem *item, GError **error)
 {
-  g_autofree char *tmp = temp_name (name);
+  g_autofree char *tmp = vss_restore_temp_name (name);
   int dfd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (dfd < 0)
     return write_error (error, errno, "cannot create a file beside", a, item->rel);
@@ -167,12 +168,36 @@ restore_file (Apply *a, int dirfd, const char *name, const VssRestoreItem *item,
   return FALSE;
 }
 
+/* A hard link is made beside its target to the file restored for the
+ * entry it names, then renamed into place; across filesystems (a mapping
+ * may split them) it becomes a copy of the same data. */
+static gboolean
+restore_link (Apply *a, int dirfd, const char *name, const VssRestoreItem *item, GError **error)
+{
+  const VssRestoreItem *first = item->link_to;
+  g_autofree char *first_parent = g_path_get_dirname (first->rel);
+  g_autofree char *first_name = g_path_get_basename (first->rel);
+  int first_dirfd = open_dir (a, strcmp (first_parent, ".") == 0 ? "" : first_parent);
+  if (first_dirfd < 0)
+    return write_error (error, errno, "cannot open the directory of", a, first->rel);
+  g_autofree char *tmp = vss_restore_temp_name (name);
+  int err = linkat (first_dirfd, first_name, dirfd, tmp, 0) == 0 ? 0 : errno;
+  close (first_dirfd);
+  if (err == EXDEV)
+    return restore_file (a, dirfd, name, item, error);
+  if (err == 0 && renameat (dirfd, tmp, dirfd, name) != 0)
+    err = errno;
+  /* rename() of two links to one inode does nothing: the temp name stays. */
+  unlinkat (dirfd, tmp, 0);
+  return err == 0 || write_error (error, err, "cannot link", a, item->rel);
+}
+
 static gboolean
 restore_symlink (Apply *a, int dirfd, const char *name, const VssRestoreItem *item,
                  GError **error)
 {
   const VssSetEntry *e = item->entry;
-  g_autofree char *tmp = temp_name (name);
+  g_autofree char *tmp = vss_restore_temp_name (name);
   if (symlinkat (e->target, dirfd, tmp) != 0)
     return write_error (error, errno, "cannot create a symlink beside", a, item->rel);
   int err = 0;
@@ -228,6 +253,8 @@ restore_item (Apply *a, VssRestoreItem *item, GError **error)
     ok = TRUE;
   else if (type == VSS_SET_ENTRY_DIR)
     ok = restore_dir (a, dirfd, name, item, error);
+  else if (type == VSS_SET_ENTRY_FILE && item->link_to != NULL)
+    ok = restore_link (a, dirfd, name, item, error);
   else if (type == VSS_SET_ENTRY_FILE)
     ok = restore_file (a, dirfd, name, item, error);
   else
@@ -264,11 +291,13 @@ apply_plan (Apply *a, VssBackupSetProgress progress, gpointer user_data, GError 
   a->rootfd = open (a->plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (a->rootfd < 0)
     return write_error (error, errno, "cannot open", a, "");
+  vss_restore_remove_leftovers (a->rootfd, a->plan);
   for (guint i = 0; i < a->plan->items->len; i++) {
     VssRestoreItem *item = g_ptr_array_index (a->plan->items, i);
     if (!restore_item (a, item, error))
       return FALSE;
-    a->done += item->entry->type == VSS_SET_ENTRY_FILE ? item->entry->size : 0;
+    a->done += item->entry->type == VSS_SET_ENTRY_FILE && item->link_to == NULL
+                   ? item->entry->size : 0;
     if (progress != NULL)
       progress (a->done, a->plan->total_bytes, item->entry->path, user_data);
   }
@@ -291,7 +320,8 @@ vss_backup_set_restore_files (VssBackupSet *self, GPtrArray *chain, const char *
   }
   g_autoptr(VssSetCopier) copier = vss_set_copier_new ();
   g_autoptr(VssRestorePlan) plan = vss_restore_plan_new (self, chain, component, root, mappings,
-                                                         copier, error);
+                                                         copier, VSS_PLAN_CHECK_ROOT |
+                                                         VSS_PLAN_CHECK_DATA, error);
   if (plan == NULL)
     return FALSE;
   Apply a = { plan, copier, existing, -1, geteuid () == 0, g_ptr_array_new (), 0, 0 };

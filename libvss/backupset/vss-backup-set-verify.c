@@ -1,7 +1,12 @@
-/* vss-backup-set-verify.c — re-reading a set against its manifest: every
- * stored file is hashed again (missing, changed), and files/ is walked for
- * files the manifest does not know (extra).  Nothing is followed: a
- * symlink under files/ is itself a problem, never a way out of the set. */
+/* vss-backup-set-verify.c — "verify" means "restorable": the set and every
+ * set of its chain (found next to it by id, each base's manifest the one
+ * its successor was made on) are checked with the plan a restore makes
+ * (vss-set-restore-plan.c: entries inside their component's file sets,
+ * no duplicate target, nothing through a symlink entry, every in-base and
+ * hard-link entry resolved to data), every stored file is hashed again
+ * (missing, changed), and files/ is walked for files the manifest does
+ * not know (extra).  Nothing is followed: a symlink under files/ is itself
+ * a problem, never a way out of the set. */
 #include "vss-set-restore-private.h"
 
 #include <dirent.h>
@@ -12,59 +17,54 @@
 #include <unistd.h>
 
 typedef struct {
-  VssBackupSet *set;
   VssBackupSetVerifyFunc report;
   gpointer user_data;
+  VssBackupSetProgress progress;
+  gpointer progress_data;
+  VssSetCopier *copier;
   guint problems;
+  guint64 done, total;
 } Verify;
 
+/* One set of the chain (or the set verified, @prefix ""). */
+typedef struct {
+  Verify *v;
+  VssBackupSet *set;
+  const char *prefix;   /* put before stored paths: "" or "BASE_DIR/" */
+} VerifySet;
+
 static void
-problem (Verify *v, VssVerifyProblem kind, const char *stored, const char *detail)
+problem (VerifySet *vs, VssVerifyProblem kind, const char *where, const char *detail)
 {
-  v->problems++;
-  if (v->report != NULL)
-    v->report (kind, stored, detail, v->user_data);
+  vs->v->problems++;
+  if (vs->v->report == NULL)
+    return;
+  g_autofree char *place = g_strconcat (vs->prefix, where, NULL);
+  vs->v->report (kind, place, detail, vs->v->user_data);
 }
 
 static void
-check_entry (Verify *v, VssSetCopier *copier, const VssSetEntry *e)
+check_entry (VerifySet *vs, const VssSetEntry *e)
 {
-  int fd = vss_set_open_beneath (v->set->dirfd, e->stored, O_RDONLY | O_NONBLOCK);
-  if (fd < 0) {
-    g_autofree char *detail = g_strdup_printf ("%s (the data of %s)", g_strerror (errno), e->path);
-    problem (v, errno == ENOENT ? VSS_VERIFY_MISSING : VSS_VERIFY_CHANGED, e->stored, detail);
+  gboolean missing = FALSE;
+  g_autofree char *what = vss_set_check_stored_data (vs->set, e->stored, e, vs->v->copier,
+                                                     &missing);
+  if (what == NULL)
     return;
-  }
-  struct stat st;
-  char sha[65] = "";
-  guint64 copied = 0;
-  int err = 0;
-  gboolean dst_side = FALSE;
-  g_autofree char *detail = NULL;
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    detail = g_strdup ("not a regular file");
-  else if ((guint64) st.st_size != e->size)
-    detail = g_strdup_printf ("%" G_GUINT64_FORMAT " bytes, the manifest says %" G_GUINT64_FORMAT,
-                              (guint64) st.st_size, e->size);
-  else if (!vss_set_copier_run (copier, fd, -1, e->size, sha, &copied, &err, &dst_side))
-    detail = g_strdup_printf ("cannot read it: %s", g_strerror (err));
-  else if (copied != e->size || strcmp (sha, e->sha256) != 0)
-    detail = g_strdup_printf ("SHA-256 %s, the manifest says %s", sha, e->sha256);
-  close (fd);
-  if (detail != NULL)
-    problem (v, VSS_VERIFY_CHANGED, e->stored, detail);
+  g_autofree char *detail = g_strdup_printf ("%s (the data of %s)", what, e->path);
+  problem (vs, missing ? VSS_VERIFY_MISSING : VSS_VERIFY_CHANGED, e->stored, detail);
 }
 
 /* Reports every non-directory under @rel that @known does not list. */
 static void
-find_extra (Verify *v, int parentfd, const char *rel, GHashTable *known)
+find_extra (VerifySet *vs, int parentfd, const char *rel, GHashTable *known)
 {
   int fd = openat (parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
   if (d == NULL) {
     if (fd >= 0)
       close (fd);
-    problem (v, VSS_VERIFY_CHANGED, rel, "cannot read this directory");
+    problem (vs, VSS_VERIFY_CHANGED, rel, "cannot read this directory");
     return;
   }
   struct dirent *ent;
@@ -78,15 +78,87 @@ find_extra (Verify *v, int parentfd, const char *rel, GHashTable *known)
     if (S_ISDIR (st.st_mode)) {
       int sub = openat (dirfd (d), ent->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub >= 0) {
-        find_extra (v, sub, child, known);
+        find_extra (vs, sub, child, known);
         close (sub);
       }
     } else if (!g_hash_table_contains (known, child) || !S_ISREG (st.st_mode)) {
-      problem (v, VSS_VERIFY_EXTRA, child, S_ISREG (st.st_mode) ? "not in the manifest"
-                                                                 : "not a regular file");
+      problem (vs, VSS_VERIFY_EXTRA, child, S_ISREG (st.st_mode) ? "not in the manifest"
+                                                                  : "not a regular file");
     }
   }
   closedir (d);
+}
+
+/* What a restore of each component would refuse, before any data. */
+static void
+check_plans (VerifySet *vs, GPtrArray *chain)
+{
+  GPtrArray *components = vs->set->manifest->components;
+  if (components->len == 0)
+    problem (vs, VSS_VERIFY_REFUSED, VSS_SET_MANIFEST,
+             "the set has no component: there is nothing to restore");
+  for (guint i = 0; i < components->len; i++) {
+    const char *component = g_ptr_array_index (components, i);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VssRestorePlan) plan = vss_restore_plan_new (vs->set, chain, component, NULL, NULL,
+                                                           vs->v->copier, 0, &error);
+    if (plan == NULL)
+      problem (vs, VSS_VERIFY_REFUSED, component, error->message);
+  }
+}
+
+static void
+check_files (VerifySet *vs)
+{
+  GPtrArray *entries = vs->set->manifest->entries;
+  g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < entries->len; i++) {
+    VssSetEntry *e = g_ptr_array_index (entries, i);
+    if (e->stored == NULL)
+      continue;
+    g_hash_table_add (known, e->stored);
+    check_entry (vs, e);
+    vs->v->done += e->size;
+    if (vs->v->progress != NULL)
+      vs->v->progress (vs->v->done, vs->v->total, e->stored, vs->v->progress_data);
+  }
+  int files = openat (vs->set->dirfd, VSS_SET_FILES, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (files >= 0) {
+    find_extra (vs, files, VSS_SET_FILES, known);
+    close (files);
+  } else if (g_hash_table_size (known) > 0) {
+    problem (vs, VSS_VERIFY_MISSING, VSS_SET_FILES, "the set has no files/ directory");
+  }
+}
+
+static guint64
+stored_bytes (const VssBackupSet *set)
+{
+  guint64 total = 0;
+  for (guint i = 0; i < set->manifest->entries->len; i++) {
+    const VssSetEntry *e = g_ptr_array_index (set->manifest->entries, i);
+    total += e->stored != NULL ? e->size : 0;
+  }
+  return total;
+}
+
+/* Every set of @chain with the sets before it, then @self; the chain of
+ * a set without base is empty. */
+static void
+verify_chain (Verify *v, VssBackupSet *self, GPtrArray *chain)
+{
+  for (guint i = 0; chain != NULL && i < chain->len; i++)
+    v->total += stored_bytes (g_ptr_array_index (chain, i));
+  v->total += stored_bytes (self);
+  g_autoptr(GPtrArray) before = g_ptr_array_new ();
+  for (guint i = 0; chain != NULL && i <= chain->len; i++) {
+    VssBackupSet *set = i < chain->len ? g_ptr_array_index (chain, i) : self;
+    g_autofree char *prefix = set == self ? g_strdup ("") : g_strconcat (set->dir, "/", NULL);
+    VerifySet vs = { v, set, prefix };
+    check_plans (&vs, before);
+    check_files (&vs);
+    g_ptr_array_add (before, set);
+  }
 }
 
 gboolean
@@ -94,38 +166,25 @@ vss_backup_set_verify (VssBackupSet *self, VssBackupSetVerifyFunc report, gpoint
                        VssBackupSetProgress progress, gpointer progress_data, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
-  Verify v = { self, report, user_data, 0 };
-  GPtrArray *entries = self->manifest->entries;
-  g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
-  guint64 total = 0, done = 0;
-  for (guint i = 0; i < entries->len; i++) {
-    VssSetEntry *e = g_ptr_array_index (entries, i);
-    if (e->stored != NULL) {
-      g_hash_table_add (known, e->stored);
-      total += e->size;
-    }
-  }
   g_autoptr(VssSetCopier) copier = vss_set_copier_new ();
-  for (guint i = 0; i < entries->len; i++) {
-    VssSetEntry *e = g_ptr_array_index (entries, i);
-    if (e->stored == NULL)
-      continue;
-    check_entry (&v, copier, e);
-    done += e->size;
-    if (progress != NULL)
-      progress (done, total, e->stored, progress_data);
-  }
-  int files = openat (self->dirfd, VSS_SET_FILES, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (files >= 0) {
-    find_extra (&v, files, VSS_SET_FILES, known);
-    close (files);
-  } else if (g_hash_table_size (known) > 0) {
-    problem (&v, VSS_VERIFY_MISSING, VSS_SET_FILES, "the set has no files/ directory");
+  Verify v = { report, user_data, progress, progress_data, copier, 0, 0, 0 };
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(GError) chain_error = NULL;
+  if (vss_backup_set_find_chain (self, &chain, &chain_error)) {
+    verify_chain (&v, self, chain);
+  } else {
+    /* Without its chain the set cannot be restored; its own files are
+     * still worth checking. */
+    VerifySet vs = { &v, self, "" };
+    problem (&vs, VSS_VERIFY_CHAIN, VSS_SET_MANIFEST, chain_error->message);
+    v.total = stored_bytes (self);
+    check_files (&vs);
   }
   if (v.problems == 0)
     return TRUE;
   g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-               "the backup set %s has %u problem%s: it is damaged or was tampered with",
-               self->dir, v.problems, v.problems == 1 ? "" : "s");
+               "the backup set %s has %u problem%s: it is damaged, incomplete or was tampered "
+               "with, and a restore from it would fail", self->dir, v.problems,
+               v.problems == 1 ? "" : "s");
   return FALSE;
 }

@@ -166,6 +166,7 @@ vss_backup_set_writer_new (const char *dir, VssBackupType type, const char *base
   self->partial_fd = -1;
   self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->made_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->inodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *set_id = g_uuid_string_random ();
   self->manifest = vss_manifest_new (set_id, base_id, type);
   self->copier = vss_set_copier_new ();
@@ -302,6 +303,7 @@ vss_backup_set_writer_free (VssBackupSetWriter *self)
   vss_manifest_free (self->manifest);
   g_clear_pointer (&self->seen, g_hash_table_unref);
   g_clear_pointer (&self->made_dirs, g_hash_table_unref);
+  g_clear_pointer (&self->inodes, g_hash_table_unref);
   vss_set_copier_free (self->copier);
   g_free (self);
 }

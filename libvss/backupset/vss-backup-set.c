@@ -68,6 +68,10 @@ load_manifest (VssBackupSet *self, GError **error)
     g_propagate_error (error, g_steal_pointer (&local));
     return FALSE;
   }
+  /* What a set built on this one records, to know its base again. */
+  g_autoptr(VssSha256) sha = vss_sha256_new ();
+  vss_sha256_update (sha, text, len);
+  vss_sha256_finish (sha, self->manifest_sha256);
   self->manifest = vss_manifest_from_json (text, len, error);
   return self->manifest != NULL;
 }
@@ -114,14 +118,37 @@ load_writers (VssBackupSet *self, GError **error)
   return ok;
 }
 
-/* The lookup table, which also refuses a path listed twice in a component:
- * a restore could not tell which one to put in place. */
+/* A hard link names an earlier file entry of its component that has
+ * data (stored or in a base), of the same size and checksum. */
+static const char *
+check_hardlink (const VssBackupSet *self, const VssSetEntry *e)
+{
+  g_autofree char *key = g_strdup_printf ("%u\n%s", e->component, e->hardlink);
+  const VssSetEntry *first = g_hash_table_lookup (self->by_path, key);
+  if (first == NULL)
+    return "names no earlier entry of its component";
+  if (first->type != VSS_SET_ENTRY_FILE || first->hardlink != NULL)
+    return "names an entry that is not a file with data";
+  if (first->size != e->size || strcmp (first->sha256, e->sha256) != 0)
+    return "differs in size or checksum from the file it links to";
+  return NULL;
+}
+
+/* The lookup table, which also refuses a path listed twice in a component
+ * (a restore could not tell which one to put in place) and a hard link
+ * to anything but an earlier file. */
 static gboolean
 index_entries (VssBackupSet *self, GError **error)
 {
   GPtrArray *entries = self->manifest->entries;
   for (guint i = 0; i < entries->len; i++) {
     VssSetEntry *e = g_ptr_array_index (entries, i);
+    const char *problem = e->hardlink != NULL ? check_hardlink (self, e) : NULL;
+    if (problem != NULL) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                   "manifest.json: entries[%u].hardlink: %s %s", i, e->hardlink, problem);
+      return FALSE;
+    }
     char *key = g_strdup_printf ("%u\n%s", e->component, e->path);
     if (!g_hash_table_insert (self->by_path, key, e)) {
       g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
@@ -254,6 +281,22 @@ chain_error (GError **error, const VssBackupSet *self, const char *message)
   return FALSE;
 }
 
+/* A set records the SHA-256 of its base's manifest (version 2): another
+ * set carrying the base's id is not the base. */
+static gboolean
+check_base_manifest (const VssBackupSet *set, const VssBackupSet *base, GError **error)
+{
+  const char *recorded = set->manifest->base_manifest_sha256;
+  if (recorded == NULL || strcmp (recorded, base->manifest_sha256) == 0)
+    return TRUE;
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+               "%s is not the base of %s: it has the base's id %s, but its manifest.json "
+               "(SHA-256 %s) is not the one %s was made on (%s); the base was replaced or "
+               "edited, put the original back", base->dir, set->dir, base->manifest->set_id,
+               base->manifest_sha256, set->dir, recorded);
+  return FALSE;
+}
+
 gboolean
 vss_backup_set_check_chain (VssBackupSet *self, GPtrArray *chain, GError **error)
 {
@@ -280,6 +323,8 @@ vss_backup_set_check_chain (VssBackupSet *self, GPtrArray *chain, GError **error
                                               base->manifest->set_id, base->dir);
       return chain_error (error, self, msg);
     }
+    if (!check_base_manifest (set, base, error))
+      return FALSE;
   }
   return TRUE;
 }

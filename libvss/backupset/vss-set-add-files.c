@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,7 +104,7 @@ take_from_base (const AddCtx *ctx, VssSetEntry *e)
   if (ctx->base == NULL)
     return FALSE;
   VssSetEntry *b = vss_backup_set_lookup (ctx->base, ctx->component_name, e->path);
-  if (b == NULL || b->type != VSS_SET_ENTRY_FILE || b->size != e->size ||
+  if (b == NULL || b->type != VSS_SET_ENTRY_FILE || b->hardlink != NULL || b->size != e->size ||
       b->mtime_nsec != e->mtime_nsec || b->mode != e->mode || b->uid != e->uid ||
       b->gid != e->gid)
     return FALSE;
@@ -152,6 +153,39 @@ store_data (const AddCtx *ctx, VssSetEntry *e, int sfd, const char *src, GError 
   return TRUE;
 }
 
+static char *
+inode_key (const AddCtx *ctx, const struct stat *st)
+{
+  return g_strdup_printf ("%u\n%ju:%ju", ctx->component, (uintmax_t) st->st_dev,
+                          (uintmax_t) st->st_ino);
+}
+
+/* A file with more links whose inode an earlier entry of the component
+ * already holds becomes a link to that entry: same data, no copy. */
+static gboolean
+link_to_earlier (const AddCtx *ctx, VssSetEntry *e, const struct stat *st)
+{
+  if (st->st_nlink < 2)
+    return FALSE;
+  g_autofree char *key = inode_key (ctx, st);
+  guint index = GPOINTER_TO_UINT (g_hash_table_lookup (ctx->w->inodes, key));
+  if (index == 0)
+    return FALSE;
+  const VssSetEntry *first = g_ptr_array_index (ctx->w->manifest->entries, index - 1);
+  e->hardlink = g_strdup (first->path);
+  e->size = first->size;
+  memcpy (e->sha256, first->sha256, sizeof e->sha256);
+  return TRUE;
+}
+
+static void
+remember_inode (const AddCtx *ctx, const struct stat *st)
+{
+  if (st->st_nlink >= 2)
+    g_hash_table_insert (ctx->w->inodes, inode_key (ctx, st),
+                         GUINT_TO_POINTER (ctx->w->manifest->entries->len + 1));
+}
+
 static int
 open_source (int dirfd, const char *name)
 {
@@ -183,13 +217,16 @@ add_file (const AddCtx *ctx, int dirfd, const char *name, const char *src,
   VssSetEntry *e = entry_from_stat (ctx, original, VSS_SET_ENTRY_FILE, &st);
   e->size = (guint64) st.st_size;
   gboolean ok = vss_set_read_xattrs (sfd, src, &e->xattrs, error);
-  if (ok && !take_from_base (ctx, e))
+  gboolean linked = ok && link_to_earlier (ctx, e, &st);
+  if (ok && !linked && !take_from_base (ctx, e))
     ok = store_data (ctx, e, sfd, src, error);
   close (sfd);
   if (!ok) {
     vss_set_entry_free (e);
     return FALSE;
   }
+  if (!linked)
+    remember_inode (ctx, &st);
   record (ctx, e);
   if (ctx->progress != NULL)
     ctx->progress (ctx->w->bytes, 0, original, ctx->user_data);
@@ -277,8 +314,15 @@ walk_dir (const AddCtx *ctx, int dirfd, const char *src, const char *original, G
   return TRUE;
 }
 
-/* Takes back the entries from @first on, their stored data, and the
- * component when this call added it. */
+static gboolean
+inode_at_or_after (gpointer key, gpointer value, gpointer first)
+{
+  (void) key;
+  return GPOINTER_TO_UINT (value) > GPOINTER_TO_UINT (first);
+}
+
+/* Takes back the entries from @first on, their stored data, the inodes
+ * they introduced, and the component when this call added it. */
 static void
 roll_back (VssBackupSetWriter *w, guint first, gboolean new_component)
 {
@@ -291,6 +335,7 @@ roll_back (VssBackupSetWriter *w, guint first, gboolean new_component)
       unlinkat (w->partial_fd, e->stored, 0);
   }
   g_ptr_array_set_size (entries, first);
+  g_hash_table_foreach_remove (w->inodes, inode_at_or_after, GUINT_TO_POINTER (first));
   if (new_component)
     g_ptr_array_set_size (w->manifest->components, w->manifest->components->len - 1);
 }
@@ -314,6 +359,9 @@ check_add_args (VssBackupSetWriter *self, const char *component, const char *sna
     problem = "an incremental or differential set needs its base set";
   else if (base != NULL && g_strcmp0 (base->manifest->set_id, m->base_id) != 0)
     problem = "the base set given is not the one this set was started with";
+  else if (base != NULL && m->base_manifest_sha256 != NULL &&
+           strcmp (base->manifest_sha256, m->base_manifest_sha256) != 0)
+    problem = "the base set given has the base's id but another manifest than the one given before";
   if (problem == NULL)
     return vss_set_writer_check_usable (self, error);
   g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "cannot add %s to the backup set: %s",
@@ -354,6 +402,10 @@ vss_backup_set_writer_add_files (VssBackupSetWriter *self, const char *component
   if (!check_add_args (self, component, snapshot_root, original_root, filespec, base, error))
     return FALSE;
   VssManifest *m = self->manifest;
+  /* Recorded so that a set put in the base's place later is not taken
+   * for it (vss_backup_set_check_chain). */
+  if (base != NULL && m->base_manifest_sha256 == NULL)
+    m->base_manifest_sha256 = g_strdup (base->manifest_sha256);
   guint ncomponents = m->components->len;
   AddCtx ctx = { self, vss_manifest_component_index (m, component), component, filespec,
                  recursive, base, 0, progress, user_data };

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -201,7 +202,13 @@ vss_set_copier_run (VssSetCopier *self, int sfd, int dfd, guint64 size,
                     int *out_errno, gboolean *out_dst_side)
 {
   CopyRun run = { sfd, dfd, 0, 0, 0, FALSE };
-  off_t end = (off_t) size;
+  /* Never past the source's end: a size taken from a manifest could
+   * otherwise make us hash an endless hole (2^62 bytes of a 2-byte file).
+   * A source shorter than @size reads as one that shrank. */
+  struct stat st;
+  off_t end = (off_t) MIN (size, (guint64) G_MAXINT64);
+  if (fstat (sfd, &st) == 0 && S_ISREG (st.st_mode))
+    end = MIN (end, st.st_size);
   gboolean ok = TRUE;
   posix_fadvise (sfd, 0, 0, POSIX_FADV_SEQUENTIAL);
   while (ok && run.pos < end) {

@@ -28,19 +28,31 @@ prefixed (gboolean ok, GError **error)
   return ok;
 }
 
+/* @allowed: the members of version 1; @added_v2: those version 2 added,
+ * allowed only when the manifest says version >= 2. */
 static gboolean
-check_keys (json_object *obj, const char *where, const char *const *allowed, GError **error)
+check_keys (json_object *obj, const char *where, const char *const *allowed,
+            const char *const *added_v2, gint64 version, GError **error)
 {
   json_object_object_foreach (obj, key, value) {
     (void) value;
-    if (!g_strv_contains (allowed, key)) {
-      g_autofree char *msg = g_strdup_printf ("unknown member \"%s\" (a newer format? "
-                                              "this libvss reads version %d)",
-                                              key, VSS_MANIFEST_VERSION);
-      return fail (error, where, NULL, msg);
-    }
+    if (g_strv_contains (allowed, key) || (version >= 2 && g_strv_contains (added_v2, key)))
+      continue;
+    g_autofree char *msg = g_strdup_printf ("unknown member \"%s\" for version %" G_GINT64_FORMAT
+                                            " (a newer format? this libvss reads up to "
+                                            "version %d)", key, version, VSS_MANIFEST_VERSION);
+    return fail (error, where, NULL, msg);
   }
   return TRUE;
+}
+
+static gboolean
+is_sha256_hex (const char *sha)
+{
+  gboolean hex = sha != NULL && strlen (sha) == 64;
+  for (guint i = 0; hex && i < 64; i++)
+    hex = g_ascii_isxdigit (sha[i]) && !g_ascii_isupper (sha[i]);
+  return hex;
 }
 
 static gboolean
@@ -110,29 +122,30 @@ read_sha256 (json_object *obj, const char *where, VssSetEntry *e, GError **error
     return TRUE;
   if (e->type != VSS_SET_ENTRY_FILE)
     return fail (error, where, "sha256", "only files have a checksum");
-  gboolean hex = strlen (sha) == 64;
-  for (guint i = 0; hex && i < 64; i++)
-    hex = g_ascii_isxdigit (sha[i]) && !g_ascii_isupper (sha[i]);
-  if (!hex)
+  if (!is_sha256_hex (sha))
     return fail (error, where, "sha256", "must be 64 lower-case hex digits");
   memcpy (e->sha256, sha, 65);
   return TRUE;
 }
 
-/* Where a file's data are: exactly one of "stored" and "in_base"; other
- * types have neither. */
+/* Where a file's data are: exactly one of "stored", "in_base" and
+ * "hardlink" (an earlier entry's path: vss-backup-set.c checks it names
+ * one); other types have none. */
 static gboolean
 read_location (json_object *obj, const char *where, VssSetEntry *e, GError **error)
 {
   if (!read_path (obj, where, "stored", FALSE, FALSE, &e->stored, error) ||
-      !prefixed (vss_json_read_string (obj, where, "in_base", FALSE, &e->in_base, error), error))
+      !prefixed (vss_json_read_string (obj, where, "in_base", FALSE, &e->in_base, error), error) ||
+      !read_path (obj, where, "hardlink", FALSE, TRUE, &e->hardlink, error))
     return FALSE;
   if (e->in_base != NULL && !vss_uuid_is_valid (e->in_base))
     return fail (error, where, "in_base", "must be a set id (a UUID)");
-  if (e->type != VSS_SET_ENTRY_FILE && (e->stored != NULL || e->in_base != NULL))
-    return fail (error, where, NULL, "only files have \"stored\" or \"in_base\"");
-  if (e->type == VSS_SET_ENTRY_FILE && (e->stored == NULL) == (e->in_base == NULL))
-    return fail (error, where, NULL, "a file needs exactly one of \"stored\" and \"in_base\"");
+  guint places = (e->stored != NULL) + (e->in_base != NULL) + (e->hardlink != NULL);
+  if (e->type != VSS_SET_ENTRY_FILE && places > 0)
+    return fail (error, where, NULL, "only files have \"stored\", \"in_base\" or \"hardlink\"");
+  if (e->type == VSS_SET_ENTRY_FILE && places != 1)
+    return fail (error, where, NULL,
+                 "a file needs exactly one of \"stored\", \"in_base\" and \"hardlink\"");
   return TRUE;
 }
 
@@ -176,12 +189,14 @@ read_numbers (json_object *obj, const char *where, VssSetEntry *e, GError **erro
 }
 
 static VssSetEntry *
-read_entry (json_object *obj, const char *where, GHashTable *component_index, GError **error)
+read_entry (json_object *obj, const char *where, GHashTable *component_index, gint64 version,
+            GError **error)
 {
   static const char *const keys[] = {
     "component", "path", "stored", "in_base", "type", "size", "mode", "uid", "gid",
     "mtime_nsec", "atime_nsec", "target", "xattrs", "sha256", NULL,
   };
+  static const char *const added_v2[] = { "hardlink", NULL };
   if (!json_object_is_type (obj, json_type_object)) {
     fail (error, where, NULL, "expected an object");
     return NULL;
@@ -190,7 +205,7 @@ read_entry (json_object *obj, const char *where, GHashTable *component_index, GE
   g_autoptr(GPtrArray) holder = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_set_entry_free);
   VssSetEntry *e = vss_set_entry_new (0, NULL, VSS_SET_ENTRY_FILE);
   g_ptr_array_add (holder, e);
-  if (!check_keys (obj, where, keys, error) ||
+  if (!check_keys (obj, where, keys, added_v2, version, error) ||
       !prefixed (vss_json_read_string (obj, where, "component", TRUE, &component, error), error))
     return NULL;
   gpointer index;
@@ -229,15 +244,18 @@ read_components (json_object *top, VssManifest *m, GHashTable *index, GError **e
 }
 
 static gboolean
-read_header (json_object *top, VssManifest *m, GError **error)
+read_header (json_object *top, VssManifest *m, gint64 *out_version, GError **error)
 {
   static const char *const keys[] = {
     "version", "set_id", "base_id", "backup_type", "created_usec", "components", "entries", NULL,
   };
+  static const char *const added_v2[] = { "base_manifest_sha256", NULL };
   gint64 version = 0;
   int type = 0;
-  if (!check_keys (top, "top level", keys, error) ||
-      !read_ranged (top, "", "version", TRUE, 1, VSS_MANIFEST_VERSION, &version, error) ||
+  if (!read_ranged (top, "", "version", TRUE, 1, VSS_MANIFEST_VERSION, &version, error) ||
+      !check_keys (top, "top level", keys, added_v2, version, error) ||
+      !prefixed (vss_json_read_string (top, "", "base_manifest_sha256", FALSE,
+                                       &m->base_manifest_sha256, error), error) ||
       !prefixed (vss_json_read_string (top, "", "set_id", TRUE, &m->set_id, error), error) ||
       !prefixed (vss_json_read_string (top, "", "base_id", FALSE, &m->base_id, error), error) ||
       !prefixed (vss_json_read_enum (top, "", "backup_type", TRUE, vss_backup_type_names,
@@ -246,6 +264,7 @@ read_header (json_object *top, VssManifest *m, GError **error)
                  error))
     return FALSE;
   m->backup_type = type;
+  *out_version = version;
   if (!vss_uuid_is_valid (m->set_id))
     return fail (error, "set_id", NULL, "must be a UUID");
   if (m->base_id != NULL && !vss_uuid_is_valid (m->base_id))
@@ -253,6 +272,10 @@ read_header (json_object *top, VssManifest *m, GError **error)
   gboolean needs_base = type == VSS_BT_INCREMENTAL || type == VSS_BT_DIFFERENTIAL;
   if (needs_base && m->base_id == NULL)
     return fail (error, "base_id", NULL, "required for incremental and differential sets");
+  if (m->base_manifest_sha256 != NULL && m->base_id == NULL)
+    return fail (error, "base_manifest_sha256", NULL, "only a set with a base_id has one");
+  if (m->base_manifest_sha256 != NULL && !is_sha256_hex (m->base_manifest_sha256))
+    return fail (error, "base_manifest_sha256", NULL, "must be 64 lower-case hex digits");
   return TRUE;
 }
 
@@ -294,11 +317,13 @@ vss_manifest_from_json (const char *text, gsize length, GError **error)
   g_autoptr(VssManifest) m = vss_manifest_new (NULL, NULL, VSS_BT_UNDEFINED);
   g_autoptr(GHashTable) index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   json_object *entries = NULL;
-  gboolean ok = read_header (top, m, error) && read_components (top, m, index, error) &&
+  gint64 version = 0;
+  gboolean ok = read_header (top, m, &version, error) && read_components (top, m, index, error) &&
                 prefixed (vss_json_read_array (top, "", "entries", TRUE, &entries, error), error);
   for (gsize i = 0; ok && i < json_object_array_length (entries); i++) {
     g_autofree char *where = vss_json_path_index ("", "entries", (guint) i);
-    VssSetEntry *e = read_entry (json_object_array_get_idx (entries, i), where, index, error);
+    VssSetEntry *e = read_entry (json_object_array_get_idx (entries, i), where, index, version,
+                                  error);
     ok = e != NULL;
     if (ok)
       g_ptr_array_add (m->entries, e);

@@ -35,6 +35,7 @@ vss_set_entry_free (VssSetEntry *self)
   g_free (self->path);
   g_free (self->stored);
   g_free (self->in_base);
+  g_free (self->hardlink);
   g_free (self->target);
   if (self->xattrs != NULL)
     g_ptr_array_unref (self->xattrs);
@@ -61,6 +62,7 @@ vss_manifest_free (VssManifest *self)
     return;
   g_free (self->set_id);
   g_free (self->base_id);
+  g_free (self->base_manifest_sha256);
   g_ptr_array_unref (self->components);
   g_ptr_array_unref (self->entries);
   g_free (self);
@@ -146,6 +148,7 @@ entry_to_json (const VssManifest *self, const VssSetEntry *e)
   json_object_object_add (obj, "path", json_object_new_string (e->path));
   vss_json_add_string (obj, "stored", e->stored);
   vss_json_add_string (obj, "in_base", e->in_base);
+  vss_json_add_string (obj, "hardlink", e->hardlink);
   json_object_object_add (obj, "type", json_object_new_string (entry_type_names[e->type]));
   json_object_object_add (obj, "size", json_object_new_int64 ((gint64) e->size));
   json_object_object_add (obj, "mode", json_object_new_int64 (e->mode));
@@ -177,6 +180,7 @@ header_to_json (const VssManifest *self)
   json_object_object_add (obj, "version", json_object_new_int (VSS_MANIFEST_VERSION));
   json_object_object_add (obj, "set_id", json_object_new_string (self->set_id));
   vss_json_add_string (obj, "base_id", self->base_id);
+  vss_json_add_string (obj, "base_manifest_sha256", self->base_manifest_sha256);
   json_object_object_add (obj, "backup_type",
       json_object_new_string (vss_enum_to_string (vss_backup_type_names, self->backup_type)));
   json_object_object_add (obj, "created_usec", json_object_new_int64 (self->created_usec));

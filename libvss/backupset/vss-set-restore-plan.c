@@ -1,8 +1,10 @@
 /* vss-set-restore-plan.c — everything a restore checks before it writes:
- * the chain, where each entry goes (mappings, root), that no target
- * escapes the root or passes through a symlink (one already there, or one
- * this restore would place), that no target is claimed twice, and that
- * every file's data in the set still match the manifest.  A set is
+ * the chain, that each entry lies inside its component's file sets, where
+ * each entry goes (mappings, root), that no target escapes the root or
+ * passes through a symlink (one already there, or one this restore would
+ * place), that no target is claimed twice, that in-base and hard-link
+ * entries lead to data, and that every file's data in the set still match
+ * the manifest.  verify runs the same plan, without a root.  A set is
  * untrusted input: the manifest was validated at open, the files under
  * files/ are opened without following any symlink inside the set. */
 #include "vss-set-restore-private.h"
@@ -152,11 +154,42 @@ check_no_symlink_on_way (VssRestorePlan *plan, int rootfd, GHashTable *symlinks,
   return TRUE;
 }
 
+/* A hard link takes the data of the earlier item it names (the set's
+ * loader checked that one is there); it is restored as a link to it. */
 static gboolean
-add_item (VssRestorePlan *plan, VssBackupSet *self, GPtrArray *chain, const VssSetEntry *e,
-          const char *const *mappings, GHashTable *targets, GError **error)
+link_item (VssRestorePlan *plan, VssRestoreItem *item, GHashTable *files, GError **error)
 {
-  g_autofree char *target = map_path (e->path, mappings);
+  const VssRestoreItem *first = g_hash_table_lookup (files, item->entry->hardlink);
+  if (first == NULL || first->entry->hardlink != NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "%s of %s is a hard link to %s, which is not a file of it with data",
+                 item->entry->path, plan->component, item->entry->hardlink);
+    return FALSE;
+  }
+  item->link_to = first;
+  item->source = first->source;
+  item->stored = first->stored;
+  return TRUE;
+}
+
+typedef struct {
+  VssRestorePlan *plan;
+  VssBackupSet *self;
+  GPtrArray *chain;
+  const char *const *mappings;
+  GPtrArray *file_sets;   /* VssSetFileSet: the write boundary */
+  GHashTable *targets;    /* rel → item: no target twice */
+  GHashTable *files;      /* original path → file item, for hard links */
+} PlanCtx;
+
+static gboolean
+add_item (PlanCtx *ctx, const VssSetEntry *e, GError **error)
+{
+  VssRestorePlan *plan = ctx->plan;
+  VssBackupSet *self = ctx->self;
+  if (!vss_set_file_sets_cover (ctx->file_sets, e))
+    return denied (error, e, "it lies outside the file sets the component was backed up from");
+  g_autofree char *target = map_path (e->path, ctx->mappings);
   const char *problem = vss_set_check_absolute (target);
   if (problem != NULL) {
     g_autofree char *msg = g_strdup_printf ("its target %s %s", target, problem);
@@ -168,7 +201,7 @@ add_item (VssRestorePlan *plan, VssBackupSet *self, GPtrArray *chain, const VssS
   item->entry = e;
   item->rel = g_strdup (target + 1);
   g_ptr_array_add (plan->items, item);
-  if (!g_hash_table_add (targets, item->rel)) {
+  if (!g_hash_table_add (ctx->targets, item->rel)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                  "%s: two entries of %s would both be restored to %s", self->dir,
                  plan->component, target);
@@ -176,8 +209,11 @@ add_item (VssRestorePlan *plan, VssBackupSet *self, GPtrArray *chain, const VssS
   }
   if (e->type != VSS_SET_ENTRY_FILE)
     return TRUE;
+  if (e->hardlink != NULL)
+    return link_item (plan, item, ctx->files, error);
+  g_hash_table_insert (ctx->files, e->path, item);
   plan->total_bytes += e->size;
-  return find_source (self, chain, plan->component, item, error);
+  return find_source (self, ctx->chain, plan->component, item, error);
 }
 
 /* Reads the data of @item once and compares size and SHA-256. */
@@ -185,34 +221,20 @@ static gboolean
 check_data (VssRestorePlan *plan, const VssRestoreItem *item, VssSetCopier *copier,
             GError **error)
 {
-  const VssSetEntry *e = item->entry;
-  g_autofree char *path = g_build_filename (item->source->dir, item->stored, NULL);
-  int fd = vss_set_open_beneath (item->source->dirfd, item->stored, O_RDONLY | O_NONBLOCK);
-  if (fd < 0) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                 "cannot read %s, the data of %s: %s; nothing of %s was restored",
-                 path, e->path, g_strerror (errno), plan->component);
-    return FALSE;
-  }
-  char sha[65];
-  guint64 copied = 0;
-  int err = 0;
-  gboolean dst_side = FALSE;
-  struct stat st;
-  gboolean ok = fstat (fd, &st) == 0 && S_ISREG (st.st_mode) &&
-                vss_set_copier_run (copier, fd, -1, e->size, sha, &copied, &err, &dst_side);
-  close (fd);
-  if (ok && (guint64) st.st_size == e->size && copied == e->size && strcmp (sha, e->sha256) == 0)
+  gboolean missing = FALSE;
+  g_autofree char *problem = vss_set_check_stored_data (item->source, item->stored, item->entry,
+                                                        copier, &missing);
+  if (problem == NULL)
     return TRUE;
   g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-               "checksum mismatch: %s (the data of %s) does not match the manifest; the set "
-               "is damaged or was tampered with, nothing of %s was restored",
-               path, e->path, plan->component);
+               "%s: %s/%s (the data of %s): %s; the set is damaged or was tampered with, "
+               "nothing of %s was restored", missing ? "missing data" : "checksum mismatch",
+               item->source->dir, item->stored, item->entry->path, problem, plan->component);
   return FALSE;
 }
 
 static gboolean
-check_targets (VssRestorePlan *plan, GError **error)
+check_targets (VssRestorePlan *plan, gboolean check_root, GError **error)
 {
   g_autoptr(GHashTable) symlinks = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -221,7 +243,7 @@ check_targets (VssRestorePlan *plan, GError **error)
     if (item->entry->type == VSS_SET_ENTRY_SYMLINK)
       g_hash_table_add (symlinks, item->rel);
   }
-  int rootfd = open (plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rootfd = check_root ? open (plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
   gboolean ok = TRUE;
   for (guint i = 0; ok && i < plan->items->len; i++)
     ok = check_no_symlink_on_way (plan, rootfd, symlinks, checked,
@@ -244,10 +266,31 @@ find_component (VssBackupSet *self, const char *component, GError **error)
   return G_MAXUINT;
 }
 
+static gboolean
+add_items (PlanCtx *ctx, guint index, GError **error)
+{
+  g_autoptr(GPtrArray) file_sets = vss_set_component_file_sets (ctx->self, ctx->plan->component,
+                                                                error);
+  g_autoptr(GHashTable) targets = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) files = g_hash_table_new (g_str_hash, g_str_equal);
+  if (file_sets == NULL)
+    return FALSE;
+  ctx->file_sets = file_sets;
+  ctx->targets = targets;
+  ctx->files = files;
+  GPtrArray *entries = ctx->self->manifest->entries;
+  for (guint i = 0; i < entries->len; i++) {
+    const VssSetEntry *e = g_ptr_array_index (entries, i);
+    if (e->component == index && !add_item (ctx, e, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 VssRestorePlan *
 vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain, const char *component,
                       const char *root, const char *const *mappings, VssSetCopier *copier,
-                      GError **error)
+                      VssPlanChecks checks, GError **error)
 {
   guint index = find_component (self, component, error);
   if (index == G_MAXUINT || !check_mappings (mappings, error) ||
@@ -257,19 +300,14 @@ vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain, const char *componen
   plan->component = g_ptr_array_index (self->manifest->components, index);
   plan->root = g_strdup (root != NULL ? root : "/");
   plan->items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
-  g_autoptr(GHashTable) targets = g_hash_table_new (g_str_hash, g_str_equal);
-  GPtrArray *entries = self->manifest->entries;
-  for (guint i = 0; i < entries->len; i++) {
-    const VssSetEntry *e = g_ptr_array_index (entries, i);
-    if (e->component == index &&
-        !add_item (plan, self, chain, e, mappings, targets, error))
-      return NULL;
-  }
-  if (!check_targets (plan, error))
+  PlanCtx ctx = { plan, self, chain, mappings, NULL, NULL, NULL };
+  if (!add_items (&ctx, index, error) ||
+      !check_targets (plan, (checks & VSS_PLAN_CHECK_ROOT) != 0, error))
     return NULL;
-  for (guint i = 0; i < plan->items->len; i++) {
+  for (guint i = 0; (checks & VSS_PLAN_CHECK_DATA) && i < plan->items->len; i++) {
     VssRestoreItem *item = g_ptr_array_index (plan->items, i);
-    if (item->entry->type == VSS_SET_ENTRY_FILE && !check_data (plan, item, copier, error))
+    if (item->entry->type == VSS_SET_ENTRY_FILE && item->link_to == NULL &&
+        !check_data (plan, item, copier, error))
       return NULL;
   }
   return g_steal_pointer (&plan);

@@ -7,12 +7,14 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct _VssRestoreItem VssRestoreItem;
+struct _VssRestoreItem {
   const VssSetEntry *entry;
   char *rel;                    /* target below the restore root; "" is the root */
   const VssBackupSet *source;   /* files: the set holding the data */
   const char *stored;           /* files: the data's path in @source */
-} VssRestoreItem;
+  const VssRestoreItem *link_to; /* hard links: the item of the file linked to */
+};
 
 typedef struct {
   const char *component;
@@ -24,15 +26,60 @@ typedef struct {
 void vss_restore_plan_free (VssRestorePlan *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssRestorePlan, vss_restore_plan_free)
 
-/* Computes and checks every target of @component; reads every file's data
- * once to compare it with the manifest.  Nothing is written. */
+/* Which checks of a plan look beyond the set's own content. */
+typedef enum {
+  VSS_PLAN_CHECK_ROOT = 1 << 0,   /* symlinks already under the root */
+  VSS_PLAN_CHECK_DATA = 1 << 1,   /* read every file's data once */
+} VssPlanChecks;
+
+/* Computes and checks every target of @component: the chain, mappings,
+ * each entry inside the component's file sets, no duplicate target, no
+ * target through a symlink entry (nor, with VSS_PLAN_CHECK_ROOT, one on
+ * disk), every in-base and hard-link entry resolved to data; with
+ * VSS_PLAN_CHECK_DATA every file's data compared with the manifest.
+ * Restore and verify both run it.  Nothing is written. */
 VssRestorePlan *vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain,
                                       const char *component, const char *root,
                                       const char *const *mappings, VssSetCopier *copier,
-                                      GError **error);
+                                      VssPlanChecks checks, GError **error);
+
+/* ---- temp files beside targets (vss-set-restore-leftovers.c) ---- */
+
+/* Bytes of the target's name kept in its temp name. */
+#define VSS_RESTORE_TEMP_NAME_MAX 200
+/* ".NAME.vss-XXXXXXXX", the temp a file or link is written to beside NAME. */
+char *vss_restore_temp_name (const char *name);
+/* Removes the temp files an interrupted run of this restore left beside
+ * the targets of @plan (regular files named by the scheme above for a
+ * NAME the plan writes in that directory); nothing else is touched. */
+void  vss_restore_remove_leftovers (int rootfd, const VssRestorePlan *plan);
+
+/* ---- the write boundary (vss-set-file-sets.c) ---- */
+
+typedef struct {
+  char *path;                   /* absolute, no trailing "/" */
+  char *filespec;
+  gboolean recursive;
+} VssSetFileSet;
+
+void vss_set_file_set_free (VssSetFileSet *self);
+/* The file sets @component was backed up from (VssSetFileSet); NULL with
+ * VSS_ERROR_INVALID_DOCUMENT when the set records none. */
+GPtrArray *vss_set_component_file_sets (const VssBackupSet *self, const char *component,
+                                        GError **error);
+/* Could a backup of @file_sets have recorded @e? */
+gboolean vss_set_file_sets_cover (GPtrArray *file_sets, const VssSetEntry *e);
 
 /* Opens @rel below @dirfd without following any symlink on the way (each
  * part opened with O_NOFOLLOW); @flags are for the last part. */
 int vss_set_open_beneath (int dirfd, const char *rel, int flags);
+
+/* NULL when @stored (in @source) is a regular file of exactly e->size
+ * bytes (checked with fstat before anything is read) whose SHA-256 is
+ * e->sha256; else what is wrong, and *out_missing when it is not there
+ * (vss-set-check-data.c). */
+char *vss_set_check_stored_data (const VssBackupSet *source, const char *stored,
+                                 const VssSetEntry *e, VssSetCopier *copier,
+                                 gboolean *out_missing);
 
 G_END_DECLS

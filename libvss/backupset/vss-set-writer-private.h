@@ -14,6 +14,8 @@ struct _VssBackupSetWriter {
   VssManifest *manifest;
   GHashTable *seen;       /* "component-index\npath" of every entry */
   GHashTable *made_dirs;  /* directories created under DIR.partial */
+  GHashTable *inodes;     /* "component-index\ndev:ino" of files with more
+                           * than one link → index of their first entry + 1 */
   VssSetCopier *copier;
   guint64 bytes;
   gboolean owns_partial;  /* we created DIR.partial: ours to remove */

@@ -41,7 +41,7 @@ make_chain (const char *src, char **full_dir, char **incr_dir)
 {
   bs_make_tree (src);
   *full_dir = bs_path ("full");
-  g_free (bs_write_set (*full_dir, "c", src, "/data", VSS_BT_FULL, NULL));
+  g_free (bs_write_set (*full_dir, "path:/data", src, "/data", VSS_BT_FULL, NULL));
   g_autofree char *a = g_build_filename (src, "a.txt", NULL);
   g_autofree char *secret = g_build_filename (src, "sub", "secret", NULL);
   g_autofree char *added = g_build_filename (src, "sub", "new.txt", NULL);
@@ -51,7 +51,7 @@ make_chain (const char *src, char **full_dir, char **incr_dir)
   vss_test_put_file (added, "new file", 0640);
   g_autoptr(VssBackupSet) full = open_set (*full_dir);
   *incr_dir = bs_path ("incr");
-  g_free (bs_write_set (*incr_dir, "c", src, "/data", VSS_BT_INCREMENTAL, full));
+  g_free (bs_write_set (*incr_dir, "path:/data", src, "/data", VSS_BT_INCREMENTAL, full));
 }
 
 Test (incremental, stores_only_changes_and_chain_restores_the_source)
@@ -70,7 +70,7 @@ Test (incremental, stores_only_changes_and_chain_restores_the_source)
   g_ptr_array_add (chain, full);
   g_autoptr(GError) error = NULL;
   g_autofree char *root = bs_path ("restored");
-  cr_assert (vss_backup_set_restore_component (incr, chain, "c", root, NULL, VSS_RESTORE_REPLACE,
+  cr_assert (vss_backup_set_restore_component (incr, chain, "path:/data", root, NULL, VSS_RESTORE_REPLACE,
                                                NULL, NULL, NULL, &error),
              "%s", error ? error->message : "");
   g_autofree char *back = g_build_filename (root, "data", NULL);
@@ -87,7 +87,7 @@ Test (incremental, second_incremental_points_at_the_set_holding_the_data)
   g_autoptr(VssBackupSet) full = open_set (full_dir);
   g_autoptr(VssBackupSet) incr = open_set (incr_dir);
   g_autofree char *incr2_dir = bs_path ("incr2");
-  g_free (bs_write_set (incr2_dir, "c", src, "/data", VSS_BT_INCREMENTAL, incr));
+  g_free (bs_write_set (incr2_dir, "path:/data", src, "/data", VSS_BT_INCREMENTAL, incr));
   g_autoptr(VssBackupSet) incr2 = open_set (incr2_dir);
   g_autofree char *files = g_build_filename (incr2_dir, "files", NULL);
   cr_assert_eq (count_files (files), 1);
@@ -97,7 +97,7 @@ Test (incremental, second_incremental_points_at_the_set_holding_the_data)
   g_ptr_array_add (chain, incr);
   g_autoptr(GError) error = NULL;
   g_autofree char *root = bs_path ("restored");
-  cr_assert (vss_backup_set_restore_component (incr2, chain, "c", root, NULL,
+  cr_assert (vss_backup_set_restore_component (incr2, chain, "path:/data", root, NULL,
                                                VSS_RESTORE_REPLACE, NULL, NULL, NULL, &error),
              "%s", error ? error->message : "");
   g_autofree char *back = g_build_filename (root, "data", NULL);
@@ -106,7 +106,7 @@ Test (incremental, second_incremental_points_at_the_set_holding_the_data)
   /* Without the middle set the chain has a hole: refused, nothing written. */
   g_ptr_array_remove_index (chain, 1);
   g_autofree char *root2 = bs_path ("restored2");
-  cr_assert (!vss_backup_set_restore_component (incr2, chain, "c", root2, NULL,
+  cr_assert (!vss_backup_set_restore_component (incr2, chain, "path:/data", root2, NULL,
                                                 VSS_RESTORE_REPLACE, NULL, NULL, NULL, &error));
   cr_assert_eq (error->code, VSS_ERROR_OBJECT_NOT_FOUND);
   cr_assert_not_null (strstr (error->message, "incomplete"), "%s", error->message);
@@ -127,7 +127,7 @@ Test (incremental, differential_and_wrong_base)
   g_autoptr(VssBackupSet) full = open_set (full_dir);
   g_autoptr(VssBackupSet) incr = open_set (incr_dir);
   g_autofree char *diff_dir = bs_path ("diff");
-  g_free (bs_write_set (diff_dir, "c", src, "/data", VSS_BT_DIFFERENTIAL, full));
+  g_free (bs_write_set (diff_dir, "path:/data", src, "/data", VSS_BT_DIFFERENTIAL, full));
   g_autofree char *files = g_build_filename (diff_dir, "files", NULL);
   cr_assert_eq (count_files (files), 2);
 
@@ -136,7 +136,7 @@ Test (incremental, differential_and_wrong_base)
   g_autofree char *bad = bs_path ("bad");
   g_autoptr(VssBackupSetWriter) w = vss_backup_set_writer_new (bad, VSS_BT_INCREMENTAL,
                                                                vss_backup_set_get_id (full), &error);
-  cr_assert (!vss_backup_set_writer_add_files (w, "c", src, "/data", "*", TRUE, incr, NULL, NULL,
+  cr_assert (!vss_backup_set_writer_add_files (w, "path:/data", src, "/data", "*", TRUE, incr, NULL, NULL,
                                                &error));
   cr_assert_eq (error->code, VSS_ERROR_INVALID_ARG);
 }

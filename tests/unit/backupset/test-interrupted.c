@@ -21,7 +21,7 @@ Test (interrupted, free_without_commit_leaves_nothing)
   g_autofree char *partial = bs_path ("set.partial");
   g_autoptr(GError) error = NULL;
   VssBackupSetWriter *w = vss_backup_set_writer_new (dir, VSS_BT_FULL, NULL, &error);
-  cr_assert (vss_backup_set_writer_add_files (w, "c", src, "/x", "*", TRUE, NULL, NULL, NULL,
+  cr_assert (vss_backup_set_writer_add_files (w, "path:/x", src, "/x", "*", TRUE, NULL, NULL, NULL,
                                               &error));
   cr_assert (g_file_test (partial, G_FILE_TEST_IS_DIR), "data go to DIR.partial");
   cr_assert (!g_file_test (dir, G_FILE_TEST_EXISTS), "DIR exists before commit");
@@ -106,7 +106,7 @@ Test (interrupted, disk_full_fails_cleanly)
   g_autoptr(GError) error = NULL;
   g_autoptr(VssBackupSetWriter) w = vss_backup_set_writer_new (dir, VSS_BT_FULL, NULL, &error);
   cr_assert_not_null (w);
-  gboolean ok = vss_backup_set_writer_add_files (w, "c", src, "/x", "*", TRUE, NULL, NULL, NULL,
+  gboolean ok = vss_backup_set_writer_add_files (w, "path:/x", src, "/x", "*", TRUE, NULL, NULL, NULL,
                                                  &error);
   cr_assert (!ok, "a 2 MB backup fit in 1 MiB");
   cr_assert_eq (error->code, VSS_ERROR_INSUFFICIENT_STORAGE, "%s", error->message);

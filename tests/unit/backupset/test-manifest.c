@@ -18,7 +18,7 @@ small_set (void)
   vss_test_put_file (f, "data", 0644);
   vss_test_set_mtime (f, 1000, 0);
   g_autofree char *dir = bs_path ("set");
-  return bs_write_set (dir, "c", src, "/d", VSS_BT_FULL, NULL);
+  return bs_write_set (dir, "path:/d", src, "/d", VSS_BT_FULL, NULL);
 }
 
 typedef struct {
@@ -26,13 +26,13 @@ typedef struct {
 } Edit;
 
 static const Edit edits[] = {
-  { "\"version\":1", "\"version\":2", "version" },
-  { "\"version\":1,", "", "version: required" },
+  { "\"version\":2", "\"version\":3", "version" },
+  { "\"version\":2,", "", "version: required" },
   { "\"set_id\":\"", "\"set_id\":\"x", "set_id: must be a UUID" },
   { "\"backup_type\":\"full\"", "\"backup_type\":\"weekly\"", "backup_type" },
   { "\"backup_type\":\"full\"", "\"backup_type\":\"incremental\"", "base_id: required" },
-  { "\"components\":[\"c\"]", "\"components\":[\"c\",\"c\"]", "components[1]: listed twice" },
-  { "\"component\":\"c\"", "\"component\":\"zz\"", "not listed" },
+  { "\"components\":[\"path:/d\"]", "\"components\":[\"path:/d\",\"path:/d\"]", "components[1]: listed twice" },
+  { "\"component\":\"path:/d\"", "\"component\":\"zz\"", "not listed" },
   { "\"type\":\"file\"", "\"type\":\"fifo\"", "entries[1].type" },
   { "\"sha256\":\"", "\"sha256\":\"AB", "sha256: must be 64" },
   { "\"mode\":420", "\"mode\":99999", "mode: 99999 is out of range" },
@@ -83,7 +83,7 @@ Test (manifest, large_manifest_loads)
   g_autofree char *path = g_build_filename (dir, "manifest.json", NULL);
   g_autofree char *text = NULL;
   cr_assert (g_file_get_contents (path, &text, NULL, NULL));
-  const char *start = strstr (text, "\n{\"component\":\"c\",\"path\":\"/d/f\"");
+  const char *start = strstr (text, "\n{\"component\":\"path:/d\",\"path\":\"/d/f\"");
   cr_assert_not_null (start);
   const char *end = strchr (start + 1, '\n');
   g_autofree char *line = g_strndup (start + 1, end - start - 1);
@@ -106,4 +106,29 @@ Test (manifest, large_manifest_loads)
   /* The entries are there; their data are not, which verify says. */
   cr_assert (!vss_backup_set_verify (set, NULL, NULL, NULL, NULL, &error));
   cr_assert_not_null (strstr (error->message, "20000 problems"), "%s", error->message);
+}
+
+/* Sets written before version 2 (no base_manifest_sha256, no hard links)
+ * still load, verify and restore; version 2 members in them are refused. */
+Test (manifest, version_1_sets_still_load_and_restore)
+{
+  g_autofree char *dir = small_set ();
+  bs_edit_manifest (dir, "\"version\":2", "\"version\":1");
+  g_autoptr(GError) error = NULL;
+  {
+    g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
+    cr_assert_not_null (set, "%s", error ? error->message : "");
+    cr_assert (vss_backup_set_verify (set, NULL, NULL, NULL, NULL, &error), "%s",
+               error ? error->message : "");
+    g_autofree char *root = bs_path ("target");
+    cr_assert (vss_backup_set_restore_component (set, NULL, "path:/d", root, NULL,
+                                                 VSS_RESTORE_REPLACE, NULL, NULL, NULL, &error),
+               "%s", error ? error->message : "");
+    g_autofree char *f = g_build_filename (root, "d", "f", NULL);
+    g_autofree char *data = vss_test_read_file (f);
+    cr_assert_str_eq (data, "data");
+  }
+  bs_edit_manifest (dir, "\"type\":\"file\"", "\"type\":\"file\",\"hardlink\":\"/d/g\"");
+  cr_assert_null (vss_backup_set_open (dir, &error));
+  cr_assert_not_null (strstr (error->message, "unknown member \"hardlink\""), "%s", error->message);
 }

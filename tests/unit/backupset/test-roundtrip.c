@@ -106,14 +106,14 @@ Test (roundtrip, if_not_there_leaves_existing_files_alone)
   g_autofree char *src = bs_path ("src");
   bs_make_tree (src);
   g_autofree char *set = bs_path ("set");
-  g_free (bs_write_set (set, "c", src, "/d", VSS_BT_FULL, NULL));
+  g_free (bs_write_set (set, "path:/d", src, "/d", VSS_BT_FULL, NULL));
   g_autofree char *root = bs_path ("r");
   g_autofree char *d = g_build_filename (root, "d", NULL);
   cr_assert_eq (g_mkdir_with_parents (d, 0755), 0);
   g_autofree char *a = g_build_filename (d, "a.txt", NULL);
   vss_test_put_file (a, "mine", 0600);
   guint restored = 0;
-  restore (set, "c", root, NULL, VSS_RESTORE_IF_NOT_THERE, &restored);
+  restore (set, "path:/d", root, NULL, VSS_RESTORE_IF_NOT_THERE, &restored);
   g_autofree char *text = NULL;
   cr_assert (g_file_get_contents (a, &text, NULL, NULL));
   cr_assert_str_eq (text, "mine");
@@ -121,7 +121,7 @@ Test (roundtrip, if_not_there_leaves_existing_files_alone)
   cr_assert (g_file_test (secret, G_FILE_TEST_IS_REGULAR), "missing files were not restored");
 
   /* REPLACE puts the backed-up file in place. */
-  restore (set, "c", root, NULL, VSS_RESTORE_REPLACE, NULL);
+  restore (set, "path:/d", root, NULL, VSS_RESTORE_REPLACE, NULL);
   g_free (g_steal_pointer (&text));
   cr_assert (g_file_get_contents (a, &text, NULL, NULL));
   cr_assert_str_eq (text, "hello, world\n");
@@ -135,16 +135,16 @@ Test (roundtrip, filespec_and_non_recursive_select_files)
   g_autoptr(GError) error = NULL;
   g_autoptr(VssBackupSetWriter) w = vss_backup_set_writer_new (dir, VSS_BT_FULL, NULL, &error);
   cr_assert_not_null (w);
-  cr_assert (vss_backup_set_writer_add_files (w, "c", src, "/x", "*.txt", FALSE, NULL, NULL,
+  cr_assert (vss_backup_set_writer_add_files (w, "path:/x", src, "/x", "*.txt", FALSE, NULL, NULL,
                                               NULL, &error), "%s", error ? error->message : "");
   /* The root dir and a.txt; nothing from sub/ nor the other files. */
   cr_assert_eq (vss_backup_set_writer_get_entries (w), 2);
   cr_assert_eq (vss_backup_set_writer_get_bytes (w), strlen ("hello, world\n"));
   /* An overlapping file set adds each path once. */
-  cr_assert (vss_backup_set_writer_add_files (w, "c", src, "/x", "*", TRUE, NULL, NULL, NULL,
+  cr_assert (vss_backup_set_writer_add_files (w, "path:/x", src, "/x", "*", TRUE, NULL, NULL, NULL,
                                               &error));
   guint all = vss_backup_set_writer_get_entries (w);
-  cr_assert (vss_backup_set_writer_add_files (w, "c", src, "/x", "*", TRUE, NULL, NULL, NULL,
+  cr_assert (vss_backup_set_writer_add_files (w, "path:/x", src, "/x", "*", TRUE, NULL, NULL, NULL,
                                               &error));
   cr_assert_eq (vss_backup_set_writer_get_entries (w), all);
 }
@@ -165,7 +165,7 @@ Test (roundtrip, progress_reports_bytes)
   g_autoptr(GError) error = NULL;
   g_autoptr(VssBackupSetWriter) w = vss_backup_set_writer_new (dir, VSS_BT_COPY, NULL, &error);
   guint64 last = 0;
-  cr_assert (vss_backup_set_writer_add_files (w, "c", src, "/x", "*", TRUE, NULL,
+  cr_assert (vss_backup_set_writer_add_files (w, "path:/x", src, "/x", "*", TRUE, NULL,
                                               count_progress, &last, &error));
   cr_assert_eq (last, vss_backup_set_writer_get_bytes (w));
   cr_assert_gt (last, 8 * 1024 * 1024, "the sparse file's size counts: %" G_GUINT64_FORMAT, last);
@@ -184,11 +184,11 @@ Test (roundtrip, bad_arguments_are_refused)
   g_clear_error (&error);
   g_autoptr(VssBackupSetWriter) w = vss_backup_set_writer_new (dir, VSS_BT_FULL, NULL, &error);
   cr_assert_not_null (w);
-  cr_assert (!vss_backup_set_writer_add_files (w, "c", "/nonexistent-dir", "/x", "*", TRUE,
+  cr_assert (!vss_backup_set_writer_add_files (w, "path:/x", "/nonexistent-dir", "/x", "*", TRUE,
                                                NULL, NULL, NULL, &error));
   cr_assert_eq (error->code, VSS_ERROR_OBJECT_NOT_FOUND, "%s", error->message);
   g_clear_error (&error);
-  cr_assert (!vss_backup_set_writer_add_files (w, "c", bs_tmpdir, "/x/../etc", "*", TRUE, NULL,
+  cr_assert (!vss_backup_set_writer_add_files (w, "path:/x", bs_tmpdir, "/x/../etc", "*", TRUE, NULL,
                                                NULL, NULL, &error));
   cr_assert_eq (error->code, VSS_ERROR_INVALID_ARG);
   g_clear_error (&error);

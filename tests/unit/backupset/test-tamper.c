@@ -20,7 +20,7 @@ make_set (void)
   g_autofree char *src = bs_path ("src");
   bs_make_tree (src);
   g_autofree char *dir = bs_path ("set");
-  return bs_write_set (dir, "c", src, "/srv/data", VSS_BT_FULL, NULL);
+  return bs_write_set (dir, "path:/srv/data", src, "/srv/data", VSS_BT_FULL, NULL);
 }
 
 /* A restore root holding one file, and its listing before the restore. */
@@ -44,7 +44,7 @@ restore_error (const char *dir, const char *root)
   if (set == NULL)
     return error;
   guint restored = 99;
-  cr_assert (!vss_backup_set_restore_component (set, NULL, "c", root, NULL, VSS_RESTORE_REPLACE,
+  cr_assert (!vss_backup_set_restore_component (set, NULL, "path:/srv/data", root, NULL, VSS_RESTORE_REPLACE,
                                                 NULL, NULL, &restored, &error),
              "a tampered set was restored");
   cr_assert_eq (restored, 0, "%u entries were written", restored);
@@ -172,9 +172,7 @@ Test (tamper, bad_mapping_is_refused)
   g_autoptr(GError) error = NULL;
   g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
   const char *mappings[] = { "/srv/data", "/tmp/../etc", NULL };
-  /* a root elsewhere: "c" is a writer's component, which is never put
-   * back in place without its writer (test-restore-job) */
-  cr_assert (!vss_backup_set_restore_component (set, NULL, "c", "/nonexistent-root", mappings,
+  cr_assert (!vss_backup_set_restore_component (set, NULL, "path:/srv/data", NULL, mappings,
                                                 VSS_RESTORE_REPLACE, NULL, NULL, NULL, &error));
   cr_assert_eq (error->code, VSS_ERROR_INVALID_ARG, "%s", error->message);
   g_clear_error (&error);

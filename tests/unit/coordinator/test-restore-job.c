@@ -15,6 +15,8 @@ make_set (void)
   VssBackupComponents *bc = fx_new ("veto", NULL);
   g_autofree char *snapshot_id = fx_prepare_all (bc);
   g_autofree char *bcd = vss_backup_components_save_as_json (bc, NULL);
+  const VssWriterMetadata *md = vss_backup_components_get_writer_metadata (bc, 0, NULL);
+  g_autofree char *metadata = vss_writer_metadata_to_json (md);
   vss_backup_components_free (bc);
   cr_assert_not_null (bcd);
   char *dir = g_build_filename (fx.tmpdir, "set", NULL);
@@ -23,6 +25,7 @@ make_set (void)
   cr_assert_not_null (w, "%s", error ? error->message : "");
   cr_assert (vss_backup_set_writer_add_files (w, "veto/data", fx.data_dir, fx.data_dir, "*", TRUE,
                                               NULL, NULL, NULL, &error), "%s", error ? error->message : "");
+  cr_assert (vss_backup_set_writer_add_writer_metadata (w, "veto", metadata, &error));
   cr_assert (vss_backup_set_writer_commit (w, bcd, &error), "%s", error ? error->message : "");
   return dir;
 }
