@@ -223,6 +223,8 @@ copy_components (VssCli *cli, VssBackupJob *job, VssBackupSetWriter *set, Progre
     if (!mark_one (job, s, ok, error))
       return FALSE;
   }
+  /* --exclude is for the --path trees: a writer's files are its own to choose */
+  vss_backup_set_writer_set_excludes (set, (const char *const *) job->excludes);
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++) {
     g_autofree char *key = g_strdup_printf ("path:%s", job->paths[i]);   /* canonical already */
     if (!copy_file_set (job, set, key, job->paths[i], "*", TRUE, progress, error))

@@ -47,6 +47,8 @@ check_options (VssCli *cli, VssBackupJob *job)
   if (needs_base && job->base == NULL && job->to != NULL)
     return vss_cli_usage (cli, "backup", "--type %s needs --base DIR, the set it builds on",
                           job->type_name);
+  if (job->excludes != NULL && (job->paths == NULL || job->paths[0] == NULL))
+    return vss_cli_usage (cli, "backup", "--exclude applies to --path trees: give --path DIR");
   if (!needs_base && job->base != NULL)
     return vss_cli_usage (cli, "backup", "--base only goes with --type incremental, differential or log");
   if (job->snapshot_command != NULL) {

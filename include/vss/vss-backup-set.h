@@ -63,6 +63,14 @@ gboolean vss_backup_set_writer_add_files (VssBackupSetWriter *self,
                                           gpointer user_data,
                                           GError **error);
 
+/* Leaves out of the trees added from now on every entry that matches one
+ * of @patterns (NULL-terminated globs; NULL: none): a pattern with "/"
+ * is matched against the path below the tree's root, one without against
+ * each entry's name at any depth; a matching directory is left out with
+ * everything in it.  For a requester's --exclude; writers' file sets
+ * exclude with their metadata. */
+void vss_backup_set_writer_set_excludes (VssBackupSetWriter *self, const char *const *patterns);
+
 /* Stores writers/@writer_name.json. */
 gboolean vss_backup_set_writer_add_writer_metadata (VssBackupSetWriter *self,
                                                     const char *writer_name,

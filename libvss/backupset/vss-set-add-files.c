@@ -21,6 +21,7 @@ typedef struct {
   const char *component_name;
   const char *filespec;
   gboolean recursive;
+  gsize root_len;               /* of the original root: the rest is the path in the tree */
   VssBackupSet *base;
   dev_t dev;
   VssBackupSetProgress progress;
@@ -279,11 +280,26 @@ add_dir (const AddCtx *ctx, int parentfd, const char *name, const char *src,
   return ok;
 }
 
+/* --exclude: a pattern with "/" matches the path below the tree's root,
+ * one without matches a name at any depth; a directory that matches is
+ * left out with all it holds. */
+static gboolean
+excluded (const AddCtx *ctx, const char *name, const char *original)
+{
+  const char *rel = original + ctx->root_len + (original[ctx->root_len] == '/');
+  for (char **p = ctx->w->excludes; p != NULL && *p != NULL; p++)
+    if (fnmatch (*p, strchr (*p, '/') != NULL ? rel : name, FNM_PATHNAME | FNM_PERIOD) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 add_child (const AddCtx *ctx, int dirfd, const char *name, const char *src,
            const char *original, GError **error)
 {
   struct stat st;
+  if (excluded (ctx, name, original))
+    return TRUE;
   if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
     return errno == ENOENT || vss_set_errno_error (error, errno, "cannot stat", src);
   if (S_ISDIR (st.st_mode))
@@ -408,10 +424,18 @@ vss_backup_set_writer_add_files (VssBackupSetWriter *self, const char *component
     m->base_manifest_sha256 = g_strdup (base->manifest_sha256);
   guint ncomponents = m->components->len;
   AddCtx ctx = { self, vss_manifest_component_index (m, component), component, filespec,
-                 recursive, base, 0, progress, user_data };
+                 recursive, strlen (original_root), base, 0, progress, user_data };
   guint first = m->entries->len;
   if (add_root (&ctx, snapshot_root, original_root, error))
     return TRUE;
   roll_back (self, first, m->components->len > ncomponents);
   return FALSE;
+}
+
+void
+vss_backup_set_writer_set_excludes (VssBackupSetWriter *self, const char *const *patterns)
+{
+  g_return_if_fail (self != NULL);
+  g_strfreev (self->excludes);
+  self->excludes = g_strdupv ((char **) patterns);
 }

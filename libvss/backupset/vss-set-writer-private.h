@@ -17,6 +17,7 @@ struct _VssBackupSetWriter {
   GHashTable *inodes;     /* "component-index\ndev:ino" of files with more
                            * than one link → index of their first entry + 1 */
   VssSetCopier *copier;
+  char **excludes;        /* globs left out of the trees added next, or NULL */
   guint64 bytes;
   gboolean owns_partial;  /* we created DIR.partial: ours to remove */
   gboolean failed;        /* out of space: DIR.partial is gone */

@@ -65,6 +65,13 @@ writers
 row 1 "no writer and no --path: nothing to back up" -- backup --to "$T/sets/empty"
 expect "…made no set" test ! -e "$T/sets/empty"
 row 0 "no writer but a --path" -- backup --path "$T/data" --to "$T/sets/path"
+mkdir -p "$T/data/cache/deep" "$T/data/keep"; echo x > "$T/data/cache/deep/f"; echo y > "$T/data/keep/f.tmp"
+echo z > "$T/data/keep/f.txt"
+row 0 "--exclude under a --path tree" -- backup --path "$T/data" --exclude cache --exclude '*.tmp' --to "$T/sets/excl"
+expect "…left out the excluded directory and names, kept the rest" bash -c \
+  "! grep -q '/cache' '$T/sets/excl/manifest.json' && ! grep -q 'f.tmp' '$T/sets/excl/manifest.json' && grep -q 'keep/f.txt' '$T/sets/excl/manifest.json'"
+row 0 "…and the set verifies" -- verify "$T/sets/excl"
+row 2 "--exclude without --path" -- backup --exclude '*.tmp' --to "$T/sets/x"
 
 writers recorder veto
 export VSS_TEST_VETO_EVENT=prepare_backup
