@@ -14,6 +14,10 @@ vss_cli_emit (VssCli *cli, const char *type, json_object *obj)
   }
   json_object *line = json_object_new_object ();
   json_object_object_add (line, "type", json_object_new_string (type));
+  /* When it happened, not when a reader got it: UTC with microseconds. */
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *time = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+  json_object_object_add (line, "time", json_object_new_string (time));
   json_object_object_foreach (obj, key, value)
     json_object_object_add (line, key, json_object_get (value));
   json_object_put (obj);
