@@ -89,6 +89,21 @@ find_extra (Verify *v, int parentfd, const char *rel, GHashTable *known)
   closedir (d);
 }
 
+/* Progress within the file being checked. */
+typedef struct {
+  VssBackupSetProgress progress;
+  gpointer data;
+  guint64 before, total;     /* bytes of the files before this one, of all */
+  const char *stored;
+} VerifyTick;
+
+static void
+verify_tick (guint64 file_done, gpointer user_data)
+{
+  VerifyTick *t = user_data;
+  t->progress (t->before + file_done, t->total, t->stored, t->data);
+}
+
 gboolean
 vss_backup_set_verify (VssBackupSet *self, VssBackupSetVerifyFunc report, gpointer user_data,
                        VssBackupSetProgress progress, gpointer progress_data, GError **error)
@@ -106,10 +121,14 @@ vss_backup_set_verify (VssBackupSet *self, VssBackupSetVerifyFunc report, gpoint
     }
   }
   g_autoptr(VssSetCopier) copier = vss_set_copier_new ();
+  VerifyTick tick = { progress, progress_data, 0, total, NULL };
+  vss_set_copier_set_tick (copier, progress != NULL ? verify_tick : NULL, &tick);
   for (guint i = 0; i < entries->len; i++) {
     VssSetEntry *e = g_ptr_array_index (entries, i);
     if (e->stored == NULL)
       continue;
+    tick.before = done;
+    tick.stored = e->stored;
     check_entry (&v, copier, e);
     done += e->size;
     if (progress != NULL)
