@@ -33,13 +33,9 @@ add_field (GLogField *fields, gsize *n, const char *key, const char *value)
 }
 
 void
-vss_log_writer_event (GLogLevelFlags level, const char *writer, const char *event,
-                      const char *snapshot_set_id, const char *format, ...)
+vss_log_writer_fields (GLogLevelFlags level, const char *writer, const char *event,
+                       const char *snapshot_set_id, const char *message)
 {
-  va_list args;
-  va_start (args, format);
-  g_autofree char *message = g_strdup_vprintf (format, args);
-  va_end (args);
   GLogField fields[MAX_FIELDS];
   gsize n = 0;
   add_field (fields, &n, "MESSAGE", message);
@@ -49,6 +45,22 @@ vss_log_writer_event (GLogLevelFlags level, const char *writer, const char *even
   add_field (fields, &n, "VSS_EVENT", event);
   add_field (fields, &n, "VSS_SNAPSHOT_SET_ID", snapshot_set_id);
   g_log_structured_array (level, fields, n);
+}
+
+void
+vss_log_writer_event (GLogLevelFlags level, const char *writer, const char *event,
+                      const char *snapshot_set_id, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  /* Structured entries bypass g_log_set_handler(), which programs using
+   * libvss may rely on; only the journal needs the fields. */
+  if (g_log_writer_is_journald (STDERR_FILENO))
+    vss_log_writer_fields (level, writer, event, snapshot_set_id, message);
+  else
+    g_log (G_LOG_DOMAIN, level, "%s", message);
 }
 
 GLogLevelFlags

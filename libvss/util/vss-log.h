@@ -9,9 +9,14 @@
 
 #include <glib.h>
 
-/* Logs @format at @level with the fields that are not NULL. */
+/* Logs @format at @level: with the fields that are not NULL when stderr
+ * is the journal, else as g_log() does (handlers set with
+ * g_log_set_handler see it). */
 void vss_log_writer_event (GLogLevelFlags level, const char *writer, const char *event,
                            const char *snapshot_set_id, const char *format, ...) G_GNUC_PRINTF (5, 6);
+/* The structured entry itself, whatever stderr is. */
+void vss_log_writer_fields (GLogLevelFlags level, const char *writer, const char *event,
+                            const char *snapshot_set_id, const char *message);
 
 /* What a writer failing at an event is logged at: a message for the
  * journal (nothing else records it there), info on a terminal (the

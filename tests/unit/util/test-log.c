@@ -41,8 +41,8 @@ field (const char *key)
 
 Test (log, writer_event_carries_the_journal_fields)
 {
-  vss_log_writer_event (G_LOG_LEVEL_MESSAGE, "directory", "freeze", "5f1c-set",
-                        "writer %s failed at %s: %s", "directory", "freeze", "lock busy");
+  vss_log_writer_fields (G_LOG_LEVEL_MESSAGE, "directory", "freeze", "5f1c-set",
+                         "writer directory failed at freeze: lock busy");
   cr_assert_eq (captured.level, G_LOG_LEVEL_MESSAGE);
   cr_assert_str_eq (field ("MESSAGE"), "writer directory failed at freeze: lock busy");
   cr_assert_str_eq (field ("VSS_WRITER"), "directory");
@@ -54,11 +54,30 @@ Test (log, writer_event_carries_the_journal_fields)
 
 Test (log, absent_fields_are_left_out)
 {
-  vss_log_writer_event (G_LOG_LEVEL_WARNING, "script", NULL, NULL, "plain");
+  vss_log_writer_fields (G_LOG_LEVEL_WARNING, "script", NULL, NULL, "plain");
   cr_assert_str_eq (field ("VSS_WRITER"), "script");
   cr_assert_null (field ("VSS_EVENT"));
   cr_assert_null (field ("VSS_SNAPSHOT_SET_ID"));
   cr_assert_str_eq (field ("PRIORITY"), "4");
+}
+
+static char *handled;
+
+static void
+handler (const char *domain, GLogLevelFlags level, const char *message, gpointer user_data)
+{
+  g_free (handled);
+  handled = g_strdup_printf ("%s %d %s", domain, level & G_LOG_LEVEL_MASK, message);
+}
+
+/* stderr is not the journal here: a g_log_set_handler() handler, as a
+ * program using libvss may have, still sees writer events. */
+Test (log, off_the_journal_a_handler_sees_the_event)
+{
+  g_log_set_handler ("vss", G_LOG_LEVEL_MESSAGE, handler, NULL);
+  vss_log_writer_event (G_LOG_LEVEL_MESSAGE, "crash", "freeze", NULL, "writer %s: %s", "crash", "gone");
+  g_autofree char *expected = g_strdup_printf ("vss %d writer crash: gone", G_LOG_LEVEL_MESSAGE);
+  cr_assert_str_eq (handled, expected);
 }
 
 Test (log, a_plain_helper_line_gives_its_level_and_text)
