@@ -119,15 +119,15 @@ vss_backup_job_exec (VssCli *cli, VssBackupJob *job, GError **error)
 
 typedef struct {
   VssCli *cli;
-  guint64 base;       /* bytes of the components copied before this one */
   guint64 total;
 } Progress;
 
+/* @done: the bytes in the set so far, over every component */
 static void
 on_progress (guint64 done, guint64 total, const char *path, gpointer user_data)
 {
   Progress *p = user_data;
-  vss_cli_progress (p->cli, "copy", p->base + done, p->total, path);
+  vss_cli_progress (p->cli, "copy", done, p->total, path);
 }
 
 static guint64 walk_bytes;
@@ -173,11 +173,8 @@ copy_file_set (VssBackupJob *job, VssBackupSetWriter *set, const char *key, cons
   g_autofree char *snap = vss_backup_job_snapshot_path (job, path, error);
   if (snap == NULL)
     return FALSE;
-  guint64 before = vss_backup_set_writer_get_bytes (set);
-  gboolean ok = vss_backup_set_writer_add_files (set, key, snap, path, filespec, recursive,
-                                                 job->base_set, on_progress, progress, error);
-  progress->base += vss_backup_set_writer_get_bytes (set) - before;
-  return ok;
+  return vss_backup_set_writer_add_files (set, key, snap, path, filespec, recursive,
+                                          job->base_set, on_progress, progress, error);
 }
 
 static gboolean
@@ -257,7 +254,7 @@ vss_backup_job_copy (VssCli *cli, VssBackupJob *job, GError **error)
   g_autoptr(VssBackupSetWriter) set = vss_backup_set_writer_new (job->to, job->type, base_id, error);
   if (set == NULL)
     return FALSE;
-  Progress progress = { cli, 0, 0 };
+  Progress progress = { cli, 0 };
   for (guint i = 0; i < job->roots->len; i++)
     progress.total += tree_bytes (g_ptr_array_index (job->roots, i));
   gboolean ok = copy_components (cli, job, set, &progress, error) &&

@@ -9,6 +9,8 @@ vss_cmd_status (VssCli *cli, int argc, char **argv)
                             "process.\nExit code 4 while one is.", NULL, &argc, &argv);
   if (done >= 0)
     return done;
+  if ((done = vss_cli_no_arguments (cli, "status", argc, argv)) >= 0)
+    return done;
   gint64 pid = 0;
   g_autofree char *program = NULL, *set_id = NULL;
   gboolean busy = vss_snapshots_get_set_in_progress (&pid, &program, &set_id);

@@ -57,6 +57,8 @@ vss_cmd_writers (VssCli *cli, int argc, char **argv)
                             entries, &argc, &argv);
   if (done >= 0)
     return done;
+  if ((done = vss_cli_no_arguments (cli, "writers", argc, argv)) >= 0)
+    return done;
   g_autoptr(GError) error = NULL;
   g_autoptr(VssBackupComponents) bc = vss_cli_gather (cli, VSS_BT_FULL, NULL, 0, &error);
   guint count = 0;

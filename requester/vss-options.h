@@ -10,3 +10,8 @@
  * usage: 2). */
 int vss_cli_parse (VssCli *cli, const char *command, const char *parameter,
                    const char *summary, const GOptionEntry *entries, int *argc, char ***argv);
+
+/* For a command that takes no positional argument: -1 when @argc (after
+ * vss_cli_parse) holds only the command name, else bad usage (2) naming
+ * the first extra argument. */
+int vss_cli_no_arguments (VssCli *cli, const char *command, int argc, char **argv);

@@ -14,6 +14,10 @@ vss_cli_emit (VssCli *cli, const char *type, json_object *obj)
   }
   json_object *line = json_object_new_object ();
   json_object_object_add (line, "type", json_object_new_string (type));
+  /* When it happened, not when a reader got it: UTC with microseconds. */
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *time = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+  json_object_object_add (line, "time", json_object_new_string (time));
   json_object_object_foreach (obj, key, value)
     json_object_object_add (line, key, json_object_get (value));
   json_object_put (obj);
@@ -62,48 +66,6 @@ vss_cli_usage (VssCli *cli, const char *command, const char *format, ...)
   json_object_object_add (obj, "message", json_object_new_string (message));
   vss_cli_emit (cli, "usage-error", obj);
   return VSS_EXIT_USAGE;
-}
-
-/* ---- the progress bar (stderr, terminals only, never with --json) ---- */
-
-void
-vss_cli_progress (VssCli *cli, const char *phase, guint64 done, guint64 total, const char *path)
-{
-  if (cli->json) {
-    static gint64 last;
-    gint64 now = g_get_monotonic_time ();
-    if (now - last < 200000 && done != total)   /* at most 5 lines a second */
-      return;
-    last = now;
-    json_object *obj = json_object_new_object ();
-    json_object_object_add (obj, "phase", json_object_new_string (phase));
-    json_object_object_add (obj, "bytes_done", json_object_new_int64 ((gint64) done));
-    json_object_object_add (obj, "bytes_total", json_object_new_int64 ((gint64) total));
-    json_object_object_add (obj, "percent",
-                            json_object_new_double (total > 0 ? 100.0 * done / total : 0.0));
-    vss_cli_emit (cli, "progress", obj);
-    return;
-  }
-  if (!cli->progress)
-    return;
-  const int width = 30;
-  int filled = total > 0 ? (int) (width * done / total) : 0;
-  g_autofree char *size = g_format_size (done);
-  g_autofree char *bar = g_strnfill (MIN (filled, width), '#');
-  g_autofree char *rest = g_strnfill (width - MIN (filled, width), '.');
-  g_autofree char *base = path != NULL ? g_path_get_basename (path) : g_strdup ("");
-  fprintf (stderr, "\r\033[K%-8s [%s%s] %3d%% %s %s", phase, bar, rest,
-           total > 0 ? (int) (100 * done / total) : 0, size, base);
-  fflush (stderr);
-}
-
-void
-vss_cli_progress_clear (VssCli *cli)
-{
-  if (cli->progress && !cli->json) {
-    fputs ("\r\033[K", stderr);
-    fflush (stderr);
-  }
 }
 
 VssCli

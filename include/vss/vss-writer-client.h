@@ -66,7 +66,13 @@ char    *vss_writer_socket_default_path (void);
  * through this socket.  Refuses to replace a socket another process
  * still listens on (VSS_ERROR_OBJECT_ALREADY_EXISTS). */
 gboolean vss_writer_socket_serve (const char *path, GError **error);
-/* Stops listening, drops every connection, removes the socket file. */
+/* Serves the listening Unix socket @fd that another process bound (systemd
+ * socket activation: LISTEN_FDS) instead of binding one; takes @fd.  At
+ * stop the socket file is left to its owner.  VSS_ERROR_INVALID_ARG when
+ * @fd is not a listening Unix stream socket. */
+gboolean vss_writer_socket_serve_fd (int fd, GError **error);
+/* Stops listening, drops every connection, removes the socket file (one
+ * that vss_writer_socket_serve bound). */
 void     vss_writer_socket_stop (void);
 
 G_END_DECLS

@@ -104,6 +104,11 @@ typedef struct _VssSetCopier VssSetCopier;
 VssSetCopier *vss_set_copier_new (void);
 void          vss_set_copier_free (VssSetCopier *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSetCopier, vss_set_copier_free)
+/* Called as bytes move within one file (after each chunk, holes
+ * included) with the bytes of that file done so far: progress inside a
+ * large file.  NULL: none. */
+typedef void (*VssSetCopierTick) (guint64 file_done, gpointer user_data);
+void          vss_set_copier_set_tick (VssSetCopier *self, VssSetCopierTick tick, gpointer user_data);
 
 /* Copies @size bytes of @sfd to @dfd (@dfd may be -1: hash only), holes
  * kept as holes, and hashes the whole content.  On failure *out_errno is

@@ -283,9 +283,26 @@ finish_dirs (Apply *a, GError **error)
   return TRUE;
 }
 
+/* Progress within the file being restored. */
+typedef struct {
+  VssBackupSetProgress progress;
+  gpointer data;
+  const Apply *a;
+  const char *path;
+} RestoreTick;
+
+static void
+restore_tick (guint64 file_done, gpointer user_data)
+{
+  RestoreTick *t = user_data;
+  t->progress (t->a->done + file_done, t->a->plan->total_bytes, t->path, t->data);
+}
+
 static gboolean
 apply_plan (Apply *a, VssBackupSetProgress progress, gpointer user_data, GError **error)
 {
+  RestoreTick tick = { progress, user_data, a, NULL };
+  vss_set_copier_set_tick (a->copier, progress != NULL ? restore_tick : NULL, &tick);
   if (g_mkdir_with_parents (a->plan->root, 0700) != 0)
     return write_error (error, errno, "cannot create", a, "");
   a->rootfd = open (a->plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -294,6 +311,7 @@ apply_plan (Apply *a, VssBackupSetProgress progress, gpointer user_data, GError 
   vss_restore_remove_leftovers (a->rootfd, a->plan);
   for (guint i = 0; i < a->plan->items->len; i++) {
     VssRestoreItem *item = g_ptr_array_index (a->plan->items, i);
+    tick.path = item->entry->path;
     if (!restore_item (a, item, error))
       return FALSE;
     a->done += item->entry->type == VSS_SET_ENTRY_FILE && item->link_to == NULL

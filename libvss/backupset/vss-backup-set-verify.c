@@ -24,6 +24,7 @@ typedef struct {
   VssSetCopier *copier;
   guint problems;
   guint64 done, total;
+  const char *stored;   /* the file being checked, for the progress within it */
 } Verify;
 
 /* One set of the chain (or the set verified, @prefix ""). */
@@ -117,6 +118,7 @@ check_files (VerifySet *vs)
     if (e->stored == NULL)
       continue;
     g_hash_table_add (known, e->stored);
+    vs->v->stored = e->stored;
     check_entry (vs, e);
     vs->v->done += e->size;
     if (vs->v->progress != NULL)
@@ -161,13 +163,22 @@ verify_chain (Verify *v, VssBackupSet *self, GPtrArray *chain)
   }
 }
 
+/* Progress within the file being checked. */
+static void
+verify_tick (guint64 file_done, gpointer user_data)
+{
+  Verify *v = user_data;
+  v->progress (v->done + file_done, v->total, v->stored, v->progress_data);
+}
+
 gboolean
 vss_backup_set_verify (VssBackupSet *self, VssBackupSetVerifyFunc report, gpointer user_data,
                        VssBackupSetProgress progress, gpointer progress_data, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   g_autoptr(VssSetCopier) copier = vss_set_copier_new ();
-  Verify v = { report, user_data, progress, progress_data, copier, 0, 0, 0 };
+  Verify v = { report, user_data, progress, progress_data, copier, 0, 0, 0, NULL };
+  vss_set_copier_set_tick (copier, progress != NULL ? verify_tick : NULL, &v);
   g_autoptr(GPtrArray) chain = NULL;
   g_autoptr(GError) chain_error = NULL;
   if (vss_backup_set_find_chain (self, &chain, &chain_error)) {

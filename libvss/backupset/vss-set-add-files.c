@@ -199,6 +199,19 @@ open_source (int dirfd, const char *name)
   return fd;
 }
 
+/* Progress within the file being copied. */
+typedef struct {
+  const AddCtx *ctx;
+  const char *original;
+} AddTick;
+
+static void
+add_tick (guint64 file_done, gpointer user_data)
+{
+  const AddTick *t = user_data;
+  t->ctx->progress (t->ctx->w->bytes + file_done, 0, t->original, t->ctx->user_data);
+}
+
 static gboolean
 add_file (const AddCtx *ctx, int dirfd, const char *name, const char *src,
           const char *original, GError **error)
@@ -219,8 +232,11 @@ add_file (const AddCtx *ctx, int dirfd, const char *name, const char *src,
   e->size = (guint64) st.st_size;
   gboolean ok = vss_set_read_xattrs (sfd, src, &e->xattrs, error);
   gboolean linked = ok && link_to_earlier (ctx, e, &st);
+  AddTick tick = { ctx, original };
+  vss_set_copier_set_tick (ctx->w->copier, ctx->progress != NULL ? add_tick : NULL, &tick);
   if (ok && !linked && !take_from_base (ctx, e))
     ok = store_data (ctx, e, sfd, src, error);
+  vss_set_copier_set_tick (ctx->w->copier, NULL, NULL);
   close (sfd);
   if (!ok) {
     vss_set_entry_free (e);

@@ -93,7 +93,23 @@ struct _VssSetCopier {
   VssSha256 *sha;
   guint8 *buf;        /* VSS_SET_COPY_CHUNK bytes */
   guint8 *zeros;      /* VSS_SET_COPY_CHUNK zero bytes, hashed for holes */
+  VssSetCopierTick tick;
+  gpointer tick_data;
 };
+
+void
+vss_set_copier_set_tick (VssSetCopier *self, VssSetCopierTick tick, gpointer user_data)
+{
+  self->tick = tick;
+  self->tick_data = user_data;
+}
+
+static void
+tick (VssSetCopier *self, off_t done)
+{
+  if (self->tick != NULL)
+    self->tick ((guint64) done, self->tick_data);
+}
 
 VssSetCopier *
 vss_set_copier_new (void)
@@ -149,6 +165,7 @@ hash_hole (VssSetCopier *self, CopyRun *run, off_t length)
     vss_sha256_update (self->sha, self->zeros, n);
     length -= (off_t) n;
     run->pos += (off_t) n;
+    tick (self, run->pos);
   }
 }
 
@@ -176,6 +193,7 @@ copy_data (VssSetCopier *self, CopyRun *run, off_t end)
     }
     run->pos += n;
     run->written_end = run->pos;
+    tick (self, run->pos);
   }
   return TRUE;
 }

@@ -263,6 +263,8 @@ vss_backup_components_start_snapshot_set (VssBackupComponents *self, char **out_
     if (ok) {
       self->steps |= VSS_STEP_SET_STARTED;
       self->document->snapshot_set_id = g_strdup (set_id);
+      for (guint i = 0; i < self->writers->len; i++)
+        vss_writer_proxy_set_snapshot_set (g_ptr_array_index (self->writers, i), set_id);
       if (out_snapshot_set_id != NULL)
         *out_snapshot_set_id = g_steal_pointer (&set_id);
     }

@@ -1,6 +1,7 @@
 /* vss-backup-events.c — building writer requests, applying replies, and
  * sending an event to the writers a step concerns. */
 #include "vss-backup-events.h"
+#include "util/vss-log.h"
 
 /* ---- requests and replies ---- */
 
@@ -97,9 +98,10 @@ accept_components (VssBackupComponents *self, VssWriterProxy *proxy, VssEventRep
                                   old->logical_path, old->name);
   }
   if (!same) {
-    g_warning ("writer %s changed the set of its components in the Backup Components Document; "
-               "its changes are ignored%s%s", proxy->name, error != NULL ? ": " : "",
-               error != NULL ? error->message : "");
+    vss_log_writer_event (G_LOG_LEVEL_WARNING, proxy->name, NULL, self->document->snapshot_set_id,
+                          "writer %s changed the set of its components in the Backup Components "
+                          "Document; its changes are ignored%s%s", proxy->name,
+                          error != NULL ? ": " : "", error != NULL ? error->message : "");
     return;
   }
   vss_bcd_writer_set_components (writer, g_steal_pointer (&components));

@@ -1,6 +1,8 @@
 /* vss-writer-proxy.c — one writer as the coordinator sees it. */
 #include "vss-writer-proxy.h"
 
+#include "util/vss-log.h"
+
 VssWriterProxy *
 vss_writer_proxy_new (const VssWriterModule *module, const char *transport)
 {
@@ -32,6 +34,7 @@ vss_writer_proxy_free (VssWriterProxy *self)
   g_free (self->name);
   g_free (self->failure_message);
   g_free (self->host);
+  g_free (self->snapshot_set_id);
   g_mutex_clear (&self->lock);
   g_free (self);
 }
@@ -89,7 +92,18 @@ note_failure (VssWriterProxy *self, VssEvent event, VssWriterFailure failure, co
     self->state = failed_state (event, self->state);
   }
   if (message != NULL)
-    g_info ("writer %s failed at %s: %s", self->name, vss_event_to_string (event), message);
+    vss_log_writer_event (vss_log_failure_level (), self->name, vss_event_to_string (event),
+                          self->snapshot_set_id, "writer %s failed at %s: %s", self->name,
+                          vss_event_to_string (event), message);
+}
+
+void
+vss_writer_proxy_set_snapshot_set (VssWriterProxy *self, const char *snapshot_set_id)
+{
+  g_mutex_lock (&self->lock);
+  g_free (self->snapshot_set_id);
+  self->snapshot_set_id = g_strdup (snapshot_set_id);
+  g_mutex_unlock (&self->lock);
 }
 
 void
@@ -101,6 +115,10 @@ vss_writer_proxy_record (VssWriterProxy *self, VssEvent event, const VssEventRep
                   reply->message);
   else if (!is_failed_state (self->state))
     self->state = state_after (event, self->state);
+  if (reply->ok && reply->failure == VSS_WF_NONE)
+    vss_log_writer_event (G_LOG_LEVEL_DEBUG, self->name, vss_event_to_string (event),
+                          self->snapshot_set_id, "writer %s: %s done", self->name,
+                          vss_event_to_string (event));
   if (!reply->ok)
     self->vetoed = TRUE;
   g_mutex_unlock (&self->lock);

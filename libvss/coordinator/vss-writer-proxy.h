@@ -33,6 +33,7 @@ typedef struct {
   gboolean frozen;                /* sent freeze, not yet thaw */
   gboolean aborted;               /* was sent abort */
   gint64 freeze_sent_usec;        /* monotonic */
+  char *snapshot_set_id;          /* for the log, once the set started */
 } VssWriterProxy;
 
 /* @transport: "inproc", "helper", or NULL for $VSS_WRITER_TRANSPORT / the
@@ -44,6 +45,9 @@ void            vss_writer_proxy_free (VssWriterProxy *self);
  * FAILED_AT_<event> with the failure and message (the first failure is
  * kept).  Does not look at metadata or components. */
 void vss_writer_proxy_record (VssWriterProxy *self, VssEvent event, const VssEventReply *reply);
+
+/* The snapshot set this writer now takes part in (its log lines carry it). */
+void vss_writer_proxy_set_snapshot_set (VssWriterProxy *self, const char *snapshot_set_id);
 
 /* Marks the writer failed at @event without a reply (deadline, watchdog). */
 void vss_writer_proxy_fail (VssWriterProxy *self, VssEvent event, VssWriterFailure failure,

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,6 +29,7 @@ typedef struct {
   int listen_fd;
   int stop_pipe[2];
   char *path;
+  gboolean owns_file;         /* FALSE for an inherited socket: its owner removes it */
   GThread *thread;
   GPtrArray *entries;         /* VssAppEntry, registered ones */
 } Server;
@@ -338,25 +340,26 @@ listen_on (const char *path, GError **error)
   return fd;
 }
 
-gboolean
-vss_writer_socket_serve (const char *path, GError **error)
+static gboolean
+already_serving (GError **error)
 {
-  g_autofree char *chosen = path != NULL ? g_strdup (path) : vss_writer_socket_default_path ();
-
   g_mutex_lock (&server_lock);
   gboolean running = server != NULL;
   g_mutex_unlock (&server_lock);
-  if (running) {
+  if (running)
     g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE,
                  "this process already serves a writer socket; call vss_writer_socket_stop first");
-    return FALSE;
-  }
-  int fd = listen_on (chosen, error);
-  if (fd < 0)
-    return FALSE;
+  return running;
+}
+
+/* Serves @fd (taken) from an accept thread; @path for the logs. */
+static void
+start_server (int fd, char *path, gboolean owns_file)
+{
   Server *self = g_new0 (Server, 1);
   self->listen_fd = fd;
-  self->path = g_steal_pointer (&chosen);
+  self->path = path;
+  self->owns_file = owns_file;
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_app_entry_unref);
   if (pipe2 (self->stop_pipe, O_CLOEXEC) < 0)
     g_error ("writer socket: pipe: %s", g_strerror (errno));
@@ -364,7 +367,59 @@ vss_writer_socket_serve (const char *path, GError **error)
   g_mutex_lock (&server_lock);
   server = self;
   g_mutex_unlock (&server_lock);
-  g_message ("writer socket: listening on %s", self->path);
+  g_message ("writer socket: listening on %s%s", self->path, owns_file ? "" : " (inherited)");
+}
+
+gboolean
+vss_writer_socket_serve (const char *path, GError **error)
+{
+  g_autofree char *chosen = path != NULL ? g_strdup (path) : vss_writer_socket_default_path ();
+
+  if (already_serving (error))
+    return FALSE;
+  int fd = listen_on (chosen, error);
+  if (fd < 0)
+    return FALSE;
+  start_server (fd, g_steal_pointer (&chosen), TRUE);
+  return TRUE;
+}
+
+/* The path an inherited socket is bound to; NULL when @fd is not a
+ * listening Unix stream socket. */
+static char *
+listening_unix_path (int fd)
+{
+  struct sockaddr_un addr = { 0 };
+  socklen_t len = sizeof addr;
+  int listening = 0, type = 0;
+  socklen_t optlen = sizeof listening;
+  if (getsockname (fd, (struct sockaddr *) &addr, &len) < 0 || addr.sun_family != AF_UNIX ||
+      getsockopt (fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) < 0 || !listening)
+    return NULL;
+  optlen = sizeof type;
+  if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0 || type != SOCK_STREAM)
+    return NULL;
+  gsize n = len > offsetof (struct sockaddr_un, sun_path) ? len - offsetof (struct sockaddr_un, sun_path) : 0;
+  if (n == 0 || addr.sun_path[0] == '\0')
+    return g_strdup ("(unnamed or abstract socket)");
+  return g_strndup (addr.sun_path, n);
+}
+
+gboolean
+vss_writer_socket_serve_fd (int fd, GError **error)
+{
+  g_autofree char *path = listening_unix_path (fd);
+  if (path == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "fd %d is not a listening Unix stream socket; check the socket unit "
+                 "(ListenStream= of a path)", fd);
+    return FALSE;
+  }
+  if (already_serving (error))
+    return FALSE;
+  /* Children (the writer helpers) must not hold the listening socket. */
+  fcntl (fd, F_SETFD, FD_CLOEXEC);
+  start_server (fd, g_steal_pointer (&path), FALSE);
   return TRUE;
 }
 
@@ -385,7 +440,8 @@ vss_writer_socket_stop (void)
   close (self->listen_fd);
   close (self->stop_pipe[0]);
   close (self->stop_pipe[1]);
-  unlink (self->path);
+  if (self->owns_file)
+    unlink (self->path);
   g_free (self->path);
   g_free (self);
 }

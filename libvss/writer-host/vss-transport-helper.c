@@ -3,7 +3,8 @@
  * One vss-writer-host process per writer and backup: it gets its end of
  * a socketpair as fd 3 and the module path in argv, and answers the
  * writer protocol (docs/writer-protocol.md).  Its stdout and stderr go to
- * a pipe whose lines are logged here with the writer's name.
+ * a pipe whose lines are logged here once, with the writer's name and
+ * the level the helper gave them (vss_log_plain_writer).
  *
  * A helper that dies, or breaks the protocol, is killed (SIGKILL: a
  * half-dead writer must not keep a freeze) and reaped; its current and
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "vss-config.h"
+#include "util/vss-log.h"
 #include "vss-peer.h"
 #include "vss-wire.h"
 
@@ -110,7 +112,9 @@ log_thread (gpointer data)
   while (in != NULL && (len = getline (&line, &size, in)) > 0) {
     if (line[len - 1] == '\n')
       line[len - 1] = '\0';
-    g_message ("writer %s: %s", pipe_data->name, line);
+    const char *text = NULL;
+    GLogLevelFlags level = vss_log_parse_plain (line, &text);
+    vss_log_writer_event (level, pipe_data->name, NULL, NULL, "writer %s: %s", pipe_data->name, text);
   }
   free (line);
   if (in != NULL)

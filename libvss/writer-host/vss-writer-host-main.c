@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/vss-log.h"
 #include "vss-wire.h"
 #include "vss-writer-endpoint.h"
 
@@ -94,6 +95,9 @@ main (int argc, char **argv)
   /* The coordinator may vanish at any time: a closed socket is an end of
    * file or EPIPE here, never a signal. */
   signal (SIGPIPE, SIG_IGN);
+  /* Our stderr is relayed line by line into the coordinator's log, which
+   * adds the program, time and writer name itself. */
+  g_log_set_writer_func (vss_log_plain_writer, NULL, NULL);
   if (argc != 2) {
     fprintf (stderr, "usage: %s MODULE (started by libvss with the writer socket as fd %d)\n",
              argv[0], VSS_WIRE_HELPER_FD);

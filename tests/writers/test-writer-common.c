@@ -84,6 +84,8 @@ static gboolean
 on_event (VssWriter *writer, const char *event)
 {
   append_line (writer, "events", event);
+  if (test_writer_env_is ("VSS_TEST_LOG_EVENT", "", event))
+    g_message ("%s: logged at %s", vss_writer_get_name (writer), event);
   return test_writer_hook (writer, event, NULL);
 }
 
