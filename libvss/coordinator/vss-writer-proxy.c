@@ -96,6 +96,9 @@ void
 vss_writer_proxy_record (VssWriterProxy *self, VssEvent event, const VssEventReply *reply)
 {
   g_mutex_lock (&self->lock);
+  /* A writer's configuration may shorten its window (never lengthen). */
+  if (reply->freeze_timeout_ms != 0 && reply->freeze_timeout_ms < self->freeze_timeout_ms)
+    self->freeze_timeout_ms = reply->freeze_timeout_ms;
   if (reply->failure != VSS_WF_NONE || !reply->ok)
     note_failure (self, event, reply->failure != VSS_WF_NONE ? reply->failure : VSS_WF_NONRETRYABLE,
                   reply->message);

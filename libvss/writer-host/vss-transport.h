@@ -54,6 +54,7 @@ typedef struct {
   char *message;                /* "name: event: what went wrong" or NULL */
   json_object *metadata;        /* identify only: the writer metadata */
   json_object *components;      /* the components after a writable event, or NULL */
+  guint freeze_timeout_ms;      /* the writer's declared freeze timeout, 0 when unsaid */
 } VssEventReply;
 
 VssEventReply *vss_event_reply_new (void);

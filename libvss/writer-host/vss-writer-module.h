@@ -94,5 +94,10 @@ void       vss_writer_free (VssWriter *self);
  * as a non-retryable failure, messages prefixed "name: event: ", and
  * the load failure for a writer whose on_load failed. */
 VssEventReply *vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request);
+/* Runs on_abort now, for a process about to exit without its
+ * coordinator: waits briefly for a running callback, then runs beside it
+ * (that callback's thread is abandoned).  Nothing when the freeze timer
+ * already aborted.  TRUE when on_abort ran. */
+gboolean   vss_writer_abort_abandoned (VssWriter *self);
 
 G_END_DECLS

@@ -15,10 +15,13 @@
 #include "script-run.h"
 
 #define DEFAULT_TIMEOUT_MS 60000
+/* From freeze to thaw; the runner aborts (fail verb) when it passes. */
+#define SCRIPT_FREEZE_TIMEOUT_MS 60000
 
 typedef struct {
   char *hook_dir;
-  guint timeout_ms;
+  guint timeout_ms;             /* per hook and verb */
+  guint freeze_timeout_ms;      /* from freeze to thaw */
   char *fail_verb;
   char *journal;
   GPtrArray *frozen;          /* hooks given "freeze", in freeze order */
@@ -33,6 +36,25 @@ default_journal (void)
                          : geteuid () == 0 ? g_strdup ("/var/lib/vss")
                          : g_build_filename (g_get_user_state_dir (), "vss", NULL);
   return g_build_filename (dir, "script-writer.journal", NULL);
+}
+
+/* [script] @key in ms, @fallback when absent. */
+static gboolean
+read_ms (GKeyFile *conf, const char *file, const char *key, guint fallback, guint *out,
+         GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  *out = fallback;
+  if (!g_key_file_has_key (conf, "script", key, NULL))
+    return TRUE;
+  gint64 value = g_key_file_get_int64 (conf, "script", key, &local_error);
+  if (local_error != NULL || value <= 0 || value > G_MAXUINT32) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "%s: %s must be a positive number of milliseconds", file, key);
+    return FALSE;
+  }
+  *out = (guint) value;
+  return TRUE;
 }
 
 static gboolean
@@ -57,18 +79,9 @@ read_config (ScriptWriter *self, const char *config_dir, GError **error)
   self->journal = g_key_file_get_string (conf, "script", "journal", NULL);
   if (self->journal == NULL)
     self->journal = default_journal ();
-  self->timeout_ms = DEFAULT_TIMEOUT_MS;
-  if (g_key_file_has_key (conf, "script", "timeout_ms", NULL)) {
-    g_clear_error (&local_error);
-    gint64 value = g_key_file_get_int64 (conf, "script", "timeout_ms", &local_error);
-    if (local_error != NULL || value <= 0 || value > G_MAXUINT32) {
-      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
-                   "%s: timeout_ms must be a positive number of milliseconds", file);
-      return FALSE;
-    }
-    self->timeout_ms = (guint) value;
-  }
-  return TRUE;
+  return read_ms (conf, file, "timeout_ms", DEFAULT_TIMEOUT_MS, &self->timeout_ms, error) &&
+         read_ms (conf, file, "freeze_timeout_ms", SCRIPT_FREEZE_TIMEOUT_MS,
+                  &self->freeze_timeout_ms, error);
 }
 
 static void
@@ -92,6 +105,7 @@ on_load (VssWriter *writer, GError **error)
   }
   /* A coordinator that died in a frozen window, with its watchdog. */
   script_guard_replay (self->journal, self->timeout_ms);
+  vss_writer_set_freeze_timeout (writer, self->freeze_timeout_ms);
   vss_writer_set_user_data (writer, self, (GDestroyNotify) script_writer_free);
   return TRUE;
 }
@@ -238,7 +252,7 @@ on_unload (VssWriter *writer)
 }
 
 VSS_WRITER_DEFINE ("5c1d7a2e-8f3b-4e61-9a0d-3b2f6c7e9a41", "script",
-                   VSS_UT_USERDATA, 0,
+                   VSS_UT_USERDATA, SCRIPT_FREEZE_TIMEOUT_MS,
                    .on_load = on_load,
                    .on_unload = on_unload,
                    .on_identify = on_identify,
