@@ -1,6 +1,20 @@
 /* vss-writer-proxy.c — one writer as the coordinator sees it. */
 #include "vss-writer-proxy.h"
 
+VssAbortAnswer *
+vss_abort_answer_ref (VssAbortAnswer *self)
+{
+  g_atomic_ref_count_inc (&self->ref);
+  return self;
+}
+
+void
+vss_abort_answer_unref (VssAbortAnswer *self)
+{
+  if (self != NULL && g_atomic_ref_count_dec (&self->ref))
+    g_free (self);
+}
+
 VssWriterProxy *
 vss_writer_proxy_new (const VssWriterModule *module, const char *transport)
 {
@@ -13,6 +27,8 @@ vss_writer_proxy_new (const VssWriterModule *module, const char *transport)
   self->freeze_timeout_ms = desc->freeze_timeout_ms != 0 ? desc->freeze_timeout_ms
                                                          : VSS_WRITER_DEFAULT_FREEZE_TIMEOUT_MS;
   self->state = VSS_WS_STABLE;
+  self->abort_answer = g_new0 (VssAbortAnswer, 1);
+  g_atomic_ref_count_init (&self->abort_answer->ref);
   self->transport = vss_transport_new (module, self->instance_id, transport);
   self->host = g_strdup (module->app != NULL ? module->path : self->transport->klass->name);
   return self;
@@ -27,6 +43,7 @@ vss_writer_proxy_free (VssWriterProxy *self)
   if (self->transport != NULL)
     vss_transport_close (self->transport);
   g_clear_pointer (&self->metadata, vss_writer_metadata_free);
+  vss_abort_answer_unref (self->abort_answer);
   g_free (self->writer_id);
   g_free (self->instance_id);
   g_free (self->name);

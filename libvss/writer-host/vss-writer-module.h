@@ -67,6 +67,12 @@ gboolean      vss_transport_name_is_valid (const char *name);
 VssTransport *vss_transport_helper_new (const VssWriterModule *module, const char *instance_id);
 /* $VSS_WRITER_HOST, or the installed vss-writer-host. */
 const char   *vss_writer_host_path (void);
+/* $VSS_WRITER_HOST_GRACE_MS, or 5000: how long a helper may take to
+ * answer a cleanup (abort after a missed thaw, close) before it is killed. */
+guint         vss_writer_host_grace_ms (void);
+/* Waits until every helper this process closed has exited and been
+ * reaped (those still running after the grace are killed by then). */
+void          vss_writer_hosts_wait_closed (void);
 
 /* ---- application-hosted writers (vss-app-server.c, vss-app-relay.c) ---- */
 
