@@ -148,13 +148,17 @@ run_all (ScriptWriter *self, GPtrArray *hooks, const char *verb, gboolean revers
   return ok;
 }
 
-/* Everything run with freeze gets the fail verb; the guard goes. */
+/* Everything run with freeze gets the fail verb (unless the watchdog,
+ * having given up on a stopped process, gave it already); the guard goes. */
 static void
 unfreeze_failed (ScriptWriter *self)
 {
   if (self->frozen == NULL)
     return;
-  run_all (self, self->frozen, self->fail_verb, TRUE, FALSE, NULL);
+  if (self->guard != NULL && script_guard_expired (self->guard))
+    g_message ("script: the thaw watchdog already ran %s for the frozen hooks", self->fail_verb);
+  else
+    run_all (self, self->frozen, self->fail_verb, TRUE, FALSE, NULL);
   g_clear_pointer (&self->frozen, g_ptr_array_unref);
   g_clear_pointer (&self->guard, script_guard_release);
 }
@@ -177,6 +181,19 @@ on_prepare_backup (VssWriter *writer)
   return run_verb (writer, "prepare");
 }
 
+/* The watchdog's own deadline: past the writer's freeze timeout (when
+ * this process, if it runs, has aborted by itself) by the coordinator's
+ * grace ($VSS_WRITER_HOST_GRACE_MS, docs/env.md). */
+static guint
+guard_deadline_ms (ScriptWriter *self)
+{
+  const char *env = g_getenv ("VSS_WRITER_HOST_GRACE_MS");
+  guint64 grace = 5000;
+  if (env != NULL && !g_ascii_string_to_unsigned (env, 10, 0, 3600000, &grace, NULL))
+    grace = 5000;
+  return self->freeze_timeout_ms + (guint) grace;
+}
+
 static gboolean
 on_freeze (VssWriter *writer)
 {
@@ -190,7 +207,8 @@ on_freeze (VssWriter *writer)
   for (guint i = hooks->len; i > 0; i--)
     g_ptr_array_add (thaw_order, g_ptr_array_index (hooks, i - 1));
   /* Before any hook freezes: from here on, a thaw is owed. */
-  self->guard = script_guard_start (self->journal, thaw_order, self->fail_verb, &error);
+  self->guard = script_guard_start (self->journal, thaw_order, self->fail_verb,
+                                   guard_deadline_ms (self), &error);
   if (self->guard == NULL) {
     vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE,
                             "cannot record the freeze in %s (nothing was frozen): %s",
@@ -217,6 +235,15 @@ on_thaw (VssWriter *writer)
   g_autoptr(GError) error = NULL;
   if (self->frozen == NULL)
     return TRUE;
+  if (self->guard != NULL && script_guard_expired (self->guard)) {
+    vss_writer_set_failure (writer, VSS_WF_TIMEOUT,
+                            "this process was stopped past the freeze timeout of %u ms and the "
+                            "thaw watchdog gave the hooks %s; the snapshot is not consistent",
+                            self->freeze_timeout_ms, self->fail_verb);
+    g_clear_pointer (&self->frozen, g_ptr_array_unref);
+    g_clear_pointer (&self->guard, script_guard_release);
+    return FALSE;
+  }
   gboolean ok = run_all (self, self->frozen, "thaw", TRUE, FALSE, &error);
   g_clear_pointer (&self->frozen, g_ptr_array_unref);
   g_clear_pointer (&self->guard, script_guard_release);
