@@ -371,3 +371,18 @@ Test (freeze_bound, killed_vss_with_a_writer_hung_in_an_event_leaves_no_helper)
   g_autofree char *end = g_strdup_printf ("all 3 helpers gone %.0f ms after the kill", gone_ms);
   log_fault (fault, write_ms, hooks_ms, end);
 }
+
+/* A helper still busy stopping when vss ends is waited for (and killed
+ * after the grace), so vss never exits before its helpers. */
+Test (freeze_bound, vss_reaps_a_helper_slow_to_stop_before_it_exits)
+{
+  setup_writers ();
+  g_setenv ("VSS_TEST_SLOW_UNLOAD", "hang", TRUE);
+  g_setenv ("VSS_TEST_SLOW_UNLOAD_MS", G_STRINGIFY (3 * GRACE_MS), TRUE);
+  start_backup ("helper", 0);
+  cr_assert_gt (run.hang, 0, "no hang helper under vss");
+  vss_ends (10 * GRACE_MS);
+  g_autofree char *lifecycle = g_build_filename (dfx.tmpdir, "hang.lifecycle", NULL);
+  g_autofree char *text = vss_test_read_file (lifecycle);
+  cr_assert_not_null (strstr (text != NULL ? text : "", "unload"), "the hang writer never unloaded");
+}
