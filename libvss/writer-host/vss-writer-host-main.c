@@ -162,7 +162,9 @@ main (int argc, char **argv)
   gboolean ok = vss_wire_write (VSS_WIRE_HELPER_FD, hello, &error) &&
                 vss_writer_endpoint_serve (endpoint, VSS_WIRE_HELPER_FD, TRUE, &error);
   json_object_put (hello);
-  vss_writer_endpoint_free (endpoint);
+  /* Ends the session (abort if owed, unload) but is not freed: the
+   * watcher thread may look at it until the process is gone. */
+  vss_writer_endpoint_lost (endpoint);
   if (!ok) {
     fprintf (stderr, "%s\n", error->message);
     drain_and_close ();
