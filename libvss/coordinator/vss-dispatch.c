@@ -170,7 +170,9 @@ vss_dispatch_forget (VssWriterProxy *target, VssEvent event,
                      VssRequestBuilder build, gpointer build_data)
 {
   json_object *request = build (target, event, build_data);
-  if (event == VSS_EVENT_ABORT) {
+  /* Only a writer whose process can be ended is waited for: a thread of
+   * ours that does not answer can only be left to its own timer. */
+  if (event == VSS_EVENT_ABORT && target->transport->klass->kill != NULL) {
     g_mutex_lock (&target->lock);
     target->kill_deadline_usec = g_get_monotonic_time () + (gint64) vss_writer_host_grace_ms () * 1000;
     VssAbortAnswer *answer = vss_abort_answer_ref (target->abort_answer);

@@ -37,13 +37,9 @@ thaw_expired (VssFreezeWatchdog *self, VssWriterProxy *proxy)
 static void
 kill_unanswered (VssWriterProxy *proxy)
 {
-  if (vss_transport_kill (proxy->transport))
-    g_warning ("writer %s: no answer to abort within %u ms after its freeze window; its process "
-               "was killed", proxy->name, vss_writer_host_grace_ms ());
-  else
-    g_warning ("writer %s: no answer to abort within %u ms after its freeze window, and its "
-               "transport cannot end it; only its own freeze timeout bounds it", proxy->name,
-               vss_writer_host_grace_ms ());
+  g_warning ("writer %s: no answer to abort within %u ms after its freeze window; killing its "
+             "process", proxy->name, vss_writer_host_grace_ms ());
+  vss_transport_kill (proxy->transport);
 }
 
 /* Called with the proxy's lock held: TRUE when an abort is unanswered. */
