@@ -18,7 +18,11 @@
  *
  * Callbacks of one writer are never called concurrently, and always on the
  * same thread (a writer may hold thread-bound locks from on_freeze to
- * on_thaw).  Any writer that got on_freeze gets on_thaw or on_abort. */
+ * on_thaw) — with one exception: when the freeze timeout passes after
+ * on_freeze without thaw or abort, on_abort runs on the runner's timer
+ * thread (whatever the coordinator does, even while it is stopped), and a
+ * thaw that comes later fails with VSS_WF_TIMEOUT without calling on_thaw.
+ * Any writer that got on_freeze gets on_thaw or on_abort. */
 #pragma once
 
 #include <glib.h>
@@ -126,6 +130,13 @@ char       *vss_writer_get_snapshot_path (const VssWriter *self, const char *pat
 /* Report a failure of the current event (see the rules above). */
 void vss_writer_set_failure (VssWriter *self, VssWriterFailure failure,
                              const char *format, ...) G_GNUC_PRINTF (3, 4);
+
+/* Shortens the writer's freeze timeout (a value from its configuration,
+ * typically in on_load); never lengthens it beyond the descriptor's.  The
+ * runner's own timer uses it from the next freeze, and the coordinator
+ * learns it with the event's reply. */
+void  vss_writer_set_freeze_timeout (VssWriter *self, guint timeout_ms);
+guint vss_writer_get_freeze_timeout (const VssWriter *self);
 
 void     vss_writer_set_user_data (VssWriter *self, gpointer data, GDestroyNotify destroy);
 gpointer vss_writer_get_user_data (const VssWriter *self);

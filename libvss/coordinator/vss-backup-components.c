@@ -41,6 +41,9 @@ vss_backup_components_free (VssBackupComponents *self)
   g_ptr_array_unref (self->statuses);
   g_ptr_array_unref (self->metadata);
   g_ptr_array_unref (self->writers);
+  /* No coordinator leaves a helper behind: those just closed exit (or
+   * are killed after the grace) and are reaped before we return. */
+  vss_writer_hosts_wait_closed ();
   g_clear_pointer (&self->document, vss_document_free);
   g_free (self->writer_path);
   g_free (self->writer_transport);

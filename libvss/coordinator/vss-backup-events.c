@@ -158,11 +158,28 @@ vss_events_select (VssBackupComponents *self, VssProxyFilter filter)
   return targets;
 }
 
+/* A thaw is answered within the writer's freeze window or not at all:
+ * by then the writer has aborted by itself (vss-writer.c). */
+static guint
+thaw_timeout (VssBackupComponents *self, VssWriterProxy *proxy)
+{
+  g_mutex_lock (&proxy->lock);
+  gint64 end = proxy->freeze_sent_usec + (gint64) proxy->freeze_timeout_ms * 1000;
+  gboolean windowed = proxy->freeze_sent_usec != 0;
+  g_mutex_unlock (&proxy->lock);
+  if (!windowed)
+    return self->event_timeout_ms;
+  gint64 left_ms = (end - g_get_monotonic_time ()) / 1000;
+  return (guint) CLAMP (left_ms, 1, (gint64) self->event_timeout_ms);
+}
+
 static guint
 event_timeout (VssBackupComponents *self, VssWriterProxy *proxy, VssEvent event)
 {
   if (event == VSS_EVENT_FREEZE)
     return MIN (self->event_timeout_ms, proxy->freeze_timeout_ms);
+  if (event == VSS_EVENT_THAW)
+    return thaw_timeout (self, proxy);
   return self->event_timeout_ms;
 }
 

@@ -213,9 +213,11 @@ fail_set (VssBackupComponents *self, GError **error, GError *cause)
   return FALSE;
 }
 
-/* Freeze → commit → thaw, with the watchdog bounding each freeze window. */
+/* Freeze → commit → thaw, with @watchdog (started here, finished by the
+ * caller after any abort) bounding each freeze window. */
 static gboolean
-run_window (VssBackupComponents *self, GCancellable *cancellable, GError **cause)
+run_window (VssBackupComponents *self, GCancellable *cancellable, VssFreezeWatchdog **watchdog,
+            GError **cause)
 {
   VssSnapshotTimings *t = &self->timings;
   g_autoptr(GPtrArray) active = vss_events_select (self, vss_events_is_active);
@@ -223,25 +225,24 @@ run_window (VssBackupComponents *self, GCancellable *cancellable, GError **cause
   /* The window of each writer starts when freeze is sent, so the watchdog
    * runs from then on, also while slower writers are still freezing. */
   mark_frozen (active);
-  VssFreezeWatchdog *watchdog = vss_freeze_watchdog_start (self->writers, vss_events_build_request, self);
+  *watchdog = vss_freeze_watchdog_start (self->writers, vss_events_build_request, self);
   gboolean go_on = window_event (self, active, VSS_EVENT_FREEZE, cancellable);
   t->freeze_usec = g_get_monotonic_time () - start;
-  if (!go_on) {
-    vss_freeze_watchdog_stop (watchdog);
+  if (!go_on)
     return vss_events_cancelled ("do_snapshot_set", cause);
-  }
 
   gint64 commit_start = g_get_monotonic_time ();
   gboolean committed = commit_providers (self, cause);
   t->commit_usec = g_get_monotonic_time () - commit_start;
-  vss_freeze_watchdog_stop (watchdog);
   if (!committed)
     return FALSE;
 
   gint64 thaw_start = g_get_monotonic_time ();
   g_autoptr(GPtrArray) frozen = vss_events_select (self, vss_events_is_frozen);
   mark_thawed (frozen);
-  window_event (self, frozen, VSS_EVENT_THAW, NULL);   /* too late to cancel */
+  /* Too late to cancel; a thaw not answered within its window is
+   * followed by abort, which the watchdog enforces. */
+  window_event (self, frozen, VSS_EVENT_THAW, NULL);
   t->thaw_usec = g_get_monotonic_time () - thaw_start;
   t->window_usec = g_get_monotonic_time () - start;
   return TRUE;
@@ -266,8 +267,18 @@ vss_lifecycle_do_snapshot_set (VssBackupComponents *self, GCancellable *cancella
   flush_filesystems (self);
   t->flush_usec = g_get_monotonic_time () - flush_start;
 
-  if (!run_window (self, cancellable, &cause) || !vss_snapshot_store_record (self->snapshots, &cause))
-    return fail_set (self, error, cause);
+  VssFreezeWatchdog *watchdog = NULL;
+  gboolean done = run_window (self, cancellable, &watchdog, &cause) &&
+                  vss_snapshot_store_record (self->snapshots, &cause);
+  if (!done)
+    vss_lifecycle_abort (self);
+  /* Before anything is reported: every writer of the window answered its
+   * abort, or its process is gone. */
+  vss_freeze_watchdog_finish (watchdog);
+  if (!done) {
+    g_propagate_error (error, cause);
+    return FALSE;
+  }
 
   vss_events_send_to (self, vss_events_is_active, VSS_EVENT_POST_SNAPSHOT, NULL);
   self->bcd_writable = FALSE;

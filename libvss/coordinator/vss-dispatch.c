@@ -155,11 +155,31 @@ discard_reply (VssEventReply *reply, gpointer user_data)
   vss_event_reply_free (reply);
 }
 
+/* Any answer counts, a failure too: the writer (or its process) is done. */
+static void
+note_abort_answered (VssEventReply *reply, gpointer user_data)
+{
+  VssAbortAnswer *answer = user_data;
+  g_atomic_int_set (&answer->answered, TRUE);
+  vss_abort_answer_unref (answer);
+  vss_event_reply_free (reply);
+}
+
 void
 vss_dispatch_forget (VssWriterProxy *target, VssEvent event,
                      VssRequestBuilder build, gpointer build_data)
 {
   json_object *request = build (target, event, build_data);
-  vss_transport_send (target->transport, event, request, discard_reply, NULL);
+  /* Only a writer whose process can be ended is waited for: a thread of
+   * ours that does not answer can only be left to its own timer. */
+  if (event == VSS_EVENT_ABORT && target->transport->klass->kill != NULL) {
+    g_mutex_lock (&target->lock);
+    target->kill_deadline_usec = g_get_monotonic_time () + (gint64) vss_writer_host_grace_ms () * 1000;
+    VssAbortAnswer *answer = vss_abort_answer_ref (target->abort_answer);
+    g_mutex_unlock (&target->lock);
+    vss_transport_send (target->transport, event, request, note_abort_answered, answer);
+  } else {
+    vss_transport_send (target->transport, event, request, discard_reply, NULL);
+  }
   json_object_put (request);
 }

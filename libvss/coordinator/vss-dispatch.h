@@ -24,7 +24,9 @@ GPtrArray *vss_dispatch_event (GPtrArray *targets, VssEvent event,
 
 /* Sends @event to @target and forgets the answer: for cleanup that must
  * reach a writer even when nobody can wait for it (thaw/abort after a
- * deadline). */
+ * deadline).  An abort to a writer whose transport can end it (a helper)
+ * gets the grace (vss_writer_host_grace_ms) to be answered, after which a
+ * running freeze watchdog ends the writer. */
 void vss_dispatch_forget (VssWriterProxy *target, VssEvent event,
                           VssRequestBuilder build, gpointer build_data);
 

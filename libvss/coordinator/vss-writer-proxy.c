@@ -3,6 +3,20 @@
 
 #include "util/vss-log.h"
 
+VssAbortAnswer *
+vss_abort_answer_ref (VssAbortAnswer *self)
+{
+  g_atomic_ref_count_inc (&self->ref);
+  return self;
+}
+
+void
+vss_abort_answer_unref (VssAbortAnswer *self)
+{
+  if (self != NULL && g_atomic_ref_count_dec (&self->ref))
+    g_free (self);
+}
+
 VssWriterProxy *
 vss_writer_proxy_new (const VssWriterModule *module, const char *transport)
 {
@@ -15,6 +29,8 @@ vss_writer_proxy_new (const VssWriterModule *module, const char *transport)
   self->freeze_timeout_ms = desc->freeze_timeout_ms != 0 ? desc->freeze_timeout_ms
                                                          : VSS_WRITER_DEFAULT_FREEZE_TIMEOUT_MS;
   self->state = VSS_WS_STABLE;
+  self->abort_answer = g_new0 (VssAbortAnswer, 1);
+  g_atomic_ref_count_init (&self->abort_answer->ref);
   self->transport = vss_transport_new (module, self->instance_id, transport);
   self->host = g_strdup (module->app != NULL ? module->path : self->transport->klass->name);
   return self;
@@ -29,6 +45,7 @@ vss_writer_proxy_free (VssWriterProxy *self)
   if (self->transport != NULL)
     vss_transport_close (self->transport);
   g_clear_pointer (&self->metadata, vss_writer_metadata_free);
+  vss_abort_answer_unref (self->abort_answer);
   g_free (self->writer_id);
   g_free (self->instance_id);
   g_free (self->name);
@@ -110,6 +127,9 @@ void
 vss_writer_proxy_record (VssWriterProxy *self, VssEvent event, const VssEventReply *reply)
 {
   g_mutex_lock (&self->lock);
+  /* A writer's configuration may shorten its window (never lengthen). */
+  if (reply->freeze_timeout_ms != 0 && reply->freeze_timeout_ms < self->freeze_timeout_ms)
+    self->freeze_timeout_ms = reply->freeze_timeout_ms;
   if (reply->failure != VSS_WF_NONE || !reply->ok)
     note_failure (self, event, reply->failure != VSS_WF_NONE ? reply->failure : VSS_WF_NONRETRYABLE,
                   reply->message);

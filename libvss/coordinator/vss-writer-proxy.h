@@ -12,6 +12,16 @@
 
 G_BEGIN_DECLS
 
+/* Whether a cleanup abort was answered; shared with the reply callback,
+ * which may run after the proxy is freed. */
+typedef struct {
+  gatomicrefcount ref;
+  gint answered;                  /* atomic */
+} VssAbortAnswer;
+
+VssAbortAnswer *vss_abort_answer_ref (VssAbortAnswer *self);
+void            vss_abort_answer_unref (VssAbortAnswer *self);
+
 typedef struct {
   GMutex lock;
   char *writer_id;
@@ -34,6 +44,12 @@ typedef struct {
   gboolean aborted;               /* was sent abort */
   gint64 freeze_sent_usec;        /* monotonic */
   char *snapshot_set_id;          /* for the log, once the set started */
+
+  /* An abort sent without waiting (after a missed deadline in the window):
+   * unless answered by kill_deadline_usec, the freeze watchdog ends the
+   * writer's process.  0: nothing to enforce. */
+  VssAbortAnswer *abort_answer;
+  gint64 kill_deadline_usec;
 } VssWriterProxy;
 
 /* @transport: "inproc", "helper", or NULL for $VSS_WRITER_TRANSPORT / the

@@ -107,6 +107,8 @@ vss_event_reply_to_json (const VssEventReply *reply)
     json_object_object_add (obj, "metadata", json_object_get (reply->metadata));
   if (reply->components != NULL)
     json_object_object_add (obj, "components", json_object_get (reply->components));
+  if (reply->freeze_timeout_ms != 0)
+    json_object_object_add (obj, "freeze_timeout_ms", json_object_new_int64 (reply->freeze_timeout_ms));
   return obj;
 }
 
@@ -117,6 +119,7 @@ vss_event_reply_from_json (json_object *obj, GError **error)
   g_autofree char *failure = NULL;
   json_object *metadata = NULL;
   json_object *components = NULL;
+  gint64 freeze_timeout_ms = 0;
 
   if (obj == NULL || !json_object_is_type (obj, json_type_object)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "reply: not a JSON object");
@@ -126,8 +129,10 @@ vss_event_reply_from_json (json_object *obj, GError **error)
       !vss_json_read_string (obj, "reply", "failure", FALSE, &failure, error) ||
       !vss_json_read_string (obj, "reply", "message", FALSE, &reply->message, error) ||
       !vss_json_read_object (obj, "reply", "metadata", FALSE, &metadata, error) ||
-      !vss_json_read_array (obj, "reply", "components", FALSE, &components, error))
+      !vss_json_read_array (obj, "reply", "components", FALSE, &components, error) ||
+      !vss_json_read_int64 (obj, "reply", "freeze_timeout_ms", FALSE, &freeze_timeout_ms, error))
     return NULL;
+  reply->freeze_timeout_ms = (guint) CLAMP (freeze_timeout_ms, 0, G_MAXUINT32);
   if (failure != NULL && !vss_writer_failure_from_string (failure, &reply->failure)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
                  "reply.failure: unknown writer failure \"%s\"", failure);

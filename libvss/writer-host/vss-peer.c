@@ -166,6 +166,12 @@ vss_peer_set_deadline (VssPeer *self, gint64 deadline_usec)
   wake_up (self);
 }
 
+const char *
+vss_peer_get_name (VssPeer *self)
+{
+  return self->name;
+}
+
 void
 vss_peer_stop (VssPeer *self)
 {

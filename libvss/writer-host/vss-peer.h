@@ -41,6 +41,8 @@ void     vss_peer_send_event (VssPeer *self, VssEvent event, json_object *reques
 /* Loses the connection if it is still up at monotonic time @deadline_usec
  * (0 clears). */
 void     vss_peer_set_deadline (VssPeer *self, gint64 deadline_usec);
+/* The writer's name given at vss_peer_new. */
+const char *vss_peer_get_name (VssPeer *self);
 /* Loses the connection now (reason "closed by the coordinator"). */
 void     vss_peer_stop (VssPeer *self);
 

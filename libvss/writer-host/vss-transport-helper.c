@@ -14,7 +14,11 @@
  * VssBackupComponents) starts a fresh helper.  close() sends "close" and
  * gives the helper VSS_WRITER_HOST_GRACE_MS (default 5000) to finish its
  * queued events and exit; after that it is killed, so a hung writer's
- * freeze dies with its process. */
+ * freeze dies with its process.  vss_writer_hosts_wait_closed() waits
+ * for the closed helpers of this process to be gone (bounded by that
+ * grace): no coordinator leaves a helper behind.  kill() ends a helper at
+ * once (the freeze watchdog's last resort; SIGKILL works on a stopped
+ * process too) and reaps it. */
 #include "vss-writer-module.h"
 
 #include <errno.h>
@@ -39,7 +43,16 @@ typedef struct {
   VssPeer *peer;
   GPid pid;                   /* 0 when the helper never started */
   char *spawn_error;
+  GMutex reap_lock;           /* kill() and the I/O thread both may reap */
+  gboolean reaped;
+  gboolean closing;           /* counted in closing_helpers */
+  int status;                 /* once reaped */
 } HelperTransport;
+
+/* Helpers closed but not yet reaped, in this process. */
+static GMutex closing_lock;
+static GCond closing_cond;
+static guint closing_helpers;
 
 static void
 helper_unref (HelperTransport *self)
@@ -48,6 +61,7 @@ helper_unref (HelperTransport *self)
     return;
   vss_peer_unref (self->peer);
   g_free (self->spawn_error);
+  g_mutex_clear (&self->reap_lock);
   g_free (self);
 }
 
@@ -69,6 +83,28 @@ describe_exit (int status)
   return g_strdup ("the writer host ended");
 }
 
+/* Kills (harmless on one that already exited; necessary on one that
+ * hangs, is stopped or broke the protocol) and reaps, once; the status. */
+static int
+reap_helper (HelperTransport *self)
+{
+  g_mutex_lock (&self->reap_lock);
+  if (!self->reaped && self->pid > 0) {
+    kill (self->pid, SIGKILL);
+    while (waitpid (self->pid, &self->status, 0) < 0 && errno == EINTR)
+      ;
+    self->reaped = TRUE;
+    g_mutex_lock (&closing_lock);
+    if (self->closing)
+      closing_helpers--;
+    g_cond_broadcast (&closing_cond);
+    g_mutex_unlock (&closing_lock);
+  }
+  int status = self->status;
+  g_mutex_unlock (&self->reap_lock);
+  return status;
+}
+
 /* On the peer's I/O thread, once: the helper must be gone after this. */
 static char *
 helper_lost (VssPeer *peer, const char *why, gpointer user_data)
@@ -79,12 +115,7 @@ helper_lost (VssPeer *peer, const char *why, gpointer user_data)
   if (self->spawn_error != NULL) {
     described = g_strdup (self->spawn_error);
   } else if (self->pid > 0) {
-    int status = 0;
-    /* Harmless on one that already exited; necessary on one that hangs
-     * or broke the protocol but still runs. */
-    kill (self->pid, SIGKILL);
-    while (waitpid (self->pid, &status, 0) < 0 && errno == EINTR)
-      ;
+    int status = reap_helper (self);
     g_autofree char *exit = describe_exit (status);
     gboolean killed_by_us = WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL;
     described = killed_by_us ? g_strdup (why) : g_strdup_printf ("%s; %s", why, exit);
@@ -171,8 +202,8 @@ helper_send (VssTransport *transport, VssEvent event, json_object *request,
   vss_peer_send_event (self->peer, event, request, done, user_data);
 }
 
-static guint
-grace_ms (void)
+guint
+vss_writer_host_grace_ms (void)
 {
   const char *env = g_getenv ("VSS_WRITER_HOST_GRACE_MS");
   guint64 value = 0;
@@ -189,14 +220,49 @@ helper_close (VssTransport *transport)
 
   vss_peer_send_message (self->peer, message);
   json_object_put (message);
-  vss_peer_set_deadline (self->peer, g_get_monotonic_time () + (gint64) grace_ms () * 1000);
+  g_mutex_lock (&self->reap_lock);
+  g_mutex_lock (&closing_lock);
+  self->closing = !self->reaped && self->pid > 0;
+  if (self->closing)
+    closing_helpers++;
+  g_mutex_unlock (&closing_lock);
+  g_mutex_unlock (&self->reap_lock);
+  vss_peer_set_deadline (self->peer, g_get_monotonic_time () + (gint64) vss_writer_host_grace_ms () * 1000);
   helper_unref (self);
+}
+
+static void
+helper_kill (VssTransport *transport)
+{
+  HelperTransport *self = (HelperTransport *) transport;
+  int status = reap_helper (self);
+  g_autofree char *exit = describe_exit (status);
+  g_message ("writer %s: killed its helper process %d (%s)", vss_peer_get_name (self->peer),
+             (int) self->pid, exit);
+  /* Its pending events fail now rather than at their deadlines. */
+  vss_peer_stop (self->peer);
+}
+
+void
+vss_writer_hosts_wait_closed (void)
+{
+  /* Each closed helper is killed at its grace deadline by its peer's
+   * thread; the margin only covers that thread's own delay. */
+  gint64 give_up = g_get_monotonic_time () + (gint64) (vss_writer_host_grace_ms () + 2000) * 1000;
+  g_mutex_lock (&closing_lock);
+  while (closing_helpers > 0)
+    if (!g_cond_wait_until (&closing_cond, &closing_lock, give_up)) {
+      g_warning ("%u writer helper process(es) still running after the grace", closing_helpers);
+      break;
+    }
+  g_mutex_unlock (&closing_lock);
 }
 
 static const VssTransportClass helper_class = {
   .name = "helper",
   .send = helper_send,
   .close = helper_close,
+  .kill = helper_kill,
 };
 
 VssTransport *
@@ -208,6 +274,7 @@ vss_transport_helper_new (const VssWriterModule *module, const char *instance_id
 
   self->parent.klass = &helper_class;
   g_atomic_ref_count_init (&self->ref);
+  g_mutex_init (&self->reap_lock);
   const char *name = module->descriptor->name;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
     g_error ("writer %s: socketpair: %s", name, g_strerror (errno));

@@ -54,6 +54,7 @@ typedef struct {
   char *message;                /* "name: event: what went wrong" or NULL */
   json_object *metadata;        /* identify only: the writer metadata */
   json_object *components;      /* the components after a writable event, or NULL */
+  guint freeze_timeout_ms;      /* the writer's declared freeze timeout, 0 when unsaid */
 } VssEventReply;
 
 VssEventReply *vss_event_reply_new (void);
@@ -78,6 +79,11 @@ typedef struct {
   /* Stop the writer once its queued events are done (on_unload).  Never
    * blocks, even when the writer hangs; frees @self when it is safe. */
   void (*close) (VssTransport *self);
+  /* Optional: end the writer now, whatever it does (stopped, hung), and
+   * return once it is gone — a helper is SIGKILLed and reaped.  Its
+   * pending and later events fail.  NULL where nothing can be ended (a
+   * writer thread of this process). */
+  void (*kill) (VssTransport *self);
 } VssTransportClass;
 
 struct _VssTransport {
@@ -95,6 +101,16 @@ static inline void
 vss_transport_close (VssTransport *self)
 {
   self->klass->close (self);
+}
+
+/* FALSE when the transport cannot end its writer. */
+static inline gboolean
+vss_transport_kill (VssTransport *self)
+{
+  if (self->klass->kill == NULL)
+    return FALSE;
+  self->klass->kill (self);
+  return TRUE;
 }
 
 G_END_DECLS

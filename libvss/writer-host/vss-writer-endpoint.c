@@ -10,10 +10,15 @@
 struct _VssWriterEndpoint {
   const VssWriterDescriptor *descriptor;
   gboolean got_hello;
+  /* The serving thread changes these under lock; vss_writer_endpoint_abandon
+   * reads them from another thread. */
+  GMutex lock;
   VssWriter *writer;          /* the open session, or NULL */
   /* Between prepare_backup and post_snapshot/abort: the writer may hold
    * a freeze or state that only on_abort releases. */
   gboolean needs_abort;
+  gboolean in_event;
+  gboolean abandoned;         /* another thread aborted beside a stuck event */
 };
 
 VssWriterEndpoint *
@@ -21,19 +26,55 @@ vss_writer_endpoint_new (const VssWriterDescriptor *descriptor)
 {
   VssWriterEndpoint *self = g_new0 (VssWriterEndpoint, 1);
   self->descriptor = descriptor;
+  g_mutex_init (&self->lock);
   return self;
 }
 
 static void
 end_session (VssWriterEndpoint *self)
 {
+  g_mutex_lock (&self->lock);
+  gboolean abandoned = self->abandoned;
+  g_mutex_unlock (&self->lock);
+  /* The abandoning thread may still be in on_abort: leave the writer to
+   * the process's exit. */
+  if (abandoned)
+    return;
   if (self->writer != NULL && self->needs_abort && vss_writer_is_loaded (self->writer)) {
     g_autoptr(VssEventReply) reply = vss_writer_handle_event (self->writer, VSS_EVENT_ABORT, NULL);
     g_message ("writer %s: the coordinator went away during a backup; aborted (%s)",
                self->descriptor->name, reply->ok ? "ok" : reply->message);
   }
+  g_mutex_lock (&self->lock);
+  VssWriter *writer = g_steal_pointer (&self->writer);
   self->needs_abort = FALSE;
-  g_clear_pointer (&self->writer, vss_writer_free);
+  g_mutex_unlock (&self->lock);
+  vss_writer_free (writer);
+}
+
+gboolean
+vss_writer_endpoint_abandon (VssWriterEndpoint *self)
+{
+  g_mutex_lock (&self->lock);
+  gboolean stuck = self->in_event && self->needs_abort && !self->abandoned && self->writer != NULL;
+  if (stuck)
+    self->abandoned = TRUE;
+  VssWriter *writer = self->writer;
+  g_mutex_unlock (&self->lock);
+  if (!stuck)
+    return FALSE;
+  g_message ("writer %s: the coordinator went away while the writer was stuck in an event; "
+             "aborting beside it", self->descriptor->name);
+  return vss_writer_abort_abandoned (writer);
+}
+
+gboolean
+vss_writer_endpoint_is_busy (VssWriterEndpoint *self)
+{
+  g_mutex_lock (&self->lock);
+  gboolean busy = self->in_event;
+  g_mutex_unlock (&self->lock);
+  return busy;
 }
 
 void
@@ -49,6 +90,7 @@ vss_writer_endpoint_free (VssWriterEndpoint *self)
   if (self == NULL)
     return;
   end_session (self);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
@@ -85,12 +127,19 @@ handle_event (VssWriterEndpoint *self, json_object *message, json_object **out_r
   }
   json_object_object_get_ex (message, "request", &request);
   VssEventReply *reply;
-  if (self->writer == NULL)
+  if (self->writer == NULL) {
     reply = vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: %s: no open session",
                                          self->descriptor->name, vss_event_to_string (event));
-  else
+  } else {
+    g_mutex_lock (&self->lock);
+    self->in_event = TRUE;
+    g_mutex_unlock (&self->lock);
     reply = vss_writer_handle_event (self->writer, event, request);
+  }
+  g_mutex_lock (&self->lock);
+  self->in_event = FALSE;
   self->needs_abort = vss_event_leaves_abort_needed (event, self->needs_abort);
+  g_mutex_unlock (&self->lock);
   *out_reply = vss_wire_message_new ("reply");
   json_object_object_add (*out_reply, "seq", json_object_get (seq));
   json_object_object_add (*out_reply, "reply", vss_event_reply_to_json (reply));
@@ -111,10 +160,13 @@ handle_open (VssWriterEndpoint *self, json_object *message, GError **error)
   }
   /* A second open without close: the old session is over. */
   end_session (self);
-  self->writer = vss_writer_new (self->descriptor, json_object_get_string (instance));
+  VssWriter *writer = vss_writer_new (self->descriptor, json_object_get_string (instance));
   g_autoptr(GError) load_error = NULL;
-  if (!vss_writer_load (self->writer, &load_error))
+  if (!vss_writer_load (writer, &load_error))
     g_debug ("%s", load_error->message);
+  g_mutex_lock (&self->lock);
+  self->writer = writer;
+  g_mutex_unlock (&self->lock);
   return VSS_ENDPOINT_CONTINUE;
 }
 
@@ -136,7 +188,9 @@ vss_writer_endpoint_handle (VssWriterEndpoint *self, json_object *message,
   if (g_strcmp0 (type, "event") == 0)
     return handle_event (self, message, out_reply, error);
   if (g_strcmp0 (type, "close") == 0) {
+    g_mutex_lock (&self->lock);
     self->needs_abort = FALSE;
+    g_mutex_unlock (&self->lock);
     end_session (self);
     return VSS_ENDPOINT_CLOSED;
   }

@@ -33,6 +33,14 @@ VssEndpointResult vss_writer_endpoint_handle (VssWriterEndpoint *self, json_obje
 /* Ends the current session as if the coordinator had vanished. */
 void vss_writer_endpoint_lost (VssWriterEndpoint *self);
 
+/* From another thread, once the coordinator is gone: when the serving
+ * thread is stuck in an event of a writer that may hold a freeze, runs
+ * on_abort beside it (that thread is abandoned; the caller exits the
+ * process next).  TRUE when on_abort ran. */
+gboolean vss_writer_endpoint_abandon (VssWriterEndpoint *self);
+/* Whether the serving thread is inside an event now. */
+gboolean vss_writer_endpoint_is_busy (VssWriterEndpoint *self);
+
 /* Reads one message from the blocking socket @fd, handles it and writes
  * the reply.  VSS_ENDPOINT_FAILED ends the session (as
  * vss_writer_endpoint_lost): with @error on a protocol error, after

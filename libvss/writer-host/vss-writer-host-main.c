@@ -6,11 +6,18 @@
  * Exit status: 0 after a close or when the coordinator went away, 1 when
  * the module cannot be loaded, 2 on a protocol error.
  *
+ * A helper dies with its coordinator: a watcher thread sees the socket
+ * hang up (the coordinator exited, was killed, or dropped us) and, when
+ * the serving thread is stuck in an event, runs on_abort beside it; either
+ * way the process is gone within VSS_WRITER_HOST_GRACE_MS.
+ *
  * Limits (so a runaway writer cannot take the machine with it): no core
  * dumps (a writer's memory may hold application data), at most 1024 open
  * files, and an address space of VSS_WRITER_HOST_AS_MB (default 16384)
  * MiB, 0 for none; not applied under sanitizers or valgrind, which need
  * huge reservations. */
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +94,49 @@ drain_and_close (void)
   close (VSS_WIRE_HELPER_FD);
 }
 
+static gint abandon_done;       /* atomic */
+
+static gpointer
+abandon_thread (gpointer data)
+{
+  vss_writer_endpoint_abandon (data);
+  g_atomic_int_set (&abandon_done, TRUE);
+  return NULL;
+}
+
+/* Sleeps until @deadline, or until abandon_done when @until_aborted. */
+static void
+sleep_until (gint64 deadline, gboolean until_aborted)
+{
+  while (g_get_monotonic_time () < deadline && !(until_aborted && g_atomic_int_get (&abandon_done)))
+    g_usleep (10 * 1000);
+}
+
+static gpointer
+watch_coordinator (gpointer data)
+{
+  VssWriterEndpoint *endpoint = data;
+  struct pollfd pfd = { .fd = VSS_WIRE_HELPER_FD, .events = POLLRDHUP };
+
+  while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
+    ;
+  guint grace = vss_writer_host_grace_ms ();
+  gint64 deadline = g_get_monotonic_time () + (gint64) grace * 1000;
+  /* Idle, the serving thread reads the end of file itself and ends the
+   * session (abort, unload); busy, it gets a moment to finish its event. */
+  sleep_until (g_get_monotonic_time () + (gint64) MIN (grace / 4, 200) * 1000, FALSE);
+  if (vss_writer_endpoint_is_busy (endpoint)) {
+    g_thread_unref (g_thread_new ("vss-abandon", abandon_thread, endpoint));
+    sleep_until (deadline, TRUE);
+    fprintf (stderr, "the coordinator went away while the writer was stuck in an event; exiting\n");
+    _exit (0);
+  }
+  sleep_until (deadline, FALSE);
+  fprintf (stderr, "the coordinator went away and the writer did not end within %u ms; exiting\n",
+           grace);
+  _exit (0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -111,11 +161,14 @@ main (int argc, char **argv)
     return 1;
   }
   VssWriterEndpoint *endpoint = vss_writer_endpoint_new (module->descriptor);
+  g_thread_unref (g_thread_new ("vss-watch", watch_coordinator, endpoint));
   json_object *hello = vss_writer_endpoint_hello (endpoint);
   gboolean ok = vss_wire_write (VSS_WIRE_HELPER_FD, hello, &error) &&
                 vss_writer_endpoint_serve (endpoint, VSS_WIRE_HELPER_FD, TRUE, &error);
   json_object_put (hello);
-  vss_writer_endpoint_free (endpoint);
+  /* Ends the session (abort if owed, unload) but is not freed: the
+   * watcher thread may look at it until the process is gone. */
+  vss_writer_endpoint_lost (endpoint);
   if (!ok) {
     fprintf (stderr, "%s\n", error->message);
     drain_and_close ();

@@ -67,6 +67,12 @@ gboolean      vss_transport_name_is_valid (const char *name);
 VssTransport *vss_transport_helper_new (const VssWriterModule *module, const char *instance_id);
 /* $VSS_WRITER_HOST, or the installed vss-writer-host. */
 const char   *vss_writer_host_path (void);
+/* $VSS_WRITER_HOST_GRACE_MS, or 5000: how long a helper may take to
+ * answer a cleanup (abort after a missed thaw, close) before it is killed. */
+guint         vss_writer_host_grace_ms (void);
+/* Waits until every helper this process closed has exited and been
+ * reaped (those still running after the grace are killed by then). */
+void          vss_writer_hosts_wait_closed (void);
 
 /* ---- application-hosted writers (vss-app-server.c, vss-app-relay.c) ---- */
 
@@ -94,5 +100,10 @@ void       vss_writer_free (VssWriter *self);
  * as a non-retryable failure, messages prefixed "name: event: ", and
  * the load failure for a writer whose on_load failed. */
 VssEventReply *vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request);
+/* Runs on_abort now, for a process about to exit without its
+ * coordinator: waits briefly for a running callback, then runs beside it
+ * (that callback's thread is abandoned).  Nothing when the freeze timer
+ * already aborted.  TRUE when on_abort ran. */
+gboolean   vss_writer_abort_abandoned (VssWriter *self);
 
 G_END_DECLS

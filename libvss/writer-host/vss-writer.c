@@ -13,6 +13,7 @@
 
 #include "document/vss-document-private.h"
 #include "util/vss-paths.h"
+#include "vss-writer-freeze-timer.h"
 
 typedef struct {
   char *original_path;
@@ -26,6 +27,16 @@ struct _VssWriter {
   GError *load_error;             /* on_load failed: every event answers this */
   gpointer user_data;
   GDestroyNotify user_data_destroy;
+
+  /* The writer side's own freeze bound: callbacks run under call_lock,
+   * on the event's thread or, for on_abort at the freeze timeout, on the
+   * timer's (vss-writer-freeze-timer.c). */
+  GMutex call_lock;
+  guint freeze_timeout_ms;        /* the declared one: descriptor, or shorter */
+  VssWriterFreezeTimer *freeze_timer;   /* made at the first freeze */
+  guint64 freeze_generation;      /* of the armed timer */
+  gboolean frozen;                /* freeze came, thaw and abort not yet */
+  gboolean freeze_expired;        /* the timer ran on_abort: thaw fails, abort is done */
 
   /* The current event; reset by every vss_writer_handle_event(). */
   gboolean in_event;
@@ -60,6 +71,9 @@ vss_writer_new (const VssWriterDescriptor *descriptor, const char *instance_id)
   self->instance_id = g_strdup (instance_id);
   self->backup_type = VSS_BT_UNDEFINED;
   self->context = VSS_CTX_BACKUP;
+  g_mutex_init (&self->call_lock);
+  self->freeze_timeout_ms = descriptor->freeze_timeout_ms != 0 ? descriptor->freeze_timeout_ms
+                                                               : VSS_WRITER_DEFAULT_FREEZE_TIMEOUT_MS;
   return self;
 }
 
@@ -108,6 +122,8 @@ vss_writer_free (VssWriter *self)
 {
   if (self == NULL)
     return;
+  /* First: an expiry running now finishes, and none comes after. */
+  g_clear_pointer (&self->freeze_timer, vss_writer_freeze_timer_free);
   /* on_unload may still read its user data, so it runs first. */
   if (self->loaded && self->descriptor->on_unload != NULL)
     self->descriptor->on_unload (self);
@@ -116,6 +132,7 @@ vss_writer_free (VssWriter *self)
   clear_event_state (self);
   g_clear_error (&self->load_error);
   g_free (self->instance_id);
+  g_mutex_clear (&self->call_lock);
   g_free (self);
 }
 
@@ -264,25 +281,19 @@ run_event (VssWriter *self, VssEvent event)
   return reply;
 }
 
-VssEventReply *
-vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request)
+/* Called with call_lock held. */
+static VssEventReply *
+handle_locked (VssWriter *self, VssEvent event, json_object *request)
 {
   g_autoptr(GError) error = NULL;
-  const char *event_name = vss_event_to_string (event);
   VssEventReply *reply;
 
-  g_return_val_if_fail (self != NULL, NULL);
-  if (event_name == NULL)
-    return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: unknown event %d",
-                                        self->descriptor->name, (int) event);
-  /* The coordinator records it like any other writer failure. */
-  if (self->load_error != NULL)
-    return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s", self->load_error->message);
   clear_event_state (self);
   if (!parse_request (self, request, &error)) {
     clear_event_state (self);
     return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: %s: bad request: %s",
-                                        self->descriptor->name, event_name, error->message);
+                                        self->descriptor->name, vss_event_to_string (event),
+                                        error->message);
   }
   self->event = event;
   self->in_event = TRUE;
@@ -292,6 +303,127 @@ vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request)
     reply = run_event (self, event);
   clear_event_state (self);
   return reply;
+}
+
+/* ---- the freeze bound ---- */
+
+/* On the timer's thread: the window ran out without thaw or abort. */
+static void
+on_freeze_timeout (gpointer user_data, guint64 generation)
+{
+  VssWriter *self = user_data;
+  g_mutex_lock (&self->call_lock);
+  if (self->frozen && generation == self->freeze_generation) {
+    self->frozen = FALSE;
+    self->freeze_expired = TRUE;
+    g_message ("%s: no thaw within the freeze timeout of %u ms: aborting the freeze",
+               self->descriptor->name, self->freeze_timeout_ms);
+    g_autoptr(VssEventReply) reply = handle_locked (self, VSS_EVENT_ABORT, NULL);
+    if (!reply->ok)
+      g_message ("%s", reply->message);
+  }
+  g_mutex_unlock (&self->call_lock);
+}
+
+/* Called with call_lock held before @event runs: arms or disarms the
+ * timer; returns the answer itself when the timer already aborted. */
+static VssEventReply *
+enter_freeze_window (VssWriter *self, VssEvent event)
+{
+  if (event == VSS_EVENT_FREEZE) {
+    if (self->freeze_timer == NULL)
+      self->freeze_timer = vss_writer_freeze_timer_new (on_freeze_timeout, self);
+    self->frozen = TRUE;
+    self->freeze_expired = FALSE;
+    self->freeze_generation = vss_writer_freeze_timer_arm (
+        self->freeze_timer, g_get_monotonic_time () + (gint64) self->freeze_timeout_ms * 1000);
+    return NULL;
+  }
+  if (event != VSS_EVENT_THAW && event != VSS_EVENT_ABORT)
+    return NULL;
+  if (self->freeze_timer != NULL)
+    vss_writer_freeze_timer_disarm (self->freeze_timer);
+  self->frozen = FALSE;
+  if (!self->freeze_expired)
+    return NULL;
+  if (event == VSS_EVENT_ABORT) {
+    self->freeze_expired = FALSE;
+    return vss_event_reply_new ();     /* on_abort already ran */
+  }
+  return vss_event_reply_new_failure (VSS_WF_TIMEOUT,
+                                      "%s: thaw: came after the freeze timeout of %u ms; the "
+                                      "writer had already aborted its freeze, so the snapshot "
+                                      "is not consistent for it", self->descriptor->name,
+                                      self->freeze_timeout_ms);
+}
+
+VssEventReply *
+vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  if (vss_event_to_string (event) == NULL)
+    return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: unknown event %d",
+                                        self->descriptor->name, (int) event);
+  /* The coordinator records it like any other writer failure. */
+  if (self->load_error != NULL)
+    return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s", self->load_error->message);
+  g_mutex_lock (&self->call_lock);
+  VssEventReply *reply = enter_freeze_window (self, event);
+  if (reply == NULL)
+    reply = handle_locked (self, event, request);
+  /* Tells the coordinator a timeout shortened since the hello. */
+  reply->freeze_timeout_ms = self->freeze_timeout_ms;
+  g_mutex_unlock (&self->call_lock);
+  return reply;
+}
+
+/* How long an abandoned abort waits for a callback to end before it
+ * runs beside it. */
+#define ABANDON_WAIT_USEC (200 * 1000)
+
+gboolean
+vss_writer_abort_abandoned (VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  gint64 give_up = g_get_monotonic_time () + ABANDON_WAIT_USEC;
+  gboolean locked;
+  while (!(locked = g_mutex_trylock (&self->call_lock)) && g_get_monotonic_time () < give_up)
+    g_usleep (10 * 1000);
+  gboolean done = self->freeze_expired || !self->loaded;
+  if (!done) {
+    self->freeze_expired = TRUE;
+    self->frozen = FALSE;
+    if (self->freeze_timer != NULL)
+      vss_writer_freeze_timer_disarm (self->freeze_timer);
+  }
+  gboolean ran = FALSE;
+  if (!done && locked) {
+    g_autoptr(VssEventReply) reply = handle_locked (self, VSS_EVENT_ABORT, NULL);
+    ran = TRUE;
+  } else if (!done && self->descriptor->on_abort != NULL) {
+    /* The thread in the callback is stuck and abandoned: the process
+     * exits right after this. */
+    ran = self->descriptor->on_abort (self);
+  }
+  if (locked)
+    g_mutex_unlock (&self->call_lock);
+  return ran;
+}
+
+void
+vss_writer_set_freeze_timeout (VssWriter *self, guint timeout_ms)
+{
+  g_return_if_fail (self != NULL);
+  /* Shorter only: the coordinator already planned with the descriptor's. */
+  if (timeout_ms > 0 && timeout_ms < self->freeze_timeout_ms)
+    self->freeze_timeout_ms = timeout_ms;
+}
+
+guint
+vss_writer_get_freeze_timeout (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->freeze_timeout_ms;
 }
 
 gboolean

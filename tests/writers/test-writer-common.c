@@ -58,6 +58,9 @@ void
 test_writer_on_unload (VssWriter *writer)
 {
   append_line (writer, "lifecycle", "unload");
+  /* A writer slow to stop, for the tests of helpers that outlive it. */
+  if (test_writer_env_is ("VSS_TEST_SLOW_UNLOAD", "", vss_writer_get_name (writer)))
+    g_usleep ((gulong) test_writer_env_uint ("VSS_TEST_SLOW_UNLOAD_MS", 0) * 1000);
 }
 
 gboolean

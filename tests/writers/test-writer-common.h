@@ -8,7 +8,8 @@
  * Every callback appends "<event> <thread-id> <monotonic-usec>" to
  * $VSS_TEST_RECORD_DIR/<writer-name>.events (when that is set); on_load and
  * on_unload append "load …" / "unload …" to <writer-name>.lifecycle, so
- * the .events file holds writer events only. */
+ * the .events file holds writer events only.  The writer named by
+ * $VSS_TEST_SLOW_UNLOAD sleeps $VSS_TEST_SLOW_UNLOAD_MS in on_unload. */
 #pragma once
 
 #include <gmodule.h>

@@ -65,6 +65,8 @@ dir_load (VssWriter *writer, GError **error)
     g_ptr_array_add (self->envs, env);
   }
   vss_writer_set_user_data (writer, self, dir_writer_free);
+  /* The runner and the coordinator bound the window by it too. */
+  vss_writer_set_freeze_timeout (writer, config->freeze_timeout_ms);
   return TRUE;
 }
 

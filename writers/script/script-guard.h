@@ -11,11 +11,16 @@ typedef struct _ScriptGuard ScriptGuard;
 /* Records @hooks (already in thaw order) as frozen: a journal file at
  * @journal, and a watchdog process (its own session, reparented to init)
  * that runs `hook @fail_verb` for each of them unless told "thawed"
- * before the pipe to it closes — which happens when this process dies. */
+ * before the pipe to it closes — which happens when this process dies —
+ * or before @deadline_ms pass — which happens when this process is
+ * stopped (the writer's own timer aborts earlier when it runs). */
 ScriptGuard *script_guard_start (const char *journal, GPtrArray *hooks, const char *fail_verb,
-                                 GError **error);
+                                 guint deadline_ms, GError **error);
+/* Whether the watchdog gave up on us (its deadline passed) and ran, or
+ * is running, the fail verb itself. */
+gboolean     script_guard_expired (ScriptGuard *self);
 /* The hooks were thawed (or failed) by us: stop the watchdog, remove
- * the journal. */
+ * the journal (left to an expired watchdog, which removes it itself). */
 void         script_guard_release (ScriptGuard *self);
 
 /* Runs what a journal left by a dead process still owes (the fail verb,

@@ -15,10 +15,13 @@
 #include "script-run.h"
 
 #define DEFAULT_TIMEOUT_MS 60000
+/* From freeze to thaw; the runner aborts (fail verb) when it passes. */
+#define SCRIPT_FREEZE_TIMEOUT_MS 60000
 
 typedef struct {
   char *hook_dir;
-  guint timeout_ms;
+  guint timeout_ms;             /* per hook and verb */
+  guint freeze_timeout_ms;      /* from freeze to thaw */
   char *fail_verb;
   char *journal;
   GPtrArray *frozen;          /* hooks given "freeze", in freeze order */
@@ -33,6 +36,25 @@ default_journal (void)
                          : geteuid () == 0 ? g_strdup ("/var/lib/vss")
                          : g_build_filename (g_get_user_state_dir (), "vss", NULL);
   return g_build_filename (dir, "script-writer.journal", NULL);
+}
+
+/* [script] @key in ms, @fallback when absent. */
+static gboolean
+read_ms (GKeyFile *conf, const char *file, const char *key, guint fallback, guint *out,
+         GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  *out = fallback;
+  if (!g_key_file_has_key (conf, "script", key, NULL))
+    return TRUE;
+  gint64 value = g_key_file_get_int64 (conf, "script", key, &local_error);
+  if (local_error != NULL || value <= 0 || value > G_MAXUINT32) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "%s: %s must be a positive number of milliseconds", file, key);
+    return FALSE;
+  }
+  *out = (guint) value;
+  return TRUE;
 }
 
 static gboolean
@@ -57,18 +79,9 @@ read_config (ScriptWriter *self, const char *config_dir, GError **error)
   self->journal = g_key_file_get_string (conf, "script", "journal", NULL);
   if (self->journal == NULL)
     self->journal = default_journal ();
-  self->timeout_ms = DEFAULT_TIMEOUT_MS;
-  if (g_key_file_has_key (conf, "script", "timeout_ms", NULL)) {
-    g_clear_error (&local_error);
-    gint64 value = g_key_file_get_int64 (conf, "script", "timeout_ms", &local_error);
-    if (local_error != NULL || value <= 0 || value > G_MAXUINT32) {
-      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
-                   "%s: timeout_ms must be a positive number of milliseconds", file);
-      return FALSE;
-    }
-    self->timeout_ms = (guint) value;
-  }
-  return TRUE;
+  return read_ms (conf, file, "timeout_ms", DEFAULT_TIMEOUT_MS, &self->timeout_ms, error) &&
+         read_ms (conf, file, "freeze_timeout_ms", SCRIPT_FREEZE_TIMEOUT_MS,
+                  &self->freeze_timeout_ms, error);
 }
 
 static void
@@ -92,6 +105,7 @@ on_load (VssWriter *writer, GError **error)
   }
   /* A coordinator that died in a frozen window, with its watchdog. */
   script_guard_replay (self->journal, self->timeout_ms);
+  vss_writer_set_freeze_timeout (writer, self->freeze_timeout_ms);
   vss_writer_set_user_data (writer, self, (GDestroyNotify) script_writer_free);
   return TRUE;
 }
@@ -134,13 +148,17 @@ run_all (ScriptWriter *self, GPtrArray *hooks, const char *verb, gboolean revers
   return ok;
 }
 
-/* Everything run with freeze gets the fail verb; the guard goes. */
+/* Everything run with freeze gets the fail verb (unless the watchdog,
+ * having given up on a stopped process, gave it already); the guard goes. */
 static void
 unfreeze_failed (ScriptWriter *self)
 {
   if (self->frozen == NULL)
     return;
-  run_all (self, self->frozen, self->fail_verb, TRUE, FALSE, NULL);
+  if (self->guard != NULL && script_guard_expired (self->guard))
+    g_message ("script: the thaw watchdog already ran %s for the frozen hooks", self->fail_verb);
+  else
+    run_all (self, self->frozen, self->fail_verb, TRUE, FALSE, NULL);
   g_clear_pointer (&self->frozen, g_ptr_array_unref);
   g_clear_pointer (&self->guard, script_guard_release);
 }
@@ -163,6 +181,19 @@ on_prepare_backup (VssWriter *writer)
   return run_verb (writer, "prepare");
 }
 
+/* The watchdog's own deadline: past the writer's freeze timeout (when
+ * this process, if it runs, has aborted by itself) by the coordinator's
+ * grace ($VSS_WRITER_HOST_GRACE_MS, docs/env.md). */
+static guint
+guard_deadline_ms (ScriptWriter *self)
+{
+  const char *env = g_getenv ("VSS_WRITER_HOST_GRACE_MS");
+  guint64 grace = 5000;
+  if (env != NULL && !g_ascii_string_to_unsigned (env, 10, 0, 3600000, &grace, NULL))
+    grace = 5000;
+  return self->freeze_timeout_ms + (guint) grace;
+}
+
 static gboolean
 on_freeze (VssWriter *writer)
 {
@@ -176,7 +207,8 @@ on_freeze (VssWriter *writer)
   for (guint i = hooks->len; i > 0; i--)
     g_ptr_array_add (thaw_order, g_ptr_array_index (hooks, i - 1));
   /* Before any hook freezes: from here on, a thaw is owed. */
-  self->guard = script_guard_start (self->journal, thaw_order, self->fail_verb, &error);
+  self->guard = script_guard_start (self->journal, thaw_order, self->fail_verb,
+                                   guard_deadline_ms (self), &error);
   if (self->guard == NULL) {
     vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE,
                             "cannot record the freeze in %s (nothing was frozen): %s",
@@ -203,6 +235,15 @@ on_thaw (VssWriter *writer)
   g_autoptr(GError) error = NULL;
   if (self->frozen == NULL)
     return TRUE;
+  if (self->guard != NULL && script_guard_expired (self->guard)) {
+    vss_writer_set_failure (writer, VSS_WF_TIMEOUT,
+                            "this process was stopped past the freeze timeout of %u ms and the "
+                            "thaw watchdog gave the hooks %s; the snapshot is not consistent",
+                            self->freeze_timeout_ms, self->fail_verb);
+    g_clear_pointer (&self->frozen, g_ptr_array_unref);
+    g_clear_pointer (&self->guard, script_guard_release);
+    return FALSE;
+  }
   gboolean ok = run_all (self, self->frozen, "thaw", TRUE, FALSE, &error);
   g_clear_pointer (&self->frozen, g_ptr_array_unref);
   g_clear_pointer (&self->guard, script_guard_release);
@@ -238,7 +279,7 @@ on_unload (VssWriter *writer)
 }
 
 VSS_WRITER_DEFINE ("5c1d7a2e-8f3b-4e61-9a0d-3b2f6c7e9a41", "script",
-                   VSS_UT_USERDATA, 0,
+                   VSS_UT_USERDATA, SCRIPT_FREEZE_TIMEOUT_MS,
                    .on_load = on_load,
                    .on_unload = on_unload,
                    .on_identify = on_identify,

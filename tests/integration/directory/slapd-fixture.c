@@ -66,6 +66,21 @@ wait_for_file (const char *path, guint timeout_ms)
   return FALSE;
 }
 
+/* The socket file exists from bind(), a moment before slapd listens and
+ * serves: on a loaded machine a first ldapadd there can find nobody
+ * ("Can't contact LDAP server").  Waits (bounded) for the root DSE. */
+static void
+wait_for_answer (const char *uri)
+{
+  char *argv[] = { "/usr/bin/ldapsearch", "-x", "-H", (char *) uri, "-b", "", "-s", "base",
+                   "(objectClass=*)", "namingContexts", NULL };
+  for (int i = 0; i < 500; i++) {
+    if (run (argv, NULL) == 0)
+      return;
+    g_usleep (10000);
+  }
+}
+
 /* slapd daemonizes, so a test killed by a timeout would leave it
  * running: a small guard stops it once this test process is gone. */
 static void
@@ -105,6 +120,7 @@ slapd_start (const char *dir, const char *db, gboolean init)
   self->pid = (pid_t) g_ascii_strtoll (pid, NULL, 10);
   g_assert_cmpint (self->pid, >, 0);
   guard (self->pid);
+  wait_for_answer (self->uri);
   if (init)
     g_assert_true (slapd_add (self, "dn: " SLAPD_SUFFIX "\nobjectClass: dcObject\n"
                               "objectClass: organization\no: vss\ndc: vss\n\n"

@@ -100,16 +100,19 @@ Test (failures, freeze_window_is_bounded_by_the_writer_freeze_timeout)
   cr_assert_eq (slow->state, VSS_WS_WAITING_FOR_BACKUP_COMPLETE);
   vss_backup_components_free (bc);
 
+  /* Released at its timeout by whichever came first: the coordinator's
+   * watchdog (thaw, then abort) or the writer's own timer (abort; the
+   * late thaw then never reaches on_thaw). */
   g_autofree char *events = fx_events_string ("short-freeze");
-  cr_assert_not_null (strstr (events, "freeze thaw abort"), "events: %s", events);
+  gboolean by_watchdog = strstr (events, "freeze thaw abort") != NULL;
+  cr_assert (by_watchdog || strstr (events, "freeze abort") != NULL, "events: %s", events);
   cr_assert_null (strstr (events, "post_snapshot"), "events: %s", events);
-  /* It was thawed by the watchdog, before slow-0 finished its 1.5 s freeze. */
   gint64 frozen = fx_event_time ("short-freeze", "freeze");
-  gint64 thawed = fx_event_time ("short-freeze", "thaw");
+  gint64 released = fx_event_time ("short-freeze", by_watchdog ? "thaw" : "abort");
   gint64 slow_done = fx_event_time ("slow-0", "thaw");
   cr_assert_gt (frozen, 0);
-  cr_assert_gt (thawed, frozen);
-  cr_assert_lt (thawed, slow_done, "short-freeze was thawed only with the others");
+  cr_assert_gt (released, frozen);
+  cr_assert_lt (released, slow_done, "short-freeze was released only with the others");
 }
 
 Test (failures, cancel_of_gather_reports_cancelled)
