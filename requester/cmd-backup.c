@@ -363,9 +363,9 @@ finish (VssCli *cli, VssBackupJob *job, gboolean made, gint64 start, const GErro
   if (failure != NULL)
     json_object_object_add (obj, "message", json_object_new_string (failure->message));
   vss_cli_emit (cli, "summary", obj);
-  vss_cli_print (cli, "backup %s: %u component(s) backed up, %u failed%s%s\n", status,
-                 job->components_ok, job->components_failed, job->to ? ", set " : "",
-                 job->to ? job->to : "");
+  vss_cli_print (cli, "backup %s: %u component(s) and %u path(s) backed up, %u failed%s%s\n",
+                 status, job->components_ok, made ? paths : 0, job->components_failed,
+                 job->to ? ", set " : "", job->to ? job->to : "");
   return code;
 }
 

@@ -67,7 +67,7 @@ vss_cmd_writers (VssCli *cli, int argc, char **argv)
   for (guint i = 0; i < count; i++)
     show_writer (cli, vss_backup_components_get_writer_metadata (bc, i, NULL), verbose);
   if (count == 0)
-    vss_cli_print (cli, "no writers (looked in $VSS_WRITER_PATH or the writer directory)\n");
+    vss_cli_print (cli, "no configured writer (looked in $VSS_WRITER_PATH or the writer directory)\n");
   vss_cli_print (cli, "\n");
   guint failed = vss_cli_report_writers (cli, bc, FALSE, &error);
   if (error != NULL)
@@ -76,5 +76,7 @@ vss_cmd_writers (VssCli *cli, int argc, char **argv)
   json_object_object_add (summary, "writers", json_object_new_int ((int) count));
   json_object_object_add (summary, "failed", json_object_new_int ((int) failed));
   vss_cli_emit (cli, "summary", summary);
-  return VSS_EXIT_OK;
+  /* monitoring reads this: a configured writer that fails is a problem;
+   * one installed but not configured is not */
+  return failed > 0 ? VSS_EXIT_FAILED : VSS_EXIT_OK;
 }

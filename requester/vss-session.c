@@ -59,6 +59,7 @@ emit_writer (VssCli *cli, const VssWriterStatus *status)
     json_object_object_add (obj, "message", json_object_new_string (status->failure_message));
   if (status->host != NULL)
     json_object_object_add (obj, "host", json_object_new_string (status->host));
+  json_object_object_add (obj, "configured", json_object_new_boolean (status->not_configured == NULL));
   vss_cli_emit (cli, "writer", obj);
 }
 
@@ -66,6 +67,12 @@ void
 vss_cli_show_writer (VssCli *cli, const VssWriterStatus *status, gboolean quiet)
 {
   emit_writer (cli, status);
+  if (status->not_configured != NULL) {
+    if (!quiet)
+      vss_cli_print (cli, "writer %-12s not configured (takes no part): %s\n",
+                     status->writer_name, status->not_configured);
+    return;
+  }
   if (!quiet || status->failure != VSS_WF_NONE)
     vss_cli_print (cli, "writer %-12s %s%s%s%s%s%s\n", status->writer_name,
                    vss_writer_state_to_string (status->state),

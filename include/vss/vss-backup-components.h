@@ -46,6 +46,8 @@ typedef struct {
   char *failure_message;        /* "directory: freeze: LMDB write lock busy …" or NULL */
   char *host;                   /* where it runs: "helper", "inproc", or
                                  * "application pid 1234" (app-hosted) */
+  char *not_configured;         /* installed but not configured (why), or NULL: such a
+                                 * writer takes no part and is not failed */
 } VssWriterStatus;
 
 void vss_writer_status_free (VssWriterStatus *status);

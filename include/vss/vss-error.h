@@ -41,6 +41,9 @@ typedef enum {
   VSS_ERROR_INVALID_ARG,                    /* 0x80070057 E_INVALIDARG */
   VSS_ERROR_ACCESS_DENIED,                  /* 0x80070005 E_ACCESSDENIED */
   VSS_ERROR_CANCELLED,                      /* 0x0004230B VSS_S_ASYNC_CANCELLED */
+  /* A writer's on_load: installed but not configured (its configuration
+   * file does not exist).  It takes no part and fails nothing. */
+  VSS_ERROR_WRITER_NOT_CONFIGURED,          /* 0x80070015 ERROR_NOT_READY */
 } VssError;
 
 GQuark vss_error_quark (void);

@@ -52,6 +52,7 @@ vss_writer_proxy_free (VssWriterProxy *self)
   g_free (self->failure_message);
   g_free (self->host);
   g_free (self->snapshot_set_id);
+  g_free (self->not_configured);
   g_mutex_clear (&self->lock);
   g_free (self);
 }
@@ -130,7 +131,12 @@ vss_writer_proxy_record (VssWriterProxy *self, VssEvent event, const VssEventRep
   /* A writer's configuration may shorten its window (never lengthen). */
   if (reply->freeze_timeout_ms != 0 && reply->freeze_timeout_ms < self->freeze_timeout_ms)
     self->freeze_timeout_ms = reply->freeze_timeout_ms;
-  if (reply->failure != VSS_WF_NONE || !reply->ok)
+  if (reply->not_configured) {
+    /* installed, switched off: no part in anything, no failure */
+    if (self->not_configured == NULL)
+      self->not_configured = g_strdup (reply->message);
+    self->vetoed = TRUE;
+  } else if (reply->failure != VSS_WF_NONE || !reply->ok)
     note_failure (self, event, reply->failure != VSS_WF_NONE ? reply->failure : VSS_WF_NONRETRYABLE,
                   reply->message);
   else if (!is_failed_state (self->state))
@@ -168,6 +174,7 @@ vss_writer_status_free (VssWriterStatus *status)
   g_free (status->writer_name);
   g_free (status->failure_message);
   g_free (status->host);
+  g_free (status->not_configured);
   g_free (status);
 }
 
@@ -181,6 +188,7 @@ vss_writer_status_copy (const VssWriterStatus *status)
   copy->writer_name = g_strdup (status->writer_name);
   copy->failure_message = g_strdup (status->failure_message);
   copy->host = g_strdup (status->host);
+  copy->not_configured = g_strdup (status->not_configured);
   return copy;
 }
 
@@ -196,6 +204,7 @@ vss_writer_proxy_get_status (VssWriterProxy *self)
   status->failure = self->failure;
   status->failure_message = g_strdup (self->failure_message);
   status->host = g_strdup (self->host);
+  status->not_configured = g_strdup (self->not_configured);
   g_mutex_unlock (&self->lock);
   return status;
 }

@@ -44,6 +44,7 @@ typedef struct {
   gboolean aborted;               /* was sent abort */
   gint64 freeze_sent_usec;        /* monotonic */
   char *snapshot_set_id;          /* for the log, once the set started */
+  char *not_configured;           /* why, when its on_load said so; then it takes no part */
 
   /* An abort sent without waiting (after a missed deadline in the window):
    * unless answered by kill_deadline_usec, the freeze watchdog ends the

@@ -109,6 +109,8 @@ vss_event_reply_to_json (const VssEventReply *reply)
     json_object_object_add (obj, "components", json_object_get (reply->components));
   if (reply->freeze_timeout_ms != 0)
     json_object_object_add (obj, "freeze_timeout_ms", json_object_new_int64 (reply->freeze_timeout_ms));
+  if (reply->not_configured)
+    json_object_object_add (obj, "not_configured", json_object_new_boolean (TRUE));
   return obj;
 }
 
@@ -130,7 +132,8 @@ vss_event_reply_from_json (json_object *obj, GError **error)
       !vss_json_read_string (obj, "reply", "message", FALSE, &reply->message, error) ||
       !vss_json_read_object (obj, "reply", "metadata", FALSE, &metadata, error) ||
       !vss_json_read_array (obj, "reply", "components", FALSE, &components, error) ||
-      !vss_json_read_int64 (obj, "reply", "freeze_timeout_ms", FALSE, &freeze_timeout_ms, error))
+      !vss_json_read_int64 (obj, "reply", "freeze_timeout_ms", FALSE, &freeze_timeout_ms, error) ||
+      !vss_json_read_bool (obj, "reply", "not_configured", FALSE, &reply->not_configured, error))
     return NULL;
   reply->freeze_timeout_ms = (guint) CLAMP (freeze_timeout_ms, 0, G_MAXUINT32);
   if (failure != NULL && !vss_writer_failure_from_string (failure, &reply->failure)) {

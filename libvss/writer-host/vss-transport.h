@@ -55,6 +55,7 @@ typedef struct {
   json_object *metadata;        /* identify only: the writer metadata */
   json_object *components;      /* the components after a writable event, or NULL */
   guint freeze_timeout_ms;      /* the writer's declared freeze timeout, 0 when unsaid */
+  gboolean not_configured;      /* on_load said VSS_ERROR_WRITER_NOT_CONFIGURED */
 } VssEventReply;
 
 VssEventReply *vss_event_reply_new (void);

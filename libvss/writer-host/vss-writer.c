@@ -89,7 +89,10 @@ vss_writer_load (VssWriter *self, GError **error)
   }
   if (!self->descriptor->on_load (self, &local_error)) {
     g_clear_error (&self->load_error);
-    self->load_error = g_error_new (VSS_ERROR, VSS_ERROR_UNEXPECTED_WRITER_ERROR, "%s: load: %s",
+    gboolean unconfigured = g_error_matches (local_error, VSS_ERROR, VSS_ERROR_WRITER_NOT_CONFIGURED);
+    self->load_error = g_error_new (VSS_ERROR, unconfigured ? VSS_ERROR_WRITER_NOT_CONFIGURED
+                                                            : VSS_ERROR_UNEXPECTED_WRITER_ERROR,
+                                    unconfigured ? "%s: not configured: %s" : "%s: load: %s",
                                     self->descriptor->name,
                                     local_error != NULL ? local_error->message
                                                         : "returned FALSE without a reason");
@@ -365,8 +368,13 @@ vss_writer_handle_event (VssWriter *self, VssEvent event, json_object *request)
     return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: unknown event %d",
                                         self->descriptor->name, (int) event);
   /* The coordinator records it like any other writer failure. */
-  if (self->load_error != NULL)
-    return vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s", self->load_error->message);
+  if (self->load_error != NULL) {
+    VssEventReply *reply = vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s",
+                                                        self->load_error->message);
+    reply->not_configured = g_error_matches (self->load_error, VSS_ERROR,
+                                             VSS_ERROR_WRITER_NOT_CONFIGURED);
+    return reply;
+  }
   g_mutex_lock (&self->call_lock);
   VssEventReply *reply = enter_freeze_window (self, event);
   if (reply == NULL)

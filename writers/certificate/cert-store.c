@@ -1,6 +1,8 @@
 /* cert-store.c — reading certificate.conf, and small SQLite helpers. */
 #include "cert-store.h"
 
+#include <vss/vss-error.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +154,15 @@ cert_config_load (const char *config_dir, GError **error)
   config->conf_path = g_build_filename (config_dir, CERT_CONF_FILE, NULL);
   config->stores = g_ptr_array_new_with_free_func ((GDestroyNotify) cert_store_free);
   config->budget_ms = CERT_DEFAULT_BUDGET_MS;
-  if (!g_key_file_load_from_file (file, config->conf_path, G_KEY_FILE_NONE, &local)) {
+  if (!g_key_file_load_from_file (file, config->conf_path, G_KEY_FILE_NONE, &local) &&
+      g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_NOT_CONFIGURED,
+                 "%s does not exist; to protect certificate stores write a [certificate] "
+                 "group with nss= and/or databases= there (see the certificate writer's "
+                 "README)", config->conf_path);
+    return NULL;
+  }
+  if (local != NULL) {
     g_set_error (error, local->domain, local->code,
                  "%s: %s; write a [certificate] group with nss= and/or databases= lists",
                  config->conf_path, local->message);

@@ -180,7 +180,14 @@ dir_config_load (const char *config_dir, GError **error)
   self->environments = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autoptr(GError) local = NULL;
-  if (!g_key_file_load_from_file (file, self->path, G_KEY_FILE_NONE, &local)) {
+  if (!g_key_file_load_from_file (file, self->path, G_KEY_FILE_NONE, &local) &&
+      g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_NOT_CONFIGURED,
+                 "%s does not exist; to protect LMDB environments write a [directory] group "
+                 "with environments=DIR;… there (see the directory writer's README)", self->path);
+    return NULL;
+  }
+  if (local != NULL) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
                  "%s: %s; write a [directory] group with environments=DIR;… "
                  "(see the directory writer's README)", self->path, local->message);

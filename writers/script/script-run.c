@@ -18,17 +18,20 @@
 #define TAIL_BYTES 4096
 #define TAIL_LINES 10
 
+/* A hook anyone else could rewrite is never run as root. */
 static gboolean
-hook_is_safe (const char *path, const struct stat *st)
+hook_is_safe (const char *path, const struct stat *st, GError **error)
 {
   if (st->st_uid != 0 && st->st_uid != geteuid ()) {
-    g_warning ("script: skipping %s: owned by uid %u, not root nor uid %u; chown it",
-               path, (unsigned) st->st_uid, (unsigned) geteuid ());
+    g_set_error (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED,
+                 "hook %s is owned by uid %u, not root nor uid %u, so it is not run; chown it",
+                 path, (unsigned) st->st_uid, (unsigned) geteuid ());
     return FALSE;
   }
   if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-    g_warning ("script: skipping %s: writable by group or others (mode %04o); chmod go-w it",
-               path, (unsigned) (st->st_mode & 07777));
+    g_set_error (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED,
+                 "hook %s is writable by group or others (mode %04o), so it is not run; "
+                 "chmod go-w it", path, (unsigned) (st->st_mode & 07777));
     return FALSE;
   }
   return TRUE;
@@ -42,7 +45,7 @@ compare_names (gconstpointer a, gconstpointer b)
 }
 
 GPtrArray *
-script_list_hooks (const char *dir)
+script_list_hooks (const char *dir, GError **refused)
 {
   GPtrArray *hooks = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
@@ -57,8 +60,13 @@ script_list_hooks (const char *dir)
       g_warning ("script: skipping %s: not an executable file", path);
       continue;
     }
-    if (hook_is_safe (path, &st))
+    g_autoptr(GError) unsafe = NULL;
+    if (hook_is_safe (path, &st, &unsafe))
       g_ptr_array_add (hooks, g_steal_pointer (&path));
+    else if (refused != NULL && *refused == NULL)
+      g_propagate_error (refused, g_steal_pointer (&unsafe));
+    else
+      g_warning ("script: %s", unsafe->message);
   }
   g_ptr_array_sort (hooks, compare_names);
   return hooks;

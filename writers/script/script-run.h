@@ -7,9 +7,12 @@ G_BEGIN_DECLS
 
 /* The hooks of @dir in name order: regular executable files, owned by
  * root or by us and not writable by group or others.  Anything else is
- * skipped with a g_warning() that says why (directories and dot files
- * silently, like run-parts).  A missing directory is no hooks. */
-GPtrArray *script_list_hooks (const char *dir);
+ * skipped (directories and dot files silently, like run-parts; other
+ * files with a g_warning()).  A hook refused for its owner or mode is
+ * also put in *@refused (the first one), when @refused is not NULL: the
+ * application it quiesces would not be, so a backup must fail.  A missing
+ * directory is no hooks. */
+GPtrArray *script_list_hooks (const char *dir, GError **refused);
 
 /* Runs `@hook @verb` with a timeout; TRUE when it exited 0.  Otherwise
  * @error says how it ended (exit status, signal, timeout) with the last

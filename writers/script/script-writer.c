@@ -167,7 +167,7 @@ static gboolean
 run_verb (VssWriter *writer, const char *verb)
 {
   ScriptWriter *self = vss_writer_get_user_data (writer);
-  g_autoptr(GPtrArray) hooks = script_list_hooks (self->hook_dir);
+  g_autoptr(GPtrArray) hooks = script_list_hooks (self->hook_dir, NULL);
   g_autoptr(GError) error = NULL;
   if (run_all (self, hooks, verb, FALSE, TRUE, &error))
     return TRUE;
@@ -175,9 +175,18 @@ run_verb (VssWriter *writer, const char *verb)
   return FALSE;
 }
 
+/* A hook refused for its owner or mode quiesces nothing: the backup of
+ * the hooks' component fails, saying which hook and what to do. */
 static gboolean
 on_prepare_backup (VssWriter *writer)
 {
+  ScriptWriter *self = vss_writer_get_user_data (writer);
+  g_autoptr(GError) refused = NULL;
+  g_autoptr(GPtrArray) hooks = script_list_hooks (self->hook_dir, &refused);
+  if (refused != NULL) {
+    report (writer, refused);
+    return FALSE;
+  }
   return run_verb (writer, "prepare");
 }
 
@@ -198,7 +207,7 @@ static gboolean
 on_freeze (VssWriter *writer)
 {
   ScriptWriter *self = vss_writer_get_user_data (writer);
-  g_autoptr(GPtrArray) hooks = script_list_hooks (self->hook_dir);
+  g_autoptr(GPtrArray) hooks = script_list_hooks (self->hook_dir, NULL);
   g_autoptr(GPtrArray) thaw_order = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
 
@@ -257,7 +266,7 @@ on_abort (VssWriter *writer)
 {
   ScriptWriter *self = vss_writer_get_user_data (writer);
   unfreeze_failed (self);
-  g_autoptr(GPtrArray) hooks = script_list_hooks (self->hook_dir);
+  g_autoptr(GPtrArray) hooks = script_list_hooks (self->hook_dir, NULL);
   /* Cleanup: every hook hears it, whatever one of them says. */
   run_all (self, hooks, "abort", FALSE, FALSE, NULL);
   return TRUE;

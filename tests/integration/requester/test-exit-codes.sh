@@ -91,6 +91,26 @@ row 1 "the only chosen writer refuses" -- backup -c veto --to "$T/sets/refused"
 expect "…made no set that looks like a backup" bash -c "test ! -e '$T/sets/refused' && test ! -e '$T/sets/refused.partial'"
 unset VSS_TEST_VETO_EVENT
 
+# --- shipped writers: installed but not configured take no part
+rm -rf "$T/writers"; mkdir -p "$T/writers"
+install -m 644 "$BUILD/writers/directory/directory.so" "$BUILD/writers/certificate/certificate.so" "$T/writers/"
+row 0 "vss writers with writers installed but not configured" -- writers
+expect "…shows them as not configured, naming the file" grep -q 'directory .*not configured.*directory.conf does not exist' "$T/out"
+row 0 "a backup beside writers not configured" -- backup --path "$T/data" --to "$T/sets/unconf"
+printf '[directory]\nenvironments=%s\n' "$T/no/such/env" > "$T/config/directory.conf"
+row 1 "vss writers with a configured writer that fails" -- writers
+row 3 "a backup of every writer while a configured one fails" -- backup --path "$T/data" --to "$T/sets/broken"
+rm -f "$T/config/directory.conf"
+
+# --- a hook refused for its mode quiesces nothing: its component fails
+rm -rf "$T/writers"; mkdir -p "$T/writers" "$T/config/hooks.d"
+install -m 644 "$BUILD/writers/script/script.so" "$T/writers/"
+printf '#!/bin/sh\nexit 0\n' > "$T/config/hooks.d/10-app"; chmod 0777 "$T/config/hooks.d/10-app"
+row 1 "a backup whose only hook is refused for its mode" -- backup -c script --to "$T/sets/hook"
+expect "…says which hook and what to do" grep -q '10-app is writable by group or others.*chmod go-w' "$T/out"
+chmod 0755 "$T/config/hooks.d/10-app"
+row 0 "…and with the hook's mode fixed" -- backup -c script --to "$T/sets/hook"
+
 writers recorder
 row 0 "verify of a good set" -- verify "$T/sets/ok"
 printf 'x' >> "$(find "$T/sets/ok/files" -type f -name a.txt)"
