@@ -59,6 +59,16 @@ load_manifest (VssBackupSet *self, GError **error)
   g_autoptr(GError) local = NULL;
   if (!read_text (self->dirfd, self->dir, VSS_SET_MANIFEST, VSS_MANIFEST_MAX_BYTES, &text,
                   &len, &missing, &local)) {
+    /* bcd.json or files/ without a manifest: a set whose writing stopped */
+    struct stat st;
+    gboolean started = fstatat (self->dirfd, VSS_SET_BCD, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+                       fstatat (self->dirfd, VSS_SET_FILES, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (missing && !started) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                   "%s is not a backup set (it has no manifest.json, bcd.json or files/): "
+                   "give the directory a backup wrote, e.g. the --to of vss backup", self->dir);
+      return FALSE;
+    }
     if (missing) {
       g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                    "%s is not a complete backup set: it has no manifest.json (the backup "

@@ -55,6 +55,8 @@ expect "…found before any writer was frozen" not_frozen
 expect "…and the message says to create it" grep -q 'create it first' "$T/out"
 row 1 "--base that is not a set" -- backup --type incremental --base /etc --to "$T/sets/x"
 expect "…found before any writer was frozen" not_frozen
+expect "…saying it is no backup set (not that a backup was interrupted)" \
+  bash -c "grep -q 'is not a backup set' '$T/out' && ! grep -q interrupted '$T/out'"
 
 row 0 "--dry-run" -- backup --dry-run --to "$T/sets/dry"
 expect "…froze nothing" not_frozen
