@@ -137,6 +137,17 @@ watch_coordinator (gpointer data)
   _exit (0);
 }
 
+/* --probe MODULE: load it, check its descriptor, say why not on stderr. */
+static int
+probe (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  if (vss_writer_module_load (path, &error) != NULL)
+    return 0;
+  fprintf (stderr, "%s\n", error->message);
+  return 1;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -148,6 +159,10 @@ main (int argc, char **argv)
   /* Our stderr is relayed line by line into the coordinator's log, which
    * adds the program, time and writer name itself. */
   g_log_set_writer_func (vss_log_plain_writer, NULL, NULL);
+  /* this process is the throw-away one a module is first loaded in */
+  vss_writer_module_set_probing (FALSE);
+  if (argc == 3 && g_str_equal (argv[1], "--probe"))
+    return probe (argv[2]);
   if (argc != 2) {
     fprintf (stderr, "usage: %s MODULE (started by libvss with the writer socket as fd %d)\n",
              argv[0], VSS_WIRE_HELPER_FD);

@@ -190,7 +190,8 @@ vss_writer_module_load (const char *path, GError **error)
   if (cache == NULL)
     cache = g_hash_table_new (g_str_hash, g_str_equal);
   module = g_hash_table_lookup (cache, canonical);
-  if (module == NULL && vss_writer_module_check_file (canonical, error)) {
+  if (module == NULL && vss_writer_module_check_file (canonical, error) &&
+      vss_writer_module_probe (canonical, error)) {
     const VssWriterDescriptor *descriptor = open_module (canonical, error);
     if (descriptor != NULL) {
       module = g_new0 (VssWriterModule, 1);

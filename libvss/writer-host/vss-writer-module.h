@@ -35,6 +35,13 @@ GPtrArray *vss_writer_module_scan (const char *search_path);
 /* Load one module by path (checks included).  Cached per path. */
 const VssWriterModule *vss_writer_module_load (const char *path, GError **error);
 
+/* Opens @path in a throw-away `vss-writer-host --probe` process first
+ * (vss-writer-probe.c): FALSE, naming the file, when its loading crashes,
+ * hangs or is refused there.  The writer host turns probing off for
+ * itself. */
+gboolean vss_writer_module_probe (const char *path, GError **error);
+void     vss_writer_module_set_probing (gboolean enabled);
+
 /* The file checks: a regular file (links followed), owned by root or the
  * current user, not writable by group or others. */
 gboolean vss_writer_module_check_file (const char *path, GError **error);

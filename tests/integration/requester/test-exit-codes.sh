@@ -113,6 +113,12 @@ expect "…says which hook and what to do" grep -q '10-app is writable by group 
 chmod 0755 "$T/config/hooks.d/10-app"
 row 0 "…and with the hook's mode fixed" -- backup -c script --to "$T/sets/hook"
 
+# --- a module whose constructor crashes is loaded in a probe, never into vss
+writers recorder crash-on-load
+row 0 "vss writers beside a module that crashes when loaded" -- writers
+expect "…names the module and says it crashed" grep -q 'libvss-test-crash-on-load.so crashed while loading' "$T/out"
+row 0 "…and a backup of the other writer succeeds" -- backup --to "$T/sets/beside-crash"
+
 writers recorder
 row 0 "verify of a good set" -- verify "$T/sets/ok"
 printf 'x' >> "$(find "$T/sets/ok/files" -type f -name a.txt)"

@@ -1,0 +1,96 @@
+/* vss-writer-probe.c — a module is loaded in a throw-away process first.
+ *
+ * Loading a shared object runs its ELF constructors before any check of
+ * ours can look at it: a module whose constructor crashes or hangs would
+ * take the requester down with it.  So before a module is opened in a
+ * process that matters, `vss-writer-host --probe MODULE` opens it, reads
+ * and checks its descriptor, and exits; only a module that came through
+ * that is opened here.  The writer host itself does not probe: it is the
+ * throw-away process. */
+#include "vss-writer-module.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A constructor that runs longer than this is treated as hung. */
+#define PROBE_LIMIT_USEC (10 * G_USEC_PER_SEC)
+
+static gboolean probing = TRUE;
+
+void
+vss_writer_module_set_probing (gboolean enabled)
+{
+  probing = enabled;
+}
+
+/* Waits for @pid until @deadline; kills it past that.  The wait status,
+ * or -1 when it had to be killed. */
+static int
+wait_bounded (GPid pid, gint64 deadline)
+{
+  int status = 0;
+  while (waitpid (pid, &status, WNOHANG) == 0) {
+    if (g_get_monotonic_time () > deadline) {
+      kill (pid, SIGKILL);
+      waitpid (pid, &status, 0);
+      return -1;
+    }
+    g_usleep (2000);
+  }
+  return status;
+}
+
+static char *
+read_all (int fd)
+{
+  GString *out = g_string_new (NULL);
+  char buf[1024];
+  ssize_t n;
+  while ((n = read (fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0 && out->len < 8192)
+      g_string_append_len (out, buf, n);
+  return g_strstrip (g_string_free (out, FALSE));
+}
+
+gboolean
+vss_writer_module_probe (const char *path, GError **error)
+{
+  if (!probing)
+    return TRUE;
+  const char *argv[] = { vss_writer_host_path (), "--probe", path, NULL };
+  GPid pid = 0;
+  int err_fd = -1;
+  g_autoptr(GError) spawn_error = NULL;
+  if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+                                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                 G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, &pid, NULL, NULL,
+                                 &err_fd, &spawn_error)) {
+    /* Without the writer host no helper can run either; say so once the
+     * module is used, not here. */
+    g_debug ("cannot probe %s (%s): loading it unprobed", path, spawn_error->message);
+    return TRUE;
+  }
+  g_autofree char *said = read_all (err_fd);
+  close (err_fd);
+  int status = wait_bounded (pid, g_get_monotonic_time () + PROBE_LIMIT_USEC);
+  g_spawn_close_pid (pid);
+  if (status != -1 && WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return TRUE;
+  if (status == -1)
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "writer module %s hung while loading (more than %d s in a probe process); "
+                 "it was not loaded into vss: fix or remove it", path,
+                 (int) (PROBE_LIMIT_USEC / G_USEC_PER_SEC));
+  else if (WIFSIGNALED (status))
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "writer module %s crashed while loading (signal %d, %s) in a probe process; "
+                 "it was not loaded into vss: fix or remove it", path, WTERMSIG (status),
+                 strsignal (WTERMSIG (status)));
+  else
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "%s",
+                 *said != '\0' ? said : "the writer module was refused by the probe");
+  return FALSE;
+}
