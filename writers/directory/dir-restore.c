@@ -86,6 +86,8 @@ dir_pre_restore (VssWriter *writer)
   for (guint i = 0; i < targets->len; i++) {
     DirRestoreTarget *t = g_ptr_array_index (targets, i);
     g_autoptr(GError) error = NULL;
+    if (g_str_equal (t->target, t->env->path))
+      dir_env_close (t->env);    /* its files are about to be replaced */
     if (!dir_env_check_offline (t->target, &error)) {
       vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "%s", error->message);
       return FALSE;
@@ -95,8 +97,6 @@ dir_pre_restore (VssWriter *writer)
   for (guint i = 0; i < targets->len; i++) {
     DirRestoreTarget *t = g_ptr_array_index (targets, i);
     g_autoptr(GError) error = NULL;
-    if (g_str_equal (t->target, t->env->path))
-      dir_env_close (t->env);    /* its files are about to be replaced */
     if (!place_interlock (t->target, &error)) {
       vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "restore interlock: %s", error->message);
       return FALSE;
