@@ -103,7 +103,7 @@ void     vss_cs_restore_gate_open (const char *database);
 typedef struct _VssWriter VssWriter;
 
 typedef struct {
-  guint32 version;   /* 2 (1: without the streaming calls at the end) */
+  guint32 version;   /* 3 (2: without the two calls at the end; 1: nor streaming) */
   /* Absolute paths, of every configured store. */
   GPtrArray *(*list_databases) (VssWriter *writer, GError **error);
   GPtrArray *(*list_logs) (VssWriter *writer, GError **error);
@@ -131,6 +131,14 @@ typedef struct {
   /* Bytes read, 0 at the end, -1 with @error. */
   gssize (*stream_read) (gpointer stream, void *buffer, gsize size, GError **error);
   void (*stream_close) (gpointer stream);
+  /* version 3: copy_log under the write lock; *out_log_stamp names the
+   * generation and frame count saved, for truncate_log. */
+  gboolean (*copy_log_stamped) (VssWriter *writer, const char *log, const char *dest,
+                                const char *db_stamp, char **out_log_stamp, GError **error);
+  /* version 3: truncates @log when it holds only what @log_stamp saved;
+   * FALSE saying why (frames written since, readers in the way). */
+  gboolean (*truncate_log) (VssWriter *writer, const char *log, const char *log_stamp,
+                            GError **error);
 } VssCsBackupInterface;
 
 G_END_DECLS

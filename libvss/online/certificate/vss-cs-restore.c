@@ -128,7 +128,7 @@ vss_cs_restore_get_database_locations (VssCsHandle handle, char **out_list, guin
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_RESTORE);
   if (self == NULL && (self = cs_handle_lookup (handle, CS_HANDLE_BACKUP)) == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   if (out_list == NULL || out_size == NULL)
     return cs_fail (VSS_CS_E_INVALID_PARAM, "out_list and out_size must not be NULL");
   GError *error = NULL;
@@ -166,7 +166,7 @@ vss_cs_restore_register (VssCsHandle handle, const char *checkpoint_path, const 
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_RESTORE);
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   if (checkpoint_path == NULL || log_path == NULL || backup_log_path == NULL || map == NULL ||
       count == 0 || gen_low > gen_high)
     return cs_fail (VSS_WIN32_ERROR_INVALID_PARAMETER,
@@ -236,7 +236,7 @@ vss_cs_restore_register_complete (VssCsHandle handle, VssHResult restore_state)
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_RESTORE);
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   if (self->registered->len == 0)
     return cs_fail (VSS_CS_E_INVALID_PARAM, "nothing registered: call vss_cs_restore_register");
   if (restore_state != VSS_S_OK)   /* the interlock stays until a good restore */
@@ -259,7 +259,7 @@ vss_cs_restore_end (VssCsHandle handle)
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_RESTORE);
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   cs_handle_end (self);
   return cs_ok ();
 }

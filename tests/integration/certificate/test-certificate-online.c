@@ -78,9 +78,19 @@ Test (online, argument_rules)
   cr_assert_eq (vss_cs_backup_open_file (h, "/etc/passwd", 0, &size), VSS_CS_E_ALREADY_OPEN);
   cr_assert_eq (vss_cs_backup_close (h), VSS_S_OK);
   cr_assert_eq (vss_cs_backup_open_file (h, "/etc/passwd", 0, &size), VSS_CS_E_LOG_FILE_NOT_FOUND);
+  /* "no file is open" is hrInvalidHandle; a handle that is not a live one
+   * of the right kind (ended, NULL, a restore handle) is an invalid
+   * parameter */
+  cr_assert_eq (vss_cs_backup_close (h), VSS_CS_E_INVALID_HANDLE);
+  guint32 got = 0;
+  char buffer[16];
+  cr_assert_eq (vss_cs_backup_read (h, buffer, sizeof buffer, &got), VSS_CS_E_INVALID_HANDLE);
   cr_assert_eq (vss_cs_backup_end (h), VSS_S_OK);
-  cr_assert_eq (vss_cs_backup_open_file (h, db, 0, &size), VSS_CS_E_INVALID_HANDLE);
-  cr_assert_eq (vss_cs_backup_end (h), VSS_CS_E_INVALID_HANDLE);
+  cr_assert_eq (vss_cs_backup_open_file (h, db, 0, &size), VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_cs_backup_close (h), VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_cs_backup_end (h), VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_cs_backup_close (NULL), VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_cs_restore_end (NULL), VSS_WIN32_ERROR_INVALID_PARAMETER);
 }
 
 Test (online, logs_only_of_journal_mode_store_refused)
