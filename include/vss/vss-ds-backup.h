@@ -128,8 +128,20 @@ const char *vss_ds_get_last_error_message (void);
 
 /* FALSE (VSS_ERROR_BAD_STATE, saying when and what to do) while a restore
  * interlock is in @dir; TRUE when the store may be opened for service.
- * `vss restore-gate DIR` exits with it (ExecStartPre of slapd's unit). */
+ * `vss restore-gate DIR` exits with it (ExecStartPre of slapd's unit,
+ * data/slapd-restore-gate.conf). */
 gboolean vss_ds_restore_gate_check (const char *dir, GError **error);
+/* Places the restore interlock in @dir for the restore @owner (a token
+ * only that restore knows), @by saying who it is.  FALSE with
+ * VSS_ERROR_OBJECT_ALREADY_EXISTS while another restore whose process
+ * lives holds one there; one left by a process that is gone (an
+ * interrupted restore) is taken over.  For vss_ds_restore_register and
+ * the directory writer's pre_restore. */
+gboolean vss_ds_restore_interlock_place (const char *dir, const char *owner, const char *by,
+                                         GError **error);
+/* Lifts the interlock of @dir: only its @owner may (else FALSE,
+ * VSS_ERROR_BAD_STATE); TRUE when there is none. */
+gboolean vss_ds_restore_interlock_lift (const char *dir, const char *owner, GError **error);
 
 /* ---- the writer side: what the directory writer's get_interface
  * ("vss.ds-backup.2") returns.  Every function takes the loaded writer.

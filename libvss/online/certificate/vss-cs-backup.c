@@ -40,6 +40,20 @@ vss_cs_is_server_online (const char *server, gboolean *out_online)
   return cs_ok ();
 }
 
+/* A store with a restore registered is half put back: not backed up. */
+static VssHResult
+check_no_restore (CsHandle *self)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) dbs = self->iface->list_databases (self->writer, &error);
+  if (dbs == NULL)
+    return cs_fail_error (VSS_CS_E_ERROR, "listing the stores", error);
+  for (guint i = 0; i < dbs->len; i++)
+    if (!vss_cs_restore_gate_check (g_ptr_array_index (dbs, i), &error))
+      return cs_fail_error (VSS_CS_E_RESTORE_IN_PROGRESS, "no online backup", error);
+  return VSS_S_OK;
+}
+
 VssHResult
 vss_cs_backup_prepare (const char *server, guint32 grbit_jet, guint32 backup_flags,
                        VssCsHandle *out_handle)
@@ -62,6 +76,10 @@ vss_cs_backup_prepare (const char *server, guint32 grbit_jet, guint32 backup_fla
                     "restore (server_control): finish the restore first");
   if ((hr = cs_handle_new (CS_HANDLE_BACKUP, backup_flags, &self)) != VSS_S_OK)
     return hr;
+  if ((hr = check_no_restore (self)) != VSS_S_OK) {
+    cs_handle_end (self);
+    return hr;
+  }
   if (backup_flags == VSS_CSBACKUP_TYPE_LOGS_ONLY && !self->iface->check_logs_only (self->writer, &error)) {
     cs_handle_end (self);
     return cs_fail_error (VSS_CS_E_CIRCULAR_LOGGING, "logs-only backup", error);
