@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -136,10 +137,21 @@ dir_env_identity (const char *dir, GError **error)
   return id;
 }
 
-/* The holder of a POSIX lock on byte 0 of the file @st in one line of
+/* The holder of a POSIX lock on byte 0 of @lock_path (@st) in one line of
  * /proc/locks ("1: POSIX ADVISORY READ 1234 08:01:5678 0 EOF"), or 0. */
+static gboolean
+maps_file (pid_t pid, const char *path)
+{
+  g_autofree char *maps_path = g_strdup_printf ("/proc/%d/maps", (int) pid);
+  g_autofree char *maps = NULL;
+  g_autofree char *real = realpath (path, NULL);
+  g_autofree char *needle = real != NULL ? g_strconcat (" ", real, "\n", NULL) : NULL;
+  return needle != NULL && g_file_get_contents (maps_path, &maps, NULL, NULL) &&
+         strstr (maps, needle) != NULL;
+}
+
 static pid_t
-lock_holder (const char *line, const struct stat *st)
+lock_holder (const char *line, const struct stat *st, const char *lock_path)
 {
   char kind[16];
   unsigned pid = 0, major = 0, minor = 0;
@@ -148,10 +160,13 @@ lock_holder (const char *line, const struct stat *st)
       sscanf (line, "%*s %15s %*s %*s %u %x:%x:%llu %llu", kind, &pid, &major, &minor, &ino,
               &start) != 6)
     return 0;
-  if (!g_str_equal (kind, "POSIX") || ino != st->st_ino || start != 0 ||
-      major != major (st->st_dev) || minor != minor (st->st_dev))
+  if (!g_str_equal (kind, "POSIX") || ino != st->st_ino || start != 0)
     return 0;
-  return (pid_t) pid;
+  /* the device printed is the superblock's, which stat() does not give
+   * on btrfs subvolumes: then the holder must map the file (LMDB does) */
+  if (major == major (st->st_dev) && minor == minor (st->st_dev))
+    return (pid_t) pid;
+  return maps_file ((pid_t) pid, lock_path) ? (pid_t) pid : 0;
 }
 
 pid_t
@@ -168,7 +183,7 @@ dir_env_other_user (const char *dir, char **out_name)
   g_auto(GStrv) lines = g_strsplit (locks, "\n", -1);
   pid_t pid = 0;
   for (guint i = 0; pid == 0 && lines[i] != NULL; i++) {
-    pid_t holder = lock_holder (lines[i], &st);
+    pid_t holder = lock_holder (lines[i], &st, lock);
     if (holder > 0 && holder != getpid ())
       pid = holder;
   }
