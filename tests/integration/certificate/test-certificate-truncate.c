@@ -45,8 +45,10 @@ generation_of (const char *wal)
   cr_assert_not_null (f, "no %s", wal);
   cr_assert_eq (fread (header, 1, sizeof header, f), sizeof header, "%s: no header", wal);
   fclose (f);
-  guint32 seq = (header[12] << 24) | (header[13] << 16) | (header[14] << 8) | header[15];
-  guint32 salt1 = (header[16] << 24) | (header[17] << 16) | (header[18] << 8) | header[19];
+  guint32 seq = ((guint32) header[12] << 24) | ((guint32) header[13] << 16) |
+                ((guint32) header[14] << 8) | header[15];
+  guint32 salt1 = ((guint32) header[16] << 24) | ((guint32) header[17] << 16) |
+                  ((guint32) header[18] << 8) | header[19];
   return ((guint64) seq << 32) | salt1;
 }
 
