@@ -75,12 +75,17 @@ refuse_unknown (VssCli *cli, const char *path, const char *why, GPtrArray *store
 int
 vss_cmd_restore_gate (VssCli *cli, int argc, char **argv)
 {
+  gboolean if_protected = FALSE;
+  const GOptionEntry entries[] = {
+    { "if-protected", 0, 0, G_OPTION_ARG_NONE, &if_protected, "A path no writer protects may start (exit 0) instead of being bad usage: for the drop-in installed with libvss", NULL },
+    { NULL },
+  };
   int done = vss_cli_parse (cli, "restore-gate", "PATH",
                             "Exit 0 when the store at PATH (an LMDB directory or a certificate "
                             "database or its\ndirectory) may be opened for service, 1 while a "
                             "restore of it has not completed, 2 when\nPATH is not a store a "
                             "writer protects.  For ExecStartPre= in the service's systemd unit.",
-                            NULL, &argc, &argv);
+                            entries, &argc, &argv);
   if (done >= 0)
     return done;
   if (argc != 2)
@@ -92,9 +97,10 @@ vss_cmd_restore_gate (VssCli *cli, int argc, char **argv)
   g_autofree char *real = realpath (argv[1], NULL);
   if (real == NULL)
     return refuse_unknown (cli, argv[1], "does not exist", stores);
-  if (!is_protected (real, stores))
-    return refuse_unknown (cli, argv[1], "is not a store any writer protects", stores);
   gboolean open = vss_ds_restore_gate_check (real, &error) && vss_cs_restore_gate_check (real, &error);
+  /* an interlock blocks whatever writers say they protect */
+  if (open && !is_protected (real, stores) && !if_protected)
+    return refuse_unknown (cli, argv[1], "is not a store any writer protects", stores);
   json_object *obj = json_object_new_object ();
   json_object_object_add (obj, "path", json_object_new_string (argv[1]));
   json_object_object_add (obj, "open", json_object_new_boolean (open));

@@ -2,7 +2,12 @@
  * finding the writer behind an API and its live handles. */
 #include "vss-online-common.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* RFC 1123 labels: letters, digits, '-' (and '.' between labels). */
@@ -17,17 +22,81 @@ is_valid_host_name (const char *name)
   return TRUE;
 }
 
+/* The canonical (DNS) name of this host, from the local resolver. */
+static char *
+this_fqdn (void)
+{
+  struct addrinfo hints = { .ai_flags = AI_CANONNAME }, *info = NULL;
+  if (getaddrinfo (g_get_host_name (), NULL, &hints, &info) != 0)
+    return NULL;
+  char *fqdn = info->ai_canonname != NULL ? g_strdup (info->ai_canonname) : NULL;
+  freeaddrinfo (info);
+  return fqdn;
+}
+
+static gboolean
+is_local_address (const struct sockaddr *address, struct ifaddrs *interfaces)
+{
+  if (address->sa_family == AF_INET &&
+      (ntohl (((const struct sockaddr_in *) address)->sin_addr.s_addr) >> 24) == 127)
+    return TRUE;
+  if (address->sa_family == AF_INET6 &&
+      IN6_IS_ADDR_LOOPBACK (&((const struct sockaddr_in6 *) address)->sin6_addr))
+    return TRUE;
+  for (struct ifaddrs *i = interfaces; i != NULL; i = i->ifa_next) {
+    if (i->ifa_addr == NULL || i->ifa_addr->sa_family != address->sa_family)
+      continue;
+    if (address->sa_family == AF_INET &&
+        ((const struct sockaddr_in *) address)->sin_addr.s_addr ==
+        ((const struct sockaddr_in *) i->ifa_addr)->sin_addr.s_addr)
+      return TRUE;
+    if (address->sa_family == AF_INET6 &&
+        memcmp (&((const struct sockaddr_in6 *) address)->sin6_addr,
+                &((const struct sockaddr_in6 *) i->ifa_addr)->sin6_addr,
+                sizeof (struct in6_addr)) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Every address @name resolves to is one of this host's.  Names under
+ * the special-use .invalid domain never resolve (RFC 6761): not asked. */
+static gboolean
+resolves_here (const char *name)
+{
+  if (g_str_has_suffix (name, ".invalid") || g_str_has_suffix (name, ".invalid."))
+    return FALSE;
+  struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *info = NULL;
+  struct ifaddrs *interfaces = NULL;
+  if (getaddrinfo (name, NULL, &hints, &info) != 0)
+    return FALSE;
+  getifaddrs (&interfaces);
+  gboolean local = TRUE;
+  for (struct addrinfo *a = info; local && a != NULL; a = a->ai_next)
+    local = is_local_address (a->ai_addr, interfaces);
+  freeifaddrs (interfaces);
+  freeaddrinfo (info);
+  return local;
+}
+
+/* A name without a dot is this host's short (NetBIOS-style) name or
+ * localhost; a name with one is this host's DNS name, or one the local
+ * resolver maps to this host: a first label that matches is not enough
+ * ("<host>.other.domain" is another computer). */
 static gboolean
 names_this_host (const char *name)
 {
   const char *host = g_get_host_name ();
-  gsize short_len = strcspn (host, ".");
   if (g_ascii_strcasecmp (name, host) == 0 || g_ascii_strcasecmp (name, "localhost") == 0)
     return TRUE;
-  /* the NetBIOS-style short name, and a short name given for an FQDN host */
-  gsize name_short = strcspn (name, ".");
-  return name_short == short_len && g_ascii_strncasecmp (name, host, short_len) == 0 &&
-         (name[name_short] == '\0' || host[short_len] == '\0');
+  if (strchr (name, '.') == NULL) {
+    gsize short_len = strcspn (host, ".");
+    return strlen (name) == short_len && g_ascii_strncasecmp (name, host, short_len) == 0;
+  }
+  g_autofree char *fqdn = this_fqdn ();
+  if (fqdn != NULL && g_ascii_strcasecmp (name, fqdn) == 0)
+    return TRUE;
+  return resolves_here (name);
 }
 
 VssServerKind
@@ -44,9 +113,12 @@ vss_online_classify_server (const char *server)
   return names_this_host (server) ? VSS_SERVER_LOCAL : VSS_SERVER_OTHER;
 }
 
-/* CapEff from /proc/self/status; bit 2 is CAP_DAC_READ_SEARCH. */
+#define CAP_DAC_OVERRIDE_BIT 1
+#define CAP_DAC_READ_SEARCH_BIT 2
+
+/* Capability @bit in CapEff of /proc/self/status. */
 static gboolean
-has_dac_read_search (void)
+has_capability (int bit)
 {
   g_autofree char *status = NULL;
   if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
@@ -55,13 +127,19 @@ has_dac_read_search (void)
   if (line == NULL)
     return FALSE;
   guint64 caps = g_ascii_strtoull (line + strlen ("\nCapEff:"), NULL, 16);
-  return (caps & (G_GUINT64_CONSTANT (1) << 2)) != 0;
+  return (caps & (G_GUINT64_CONSTANT (1) << bit)) != 0;
 }
 
 gboolean
 vss_online_has_backup_privilege (void)
 {
-  return geteuid () == 0 || has_dac_read_search ();
+  return geteuid () == 0 || has_capability (CAP_DAC_READ_SEARCH_BIT);
+}
+
+gboolean
+vss_online_has_override_privilege (void)
+{
+  return geteuid () == 0 || has_capability (CAP_DAC_OVERRIDE_BIT);
 }
 
 char *

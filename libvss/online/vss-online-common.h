@@ -8,7 +8,8 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  VSS_SERVER_LOCAL,         /* this host (name, short name, FQDN, localhost, NULL/empty) */
+  VSS_SERVER_LOCAL,         /* this host (name, short name, FQDN or a name resolving to one
+                             * of its addresses, localhost, NULL/empty) */
   VSS_SERVER_INVALID_NAME,  /* not a valid host name (e.g. contains '_') */
   VSS_SERVER_OTHER,         /* a valid name, but another machine */
 } VssServerKind;
@@ -18,6 +19,9 @@ VssServerKind vss_online_classify_server (const char *server);
 
 /* Root, or CAP_DAC_READ_SEARCH in the effective set: may read any file. */
 gboolean vss_online_has_backup_privilege (void);
+/* Root, or CAP_DAC_OVERRIDE in the effective set: may read and write any
+ * file (LMDB readers write their slot in lock.mdb; restores replace files). */
+gboolean vss_online_has_override_privilege (void);
 
 /* A double-NUL-terminated list: each name is prefixed with its file type
  * byte from @types (same length as @names) and NUL-terminated, and one more

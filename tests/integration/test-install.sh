@@ -44,7 +44,7 @@ missing=()
 for f in "$bindir/vss" "$libdir/libvss.so.0" "$mandir/man1/vss.1" "$datadir/bash-completion/completions/vss" \
          "$docdir/README.md" "$docdir/json-output.md" "$docdir/env.md" \
          "$docdir/writers/README.directory.md" "$docdir/writers/README.certificate.md" \
-         "$docdir/writers/README.script.md" "$docdir/examples/slapd-restore-gate.conf" \
+         "$docdir/writers/README.script.md" "$unitdir/slapd.service.d/vss-restore-gate.conf" \
          "$docdir/examples/directory.conf" "$docdir/examples/certificate.conf" \
          "$docdir/examples/script.conf" "$docdir/examples/writer-socket.conf"; do
   [ -s "$root$f" ] || missing+=("$f")
@@ -54,7 +54,7 @@ if [ ${#missing[@]} -eq 0 ]; then ok "program, man page, completion, units, docs
 else nok "program, man page, completion, units, docs and example configs are installed" "missing: ${missing[*]}"; fi
 
 # --- the units and the drop-in name the vss that was installed
-for f in "$unitdir/vss-daemon.service" "$unitdir/vss-backup@.service" "$docdir/examples/slapd-restore-gate.conf"; do
+for f in "$unitdir/vss-daemon.service" "$unitdir/vss-backup@.service" "$unitdir/slapd.service.d/vss-restore-gate.conf"; do
   exec_lines=$(grep -E '^Exec[A-Za-z]*=' "$root$f" 2>/dev/null)
   bad=$(grep -v "=$bindir/vss " <<<"$exec_lines")
   if [ -n "$exec_lines" ] && [ -z "$bad" ]; then ok "$(basename "$f") runs $bindir/vss"

@@ -132,15 +132,20 @@ copy_bytes (const char *from, const char *to, GError **error)
 
 /* Under a read transaction the WAL is neither reset nor rewound, so the
  * copy holds every frame up to now (a torn tail frame is dropped by
- * SQLite's recovery, as after a crash). */
+ * SQLite's recovery, as after a crash).  With @out_stamp the copy is made
+ * under the write lock instead, so it holds exactly the frames the stamp
+ * counts: what a later truncation may drop. */
 static gboolean
-copy_log (VssWriter *writer, const char *log, const char *dest, const char *stamp, GError **error)
+copy_log_locked (const char *log, const char *dest, const char *stamp, char **out_stamp,
+                 GError **error)
 {
   if (!g_str_has_suffix (log, "-wal"))
     return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: not a WAL", log), FALSE;
   g_autofree char *database = g_strndup (log, strlen (log) - 4);
   sqlite3 *db = cert_db_open (database, 2000, error);
-  gboolean ok = db != NULL && cert_db_exec (db, database, "BEGIN; SELECT count(*) FROM sqlite_master", error);
+  const char *begin = out_stamp != NULL ? "BEGIN IMMEDIATE; SELECT count(*) FROM sqlite_master"
+                                        : "BEGIN; SELECT count(*) FROM sqlite_master";
+  gboolean ok = db != NULL && cert_db_exec (db, database, begin, error);
   CertWalHeader now, then;
   if (ok && (ok = cert_wal_read (database, &now, error)) && stamp != NULL &&
       cert_wal_stamp_parse (stamp, &then) &&
@@ -152,10 +157,32 @@ copy_log (VssWriter *writer, const char *log, const char *dest, const char *stam
   }
   if (ok)
     ok = copy_bytes (log, dest, error);
+  if (ok && out_stamp != NULL)
+    *out_stamp = cert_wal_stamp_format (&now);
   if (db != NULL)
     sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
   sqlite3_close (db);
   return ok;
+}
+
+static gboolean
+copy_log (VssWriter *writer, const char *log, const char *dest, const char *stamp, GError **error)
+{
+  return copy_log_locked (log, dest, stamp, NULL, error);
+}
+
+static gboolean
+copy_log_stamped (VssWriter *writer, const char *log, const char *dest, const char *db_stamp,
+                  char **out_log_stamp, GError **error)
+{
+  return copy_log_locked (log, dest, db_stamp, out_log_stamp, error);
+}
+
+static gboolean
+truncate_log (VssWriter *writer, const char *log, const char *log_stamp, GError **error)
+{
+  g_autofree char *database = g_strndup (log, strlen (log) - strlen ("-wal"));
+  return cert_wal_truncate_saved (database, log_stamp, error);
 }
 
 static gboolean
@@ -235,7 +262,7 @@ stream_close (gpointer stream)
 }
 
 static const VssCsBackupInterface interface = {
-  .version = 2,
+  .version = 3,
   .list_databases = list_databases,
   .list_logs = list_logs,
   .list_dynamic_files = list_dynamic_files,
@@ -247,6 +274,8 @@ static const VssCsBackupInterface interface = {
   .open_database = open_database,
   .stream_read = stream_read,
   .stream_close = stream_close,
+  .copy_log_stamped = copy_log_stamped,
+  .truncate_log = truncate_log,
 };
 
 const void *

@@ -320,3 +320,51 @@ cert_wal_truncate (const char *db_path, const char *stamp, char **out_note, GErr
   /* a note without an error: nothing truncated, nothing failed */
   return ok || (*out_note != NULL && (error == NULL || *error == NULL));
 }
+
+/* Every frame into the database, through a connection of its own: the
+ * locking one cannot checkpoint.  PASSIVE takes no lock, so it runs under
+ * the other connection's write lock; it copies every frame when no
+ * reader uses an older snapshot.  It must first read the database: a
+ * connection that has not seen the WAL checkpoints nothing and says OK. */
+static gboolean
+checkpoint_all (const char *db_path, const CertWalHeader *now, GError **error)
+{
+  sqlite3 *db = cert_db_open (db_path, 1000, error);
+  int log = -1, done = -1;
+  int rc = db != NULL && cert_db_exec (db, db_path, "SELECT count(*) FROM sqlite_master", error)
+    ? sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) : SQLITE_ERROR;
+  gboolean ok = rc == SQLITE_OK && log == (int) now->frames && done == log;
+  if (db != NULL && !ok && (error == NULL || *error == NULL))
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                 "%s: the checkpoint moved %d of %u frames (%s): a reader still uses an older "
+                 "snapshot; the log stays, truncate again", db_path, done, now->frames,
+                 sqlite3_errstr (rc));
+  sqlite3_close (db);
+  return ok;
+}
+
+gboolean
+cert_wal_truncate_saved (const char *db_path, const char *saved_stamp, GError **error)
+{
+  CertWalHeader saved, now;
+  if (!cert_wal_stamp_parse (saved_stamp, &saved) || !saved.valid)
+    return TRUE;                /* nothing was logged: nothing to truncate */
+  sqlite3 *db = cert_db_open (db_path, 2000, error);
+  if (db == NULL || !cert_db_exec (db, db_path, "BEGIN IMMEDIATE; SELECT count(*) FROM sqlite_master", error)) {
+    sqlite3_close (db);
+    return FALSE;
+  }
+  gboolean ok = cert_wal_read (db_path, &now, error);
+  if (ok && (!same_generation (&saved, &now) || now.frames != saved.frames)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_PENDING,
+                 "%s: %u frames were written after the log was saved (saved \"%s\"): they are in "
+                 "no backup, so the log is not truncated; save the log again and truncate at once",
+                 db_path, same_generation (&saved, &now) ? now.frames - saved.frames : now.frames,
+                 saved_stamp);
+    ok = FALSE;
+  }
+  ok = ok && checkpoint_all (db_path, &now, error);
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close (db);
+  return ok;
+}

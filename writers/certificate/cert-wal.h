@@ -59,6 +59,15 @@ gboolean cert_wal_check_chain (const char *db_path, const char *previous_stamp,
 gboolean cert_wal_truncate (const char *db_path, const char *stamp, char **out_note,
                             GError **error);
 
+/* The online API's truncation (vss_cs_backup_truncate_logs): with the
+ * write lock held (no frame can be added) the WAL must still be exactly
+ * what @saved_stamp says was saved; then every frame is checkpointed into
+ * the database, so the next write starts a new generation and the next
+ * log backup holds only later frames.  FALSE saying why when frames were
+ * written since the log was saved, or readers kept the checkpoint from
+ * completing: nothing is lost, the log stays. */
+gboolean cert_wal_truncate_saved (const char *db_path, const char *saved_stamp, GError **error);
+
 /* ".<db>.vss-carry-wal" beside the database: a copy of the WAL taken at a
  * truncation, holding frames written after that backup's snapshot.  A
  * log file of the store: the next log backup saves it, and restoring

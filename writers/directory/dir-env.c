@@ -4,13 +4,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <vss/vss.h>
 
-/* back-mdb keeps a dozen named databases; leave room for indexes. */
-#define DIR_MAX_DBS 256
+#include "dir-env-share.h"
 
 void
 dir_env_set_error (GError **error, int rc, const char *format, ...)
@@ -37,8 +40,7 @@ dir_env_free (DirEnv *self)
 {
   if (self == NULL)
     return;
-  if (self->env != NULL)
-    mdb_env_close (self->env);
+  dir_env_close (self);
   g_free (self->path);
   g_free (self->component);
   g_free (self);
@@ -57,26 +59,6 @@ check_data_file (const char *dir, GError **error)
   return TRUE;
 }
 
-/* MDB_NOTLS: read transactions are not tied to a thread, so the event
- * thread, the hold thread and a streaming session can share the handle. */
-static MDB_env *
-open_env (const char *dir, unsigned flags, GError **error)
-{
-  MDB_env *env = NULL;
-  int rc = mdb_env_create (&env);
-  if (rc == 0)
-    rc = mdb_env_set_maxdbs (env, DIR_MAX_DBS);
-  if (rc == 0)
-    rc = mdb_env_open (env, dir, flags | MDB_NOTLS, 0600);
-  if (rc != 0) {
-    dir_env_set_error (error, rc, "cannot open the LMDB environment %s", dir);
-    if (env != NULL)
-      mdb_env_close (env);
-    return NULL;
-  }
-  return env;
-}
-
 gboolean
 dir_env_open (DirEnv *self, GError **error)
 {
@@ -84,16 +66,14 @@ dir_env_open (DirEnv *self, GError **error)
     return TRUE;
   if (!check_data_file (self->path, error))
     return FALSE;
-  self->env = open_env (self->path, 0, error);
+  self->env = dir_env_share_acquire (self->path, error);
   return self->env != NULL;
 }
 
 void
 dir_env_close (DirEnv *self)
 {
-  if (self->env != NULL)
-    mdb_env_close (self->env);
-  self->env = NULL;
+  dir_env_share_release (g_steal_pointer (&self->env));
 }
 
 gboolean
@@ -157,20 +137,56 @@ dir_env_identity (const char *dir, GError **error)
   return id;
 }
 
+/* The holder of a POSIX lock on byte 0 of @lock_path (@st) in one line of
+ * /proc/locks ("1: POSIX ADVISORY READ 1234 08:01:5678 0 EOF"), or 0. */
+static gboolean
+maps_file (pid_t pid, const char *path)
+{
+  g_autofree char *maps_path = g_strdup_printf ("/proc/%d/maps", (int) pid);
+  g_autofree char *maps = NULL;
+  g_autofree char *real = realpath (path, NULL);
+  g_autofree char *needle = real != NULL ? g_strconcat (" ", real, "\n", NULL) : NULL;
+  return needle != NULL && g_file_get_contents (maps_path, &maps, NULL, NULL) &&
+         strstr (maps, needle) != NULL;
+}
+
+static pid_t
+lock_holder (const char *line, const struct stat *st, const char *lock_path)
+{
+  char kind[16];
+  unsigned pid = 0, major = 0, minor = 0;
+  unsigned long long ino = 0, start = 1;
+  if (strstr (line, "->") != NULL ||        /* a waiter, not a holder */
+      sscanf (line, "%*s %15s %*s %*s %u %x:%x:%llu %llu", kind, &pid, &major, &minor, &ino,
+              &start) != 6)
+    return 0;
+  if (!g_str_equal (kind, "POSIX") || ino != st->st_ino || start != 0)
+    return 0;
+  /* the device printed is the superblock's, which stat() does not give
+   * on btrfs subvolumes: then the holder must map the file (LMDB does) */
+  if (major == major (st->st_dev) && minor == minor (st->st_dev))
+    return (pid_t) pid;
+  return maps_file ((pid_t) pid, lock_path) ? (pid_t) pid : 0;
+}
+
 pid_t
 dir_env_other_user (const char *dir, char **out_name)
 {
   g_autofree char *lock = g_build_filename (dir, "lock.mdb", NULL);
-  int fd = open (lock, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
+  g_autofree char *locks = NULL;
+  struct stat st;
   /* Every process with the env open holds a shared lock on byte 0 of
-   * lock.mdb (LMDB's "am I alone" check); our own locks never conflict. */
-  struct flock probe = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+   * lock.mdb.  Read from /proc/locks, never by opening lock.mdb: closing
+   * any descriptor of it would drop this process's own locks there. */
+  if (stat (lock, &st) != 0 || !g_file_get_contents ("/proc/locks", &locks, NULL, NULL))
+    return 0;
+  g_auto(GStrv) lines = g_strsplit (locks, "\n", -1);
   pid_t pid = 0;
-  if (fcntl (fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK)
-    pid = probe.l_pid;
-  close (fd);
+  for (guint i = 0; pid == 0 && lines[i] != NULL; i++) {
+    pid_t holder = lock_holder (lines[i], &st, lock);
+    if (holder > 0 && holder != getpid ())
+      pid = holder;
+  }
   if (pid > 0 && out_name != NULL) {
     g_autofree char *comm_path = g_strdup_printf ("/proc/%d/comm", (int) pid);
     if (!g_file_get_contents (comm_path, out_name, NULL, NULL))
@@ -184,6 +200,12 @@ gboolean
 dir_env_check_offline (const char *dir, GError **error)
 {
   g_autofree char *name = NULL;
+  if (dir_env_share_users (dir) > 0) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE,
+                 "this process has the LMDB environment %s open (an online backup handle): "
+                 "end it before restoring", dir);
+    return FALSE;
+  }
   pid_t pid = dir_env_other_user (dir, &name);
   if (pid == 0)
     return TRUE;
@@ -249,18 +271,22 @@ dir_env_verify (const char *dir, guint64 *out_entries, GError **error)
 {
   if (!check_data_file (dir, error))
     return FALSE;
-  MDB_env *env = open_env (dir, MDB_RDONLY, error);
+  /* the process's shared handle: a private one would, at its close, drop
+   * the reader slots of every backup handle of this process */
+  MDB_env *env = dir_env_share_acquire (dir, error);
   if (env == NULL)
     return FALSE;
   MDB_txn *txn = NULL;
   guint64 entries = 0;
   g_autofree char *where = NULL;
+  dir_env_share_dbi_lock ();
   int rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
   if (rc == 0) {
     rc = walk_all (txn, &entries, &where);
     mdb_txn_abort (txn);
   }
-  mdb_env_close (env);
+  dir_env_share_dbi_unlock ();
+  dir_env_share_release (env);
   if (rc != 0) {
     dir_env_set_error (error, rc, "the LMDB environment %s is damaged (database %s)", dir,
                        where != NULL ? where : "main");

@@ -9,9 +9,9 @@ G_BEGIN_DECLS
 
 #define DIR_ID_FILE "vss-directory.id"
 
-/* The environment handle of this process for one directory: LMDB must not
- * open one environment twice in a process (closing either would drop the
- * other's file locks), so the writer keeps one per directory. */
+/* One environment as a writer instance uses it: @env is a reference to
+ * the process's one handle of the directory (dir-env-share.h), shared
+ * with every other writer instance and backup handle of the process. */
 typedef struct {
   char *path;
   char *component;              /* its component name: the path with '/' as '-' */
@@ -23,7 +23,7 @@ void     dir_env_free (DirEnv *self);
 /* Opens (once) for read and write transactions, never creating a database:
  * a directory without data.mdb is an error. */
 gboolean dir_env_open (DirEnv *self, GError **error);
-/* Closes the handle (before a restore replaces the files). */
+/* Lets go of the handle (closed when no other user of the process has it). */
 void     dir_env_close (DirEnv *self);
 /* The last committed transaction id and the map's used size. */
 gboolean dir_env_info (DirEnv *self, guint64 *out_txnid, guint64 *out_used_bytes, GError **error);
@@ -34,13 +34,15 @@ char    *dir_env_identity (const char *dir, GError **error);
 /* The identity if the file is there, else NULL (no error). */
 char    *dir_env_read_identity (const char *dir);
 
-/* Another process with the environment open (its shared lock on lock.mdb),
- * 0 when none; *out_name gets its command name. */
+/* Another process with the environment open (its shared lock on lock.mdb,
+ * read from /proc/locks), 0 when none; *out_name gets its command name. */
 pid_t    dir_env_other_user (const char *dir, char **out_name);
-/* FALSE with a message naming the process while one has @dir open. */
+/* FALSE with a message naming the process while one has @dir open, or
+ * while this process does (a backup handle): files must not be replaced
+ * under an open handle. */
 gboolean dir_env_check_offline (const char *dir, GError **error);
 
-/* Opens @dir read-only in a private handle, walks every database and
+/* Opens @dir (the process's shared handle), walks every database and
  * checks the entry counts; FALSE with what is wrong. */
 gboolean dir_env_verify (const char *dir, guint64 *out_entries, GError **error);
 

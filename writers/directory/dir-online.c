@@ -298,7 +298,7 @@ online_restore_verify (VssWriter *writer, const char *dir, GError **error)
 {
   DirEnv *env = dir_writer_find_env (dir_writer_get (writer), dir);
   if (env != NULL)
-    dir_env_close (env);        /* never two handles on one environment */
+    dir_env_close (env);        /* this instance's reference: verify takes its own */
   return dir_env_verify (dir, NULL, error);
 }
 

@@ -64,28 +64,28 @@ restore_targets (VssWriter *writer, DirWriter *self)
 }
 
 static gboolean
-place_interlock (const char *dir, GError **error)
+place_interlock (DirWriter *self, const char *dir, GError **error)
 {
   if (g_mkdir_with_parents (dir, 0700) != 0) {
     g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "cannot create %s: %s",
                  dir, g_strerror (errno));
     return FALSE;
   }
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *when = g_date_time_format_iso8601 (now);
-  g_autofree char *text = g_strdup_printf ("[restore]\nregistered=%s\npid=%d\nby=vss restore\n",
-                                           when, (int) getpid ());
-  g_autofree char *path = g_build_filename (dir, VSS_DS_RESTORE_INTERLOCK_NAME, NULL);
-  return g_file_set_contents (path, text, -1, error);
+  if (self->restore_owner == NULL)
+    self->restore_owner = g_uuid_string_random ();
+  return vss_ds_restore_interlock_place (dir, self->restore_owner, "vss restore", error);
 }
 
 gboolean
 dir_pre_restore (VssWriter *writer)
 {
-  g_autoptr(GPtrArray) targets = restore_targets (writer, dir_writer_get (writer));
+  DirWriter *self = dir_writer_get (writer);
+  g_autoptr(GPtrArray) targets = restore_targets (writer, self);
   for (guint i = 0; i < targets->len; i++) {
     DirRestoreTarget *t = g_ptr_array_index (targets, i);
     g_autoptr(GError) error = NULL;
+    if (g_str_equal (t->target, t->env->path))
+      dir_env_close (t->env);    /* its files are about to be replaced */
     if (!dir_env_check_offline (t->target, &error)) {
       vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "%s", error->message);
       return FALSE;
@@ -95,10 +95,11 @@ dir_pre_restore (VssWriter *writer)
   for (guint i = 0; i < targets->len; i++) {
     DirRestoreTarget *t = g_ptr_array_index (targets, i);
     g_autoptr(GError) error = NULL;
-    if (g_str_equal (t->target, t->env->path))
-      dir_env_close (t->env);    /* its files are about to be replaced */
-    if (!place_interlock (t->target, &error)) {
-      vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "restore interlock: %s", error->message);
+    if (!place_interlock (self, t->target, &error)) {
+      vss_writer_set_failure (writer, g_error_matches (error, VSS_ERROR,
+                                                       VSS_ERROR_OBJECT_ALREADY_EXISTS)
+                              ? VSS_WF_RETRYABLE : VSS_WF_NONRETRYABLE,
+                              "restore interlock: %s", error->message);
       return FALSE;
     }
   }
@@ -131,7 +132,8 @@ check_last_txn (DirRestoreTarget *t, GError **error)
 gboolean
 dir_post_restore (VssWriter *writer)
 {
-  g_autoptr(GPtrArray) targets = restore_targets (writer, dir_writer_get (writer));
+  DirWriter *self = dir_writer_get (writer);
+  g_autoptr(GPtrArray) targets = restore_targets (writer, self);
   for (guint i = 0; i < targets->len; i++) {
     DirRestoreTarget *t = g_ptr_array_index (targets, i);
     g_autoptr(GError) error = NULL;
@@ -143,10 +145,10 @@ dir_post_restore (VssWriter *writer)
                               error->message);
       return FALSE;
     }
-    g_autofree char *interlock = g_build_filename (t->target, VSS_DS_RESTORE_INTERLOCK_NAME, NULL);
-    if (g_remove (interlock) != 0 && errno != ENOENT) {
-      vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "cannot remove %s: %s", interlock,
-                              g_strerror (errno));
+    /* only the interlock this restore placed */
+    if (!vss_ds_restore_interlock_lift (t->target, self->restore_owner != NULL
+                                        ? self->restore_owner : "", &error)) {
+      vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s", error->message);
       return FALSE;
     }
   }

@@ -19,6 +19,7 @@ typedef struct {
   DirConfig *config;
   GPtrArray *envs;              /* DirEnv*, one per configured environment */
   DirHold *hold;                /* started at the first freeze */
+  char *restore_owner;          /* the token of the interlocks pre_restore placed */
 } DirWriter;
 
 /* The writer's state (on_load made it). */

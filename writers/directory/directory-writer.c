@@ -15,6 +15,7 @@ dir_writer_free (gpointer data)
   dir_hold_free (self->hold);   /* first: it borrows the environments */
   g_ptr_array_unref (self->envs);
   dir_config_free (self->config);
+  g_free (self->restore_owner);
   g_free (self);
 }
 

@@ -40,6 +40,20 @@ vss_cs_is_server_online (const char *server, gboolean *out_online)
   return cs_ok ();
 }
 
+/* A store with a restore registered is half put back: not backed up. */
+static VssHResult
+check_no_restore (CsHandle *self)
+{
+  GError *error = NULL;
+  g_autoptr(GPtrArray) dbs = self->iface->list_databases (self->writer, &error);
+  if (dbs == NULL)
+    return cs_fail_error (VSS_CS_E_ERROR, "listing the stores", error);
+  for (guint i = 0; i < dbs->len; i++)
+    if (!vss_cs_restore_gate_check (g_ptr_array_index (dbs, i), &error))
+      return cs_fail_error (VSS_CS_E_RESTORE_IN_PROGRESS, "no online backup", error);
+  return VSS_S_OK;
+}
+
 VssHResult
 vss_cs_backup_prepare (const char *server, guint32 grbit_jet, guint32 backup_flags,
                        VssCsHandle *out_handle)
@@ -62,6 +76,10 @@ vss_cs_backup_prepare (const char *server, guint32 grbit_jet, guint32 backup_fla
                     "restore (server_control): finish the restore first");
   if ((hr = cs_handle_new (CS_HANDLE_BACKUP, backup_flags, &self)) != VSS_S_OK)
     return hr;
+  if ((hr = check_no_restore (self)) != VSS_S_OK) {
+    cs_handle_end (self);
+    return hr;
+  }
   if (backup_flags == VSS_CSBACKUP_TYPE_LOGS_ONLY && !self->iface->check_logs_only (self->writer, &error)) {
     cs_handle_end (self);
     return cs_fail_error (VSS_CS_E_CIRCULAR_LOGGING, "logs-only backup", error);
@@ -87,7 +105,7 @@ get_list (VssCsHandle handle, char **out_list, guint32 *out_size, int which)
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_BACKUP);
   GError *error = NULL;
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   if (out_list == NULL || out_size == NULL)
     return cs_fail (VSS_CS_E_INVALID_PARAM, "out_list and out_size must not be NULL");
   ListFunc list = which == 0 ? self->iface->list_databases
@@ -129,6 +147,12 @@ listed (GPtrArray *names, const char *name)
   return FALSE;
 }
 
+static char *
+saved_log_key (const char *log)
+{
+  return g_strconcat ("saved-log:", log, NULL);
+}
+
 /* The copy to stream: a database through sqlite3_backup, a WAL checked
  * against the generation its database was copied in. */
 static VssHResult
@@ -147,8 +171,16 @@ make_copy (CsHandle *self, const char *name, const char *temp)
   }
   if (listed (logs, name)) {
     g_autofree char *db = g_strndup (name, strlen (name) - strlen ("-wal"));
-    if (!self->iface->copy_log (self->writer, name, temp, g_hash_table_lookup (self->stamps, db), &error))
+    const char *db_stamp = g_hash_table_lookup (self->stamps, db);
+    char *log_stamp = NULL;
+    gboolean ok = self->iface->version >= 3
+      ? self->iface->copy_log_stamped (self->writer, name, temp, db_stamp, &log_stamp, &error)
+      : self->iface->copy_log (self->writer, name, temp, db_stamp, &error);
+    if (!ok)
       return cs_fail_error (VSS_CS_E_FULL_BACKUP_NOT_TAKEN, name, error);
+    /* what truncate_logs may drop: exactly the frames saved here */
+    if (log_stamp != NULL)
+      g_hash_table_replace (self->stamps, saved_log_key (name), log_stamp);
     return VSS_S_OK;
   }
   return cs_fail (VSS_CS_E_LOG_FILE_NOT_FOUND, "%s is not in this backup's %s list: open a name "
@@ -181,7 +213,7 @@ vss_cs_backup_open_file (VssCsHandle handle, const char *name, guint32 read_hint
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_BACKUP);
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   if (name == NULL || out_size == NULL)
     return cs_fail (VSS_CS_E_INVALID_PARAM, "name and out_size must not be NULL");
   if (self->open_fd >= 0 || self->open_stream != NULL)
@@ -226,7 +258,7 @@ vss_cs_backup_read (VssCsHandle handle, void *buffer, guint32 size, guint32 *out
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_BACKUP);
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   if (buffer == NULL || out_read == NULL || size == 0)
     return cs_fail (VSS_CS_E_INVALID_PARAM, "buffer, size and out_read must be set");
   if (self->open_fd < 0 && self->open_stream == NULL)
@@ -252,7 +284,7 @@ vss_cs_backup_close (VssCsHandle handle)
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_BACKUP);
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   if (self->open_fd < 0 && self->open_stream == NULL)
     return cs_fail (VSS_CS_E_INVALID_HANDLE, "no file is open");
   if (self->open_stream != NULL)
@@ -266,15 +298,37 @@ vss_cs_backup_close (VssCsHandle handle)
   return cs_ok ();
 }
 
+/* Only logs this handle saved, and only the frames it saved: a log
+ * truncated otherwise would lose changes no backup holds. */
 VssHResult
 vss_cs_backup_truncate_logs (VssCsHandle handle)
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_BACKUP);
   GError *error = NULL;
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
-  if (!self->iface->truncate_logs (self->writer, &error))
-    return cs_fail_error (VSS_CS_E_ERROR, "truncating the logs", error);
+    return cs_invalid_handle ();
+  if (self->iface->version < 3)
+    return cs_fail (VSS_CS_E_ERROR, "the installed certificate writer predates the checked "
+                    "truncation (interface version %u < 3): update it", self->iface->version);
+  g_autoptr(GPtrArray) logs = self->iface->list_logs (self->writer, &error);
+  if (logs == NULL)
+    return cs_fail_error (VSS_CS_E_ERROR, "listing the logs", error);
+  for (guint i = 0; i < logs->len; i++) {
+    const char *log = g_ptr_array_index (logs, i);
+    g_autofree char *key = saved_log_key (log);
+    const char *stamp = g_hash_table_lookup (self->stamps, key);
+    if (stamp == NULL)
+      return cs_fail (VSS_CS_E_LOG_FILE_NOT_FOUND, "%s was not saved through this handle "
+                      "(vss_cs_backup_open_file, read to the end): save every log before "
+                      "truncating", log);
+  }
+  for (guint i = 0; i < logs->len; i++) {
+    const char *log = g_ptr_array_index (logs, i);
+    g_autofree char *key = saved_log_key (log);
+    if (!self->iface->truncate_log (self->writer, log, g_hash_table_lookup (self->stamps, key),
+                                    &error))
+      return cs_fail_error (VSS_CS_E_ERROR, "truncating the log", error);
+  }
   return cs_ok ();
 }
 
@@ -283,7 +337,7 @@ vss_cs_backup_end (VssCsHandle handle)
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_BACKUP);
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   cs_handle_end (self);
   return cs_ok ();
 }

@@ -110,6 +110,12 @@ cs_handle_lookup (VssCsHandle handle, CsHandleKind kind)
   return handle;
 }
 
+VssHResult
+cs_invalid_handle (void)
+{
+  return VSS_WIN32_ERROR_INVALID_PARAMETER;
+}
+
 void
 cs_handle_end (CsHandle *self)
 {

@@ -32,8 +32,13 @@ VssHResult cs_fail_error (VssHResult code, const char *what, GError *error);
 VssHResult cs_check_server (const char *server);
 /* A new handle on the certificate writer, or a failure code. */
 VssHResult cs_handle_new (CsHandleKind kind, guint32 flags, CsHandle **out);
-/* The live handle @handle of @kind, or NULL (ended, freed, foreign). */
+/* The live handle @handle of @kind, or NULL (ended, freed, foreign),
+ * with the message set; cs_invalid_handle() is then the code to return. */
 CsHandle  *cs_handle_lookup (VssCsHandle handle, CsHandleKind kind);
 void       cs_handle_end (CsHandle *self);
+/* What a call given no live handle of its kind returns: an invalid
+ * handle is an invalid parameter (ERROR_INVALID_PARAMETER), distinct from
+ * VSS_CS_E_INVALID_HANDLE, "no file is open on this handle". */
+VssHResult cs_invalid_handle (void);
 
 G_END_DECLS

@@ -9,6 +9,8 @@
 #include "vss-cs-private.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,9 +48,10 @@ vss_cs_restore_gate_check (const char *path, GError **error)
   const char *leaf;
   while (entries != NULL && (leaf = g_dir_read_name (entries)) != NULL) {
     g_autofree char *file = g_build_filename (dir, leaf, NULL);
-    g_autofree char *database = NULL;
-    if (!g_file_get_contents (file, &database, NULL, NULL))
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents (file, &text, NULL, NULL))
       continue;
+    g_autofree char *database = g_strndup (text, strcspn (text, "\n"));
     g_autofree char *store_dir = g_path_get_dirname (database);
     if (g_str_equal (path, database) || g_str_equal (path, store_dir) ||
         (g_str_has_prefix (database, path) && database[strlen (path)] == '/')) {
@@ -68,8 +71,24 @@ vss_cs_restore_gate_close (const char *database, GError **error)
   g_return_val_if_fail (database != NULL, FALSE);
   g_autofree char *dir = gate_dir ();
   g_autofree char *gate = gate_path (database);
+  g_autofree char *text = g_strdup_printf ("%s\npid=%d\n", database, (int) getpid ());
   return vss_paths_ensure_dir (dir, error) &&
-         vss_fs_write_atomic (gate, database, strlen (database), 0644, error);
+         vss_fs_write_atomic (gate, text, strlen (text), 0644, error);
+}
+
+/* The gate of @database was closed by a restore whose process lives (a
+ * gate left by one that is gone is an interrupted restore, which the
+ * next may take over). */
+static gboolean
+gate_held (const char *database)
+{
+  g_autofree char *gate = gate_path (database);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (gate, &text, NULL, NULL))
+    return FALSE;
+  const char *pid_line = strstr (text, "\npid=");
+  int pid = pid_line != NULL ? atoi (pid_line + strlen ("\npid=")) : 0;
+  return pid <= 0 || kill (pid, 0) == 0 || errno == EPERM;
 }
 
 void
@@ -128,7 +147,7 @@ vss_cs_restore_get_database_locations (VssCsHandle handle, char **out_list, guin
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_RESTORE);
   if (self == NULL && (self = cs_handle_lookup (handle, CS_HANDLE_BACKUP)) == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   if (out_list == NULL || out_size == NULL)
     return cs_fail (VSS_CS_E_INVALID_PARAM, "out_list and out_size must not be NULL");
   GError *error = NULL;
@@ -166,7 +185,7 @@ vss_cs_restore_register (VssCsHandle handle, const char *checkpoint_path, const 
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_RESTORE);
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   if (checkpoint_path == NULL || log_path == NULL || backup_log_path == NULL || map == NULL ||
       count == 0 || gen_low > gen_high)
     return cs_fail (VSS_WIN32_ERROR_INVALID_PARAMETER,
@@ -190,6 +209,13 @@ vss_cs_restore_register (VssCsHandle handle, const char *checkpoint_path, const 
     g_ptr_array_add (entries, entry);
   }
   g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < entries->len; i++) {
+    Registered *entry = g_ptr_array_index (entries, i);
+    if (gate_held (entry->database))
+      return cs_fail (VSS_CS_E_RESTORE_IN_PROGRESS, "%s: another restore is registered and not "
+                      "completed: let it complete (vss_cs_restore_register_complete) first",
+                      entry->database);
+  }
   for (guint i = 0; i < entries->len; i++) {
     Registered *entry = g_ptr_array_index (entries, i);
     if (!vss_cs_restore_gate_close (entry->database, &error))
@@ -236,7 +262,7 @@ vss_cs_restore_register_complete (VssCsHandle handle, VssHResult restore_state)
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_RESTORE);
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   if (self->registered->len == 0)
     return cs_fail (VSS_CS_E_INVALID_PARAM, "nothing registered: call vss_cs_restore_register");
   if (restore_state != VSS_S_OK)   /* the interlock stays until a good restore */
@@ -259,7 +285,7 @@ vss_cs_restore_end (VssCsHandle handle)
 {
   CsHandle *self = cs_handle_lookup (handle, CS_HANDLE_RESTORE);
   if (self == NULL)
-    return VSS_CS_E_INVALID_HANDLE;
+    return cs_invalid_handle ();
   cs_handle_end (self);
   return cs_ok ();
 }

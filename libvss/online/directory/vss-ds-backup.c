@@ -41,6 +41,22 @@ make_token (VssDsHandle *handle, void **out_token, guint32 *out_size)
   return VSS_S_OK;
 }
 
+/* A store with a restore registered (its interlock) is half put back: it
+ * is not backed up, as the writer's prepare_backup refuses it too. */
+static VssHResult
+check_no_restore (VssDsHandle *handle)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) dirs = handle->iface->restore_locations (handle->writer, &error);
+  if (dirs == NULL)
+    return vss_ds_fail (VSS_DS_HR_ERROR, "%s", error->message);
+  for (guint i = 0; i < dirs->len; i++)
+    if (!vss_ds_restore_gate_check (g_ptr_array_index (dirs, i), &error))
+      return vss_ds_fail (VSS_DS_HR_RESTORE_IN_PROGRESS, "%s; no online backup of it until "
+                          "then", error->message);
+  return VSS_S_OK;
+}
+
 VssHResult
 vss_ds_backup_prepare (const char *server, guint32 grbit, guint32 backup_type,
                        void **out_expiry_token, guint32 *out_token_size, VssDsHandle **out_handle)
@@ -50,12 +66,19 @@ vss_ds_backup_prepare (const char *server, guint32 grbit, guint32 backup_type,
     hr = check_backup_type (grbit, backup_type);
   if (hr != VSS_S_OK)
     return hr;
-  if (out_expiry_token == NULL || out_token_size == NULL || out_handle == NULL)
+  if (out_handle == NULL)
+    return vss_ds_fail (VSS_WIN32_ERROR_INVALID_PARAMETER, "out_handle must not be NULL");
+  if (out_expiry_token == NULL || out_token_size == NULL)
     return vss_ds_fail (VSS_DS_HR_INVALID_PARAM,
-                        "out_expiry_token, out_token_size and out_handle must not be NULL");
+                        "out_expiry_token and out_token_size must not be NULL");
   VssDsHandle *handle = NULL;
   if ((hr = vss_ds_handle_new (VSS_DS_BACKUP, &handle)) != VSS_S_OK)
     return hr;
+  if ((hr = vss_ds_check_access (handle)) != VSS_S_OK ||
+      (hr = check_no_restore (handle)) != VSS_S_OK) {
+    vss_ds_handle_free (handle);
+    return hr;
+  }
   g_autoptr(GError) error = NULL;
   /* The token is taken first: its time is never later than the data. */
   void *token = NULL;
@@ -91,7 +114,7 @@ VssHResult
 vss_ds_backup_get_database_names (VssDsHandle *handle, char **out_names, guint32 *out_size)
 {
   if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+    return vss_ds_invalid_handle ("vss_ds_backup_prepare");
   return list_names (handle->iface->backup_database_names (handle->session),
                      VSS_BFT_NTDS_DATABASE, out_names, out_size);
 }
@@ -100,7 +123,7 @@ VssHResult
 vss_ds_backup_get_backup_logs (VssDsHandle *handle, char **out_names, guint32 *out_size)
 {
   if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+    return vss_ds_invalid_handle ("vss_ds_backup_prepare");
   g_autoptr(GPtrArray) none = g_ptr_array_new ();   /* LMDB writes no logs */
   return list_names (none, VSS_BFT_LOG, out_names, out_size);
 }
@@ -110,7 +133,7 @@ vss_ds_backup_open_file (VssDsHandle *handle, const char *name, guint32 read_hin
                          guint64 *out_size)
 {
   if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+    return vss_ds_invalid_handle ("vss_ds_backup_prepare");
   if (name == NULL || out_size == NULL)
     return vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "name and out_size must not be NULL");
   if (handle->stream != NULL)
@@ -135,7 +158,7 @@ VssHResult
 vss_ds_backup_read (VssDsHandle *handle, void *buffer, guint32 size, guint32 *out_read)
 {
   if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+    return vss_ds_invalid_handle ("vss_ds_backup_prepare");
   if (buffer == NULL || out_read == NULL || size == 0)
     return vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "buffer, size and out_read must be given");
   *out_read = 0;
@@ -174,7 +197,7 @@ vss_ds_backup_read_to_fd (VssDsHandle *handle, int fd, guint64 max, guint64 *out
 {
   VssHResult hr;
   if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+    return vss_ds_invalid_handle ("vss_ds_backup_prepare");
   if (out_written == NULL)
     return vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "out_written must not be NULL");
   *out_written = 0;
@@ -206,7 +229,7 @@ VssHResult
 vss_ds_backup_close (VssDsHandle *handle)
 {
   if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+    return vss_ds_invalid_handle ("vss_ds_backup_prepare");
   if (handle->stream == NULL)
     return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "no file is open on this handle");
   handle->iface->stream_close (g_steal_pointer (&handle->stream));
@@ -217,7 +240,7 @@ VssHResult
 vss_ds_backup_truncate_logs (VssDsHandle *handle)
 {
   if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_backup_prepare");
+    return vss_ds_invalid_handle ("vss_ds_backup_prepare");
   return vss_ds_ok ();           /* nothing to truncate: LMDB has no logs */
 }
 
@@ -226,7 +249,7 @@ vss_ds_backup_end (VssDsHandle *handle)
 {
   if (vss_ds_handle_check (handle, VSS_DS_BACKUP) == NULL &&
       vss_ds_handle_check (handle, VSS_DS_RESTORE) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a live vss_ds handle");
+    return vss_ds_invalid_handle ("vss_ds_backup_prepare or vss_ds_restore_prepare");
   vss_ds_handle_free (handle);
   return vss_ds_ok ();
 }

@@ -2,7 +2,10 @@
  * the vss_ds_* API. */
 #include "vss-ds-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <unistd.h>
 
 #include "online/vss-online-common.h"
 
@@ -50,10 +53,47 @@ vss_ds_check_caller (const char *server)
   case VSS_SERVER_LOCAL:
     break;
   }
-  if (!vss_online_has_backup_privilege ())
-    return vss_ds_fail (VSS_WIN32_ERROR_ACCESS_DENIED,
-                        "the directory backup API needs root or CAP_DAC_READ_SEARCH");
   return VSS_S_OK;
+}
+
+#define DS_PRIVILEGE "root, CAP_DAC_OVERRIDE, or the directory server's own user (read and " \
+  "write access to data.mdb and lock.mdb: an LMDB reader registers in lock.mdb, so "      \
+  "CAP_DAC_READ_SEARCH is not enough)"
+
+/* Read and write access (effective ids and capabilities) to @file, or
+ * when it does not exist yet, to the directory that will hold it. */
+static gboolean
+may_read_write (const char *dir, const char *leaf)
+{
+  g_autofree char *file = g_build_filename (dir, leaf, NULL);
+  if (faccessat (AT_FDCWD, file, R_OK | W_OK, AT_EACCESS) == 0)
+    return TRUE;
+  return errno == ENOENT && faccessat (AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0;
+}
+
+VssHResult
+vss_ds_check_access (VssDsHandle *handle)
+{
+  if (vss_online_has_override_privilege ())
+    return VSS_S_OK;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) dirs = handle->iface->restore_locations (handle->writer, &error);
+  for (guint i = 0; dirs != NULL && i < dirs->len; i++) {
+    const char *dir = g_ptr_array_index (dirs, i);
+    if (!may_read_write (dir, "data.mdb") || !may_read_write (dir, "lock.mdb"))
+      return vss_ds_fail (VSS_WIN32_ERROR_ACCESS_DENIED, "no read-write access to the LMDB "
+                          "environment %s: the directory backup API needs " DS_PRIVILEGE, dir);
+  }
+  return VSS_S_OK;
+}
+
+VssHResult
+vss_ds_check_restore_privilege (void)
+{
+  if (vss_online_has_override_privilege ())
+    return VSS_S_OK;
+  return vss_ds_fail (VSS_WIN32_ERROR_ACCESS_DENIED, "restoring a directory needs root or "
+                      "CAP_DAC_OVERRIDE (it replaces the directory server's files)");
 }
 
 VssHResult
@@ -81,6 +121,10 @@ vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle)
   g_autoptr(GError) error = NULL;
   if (!vss_writer_load (writer, &error)) {
     vss_writer_free (writer);
+    /* an unprivileged caller may just not read the writer's settings */
+    if (!vss_online_has_override_privilege ())
+      return vss_ds_fail (VSS_WIN32_ERROR_ACCESS_DENIED, "cannot load the directory writer "
+                          "(%s): the directory backup API needs " DS_PRIVILEGE, error->message);
     return vss_ds_fail (VSS_DS_HR_COULD_NOT_CONNECT, "this host serves no directory: %s",
                         error->message);
   }
@@ -92,6 +136,13 @@ vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle)
   vss_online_handle_register (handle, DS_API);
   *out_handle = handle;
   return VSS_S_OK;
+}
+
+VssHResult
+vss_ds_invalid_handle (const char *made_by)
+{
+  return vss_ds_fail (VSS_WIN32_ERROR_INVALID_PARAMETER, "not a live handle from %s (NULL, "
+                      "ended, or of the other kind)", made_by);
 }
 
 VssDsHandle *
@@ -111,6 +162,8 @@ vss_ds_handle_free (VssDsHandle *handle)
   if (handle->session != NULL)
     handle->iface->backup_end (handle->session);
   vss_ds_token_clear (&handle->token);
+  g_free (handle->owner);
+  g_free (handle->token_message);
   if (handle->targets != NULL)
     g_ptr_array_unref (handle->targets);
   vss_writer_free (handle->writer);
@@ -134,6 +187,10 @@ vss_ds_is_ntds_online (const char *server, gboolean *out_online)
   VssDsHandle *handle = NULL;
   if ((hr = vss_ds_handle_new (VSS_DS_BACKUP, &handle)) != VSS_S_OK)
     return hr;
+  if ((hr = vss_ds_check_access (handle)) != VSS_S_OK) {
+    vss_ds_handle_free (handle);
+    return hr;
+  }
   g_autoptr(GError) error = NULL;
   gboolean ok = handle->iface->is_online (handle->writer, out_online, &error);
   vss_ds_handle_free (handle);

@@ -22,8 +22,11 @@ struct _VssDsHandle {
   gpointer stream;              /* the one open file, or NULL */
   /* restore */
   gboolean has_token;
+  VssHResult token_hr;          /* of decoding the token: register refuses a bad one */
+  char *token_message;
   VssDsToken token;
   GPtrArray *targets;           /* directories holding our interlock */
+  char *owner;                  /* the token our interlocks carry */
 };
 
 /* Records the message for vss_ds_get_last_error_message() and returns
@@ -31,9 +34,17 @@ struct _VssDsHandle {
 VssHResult vss_ds_fail (VssHResult code, const char *format, ...) G_GNUC_PRINTF (2, 3);
 VssHResult vss_ds_ok (void);
 
-/* The checks every entry point makes on the caller: the server name
- * (this host only) and the backup privilege. */
+/* The check every entry point makes of its server name (this host only). */
 VssHResult vss_ds_check_caller (const char *server);
+/* The backup privilege: root, CAP_DAC_OVERRIDE or read-write access to
+ * every environment of @handle's writer; else ERROR_ACCESS_DENIED. */
+VssHResult vss_ds_check_access (VssDsHandle *handle);
+/* The restore privilege: root or CAP_DAC_OVERRIDE; else ERROR_ACCESS_DENIED. */
+VssHResult vss_ds_check_restore_privilege (void);
+/* What a call given no live handle of its kind returns (ended, NULL,
+ * never made, the other kind): ERROR_INVALID_PARAMETER, distinct from
+ * hrInvalidHandle, "no file is open". */
+VssHResult vss_ds_invalid_handle (const char *made_by);
 /* Finds and loads the directory writer; a new handle of @kind. */
 VssHResult vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle);
 /* The handle when it is live (made, not yet ended) and of @kind, else

@@ -35,37 +35,48 @@ check_token_identity (VssDsHandle *handle)
   return VSS_S_OK;
 }
 
+/* A token is decoded here but judged by vss_ds_restore_register, which
+ * answers hrMissingExpiryToken for an invalid one (damaged, expired, of
+ * another directory), as DsRestoreRegister does. */
 VssHResult
 vss_ds_restore_prepare (const char *server, guint32 flags, const void *token,
                         guint32 token_size, VssDsHandle **out_handle)
 {
   VssHResult hr = vss_ds_check_caller (server);
-  if (hr != VSS_S_OK)
+  if (hr != VSS_S_OK || (hr = vss_ds_check_restore_privilege ()) != VSS_S_OK)
     return hr;
   if (flags != 0 && flags != VSS_DS_RESTORE_TYPE_CATCHUP)
     return vss_ds_fail (VSS_WIN32_ERROR_INVALID_PARAMETER,
                         "flags must be 0 or VSS_DS_RESTORE_TYPE_CATCHUP (was 0x%X)", flags);
-  if (out_handle == NULL || (token == NULL) != (token_size == 0))
-    return vss_ds_fail (VSS_DS_HR_INVALID_PARAM,
-                        "out_handle must be given, and token and token_size together");
-  VssDsToken decoded = { 0 };
-  g_autofree char *message = NULL;
-  if (token != NULL &&
-      (hr = vss_ds_token_decode (token, token_size, g_get_real_time (), &decoded, &message)) != 0)
-    return vss_ds_fail (hr, "%s", message);
+  if (out_handle == NULL)
+    return vss_ds_fail (VSS_WIN32_ERROR_INVALID_PARAMETER, "out_handle must not be NULL");
+  if ((token == NULL) != (token_size == 0))
+    return vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "token and token_size go together");
   VssDsHandle *handle = NULL;
-  if ((hr = vss_ds_handle_new (VSS_DS_RESTORE, &handle)) != VSS_S_OK) {
-    vss_ds_token_clear (&decoded);
+  if ((hr = vss_ds_handle_new (VSS_DS_RESTORE, &handle)) != VSS_S_OK)
     return hr;
-  }
   handle->has_token = token != NULL;
-  handle->token = decoded;
-  if (handle->has_token && (hr = check_token_identity (handle)) != VSS_S_OK) {
-    vss_ds_handle_free (handle);
-    return hr;
-  }
+  if (handle->has_token)
+    handle->token_hr = vss_ds_token_decode (token, token_size, g_get_real_time (),
+                                            &handle->token, &handle->token_message);
   *out_handle = handle;
   return vss_ds_ok ();
+}
+
+/* hrMissingExpiryToken when the token given to prepare was none or not
+ * valid here, saying why. */
+static VssHResult
+check_token (VssDsHandle *handle)
+{
+  if (!handle->has_token)
+    return vss_ds_fail (VSS_DS_HR_MISSING_EXPIRY_TOKEN,
+                        "this handle was prepared without an expiry token: call "
+                        "vss_ds_restore_prepare with the backup's token");
+  if (handle->token_hr != VSS_S_OK)
+    return vss_ds_fail (VSS_DS_HR_MISSING_EXPIRY_TOKEN, "the expiry token given to "
+                        "vss_ds_restore_prepare is not valid (0x%08X): %s", handle->token_hr,
+                        handle->token_message != NULL ? handle->token_message : "");
+  return check_token_identity (handle);
 }
 
 VssHResult
@@ -73,7 +84,7 @@ vss_ds_restore_get_database_locations (VssDsHandle *handle, char **out_locations
                                        guint32 *out_size)
 {
   if (vss_ds_handle_check (handle, VSS_DS_RESTORE) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_restore_prepare");
+    return vss_ds_invalid_handle ("vss_ds_restore_prepare");
   if (out_locations == NULL || out_size == NULL)
     return vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "out_locations and out_size must be given");
   g_autoptr(GError) error = NULL;
@@ -156,39 +167,31 @@ check_targets (VssDsHandle *handle, GPtrArray *targets)
   return VSS_S_OK;
 }
 
-static char *
-interlock_path (const char *dir)
-{
-  return g_build_filename (dir, VSS_DS_RESTORE_INTERLOCK_NAME, NULL);
-}
-
 static void
-remove_interlocks (GPtrArray *targets, guint count)
+lift_interlocks (VssDsHandle *handle, GPtrArray *targets, guint count)
 {
-  for (guint i = 0; i < count; i++) {
-    g_autofree char *path = interlock_path (g_ptr_array_index (targets, i));
-    g_remove (path);
-  }
+  for (guint i = 0; i < count; i++)
+    vss_ds_restore_interlock_lift (g_ptr_array_index (targets, i), handle->owner, NULL);
 }
 
 static VssHResult
 place_interlocks (VssDsHandle *handle, GPtrArray *targets)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(GDateTime) then = g_date_time_new_from_unix_utc (handle->token.backup_time_usec /
                                                              G_USEC_PER_SEC);
-  g_autofree char *now_s = g_date_time_format_iso8601 (now);
   g_autofree char *then_s = then != NULL ? g_date_time_format_iso8601 (then) : g_strdup ("?");
-  g_autofree char *text = g_strdup_printf ("[restore]\nregistered=%s\npid=%d\nbackup_time=%s\n"
-                                           "identity=%s\n", now_s, (int) getpid (), then_s,
-                                           handle->token.identity);
+  g_autofree char *by = g_strdup_printf ("vss_ds_restore_register (backup of %s, identity %s)",
+                                         then_s, handle->token.identity);
+  g_free (handle->owner);
+  handle->owner = g_uuid_string_random ();
   for (guint i = 0; i < targets->len; i++) {
-    g_autofree char *path = interlock_path (g_ptr_array_index (targets, i));
     g_autoptr(GError) error = NULL;
-    if (!vss_fs_write_atomic (path, text, strlen (text), 0644, &error)) {
-      remove_interlocks (targets, i);     /* all or nothing */
-      return vss_ds_fail (VSS_DS_HR_ERROR, "cannot place the restore interlock: %s",
-                          error->message);
+    if (!vss_ds_restore_interlock_place (g_ptr_array_index (targets, i), handle->owner, by,
+                                         &error)) {
+      lift_interlocks (handle, targets, i);     /* all or nothing */
+      if (g_error_matches (error, VSS_ERROR, VSS_ERROR_OBJECT_ALREADY_EXISTS))
+        return vss_ds_fail (VSS_DS_HR_RESTORE_IN_PROGRESS, "%s", error->message);
+      return vss_ds_fail (VSS_DS_HR_ERROR, "%s", error->message);
     }
   }
   return VSS_S_OK;
@@ -200,15 +203,15 @@ vss_ds_restore_register (VssDsHandle *handle, const char *checkpoint_path, const
                          const char *backup_log_path, guint32 gen_low, guint32 gen_high)
 {
   if (vss_ds_handle_check (handle, VSS_DS_RESTORE) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_restore_prepare");
-  VssHResult hr = check_register_args (checkpoint_path, log_path, rstmap, rstmap_count,
-                                       backup_log_path, gen_low, gen_high);
+    return vss_ds_invalid_handle ("vss_ds_restore_prepare");
+  VssHResult hr = vss_ds_check_restore_privilege ();
+  if (hr == VSS_S_OK)
+    hr = check_register_args (checkpoint_path, log_path, rstmap, rstmap_count,
+                              backup_log_path, gen_low, gen_high);
+  if (hr == VSS_S_OK)
+    hr = check_token (handle);
   if (hr != VSS_S_OK)
     return hr;
-  if (!handle->has_token)
-    return vss_ds_fail (VSS_DS_HR_MISSING_EXPIRY_TOKEN,
-                        "this handle was prepared without an expiry token: call "
-                        "vss_ds_restore_prepare with the backup's token");
   if (handle->targets != NULL)
     return vss_ds_fail (VSS_DS_HR_RESTORE_IN_PROGRESS,
                         "a restore is already registered on this handle");
@@ -226,7 +229,7 @@ VssHResult
 vss_ds_restore_register_complete (VssDsHandle *handle, VssHResult result)
 {
   if (vss_ds_handle_check (handle, VSS_DS_RESTORE) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_restore_prepare");
+    return vss_ds_invalid_handle ("vss_ds_restore_prepare");
   if (handle->targets == NULL)
     return vss_ds_fail (VSS_DS_HR_INVALID_PARAM, "no restore is registered: vss_ds_restore_register");
   if (result != VSS_S_OK) {
@@ -240,7 +243,12 @@ vss_ds_restore_register_complete (VssDsHandle *handle, VssHResult result)
       return vss_ds_fail (VSS_DS_HR_ERROR, "%s; the restore interlock stays until a good "
                           "database is restored", error->message);
   }
-  remove_interlocks (handle->targets, handle->targets->len);
+  for (guint i = 0; i < handle->targets->len; i++) {
+    g_autoptr(GError) error = NULL;
+    if (!vss_ds_restore_interlock_lift (g_ptr_array_index (handle->targets, i), handle->owner,
+                                        &error))
+      return vss_ds_fail (VSS_DS_HR_RESTORE_IN_PROGRESS, "%s", error->message);
+  }
   g_clear_pointer (&handle->targets, g_ptr_array_unref);
   return vss_ds_ok ();
 }
@@ -249,24 +257,7 @@ VssHResult
 vss_ds_restore_end (VssDsHandle *handle)
 {
   if (vss_ds_handle_check (handle, VSS_DS_RESTORE) == NULL)
-    return vss_ds_fail (VSS_DS_HR_INVALID_HANDLE, "not a handle from vss_ds_restore_prepare");
+    return vss_ds_invalid_handle ("vss_ds_restore_prepare");
   vss_ds_handle_free (handle);
   return vss_ds_ok ();
-}
-
-gboolean
-vss_ds_restore_gate_check (const char *dir, GError **error)
-{
-  g_return_val_if_fail (dir != NULL, FALSE);
-  g_autofree char *path = interlock_path (dir);
-  g_autoptr(GKeyFile) file = g_key_file_new ();
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return TRUE;
-  g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL);
-  g_autofree char *when = g_key_file_get_string (file, "restore", "registered", NULL);
-  g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE,
-               "%s: a directory restore registered at %s has not completed: finish it "
-               "(vss_ds_restore_register_complete with success) or restore a good database; "
-               "only then remove %s", dir, when != NULL ? when : "an unknown time", path);
-  return FALSE;
 }

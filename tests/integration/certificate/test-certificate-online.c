@@ -78,9 +78,19 @@ Test (online, argument_rules)
   cr_assert_eq (vss_cs_backup_open_file (h, "/etc/passwd", 0, &size), VSS_CS_E_ALREADY_OPEN);
   cr_assert_eq (vss_cs_backup_close (h), VSS_S_OK);
   cr_assert_eq (vss_cs_backup_open_file (h, "/etc/passwd", 0, &size), VSS_CS_E_LOG_FILE_NOT_FOUND);
+  /* "no file is open" is hrInvalidHandle; a handle that is not a live one
+   * of the right kind (ended, NULL, a restore handle) is an invalid
+   * parameter */
+  cr_assert_eq (vss_cs_backup_close (h), VSS_CS_E_INVALID_HANDLE);
+  guint32 got = 0;
+  char buffer[16];
+  cr_assert_eq (vss_cs_backup_read (h, buffer, sizeof buffer, &got), VSS_CS_E_INVALID_HANDLE);
   cr_assert_eq (vss_cs_backup_end (h), VSS_S_OK);
-  cr_assert_eq (vss_cs_backup_open_file (h, db, 0, &size), VSS_CS_E_INVALID_HANDLE);
-  cr_assert_eq (vss_cs_backup_end (h), VSS_CS_E_INVALID_HANDLE);
+  cr_assert_eq (vss_cs_backup_open_file (h, db, 0, &size), VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_cs_backup_close (h), VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_cs_backup_end (h), VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_cs_backup_close (NULL), VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_cs_restore_end (NULL), VSS_WIN32_ERROR_INVALID_PARAMETER);
 }
 
 Test (online, logs_only_of_journal_mode_store_refused)
@@ -224,4 +234,29 @@ Test (online, database_streamed_alone_is_whole_under_checkpoints)
   waitpid (load, NULL, 0);
   g_spawn_close_pid (load);
   cr_assert_gt (previous, 0);
+}
+
+/* While a restore has closed a store's gate (the writer's pre_restore, or
+ * vss_cs_restore_register), the CA writing to it anyway: no online backup
+ * of it and no second restore registered on it. */
+Test (online, a_gated_store_refuses_online_backup_and_a_second_restore)
+{
+  g_autofree char *db = make_wal_db ();
+  GThread *load = g_thread_new ("load", insert_load, db);
+  g_autoptr(GError) error = NULL;
+  cr_assert (vss_cs_restore_gate_close (db, &error), "%s", error ? error->message : "");
+  VssCsHandle h = NULL;
+  VssHResult hr = vss_cs_backup_prepare (NULL, 0, VSS_CSBACKUP_TYPE_FULL, &h);
+  cr_assert_eq (hr, VSS_CS_E_RESTORE_IN_PROGRESS, "backup of a gated store: 0x%08X %s", hr,
+                vss_cs_get_last_error_message ());
+  cr_assert_null (h);
+  g_thread_join (load);
+  cr_assert_eq (vss_cs_server_control (NULL, VSS_CSCONTROL_SHUTDOWN, NULL, NULL), VSS_S_OK);
+  cr_assert_eq (vss_cs_restore_prepare (NULL, VSS_CSRESTORE_TYPE_FULL, &h), VSS_S_OK);
+  VssCsRestoreMapEntry map[] = { { db, db } };
+  hr = vss_cs_restore_register (h, cf.work, cf.work, map, 1, cf.work, 0, 0);
+  cr_assert_eq (hr, VSS_CS_E_RESTORE_IN_PROGRESS, "a second restore: 0x%08X %s", hr,
+                vss_cs_get_last_error_message ());
+  cr_assert_eq (vss_cs_restore_end (h), VSS_S_OK);
+  vss_cs_restore_gate_open (db);
 }

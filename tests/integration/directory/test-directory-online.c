@@ -89,8 +89,8 @@ stream_while_writing (const char *name, guint32 chunk, guint64 fd_max, void **ou
   /* an ended handle is refused (under ASan: not read after its free) */
   guint64 written = 0;
   cr_assert_eq (vss_ds_backup_read_to_fd (handle, STDERR_FILENO, 1, &written),
-                VSS_DS_HR_INVALID_HANDLE);
-  cr_assert_eq (vss_ds_backup_end (handle), VSS_DS_HR_INVALID_HANDLE);
+                VSS_WIN32_ERROR_INVALID_PARAMETER);
+  cr_assert_eq (vss_ds_backup_end (handle), VSS_WIN32_ERROR_INVALID_PARAMETER);
   cr_assert_eq (slapd_wait (writer, 60000), 0, "the concurrent ldapadd failed");
   *out_n = dfx_assert_prefix (copy, 2000);
   cr_assert_lt (*out_n, 5000, "the stream is not the prepare instant: it holds all %u people",
