@@ -27,10 +27,19 @@ load (const char *path)
   return file;
 }
 
+/* A zombie is gone too: a killed requester's helper is reparented to a
+ * pid 1 that may never reap it (a container's). */
 static gboolean
 process_lives (int pid)
 {
-  return pid > 0 && (kill (pid, 0) == 0 || errno == EPERM);
+  if (pid <= 0 || (kill (pid, 0) != 0 && errno != EPERM))
+    return FALSE;
+  g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree char *stat = NULL;
+  if (!g_file_get_contents (stat_path, &stat, NULL, NULL))
+    return TRUE;
+  const char *end = strrchr (stat, ')');
+  return end == NULL || end[1] == '\0' || end[2] != 'Z';
 }
 
 /* The contents written to @temp, then linked into place: the interlock
@@ -71,11 +80,15 @@ vss_ds_restore_interlock_place (const char *dir, const char *owner, const char *
   if (!write_temp (temp, owner, by, error))
     return FALSE;
   gboolean ok = link (temp, path) == 0;
-  if (!ok && errno == EEXIST && check_takeover (path, error))
-    ok = rename (temp, path) == 0;          /* the interrupted restore's is replaced */
-  else if (!ok && errno != EEXIST)
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                 "cannot place the restore interlock %s: %s", path, g_strerror (errno));
+  int saved = ok ? 0 : errno;
+  if (saved == EEXIST) {
+    if (check_takeover (path, error))
+      ok = rename (temp, path) == 0;        /* the interrupted restore's is replaced */
+    saved = ok ? 0 : errno;
+  }
+  if (!ok && error != NULL && *error == NULL)
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                 "cannot place the restore interlock %s: %s", path, g_strerror (saved));
   g_remove (temp);
   return ok;
 }
