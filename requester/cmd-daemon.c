@@ -77,11 +77,12 @@ vss_cmd_daemon (VssCli *cli, int argc, char **argv)
   json_object_object_add (obj, "inherited", json_object_new_boolean (inherited));
   vss_cli_emit (cli, "listening", obj);
   vss_cli_print (cli, "serving the writer socket %s%s\n", path, inherited ? " (from systemd)" : "");
-  g_autofree char *ready = g_strdup_printf ("READY=1\nSTATUS=serving the writer socket %s", path);
-  vss_systemd_notify (ready);
+  /* the handlers before READY: a manager may stop us the moment we are ready */
   GMainLoop *loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, stop, loop);
   g_unix_signal_add (SIGINT, stop, loop);
+  g_autofree char *ready = g_strdup_printf ("READY=1\nSTATUS=serving the writer socket %s", path);
+  vss_systemd_notify (ready);
   g_main_loop_run (loop);
   g_main_loop_unref (loop);
   vss_systemd_notify ("STOPPING=1");
