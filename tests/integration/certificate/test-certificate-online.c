@@ -37,11 +37,10 @@ first_name (const char *list, guint8 *out_type)
   return list[0] != '\0' ? g_strdup (list + 1) : NULL;
 }
 
+/* Reads the open file of @h (of @size bytes) into @dest and closes it. */
 static void
-stream_to (VssCsHandle h, const char *name, const char *dest)
+stream_opened (VssCsHandle h, guint64 size, const char *dest)
 {
-  guint64 size = 0;
-  cr_assert_eq (vss_cs_backup_open_file (h, name, 65536, &size), VSS_S_OK, "%s", vss_cs_get_last_error_message ());
   FILE *out = fopen (dest, "wb");
   guint8 buffer[65536];
   guint32 got = 0;
@@ -55,6 +54,14 @@ stream_to (VssCsHandle h, const char *name, const char *dest)
   cr_assert_eq (hr, VSS_WIN32_ERROR_HANDLE_EOF);
   cr_assert_eq (total, size);
   cr_assert_eq (vss_cs_backup_close (h), VSS_S_OK);
+}
+
+static void
+stream_to (VssCsHandle h, const char *name, const char *dest)
+{
+  guint64 size = 0;
+  cr_assert_eq (vss_cs_backup_open_file (h, name, 65536, &size), VSS_S_OK, "%s", vss_cs_get_last_error_message ());
+  stream_opened (h, size, dest);
 }
 
 Test (online, argument_rules)
@@ -137,10 +144,14 @@ insert_load (gpointer data)
   return NULL;
 }
 
-Test (online, full_stream_under_load_then_restore)
+/* One full backup while @db takes writes: the database, then its log.
+ * FALSE when the log no longer fits the copy because an autocheckpoint
+ * of the load restarted the WAL in between — the API then says to take
+ * the backup again, as a client does. */
+static gboolean
+full_stream_under_load (const char *db, const char *saved_db, const char *saved_wal)
 {
-  g_autofree char *db = make_wal_db ();
-  GThread *load = g_thread_new ("load", insert_load, db);
+  GThread *load = g_thread_new ("load", insert_load, (gpointer) db);
   g_usleep (100000);
   VssCsHandle h = NULL;
   char *list = NULL;
@@ -151,19 +162,37 @@ Test (online, full_stream_under_load_then_restore)
   g_autofree char *db_name = first_name (list, &type);
   cr_assert_eq (type, VSS_CSBFT_CERTSERVER_DATABASE);
   cr_assert_str_eq (db_name, db);
-  g_autofree char *saved = g_build_filename (cf.work, "saved", NULL);
-  g_mkdir_with_parents (saved, 0700);
-  g_autofree char *saved_db = g_build_filename (saved, "ca.db", NULL);
   stream_to (h, list, saved_db);
   vss_cs_backup_free (list);
   cr_assert_eq (vss_cs_backup_get_backup_logs (h, &list, &size), VSS_S_OK);
   g_autofree char *log_name = first_name (list, &type);
   cr_assert_eq (type, VSS_BFT_LOG);
-  g_autofree char *saved_wal = g_build_filename (saved, "ca.db-wal", NULL);
-  stream_to (h, log_name, saved_wal);
+  guint64 log_size = 0;
+  gboolean fits = vss_cs_backup_open_file (h, log_name, 65536, &log_size) == VSS_S_OK;
+  if (!fits)
+    cr_assert (strstr (vss_cs_get_last_error_message (), "take the backup again") != NULL, "%s",
+               vss_cs_get_last_error_message ());
+  else
+    stream_opened (h, log_size, saved_wal);
   vss_cs_backup_free (list);
   cr_assert_eq (vss_cs_backup_end (h), VSS_S_OK);
   g_thread_join (load);
+  return fits;
+}
+
+Test (online, full_stream_under_load_then_restore)
+{
+  g_autofree char *db = make_wal_db ();
+  g_autofree char *saved = g_build_filename (cf.work, "saved", NULL);
+  g_mkdir_with_parents (saved, 0700);
+  g_autofree char *saved_db = g_build_filename (saved, "ca.db", NULL);
+  g_autofree char *saved_wal = g_build_filename (saved, "ca.db-wal", NULL);
+  guint tries = 1;
+  while (!full_stream_under_load (db, saved_db, saved_wal) && tries < 5)
+    tries++;
+  cr_assert_lt (tries, 5, "no full backup under load fitted its log in 5 tries");
+  cr_log_info ("full backup under load: %u tries", tries);
+  VssCsHandle h = NULL;
 
   /* restore: shut down, register, complete */
   cr_assert_eq (vss_cs_restore_prepare (NULL, VSS_CSRESTORE_TYPE_FULL, &h), VSS_WIN32_ERROR_ACCESS_DENIED);
