@@ -1,103 +1,116 @@
-/* dir-hold.c — the hold thread (see dir-hold.h). */
+/* dir-hold.c — the freeze held by a process of its own (see dir-hold.h). */
 #include "dir-hold.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <vss/vss.h>
 
-typedef enum { HOLD_IDLE, HOLD_TRYING, HOLD_HELD, HOLD_FAILED } HoldState;
-
 struct _DirHold {
-  GPtrArray *envs;              /* DirEnv*, borrowed */
-  GThread *thread;
-  GMutex lock;
-  GCond cond;
-  HoldState state;
-  gboolean want_release;
-  gboolean quit;
-  gboolean abandoned;           /* freeze gave up waiting: drop the locks at once */
-  gboolean timed_out;           /* the deadline released the locks */
-  gint64 deadline;              /* monotonic µs */
-  int rc;                       /* of the failed mdb_txn_begin */
-  guint failed_index;
+  GPtrArray *envs;              /* DirEnv*, borrowed: their paths */
+  GPid pid;                     /* vss-lmdb-hold, 0 when none runs */
+  int to_hold, from_hold;       /* its stdin, its stdout */
+  guint timeout_ms;             /* the freeze timeout it was started with */
+  gboolean held;
 };
 
-/* Begins a write transaction on every environment, in order; on a failure
- * aborts those already begun.  Blocks while the server is writing. */
+/* $VSS_LMDB_HOLD, else the installed one, else the one built beside this
+ * module (a build tree). */
+static char *
+hold_program (void)
+{
+  const char *env = g_getenv ("VSS_LMDB_HOLD");
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  if (g_file_test (DIR_HOLD_PROGRAM, G_FILE_TEST_IS_EXECUTABLE))
+    return g_strdup (DIR_HOLD_PROGRAM);
+  return g_build_filename (DIR_HOLD_BUILD_DIR, "vss-lmdb-hold", NULL);
+}
+
+static void
+stop_process (DirHold *self)
+{
+  if (self->pid == 0)
+    return;
+  close (self->to_hold);        /* end of file: it lets go and exits */
+  close (self->from_hold);
+  int status;
+  for (int i = 0; i < 500 && waitpid (self->pid, &status, WNOHANG) == 0; i++)
+    g_usleep (2000);            /* bounded: 1 s */
+  if (kill (self->pid, SIGKILL) == 0)
+    waitpid (self->pid, &status, 0);
+  g_spawn_close_pid (self->pid);
+  self->pid = 0;
+  self->held = FALSE;
+}
+
+static gboolean
+start_process (DirHold *self, guint timeout_ms, GError **error)
+{
+  if (self->pid != 0 && self->timeout_ms == timeout_ms)
+    return TRUE;
+  stop_process (self);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (argv, hold_program ());
+  g_ptr_array_add (argv, g_strdup_printf ("%u", timeout_ms));
+  for (guint i = 0; i < self->envs->len; i++)
+    g_ptr_array_add (argv, g_strdup (((DirEnv *) g_ptr_array_index (self->envs, i))->path));
+  g_ptr_array_add (argv, NULL);
+  g_autoptr(GError) local = NULL;
+  if (!g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                 NULL, NULL, &self->pid, &self->to_hold, &self->from_hold, NULL,
+                                 &local)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_NONRETRYABLE,
+                 "cannot start %s, which holds the freeze: %s; check the installation or set "
+                 "VSS_LMDB_HOLD", (char *) g_ptr_array_index (argv, 0), local->message);
+    self->pid = 0;
+    return FALSE;
+  }
+  self->timeout_ms = timeout_ms;
+  return TRUE;
+}
+
+/* The next answer byte within @wait_ms; 0 on end of file, -1 on time out. */
 static int
-begin_all (DirHold *self, MDB_txn **txns, guint *out_failed)
+read_answer (DirHold *self, int wait_ms)
 {
-  for (guint i = 0; i < self->envs->len; i++) {
-    DirEnv *env = g_ptr_array_index (self->envs, i);
-    int rc = mdb_txn_begin (env->env, NULL, 0, &txns[i]);
-    if (rc != 0) {
-      *out_failed = i;
-      for (guint j = i; j-- > 0;)
-        mdb_txn_abort (txns[j]);
-      return rc;
-    }
-  }
-  return 0;
+  struct pollfd out = { self->from_hold, POLLIN, 0 };
+  int ready;
+  do
+    ready = poll (&out, 1, wait_ms);
+  while (ready < 0 && errno == EINTR);
+  if (ready <= 0)
+    return -1;
+  char c = 0;
+  ssize_t n;
+  do
+    n = read (self->from_hold, &c, 1);
+  while (n < 0 && errno == EINTR);
+  return n == 1 ? (unsigned char) c : 0;
 }
 
-static void
-abort_all (DirHold *self, MDB_txn **txns)
+static char *
+read_line (DirHold *self)
 {
-  for (guint i = self->envs->len; i-- > 0;)
-    mdb_txn_abort (txns[i]);    /* an abort writes nothing: the server's view is unchanged */
+  GString *line = g_string_new (NULL);
+  int c;
+  while (line->len < 1024 && (c = read_answer (self, 1000)) > 0 && c != '\n')
+    g_string_append_c (line, (char) c);
+  return g_string_free (line, FALSE);
 }
 
-/* Called with the lock held, the transactions begun: waits for a release,
- * the quit or the deadline, then aborts them. */
-static void
-hold_until_release (DirHold *self, MDB_txn **txns)
+static gboolean
+send_command (DirHold *self, char cmd)
 {
-  self->state = HOLD_HELD;
-  g_cond_broadcast (&self->cond);
-  while (!self->want_release && !self->quit)
-    if (!g_cond_wait_until (&self->cond, &self->lock, self->deadline)) {
-      self->timed_out = !self->want_release && !self->quit;
-      break;
-    }
-  g_mutex_unlock (&self->lock);
-  abort_all (self, txns);
-  g_mutex_lock (&self->lock);
-  if (self->timed_out)
-    g_warning ("directory: freeze deadline reached without a thaw: LMDB writer locks released");
-  self->want_release = FALSE;
-  self->state = HOLD_IDLE;
-  g_cond_broadcast (&self->cond);
-}
-
-static gpointer
-hold_thread (gpointer data)
-{
-  DirHold *self = data;
-  g_autofree MDB_txn **txns = g_new0 (MDB_txn *, self->envs->len + 1);
-  g_mutex_lock (&self->lock);
-  for (;;) {
-    while (self->state != HOLD_TRYING && !self->quit)
-      g_cond_wait (&self->cond, &self->lock);
-    if (self->quit)
-      break;
-    g_mutex_unlock (&self->lock);
-    guint failed = 0;
-    int rc = begin_all (self, txns, &failed);
-    g_mutex_lock (&self->lock);
-    if (rc == 0 && !self->abandoned && !self->quit) {
-      hold_until_release (self, txns);
-      continue;
-    }
-    if (rc == 0) {
-      g_mutex_unlock (&self->lock);
-      abort_all (self, txns);
-      g_mutex_lock (&self->lock);
-    }
-    self->rc = rc;
-    self->failed_index = failed;
-    self->state = rc != 0 && !self->abandoned ? HOLD_FAILED : HOLD_IDLE;
-    g_cond_broadcast (&self->cond);
-  }
-  g_mutex_unlock (&self->lock);
-  return NULL;
+  ssize_t n;
+  do
+    n = write (self->to_hold, &cmd, 1);
+  while (n < 0 && errno == EINTR);
+  return n == 1;
 }
 
 DirHold *
@@ -105,9 +118,6 @@ dir_hold_new (GPtrArray *envs)
 {
   DirHold *self = g_new0 (DirHold, 1);
   self->envs = envs;
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
-  self->thread = g_thread_new ("directory-hold", hold_thread, self);
   return self;
 }
 
@@ -116,13 +126,7 @@ dir_hold_free (DirHold *self)
 {
   if (self == NULL)
     return;
-  g_mutex_lock (&self->lock);
-  self->quit = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-  g_thread_join (self->thread);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
+  stop_process (self);
   g_free (self);
 }
 
@@ -139,52 +143,53 @@ set_busy_error (DirHold *self, guint lock_timeout_ms, GError **error)
 gboolean
 dir_hold_freeze (DirHold *self, guint lock_timeout_ms, guint freeze_timeout_ms, GError **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  if (self->state == HOLD_HELD || self->state == HOLD_TRYING) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE,
-                 "already frozen or still waiting for an earlier freeze's LMDB lock");
+  if (self->held) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE, "already frozen");
     return FALSE;
   }
-  gint64 now = g_get_monotonic_time ();
-  self->deadline = now + (gint64) freeze_timeout_ms * 1000;
-  self->abandoned = self->timed_out = FALSE;
-  self->state = HOLD_TRYING;
-  g_cond_broadcast (&self->cond);
-  gint64 give_up = now + (gint64) MIN (lock_timeout_ms, freeze_timeout_ms) * 1000;
-  while (self->state == HOLD_TRYING)
-    if (!g_cond_wait_until (&self->cond, &self->lock, give_up))
-      break;
-  if (self->state == HOLD_HELD)
+  if (!start_process (self, freeze_timeout_ms, error))
+    return FALSE;
+  guint wait_ms = MIN (lock_timeout_ms, freeze_timeout_ms);
+  int answer = send_command (self, 'F') ? read_answer (self, (int) wait_ms) : 0;
+  if (answer == 'H') {
+    self->held = TRUE;
     return TRUE;
-  if (self->state == HOLD_TRYING) {
-    self->abandoned = TRUE;     /* the thread drops the locks when it gets them */
-    set_busy_error (self, MIN (lock_timeout_ms, freeze_timeout_ms), error);
-    return FALSE;
   }
-  DirEnv *env = g_ptr_array_index (self->envs, self->failed_index);
-  dir_env_set_error (error, self->rc, "cannot take the LMDB writer lock of %s", env->path);
-  self->state = HOLD_IDLE;
+  if (answer == 'E') {
+    g_autofree char *why = read_line (self);
+    g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_RETRYABLE, "%s", why);
+  } else if (answer == -1) {
+    set_busy_error (self, wait_ms, error);
+  } else {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_NONRETRYABLE,
+                 "the process holding the freeze ended (it could not open the LMDB "
+                 "environments: see the log)");
+  }
+  /* a process still waiting for a lock, or in an unknown state, goes */
+  stop_process (self);
   return FALSE;
 }
 
 void
 dir_hold_release (DirHold *self, gboolean *out_timed_out)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  if (self->state == HOLD_HELD) {
-    self->want_release = TRUE;
-    g_cond_broadcast (&self->cond);
-    while (self->state == HOLD_HELD)
-      g_cond_wait (&self->cond, &self->lock);
+  gboolean timed_out = FALSE;
+  if (self->held) {
+    int answer = send_command (self, 'R') ? read_answer (self, 5000) : 0;
+    timed_out = answer != 'D';
+    if (answer != 'D' && answer != 'T')
+      stop_process (self);      /* gone, or silent: it lets go when it ends */
+    if (timed_out)
+      g_warning ("directory: the freeze outlived its timeout: LMDB writer locks were released "
+                 "before the thaw");
   }
+  self->held = FALSE;
   if (out_timed_out != NULL)
-    *out_timed_out = self->timed_out;
-  self->timed_out = FALSE;
+    *out_timed_out = timed_out;
 }
 
 gboolean
 dir_hold_is_held (DirHold *self)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  return self->state == HOLD_HELD;
+  return self->held;
 }

@@ -1,9 +1,13 @@
-/* dir-hold.h — the freeze: LMDB writer locks held by one thread.
+/* dir-hold.h — the freeze: LMDB writer locks held by a process of its own.
  *
- * An LMDB write transaction belongs to the thread that began it, and the
- * writer's events may arrive on any thread, so one thread of the writer's
- * own begins the transactions, waits, and aborts them: at release, or at
- * the freeze deadline if no release comes. */
+ * An LMDB write transaction belongs to the thread that began it, and a
+ * thread of a stopped process runs no timer: a writer running inside a
+ * requester that is stopped (SIGSTOP, a debugger, a cgroup freezer)
+ * would keep the directory server frozen for as long.  So the locks are
+ * taken, held and let go by vss-lmdb-hold (dir-hold-main.c), a process
+ * started at the first freeze that keeps the freeze deadline itself,
+ * and lets go at once when the writer's process dies (end of file on its
+ * stdin).  A killed holder releases the robust mutex too. */
 #pragma once
 
 #include <glib.h>
