@@ -18,17 +18,18 @@ struct _DirHold {
   gboolean held;
 };
 
-/* $VSS_LMDB_HOLD, else the installed one, else the one built beside this
- * module (a build tree). */
+/* $VSS_LMDB_HOLD, else the one built beside this module when this is a
+ * build tree's module, else the installed one. */
 static char *
 hold_program (void)
 {
   const char *env = g_getenv ("VSS_LMDB_HOLD");
   if (env != NULL && *env != '\0')
     return g_strdup (env);
-  if (g_file_test (DIR_HOLD_PROGRAM, G_FILE_TEST_IS_EXECUTABLE))
-    return g_strdup (DIR_HOLD_PROGRAM);
-  return g_build_filename (DIR_HOLD_BUILD_DIR, "vss-lmdb-hold", NULL);
+  g_autofree char *built = g_build_filename (DIR_HOLD_BUILD_DIR, "vss-lmdb-hold", NULL);
+  if (g_file_test (built, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer (&built);
+  return g_strdup (DIR_HOLD_PROGRAM);
 }
 
 static void
