@@ -145,7 +145,7 @@ probe (const char *path)
   if (vss_writer_module_load (path, &error) != NULL)
     return 0;
   fprintf (stderr, "%s\n", error->message);
-  return 1;
+  return VSS_WRITER_PROBE_REFUSED;
 }
 
 int

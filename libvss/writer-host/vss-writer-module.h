@@ -40,6 +40,9 @@ const VssWriterModule *vss_writer_module_load (const char *path, GError **error)
  * hangs or is refused there.  The writer host turns probing off for
  * itself. */
 gboolean vss_writer_module_probe (const char *path, GError **error);
+/* The probe's exit status for a module it refused (its reason on
+ * stderr); any other failure is a crash (a sanitizer's handler exits 1). */
+#define VSS_WRITER_PROBE_REFUSED 3
 void     vss_writer_module_set_probing (gboolean enabled);
 
 /* The file checks: a regular file (links followed), owned by root or the

@@ -84,13 +84,16 @@ vss_writer_module_probe (const char *path, GError **error)
                  "writer module %s hung while loading (more than %d s in a probe process); "
                  "it was not loaded into vss: fix or remove it", path,
                  (int) (PROBE_LIMIT_USEC / G_USEC_PER_SEC));
-  else if (WIFSIGNALED (status))
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
-                 "writer module %s crashed while loading (signal %d, %s) in a probe process; "
-                 "it was not loaded into vss: fix or remove it", path, WTERMSIG (status),
-                 strsignal (WTERMSIG (status)));
-  else
+  else if (WIFEXITED (status) && WEXITSTATUS (status) == VSS_WRITER_PROBE_REFUSED)
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "%s",
                  *said != '\0' ? said : "the writer module was refused by the probe");
+  else {
+    g_autofree char *how = WIFSIGNALED (status)
+        ? g_strdup_printf ("signal %d, %s", WTERMSIG (status), strsignal (WTERMSIG (status)))
+        : g_strdup_printf ("exit status %d", WEXITSTATUS (status));
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "writer module %s crashed while loading (%s) in a probe process; it was not "
+                 "loaded into vss: fix or remove it", path, how);
+  }
   return FALSE;
 }

@@ -112,6 +112,11 @@ vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle)
     if (iface == NULL)
       iface = module->descriptor->get_interface (VSS_DS_BACKUP_INTERFACE_1);
   }
+  /* an unprivileged caller may not even get the module loaded (its
+   * probe process runs with the caller's ids) */
+  if (iface == NULL && module == NULL && !vss_online_has_override_privilege ())
+    return vss_ds_fail (VSS_WIN32_ERROR_ACCESS_DENIED, "cannot load the directory writer from "
+                        "%s: the directory backup API needs " DS_PRIVILEGE, path);
   if (iface == NULL)
     return vss_ds_fail (VSS_DS_HR_COULD_NOT_CONNECT,
                         "no directory writer offering %s in %s: install directory.so there or "
