@@ -78,6 +78,10 @@ set_snapshot_env (VssBackupJob *job, GSubprocessLauncher *launcher)
     }
     g_string_append_printf (pairs, "%s=%s\n", prop->original_path, prop->snapshot_path);
   }
+  /* --path-consistency=crash: the command reads those trees live */
+  for (guint i = 0; i < job->live_roots->len; i++)
+    g_string_append_printf (pairs, "%s=%s\n", (char *) g_ptr_array_index (job->live_roots, i),
+                            (char *) g_ptr_array_index (job->live_roots, i));
   g_subprocess_launcher_setenv (launcher, "VSS_SNAPSHOT_PATHS", pairs->str, TRUE);
 }
 
@@ -224,7 +228,9 @@ copy_components (VssCli *cli, VssBackupJob *job, VssBackupSetWriter *set, Progre
   vss_backup_set_writer_set_excludes (set, (const char *const *) job->excludes);
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++) {
     g_autofree char *key = g_strdup_printf ("path:%s", job->paths[i]);   /* canonical already */
-    if (!copy_file_set (job, set, key, job->paths[i], "*", TRUE, progress, error))
+    if (!copy_file_set (job, set, key, job->paths[i], "*", TRUE, progress, error) ||
+        !vss_backup_set_writer_set_consistency (set, key, vss_backup_job_path_consistency (
+                                                    job, job->paths[i]), error))
       return FALSE;
   }
   return TRUE;

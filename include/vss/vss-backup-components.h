@@ -149,6 +149,24 @@ gboolean vss_backup_components_add_to_snapshot_set (VssBackupComponents *self,
                                                     char **out_snapshot_id,
                                                     GError **error);
 
+/* When a snapshot of the set is taken. */
+typedef enum {
+  VSS_SNAPSHOT_WINDOW_FREEZE = 0,     /* inside the writers' freeze (the default) */
+  VSS_SNAPSHOT_WINDOW_AFTER_THAW = 1, /* after every writer thawed, before post_snapshot:
+                                       * for a tree no writer owns, so that its copy (the
+                                       * copy provider) holds no application; its image is
+                                       * of a later instant than the writers' */
+} VssSnapshotWindow;
+
+/* Between add_to_snapshot_set and do_snapshot_set.  An after-thaw
+ * snapshot is not bound by the hold limit (the copy provider does not
+ * refuse it for its size); its failure still fails do_snapshot_set (the
+ * writers then get abort).  Recorded in the BCD ("window"). */
+gboolean vss_backup_components_set_snapshot_window (VssBackupComponents *self,
+                                                    const char *snapshot_id,
+                                                    VssSnapshotWindow window,
+                                                    GError **error);
+
 gboolean vss_backup_components_prepare_for_backup (VssBackupComponents *self,
                                                    VssAsync **out_async,
                                                    GError **error);

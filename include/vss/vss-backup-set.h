@@ -71,6 +71,18 @@ gboolean vss_backup_set_writer_add_files (VssBackupSetWriter *self,
  * exclude with their metadata. */
 void vss_backup_set_writer_set_excludes (VssBackupSetWriter *self, const char *const *patterns);
 
+/* Records how @component's data were read, in the manifest's
+ * "consistency" member (docs/backup-set.md): "freeze" (from a snapshot
+ * taken inside the writers' freeze), "after-thaw" (from its own snapshot,
+ * taken once the writers thawed) or "crash" (no snapshot: read from the
+ * live tree file by file).  For a requester's --path trees; VSS_ERROR_INVALID_ARG
+ * for another value. */
+gboolean vss_backup_set_writer_set_consistency (VssBackupSetWriter *self, const char *component,
+                                                const char *consistency, GError **error);
+/* What vss_backup_set_writer_set_consistency recorded for @component, or
+ * NULL (a writer's component, or a set made before version 3). */
+const char *vss_backup_set_get_consistency (const VssBackupSet *self, const char *component);
+
 /* Stores writers/@writer_name.json. */
 gboolean vss_backup_set_writer_add_writer_metadata (VssBackupSetWriter *self,
                                                     const char *writer_name,

@@ -186,8 +186,11 @@ vss_fs_remove_tree (const char *path, GError **error)
 
 /* ---- size ---- */
 
+/* @allocated: count the blocks a file takes (a sparse file's holes take
+ * none) instead of its apparent size. */
 static gboolean
-tree_size_at (int parentfd, const char *name, const char *path, guint64 *total, GError **error)
+tree_size_at (int parentfd, const char *name, const char *path, gboolean allocated,
+              guint64 *total, GError **error)
 {
   struct stat st;
   /* A live tree changes while it is walked: an entry gone since its
@@ -196,7 +199,7 @@ tree_size_at (int parentfd, const char *name, const char *path, guint64 *total, 
   if (fstatat (parentfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
     return (errno == ENOENT && vanished_ok) || set_errno_error (error, errno, "cannot stat", path);
   if (S_ISREG (st.st_mode))
-    *total += (guint64) st.st_size;
+    *total += allocated ? (guint64) st.st_blocks * 512 : (guint64) st.st_size;
   if (!S_ISDIR (st.st_mode))
     return TRUE;
   int fd = openat (parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -208,22 +211,34 @@ tree_size_at (int parentfd, const char *name, const char *path, guint64 *total, 
   for (guint i = 0; ok && i < names->len; i++) {
     const char *child = g_ptr_array_index (names, i);
     g_autofree char *child_path = g_build_filename (path, child, NULL);
-    ok = tree_size_at (fd, child, child_path, total, error);
+    ok = tree_size_at (fd, child, child_path, allocated, total, error);
   }
   close (fd);
   return ok;
 }
 
-gboolean
-vss_fs_tree_size (const char *path, guint64 *out_bytes, GError **error)
+static gboolean
+tree_size (const char *path, gboolean allocated, guint64 *out_bytes, GError **error)
 {
   g_return_val_if_fail (path != NULL, FALSE);
   guint64 total = 0;
-  if (!tree_size_at (AT_FDCWD, path, path, &total, error))
+  if (!tree_size_at (AT_FDCWD, path, path, allocated, &total, error))
     return FALSE;
   if (out_bytes != NULL)
     *out_bytes = total;
   return TRUE;
+}
+
+gboolean
+vss_fs_tree_size (const char *path, guint64 *out_bytes, GError **error)
+{
+  return tree_size (path, FALSE, out_bytes, error);
+}
+
+gboolean
+vss_fs_tree_allocated (const char *path, guint64 *out_bytes, GError **error)
+{
+  return tree_size (path, TRUE, out_bytes, error);
 }
 
 /* ---- copy ---- */
