@@ -125,8 +125,8 @@ add_components (VssBackupJob *job, GError **error)
 }
 
 /* @path is @root or below it. */
-static gboolean
-is_within (const char *path, const char *root)
+gboolean
+vss_backup_job_is_within (const char *path, const char *root)
 {
   gsize n = strlen (root);
   return strncmp (path, root, n) == 0 &&
@@ -140,9 +140,9 @@ add_root (GPtrArray *roots, const char *path)
   const char *p = canonical != NULL ? canonical : path;
   for (guint i = 0; i < roots->len; i++) {
     const char *r = g_ptr_array_index (roots, i);
-    if (is_within (p, r))
+    if (vss_backup_job_is_within (p, r))
       return;                                   /* already covered */
-    if (is_within (r, p)) {
+    if (vss_backup_job_is_within (r, p)) {
       g_free (g_ptr_array_steal_index (roots, i));  /* the new one covers it */
       i--;
     }
@@ -213,7 +213,7 @@ is_unowned (const char *set_root, GPtrArray *owned)
 {
   for (guint i = 0; i < owned->len; i++) {
     const char *r = g_ptr_array_index (owned, i);
-    if (is_within (r, set_root) || is_within (set_root, r))
+    if (vss_backup_job_is_within (r, set_root) || vss_backup_job_is_within (set_root, r))
       return FALSE;
   }
   return TRUE;
@@ -276,15 +276,24 @@ build_snapshot_set (VssCli *cli, VssBackupJob *job, GError **error)
 }
 
 const char *
+vss_backup_job_snapshot_id (VssBackupJob *job, const char *path)
+{
+  for (guint i = 0; i < job->set_roots->len; i++)
+    if (vss_backup_job_is_within (path, g_ptr_array_index (job->set_roots, i)))
+      return g_ptr_array_index (job->snapshot_ids, i);
+  return NULL;
+}
+
+const char *
 vss_backup_job_path_consistency (VssBackupJob *job, const char *path)
 {
   for (guint i = 0; i < job->live_roots->len; i++)
-    if (is_within (path, g_ptr_array_index (job->live_roots, i)))
+    if (vss_backup_job_is_within (path, g_ptr_array_index (job->live_roots, i)))
       return "crash";
   g_autoptr(GPtrArray) owned = owned_set_roots (job);
   for (guint i = 0; i < job->set_roots->len; i++) {
     const char *root = g_ptr_array_index (job->set_roots, i);
-    if (is_within (path, root))
+    if (vss_backup_job_is_within (path, root))
       return is_unowned (root, owned) && g_str_equal (job->path_consistency, "after-thaw")
                  ? "after-thaw" : "freeze";
   }
@@ -297,11 +306,11 @@ vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **
   g_autofree char *canonical = realpath (original, NULL);
   const char *p = canonical != NULL ? canonical : original;
   for (guint i = 0; i < job->live_roots->len; i++)
-    if (is_within (p, g_ptr_array_index (job->live_roots, i)))
+    if (vss_backup_job_is_within (p, g_ptr_array_index (job->live_roots, i)))
       return g_strdup (p);
   for (guint i = 0; i < job->set_roots->len; i++) {
     const char *root = g_ptr_array_index (job->set_roots, i);
-    if (!is_within (p, root))
+    if (!vss_backup_job_is_within (p, root))
       continue;
     g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
         job->bc, g_ptr_array_index (job->snapshot_ids, i), error);

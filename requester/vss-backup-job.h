@@ -44,6 +44,10 @@ typedef struct {
 /* Where @original (a file-set path or --path) is inside the snapshot (or
  * @original itself for a tree read live), or NULL when nothing covers it. */
 char *vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **error);
+/* @path is @root or below it. */
+gboolean vss_backup_job_is_within (const char *path, const char *root);
+/* The snapshot that holds @path, or NULL (read live). */
+const char *vss_backup_job_snapshot_id (VssBackupJob *job, const char *path);
 /* How the --path tree @path is read: "freeze", "after-thaw" or "crash"
  * (recorded in the set's manifest). */
 const char *vss_backup_job_path_consistency (VssBackupJob *job, const char *path);

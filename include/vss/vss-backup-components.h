@@ -189,6 +189,16 @@ gboolean vss_backup_components_do_snapshot_set_finish (VssBackupComponents *self
                                                        GAsyncResult *result,
                                                        GError **error);
 
+/* After do_snapshot_set: hands the image of @snapshot_id over to the
+ * caller, writable, to be consumed — its files moved into a backup set
+ * rather than copied a second time (vss_backup_set_writer_set_move_files).
+ * Only for an image that is a private copy (the copy provider) of a
+ * non-persistent context; VSS_ERROR_NOT_SUPPORTED otherwise (copy from
+ * it).  The snapshot is still deleted at the end of the backup. */
+gboolean vss_backup_components_take_snapshot_image (VssBackupComponents *self,
+                                                    const char *snapshot_id,
+                                                    GError **error);
+
 VssSnapshotProp *vss_backup_components_get_snapshot_properties (VssBackupComponents *self,
                                                                 const char *snapshot_id,
                                                                 GError **error);

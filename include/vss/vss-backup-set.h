@@ -71,6 +71,15 @@ gboolean vss_backup_set_writer_add_files (VssBackupSetWriter *self,
  * exclude with their metadata. */
 void vss_backup_set_writer_set_excludes (VssBackupSetWriter *self, const char *const *patterns);
 
+/* From now on (until called with FALSE) the regular files of the trees
+ * added are moved (renamed) into the set rather than copied, when they
+ * are on the set's filesystem: only for an image the caller owns and
+ * throws away afterwards (vss_backup_components_take_snapshot_image).
+ * Their data are still read once, for the hash; a file that cannot be
+ * renamed is copied.  Two file sets must not read the same image files
+ * while this is on: the second would find them gone. */
+void vss_backup_set_writer_set_move_files (VssBackupSetWriter *self, gboolean move);
+
 /* Records how @component's data were read, in the manifest's
  * "consistency" member (docs/backup-set.md): "freeze" (from a snapshot
  * taken inside the writers' freeze), "after-thaw" (from its own snapshot,

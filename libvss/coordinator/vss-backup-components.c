@@ -341,6 +341,42 @@ vss_backup_components_set_snapshot_window (VssBackupComponents *self, const char
   return ok;
 }
 
+static gboolean
+release_image (VssBackupComponents *self, const char *snapshot_id, GError **error)
+{
+  VssSnapshot *snapshot = vss_state_find_snapshot (self, snapshot_id);
+  if (snapshot == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "take_snapshot_image: no snapshot %s in the set", snapshot_id);
+    return FALSE;
+  }
+  if (snapshot->provider->release == NULL || vss_snapshot_context_is_persistent (snapshot->context)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_NOT_SUPPORTED,
+                 "take_snapshot_image: the %s snapshot of %s %s", snapshot->provider->name,
+                 snapshot->original_path, snapshot->provider->release == NULL
+                     ? "is not a private copy: copy from it"
+                     : "is persistent: it must stay whole");
+    return FALSE;
+  }
+  return snapshot->provider->release (snapshot, error);
+}
+
+gboolean
+vss_backup_components_take_snapshot_image (VssBackupComponents *self, const char *snapshot_id,
+                                           GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (snapshot_id == NULL)
+    return vss_state_invalid_arg (error, "take_snapshot_image: no snapshot id");
+  g_mutex_lock (&self->lock);
+  gboolean ok = vss_backup_components_check_idle (self, error) &&
+                vss_state_require (self, VSS_STEP_SNAPSHOT_DONE, "take_snapshot_image",
+                                   "do_snapshot_set", error) &&
+                release_image (self, snapshot_id, error);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
 void
 vss_snapshot_prop_free (VssSnapshotProp *prop)
 {

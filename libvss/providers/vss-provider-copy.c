@@ -202,6 +202,19 @@ copy_remove (VssSnapshot *snapshot, GError **error)
   return TRUE;
 }
 
+/* The image is our own copy: unsealed, its files may be moved out. */
+static gboolean
+copy_release (VssSnapshot *snapshot, GError **error)
+{
+  if (snapshot->snapshot_path == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE,
+                 "copy: the snapshot of %s is not committed", snapshot->original_path);
+    return FALSE;
+  }
+  vss_provider_unseal (snapshot->snapshot_path);
+  return TRUE;
+}
+
 const VssProvider vss_provider_copy = {
   .name = "copy",
   .cost = 100,
@@ -209,4 +222,5 @@ const VssProvider vss_provider_copy = {
   .prepare = copy_prepare,
   .commit = copy_commit,
   .remove = copy_remove,
+  .release = copy_release,
 };

@@ -44,6 +44,11 @@ struct _VssProvider {
   gboolean (*prepare) (VssSnapshot *snapshot, guint hold_budget_ms, GError **error);
   gboolean (*commit) (VssSnapshot *snapshot, gint64 deadline_usec, GError **error);
   gboolean (*remove) (VssSnapshot *snapshot, GError **error);
+  /* Optional: hands a committed image that is a private copy over to the
+   * requester, writable, so that its files can be moved (not copied) into a
+   * backup set; remove() still deletes what is left.  NULL: the image is
+   * shared with the original (a snapshot, clones) and must be copied. */
+  gboolean (*release) (VssSnapshot *snapshot, GError **error);
 };
 
 /* The built-in providers, cheapest first. */
