@@ -23,7 +23,7 @@ export VSS_WRITER_PATH=$T/writers
 n=0; failed=0
 ok()  { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-expect() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "command: $*"; fi; }
+expect() { local what=$1; shift; if "$@" > "$T/expect.out" 2>&1; then ok "$what"; else nok "$what" "command: $*"; fi; }
 
 # manifest_consistency SET COMPONENT: the value the manifest records
 manifest_consistency() {
