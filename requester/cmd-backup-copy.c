@@ -78,6 +78,10 @@ set_snapshot_env (VssBackupJob *job, GSubprocessLauncher *launcher)
     }
     g_string_append_printf (pairs, "%s=%s\n", prop->original_path, prop->snapshot_path);
   }
+  /* --path-consistency=crash: the command reads those trees live */
+  for (guint i = 0; i < job->live_roots->len; i++)
+    g_string_append_printf (pairs, "%s=%s\n", (char *) g_ptr_array_index (job->live_roots, i),
+                            (char *) g_ptr_array_index (job->live_roots, i));
   g_subprocess_launcher_setenv (launcher, "VSS_SNAPSHOT_PATHS", pairs->str, TRUE);
 }
 
@@ -200,6 +204,26 @@ is_fatal (const GError *error)
          g_error_matches (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED);
 }
 
+/* Copy once: the files of a --path tree whose image is a staged copy
+ * (the copy provider's) are moved into the set, not copied again.  The
+ * writers' components were copied before; a --path nesting with another
+ * would find its files gone, so those copy. */
+static gboolean
+may_move (VssBackupJob *job, guint i)
+{
+  for (guint j = 0; job->paths[j] != NULL; j++)
+    if (j != i && (vss_backup_job_is_within (job->paths[j], job->paths[i]) ||
+                   vss_backup_job_is_within (job->paths[i], job->paths[j])))
+      return FALSE;
+  const char *id = vss_backup_job_snapshot_id (job, job->paths[i]);
+  g_autoptr(GError) error = NULL;
+  if (id == NULL || !vss_backup_components_take_snapshot_image (job->bc, id, &error)) {
+    g_debug ("copying %s: %s", job->paths[i], error != NULL ? error->message : "read live");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 copy_components (VssCli *cli, VssBackupJob *job, VssBackupSetWriter *set, Progress *progress,
                  GError **error)
@@ -224,7 +248,12 @@ copy_components (VssCli *cli, VssBackupJob *job, VssBackupSetWriter *set, Progre
   vss_backup_set_writer_set_excludes (set, (const char *const *) job->excludes);
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++) {
     g_autofree char *key = g_strdup_printf ("path:%s", job->paths[i]);   /* canonical already */
-    if (!copy_file_set (job, set, key, job->paths[i], "*", TRUE, progress, error))
+    vss_backup_set_writer_set_move_files (set, may_move (job, i));
+    gboolean copied = copy_file_set (job, set, key, job->paths[i], "*", TRUE, progress, error);
+    vss_backup_set_writer_set_move_files (set, FALSE);
+    if (!copied ||
+        !vss_backup_set_writer_set_consistency (set, key, vss_backup_job_path_consistency (
+                                                    job, job->paths[i]), error))
       return FALSE;
   }
   return TRUE;

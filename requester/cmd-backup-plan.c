@@ -137,6 +137,9 @@ show_snapshots (VssCli *cli, VssBackupJob *job)
     json_object_object_add (obj, "provider", json_object_new_string (prop->provider));
     vss_cli_emit (cli, "plan-snapshot", obj);
   }
+  for (guint i = 0; i < job->live_roots->len; i++)
+    vss_cli_print (cli, "would read %s live, with no snapshot (--path-consistency=crash)\n",
+                   (const char *) g_ptr_array_index (job->live_roots, i));
 }
 
 int

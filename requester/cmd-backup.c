@@ -14,6 +14,8 @@ job_clear (VssBackupJob *job)
   g_clear_pointer (&job->roots, g_ptr_array_unref);
   g_clear_pointer (&job->set_roots, g_ptr_array_unref);
   g_clear_pointer (&job->snapshot_ids, g_ptr_array_unref);
+  g_clear_pointer (&job->live_roots, g_ptr_array_unref);
+  g_free (job->path_consistency);
   g_clear_pointer (&job->failed_writers, g_hash_table_unref);
   g_clear_pointer (&job->base_set, vss_backup_set_free);
   /* Freeing aborts an unfinished backup: writers thawed, snapshots gone. */
@@ -49,6 +51,12 @@ check_options (VssCli *cli, VssBackupJob *job)
                           job->type_name);
   if (job->excludes != NULL && (job->paths == NULL || job->paths[0] == NULL))
     return vss_cli_usage (cli, "backup", "--exclude applies to --path trees: give --path DIR");
+  if (job->path_consistency == NULL)
+    job->path_consistency = g_strdup ("after-thaw");
+  if (!g_str_equal (job->path_consistency, "freeze") &&
+      !g_str_equal (job->path_consistency, "after-thaw") &&
+      !g_str_equal (job->path_consistency, "crash"))
+    return vss_cli_usage (cli, "backup", "--path-consistency must be freeze, after-thaw or crash");
   if (!needs_base && job->base != NULL)
     return vss_cli_usage (cli, "backup", "--base only goes with --type incremental, differential or log");
   if (job->snapshot_command != NULL) {
@@ -117,8 +125,8 @@ add_components (VssBackupJob *job, GError **error)
 }
 
 /* @path is @root or below it. */
-static gboolean
-is_within (const char *path, const char *root)
+gboolean
+vss_backup_job_is_within (const char *path, const char *root)
 {
   gsize n = strlen (root);
   return strncmp (path, root, n) == 0 &&
@@ -132,9 +140,9 @@ add_root (GPtrArray *roots, const char *path)
   const char *p = canonical != NULL ? canonical : path;
   for (guint i = 0; i < roots->len; i++) {
     const char *r = g_ptr_array_index (roots, i);
-    if (is_within (p, r))
+    if (vss_backup_job_is_within (p, r))
       return;                                   /* already covered */
-    if (is_within (r, p)) {
+    if (vss_backup_job_is_within (r, p)) {
       g_free (g_ptr_array_steal_index (roots, i));  /* the new one covers it */
       i--;
     }
@@ -188,28 +196,108 @@ snapshot_set_roots (VssBackupJob *job)
   return set_roots;
 }
 
+/* The trees the writers' components read: what must be frozen with them. */
+static GPtrArray *
+writer_roots (VssBackupJob *job)
+{
+  GPtrArray *roots = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < job->selected->len; i++)
+    add_file_roots (roots, ((VssSelected *) g_ptr_array_index (job->selected, i))->component);
+  return roots;
+}
+
+/* A set root that holds none of the writers' files and lies in none:
+ * only --path trees, which no application's freeze needs to cover. */
+static gboolean
+is_unowned (const char *set_root, GPtrArray *owned)
+{
+  for (guint i = 0; i < owned->len; i++) {
+    const char *r = g_ptr_array_index (owned, i);
+    if (vss_backup_job_is_within (r, set_root) || vss_backup_job_is_within (set_root, r))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* --path trees no writer owns are never copied inside the writers'
+ * window: they get their own snapshot after the thaw (after-thaw), or
+ * none at all (crash); freeze keeps them in the window. */
+static gboolean
+add_set_root (VssBackupJob *job, const char *root, gboolean unowned, GError **error)
+{
+  if (unowned && g_str_equal (job->path_consistency, "crash")) {
+    g_ptr_array_add (job->live_roots, g_strdup (root));
+    return TRUE;
+  }
+  char *id = NULL;
+  if (!vss_backup_components_add_to_snapshot_set (job->bc, root, job->provider, &id, error))
+    return FALSE;
+  g_ptr_array_add (job->set_roots, g_strdup (root));
+  g_ptr_array_add (job->snapshot_ids, id);
+  return !unowned || !g_str_equal (job->path_consistency, "after-thaw") ||
+         vss_backup_components_set_snapshot_window (job->bc, id, VSS_SNAPSHOT_WINDOW_AFTER_THAW,
+                                                    error);
+}
+
+/* The set roots the writers own: their trees, or with fsfreeze their
+ * filesystems. */
+static GPtrArray *
+owned_set_roots (VssBackupJob *job)
+{
+  GPtrArray *all = job->roots;
+  g_autoptr(GPtrArray) owned = writer_roots (job);
+  job->roots = owned;
+  GPtrArray *set_roots = snapshot_set_roots (job);
+  job->roots = all;
+  return set_roots;
+}
+
 static gboolean
 build_snapshot_set (VssCli *cli, VssBackupJob *job, GError **error)
 {
-  job->roots = g_ptr_array_new_with_free_func (g_free);
+  job->roots = writer_roots (job);
   job->snapshot_ids = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < job->selected->len; i++)
-    add_file_roots (job->roots, ((VssSelected *) g_ptr_array_index (job->selected, i))->component);
+  job->live_roots = g_ptr_array_new_with_free_func (g_free);
+  job->set_roots = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++)
     add_root (job->roots, job->paths[i]);
-  job->set_roots = snapshot_set_roots (job);
+  g_autoptr(GPtrArray) candidates = snapshot_set_roots (job);
+  g_autoptr(GPtrArray) owned = owned_set_roots (job);
   if (!vss_backup_components_start_snapshot_set (job->bc, NULL, error))
     return FALSE;
-  for (guint i = 0; i < job->set_roots->len; i++) {
-    char *id = NULL;
-    if (!vss_backup_components_add_to_snapshot_set (job->bc, g_ptr_array_index (job->set_roots, i),
-                                                    job->provider, &id, error))
+  for (guint i = 0; i < candidates->len; i++) {
+    const char *root = g_ptr_array_index (candidates, i);
+    if (!add_set_root (job, root, is_unowned (root, owned), error))
       return FALSE;
-    g_ptr_array_add (job->snapshot_ids, id);
   }
   if (job->roots->len == 0)
     vss_cli_print (cli, "note: nothing to snapshot (no component has files and no --path)\n");
   return TRUE;
+}
+
+const char *
+vss_backup_job_snapshot_id (VssBackupJob *job, const char *path)
+{
+  for (guint i = 0; i < job->set_roots->len; i++)
+    if (vss_backup_job_is_within (path, g_ptr_array_index (job->set_roots, i)))
+      return g_ptr_array_index (job->snapshot_ids, i);
+  return NULL;
+}
+
+const char *
+vss_backup_job_path_consistency (VssBackupJob *job, const char *path)
+{
+  for (guint i = 0; i < job->live_roots->len; i++)
+    if (vss_backup_job_is_within (path, g_ptr_array_index (job->live_roots, i)))
+      return "crash";
+  g_autoptr(GPtrArray) owned = owned_set_roots (job);
+  for (guint i = 0; i < job->set_roots->len; i++) {
+    const char *root = g_ptr_array_index (job->set_roots, i);
+    if (vss_backup_job_is_within (path, root))
+      return is_unowned (root, owned) && g_str_equal (job->path_consistency, "after-thaw")
+                 ? "after-thaw" : "freeze";
+  }
+  return "freeze";
 }
 
 char *
@@ -217,9 +305,12 @@ vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **
 {
   g_autofree char *canonical = realpath (original, NULL);
   const char *p = canonical != NULL ? canonical : original;
+  for (guint i = 0; i < job->live_roots->len; i++)
+    if (vss_backup_job_is_within (p, g_ptr_array_index (job->live_roots, i)))
+      return g_strdup (p);
   for (guint i = 0; i < job->set_roots->len; i++) {
     const char *root = g_ptr_array_index (job->set_roots, i);
-    if (!is_within (p, root))
+    if (!vss_backup_job_is_within (p, root))
       continue;
     g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
         job->bc, g_ptr_array_index (job->snapshot_ids, i), error);
@@ -383,6 +474,7 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
     { "base", 'b', 0, G_OPTION_ARG_FILENAME, &job.base, "The set an incremental/differential/log backup builds on", "DIR" },
     { "hold-limit", 0, 0, G_OPTION_ARG_INT, &job.hold_limit_ms, "Longest snapshot commit in ms (default 10000)", "MS" },
     { "job", 'j', 0, G_OPTION_ARG_STRING, &job.job_name, "Take the unset options from the job file jobs/NAME.conf of the configuration directory", "NAME" },
+    { "path-consistency", 0, 0, G_OPTION_ARG_STRING, &job.path_consistency, "How --path trees no writer owns are read: after-thaw (default: their own snapshot once the writers thawed), freeze (inside the writers' freeze) or crash (no snapshot: read live, file by file)", "MODE" },
     { "exclude", 'x', 0, G_OPTION_ARG_STRING_ARRAY, &job.excludes, "Leave out what matches PATTERN under a --path tree (repeatable; a glob on the path below the tree, or on a file name)", "PATTERN" },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &job.dry_run, "Gather, select and check providers and space; show what would be frozen and copied; freeze nothing", NULL },
     { "snapshot-command", 0, 0, G_OPTION_ARG_STRING, &job.snapshot_command, "Block-level snapshot tool for the fsfreeze provider: run as 'CMD create' while the filesystem is frozen (prints the read-only mount of the snapshot) and 'CMD delete' (implies --provider fsfreeze)", "CMD" },

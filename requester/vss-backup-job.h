@@ -20,6 +20,7 @@ typedef struct {
   int hold_limit_ms;
   char *job_name;             /* --job: options from <config dir>/jobs/NAME.conf */
   char **excludes;            /* --exclude: glob patterns for --path trees */
+  char *path_consistency;     /* --path-consistency: freeze, after-thaw (default) or crash */
   gboolean dry_run;
 
   /* state */
@@ -30,6 +31,8 @@ typedef struct {
   GPtrArray *set_roots;       /* char*: the paths added to the snapshot set: the roots, or
                                * with fsfreeze their filesystems' mount points */
   GPtrArray *snapshot_ids;    /* char*, parallel to set_roots */
+  GPtrArray *live_roots;      /* char*: --path trees no writer owns, read live
+                               * (--path-consistency=crash): in no snapshot */
   GHashTable *failed_writers; /* writer name → TRUE, after the snapshot */
   VssBackupSet *base_set;
   guint components_ok;
@@ -38,9 +41,16 @@ typedef struct {
   guint entries;
 } VssBackupJob;
 
-/* Where @original (a file-set path or --path) is inside the snapshot, or
- * NULL when no snapshot covers it. */
+/* Where @original (a file-set path or --path) is inside the snapshot (or
+ * @original itself for a tree read live), or NULL when nothing covers it. */
 char *vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **error);
+/* @path is @root or below it. */
+gboolean vss_backup_job_is_within (const char *path, const char *root);
+/* The snapshot that holds @path, or NULL (read live). */
+const char *vss_backup_job_snapshot_id (VssBackupJob *job, const char *path);
+/* How the --path tree @path is read: "freeze", "after-thaw" or "crash"
+ * (recorded in the set's manifest). */
+const char *vss_backup_job_path_consistency (VssBackupJob *job, const char *path);
 
 /* Copies every selected component (and --path) into a new backup set at
  * job->to, marks each component's backup_succeeded, and commits the set

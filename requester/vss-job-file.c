@@ -7,6 +7,7 @@
  *   components=directory;certificate
  *   paths=/srv/www
  *   excludes=*.tmp;cache
+ *   path_consistency=after-thaw   or freeze, crash (see --path-consistency)
  *   type=incremental              the base: the newest set in destination
  *   hold_limit_ms=10000
  *   provider=reflink
@@ -128,6 +129,7 @@ vss_backup_job_load_file (VssBackupJob *job, const char *name, GError **error)
   take_list (file, "components", &job->components);
   take_list (file, "paths", &job->paths);
   take_list (file, "excludes", &job->excludes);
+  take_string (file, "path_consistency", &job->path_consistency);
   if (job->hold_limit_ms == 0 && g_key_file_has_key (file, JOB_GROUP, "hold_limit_ms", NULL)) {
     job->hold_limit_ms = g_key_file_get_integer (file, JOB_GROUP, "hold_limit_ms", &local);
     if (local != NULL || job->hold_limit_ms <= 0) {

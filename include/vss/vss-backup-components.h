@@ -151,6 +151,24 @@ gboolean vss_backup_components_add_to_snapshot_set (VssBackupComponents *self,
                                                     char **out_snapshot_id,
                                                     GError **error);
 
+/* When a snapshot of the set is taken. */
+typedef enum {
+  VSS_SNAPSHOT_WINDOW_FREEZE = 0,     /* inside the writers' freeze (the default) */
+  VSS_SNAPSHOT_WINDOW_AFTER_THAW = 1, /* after every writer thawed, before post_snapshot:
+                                       * for a tree no writer owns, so that its copy (the
+                                       * copy provider) holds no application; its image is
+                                       * of a later instant than the writers' */
+} VssSnapshotWindow;
+
+/* Between add_to_snapshot_set and do_snapshot_set.  An after-thaw
+ * snapshot is not bound by the hold limit (the copy provider does not
+ * refuse it for its size); its failure still fails do_snapshot_set (the
+ * writers then get abort).  Recorded in the BCD ("window"). */
+gboolean vss_backup_components_set_snapshot_window (VssBackupComponents *self,
+                                                    const char *snapshot_id,
+                                                    VssSnapshotWindow window,
+                                                    GError **error);
+
 gboolean vss_backup_components_prepare_for_backup (VssBackupComponents *self,
                                                    VssAsync **out_async,
                                                    GError **error);
@@ -172,6 +190,16 @@ void     vss_backup_components_do_snapshot_set_async (VssBackupComponents *self,
 gboolean vss_backup_components_do_snapshot_set_finish (VssBackupComponents *self,
                                                        GAsyncResult *result,
                                                        GError **error);
+
+/* After do_snapshot_set: hands the image of @snapshot_id over to the
+ * caller, writable, to be consumed — its files moved into a backup set
+ * rather than copied a second time (vss_backup_set_writer_set_move_files).
+ * Only for an image that is a private copy (the copy provider) of a
+ * non-persistent context; VSS_ERROR_NOT_SUPPORTED otherwise (copy from
+ * it).  The snapshot is still deleted at the end of the backup. */
+gboolean vss_backup_components_take_snapshot_image (VssBackupComponents *self,
+                                                    const char *snapshot_id,
+                                                    GError **error);
 
 VssSnapshotProp *vss_backup_components_get_snapshot_properties (VssBackupComponents *self,
                                                                 const char *snapshot_id,

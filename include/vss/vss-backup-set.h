@@ -71,6 +71,27 @@ gboolean vss_backup_set_writer_add_files (VssBackupSetWriter *self,
  * exclude with their metadata. */
 void vss_backup_set_writer_set_excludes (VssBackupSetWriter *self, const char *const *patterns);
 
+/* From now on (until called with FALSE) the regular files of the trees
+ * added are moved (renamed) into the set rather than copied, when they
+ * are on the set's filesystem: only for an image the caller owns and
+ * throws away afterwards (vss_backup_components_take_snapshot_image).
+ * Their data are still read once, for the hash; a file that cannot be
+ * renamed is copied.  Two file sets must not read the same image files
+ * while this is on: the second would find them gone. */
+void vss_backup_set_writer_set_move_files (VssBackupSetWriter *self, gboolean move);
+
+/* Records how @component's data were read, in the manifest's
+ * "consistency" member (docs/backup-set.md): "freeze" (from a snapshot
+ * taken inside the writers' freeze), "after-thaw" (from its own snapshot,
+ * taken once the writers thawed) or "crash" (no snapshot: read from the
+ * live tree file by file).  For a requester's --path trees; VSS_ERROR_INVALID_ARG
+ * for another value. */
+gboolean vss_backup_set_writer_set_consistency (VssBackupSetWriter *self, const char *component,
+                                                const char *consistency, GError **error);
+/* What vss_backup_set_writer_set_consistency recorded for @component, or
+ * NULL (a writer's component, or a set made before version 3). */
+const char *vss_backup_set_get_consistency (const VssBackupSet *self, const char *component);
+
 /* Stores writers/@writer_name.json. */
 gboolean vss_backup_set_writer_add_writer_metadata (VssBackupSetWriter *self,
                                                     const char *writer_name,

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 /* The manifest format this libvss writes and the newest it reads; 2 added
  * base_manifest_sha256 and hard links (docs/backup-set.md). */
-#define VSS_MANIFEST_VERSION 2
+#define VSS_MANIFEST_VERSION 3
 /* A manifest of 100k entries is ~40 MB; anything past this is refused
  * before parsing so a hostile set cannot exhaust memory. */
 #define VSS_MANIFEST_MAX_BYTES (512 * 1024 * 1024)
@@ -63,7 +63,11 @@ typedef struct {
   gint64 created_usec;
   GPtrArray *components;    /* char* */
   GPtrArray *entries;       /* VssSetEntry */
+  GHashTable *consistency;  /* component name → "freeze", "after-thaw" or "crash" (version 3) */
 } VssManifest;
+
+/* The values of the manifest's "consistency" member. */
+gboolean vss_set_consistency_is_valid (const char *consistency);
 
 /* ---- manifest (vss-set-manifest.c, vss-set-manifest-read.c) ---- */
 

@@ -320,3 +320,19 @@ vss_backup_set_writer_get_entries (const VssBackupSetWriter *self)
 {
   return self->manifest->entries->len;
 }
+
+gboolean
+vss_backup_set_writer_set_consistency (VssBackupSetWriter *self, const char *component,
+                                       const char *consistency, GError **error)
+{
+  g_return_val_if_fail (self != NULL && component != NULL, FALSE);
+  if (!vss_set_consistency_is_valid (consistency)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "consistency of %s: \"%s\" is not freeze, after-thaw or crash", component,
+                 consistency != NULL ? consistency : "(null)");
+    return FALSE;
+  }
+  vss_manifest_component_index (self->manifest, component);
+  g_hash_table_insert (self->manifest->consistency, g_strdup (component), g_strdup (consistency));
+  return TRUE;
+}

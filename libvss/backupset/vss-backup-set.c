@@ -229,6 +229,13 @@ vss_backup_set_get_id (const VssBackupSet *self)
 }
 
 const char *
+vss_backup_set_get_consistency (const VssBackupSet *self, const char *component)
+{
+  g_return_val_if_fail (self != NULL && component != NULL, NULL);
+  return g_hash_table_lookup (self->manifest->consistency, component);
+}
+
+const char *
 vss_backup_set_get_base_id (const VssBackupSet *self)
 {
   return self->manifest->base_id;

@@ -234,8 +234,10 @@ add_file (const AddCtx *ctx, int dirfd, const char *name, const char *src,
   gboolean linked = ok && link_to_earlier (ctx, e, &st);
   AddTick tick = { ctx, original };
   vss_set_copier_set_tick (ctx->w->copier, ctx->progress != NULL ? add_tick : NULL, &tick);
+  gboolean moved = FALSE;
   if (ok && !linked && !take_from_base (ctx, e))
-    ok = store_data (ctx, e, sfd, src, error);
+    ok = vss_set_writer_try_move (ctx->w, e, dirfd, name, sfd, &st, &moved, error) &&
+         (moved || store_data (ctx, e, sfd, src, error));
   vss_set_copier_set_tick (ctx->w->copier, NULL, NULL);
   close (sfd);
   if (!ok) {

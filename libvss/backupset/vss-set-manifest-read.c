@@ -28,15 +28,17 @@ prefixed (gboolean ok, GError **error)
   return ok;
 }
 
-/* @allowed: the members of version 1; @added_v2: those version 2 added,
- * allowed only when the manifest says version >= 2. */
+/* @allowed: the members of version 1; @added_v2 (@added_v3): those
+ * version 2 (3) added, allowed only when the manifest says so. */
 static gboolean
 check_keys (json_object *obj, const char *where, const char *const *allowed,
-            const char *const *added_v2, gint64 version, GError **error)
+            const char *const *added_v2, const char *const *added_v3, gint64 version,
+            GError **error)
 {
   json_object_object_foreach (obj, key, value) {
     (void) value;
-    if (g_strv_contains (allowed, key) || (version >= 2 && g_strv_contains (added_v2, key)))
+    if (g_strv_contains (allowed, key) || (version >= 2 && g_strv_contains (added_v2, key)) ||
+        (version >= 3 && added_v3 != NULL && g_strv_contains (added_v3, key)))
       continue;
     g_autofree char *msg = g_strdup_printf ("unknown member \"%s\" for version %" G_GINT64_FORMAT
                                             " (a newer format? this libvss reads up to "
@@ -205,7 +207,7 @@ read_entry (json_object *obj, const char *where, GHashTable *component_index, gi
   g_autoptr(GPtrArray) holder = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_set_entry_free);
   VssSetEntry *e = vss_set_entry_new (0, NULL, VSS_SET_ENTRY_FILE);
   g_ptr_array_add (holder, e);
-  if (!check_keys (obj, where, keys, added_v2, version, error) ||
+  if (!check_keys (obj, where, keys, added_v2, NULL, version, error) ||
       !prefixed (vss_json_read_string (obj, where, "component", TRUE, &component, error), error))
     return NULL;
   gpointer index;
@@ -250,10 +252,11 @@ read_header (json_object *top, VssManifest *m, gint64 *out_version, GError **err
     "version", "set_id", "base_id", "backup_type", "created_usec", "components", "entries", NULL,
   };
   static const char *const added_v2[] = { "base_manifest_sha256", NULL };
+  static const char *const added_v3[] = { "consistency", NULL };
   gint64 version = 0;
   int type = 0;
   if (!read_ranged (top, "", "version", TRUE, 1, VSS_MANIFEST_VERSION, &version, error) ||
-      !check_keys (top, "top level", keys, added_v2, version, error) ||
+      !check_keys (top, "top level", keys, added_v2, added_v3, version, error) ||
       !prefixed (vss_json_read_string (top, "", "base_manifest_sha256", FALSE,
                                        &m->base_manifest_sha256, error), error) ||
       !prefixed (vss_json_read_string (top, "", "set_id", TRUE, &m->set_id, error), error) ||
@@ -308,6 +311,26 @@ parse (const char *text, gsize length, GError **error)
   return obj;
 }
 
+/* "consistency": how each --path tree was read; its keys are components. */
+static gboolean
+read_consistency (json_object *top, VssManifest *m, GHashTable *index, GError **error)
+{
+  json_object *obj = NULL;
+  if (!json_object_object_get_ex (top, "consistency", &obj))
+    return TRUE;
+  if (!json_object_is_type (obj, json_type_object))
+    return fail (error, "consistency", NULL, "must be an object");
+  json_object_object_foreach (obj, name, value) {
+    const char *v = json_object_is_type (value, json_type_string) ? json_object_get_string (value) : NULL;
+    if (!g_hash_table_contains (index, name))
+      return fail (error, "consistency", NULL, "names a component the set does not list");
+    if (!vss_set_consistency_is_valid (v))
+      return fail (error, "consistency", NULL, "values are \"freeze\", \"after-thaw\" or \"crash\"");
+    g_hash_table_insert (m->consistency, g_strdup (name), g_strdup (v));
+  }
+  return TRUE;
+}
+
 VssManifest *
 vss_manifest_from_json (const char *text, gsize length, GError **error)
 {
@@ -319,6 +342,7 @@ vss_manifest_from_json (const char *text, gsize length, GError **error)
   json_object *entries = NULL;
   gint64 version = 0;
   gboolean ok = read_header (top, m, &version, error) && read_components (top, m, index, error) &&
+                read_consistency (top, m, index, error) &&
                 prefixed (vss_json_read_array (top, "", "entries", TRUE, &entries, error), error);
   for (gsize i = 0; ok && i < json_object_array_length (entries); i++) {
     g_autofree char *where = vss_json_path_index ("", "entries", (guint) i);

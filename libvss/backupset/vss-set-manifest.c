@@ -52,6 +52,7 @@ vss_manifest_new (const char *set_id, const char *base_id, VssBackupType type)
   self->created_usec = g_get_real_time ();
   self->components = g_ptr_array_new_with_free_func (g_free);
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_set_entry_free);
+  self->consistency = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return self;
 }
 
@@ -65,6 +66,7 @@ vss_manifest_free (VssManifest *self)
   g_free (self->base_manifest_sha256);
   g_ptr_array_unref (self->components);
   g_ptr_array_unref (self->entries);
+  g_hash_table_unref (self->consistency);
   g_free (self);
 }
 
@@ -173,6 +175,27 @@ append_json (GString *out, json_object *obj)
   json_object_put (obj);
 }
 
+gboolean
+vss_set_consistency_is_valid (const char *consistency)
+{
+  static const char *const names[] = { "freeze", "after-thaw", "crash", NULL };
+  return consistency != NULL && g_strv_contains (names, consistency);
+}
+
+/* In the order of the components, so that sets are reproducible. */
+static json_object *
+consistency_to_json (const VssManifest *self)
+{
+  json_object *obj = json_object_new_object ();
+  for (guint i = 0; i < self->components->len; i++) {
+    const char *name = g_ptr_array_index (self->components, i);
+    const char *value = g_hash_table_lookup (self->consistency, name);
+    if (value != NULL)
+      json_object_object_add (obj, name, json_object_new_string (value));
+  }
+  return obj;
+}
+
 static json_object *
 header_to_json (const VssManifest *self)
 {
@@ -189,6 +212,8 @@ header_to_json (const VssManifest *self)
     json_object_array_add (components,
                            json_object_new_string (g_ptr_array_index (self->components, i)));
   json_object_object_add (obj, "components", components);
+  if (g_hash_table_size (self->consistency) > 0)
+    json_object_object_add (obj, "consistency", consistency_to_json (self));
   return obj;
 }
 

@@ -5,6 +5,8 @@
 
 #include "vss-backup-set-private.h"
 
+#include <sys/stat.h>
+
 G_BEGIN_DECLS
 
 struct _VssBackupSetWriter {
@@ -22,6 +24,7 @@ struct _VssBackupSetWriter {
   gboolean owns_partial;  /* we created DIR.partial: ours to remove */
   gboolean failed;        /* out of space: DIR.partial is gone */
   gboolean committed;
+  gboolean move_files;    /* the trees added are the caller's to consume: move, not copy */
 };
 
 /* "component-index\npath", the key of VssBackupSetWriter.seen. */
@@ -36,6 +39,13 @@ gboolean vss_set_writer_out_of_space (VssBackupSetWriter *self, int err, const c
 /* Creates the parent directories of @stored under DIR.partial. */
 gboolean vss_set_writer_make_parents (VssBackupSetWriter *self, const char *stored,
                                       GError **error);
+/* With move_files set and @sfd (entry @name of @dirfd, whose fstat is @st)
+ * on the set's filesystem: hashes it, renames it to the entry's stored
+ * place and sets *out_moved.  Otherwise (or when the rename is refused)
+ * TRUE with *out_moved FALSE: the caller copies.  (vss-set-move.c) */
+gboolean vss_set_writer_try_move (VssBackupSetWriter *self, VssSetEntry *e, int dirfd,
+                                  const char *name, int sfd, const struct stat *st,
+                                  gboolean *out_moved, GError **error);
 /* FALSE with VSS_ERROR_BAD_STATE when the writer can take no more. */
 gboolean vss_set_writer_check_usable (VssBackupSetWriter *self, GError **error);
 

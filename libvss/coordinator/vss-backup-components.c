@@ -302,6 +302,81 @@ vss_backup_components_add_to_snapshot_set (VssBackupComponents *self, const char
   return snapshot != NULL;
 }
 
+static gboolean
+apply_window (VssBackupComponents *self, const char *snapshot_id, VssSnapshotWindow window,
+              GError **error)
+{
+  VssSnapshot *snapshot = vss_state_find_snapshot (self, snapshot_id);
+  if (snapshot == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "set_snapshot_window: no snapshot %s in the set", snapshot_id);
+    return FALSE;
+  }
+  snapshot->after_thaw = window == VSS_SNAPSHOT_WINDOW_AFTER_THAW;
+  for (guint i = 0; i < self->document->snapshots->len; i++) {
+    VssBcdSnapshot *recorded = g_ptr_array_index (self->document->snapshots, i);
+    if (g_str_equal (recorded->snapshot_id, snapshot_id))
+      recorded->after_thaw = snapshot->after_thaw;
+  }
+  return TRUE;
+}
+
+gboolean
+vss_backup_components_set_snapshot_window (VssBackupComponents *self, const char *snapshot_id,
+                                           VssSnapshotWindow window, GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (snapshot_id == NULL)
+    return vss_state_invalid_arg (error, "set_snapshot_window: no snapshot id");
+  if (window != VSS_SNAPSHOT_WINDOW_FREEZE && window != VSS_SNAPSHOT_WINDOW_AFTER_THAW)
+    return vss_state_invalid_arg (error, "set_snapshot_window: unknown window %d", (int) window);
+  g_mutex_lock (&self->lock);
+  gboolean ok = vss_backup_components_check_idle (self, error) &&
+                vss_state_require (self, VSS_STEP_SET_STARTED, "set_snapshot_window",
+                                   "start_snapshot_set", error) &&
+                vss_state_require_not (self, VSS_STEP_SNAPSHOT_STARTED, "set_snapshot_window",
+                                       "must come before do_snapshot_set", error) &&
+                apply_window (self, snapshot_id, window, error);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static gboolean
+release_image (VssBackupComponents *self, const char *snapshot_id, GError **error)
+{
+  VssSnapshot *snapshot = vss_state_find_snapshot (self, snapshot_id);
+  if (snapshot == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "take_snapshot_image: no snapshot %s in the set", snapshot_id);
+    return FALSE;
+  }
+  if (snapshot->provider->release == NULL || vss_snapshot_context_is_persistent (snapshot->context)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_NOT_SUPPORTED,
+                 "take_snapshot_image: the %s snapshot of %s %s", snapshot->provider->name,
+                 snapshot->original_path, snapshot->provider->release == NULL
+                     ? "is not a private copy: copy from it"
+                     : "is persistent: it must stay whole");
+    return FALSE;
+  }
+  return snapshot->provider->release (snapshot, error);
+}
+
+gboolean
+vss_backup_components_take_snapshot_image (VssBackupComponents *self, const char *snapshot_id,
+                                           GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (snapshot_id == NULL)
+    return vss_state_invalid_arg (error, "take_snapshot_image: no snapshot id");
+  g_mutex_lock (&self->lock);
+  gboolean ok = vss_backup_components_check_idle (self, error) &&
+                vss_state_require (self, VSS_STEP_SNAPSHOT_DONE, "take_snapshot_image",
+                                   "do_snapshot_set", error) &&
+                release_image (self, snapshot_id, error);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
 void
 vss_snapshot_prop_free (VssSnapshotProp *prop)
 {

@@ -191,16 +191,28 @@ flush_filesystems (VssBackupComponents *self)
 }
 
 static gboolean
-commit_providers (VssBackupComponents *self, GError **error)
+commit_one (VssBackupComponents *self, guint i, gint64 deadline, GError **error)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) self->hold_timeout_ms * 1000;
+  VssSnapshot *snapshot = g_ptr_array_index (self->snapshots, i);
+  if (!snapshot->provider->commit (snapshot, deadline, error))
+    return FALSE;
+  VssBcdSnapshot *recorded = g_ptr_array_index (self->document->snapshots, i);
+  g_free (recorded->snapshot_path);
+  recorded->snapshot_path = g_strdup (snapshot->snapshot_path);
+  return TRUE;
+}
+
+/* The snapshots of the freeze window (@after_thaw FALSE, bounded by the
+ * hold limit), or those taken once the writers thawed (no deadline: they
+ * hold nobody). */
+static gboolean
+commit_providers (VssBackupComponents *self, gboolean after_thaw, GError **error)
+{
+  gint64 deadline = after_thaw ? 0 : g_get_monotonic_time () + (gint64) self->hold_timeout_ms * 1000;
   for (guint i = 0; i < self->snapshots->len; i++) {
-    VssSnapshot *snapshot = g_ptr_array_index (self->snapshots, i);
-    if (!snapshot->provider->commit (snapshot, deadline, error))
+    const VssSnapshot *snapshot = g_ptr_array_index (self->snapshots, i);
+    if (snapshot->after_thaw == after_thaw && !commit_one (self, i, deadline, error))
       return FALSE;
-    VssBcdSnapshot *recorded = g_ptr_array_index (self->document->snapshots, i);
-    g_free (recorded->snapshot_path);
-    recorded->snapshot_path = g_strdup (snapshot->snapshot_path);
   }
   return TRUE;
 }
@@ -232,7 +244,7 @@ run_window (VssBackupComponents *self, GCancellable *cancellable, VssFreezeWatch
     return vss_events_cancelled ("do_snapshot_set", cause);
 
   gint64 commit_start = g_get_monotonic_time ();
-  gboolean committed = commit_providers (self, cause);
+  gboolean committed = commit_providers (self, FALSE, cause);
   t->commit_usec = g_get_monotonic_time () - commit_start;
   if (!committed)
     return FALSE;
@@ -279,6 +291,11 @@ vss_lifecycle_do_snapshot_set (VssBackupComponents *self, GCancellable *cancella
     g_propagate_error (error, cause);
     return FALSE;
   }
+  /* Trees no writer owns, copied now that nobody waits for them. */
+  gint64 after_start = g_get_monotonic_time ();
+  if (!commit_providers (self, TRUE, &cause) || !vss_snapshot_store_record (self->snapshots, &cause))
+    return fail_set (self, error, cause);
+  g_debug ("after-thaw snapshots took %.1f ms", (g_get_monotonic_time () - after_start) / 1000.0);
 
   vss_events_send_to (self, vss_events_is_active, VSS_EVENT_POST_SNAPSHOT, NULL);
   self->bcd_writable = FALSE;

@@ -161,6 +161,7 @@ typedef struct {
   char *original_path;
   char *snapshot_path;            /* NULL before commit */
   char *provider;
+  gboolean after_thaw;            /* "window": "after-thaw" (else "freeze") */
 } VssBcdSnapshot;
 
 typedef struct {

@@ -193,6 +193,8 @@ snapshots_to_json (GPtrArray *snapshots)
     json_object_object_add (obj, "original_path", json_object_new_string (s->original_path));
     vss_json_add_string (obj, "snapshot_path", s->snapshot_path);
     json_object_object_add (obj, "provider", json_object_new_string (s->provider));
+    json_object_object_add (obj, "window",
+                            json_object_new_string (s->after_thaw ? "after-thaw" : "freeze"));
     json_object_array_add (array, obj);
   }
   return array;
@@ -295,8 +297,9 @@ static VssBcdSnapshot *
 snapshot_from_json (json_object *obj, const char *where, GError **error)
 {
   static const char *const keys[] = { "snapshot_id", "original_path", "snapshot_path",
-                                      "provider", NULL };
+                                      "provider", "window", NULL };
   VssBcdSnapshot *s = g_new0 (VssBcdSnapshot, 1);
+  g_autofree char *window = NULL;
 
   if (!vss_json_check_keys (obj, where, keys, error) ||
       !vss_json_read_uuid (obj, where, "snapshot_id", TRUE, &s->snapshot_id, error) ||
@@ -304,10 +307,18 @@ snapshot_from_json (json_object *obj, const char *where, GError **error)
                               &s->original_path, error) ||
       !vss_json_read_checked (obj, where, "snapshot_path", FALSE, vss_check_path,
                               &s->snapshot_path, error) ||
-      !vss_json_read_checked (obj, where, "provider", TRUE, NULL, &s->provider, error)) {
+      !vss_json_read_checked (obj, where, "provider", TRUE, NULL, &s->provider, error) ||
+      !vss_json_read_string (obj, where, "window", FALSE, &window, error)) {
     bcd_snapshot_free (s);
     return NULL;
   }
+  /* absent in documents written before the window existed: inside the freeze */
+  if (window != NULL && !g_str_equal (window, "freeze") && !g_str_equal (window, "after-thaw")) {
+    vss_json_set_error (error, where, "window", "must be \"freeze\" or \"after-thaw\"");
+    bcd_snapshot_free (s);
+    return NULL;
+  }
+  s->after_thaw = g_strcmp0 (window, "after-thaw") == 0;
   return s;
 }
 

@@ -4,7 +4,10 @@
  * It works on any real filesystem but costs time proportional to the data,
  * all of it while writers hold their writes; prepare() therefore refuses a
  * tree that would not be copied within the hold limit, so the set fails
- * before anything is frozen rather than during the freeze.  The image lives
+ * before anything is frozen rather than during the freeze.  A snapshot
+ * committed after the thaw (a tree no writer owns) holds nobody and is
+ * never refused.  The estimate counts allocated blocks: the copy keeps
+ * holes, so a sparse file costs what it stores, not its size.  The image lives
  * in <state dir>/snapshots/<set id>/<snapshot id>/image. */
 #include "vss-provider-fs.h"
 
@@ -120,9 +123,11 @@ format_size (guint64 bytes)
 static gboolean
 copy_prepare (VssSnapshot *snapshot, guint hold_budget_ms, GError **error)
 {
+  if (snapshot->after_thaw)
+    return make_storage (snapshot, error);
   guint64 bytes = 0;
   g_autoptr(GError) local = NULL;
-  if (!vss_fs_tree_size (snapshot->original_path, &bytes, &local)) {
+  if (!vss_fs_tree_allocated (snapshot->original_path, &bytes, &local)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED_PROVIDER_ERROR,
                  "copy: cannot measure %s: %s", snapshot->original_path, local->message);
     return FALSE;
@@ -197,6 +202,19 @@ copy_remove (VssSnapshot *snapshot, GError **error)
   return TRUE;
 }
 
+/* The image is our own copy: unsealed, its files may be moved out. */
+static gboolean
+copy_release (VssSnapshot *snapshot, GError **error)
+{
+  if (snapshot->snapshot_path == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE,
+                 "copy: the snapshot of %s is not committed", snapshot->original_path);
+    return FALSE;
+  }
+  vss_provider_unseal (snapshot->snapshot_path);
+  return TRUE;
+}
+
 const VssProvider vss_provider_copy = {
   .name = "copy",
   .cost = 100,
@@ -204,4 +222,5 @@ const VssProvider vss_provider_copy = {
   .prepare = copy_prepare,
   .commit = copy_commit,
   .remove = copy_remove,
+  .release = copy_release,
 };

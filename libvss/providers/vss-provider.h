@@ -4,7 +4,8 @@
  * commit.  The coordinator calls, per snapshot of the set:
  *   supports()  when the path is added (pick or refuse a provider),
  *   prepare()   before writers freeze (slow work, estimates, veto),
- *   commit()    inside the frozen window, bounded by @deadline_usec,
+ *   commit()    inside the frozen window, bounded by @deadline_usec, or
+ *               after the thaw with no deadline (0) when after_thaw is set,
  *   remove()    when the snapshot ends (or a failed set is rolled back).
  * Errors are in VSS_ERROR: VOLUME_NOT_SUPPORTED_BY_PROVIDER from supports,
  * PROVIDER_VETO from prepare, HOLD_WRITES_TIMEOUT when commit runs past
@@ -29,6 +30,8 @@ typedef struct {
   VssSnapshotContext context;
   gint64 created_usec;        /* wall clock of the commit */
   gboolean committed;
+  gboolean after_thaw;        /* committed after the writers thawed (a tree no writer owns):
+                               * no hold limit applies, nobody waits for it */
 } VssSnapshot;
 
 struct _VssProvider {
@@ -41,6 +44,11 @@ struct _VssProvider {
   gboolean (*prepare) (VssSnapshot *snapshot, guint hold_budget_ms, GError **error);
   gboolean (*commit) (VssSnapshot *snapshot, gint64 deadline_usec, GError **error);
   gboolean (*remove) (VssSnapshot *snapshot, GError **error);
+  /* Optional: hands a committed image that is a private copy over to the
+   * requester, writable, so that its files can be moved (not copied) into a
+   * backup set; remove() still deletes what is left.  NULL: the image is
+   * shared with the original (a snapshot, clones) and must be copied. */
+  gboolean (*release) (VssSnapshot *snapshot, GError **error);
 };
 
 /* The built-in providers, cheapest first. */

@@ -24,6 +24,9 @@ gboolean vss_fs_remove_tree (const char *path, GError **error);
 
 /* Total size in bytes of the regular files under @path. */
 gboolean vss_fs_tree_size (const char *path, guint64 *out_bytes, GError **error);
+/* The bytes the regular files under @path take on disk (allocated blocks:
+ * holes count for nothing), which is what a hole-keeping copy writes. */
+gboolean vss_fs_tree_allocated (const char *path, guint64 *out_bytes, GError **error);
 
 /* Write @contents to @path atomically: a temp file beside it, fsync,
  * rename, fsync of the directory. */

@@ -26,8 +26,11 @@ typedef struct {
 } Edit;
 
 static const Edit edits[] = {
-  { "\"version\":2", "\"version\":3", "version" },
-  { "\"version\":2,", "", "version: required" },
+  { "\"version\":3", "\"version\":4", "version" },
+  { "\"version\":3,", "", "version: required" },
+  { "\"components\":[", "\"consistency\":{\"path:/d\":\"sometimes\"},\"components\":[", "consistency: values are" },
+  { "\"components\":[", "\"consistency\":{\"zz\":\"crash\"},\"components\":[", "consistency: names a component" },
+  { "\"components\":[", "\"consistency\":[],\"components\":[", "consistency: must be an object" },
   { "\"set_id\":\"", "\"set_id\":\"x", "set_id: must be a UUID" },
   { "\"backup_type\":\"full\"", "\"backup_type\":\"weekly\"", "backup_type" },
   { "\"backup_type\":\"full\"", "\"backup_type\":\"incremental\"", "base_id: required" },
@@ -113,7 +116,7 @@ Test (manifest, large_manifest_loads)
 Test (manifest, version_1_sets_still_load_and_restore)
 {
   g_autofree char *dir = small_set ();
-  bs_edit_manifest (dir, "\"version\":2", "\"version\":1");
+  bs_edit_manifest (dir, "\"version\":3", "\"version\":1");
   g_autoptr(GError) error = NULL;
   {
     g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
@@ -131,4 +134,40 @@ Test (manifest, version_1_sets_still_load_and_restore)
   bs_edit_manifest (dir, "\"type\":\"file\"", "\"type\":\"file\",\"hardlink\":\"/d/g\"");
   cr_assert_null (vss_backup_set_open (dir, &error));
   cr_assert_not_null (strstr (error->message, "unknown member \"hardlink\""), "%s", error->message);
+}
+
+/* Version 3 records how each --path tree was read; version 2 sets (no
+ * such member) still load, and a version 2 set with it is refused. */
+Test (manifest, consistency_round_trips_and_version_2_sets_still_load)
+{
+  g_autofree char *src = bs_path ("src");
+  bs_make_tree (src);
+  g_autofree char *dir = bs_path ("set");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VssBackupSetWriter) w = vss_backup_set_writer_new (dir, VSS_BT_FULL, NULL, &error);
+  cr_assert_not_null (w, "%s", error ? error->message : "");
+  cr_assert (vss_backup_set_writer_add_files (w, "path:/d", src, "/d", "*", TRUE, NULL, NULL,
+                                              NULL, &error), "%s", error ? error->message : "");
+  cr_assert_not (vss_backup_set_writer_set_consistency (w, "path:/d", "sometimes", &error));
+  cr_assert (g_error_matches (error, VSS_ERROR, VSS_ERROR_INVALID_ARG));
+  g_clear_error (&error);
+  cr_assert (vss_backup_set_writer_set_consistency (w, "path:/d", "after-thaw", &error));
+  g_autofree char *bcd = bs_bcd ();
+  cr_assert (vss_backup_set_writer_commit (w, bcd, &error), "%s", error ? error->message : "");
+  {
+    g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
+    cr_assert_not_null (set, "%s", error ? error->message : "");
+    cr_assert_str_eq (vss_backup_set_get_consistency (set, "path:/d"), "after-thaw");
+    cr_assert_null (vss_backup_set_get_consistency (set, "path:/other"));
+  }
+  bs_edit_manifest (dir, "\"version\":3", "\"version\":2");
+  cr_assert_null (vss_backup_set_open (dir, &error));
+  cr_assert_not_null (strstr (error->message, "unknown member \"consistency\""), "%s", error->message);
+  g_clear_error (&error);
+  bs_edit_manifest (dir, "\"consistency\":{\"path:/d\":\"after-thaw\"},", "");
+  g_autoptr(VssBackupSet) old = vss_backup_set_open (dir, &error);
+  cr_assert_not_null (old, "a version 2 set: %s", error ? error->message : "");
+  cr_assert (vss_backup_set_verify (old, NULL, NULL, NULL, NULL, &error), "%s",
+             error ? error->message : "");
+  cr_assert_null (vss_backup_set_get_consistency (old, "path:/d"));
 }

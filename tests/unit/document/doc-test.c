@@ -487,7 +487,7 @@ static const char *const optional_keys[] = {
   "snapshot_set_id", "snapshot_path", "backup_options", "backup_stamp",
   "previous_backup_stamp", "backup_metadata", "restore_options", "restore_metadata",
   "pre_restore_failure_msg", "post_restore_failure_msg", "ranges", "metadata",
-  "source_ranges", "destination_ranges", "additional_restores", NULL
+  "source_ranges", "destination_ranges", "additional_restores", "window", NULL
 };
 
 guint

@@ -10,7 +10,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "util/vss-fs.h"
+#include "util/vss-fs-private.h"
 #include "vss-test.h"
 
 VSS_TEST_ENV_FIXTURE (setup, teardown);
@@ -379,4 +379,75 @@ Test (fs, files_vanishing_during_a_walk_are_skipped_not_fatal)
   g_autoptr(GError) error = NULL;
   cr_assert_not (vss_fs_copy_tree (gone, out, 0, &error));
   cr_assert_not (vss_fs_tree_size (gone, NULL, NULL));
+}
+
+/* ---- the race made deterministic: the file changes between its data
+ * and its metadata ---- */
+
+static char *race_replacement;   /* moved over the source by the hook, or NULL */
+
+/* Called once the data of @src are copied: the file goes (or another one
+ * takes its name), exactly where a copy that went back to the path for
+ * the xattrs would fail or read the wrong file. */
+static void
+vanish_after_data (const char *src)
+{
+  if (g_str_has_suffix (src, "/victim"))
+    cr_assert_eq (race_replacement != NULL ? rename (race_replacement, src) : unlink (src), 0,
+                  "%s: %s", src, g_strerror (errno));
+}
+
+static char *
+race_tree (void)
+{
+  char *src = tmp_path ("race");
+  cr_assert_eq (g_mkdir (src, 0755), 0);
+  g_autofree char *victim = g_build_filename (src, "victim", NULL);
+  vss_test_put_file (victim, "victim data", 0640);
+  if (setxattr (victim, "user.vss.who", "victim", 6, 0) != 0)
+    cr_skip_test ("the temp filesystem refuses user xattrs: %s", g_strerror (errno));
+  return src;
+}
+
+Test (fs, a_file_removed_after_its_data_were_copied_keeps_its_metadata)
+{
+  g_autofree char *src = race_tree ();
+  race_replacement = NULL;
+  vss_fs_copy_tree_set_test_hook (vanish_after_data);
+  g_autofree char *dst = tmp_path ("race-copy");
+  g_autoptr(GError) error = NULL;
+  gboolean ok = vss_fs_copy_tree (src, dst, 0, &error);
+  vss_fs_copy_tree_set_test_hook (NULL);
+  cr_assert (ok, "%s", error != NULL ? error->message : "");
+  g_autofree char *copy = g_build_filename (dst, "victim", NULL);
+  char buf[16] = { 0 };
+  cr_assert_eq (getxattr (copy, "user.vss.who", buf, sizeof buf), 6, "the xattr was lost");
+  cr_assert_str_eq (buf, "victim");
+  struct stat st;
+  cr_assert_eq (stat (copy, &st), 0);
+  cr_assert_eq (st.st_mode & 07777, 0640);
+}
+
+Test (fs, a_file_replaced_after_its_data_were_copied_gets_no_metadata_of_the_other)
+{
+  g_autofree char *src = race_tree ();
+  race_replacement = tmp_path ("intruder");
+  vss_test_put_file (race_replacement, "intruder", 0604);
+  cr_assert_eq (setxattr (race_replacement, "user.vss.who", "intruder", 8, 0), 0);
+  vss_fs_copy_tree_set_test_hook (vanish_after_data);
+  g_autofree char *dst = tmp_path ("race-copy");
+  g_autoptr(GError) error = NULL;
+  gboolean ok = vss_fs_copy_tree (src, dst, 0, &error);
+  vss_fs_copy_tree_set_test_hook (NULL);
+  g_clear_pointer (&race_replacement, g_free);
+  cr_assert (ok, "%s", error != NULL ? error->message : "");
+  g_autofree char *copy = g_build_filename (dst, "victim", NULL);
+  g_autofree char *data = vss_test_read_file (copy);
+  cr_assert_str_eq (data, "victim data");
+  char buf[16] = { 0 };
+  cr_assert_eq (getxattr (copy, "user.vss.who", buf, sizeof buf), 6);
+  cr_assert_str_eq (buf, "victim", "the copy mixes another file's xattr into its data");
+  struct stat st;
+  cr_assert_eq (stat (copy, &st), 0);
+  cr_assert_eq (st.st_mode & 07777, 0640, "the copy has the other file's mode");
 }
