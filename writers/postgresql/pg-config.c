@@ -93,6 +93,16 @@ pg_config_load (const char *config_dir, GError **error)
   self->socket_dir = read_key (kf, "socket_dir", "/var/run/postgresql");
   self->user = read_key (kf, "user", "postgres");
   self->database = read_key (kf, "database", "postgres");
+  self->fast_checkpoint = TRUE;
+  if (g_key_file_has_key (kf, "postgresql", "fast_checkpoint", NULL)) {
+    g_autoptr(GError) bad = NULL;
+    self->fast_checkpoint = g_key_file_get_boolean (kf, "postgresql", "fast_checkpoint", &bad);
+    if (bad != NULL) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                   "%s: fast_checkpoint: %s; write true or false", file, bad->message);
+      return NULL;
+    }
+  }
   if (!resolve_directories (self, file, error))
     return NULL;
   return g_steal_pointer (&self);

@@ -72,9 +72,10 @@ pg_session_start (const PgConfig *config, const char *label, GError **error)
   if (res == NULL)
     return NULL;
   PQclear (res);
-  const char *start_params[] = { label };
-  /* fast: the checkpoint is I/O, not a lock; clients go on meanwhile */
-  res = run (self, "SELECT pg_backup_start($1, true)", 1, start_params, error);
+  /* fast: the checkpoint's writes at once (seconds of I/O, no lock); or
+   * spread over checkpoint_completion_target of checkpoint_timeout */
+  const char *start_params[] = { label, config->fast_checkpoint ? "true" : "false" };
+  res = run (self, "SELECT pg_backup_start($1, $2::boolean)", 2, start_params, error);
   if (res == NULL)
     return NULL;
   PQclear (res);

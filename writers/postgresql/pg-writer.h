@@ -15,6 +15,7 @@ typedef struct {
   char *socket_dir;
   char *user;
   char *database;
+  gboolean fast_checkpoint; /* pg_backup_start's checkpoint at once, or spread */
 } PgConfig;
 
 PgConfig *pg_config_load (const char *config_dir, GError **error);
@@ -48,7 +49,8 @@ GPtrArray   *pg_wal_segments (const char *wal_dir, const char *first, const char
 typedef struct _PgSession PgSession;
 /* Connects, reserves the WAL from now on with a temporary replication
  * slot and enters non-exclusive backup mode (pg_backup_start, fast
- * checkpoint).  The session must stay open until the WAL is copied. */
+ * checkpoint unless configured spread).  The session must stay open until
+ * the WAL is copied. */
 PgSession   *pg_session_start (const PgConfig *config, const char *label, GError **error);
 /* pg_backup_stop: the label, the map and where the backup's WAL ends. */
 PgBackupEnd *pg_session_stop (PgSession *self, GError **error);
