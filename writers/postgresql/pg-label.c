@@ -3,8 +3,11 @@
  * WAL files between its start and its end. */
 #include "pg-writer.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 pg_backup_end_free (PgBackupEnd *self)
@@ -28,6 +31,7 @@ pg_backup_end_to_metadata (const PgBackupEnd *self)
   g_key_file_set_string (kf, "postgresql", "stop_wal", self->stop_wal);
   g_key_file_set_string (kf, "postgresql", "backup_label", self->label);
   g_key_file_set_string (kf, "postgresql", "tablespace_map", self->tablespace_map);
+  g_key_file_set_uint64 (kf, "postgresql", "wal_segment_size", self->segment_bytes);
   return g_key_file_to_data (kf, NULL, NULL);
 }
 
@@ -47,6 +51,7 @@ pg_backup_end_from_metadata (const char *text, GError **error)
   self->tablespace_map = g_key_file_get_string (kf, "postgresql", "tablespace_map", NULL);
   self->start_wal = g_key_file_get_string (kf, "postgresql", "start_wal", NULL);
   self->stop_lsn = g_key_file_get_string (kf, "postgresql", "stop_lsn", NULL);
+  self->segment_bytes = g_key_file_get_uint64 (kf, "postgresql", "wal_segment_size", NULL);
   return g_steal_pointer (&self);
 }
 
@@ -116,4 +121,33 @@ pg_wal_segments (const char *wal_dir, const char *first, const char *last,
   if (g_file_test (history, G_FILE_TEST_IS_REGULAR))
     g_ptr_array_add (paths, g_steal_pointer (&history));
   return g_steal_pointer (&paths);
+}
+
+/* XLOG_BLCKSZ, and the page header's xlp_pageaddr: after xlp_magic (2),
+ * xlp_info (2) and xlp_tli (4), a 64-bit address in the host's order. */
+#define PG_WAL_PAGE 8192
+#define PG_WAL_PAGEADDR_OFFSET 8
+
+gboolean
+pg_wal_reaches (const char *path, const char *lsn, guint64 segment_bytes, GError **error)
+{
+  unsigned int hi = 0, lo = 0;
+  if (lsn == NULL || sscanf (lsn, "%X/%X", &hi, &lo) != 2 || segment_bytes == 0)
+    return TRUE;   /* an older record: nothing to compare with */
+  guint64 at = ((guint64) hi << 32 | lo) - 1;   /* the stop LSN ends the record */
+  guint64 page = at - at % PG_WAL_PAGE;
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  guint64 found = 0;
+  ssize_t n = fd >= 0 ? pread (fd, &found, sizeof found,
+                               (off_t) (page % segment_bytes + PG_WAL_PAGEADDR_OFFSET)) : -1;
+  int err = errno;
+  if (fd >= 0)
+    close (fd);
+  if (n == (ssize_t) sizeof found && found == page)
+    return TRUE;
+  g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+               "the restored WAL does not reach the backup's stop %s: %s %s; restore "
+               "postgresql:wal from the same set", lsn, path,
+               n < 0 ? g_strerror (err) : "holds another (recycled) segment there");
+  return FALSE;
 }

@@ -107,6 +107,8 @@ prepare_recovery (const char *dir, const PgBackupEnd *end, GError **error)
                  "backup's end; restore postgresql:wal too", stop_wal);
     return FALSE;
   }
+  if (!pg_wal_reaches (stop_wal, end->stop_lsn, end->segment_bytes, error))
+    return FALSE;
   return write_owned (dir, "backup_label", end->label, error) &&
          (end->tablespace_map == NULL || *end->tablespace_map == '\0' ||
           write_owned (dir, "tablespace_map", end->tablespace_map, error)) &&

@@ -30,13 +30,18 @@ typedef struct {
   char *start_wal;        /* the WAL file of the backup's start (from the label) */
   char *stop_wal;         /* the WAL file holding the stop LSN */
   char *stop_lsn;
-  guint64 segment_bytes;  /* wal_segment_size (not recorded) */
+  guint64 segment_bytes;  /* wal_segment_size */
 } PgBackupEnd;
 
 void         pg_backup_end_free (PgBackupEnd *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PgBackupEnd, pg_backup_end_free)
 char        *pg_backup_end_to_metadata (const PgBackupEnd *self);
 PgBackupEnd *pg_backup_end_from_metadata (const char *text, GError **error);
+/* Does the WAL file @path hold, at the page of @lsn ("X/Y"), the page
+ * PostgreSQL wrote there (its header's address) — not a recycled file of
+ * the same name?  FALSE with why in @error. */
+gboolean     pg_wal_reaches (const char *path, const char *lsn, guint64 segment_bytes,
+                             GError **error);
 /* The WAL file named on the label's "START WAL LOCATION" line, or NULL. */
 char        *pg_label_start_wal (const char *label);
 /* The paths of the WAL segments of @wal_dir from @first to @last (same
