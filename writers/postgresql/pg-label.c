@@ -148,6 +148,7 @@ pg_wal_reaches (const char *path, const char *lsn, guint64 segment_bytes, GError
   g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
                "the restored WAL does not reach the backup's stop %s: %s %s; restore "
                "postgresql:wal from the same set", lsn, path,
-               n < 0 ? g_strerror (err) : "holds another (recycled) segment there");
+               n < 0 ? g_strerror (err)
+                     : "was copied before the stop was written there (or is a recycled file)");
   return FALSE;
 }
