@@ -186,6 +186,9 @@ copy_component (VssBackupJob *job, VssBackupSetWriter *set, const VssSelected *s
                 Progress *progress, GError **error)
 {
   g_autoptr(GArray) sets = file_sets (s->component, job->type);
+  vss_backup_job_set_writer_excludes (set, s);
+  if (!vss_backup_job_add_post_snapshot_files (job, set, s, error))
+    return FALSE;
   for (guint i = 0; i < sets->len; i++) {
     const VssWmFile *f = g_array_index (sets, FileSet, i).file;
     if (!copy_file_set (job, set, s->key, vss_wm_file_get_path (f), vss_wm_file_get_filespec (f),
@@ -244,6 +247,7 @@ copy_components (VssCli *cli, VssBackupJob *job, VssBackupSetWriter *set, Progre
     if (!mark_one (job, s, ok, error))
       return FALSE;
   }
+  vss_backup_set_writer_clear_exclude_files (set);
   /* --exclude is for the --path trees: a writer's files are its own to choose */
   vss_backup_set_writer_set_excludes (set, (const char *const *) job->excludes);
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++) {

@@ -78,4 +78,13 @@ gboolean vss_backup_job_load_file (VssBackupJob *job, const char *name, GError *
 
 /* Marks every selected component of a writer that did not fail with
  * @succeeded (the ones of failed writers with FALSE). */
+/* The writer's exclude files, and the file sets of its other components
+ * nested in @s's, left out of the file sets of @s added next
+ * (cmd-backup-writer-files.c). */
+void     vss_backup_job_set_writer_excludes (VssBackupSetWriter *set, const VssSelected *s);
+/* The files the writer of @s provided after the snapshot
+ * (vss_component_add_post_snapshot_file), from the live filesystem; call
+ * before the component's file sets so they stand for the snapshot's copy. */
+gboolean vss_backup_job_add_post_snapshot_files (VssBackupJob *job, VssBackupSetWriter *set,
+                                                 const VssSelected *s, GError **error);
 gboolean vss_backup_job_mark (VssBackupJob *job, gboolean succeeded, GError **error);

@@ -63,6 +63,80 @@ check_every_spec_used (char **specs, const guint *hits, GPtrArray *known, GError
   return TRUE;
 }
 
+/* ---- dependencies ---- */
+
+static char *
+spec_of (const char *writer, const char *logical_path, const char *name)
+{
+  return logical_path != NULL && *logical_path != '\0'
+             ? g_strdup_printf ("%s:%s/%s", writer, logical_path, name)
+             : g_strdup_printf ("%s:%s", writer, name);
+}
+
+static gboolean
+is_selected (GPtrArray *selected, const VssWmDependency *d)
+{
+  for (guint i = 0; i < selected->len; i++) {
+    const VssSelected *s = g_ptr_array_index (selected, i);
+    if (g_str_equal (vss_writer_metadata_get_writer_id (s->metadata), vss_wm_dependency_get_writer_id (d)) &&
+        g_strcmp0 (vss_wm_component_get_logical_path (s->component) != NULL
+                       ? vss_wm_component_get_logical_path (s->component) : "",
+                   vss_wm_dependency_get_logical_path (d) != NULL
+                       ? vss_wm_dependency_get_logical_path (d) : "") == 0 &&
+        g_str_equal (vss_wm_component_get_name (s->component), vss_wm_dependency_get_name (d)))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The name of the running writer @writer_id, or NULL. */
+static const char *
+writer_name_of (VssBackupComponents *bc, const char *writer_id)
+{
+  guint n = 0;
+  vss_backup_components_get_writer_metadata_count (bc, &n, NULL);
+  for (guint w = 0; w < n; w++) {
+    const VssWriterMetadata *md = vss_backup_components_get_writer_metadata (bc, w, NULL);
+    if (md != NULL && g_str_equal (vss_writer_metadata_get_writer_id (md), writer_id))
+      return vss_writer_metadata_get_writer_name (md);
+  }
+  return NULL;
+}
+
+/* A component is restorable only with what it depends on (a database's
+ * data with its log): a selection that leaves a dependency out is refused
+ * before anything is frozen, naming what to add. */
+static gboolean
+check_dependencies (VssBackupComponents *bc, GPtrArray *selected, GError **error)
+{
+  for (guint i = 0; i < selected->len; i++) {
+    const VssSelected *s = g_ptr_array_index (selected, i);
+    for (guint d = 0; d < vss_wm_component_get_dependency_count (s->component); d++) {
+      const VssWmDependency *dep = vss_wm_component_get_dependency (s->component, d);
+      if (is_selected (selected, dep))
+        continue;
+      const char *writer = writer_name_of (bc, vss_wm_dependency_get_writer_id (dep));
+      g_autofree char *from = spec_of (vss_writer_metadata_get_writer_name (s->metadata),
+                                       vss_wm_component_get_logical_path (s->component),
+                                       vss_wm_component_get_name (s->component));
+      g_autofree char *to = spec_of (writer != NULL ? writer : vss_wm_dependency_get_writer_id (dep),
+                                     vss_wm_dependency_get_logical_path (dep),
+                                     vss_wm_dependency_get_name (dep));
+      if (writer == NULL)
+        g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                     "component %s depends on %s, whose writer is not running (see 'vss writers'): "
+                     "a set without it could not be restored", from, to);
+      else
+        g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                     "component %s depends on %s, which is not selected: a set without it could "
+                     "not be restored; add --component %s (or select the whole writer with "
+                     "--component %s)", from, to, to, writer);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 GPtrArray *
 vss_cli_select_components (VssBackupComponents *bc, char **specs, GError **error)
 {
@@ -93,7 +167,9 @@ vss_cli_select_components (VssBackupComponents *bc, char **specs, GError **error
       g_ptr_array_add (selected, one);
     }
   }
-  if (!check_every_spec_used (specs, hits, known, error))
+  if (!check_every_spec_used (specs, hits, known, error) ||
+      /* every writer asked for: all that can be selected is */
+      (specs != NULL && specs[0] != NULL && !check_dependencies (bc, selected, error)))
     return NULL;
   return g_steal_pointer (&selected);
 }

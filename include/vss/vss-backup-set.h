@@ -92,6 +92,27 @@ gboolean vss_backup_set_writer_set_consistency (VssBackupSetWriter *self, const 
  * NULL (a writer's component, or a set made before version 3). */
 const char *vss_backup_set_get_consistency (const VssBackupSet *self, const char *component);
 
+/* A writer's exclude file (vss_writer_metadata_get_exclude_file): from now
+ * on, an entry whose name matches @filespec directly in the directory
+ * @path (absolute, as recorded) — or, @recursive, in any directory below
+ * it — is left out of the file sets added, a directory with all it
+ * holds.  Matched on original paths.  Clear them between writers. */
+void vss_backup_set_writer_add_exclude_file (VssBackupSetWriter *self, const char *path,
+                                             const char *filespec, gboolean recursive);
+void vss_backup_set_writer_clear_exclude_files (VssBackupSetWriter *self);
+
+/* Adds the one regular file @source as the entry @original of @component
+ * (its parent directories are not recorded): data a writer provides after
+ * the snapshot (vss_component_add_post_snapshot_file), read from the live
+ * filesystem.  Added before the component's file sets, it stands for the
+ * snapshot's copy of the same path, which is then not added. */
+gboolean vss_backup_set_writer_add_file (VssBackupSetWriter *self,
+                                         const char *component,
+                                         const char *source,
+                                         const char *original,
+                                         VssBackupSet *base,
+                                         GError **error);
+
 /* Stores writers/@writer_name.json. */
 gboolean vss_backup_set_writer_add_writer_metadata (VssBackupSetWriter *self,
                                                     const char *writer_name,

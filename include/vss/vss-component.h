@@ -39,6 +39,18 @@ gboolean    vss_component_add_partial_file (VssComponent *self,
                                             const char *ranges,
                                             const char *metadata,
                                             GError **error);
+/* Data the writer provides after the snapshot, such as a database's log
+ * up to the end of its backup mode (post_snapshot, or earlier while the
+ * document is writable): after post_snapshot returned and before
+ * backup_complete, the requester reads the regular file @path (absolute,
+ * inside one of the component's file sets) from the live filesystem and
+ * stores it in the component in place of the snapshot's copy of @path.
+ * Keep it there until backup_complete or backup_shutdown.  Restore puts
+ * it back with the component's other files. */
+gboolean    vss_component_add_post_snapshot_file (VssComponent *self, const char *path,
+                                                  GError **error);
+guint       vss_component_get_post_snapshot_file_count (const VssComponent *self);
+const char *vss_component_get_post_snapshot_file (const VssComponent *self, guint index);
 guint       vss_component_get_differenced_files_count (const VssComponent *self);
 guint       vss_component_get_partial_file_count (const VssComponent *self);
 

@@ -123,6 +123,14 @@ VssComponent *vss_writer_get_component (VssWriter *self, guint index);
 
 /* The snapshot set, once it exists (from on_prepare_snapshot). */
 const char *vss_writer_get_snapshot_set_id (const VssWriter *self);
+/* TRUE when every snapshot of the set holds its whole tree at one instant
+ * (btrfs, fsfreeze: files that change together are seen together); FALSE
+ * when the provider copies file by file (reflink, copy: each file as it
+ * was when it was copied, inside the freeze window) and before the set
+ * has snapshots.  Known from prepare_backup on: a writer whose
+ * application is only consistent at an instant holds it still for the
+ * whole window when this is FALSE. */
+gboolean    vss_writer_get_snapshot_is_atomic (const VssWriter *self);
 /* Where @path appears inside the committed snapshot set (from
  * on_post_snapshot), or NULL when no snapshot covers it. */
 char       *vss_writer_get_snapshot_path (const VssWriter *self, const char *path);

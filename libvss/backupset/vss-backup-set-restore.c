@@ -20,12 +20,20 @@
 #include <unistd.h>
 
 typedef struct {
+  const char *rel;
+  const VssSetEntry *entry;
+} MadeParent;
+
+typedef struct {
   VssRestorePlan *plan;
+  const VssBackupSet *set;
   VssSetCopier *copier;
   VssRestoreExisting existing;
   int rootfd;
   gboolean is_root;
   GPtrArray *made_dirs;    /* VssRestoreItem of directories we created */
+  GArray *made_parents;    /* MadeParent: directories above entries we created, known to
+                            * the set (rel owned by the array's clear function) */
   guint restored;
   guint64 done;
 } Apply;
@@ -45,18 +53,41 @@ write_error (GError **error, int err, const char *what, const Apply *a, const ch
   return FALSE;
 }
 
-/* Opens (creating what is missing, 0700 until its metadata come) the
- * directory @rel below the root, part by part, never through a symlink. */
+/* A directory open_dir has just made, above @item: the metadata of the
+ * original it stands for, set at the end (a 0500 mode would stop us), or
+ * 0755 now. */
 static int
-open_dir (const Apply *a, const char *rel)
+made_parent (Apply *a, int fd, const char *name, char **parts, guint i, const VssRestoreItem *item)
+{
+  g_autofree char *rel = NULL;
+  char *saved = parts[i + 1];
+  parts[i + 1] = NULL;
+  rel = g_strjoinv ("/", parts);
+  parts[i + 1] = saved;
+  const VssSetEntry *known = vss_restore_parent_entry (a->set, rel, item);
+  if (known != NULL) {
+    MadeParent p = { g_steal_pointer (&rel), known };
+    g_array_append_val (a->made_parents, p);
+    return 0;
+  }
+  return fchmodat (fd, name, 0755, 0) == 0 ? 0 : errno;
+}
+
+/* Opens (creating what is missing: made_parent) the directory @rel below
+ * the root, part by part, never through a symlink.  @item: the entry
+ * whose parent it is, or NULL. */
+static int
+open_dir (Apply *a, const char *rel, const VssRestoreItem *item)
 {
   g_auto(GStrv) parts = g_strsplit (rel, "/", -1);
   int fd = dup (a->rootfd);
   for (guint i = 0; fd >= 0 && parts[i] != NULL && parts[i][0] != '\0'; i++) {
-    if (mkdirat (fd, parts[i], 0700) != 0 && errno != EEXIST) {
-      int saved = errno;
+    int err = mkdirat (fd, parts[i], 0700) == 0 ? made_parent (a, fd, parts[i], parts, i, item)
+              : errno == EEXIST                 ? 0
+                                                : errno;
+    if (err != 0) {
       close (fd);
-      errno = saved;
+      errno = err;
       return -1;
     }
     int next = openat (fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -177,7 +208,7 @@ restore_link (Apply *a, int dirfd, const char *name, const VssRestoreItem *item,
   const VssRestoreItem *first = item->link_to;
   g_autofree char *first_parent = g_path_get_dirname (first->rel);
   g_autofree char *first_name = g_path_get_basename (first->rel);
-  int first_dirfd = open_dir (a, strcmp (first_parent, ".") == 0 ? "" : first_parent);
+  int first_dirfd = open_dir (a, strcmp (first_parent, ".") == 0 ? "" : first_parent, first);
   if (first_dirfd < 0)
     return write_error (error, errno, "cannot open the directory of", a, first->rel);
   g_autofree char *tmp = vss_restore_temp_name (name);
@@ -242,7 +273,7 @@ restore_item (Apply *a, VssRestoreItem *item, GError **error)
     return TRUE;   /* the root itself belongs to the caller */
   g_autofree char *parent = g_path_get_dirname (item->rel);
   g_autofree char *name = g_path_get_basename (item->rel);
-  int dirfd = open_dir (a, strcmp (parent, ".") == 0 ? "" : parent);
+  int dirfd = open_dir (a, strcmp (parent, ".") == 0 ? "" : parent, item);
   if (dirfd < 0)
     return write_error (error, errno, "cannot open the directory of", a, item->rel);
   gboolean ok = TRUE, skip = FALSE;
@@ -270,12 +301,21 @@ finish_dirs (Apply *a, GError **error)
 {
   for (guint i = a->made_dirs->len; i-- > 0;) {
     VssRestoreItem *item = g_ptr_array_index (a->made_dirs, i);
-    int fd = open_dir (a, item->rel);
+    int fd = open_dir (a, item->rel, NULL);
     int err = fd < 0 ? errno : set_metadata (a, fd, item->entry);
     if (fd >= 0)
       close (fd);
     if (err != 0)
       return write_error (error, err, "cannot set the metadata of", a, item->rel);
+  }
+  for (guint i = a->made_parents->len; i-- > 0;) {
+    const MadeParent *p = &g_array_index (a->made_parents, MadeParent, i);
+    int fd = open_dir (a, p->rel, NULL);
+    int err = fd < 0 ? errno : set_metadata (a, fd, p->entry);
+    if (fd >= 0)
+      close (fd);
+    if (err != 0)
+      return write_error (error, err, "cannot set the metadata of", a, p->rel);
   }
   /* The renames and directory entries reach the disk together. */
   if (syncfs (a->rootfd) != 0)
@@ -303,7 +343,8 @@ apply_plan (Apply *a, VssBackupSetProgress progress, gpointer user_data, GError 
 {
   RestoreTick tick = { progress, user_data, a, NULL };
   vss_set_copier_set_tick (a->copier, progress != NULL ? restore_tick : NULL, &tick);
-  if (g_mkdir_with_parents (a->plan->root, 0700) != 0)
+  /* 0755: the root is a place to look at what was restored */
+  if (g_mkdir_with_parents (a->plan->root, 0755) != 0)
     return write_error (error, errno, "cannot create", a, "");
   a->rootfd = open (a->plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (a->rootfd < 0)
@@ -320,6 +361,12 @@ apply_plan (Apply *a, VssBackupSetProgress progress, gpointer user_data, GError 
       progress (a->done, a->plan->total_bytes, item->entry->path, user_data);
   }
   return finish_dirs (a, error);
+}
+
+static void
+clear_made_parent (gpointer data)
+{
+  g_free ((char *) ((MadeParent *) data)->rel);
 }
 
 gboolean
@@ -342,8 +389,11 @@ vss_backup_set_restore_files (VssBackupSet *self, GPtrArray *chain, const char *
                                                          VSS_PLAN_CHECK_DATA, error);
   if (plan == NULL)
     return FALSE;
-  Apply a = { plan, copier, existing, -1, geteuid () == 0, g_ptr_array_new (), 0, 0 };
+  Apply a = { plan, self, copier, existing, -1, geteuid () == 0, g_ptr_array_new (),
+              g_array_new (FALSE, FALSE, sizeof (MadeParent)), 0, 0 };
+  g_array_set_clear_func (a.made_parents, clear_made_parent);
   gboolean ok = apply_plan (&a, progress, user_data, error);
+  g_array_unref (a.made_parents);
   if (a.rootfd >= 0)
     close (a.rootfd);
   g_ptr_array_unref (a.made_dirs);

@@ -306,6 +306,7 @@ vss_backup_set_writer_free (VssBackupSetWriter *self)
   g_clear_pointer (&self->inodes, g_hash_table_unref);
   vss_set_copier_free (self->copier);
   g_strfreev (self->excludes);
+  g_clear_pointer (&self->exclude_files, g_ptr_array_unref);
   g_free (self);
 }
 

@@ -316,7 +316,7 @@ add_child (const AddCtx *ctx, int dirfd, const char *name, const char *src,
            const char *original, GError **error)
 {
   struct stat st;
-  if (excluded (ctx, name, original))
+  if (excluded (ctx, name, original) || vss_set_writer_is_excluded_file (ctx->w, original))
     return TRUE;
   if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
     return errno == ENOENT || vss_set_errno_error (error, errno, "cannot stat", src);
@@ -456,4 +456,36 @@ vss_backup_set_writer_set_excludes (VssBackupSetWriter *self, const char *const 
   g_return_if_fail (self != NULL);
   g_strfreev (self->excludes);
   self->excludes = g_strdupv ((char **) patterns);
+}
+
+gboolean
+vss_backup_set_writer_add_file (VssBackupSetWriter *self, const char *component,
+                                const char *source, const char *original, VssBackupSet *base,
+                                GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (!check_add_args (self, component, source, original, "*", base, error))
+    return FALSE;
+  struct stat st;
+  gboolean found = lstat (source, &st) == 0;
+  if (!found || !S_ISREG (st.st_mode)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND, "cannot add %s to %s: %s",
+                 source, component, found ? "not a regular file" : g_strerror (errno));
+    return FALSE;
+  }
+  VssManifest *m = self->manifest;
+  guint ncomponents = m->components->len;
+  AddCtx ctx = { self, vss_manifest_component_index (m, component), component, "*", FALSE,
+                 strlen (original), base, 0, NULL, NULL };
+  guint first = m->entries->len;
+  g_autofree char *parent = g_path_get_dirname (source);
+  g_autofree char *name = g_path_get_basename (source);
+  int pfd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (pfd < 0)
+    return vss_set_errno_error (error, errno, "cannot open directory", parent);
+  gboolean ok = add_file (&ctx, pfd, name, source, original, error);
+  close (pfd);
+  if (!ok)
+    roll_back (self, first, m->components->len > ncomponents);
+  return ok;
 }

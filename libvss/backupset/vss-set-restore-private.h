@@ -54,6 +54,14 @@ char *vss_restore_temp_name (const char *name);
  * NAME the plan writes in that directory); nothing else is touched. */
 void  vss_restore_remove_leftovers (int rootfd, const VssRestorePlan *plan);
 
+/* ---- directories created above restored entries (vss-set-restore-parents.c) ---- */
+
+/* The set's entry for the original directory that @rel_dir (a directory
+ * below the restore root, above @item's target) stands for, or NULL when
+ * the set does not know it (then it is made 0755). */
+const VssSetEntry *vss_restore_parent_entry (const VssBackupSet *set, const char *rel_dir,
+                                             const VssRestoreItem *item);
+
 /* ---- the write boundary (vss-set-file-sets.c) ---- */
 
 typedef struct {

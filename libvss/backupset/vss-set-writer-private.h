@@ -20,6 +20,7 @@ struct _VssBackupSetWriter {
                            * than one link → index of their first entry + 1 */
   VssSetCopier *copier;
   char **excludes;        /* globs left out of the trees added next, or NULL */
+  GPtrArray *exclude_files; /* a writer's exclude files (vss-set-exclude-files.c), or NULL */
   guint64 bytes;
   gboolean owns_partial;  /* we created DIR.partial: ours to remove */
   gboolean failed;        /* out of space: DIR.partial is gone */
@@ -46,6 +47,8 @@ gboolean vss_set_writer_make_parents (VssBackupSetWriter *self, const char *stor
 gboolean vss_set_writer_try_move (VssBackupSetWriter *self, VssSetEntry *e, int dirfd,
                                   const char *name, int sfd, const struct stat *st,
                                   gboolean *out_moved, GError **error);
+/* Does an exclude file of the writer take the entry @original? */
+gboolean vss_set_writer_is_excluded_file (const VssBackupSetWriter *self, const char *original);
 /* FALSE with VSS_ERROR_BAD_STATE when the writer can take no more. */
 gboolean vss_set_writer_check_usable (VssBackupSetWriter *self, GError **error);
 

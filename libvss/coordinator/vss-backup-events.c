@@ -21,6 +21,21 @@ snapshots_to_json (VssBackupComponents *self)
   return array;
 }
 
+/* Whether every snapshot of the set is taken at one instant (btrfs,
+ * fsfreeze) rather than file by file (reflink, copy); FALSE for an empty
+ * set.  The providers are chosen by add_to_snapshot_set, before any event
+ * that carries it. */
+static gboolean
+snapshots_are_atomic (VssBackupComponents *self)
+{
+  for (guint i = 0; i < self->snapshots->len; i++) {
+    const VssSnapshot *snapshot = g_ptr_array_index (self->snapshots, i);
+    if (snapshot->provider == NULL || !snapshot->provider->atomic)
+      return FALSE;
+  }
+  return self->snapshots->len > 0;
+}
+
 /* Snapshot paths are only read once the set is committed: the watchdog
  * builds requests while a commit may still be filling them in. */
 static gboolean
@@ -56,6 +71,7 @@ vss_events_build_request (VssWriterProxy *proxy, VssEvent event, gpointer user_d
   vss_json_add_string (request, "snapshot_set_id", doc->snapshot_set_id);
   if (event_sees_snapshots (event))
     json_object_object_add (request, "snapshots", snapshots_to_json (self));
+  json_object_object_add (request, "snapshot_atomic", json_object_new_boolean (snapshots_are_atomic (self)));
   VssBcdWriter *writer = carries_components (event) ? vss_state_bcd_writer (self, proxy) : NULL;
   if (writer != NULL)
     json_object_object_add (request, "components", vss_components_to_json_array (writer->components));

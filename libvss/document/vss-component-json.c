@@ -69,6 +69,12 @@ add_backup_part (json_object *obj, const VssComponent *self)
   json_object_object_add (obj, "partial_files", partial_files_to_json (self->partial_files));
   json_object_object_add (obj, "differenced_files",
                           differenced_files_to_json (self->differenced_files));
+  if (self->post_snapshot_files->len > 0) {   /* absent in documents of older writers */
+    json_object *array = json_object_new_array ();
+    for (guint i = 0; i < self->post_snapshot_files->len; i++)
+      json_object_array_add (array, json_object_new_string (g_ptr_array_index (self->post_snapshot_files, i)));
+    json_object_object_add (obj, "post_snapshot_files", array);
+  }
 }
 
 static void
@@ -189,6 +195,27 @@ directed_target_from_json (json_object *obj, const char *where, gpointer data,
   return t;
 }
 
+/* "post_snapshot_files": absolute paths, optional. */
+static gboolean
+post_snapshot_files_from_json (json_object *obj, const char *where, VssComponent *c,
+                               GError **error)
+{
+  json_object *array = NULL;
+  if (!vss_json_read_array (obj, where, "post_snapshot_files", FALSE, &array, error))
+    return FALSE;
+  size_t n = array != NULL ? json_object_array_length (array) : 0;
+  for (size_t i = 0; i < n; i++) {
+    json_object *item = json_object_array_get_idx (array, i);
+    const char *path = json_object_is_type (item, json_type_string) ? json_object_get_string (item) : NULL;
+    if (path == NULL || vss_check_path (path) != NULL) {
+      vss_json_set_error (error, where, "post_snapshot_files", "element %zu is not an absolute path", i);
+      return FALSE;
+    }
+    g_ptr_array_add (c->post_snapshot_files, g_strdup (path));
+  }
+  return TRUE;
+}
+
 static gboolean
 backup_part_from_json (json_object *obj, const char *where, VssComponent *c, GError **error)
 {
@@ -202,7 +229,8 @@ backup_part_from_json (json_object *obj, const char *where, VssComponent *c, GEr
          vss_json_read_items (obj, where, "partial_files", partial_file_from_json, NULL,
                               c->partial_files, error) &&
          vss_json_read_items (obj, where, "differenced_files", differenced_file_from_json, NULL,
-                              c->differenced_files, error);
+                              c->differenced_files, error) &&
+         post_snapshot_files_from_json (obj, where, c, error);
 }
 
 static gboolean
@@ -239,7 +267,7 @@ restore_part_from_json (json_object *obj, const char *where, VssComponent *c, GE
 static const char *const component_keys[] = {
   "type", "logical_path", "name",
   "backup_succeeded", "backup_options", "backup_stamp", "previous_backup_stamp",
-  "backup_metadata", "partial_files", "differenced_files",
+  "backup_metadata", "partial_files", "differenced_files", "post_snapshot_files",
   "selected_for_restore", "additional_restores", "restore_options", "restore_target", "restore_metadata",
   "directed_targets", "new_targets", "alternate_location_mappings", "file_restore_status",
   "pre_restore_failure_msg", "post_restore_failure_msg",

@@ -48,6 +48,7 @@ vss_component_new (VssComponentType type, const char *logical_path, const char *
   self->partial_files = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_partial_file_free);
   self->differenced_files =
       g_ptr_array_new_with_free_func ((GDestroyNotify) vss_differenced_file_free);
+  self->post_snapshot_files = g_ptr_array_new_with_free_func (g_free);
   self->restore_target = VSS_RT_UNDEFINED;
   self->directed_targets = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_directed_target_free);
   self->new_targets = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_file_free);
@@ -72,6 +73,7 @@ vss_component_free (VssComponent *self)
   g_free (self->backup_metadata);
   g_ptr_array_unref (self->partial_files);
   g_ptr_array_unref (self->differenced_files);
+  g_ptr_array_unref (self->post_snapshot_files);
   g_free (self->restore_options);
   g_free (self->restore_metadata);
   g_ptr_array_unref (self->directed_targets);
@@ -233,6 +235,35 @@ vss_component_add_partial_file (VssComponent *self, const char *path, const char
   file->metadata = g_strdup (metadata);
   g_ptr_array_add (self->partial_files, file);
   return TRUE;
+}
+
+gboolean
+vss_component_add_post_snapshot_file (VssComponent *self, const char *path, GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (!check_writable (self, "add a post-snapshot file", error) ||
+      !vss_check_report ("path", path, vss_check_path (path), error))
+    return FALSE;
+  for (guint i = 0; i < self->post_snapshot_files->len; i++)
+    if (g_str_equal (g_ptr_array_index (self->post_snapshot_files, i), path))
+      return TRUE;   /* once is enough: the requester reads it once */
+  g_ptr_array_add (self->post_snapshot_files, g_strdup (path));
+  return TRUE;
+}
+
+guint
+vss_component_get_post_snapshot_file_count (const VssComponent *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->post_snapshot_files->len;
+}
+
+const char *
+vss_component_get_post_snapshot_file (const VssComponent *self, guint index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return index < self->post_snapshot_files->len ? g_ptr_array_index (self->post_snapshot_files, index)
+                                                 : NULL;
 }
 
 guint

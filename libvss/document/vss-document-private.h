@@ -115,6 +115,7 @@ struct _VssComponent {
   char *backup_metadata;
   GPtrArray *partial_files;       /* VssPartialFile */
   GPtrArray *differenced_files;   /* VssDifferencedFile */
+  GPtrArray *post_snapshot_files; /* char *: absolute paths the writer provides after the snapshot */
   /* restore */
   gboolean selected_for_restore;
   gboolean additional_restores;  /* more restores of this component follow */

@@ -178,6 +178,7 @@ btrfs_remove (VssSnapshot *snapshot, GError **error)
 
 const VssProvider vss_provider_btrfs = {
   .name = "btrfs",
+  .atomic = TRUE,
   .cost = 10,
   .supports = btrfs_supports,
   .prepare = btrfs_prepare,

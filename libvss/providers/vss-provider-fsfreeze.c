@@ -416,6 +416,7 @@ fsfreeze_remove (VssSnapshot *snapshot, GError **error)
 
 const VssProvider vss_provider_fsfreeze = {
   .name = "fsfreeze",
+  .atomic = TRUE,
   .cost = 1000,
   .by_name_only = TRUE,
   .freezes_filesystem = TRUE,

@@ -38,6 +38,8 @@ struct _VssProvider {
   const char *name;
   guint cost;                 /* lower is cheaper; auto-selection tries cheapest first */
   gboolean by_name_only;      /* never auto-selected: it needs configuring (fsfreeze) */
+  gboolean atomic;            /* the snapshot holds the whole tree at one instant (else file
+                               * by file: files copied at different moments) */
   gboolean freezes_filesystem; /* commit freezes the whole filesystem (FIFREEZE): no other
                                 * snapshot of the set may be on it */
   gboolean (*supports) (const char *path, GError **error);

@@ -46,6 +46,7 @@ struct _VssWriter {
   gboolean select_components;
   gboolean bootable_state;
   gboolean partial_file_support;
+  gboolean snapshot_atomic;
   char *snapshot_set_id;
   GPtrArray *snapshots;           /* SnapshotMapping */
   GPtrArray *components;          /* VssComponent */
@@ -112,6 +113,7 @@ clear_event_state (VssWriter *self)
   self->select_components = FALSE;
   self->bootable_state = FALSE;
   self->partial_file_support = FALSE;
+  self->snapshot_atomic = FALSE;
   self->writable = FALSE;
   self->failure = VSS_WF_NONE;
   g_clear_pointer (&self->snapshot_set_id, g_free);
@@ -212,6 +214,8 @@ parse_request (VssWriter *self, json_object *request, GError **error)
                            &self->bootable_state, error) ||
       !vss_json_read_bool (request, "request", "partial_file_support", FALSE,
                            &self->partial_file_support, error) ||
+      !vss_json_read_bool (request, "request", "snapshot_atomic", FALSE,
+                           &self->snapshot_atomic, error) ||
       !vss_json_read_string (request, "request", "snapshot_set_id", FALSE,
                              &self->snapshot_set_id, error))
     return FALSE;
@@ -549,6 +553,13 @@ path_below (const char *path, const char *prefix)
   while (path[len] == '/')
     len++;
   return path + len;
+}
+
+gboolean
+vss_writer_get_snapshot_is_atomic (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->snapshot_atomic;
 }
 
 char *

@@ -232,3 +232,29 @@ Test (document, set_writable_reaches_every_component)
     }
   }
 }
+
+/* Files provided after the snapshot: writable only, absolute, once each,
+ * and carried by the component's JSON (the writer's reply, the BCD). */
+Test (component, post_snapshot_files)
+{
+  g_autoptr(VssComponent) c = vss_component_new (VSS_CT_FILEGROUP, NULL, "wal");
+  g_autoptr(GError) ro = NULL, rel = NULL, error = NULL;
+  cr_assert_not (vss_component_add_post_snapshot_file (c, "/srv/wal/1", &ro));
+  assert_error (ro, VSS_ERROR_BAD_STATE, "the Backup Components Document is read-only now: ");
+  c->writable = TRUE;
+  cr_assert_not (vss_component_add_post_snapshot_file (c, "wal/1", &rel));
+  cr_assert_not_null (rel);
+  cr_assert (vss_component_add_post_snapshot_file (c, "/srv/wal/1", &error));
+  cr_assert (vss_component_add_post_snapshot_file (c, "/srv/wal/2", &error));
+  cr_assert (vss_component_add_post_snapshot_file (c, "/srv/wal/1", &error));
+  cr_assert_eq (vss_component_get_post_snapshot_file_count (c), 2);
+
+  json_object *obj = vss_component_to_json_object (c);
+  g_autoptr(VssComponent) back = vss_component_from_json_object (obj, "component", &error);
+  json_object_put (obj);
+  cr_assert_not_null (back, "%s", error ? error->message : "");
+  cr_assert_eq (vss_component_get_post_snapshot_file_count (back), 2);
+  cr_assert_str_eq (vss_component_get_post_snapshot_file (back, 0), "/srv/wal/1");
+  cr_assert_str_eq (vss_component_get_post_snapshot_file (back, 1), "/srv/wal/2");
+  cr_assert_null (vss_component_get_post_snapshot_file (back, 2));
+}

@@ -355,3 +355,31 @@ Test (writer, load_failure_is_prefixed_answers_every_event_and_skips_unload)
   cr_assert_str_eq (trace->str, "");
   g_string_free (trace, TRUE);
 }
+
+/* ---- the snapshot's atomicity ---- */
+
+static int atomic_seen = -1;
+
+static gboolean
+cb_atomic (VssWriter *w)
+{
+  atomic_seen = vss_writer_get_snapshot_is_atomic (w);
+  return TRUE;
+}
+
+Test (writer, snapshot_is_atomic_as_the_request_says)
+{
+  VssWriterDescriptor d = descriptor_new ();
+  d.on_prepare_backup = cb_atomic;
+  json_object *request = wh_request_new ("prepare_backup", TRUE);
+  json_object_object_add (request, "snapshot_atomic", json_object_new_boolean (TRUE));
+  g_autoptr(VssEventReply) atomic = run (&d, VSS_EVENT_PREPARE_BACKUP, request);
+  cr_assert (atomic->ok, "%s", atomic->message);
+  cr_assert_eq (atomic_seen, TRUE);
+
+  /* absent (an older coordinator): file by file, the safe answer */
+  g_autoptr(VssEventReply) unsaid = run (&d, VSS_EVENT_PREPARE_BACKUP,
+                                         wh_request_new ("prepare_backup", TRUE));
+  cr_assert (unsaid->ok, "%s", unsaid->message);
+  cr_assert_eq (atomic_seen, FALSE);
+}

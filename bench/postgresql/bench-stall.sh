@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# bench-stall.sh — what a `vss backup` of a running PostgreSQL costs its
+# clients: pgbench -c 4 latency (per-transaction --log) during a backup,
+# against a plain run of the same length on the same cluster.  Target: no
+# transaction overlapping the backup takes longer than the plain run's
+# p99 + 20 ms.  A private cluster in a temp dir, on a free loopback port.
+# Usage (root): [BENCH_WRAP='ionice -c 3'] [BENCH_EXEC=1] [BENCH_NO_WRITER=1] [BENCH_DIR=DIR]
+#   [BENCH_SET_DIR=DIR] [BENCH_SPREAD=SECONDS] bench/postgresql/bench-stall.sh BUILD_DIR [SECONDS] [PROVIDER]
+set -euo pipefail
+BUILD=$(realpath "$1"); SECS=${2:-20}; PROVIDER=${3:-copy}
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+T=$(mktemp -d "${BENCH_DIR:-/tmp}/vss-bench-pg-XXXXXX"); chmod 755 "$T"   # BENCH_DIR: e.g. a btrfs mount
+D=$T/pg/data
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+as_pg() { runuser -u postgres -- "$@"; }
+cleanup() {
+  as_pg "$PGBIN/pg_ctl" -D "$D" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$T" "${BENCH_SET_DIR:-$T}/vss-bench-set-$$"
+}
+trap cleanup EXIT
+mkdir -p "$T"/{pg,sock,config,state,run,writers,logs}
+chown postgres: "$T/pg" "$T/sock" "$T/logs"
+as_pg "$PGBIN/initdb" -D "$D" -U postgres --auth=trust >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$D" -l "$T/pg/log" -w -o "-p $PORT -k $T/sock -c listen_addresses=127.0.0.1" start >/dev/null
+export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run VSS_WRITER_PATH=$T/writers
+export VSS_WRITER_HOST=$BUILD/libvss/writer-host/host/vss-writer-host
+install -m 644 "$BUILD/writers/postgresql/postgresql.so" "$T/writers/"
+# BENCH_SPREAD=SECONDS: a spread backup-start checkpoint (fast_checkpoint=false) over
+# about SECONDS (checkpoint_timeout 30 s, completion target SECONDS/30)
+printf '[postgresql]\ndata_directory=%s\nport=%s\nsocket_dir=%s\nfast_checkpoint=%s\n' "$D" "$PORT" \
+  "$T/sock" "$([ -n "${BENCH_SPREAD:-}" ] && echo false || echo true)" > "$T/config/postgresql.conf"
+if [ -n "${BENCH_SPREAD:-}" ]; then
+  printf "checkpoint_timeout = 30s\ncheckpoint_completion_target = %s\n" \
+    "$(python3 -c "print(min(0.9, ${BENCH_SPREAD} / 30))")" >> "$D/postgresql.conf"
+  as_pg "$PGBIN/pg_ctl" -D "$D" reload >/dev/null
+fi
+PGB=("$PGBIN/pgbench" -h "$T/sock" -p "$PORT" -U postgres)
+"${PGB[@]}" -i -s 10 -q postgres >/dev/null 2>&1
+
+run_load() {  # run_load NAME: pgbench -c 4 for SECS seconds, one log line per transaction
+  (cd "$T/logs" && "${PGB[@]}" -c 4 -j 2 -T "$SECS" --log --log-prefix="$1" postgres > "$T/$1.out" 2>&1)
+}
+run_load plain
+run_load backup & LOAD=$!
+sleep $((SECS / 4))
+B0=$(date +%s.%N)
+# BENCH_WRAP: a command to run vss under (e.g. "ionice -c 3"); BENCH_EXEC=1: --exec true
+# instead of a set (the snapshot and the writer's work without the copy into a set)
+if [ -n "${BENCH_EXEC:-}" ]; then TARGET=(--exec true); else TARGET=(--to "${BENCH_SET_DIR:-$T}/vss-bench-set-$$"); fi   # BENCH_SET_DIR: the set elsewhere
+# BENCH_NO_WRITER=1: the control, the same directory as a --path tree with no writer
+if [ -n "${BENCH_NO_WRITER:-}" ]; then WHAT=(--path "$D"); export VSS_WRITER_PATH=$T/no-writers
+else WHAT=(-c postgresql); fi
+${BENCH_WRAP:-} "$BUILD/requester/vss" --json backup "${WHAT[@]}" --provider "$PROVIDER" "${TARGET[@]}" > "$T/backup.out" 2>&1
+B1=$(date +%s.%N)
+wait "$LOAD"
+python3 - "$T/logs" "$B0" "$B1" "$T/backup.out" <<'PY'
+import glob, sys, statistics
+logs, b0, b1 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+def load(prefix):
+    out = []   # (start, end, latency ms)
+    for f in glob.glob(f"{logs}/{prefix}.*"):
+        for line in open(f):
+            p = line.split()
+            end = int(p[4]) + int(p[5]) / 1e6; lat = int(p[2]) / 1e3
+            out.append((end - lat / 1e3, end, lat))
+    return out
+def pct(v, q): v = sorted(v); return v[min(len(v) - 1, int(q * len(v)))]
+plain = [l for _, _, l in load("plain")]
+during = [l for s, e, l in load("backup") if e >= b0 and s <= b1]
+p99 = pct(plain, 0.99)
+print(f"plain run: {len(plain)} tx, p50 {pct(plain, .5):.1f} ms, p99 {p99:.1f} ms, max {max(plain):.1f} ms")
+print(f"during the backup ({b1 - b0:.2f} s): {len(during)} tx, p50 {pct(during, .5):.1f} ms, "
+      f"p99 {pct(during, .99):.1f} ms, max {max(during):.1f} ms")
+slow = sorted(((l, s - b0) for s, e, l in load("backup") if e >= b0 and s <= b1), reverse=True)[:5]
+print("slowest during the backup (ms, started at s after the backup began): " +
+      ", ".join(f"{l:.0f} @ {o:.2f}" for l, o in slow))
+verdict = "met" if max(during) <= p99 + 20 else "NOT met"
+print(f"target max during backup <= plain p99 + 20 ms = {p99 + 20:.1f} ms: {verdict}")
+import json
+for line in open(sys.argv[4]):
+    try: ev = json.loads(line)
+    except ValueError: continue
+    if ev.get("type") == "timings":
+        print("vss timings (ms): " + ", ".join(f"{k} {ev[k]:.0f}" for k in ("prepare_ms", "freeze_ms", "commit_ms", "window_ms", "total_ms") if k in ev))
+    if ev.get("type") == "summary":
+        print(f"vss: {ev.get('status')}, {ev.get('bytes', 0) / 1e6:.0f} MB, {ev.get('duration_ms', 0):.0f} ms")
+PY

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Restore drill: a PostgreSQL cluster (the postgresql writer) of its own in
+# the temp dir, on a free loopback port, backed up while `pgbench -c 4`
+# runs.  Then:
+#   1. `-c postgresql:data` alone is refused (it depends on the WAL): exit 2;
+#   2. restore --to elsewhere while the cluster runs: started as a second
+#      cluster on another port, pg_amcheck clean, pgbench's invariant
+#      holds, the history at the backup instant;
+#   3. in place while it runs: refused, nothing of the data directory
+#      replaced;
+#   4. in place after the data directory was removed: PostgreSQL starts
+#      on it, pg_amcheck clean, the invariant, the backup instant.
+# Usage: drill-postgresql.sh BUILD_ROOT.  Prints TAP.
+set -uo pipefail
+BUILD=$1
+. "${0%/*}/drill-lib.sh"
+
+need_root "initdb runs as the postgres user"
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -n "$PGBIN" ] || skip_all "needs PostgreSQL (apt-get install postgresql postgresql-contrib)"
+need_programs "$PGBIN/initdb" "$PGBIN/pg_ctl" "$PGBIN/pgbench" "$PGBIN/pg_amcheck" psql runuser python3
+id postgres >/dev/null 2>&1 || skip_all "needs the postgres user"
+[ -e "$BUILD/writers/postgresql/postgresql.so" ] || skip_all "the postgresql writer was not built (libpq-dev)"
+drill_init pg
+chmod 755 "$T"                       # the cluster's user must reach its directories
+install_writer postgresql/postgresql.so
+
+D=$T/pg/data
+PORT=$(free_port); PORT2=$(free_port)
+mkdir -p "$T/pg" "$T/sock" "$T/sock2"
+chown postgres: "$T/pg" "$T/sock" "$T/sock2"
+as_pg() { runuser -u postgres -- "$@"; }
+pg_start() {  # pg_start DATADIR PORT SOCKDIR LOG
+  as_pg "$PGBIN/pg_ctl" -D "$1" -l "$4" -w -t 60 -o "-p $2 -k $3 -c listen_addresses=127.0.0.1" start >/dev/null
+}
+pg_stop() { as_pg "$PGBIN/pg_ctl" -D "$1" -m "${2:-fast}" -w -t 60 stop >/dev/null 2>&1; }
+sql() {  # sql PORT SOCKDIR QUERY
+  psql -X -q -A -t -h "$2" -p "$1" -U postgres -d postgres -c "$3" 2>&1
+}
+as_pg "$PGBIN/initdb" -D "$D" -U postgres --auth=trust -E UTF8 > "$T/out/initdb.log" 2>&1 ||
+  { nok "initdb" "$(tail -5 "$T/out/initdb.log")"; drill_done; exit 1; }
+pg_start "$D" "$PORT" "$T/sock" "$T/pg/main.log" ||
+  { nok "PostgreSQL starts" "$(tail -5 "$T/pg/main.log")"; drill_done; exit 1; }
+CLEANUPS+=("pg_stop '$D' immediate" "pg_stop '$T/alt$D' immediate")
+printf '[postgresql]\ndata_directory=%s\nport=%s\nsocket_dir=%s\nuser=postgres\n' \
+  "$D" "$PORT" "$T/sock" > "$T/config/postgresql.conf"
+"$PGBIN/pgbench" -h "$T/sock" -p "$PORT" -U postgres -i -s 2 -q postgres > "$T/out/pgbench-init.log" 2>&1
+check "pgbench -i made its tables" test "$(sql "$PORT" "$T/sock" 'SELECT count(*) FROM pgbench_branches')" = 2
+
+# invariant PORT SOCKDIR: the three sums of pgbench's balances agree
+invariant() {
+  local sums
+  sums=$(sql "$1" "$2" "SELECT (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || (SELECT sum(bbalance) FROM pgbench_branches) || ' ' || (SELECT sum(tbalance) FROM pgbench_tellers)")
+  read -r a b c <<< "$sums"
+  [ -n "$a" ] && [ "$a" = "$b" ] && [ "$b" = "$c" ] || { echo "sums: $sums" >&2; return 1; }
+}
+history() { sql "$1" "$2" "SELECT count(*) FROM pgbench_history"; }
+amcheck() { "$PGBIN/pg_amcheck" -h "$2" -p "$1" -U postgres --install-missing -d postgres > "$T/out/amcheck-$1.log" 2>&1; }
+
+vss_run nodep backup -c postgresql:data --to "$T/sets/nodep"
+check "1. -c postgresql:data without the WAL is refused: exit 2 (got $RC)" test $RC -eq 2
+check "1. …naming the dependency and how to add it" said nodep 'depends on postgresql:wal.*--component postgresql:wal'
+check "1. …and no set was made" test ! -e "$T/sets/nodep"
+
+"$PGBIN/pgbench" -h "$T/sock" -p "$PORT" -U postgres -c 4 -T 20 -P 1 postgres > "$T/out/pgbench.log" 2>&1 & LOAD=$!
+PIDS+=("$LOAD")
+sleep 3
+LO=$(history "$PORT" "$T/sock")
+vss_backup full -c postgresql
+rc=$?; HI=$(history "$PORT" "$T/sock")
+check "a backup under pgbench -c 4 (exit 0; history $LO..$HI rows)" test $rc -eq 0
+check "…the writer was in backup mode and provided the WAL" said backup-full 'WAL .* provided'
+M=$T/sets/full/manifest.json
+check "…postmaster.pid and postmaster.opts are not in the set" bash -c "! grep -q 'postmaster\.\(pid\|opts\)\"' '$M'"
+check "…the backup label is in the document" grep -q 'START WAL LOCATION' "$T/sets/full/bcd.json"
+wait "$LOAD"
+check "pgbench ran to its end without errors" grep -q 'number of failed transactions: 0' "$T/out/pgbench.log"
+
+# 2. elsewhere, while the cluster runs
+vss_run to restore --from "$T/sets/full" --to "$T/alt"
+check "2. restore --to while the cluster runs: exit 0 (got $RC)" test $RC -eq 0 || show to
+check "2. …backup_label written into the restored data directory" test -s "$T/alt$D/backup_label"
+check "2. …the directories above it reachable (0755: $(stat -c %a "$T/alt$T/pg"))" test "$(stat -c %a "$T/alt$T/pg")" = 755
+if pg_start "$T/alt$D" "$PORT2" "$T/sock2" "$T/pg/alt.log"; then ok "2. the restored copy starts as a second cluster on port $PORT2"
+else nok "2. the restored copy starts as a second cluster on port $PORT2" "$(tail -8 "$T/pg/alt.log")"; fi
+check "2. …pg_amcheck is clean" amcheck "$PORT2" "$T/sock2"
+check "2. …pgbench's invariant holds" invariant "$PORT2" "$T/sock2"
+H2=$(history "$PORT2" "$T/sock2")
+check "2. …at the backup instant ($LO <= $H2 <= $HI)" test "$H2" -ge "$LO" -a "$H2" -le "$HI"
+pg_stop "$T/alt$D"
+
+# 3. in place while it runs: refused, nothing replaced (restore renames a
+# new inode over each file: compare the inodes)
+inodes() { find "$D" -type f -printf '%i %p\n' | grep -Ev '/(pg_wal|pg_stat_tmp|pg_stat|pg_logical|pg_xact|pg_subtrans|pg_multixact)/|postmaster' | sort; }
+inodes > "$T/inodes.before"
+vss_run inplace-running restore --from "$T/sets/full"
+check "3. in place while PostgreSQL runs: refused (exit 1, got $RC)" test $RC -eq 1
+check "3. …saying it runs and how to stop it" said inplace-running 'is running on .*pg_ctl stop'
+inodes > "$T/inodes.after"
+check "3. …nothing of the data directory was replaced" cmp -s "$T/inodes.before" "$T/inodes.after"
+check "3. …no backup_label in the live cluster" test ! -e "$D/backup_label"
+
+# 4. in place after the cluster was removed
+pg_stop "$D"
+rm -rf "$D"
+vss_run inplace restore --from "$T/sets/full"
+check "4. in place after the data directory was removed: exit 0 (got $RC)" test $RC -eq 0 || show inplace
+if pg_start "$D" "$PORT" "$T/sock" "$T/pg/main2.log"; then ok "4. PostgreSQL starts on the restored data directory"
+else nok "4. PostgreSQL starts on the restored data directory" "$(tail -8 "$T/pg/main2.log")"; fi
+check "4. …it recovered from the backup label (redo from the backup's checkpoint)" grep -q 'starting backup recovery' "$T/pg/main2.log"
+check "4. …pg_amcheck is clean" amcheck "$PORT" "$T/sock"
+check "4. …pgbench's invariant holds" invariant "$PORT" "$T/sock"
+H4=$(history "$PORT" "$T/sock")
+check "4. …at the backup instant ($LO <= $H4 <= $HI)" test "$H4" -ge "$LO" -a "$H4" -le "$HI"
+check "4. …and it takes writes" test "$(sql "$PORT" "$T/sock" 'CREATE TABLE after_restore(x int); INSERT INTO after_restore VALUES (1); SELECT count(*) FROM after_restore')" = 1
+
+drill_done

@@ -1,0 +1,109 @@
+/* pg-config.c — <config dir>/postgresql.conf: which cluster to protect and
+ * how to reach it. */
+#include "pg-writer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+void
+pg_config_free (PgConfig *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->data_directory);
+  g_free (self->wal_directory);
+  g_free (self->port);
+  g_free (self->socket_dir);
+  g_free (self->user);
+  g_free (self->database);
+  g_free (self);
+}
+
+static char *
+read_key (GKeyFile *kf, const char *key, const char *fallback)
+{
+  g_autofree char *value = g_key_file_get_string (kf, "postgresql", key, NULL);
+  if (value != NULL)
+    g_strstrip (value);
+  return g_strdup (value != NULL && *value != '\0' ? value : fallback);
+}
+
+/* @path canonical (snapshot paths are); a data directory that is gone
+ * (restoring it is the point) by its canonical parent. */
+static char *
+canonical (const char *path)
+{
+  char *real = realpath (path, NULL);
+  if (real != NULL || errno != ENOENT) {
+    char *copy = g_strdup (real);
+    free (real);
+    return copy;
+  }
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree char *name = g_path_get_basename (path);
+  char *real_parent = realpath (parent, NULL);
+  char *joined = real_parent != NULL ? g_build_filename (real_parent, name, NULL) : NULL;
+  free (real_parent);
+  return joined;
+}
+
+/* pg_wal must be a directory inside the data directory: a pg_wal
+ * symlinked elsewhere would be restored pointing at the live WAL. */
+static gboolean
+resolve_directories (PgConfig *self, const char *file, GError **error)
+{
+  char *real = self->data_directory != NULL && g_path_is_absolute (self->data_directory)
+                   ? canonical (self->data_directory) : NULL;
+  if (real == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "%s: data_directory=%s: %s; set it to the cluster's data directory (absolute)",
+                 file, self->data_directory ? self->data_directory : "(unset)",
+                 self->data_directory ? g_strerror (errno) : "missing");
+    return FALSE;
+  }
+  g_free (self->data_directory);
+  self->data_directory = real;
+  self->wal_directory = g_build_filename (self->data_directory, "pg_wal", NULL);
+  struct stat st;
+  if (lstat (self->wal_directory, &st) == 0 && !S_ISDIR (st.st_mode)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_NOT_SUPPORTED,
+                 "%s: %s is not a directory (a pg_wal symlinked elsewhere is not supported): "
+                 "move the WAL back into the data directory", file, self->wal_directory);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+PgConfig *
+pg_config_load (const char *config_dir, GError **error)
+{
+  g_autofree char *file = g_build_filename (config_dir, "postgresql.conf", NULL);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_file (kf, file, G_KEY_FILE_NONE, &local)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+                 "%s: %s; write [postgresql] data_directory=… (see the writer's README)", file,
+                 local->message);
+    return NULL;
+  }
+  g_autoptr(PgConfig) self = g_new0 (PgConfig, 1);
+  self->data_directory = read_key (kf, "data_directory", NULL);
+  self->port = read_key (kf, "port", "5432");
+  self->socket_dir = read_key (kf, "socket_dir", "/var/run/postgresql");
+  self->user = read_key (kf, "user", "postgres");
+  self->database = read_key (kf, "database", "postgres");
+  self->fast_checkpoint = TRUE;
+  if (g_key_file_has_key (kf, "postgresql", "fast_checkpoint", NULL)) {
+    g_autoptr(GError) bad = NULL;
+    self->fast_checkpoint = g_key_file_get_boolean (kf, "postgresql", "fast_checkpoint", &bad);
+    if (bad != NULL) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                   "%s: fast_checkpoint: %s; write true or false", file, bad->message);
+      return NULL;
+    }
+  }
+  if (!resolve_directories (self, file, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}

@@ -1,0 +1,109 @@
+/* pg-session.c — the backup-mode session, over libpq.
+ *
+ * Non-exclusive backup mode belongs to a session: it ends when the
+ * connection closes, so the writer keeps one connection from
+ * prepare_snapshot until the WAL is copied.  On it, a temporary physical
+ * replication slot keeps PostgreSQL from recycling the WAL the backup
+ * needs between pg_backup_stop and the requester's copy; it goes away
+ * with the connection too, so nothing outlives a crashed backup. */
+#include "pg-writer.h"
+
+#include <libpq-fe.h>
+#include <unistd.h>
+
+struct _PgSession {
+  PGconn *conn;
+};
+
+void
+pg_session_close (PgSession *self)
+{
+  if (self == NULL)
+    return;
+  if (self->conn != NULL)
+    PQfinish (self->conn);
+  g_free (self);
+}
+
+/* Runs @sql with @n text parameters; the result when it returned tuples or
+ * a command status, else NULL with the server's message. */
+static PGresult *
+run (PgSession *self, const char *sql, int n, const char *const *params, GError **error)
+{
+  PGresult *res = PQexecParams (self->conn, sql, n, NULL, params, NULL, NULL, 0);
+  ExecStatusType status = PQresultStatus (res);
+  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+    return res;
+  g_autofree char *msg = g_strdup (PQresultErrorMessage (res));
+  PQclear (res);
+  g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "%s: %s", sql, g_strstrip (msg));
+  return NULL;
+}
+
+static gboolean
+connect_to (PgSession *self, const PgConfig *config, GError **error)
+{
+  const char *keys[] = { "host", "port", "user", "dbname", "application_name",
+                         "connect_timeout", NULL };
+  const char *values[] = { config->socket_dir, config->port, config->user, config->database,
+                           "vss-writer", "10", NULL };
+  self->conn = PQconnectdbParams (keys, values, 0);
+  if (PQstatus (self->conn) == CONNECTION_OK)
+    return TRUE;
+  g_autofree char *msg = g_strdup (PQerrorMessage (self->conn));
+  g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
+               "cannot connect to PostgreSQL (socket directory %s, port %s, user %s): %s",
+               config->socket_dir, config->port, config->user, g_strstrip (msg));
+  return FALSE;
+}
+
+PgSession *
+pg_session_start (const PgConfig *config, const char *label, GError **error)
+{
+  g_autoptr(PgSession) self = g_new0 (PgSession, 1);
+  if (!connect_to (self, config, error))
+    return NULL;
+  g_autofree char *slot = g_strdup_printf ("vss_%d_%" G_GINT64_FORMAT, (int) getpid (),
+                                           g_get_real_time ());
+  const char *slot_params[] = { slot };
+  /* temporary (dropped with the session), reserving WAL from now on */
+  PGresult *res = run (self, "SELECT pg_create_physical_replication_slot($1, true, true)", 1,
+                       slot_params, error);
+  if (res == NULL)
+    return NULL;
+  PQclear (res);
+  /* fast: the checkpoint's writes at once (seconds of I/O, no lock); or
+   * spread over checkpoint_completion_target of checkpoint_timeout */
+  const char *start_params[] = { label, config->fast_checkpoint ? "true" : "false" };
+  res = run (self, "SELECT pg_backup_start($1, $2::boolean)", 2, start_params, error);
+  if (res == NULL)
+    return NULL;
+  PQclear (res);
+  return g_steal_pointer (&self);
+}
+
+PgBackupEnd *
+pg_session_stop (PgSession *self, GError **error)
+{
+  /* wait_for_archive false: the backup's WAL is copied by the requester,
+   * not taken from an archive */
+  PGresult *res = run (self, "SELECT lsn::text, labelfile, spcmapfile, pg_walfile_name(lsn), "
+                       "(SELECT setting FROM pg_settings WHERE name = 'wal_segment_size') "
+                       "FROM pg_backup_stop(false)", 0, NULL, error);
+  if (res == NULL)
+    return NULL;
+  g_autoptr(PgBackupEnd) end = g_new0 (PgBackupEnd, 1);
+  end->stop_lsn = g_strdup (PQgetvalue (res, 0, 0));
+  end->label = g_strdup (PQgetvalue (res, 0, 1));
+  end->tablespace_map = g_strdup (PQgetisnull (res, 0, 2) ? "" : PQgetvalue (res, 0, 2));
+  end->stop_wal = g_strdup (PQgetvalue (res, 0, 3));
+  end->segment_bytes = g_ascii_strtoull (PQgetvalue (res, 0, 4), NULL, 10);
+  PQclear (res);
+  end->start_wal = pg_label_start_wal (end->label);
+  if (end->start_wal == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
+                 "pg_backup_stop returned a label without a START WAL LOCATION line");
+    return NULL;
+  }
+  return g_steal_pointer (&end);
+}

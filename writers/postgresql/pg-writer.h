@@ -1,0 +1,77 @@
+/* pg-writer.h — what the PostgreSQL writer's files share. */
+#pragma once
+
+#include <vss/vss.h>
+
+G_BEGIN_DECLS
+
+#define PG_WRITER_ID "5c3a9e10-7d42-4b6f-9e21-8f0d4c6b2a71"
+
+/* <config dir>/postgresql.conf, [postgresql] (pg-config.c). */
+typedef struct {
+  char *data_directory;   /* canonical */
+  char *wal_directory;    /* data_directory/pg_wal, a directory of its own */
+  char *port;
+  char *socket_dir;
+  char *user;
+  char *database;
+  gboolean fast_checkpoint; /* pg_backup_start's checkpoint at once, or spread */
+} PgConfig;
+
+PgConfig *pg_config_load (const char *config_dir, GError **error);
+void      pg_config_free (PgConfig *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PgConfig, pg_config_free)
+
+/* What pg_backup_stop returns, kept as the data component's backup
+ * metadata (a key file, pg-label.c). */
+typedef struct {
+  char *label;            /* the backup_label file's content */
+  char *tablespace_map;   /* "" when there are no tablespaces */
+  char *start_wal;        /* the WAL file of the backup's start (from the label) */
+  char *stop_wal;         /* the WAL file holding the stop LSN */
+  char *stop_lsn;
+  guint64 segment_bytes;  /* wal_segment_size */
+} PgBackupEnd;
+
+void         pg_backup_end_free (PgBackupEnd *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PgBackupEnd, pg_backup_end_free)
+char        *pg_backup_end_to_metadata (const PgBackupEnd *self);
+PgBackupEnd *pg_backup_end_from_metadata (const char *text, GError **error);
+/* Does the WAL file @path hold, at the page of @lsn ("X/Y"), the page
+ * PostgreSQL wrote there (its header's address) — not a recycled file of
+ * the same name?  FALSE with why in @error. */
+gboolean     pg_wal_reaches (const char *path, const char *lsn, guint64 segment_bytes,
+                             GError **error);
+/* The WAL file named on the label's "START WAL LOCATION" line, or NULL. */
+char        *pg_label_start_wal (const char *label);
+/* The paths of the WAL segments of @wal_dir from @first to @last (same
+ * timeline, by name), and the timeline's history file when there is one;
+ * fails when one in between is missing. */
+GPtrArray   *pg_wal_segments (const char *wal_dir, const char *first, const char *last,
+                              guint64 segment_bytes, GError **error);
+
+/* A backup-mode session over libpq (pg-session.c). */
+typedef struct _PgSession PgSession;
+/* Connects, reserves the WAL from now on with a temporary replication
+ * slot and enters non-exclusive backup mode (pg_backup_start, fast
+ * checkpoint unless configured spread).  The session must stay open until
+ * the WAL is copied. */
+PgSession   *pg_session_start (const PgConfig *config, const char *label, GError **error);
+/* pg_backup_stop: the label, the map and where the backup's WAL ends. */
+PgBackupEnd *pg_session_stop (PgSession *self, GError **error);
+/* Closes the connection: drops the slot, and ends backup mode if still on. */
+void         pg_session_close (PgSession *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PgSession, pg_session_close)
+
+typedef struct {
+  PgConfig *config;
+  PgSession *session;     /* from prepare_snapshot to backup_complete, shutdown or abort */
+} PgWriter;
+
+/* Restore (pg-restore.c). */
+gboolean pg_writer_pre_restore (VssWriter *writer);
+gboolean pg_writer_post_restore (VssWriter *writer);
+/* The component @name of this event, or NULL. */
+VssComponent *pg_writer_component (VssWriter *writer, const char *name, gboolean selected_for_restore);
+
+G_END_DECLS
