@@ -95,8 +95,11 @@ static GPtrArray *
 backup_argv (VssBackupJob *job)
 {
   GPtrArray *argv = vss_restic_argv (job->repo + strlen (VSS_RESTIC_PREFIX));
-  const char *words[] = { "backup", "--json", "--files-from-verbatim", VSS_VIEW_SET_DIR "/paths",
-                          "--tag", VSS_RESTIC_TAG };
+  /* Every snapshot is new inodes with new ctimes (a copy, a reflink, a
+   * btrfs snapshot): mtime and size say what changed, or restic would
+   * re-read everything every time. */
+  const char *words[] = { "backup", "--json", "--ignore-inode", "--ignore-ctime",
+                          "--files-from-verbatim", VSS_VIEW_SET_DIR "/paths", "--tag", VSS_RESTIC_TAG };
   for (guint i = 0; i < G_N_ELEMENTS (words); i++)
     g_ptr_array_add (argv, g_strdup (words[i]));
   g_ptr_array_add (argv, g_strdup ("--tag"));

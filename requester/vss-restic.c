@@ -53,10 +53,11 @@ vss_restic_argv (const char *repo)
 gboolean
 vss_restic_run (const char *const *argv, char **out, GError **error)
 {
-  g_autofree char *err = NULL;
+  g_autofree char *err = NULL, *ignored = NULL;
   int status = 0;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, out, &err,
-                     &status, error))
+  /* its chatter would end up in our NDJSON: captured, even when unwanted */
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                     out != NULL ? out : &ignored, &err, &status, error))
     return FALSE;
   if (g_spawn_check_wait_status (status, NULL))
     return TRUE;
