@@ -7,6 +7,7 @@
 #include "vss-options.h"
 #include "vss-restic-restore.h"
 #include "vss-restic.h"
+#include "vss-restore-files.h"
 
 #include <string.h>
 
@@ -15,6 +16,7 @@ typedef struct {
   char **components;
   char *to;
   char **maps;                /* OLD=NEW */
+  char **includes;            /* --include: a file-level restore of these paths */
 } RestoreOptions;
 
 static void
@@ -24,6 +26,7 @@ restore_options_clear (RestoreOptions *opts)
   g_free (opts->to);
   g_strfreev (opts->components);
   g_strfreev (opts->maps);
+  g_strfreev (opts->includes);
 }
 
 /* ---- what the job tells ---- */
@@ -209,6 +212,7 @@ vss_cmd_restore (VssCli *cli, int argc, char **argv)
     { "component", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &opts.components, "Only this writer or component (repeatable)", "WRITER[:LOGICAL/PATH]" },
     { "to", 't', 0, G_OPTION_ARG_FILENAME, &opts.to, "Restore under PATH instead of in place", "PATH" },
     { "map", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &opts.maps, "Put what was under OLD under NEW (repeatable)", "OLD=NEW" },
+    { "include", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.includes, "Only this file or tree, copied under --to without writer events (repeatable)", "PATH" },
     { NULL },
   };
   int done = vss_cli_parse (cli, "restore", NULL,
@@ -228,7 +232,12 @@ vss_cmd_restore (VssCli *cli, int argc, char **argv)
     done = vss_cli_usage (cli, "restore", "--map takes OLD=NEW with two absolute paths");
   if (done < 0 && opts.to != NULL && !g_path_is_absolute (opts.to))
     done = vss_cli_usage (cli, "restore", "--to needs an absolute path");
-  if (done < 0 && vss_restic_is_repo (opts.from))
+  if (done < 0 && opts.includes != NULL && (opts.to == NULL || opts.maps != NULL || opts.components != NULL))
+    done = vss_cli_usage (cli, "restore", "--include restores files under --to DIR, without the "
+                          "writers: not in place, not with --map or --component");
+  if (done < 0 && opts.includes != NULL)
+    done = vss_restore_files (cli, opts.from, opts.includes, opts.to);
+  else if (done < 0 && vss_restic_is_repo (opts.from))
     done = run_from_restic (cli, &opts);
   else if (done < 0)
     done = run (cli, &opts, opts.from);
