@@ -72,6 +72,11 @@ component_json (VssBackupJob *job, const VssSelected *s)
                                                 vss_wm_file_get_recursive (f)));
   }
   json_object_object_add (obj, "file_sets", sets);
+  /* its writer failed before the command ran: the files are there, but not
+   * as the writer vouches for them, so no restore takes them */
+  gboolean failed = job->failed_writers != NULL &&
+      g_hash_table_contains (job->failed_writers, vss_writer_metadata_get_writer_name (s->metadata));
+  json_object_object_add (obj, "failed", json_object_new_boolean (failed));
   return obj;
 }
 

@@ -81,6 +81,8 @@ add_components (VssBackupSetWriter *set, const char *tree, json_object *index, G
   for (size_t c = 0; components != NULL && c < json_object_array_length (components); c++) {
     json_object *comp = json_object_array_get_idx (components, c);
     const char *key = json_object_get_string (json_object_object_get (comp, "key"));
+    if (json_object_get_boolean (json_object_object_get (comp, "failed")))
+      continue;   /* its writer failed at the backup: not part of the set */
     json_object *sets = json_object_object_get (comp, "file_sets");
     for (size_t i = 0; sets != NULL && i < json_object_array_length (sets); i++) {
       json_object *fs = json_object_array_get_idx (sets, i);

@@ -92,9 +92,11 @@ add_restic_components (VssCatalogSet *c, const char *repo)
     return;
   json_object *index = json_tokener_parse (out);
   json_object *comps = index != NULL ? json_object_object_get (index, "components") : NULL;
-  for (size_t i = 0; comps != NULL && i < json_object_array_length (comps); i++)
-    g_ptr_array_add (c->components, g_strdup (json_object_get_string (
-        json_object_object_get (json_object_array_get_idx (comps, i), "key"))));
+  for (size_t i = 0; comps != NULL && i < json_object_array_length (comps); i++) {
+    json_object *comp = json_object_array_get_idx (comps, i);
+    if (!json_object_get_boolean (json_object_object_get (comp, "failed")))
+      g_ptr_array_add (c->components, g_strdup (json_object_get_string (json_object_object_get (comp, "key"))));
+  }
   json_object *paths = index != NULL ? json_object_object_get (index, "paths") : NULL;
   for (size_t i = 0; paths != NULL && i < json_object_array_length (paths); i++)
     g_ptr_array_add (c->components, g_strdup_printf ("path:%s", json_object_get_string (
