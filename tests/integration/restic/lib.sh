@@ -47,8 +47,11 @@ sys.exit(0 if eval(sys.argv[2]) else 1)
 PY
 }
 show() { sed 's/^/#   /' "$@" | head -40; }
-# the host's mount points, less the snapshot provider's own
-mounts() { awk '{print $5}' /proc/self/mountinfo | grep -v "^$T/state/snapshots/" | sort; }
+# the host's mount points of this test (other tests mount in parallel),
+# less the snapshot provider's own, and the view's metadata mount point
+mounts() {
+  awk '{print $5}' /proc/self/mountinfo | grep -E "^($T/|/run/vss/set)" | grep -v "^$T/state/snapshots/" | sort
+}
 
 # The CA: WAL mode, a keeper connection holding it open, no autocheckpoint.
 ca_start() {
