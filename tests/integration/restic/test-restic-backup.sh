@@ -74,21 +74,22 @@ check "the --exec snapshot holds both the database and the --path tree" \
   bash -c "grep -q '\"path\":\"$DB\"' '$T/out/ls-exec.json' && grep -q '\"path\":\"$WWW/page2.html\"' '$T/out/ls-exec.json'"
 
 # --- kill -9 of vss while restic runs: nothing of it survives
+MARK=3171.$$   # sleep's argument: names this test's processes only
 cat > "$T/slow-restic" <<SH
 #!/bin/sh
-sleep 3171 &
-sleep 3172
+sleep $MARK &
+sleep $MARK
 exec restic "\$@"
 SH
 chmod 755 "$T/slow-restic"
 VSS_RESTIC=$T/slow-restic "$VSS" backup -c certificate --path "$WWW" --repo "restic:$REPO" > "$T/out/kill.out" 2>&1 & VPID=$!
-for i in $(seq 100); do pgrep -f "sleep 317[12]" >/dev/null && break; sleep 0.1; done
-check "the slow restic started" bash -c "pgrep -f \"sleep 3172\" > /dev/null"
+for i in $(seq 100); do pgrep -f "sleep $MARK" >/dev/null && break; sleep 0.1; done
+check "the slow restic started" bash -c "pgrep -f 'sleep $MARK' > /dev/null"
 kill -9 "$VPID"; wait "$VPID" 2>/dev/null
 gone=no
-for i in $(seq 10); do pgrep -f "sleep 317[12]" >/dev/null || { gone=yes; break; }; sleep 0.1; done
+for i in $(seq 10); do pgrep -f "sleep $MARK" >/dev/null || { gone=yes; break; }; sleep 0.1; done
 check "every process of the command is gone within 1 s of kill -9" test $gone = yes
-pkill -9 -f "sleep 317[12]" 2>/dev/null
+for p in $(pgrep -f "sleep $MARK"); do kill -9 "$p"; done   # survivors of a failure
 check "no mount left in the host namespace after kill -9" test "$(mounts)" = "$before_mounts"
 
 ca_stop
