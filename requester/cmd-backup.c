@@ -1,6 +1,7 @@
 /* cmd-backup.c — `vss backup`: the whole backup lifecycle. */
 #include "vss-backup-job.h"
 #include "vss-options.h"
+#include "vss-restic.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +28,9 @@ job_clear (VssBackupJob *job)
   g_free (job->provider);
   g_free (job->snapshot_command);
   g_free (job->exec);
+  g_free (job->repo);
+  g_free (job->set_id);
+  g_free (job->restic_snapshot);
   g_free (job->base);
   g_free (job->job_name);
   g_strfreev (job->excludes);
@@ -38,14 +42,20 @@ check_options (VssCli *cli, VssBackupJob *job)
   g_autoptr(GError) error = NULL;
   if (job->job_name != NULL && !vss_backup_job_load_file (job, job->job_name, &error))
     return vss_cli_usage (cli, "backup", "%s", error->message);
-  if ((job->to == NULL) == (job->exec == NULL))
-    return vss_cli_usage (cli, "backup", "give exactly one of --to DIR (make a backup set) or "
-                          "--exec CMD (hand the snapshot to CMD)");
+  if ((job->to != NULL) + (job->exec != NULL) + (job->repo != NULL) != 1)
+    return vss_cli_usage (cli, "backup", "give exactly one of --to DIR (make a backup set), "
+                          "--repo restic:REPO (store it with restic) or --exec CMD (hand the "
+                          "snapshot to CMD)");
+  if (job->repo != NULL && !vss_restic_is_repo (job->repo))
+    return vss_cli_usage (cli, "backup", "--repo takes restic:REPO (a restic repository)");
   if (!vss_backup_type_from_string (job->type_name != NULL ? job->type_name : "full", &job->type) ||
       job->type == VSS_BT_OTHER || job->type == VSS_BT_UNDEFINED)
     return vss_cli_usage (cli, "backup", "--type must be full, copy, incremental, differential or log");
   gboolean needs_base = job->type == VSS_BT_INCREMENTAL || job->type == VSS_BT_DIFFERENTIAL ||
                         job->type == VSS_BT_LOG;
+  if (needs_base && job->repo != NULL)
+    return vss_cli_usage (cli, "backup", "--repo takes --type full or copy: every restic "
+                          "snapshot is whole (restic stores only what changed)");
   if (needs_base && job->base == NULL && job->to != NULL)
     return vss_cli_usage (cli, "backup", "--type %s needs --base DIR, the set it builds on",
                           job->type_name);
@@ -446,6 +456,12 @@ finish (VssCli *cli, VssBackupJob *job, gboolean made, gint64 start, const GErro
   json_object_object_add (obj, "exit_code", json_object_new_int (code));
   if (job->to != NULL)
     json_object_object_add (obj, "backup_set", json_object_new_string (job->to));
+  if (job->repo != NULL)
+    json_object_object_add (obj, "repository", json_object_new_string (job->repo));
+  if (job->restic_snapshot != NULL)
+    json_object_object_add (obj, "restic_snapshot", json_object_new_string (job->restic_snapshot));
+  if (job->set_id != NULL && job->to == NULL)
+    json_object_object_add (obj, "set_id", json_object_new_string (job->set_id));
   json_object_object_add (obj, "components_ok", json_object_new_int ((int) job->components_ok));
   json_object_object_add (obj, "components_failed", json_object_new_int ((int) job->components_failed));
   json_object_object_add (obj, "bytes", json_object_new_int64 ((gint64) job->bytes));
@@ -470,6 +486,7 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
     { "component", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &job.components, "Only this writer, or one of its components (repeatable)", "WRITER[:LOGICAL/PATH]" },
     { "path", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &job.paths, "Also back up this directory (repeatable)", "PATH" },
     { "provider", 0, 0, G_OPTION_ARG_STRING, &job.provider, "Snapshot provider: btrfs, reflink, copy or fsfreeze (default: the cheapest that works; fsfreeze only when named)", "NAME" },
+    { "repo", 'r', 0, G_OPTION_ARG_STRING, &job.repo, "Store the snapshot with restic in REPO (restic's RESTIC_PASSWORD or RESTIC_PASSWORD_FILE), components at their original paths", "restic:REPO" },
     { "exec", 'e', 0, G_OPTION_ARG_STRING, &job.exec, "Run CMD with the snapshot exposed instead of making a set", "CMD" },
     { "base", 'b', 0, G_OPTION_ARG_FILENAME, &job.base, "The set an incremental/differential/log backup builds on", "DIR" },
     { "hold-limit", 0, 0, G_OPTION_ARG_INT, &job.hold_limit_ms, "Longest snapshot commit in ms (default 10000)", "MS" },
@@ -506,7 +523,8 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
     code = vss_cli_fail (cli, error);
   } else {
     gboolean made = job.exec != NULL ? vss_backup_job_exec (cli, &job, &error)
-                                     : vss_backup_job_copy (cli, &job, &error);
+                    : job.repo != NULL ? vss_backup_job_restic (cli, &job, &error)
+                                       : vss_backup_job_copy (cli, &job, &error);
     if (!made)
       vss_cli_fail (cli, error);
     code = finish (cli, &job, made, start, error);

@@ -5,6 +5,9 @@
 #include <vss/vss-restore-job.h>
 
 #include "vss-options.h"
+#include "vss-restic-restore.h"
+#include "vss-restic.h"
+#include "vss-restore-files.h"
 
 #include <string.h>
 
@@ -13,6 +16,7 @@ typedef struct {
   char **components;
   char *to;
   char **maps;                /* OLD=NEW */
+  char **includes;            /* --include: a file-level restore of these paths */
 } RestoreOptions;
 
 static void
@@ -22,6 +26,7 @@ restore_options_clear (RestoreOptions *opts)
   g_free (opts->to);
   g_strfreev (opts->components);
   g_strfreev (opts->maps);
+  g_strfreev (opts->includes);
 }
 
 /* ---- what the job tells ---- */
@@ -145,10 +150,10 @@ configure (VssRestoreJob *job, RestoreOptions *opts, GError **error)
 }
 
 static int
-run (VssCli *cli, RestoreOptions *opts)
+run (VssCli *cli, RestoreOptions *opts, const char *set_dir)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VssRestoreJob) job = vss_restore_job_new (opts->from, &error);
+  g_autoptr(VssRestoreJob) job = vss_restore_job_new (set_dir, &error);
   if (job == NULL || !configure (job, opts, &error))
     return vss_cli_fail (cli, error);
   const VssRestoreJobObserver observer = {
@@ -170,6 +175,22 @@ run (VssCli *cli, RestoreOptions *opts)
   return code;
 }
 
+/* restic restores into staging, the tree becomes a set, the set is
+ * restored as any other (vss-restic-restore.h). */
+static int
+run_from_restic (VssCli *cli, RestoreOptions *opts)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *staging = NULL;
+  g_autofree char *set_dir = vss_restic_stage_set (opts->from, &staging, &error);
+  if (set_dir == NULL)
+    return g_error_matches (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND)
+               ? vss_cli_usage (cli, "restore", "%s", error->message) : vss_cli_fail (cli, error);
+  int code = run (cli, opts, set_dir);
+  vss_restic_staging_remove (staging);
+  return code;
+}
+
 /* OLD=NEW with two absolute paths. */
 static gboolean
 maps_ok (char **maps)
@@ -187,10 +208,11 @@ vss_cmd_restore (VssCli *cli, int argc, char **argv)
 {
   RestoreOptions opts = { 0 };
   const GOptionEntry entries[] = {
-    { "from", 'f', 0, G_OPTION_ARG_FILENAME, &opts.from, "The backup set to restore (its base sets next to it)", "DIR" },
+    { "from", 'f', 0, G_OPTION_ARG_FILENAME, &opts.from, "The backup set to restore (its base sets next to it), or restic:REPO[:SNAPSHOT] (default: its newest vss snapshot)", "DIR" },
     { "component", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &opts.components, "Only this writer or component (repeatable)", "WRITER[:LOGICAL/PATH]" },
     { "to", 't', 0, G_OPTION_ARG_FILENAME, &opts.to, "Restore under PATH instead of in place", "PATH" },
     { "map", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &opts.maps, "Put what was under OLD under NEW (repeatable)", "OLD=NEW" },
+    { "include", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.includes, "Only this file or tree, copied under --to without writer events (repeatable)", "PATH" },
     { NULL },
   };
   int done = vss_cli_parse (cli, "restore", NULL,
@@ -210,8 +232,15 @@ vss_cmd_restore (VssCli *cli, int argc, char **argv)
     done = vss_cli_usage (cli, "restore", "--map takes OLD=NEW with two absolute paths");
   if (done < 0 && opts.to != NULL && !g_path_is_absolute (opts.to))
     done = vss_cli_usage (cli, "restore", "--to needs an absolute path");
-  if (done < 0)
-    done = run (cli, &opts);
+  if (done < 0 && opts.includes != NULL && (opts.to == NULL || opts.maps != NULL || opts.components != NULL))
+    done = vss_cli_usage (cli, "restore", "--include restores files under --to DIR, without the "
+                          "writers: not in place, not with --map or --component");
+  if (done < 0 && opts.includes != NULL)
+    done = vss_restore_files (cli, opts.from, opts.includes, opts.to);
+  else if (done < 0 && vss_restic_is_repo (opts.from))
+    done = run_from_restic (cli, &opts);
+  else if (done < 0)
+    done = run (cli, &opts, opts.from);
   restore_options_clear (&opts);
   return done;
 }

@@ -6,8 +6,10 @@
 #include <vss/vss-backup-set.h>
 
 #include "vss-select.h"
+#include "vss-snapshot-view.h"
 
-typedef struct {
+typedef struct _VssBackupJob VssBackupJob;
+struct _VssBackupJob {
   /* options */
   char *to;
   char *type_name;
@@ -16,6 +18,7 @@ typedef struct {
   char *provider;
   char *snapshot_command;
   char *exec;
+  char *repo;                 /* --repo restic:REPO */
   char *base;
   int hold_limit_ms;
   char *job_name;             /* --job: options from <config dir>/jobs/NAME.conf */
@@ -39,7 +42,9 @@ typedef struct {
   guint components_failed;
   guint64 bytes;
   guint entries;
-} VssBackupJob;
+  char *set_id;               /* a UUID: the set's identity in a repository */
+  char *restic_snapshot;      /* the snapshot restic saved (--repo) */
+};
 
 /* Where @original (a file-set path or --path) is inside the snapshot (or
  * @original itself for a tree read live), or NULL when nothing covers it. */
@@ -60,6 +65,28 @@ gboolean vss_backup_job_copy (VssCli *cli, VssBackupJob *job, GError **error);
 /* Runs job->exec with the snapshot exposed; marks the components
  * succeeded only when it exits 0. */
 gboolean vss_backup_job_exec (VssCli *cli, VssBackupJob *job, GError **error);
+
+/* ---- the snapshot at the original paths (cmd-backup-view.c) ---- */
+/* A new temporary directory with bcd.json, writers/NAME.json,
+ * components.json and paths (docs/repositories.md); sets job->set_id. */
+char *vss_backup_job_write_metadata (VssBackupJob *job, GError **error);
+void  vss_backup_job_remove_metadata (const char *dir);
+/* Every root shown read-only at its original path, @metadata_dir at
+ * VSS_VIEW_SET_DIR. */
+VssSnapshotView *vss_backup_job_make_view (VssBackupJob *job, const char *metadata_dir,
+                                           GError **error);
+/* vss's environment plus VSS_SNAPSHOT_PATH(S), VSS_SNAPSHOT_SET_ID,
+ * VSS_SET_DIR, VSS_BCD and VSS_PATHS_FILE. */
+char **vss_backup_job_view_env (VssBackupJob *job);
+/* Runs @argv in the view (cmd-backup-exec.c): its wait status, or -1 with
+ * @error when it could not start. */
+int vss_backup_job_run_in_view (VssBackupJob *job, const char *const *argv, int stdout_fd,
+                                void (*started) (gpointer data), gpointer data, GError **error);
+
+/* ---- --repo restic:REPO (cmd-backup-restic.c) ---- */
+/* restic backup of the roots and the metadata in the view; marks the
+ * components succeeded once restic reports the snapshot saved. */
+gboolean vss_backup_job_restic (VssCli *cli, VssBackupJob *job, GError **error);
 
 /* ---- before the freeze (cmd-backup-plan.c) ---- */
 /* The target (absent, its parent a writable directory) and the base set

@@ -1,0 +1,210 @@
+/* cmd-backup-view.c — the snapshot of a `vss backup` shown at the
+ * original paths to a command (--exec, --repo): the set's metadata
+ * directory (bcd.json, writers/, components.json, paths), the view, and
+ * the command's environment.  Format: docs/repositories.md. */
+#include "vss-backup-job.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+static gboolean
+write_file (const char *dir, const char *name, const char *contents, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  return g_file_set_contents (path, contents, -1, error);
+}
+
+static gboolean
+write_writers (VssBackupJob *job, const char *dir, GError **error)
+{
+  guint count = 0;
+  if (!vss_backup_components_get_writer_metadata_count (job->bc, &count, error))
+    return FALSE;
+  for (guint i = 0; i < count; i++) {
+    const VssWriterMetadata *md = vss_backup_components_get_writer_metadata (job->bc, i, error);
+    g_autofree char *json = md != NULL ? vss_writer_metadata_to_json (md) : NULL;
+    g_autofree char *name = md != NULL
+        ? g_strdup_printf ("writers/%s.json", vss_writer_metadata_get_writer_name (md)) : NULL;
+    if (json == NULL || !write_file (dir, name, json, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static json_object *
+file_set_json (const char *path, const char *filespec, gboolean recursive)
+{
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "path", json_object_new_string (path));
+  json_object_object_add (obj, "filespec", json_object_new_string (filespec));
+  json_object_object_add (obj, "recursive", json_object_new_boolean (recursive));
+  return obj;
+}
+
+/* The file sets a backup of @type takes (as cmd-backup-copy.c copies them). */
+static GPtrArray *
+component_file_sets (const VssWmComponent *c, VssBackupType type)
+{
+  GPtrArray *sets = g_ptr_array_new ();
+  gboolean logs_only = type == VSS_BT_LOG;
+  for (guint i = 0; !logs_only && i < vss_wm_component_get_file_count (c); i++)
+    g_ptr_array_add (sets, (gpointer) vss_wm_component_get_file (c, i));
+  for (guint i = 0; !logs_only && i < vss_wm_component_get_database_file_count (c); i++)
+    g_ptr_array_add (sets, (gpointer) vss_wm_component_get_database_file (c, i));
+  for (guint i = 0; i < vss_wm_component_get_log_file_count (c); i++)
+    g_ptr_array_add (sets, (gpointer) vss_wm_component_get_log_file (c, i));
+  return sets;
+}
+
+static json_object *
+component_json (VssBackupJob *job, const VssSelected *s)
+{
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "key", json_object_new_string (s->key));
+  json_object_object_add (obj, "writer",
+                          json_object_new_string (vss_writer_metadata_get_writer_name (s->metadata)));
+  json_object *sets = json_object_new_array ();
+  g_autoptr(GPtrArray) files = component_file_sets (s->component, job->type);
+  for (guint i = 0; i < files->len; i++) {
+    const VssWmFile *f = g_ptr_array_index (files, i);
+    json_object_array_add (sets, file_set_json (vss_wm_file_get_path (f), vss_wm_file_get_filespec (f),
+                                                vss_wm_file_get_recursive (f)));
+  }
+  json_object_object_add (obj, "file_sets", sets);
+  /* its writer failed before the command ran: the files are there, but not
+   * as the writer vouches for them, so no restore takes them */
+  gboolean failed = job->failed_writers != NULL &&
+      g_hash_table_contains (job->failed_writers, vss_writer_metadata_get_writer_name (s->metadata));
+  json_object_object_add (obj, "failed", json_object_new_boolean (failed));
+  return obj;
+}
+
+/* What the set holds and how its files map to components: enough to
+ * assemble a native set from the restored tree (vss restore --from
+ * restic:). */
+static char *
+components_json (VssBackupJob *job)
+{
+  json_object *root = json_object_new_object ();
+  json_object_object_add (root, "format", json_object_new_int (1));
+  json_object_object_add (root, "set_id", json_object_new_string (job->set_id));
+  json_object_object_add (root, "type", json_object_new_string (vss_backup_type_to_string (job->type)));
+  json_object_object_add (root, "host", json_object_new_string (g_get_host_name ()));
+  json_object *components = json_object_new_array ();
+  for (guint i = 0; i < job->selected->len; i++)
+    json_object_array_add (components, component_json (job, g_ptr_array_index (job->selected, i)));
+  json_object_object_add (root, "components", components);
+  json_object *paths = json_object_new_array ();
+  for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++)
+    json_object_array_add (paths, json_object_new_string (job->paths[i]));
+  json_object_object_add (root, "paths", paths);
+  json_object *excludes = json_object_new_array ();
+  for (guint i = 0; job->excludes != NULL && job->excludes[i] != NULL; i++)
+    json_object_array_add (excludes, json_object_new_string (job->excludes[i]));
+  json_object_object_add (root, "excludes", excludes);
+  char *text = g_strdup (json_object_to_json_string_ext (root, JSON_C_TO_STRING_PRETTY));
+  json_object_put (root);
+  return text;
+}
+
+/* The trees the command reads, one a line, then the metadata directory. */
+static char *
+paths_list (VssBackupJob *job)
+{
+  GString *list = g_string_new (NULL);
+  for (guint i = 0; i < job->roots->len; i++)
+    g_string_append_printf (list, "%s\n", (char *) g_ptr_array_index (job->roots, i));
+  g_string_append (list, VSS_VIEW_SET_DIR "\n");
+  return g_string_free (list, FALSE);
+}
+
+char *
+vss_backup_job_write_metadata (VssBackupJob *job, GError **error)
+{
+  if (job->set_id == NULL)
+    job->set_id = g_uuid_string_random ();
+  g_autofree char *dir = g_dir_make_tmp ("vss-set-XXXXXX", error);
+  if (dir == NULL)
+    return NULL;
+  g_autofree char *writers = g_build_filename (dir, "writers", NULL);
+  g_autofree char *bcd = vss_backup_components_save_as_json (job->bc, error);
+  g_autofree char *components = components_json (job);
+  g_autofree char *paths = paths_list (job);
+  gboolean ok = bcd != NULL && g_mkdir (writers, 0755) == 0 && write_writers (job, dir, error) &&
+                write_file (dir, "bcd.json", bcd, error) &&
+                write_file (dir, "components.json", components, error) &&
+                write_file (dir, "paths", paths, error);
+  if (!ok) {
+    vss_backup_job_remove_metadata (dir);
+    if (error != NULL && *error == NULL)
+      g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "cannot write %s: %s", writers,
+                   g_strerror (errno));
+    return NULL;
+  }
+  g_chmod (dir, 0755);   /* the command may drop privileges; the view is read-only anyway */
+  return g_steal_pointer (&dir);
+}
+
+void
+vss_backup_job_remove_metadata (const char *dir)
+{
+  if (dir == NULL)
+    return;
+  const char *names[] = { "bcd.json", "components.json", "paths" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree char *path = g_build_filename (dir, names[i], NULL);
+    g_unlink (path);
+  }
+  g_autofree char *writers = g_build_filename (dir, "writers", NULL);
+  g_autoptr(GDir) d = g_dir_open (writers, 0, NULL);
+  for (const char *name; d != NULL && (name = g_dir_read_name (d)) != NULL;) {
+    g_autofree char *path = g_build_filename (writers, name, NULL);
+    g_unlink (path);
+  }
+  g_rmdir (writers);
+  g_rmdir (dir);
+}
+
+VssSnapshotView *
+vss_backup_job_make_view (VssBackupJob *job, const char *metadata_dir, GError **error)
+{
+  g_autoptr(VssSnapshotView) view = vss_snapshot_view_new ();
+  for (guint i = 0; i < job->roots->len; i++) {
+    const char *root = g_ptr_array_index (job->roots, i);
+    g_autofree char *snap = vss_backup_job_snapshot_path (job, root, error);
+    if (snap == NULL)
+      return NULL;
+    vss_snapshot_view_add (view, snap, root);
+  }
+  vss_snapshot_view_set_metadata_dir (view, metadata_dir);
+  return g_steal_pointer (&view);
+}
+
+/* vss's environment plus what docs/vss.1 promises the command. */
+char **
+vss_backup_job_view_env (VssBackupJob *job)
+{
+  char **env = g_get_environ ();
+  g_autoptr(GString) pairs = g_string_new (NULL);
+  for (guint i = 0; i < job->snapshot_ids->len; i++) {
+    g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
+        job->bc, g_ptr_array_index (job->snapshot_ids, i), NULL);
+    if (prop == NULL)
+      continue;
+    if (i == 0) {
+      env = g_environ_setenv (env, "VSS_SNAPSHOT_PATH", prop->snapshot_path, TRUE);
+      env = g_environ_setenv (env, "VSS_SNAPSHOT_SET_ID", prop->snapshot_set_id, TRUE);
+    }
+    g_string_append_printf (pairs, "%s=%s\n", prop->original_path, prop->snapshot_path);
+  }
+  /* --path-consistency=crash: the command reads those trees live */
+  for (guint i = 0; i < job->live_roots->len; i++)
+    g_string_append_printf (pairs, "%s=%s\n", (char *) g_ptr_array_index (job->live_roots, i),
+                            (char *) g_ptr_array_index (job->live_roots, i));
+  env = g_environ_setenv (env, "VSS_SNAPSHOT_PATHS", pairs->str, TRUE);
+  env = g_environ_setenv (env, "VSS_SET_DIR", VSS_VIEW_SET_DIR, TRUE);
+  env = g_environ_setenv (env, "VSS_BCD", VSS_VIEW_SET_DIR "/bcd.json", TRUE);
+  env = g_environ_setenv (env, "VSS_PATHS_FILE", VSS_VIEW_SET_DIR "/paths", TRUE);
+  return env;
+}

@@ -1,0 +1,266 @@
+/* vss-snapshot-view.c — a command in private mount and PID namespaces
+ * with the snapshot bind-mounted over the original paths (see the
+ * header for the process layout and why it dies with vss). */
+#include "vss-snapshot-view.h"
+
+#include <vss/vss-error.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct _VssSnapshotView {
+  GPtrArray *sources;   /* char*, parallel to targets */
+  GPtrArray *targets;
+  char *metadata_dir;
+  pid_t keeper;         /* 0: not running */
+};
+
+/* The running command's keeper, for the signal handler: one at a time. */
+static volatile pid_t running_keeper;
+
+/* What failed in the child before exec, sent up a CLOEXEC pipe. */
+typedef struct {
+  int err;
+  char what[120];
+} ChildFailure;
+
+VssSnapshotView *
+vss_snapshot_view_new (void)
+{
+  VssSnapshotView *self = g_new0 (VssSnapshotView, 1);
+  self->sources = g_ptr_array_new_with_free_func (g_free);
+  self->targets = g_ptr_array_new_with_free_func (g_free);
+  return self;
+}
+
+void
+vss_snapshot_view_free (VssSnapshotView *self)
+{
+  if (self == NULL)
+    return;
+  vss_snapshot_view_kill (self);
+  vss_snapshot_view_wait (self);
+  g_ptr_array_unref (self->sources);
+  g_ptr_array_unref (self->targets);
+  g_free (self->metadata_dir);
+  g_free (self);
+}
+
+void
+vss_snapshot_view_add (VssSnapshotView *self, const char *snapshot, const char *original)
+{
+  g_ptr_array_add (self->sources, g_strdup (snapshot));
+  g_ptr_array_add (self->targets, g_strdup (original));
+}
+
+void
+vss_snapshot_view_set_metadata_dir (VssSnapshotView *self, const char *dir)
+{
+  g_free (self->metadata_dir);
+  self->metadata_dir = g_strdup (dir);
+}
+
+/* ---- in the child: async-signal-safe calls only ---- */
+
+static G_GNUC_NORETURN void
+child_fail (int pipe_fd, const char *what, const char *path)
+{
+  ChildFailure f = { .err = errno };
+  g_strlcpy (f.what, what, sizeof f.what);
+  if (path != NULL) {
+    g_strlcat (f.what, " ", sizeof f.what);
+    g_strlcat (f.what, path, sizeof f.what);
+  }
+  if (write (pipe_fd, &f, sizeof f) < 0) {
+    /* nothing more can be said */
+  }
+  _exit (127);
+}
+
+static void
+bind_read_only (int pipe_fd, const char *source, const char *target)
+{
+  if (mount (source, target, NULL, MS_BIND | MS_REC, NULL) != 0)
+    child_fail (pipe_fd, "bind-mount over", target);
+  if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0)
+    child_fail (pipe_fd, "make read-only", target);
+}
+
+static void
+make_mounts (VssSnapshotView *self, int pipe_fd)
+{
+  /* private first: no mount made here may propagate to the host */
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    child_fail (pipe_fd, "make / private", NULL);
+  for (guint i = 0; i < self->sources->len; i++)
+    bind_read_only (pipe_fd, self->sources->pdata[i], self->targets->pdata[i]);
+  if (self->metadata_dir != NULL)
+    bind_read_only (pipe_fd, self->metadata_dir, VSS_VIEW_SET_DIR);
+}
+
+static G_GNUC_NORETURN void
+run_command (int pipe_fd, const char *const *argv, const char *const *envp, int stdout_fd)
+{
+  /* PID 1 of the namespace: its death kills everything the command started */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* a /proc of this PID namespace, so ps and /proc/self tell the truth */
+  mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  if (stdout_fd >= 0 && dup2 (stdout_fd, STDOUT_FILENO) < 0)
+    child_fail (pipe_fd, "redirect stdout", NULL);
+  execvpe (argv[0], (char *const *) argv, (char *const *) envp);
+  child_fail (pipe_fd, "run", argv[0]);
+}
+
+/* The keeper waits for the command and exits as it did. */
+static G_GNUC_NORETURN void
+keep (pid_t command)
+{
+  int status;
+  while (waitpid (command, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFSIGNALED (status)) {
+    signal (WTERMSIG (status), SIG_DFL);
+    kill (getpid (), WTERMSIG (status));
+  }
+  _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 127);
+}
+
+static G_GNUC_NORETURN void
+start_keeper (VssSnapshotView *self, pid_t vss, int pipe_fd, const char *const *argv,
+              const char *const *envp, int stdout_fd)
+{
+  setpgid (0, 0);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != vss)
+    _exit (127);   /* vss died before the line above */
+  const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+  for (guint i = 0; i < G_N_ELEMENTS (handled); i++)
+    signal (handled[i], SIG_DFL);
+  if (unshare (CLONE_NEWNS | CLONE_NEWPID) != 0)
+    child_fail (pipe_fd, "make the mount and PID namespaces", NULL);
+  make_mounts (self, pipe_fd);
+  pid_t command = fork ();
+  if (command < 0)
+    child_fail (pipe_fd, "fork", NULL);
+  if (command == 0)
+    run_command (pipe_fd, argv, envp, stdout_fd);
+  close (pipe_fd);
+  if (stdout_fd >= 0)
+    close (stdout_fd);
+  keep (command);
+}
+
+/* ---- in vss ---- */
+
+static void
+on_fatal_signal (int sig)
+{
+  pid_t keeper = running_keeper;
+  if (keeper > 0)
+    kill (-keeper, SIGKILL);
+  /* vss itself goes on: the command failed, writers hear so, snapshots go */
+  (void) sig;
+}
+
+static void
+kill_at_exit (void)
+{
+  pid_t keeper = running_keeper;
+  if (keeper > 0)
+    kill (-keeper, SIGKILL);
+}
+
+static void
+install_handlers (void)
+{
+  static gboolean installed;
+  if (installed)
+    return;
+  installed = TRUE;
+  struct sigaction sa = { .sa_handler = on_fatal_signal };
+  sigemptyset (&sa.sa_mask);
+  const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+  for (guint i = 0; i < G_N_ELEMENTS (handled); i++)
+    sigaction (handled[i], &sa, NULL);
+  atexit (kill_at_exit);
+}
+
+static gboolean
+read_child_failure (int pipe_fd, GError **error)
+{
+  ChildFailure f;
+  ssize_t n;
+  while ((n = read (pipe_fd, &f, sizeof f)) < 0 && errno == EINTR)
+    ;
+  if (n != (ssize_t) sizeof f)
+    return TRUE;   /* EOF: the command was exec'd */
+  f.what[sizeof f.what - 1] = '\0';
+  g_set_error (error, VSS_ERROR, f.err == EPERM ? VSS_ERROR_ACCESS_DENIED : VSS_ERROR_UNEXPECTED,
+               "cannot show the snapshot at its original paths: %s: %s%s", f.what, g_strerror (f.err),
+               f.err == EPERM ? " (this needs root: CAP_SYS_ADMIN)" : "");
+  return FALSE;
+}
+
+gboolean
+vss_snapshot_view_spawn (VssSnapshotView *self, const char *const *argv, const char *const *envp,
+                         int stdout_fd, GError **error)
+{
+  g_return_val_if_fail (self->keeper == 0, FALSE);
+  /* the mount point must exist before the namespace copies the tree */
+  if (self->metadata_dir != NULL && g_mkdir_with_parents (VSS_VIEW_SET_DIR, 0755) != 0) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "cannot create %s: %s", VSS_VIEW_SET_DIR,
+                 g_strerror (errno));
+    return FALSE;
+  }
+  int pipe_fds[2];
+  if (pipe2 (pipe_fds, O_CLOEXEC) != 0) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "pipe: %s", g_strerror (errno));
+    return FALSE;
+  }
+  install_handlers ();
+  pid_t vss = getpid ();
+  pid_t keeper = fork ();
+  if (keeper == 0) {
+    close (pipe_fds[0]);
+    start_keeper (self, vss, pipe_fds[1], argv, envp, stdout_fd);
+  }
+  close (pipe_fds[1]);
+  if (keeper < 0) {
+    close (pipe_fds[0]);
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "fork: %s", g_strerror (errno));
+    return FALSE;
+  }
+  setpgid (keeper, keeper);   /* also here: no window where a kill misses it */
+  self->keeper = running_keeper = keeper;
+  gboolean started = read_child_failure (pipe_fds[0], error);
+  close (pipe_fds[0]);
+  if (!started)
+    vss_snapshot_view_wait (self);
+  return started;
+}
+
+int
+vss_snapshot_view_wait (VssSnapshotView *self)
+{
+  if (self->keeper == 0)
+    return -1;
+  int status = -1;
+  while (waitpid (self->keeper, &status, 0) < 0 && errno == EINTR)
+    ;
+  self->keeper = running_keeper = 0;
+  return status;
+}
+
+void
+vss_snapshot_view_kill (VssSnapshotView *self)
+{
+  if (self->keeper > 0)
+    kill (-self->keeper, SIGKILL);
+}

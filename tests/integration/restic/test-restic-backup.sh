@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# `vss backup --repo restic:REPO` with the real restic: a WAL-mode SQLite
+# CA store (certificate writer, kept open by its application) and a
+# --path tree go into one restic snapshot at their original paths with
+# the set's metadata; a second backup has the first as parent and reads
+# only what changed; a restic failure tells the writer the backup failed
+# (its WAL is not truncated), a success lets it truncate; the --exec
+# view shows every snapshot at its path; kill -9 of vss during the
+# restic run leaves no process and no mount.
+# Usage: test-restic-backup.sh BUILD_ROOT.  Prints TAP.
+BUILD=$1
+. "$(dirname "$0")/lib.sh" || exit 1
+
+for i in $(seq 30); do echo "page $i" > "$WWW/page$i.html"; done
+ca_start
+ca_insert 20
+before_mounts=$(mounts)
+
+# --- a restic failure (wrong password): the writer must keep its WAL
+TRUNCATED=$T/ca/.ca.db.vss-truncated   # the writer's record of its last WAL truncation
+RESTIC_PASSWORD=wrong "$VSS" --json backup -c certificate --path "$WWW" --repo "restic:$REPO" \
+  > "$T/out/bad.json" 2> "$T/out/bad.err"; rc=$?
+check "a restic failure fails the backup (exit 1, got $rc)" test $rc -eq 1
+check "it says restic failed and the writers were told so" grep -q "restic backup failed.*writers were told" "$T/out/bad.err"
+check "the summary counts the component failed" json "$T/out/bad.json" "summary['components_failed'] == 1 and summary['components_ok'] == 0"
+check "the writer did not truncate its WAL" test ! -e "$TRUNCATED"
+
+# --- the first backup
+"$VSS" --json backup -c certificate --path "$WWW" --repo "restic:$REPO" > "$T/out/b1.json" 2> "$T/out/b1.err"; rc=$?
+check "backup to restic succeeds (exit 0, got $rc)" test $rc -eq 0 || show "$T/out/b1.err"
+check "the summary names the restic snapshot and the set" \
+  json "$T/out/b1.json" "len(summary.get('restic_snapshot', '')) >= 8 and summary['components_ok'] == 1 and len(summary['set_id']) == 36"
+check "restic's progress is relayed" json "$T/out/b1.json" "any(e.get('type') == 'progress' and e['phase'] == 'restic' for e in events)"
+check "the writer truncated its WAL once restic had saved the snapshot" test -s "$TRUNCATED"
+snap1=$(python3 -c "import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if '\"summary\"' in l][-1]['restic_snapshot'])" "$T/out/b1.json")
+restic -r "$REPO" ls --json "$snap1" > "$T/out/ls1.json"
+has() { grep -q "\"path\":\"$1\"" "$T/out/ls1.json"; }
+check "the snapshot holds the database at its original path" has "$DB"
+check "the snapshot holds the WAL at its original path" has "$DB-wal"
+check "the snapshot holds the --path tree at its original path" has "$WWW/page30.html"
+check "the snapshot holds the BCD and the writer metadata" bash -c "$(declare -f has); T=$T; has /run/vss/set/bcd.json && has /run/vss/set/writers/certificate.json"
+restic -r "$REPO" dump "$snap1" /run/vss/set/bcd.json > "$T/out/bcd.json"
+check "the stored BCD names the certificate component" grep -q '"certificate"' "$T/out/bcd.json"
+restic -r "$REPO" snapshots --json > "$T/out/snaps.json"
+check "the snapshot is tagged vss, its set and its type" python3 -c "
+import json,sys
+s=[x for x in json.load(open('$T/out/snaps.json')) if x['short_id']=='$snap1'][0]
+t=s['tags']; sys.exit(0 if 'vss' in t and 'vss-type=full' in t and any(x.startswith('vss-set=') for x in t) else 1)"
+check "no mount left in the host namespace" test "$(mounts)" = "$before_mounts"
+
+# --- the second backup: a parent, and only the changed files read
+echo "page 1, edited" > "$WWW/page1.html"
+touch -d '2 minutes ago' "$WWW/page1.html"   # an edit restic sees by mtime
+ca_insert 5
+"$VSS" --json backup -c certificate --path "$WWW" --repo "restic:$REPO" > "$T/out/b2.json" 2> "$T/out/b2.err"; rc=$?
+check "the second backup succeeds (exit 0, got $rc)" test $rc -eq 0 || show "$T/out/b2.err"
+snap2=$(python3 -c "import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if '\"summary\"' in l][-1]['restic_snapshot'])" "$T/out/b2.json")
+restic -r "$REPO" snapshots --json > "$T/out/snaps.json"
+check "restic used the first as its parent" python3 -c "
+import json,sys
+s={x['short_id']: x for x in json.load(open('$T/out/snaps.json'))}
+sys.exit(0 if s['$snap2'].get('parent','').startswith('$snap1') else 1)"
+check "the unchanged pages were not read again (files_unmodified >= 29)" \
+  json "$T/out/b2.json" "restic['files_unmodified'] >= 29 and restic['files_changed'] >= 1"
+
+# --- --exec: the README's command sees every snapshot at its path
+"$VSS" backup -c certificate --path "$WWW" --exec \
+  'restic -r "'"$REPO"'" backup --tag exec --files-from-verbatim "$VSS_PATHS_FILE" && cat "$VSS_BCD" > /dev/null && ! touch '"$WWW"'/written 2>/dev/null' \
+  > "$T/out/exec.out" 2>&1; rc=$?
+check "--exec with restic succeeds (exit 0, got $rc)" test $rc -eq 0 || show "$T/out/exec.out"
+check "the view is read-only (the command could not write to the tree)" test ! -e "$WWW/written"
+restic -r "$REPO" ls --json latest --tag exec > "$T/out/ls-exec.json"
+check "the --exec snapshot holds both the database and the --path tree" \
+  bash -c "grep -q '\"path\":\"$DB\"' '$T/out/ls-exec.json' && grep -q '\"path\":\"$WWW/page2.html\"' '$T/out/ls-exec.json'"
+
+# --- kill -9 of vss while restic runs: nothing of it survives
+MARK=3171.$$   # sleep's argument: names this test's processes only
+cat > "$T/slow-restic" <<SH
+#!/bin/sh
+sleep $MARK &
+sleep $MARK
+exec restic "\$@"
+SH
+chmod 755 "$T/slow-restic"
+VSS_RESTIC=$T/slow-restic "$VSS" backup -c certificate --path "$WWW" --repo "restic:$REPO" > "$T/out/kill.out" 2>&1 & VPID=$!
+for i in $(seq 100); do pgrep -f "sleep $MARK" >/dev/null && break; sleep 0.1; done
+check "the slow restic started" bash -c "pgrep -f 'sleep $MARK' > /dev/null"
+kill -9 "$VPID"; wait "$VPID" 2>/dev/null
+gone=no
+for i in $(seq 10); do pgrep -f "sleep $MARK" >/dev/null || { gone=yes; break; }; sleep 0.1; done
+check "every process of the command is gone within 1 s of kill -9" test $gone = yes
+for p in $(pgrep -f "sleep $MARK"); do kill -9 "$p"; done   # survivors of a failure
+check "no mount left in the host namespace after kill -9" test "$(mounts)" = "$before_mounts"
+
+ca_stop
+finish
