@@ -34,6 +34,8 @@ typedef struct {
   char *password;
 } VssClusterConfig;
 
+/* The defaults: no endpoint, prefix /vss/cluster/default, TTL 5 s. */
+VssClusterConfig *vss_cluster_config_new (void);
 /* @path NULL: <config dir>/cluster.conf.  The file must not be readable
  * by others when it holds a password. */
 VssClusterConfig *vss_cluster_config_load (const char *path, GError **error);

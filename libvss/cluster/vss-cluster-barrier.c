@@ -1,8 +1,9 @@
 /* vss-cluster-barrier.c — waiting for a condition over a run's keys.
  *
- * One range read of the run, then a watch from the next revision, so no
- * change between the two is missed; the condition is checked after the
- * read and after every change. */
+ * The watch is opened first, then the run is read (at every (re)connect),
+ * so no change between the two is missed and the watch is one etcd
+ * serves at once; the condition is checked after the read and after
+ * every change newer than it. */
 #include "vss-cluster-private.h"
 
 #include <string.h>
@@ -20,7 +21,9 @@ vss_cluster_run_prefix (const char *prefix, const char *run_id)
 }
 
 typedef struct {
+  VssEtcd *etcd;
   const char *run_prefix;
+  gint64 read_revision;       /* changes up to it are in @keys */
   GHashTable *keys;           /* relative key → value */
   VssBarrierCheck check;
   gpointer data;
@@ -32,7 +35,7 @@ static gboolean
 apply_event (const VssEtcdEvent *event, gpointer data)
 {
   BarrierWait *w = data;
-  if (!g_str_has_prefix (event->key, w->run_prefix))
+  if (!g_str_has_prefix (event->key, w->run_prefix) || event->revision <= w->read_revision)
     return FALSE;
   const char *rel = event->key + strlen (w->run_prefix);
   if (event->value != NULL)
@@ -55,24 +58,37 @@ relative_keys (GHashTable *full, const char *run_prefix)
   return keys;
 }
 
+static gboolean
+read_run (gpointer data, gboolean *stop, GError **error)
+{
+  BarrierWait *w = data;
+  g_autoptr(GHashTable) full = vss_etcd_range_prefix (w->etcd, w->run_prefix, &w->read_revision, error);
+  if (full == NULL)
+    return FALSE;
+  g_hash_table_unref (w->keys);
+  w->keys = relative_keys (full, w->run_prefix);
+  w->verdict = w->check (w->keys, w->data, &w->reason);
+  *stop = w->verdict != VSS_BARRIER_WAIT;
+  return TRUE;
+}
+
 gboolean
 vss_cluster_barrier_wait (VssEtcd *etcd, const char *run_prefix, gint64 deadline_usec,
                           VssBarrierCheck check, gpointer data, const char *what, GError **error)
 {
-  gint64 revision = 0;
-  g_autoptr(GHashTable) full = vss_etcd_range_prefix (etcd, run_prefix, &revision, error);
-  if (full == NULL)
-    return FALSE;
-  BarrierWait w = { run_prefix, relative_keys (full, run_prefix), check, data, VSS_BARRIER_WAIT, NULL };
-  w.verdict = check (w.keys, data, &w.reason);
+  BarrierWait w = { etcd, run_prefix, 0, g_hash_table_new (g_str_hash, g_str_equal), check, data,
+                    VSS_BARRIER_WAIT, NULL };
   GError *local = NULL;
-  if (w.verdict == VSS_BARRIER_WAIT &&
-      !vss_etcd_watch_prefix (etcd, run_prefix, revision + 1, deadline_usec, apply_event, &w, &local))
+  if (!vss_etcd_watch_prefix (etcd, run_prefix, deadline_usec, read_run, apply_event, &w, &local))
     g_prefix_error (&local, "%s: ", what);
   gboolean done = w.verdict == VSS_BARRIER_DONE;
-  if (w.verdict == VSS_BARRIER_ABORT)
+  if (w.verdict == VSS_BARRIER_ABORT) {
+    g_clear_error (&local);
     g_set_error (&local, VSS_ERROR, VSS_ERROR_CANCELLED, "cluster backup aborted: %s",
                  w.reason != NULL ? w.reason : "no reason given");
+  }
+  if (done)
+    g_clear_error (&local);
   if (local != NULL)
     g_propagate_error (error, local);
   g_hash_table_unref (w.keys);

@@ -73,6 +73,16 @@ check_prefix (const char *path, char *prefix, GError **error)
   return FALSE;
 }
 
+VssClusterConfig *
+vss_cluster_config_new (void)
+{
+  VssClusterConfig *self = g_new0 (VssClusterConfig, 1);
+  self->prefix = g_strdup (DEFAULT_PREFIX);
+  self->lease_ttl_s = DEFAULT_TTL_S;
+  self->request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
+  return self;
+}
+
 static VssClusterConfig *
 config_from_key_file (GKeyFile *kf, const char *path, GError **error)
 {

@@ -156,26 +156,32 @@ consider_request (const VssEtcdEvent *event, gpointer data)
   return TRUE;
 }
 
-VssClusterRun *
-vss_cluster_member_next_run (VssClusterMember *self, gint64 deadline_usec, GError **error)
+/* A request made before the watch started (even while the agent was
+ * away) still counts. */
+static gboolean
+read_runs (gpointer data, gboolean *stop, GError **error)
 {
-  gint64 revision = 0;
-  g_autoptr(GHashTable) runs = vss_etcd_range_prefix (self->etcd, self->runs_prefix, &revision, error);
+  NextRun *next = data;
+  g_autoptr(GHashTable) runs = vss_etcd_range_prefix (next->self->etcd, next->self->runs_prefix, NULL, error);
   if (runs == NULL)
-    return NULL;
-  NextRun next = { self, NULL };
-  /* A request made while the agent was away still counts. */
+    return FALSE;
   GHashTableIter it;
   gpointer k, v;
   g_hash_table_iter_init (&it, runs);
-  while (next.run == NULL && g_hash_table_iter_next (&it, &k, &v)) {
-    VssEtcdEvent event = { k, v, revision };
-    consider_request (&event, &next);
+  while (next->run == NULL && g_hash_table_iter_next (&it, &k, &v)) {
+    VssEtcdEvent event = { k, v, 0 };
+    consider_request (&event, next);
   }
-  if (next.run != NULL)
-    return next.run;
+  *stop = next->run != NULL;
+  return TRUE;
+}
+
+VssClusterRun *
+vss_cluster_member_next_run (VssClusterMember *self, gint64 deadline_usec, GError **error)
+{
+  NextRun next = { self, NULL };
   GError *local = NULL;
-  if (!vss_etcd_watch_prefix (self->etcd, self->runs_prefix, revision + 1, deadline_usec, consider_request,
+  if (!vss_etcd_watch_prefix (self->etcd, self->runs_prefix, deadline_usec, read_runs, consider_request,
                               &next, &local)) {
     if (g_error_matches (local, VSS_ERROR, VSS_ERROR_WRITER_NOT_RESPONDING))
       g_clear_error (&local);      /* nothing came: not an error */

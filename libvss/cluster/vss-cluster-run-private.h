@@ -8,8 +8,7 @@ G_BEGIN_DECLS
 
 struct _VssClusterRun {
   const VssClusterConfig *config;   /* borrowed from the member */
-  VssEtcd *etcd;                    /* for the agent's thread */
-  VssEtcd *gate_etcd;               /* for do_snapshot_set's worker thread */
+  VssEtcd *etcd;                    /* the agent's thread, then the gate's */
   char *id;
   char *host;
   char *run_prefix;

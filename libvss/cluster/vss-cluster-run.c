@@ -68,7 +68,6 @@ vss_cluster_run_free (VssClusterRun *self)
   if (self == NULL)
     return;
   vss_etcd_free (self->etcd);
-  vss_etcd_free (self->gate_etcd);
   g_free (self->id);
   g_free (self->host);
   g_free (self->run_prefix);
@@ -132,7 +131,11 @@ wait_go_with (VssClusterRun *self, VssEtcd *etcd, const char *phase, gint64 dead
 {
   g_autofree char *go_key = g_strconcat ("go/", phase, NULL);
   g_autofree char *what = g_strdup_printf ("%s: waiting for the go to %s", self->host, phase);
-  return vss_cluster_barrier_wait (etcd, self->run_prefix, deadline_usec, check_go, go_key, what, error);
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = vss_cluster_barrier_wait (etcd, self->run_prefix, deadline_usec, check_go, go_key, what, error);
+  g_debug ("cluster %s: %s: go %s after %.1f ms: %s", self->id, self->host, phase,
+           (g_get_monotonic_time () - start) / 1000.0, ok ? "yes" : "no");
+  return ok;
 }
 
 gboolean
@@ -152,9 +155,9 @@ vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point, 
                              gpointer run, GError **error)
 {
   VssClusterRun *self = run;
-  /* libsoup sessions stay on one thread: this runs on do_snapshot_set's worker. */
-  if (self->gate_etcd == NULL && (self->gate_etcd = vss_etcd_new (self->config, error)) == NULL)
-    return FALSE;
+  /* The agent's thread waits in do_snapshot_set meanwhile, so the run's
+   * client (libsoup >= 3.2 sessions may move between threads) is used by
+   * one thread at a time, its connections already open. */
   gint64 deadline = MIN (deadline_usec - GATE_MARGIN_USEC, vss_cluster_run_barrier_deadline (self));
   gboolean at_commit = point == VSS_WINDOW_GATE_COMMIT;
   gint64 now = g_get_real_time ();
@@ -163,8 +166,12 @@ vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point, 
   else
     self->committed_usec = now;
   g_autofree char *json = time_json (now);
-  if (!report_with (self, self->gate_etcd, at_commit ? "frozen" : "committed", json, error) ||
-      !wait_go_with (self, self->gate_etcd, at_commit ? "commit" : "thaw", deadline, error))
+  gint64 start = g_get_monotonic_time ();
+  gboolean reported = report_with (self, self->etcd, at_commit ? "frozen" : "committed", json, error);
+  g_debug ("cluster %s: %s: report %s took %.1f ms", self->id, self->host, at_commit ? "frozen" : "committed",
+           (g_get_monotonic_time () - start) / 1000.0);
+  if (!reported ||
+      !wait_go_with (self, self->etcd, at_commit ? "commit" : "thaw", deadline, error))
     return FALSE;
   if (!at_commit)
     self->thaw_usec = g_get_real_time ();

@@ -410,12 +410,17 @@ deadline_timer_stop (DeadlineTimer *t)
   g_cond_clear (&t->cond);
 }
 
-typedef enum { WATCH_STOPPED, WATCH_BROKEN, WATCH_CANCELLED } WatchEnd;
+typedef enum { WATCH_STOPPED, WATCH_BROKEN, WATCH_CANCELLED, WATCH_FAILED } WatchEnd;
+
+typedef struct {
+  VssEtcdWatchReady ready;
+  VssEtcdWatchFunc func;
+  gpointer data;
+} WatchCallbacks;
 
 /* Hands the events of one streamed reply to @func; TRUE when it said stop. */
 static gboolean
-dispatch_events (json_object *reply, gint64 *last_revision, VssEtcdWatchFunc func, gpointer data,
-                 gboolean *broken)
+dispatch_events (json_object *reply, const WatchCallbacks *cb, gboolean *broken, GError **error)
 {
   json_object *result = NULL, *events = NULL, *flag = NULL;
   if (!json_object_object_get_ex (reply, "result", &result)) {
@@ -424,6 +429,15 @@ dispatch_events (json_object *reply, gint64 *last_revision, VssEtcdWatchFunc fun
   }
   if (json_object_object_get_ex (result, "canceled", &flag) && json_object_get_boolean (flag))
     *broken = TRUE;
+  if (json_object_object_get_ex (result, "created", &flag) && json_object_get_boolean (flag)) {
+    gboolean stop = FALSE;
+    if (!cb->ready (cb->data, &stop, error)) {
+      *broken = TRUE;
+      return FALSE;
+    }
+    if (stop)
+      return TRUE;
+  }
   if (!json_object_object_get_ex (result, "events", &events))
     return FALSE;
   for (size_t i = 0; i < json_object_array_length (events); i++) {
@@ -437,28 +451,26 @@ dispatch_events (json_object *reply, gint64 *last_revision, VssEtcdWatchFunc fun
     if (!deleted)
       value = json_object_object_get_ex (kv, "value", &v) ? unb64 (json_object_get_string (v)) : g_strdup ("");
     VssEtcdEvent event = { key, value, json_int64 (kv, "mod_revision") };
-    *last_revision = MAX (*last_revision, event.revision);
-    if (func (&event, data))
+    if (cb->func (&event, cb->data))
       return TRUE;
   }
   return FALSE;
 }
 
 static json_object *
-watch_request (const char *prefix, gint64 start_revision)
+watch_request (const char *prefix)
 {
   json_object *create = key_request (prefix, TRUE);
-  json_object_object_add (create, "start_revision", json_object_new_int64 (start_revision));
   json_object *req = json_object_new_object ();
   json_object_object_add (req, "create_request", create);
   return req;
 }
 
 static WatchEnd
-watch_stream (VssEtcd *self, const char *endpoint, const char *prefix, gint64 *last_revision,
-              VssEtcdWatchFunc func, gpointer data, GCancellable *cancellable, GError **error)
+watch_stream (VssEtcd *self, const char *endpoint, const char *prefix, const WatchCallbacks *cb,
+              GCancellable *cancellable, GError **error)
 {
-  json_object *req = watch_request (prefix, *last_revision + 1);
+  json_object *req = watch_request (prefix);
   g_autofree char *body = g_strdup (json_object_to_json_string_ext (req, JSON_C_TO_STRING_PLAIN));
   json_object_put (req);
   g_autoptr(SoupMessage) msg = new_message (self, endpoint, "/v3/watch", body);
@@ -485,10 +497,15 @@ watch_stream (VssEtcd *self, const char *endpoint, const char *prefix, gint64 *l
     if (reply == NULL)
       continue;
     gboolean broken = FALSE;
-    gboolean stop = dispatch_events (reply, last_revision, func, data, &broken);
+    GError *ready_error = NULL;
+    gboolean stop = dispatch_events (reply, cb, &broken, &ready_error);
     json_object_put (reply);
     if (stop)
       return WATCH_STOPPED;
+    if (ready_error != NULL) {
+      g_propagate_error (error, ready_error);
+      return WATCH_FAILED;
+    }
     if (broken) {
       g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "etcd %s: watch cancelled by the server", endpoint);
       return WATCH_BROKEN;
@@ -497,23 +514,22 @@ watch_stream (VssEtcd *self, const char *endpoint, const char *prefix, gint64 *l
 }
 
 gboolean
-vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 start_revision, gint64 deadline_usec,
+vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 deadline_usec, VssEtcdWatchReady ready,
                        VssEtcdWatchFunc func, gpointer user_data, GError **error)
 {
+  WatchCallbacks cb = { ready, func, user_data };
   if (self->user != NULL && self->token == NULL && !authenticate (self, error))
     return FALSE;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   DeadlineTimer timer;
   deadline_timer_start (&timer, deadline_usec, cancellable);
-  gint64 last_revision = start_revision - 1;
   guint n = g_strv_length (self->endpoints);
   WatchEnd end = WATCH_BROKEN;
   GError *last = NULL;
   /* Each endpoint gets a few chances, then the deadline ends it anyway. */
   for (guint tries = 0; tries < 4 * n && end == WATCH_BROKEN; tries++) {
     g_clear_error (&last);
-    end = watch_stream (self, self->endpoints[self->current], prefix, &last_revision, func, user_data,
-                        cancellable, &last);
+    end = watch_stream (self, self->endpoints[self->current], prefix, &cb, cancellable, &last);
     if (end == WATCH_BROKEN) {
       self->current = (self->current + 1) % n;
       if (g_cancellable_is_cancelled (cancellable))

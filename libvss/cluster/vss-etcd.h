@@ -42,12 +42,19 @@ typedef struct {
 /* Called for each change; TRUE stops the watch. */
 typedef gboolean (*VssEtcdWatchFunc) (const VssEtcdEvent *event, gpointer user_data);
 
-/* Watches @prefix from @start_revision until @func returns TRUE (TRUE),
- * @deadline_usec (monotonic) passes (FALSE, VSS_ERROR_TIMEOUT), or no
- * endpoint answers.  A broken stream is opened again on the next
- * endpoint from the last revision seen. */
-gboolean vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 start_revision,
-                                gint64 deadline_usec, VssEtcdWatchFunc func, gpointer user_data,
+/* Called each time the watch is established (again, after a broken
+ * stream): read the current state here, so that no change is missed and
+ * the watch is "synced" in etcd (a watch that starts at a past revision
+ * is caught up only every 100 ms).  TRUE stops the watch (the state read
+ * was enough); FALSE with @error set fails it. */
+typedef gboolean (*VssEtcdWatchReady) (gpointer user_data, gboolean *stop, GError **error);
+
+/* Watches @prefix from now until @ready or @func says stop (TRUE),
+ * @deadline_usec (monotonic) passes (FALSE, VSS_ERROR_WRITER_NOT_RESPONDING),
+ * or no endpoint answers.  A broken stream is opened again on the next
+ * endpoint, and @ready runs again. */
+gboolean vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 deadline_usec,
+                                VssEtcdWatchReady ready, VssEtcdWatchFunc func, gpointer user_data,
                                 GError **error);
 
 G_END_DECLS
