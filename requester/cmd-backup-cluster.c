@@ -73,3 +73,38 @@ vss_cmd_backup_cluster (VssCli *cli, VssClusterOptions *options, const char *to)
                  (g_get_monotonic_time () - start) / 1000.0);
   return VSS_EXIT_OK;
 }
+
+int
+vss_cli_verify_cluster_set (VssCli *cli, const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = vss_cluster_set_verify (dir, &error);
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "status", json_object_new_string (ok ? "success" : "failed"));
+  json_object_object_add (obj, "cluster_set", json_object_new_string (dir));
+  if (error != NULL)
+    json_object_object_add (obj, "message", json_object_new_string (error->message));
+  vss_cli_emit (cli, "summary", obj);
+  if (!ok)
+    return vss_cli_fail (cli, error);
+  vss_cli_print (cli, "%s: ok, a complete cluster set: every host's set verifies and is the one recorded\n", dir);
+  return VSS_EXIT_OK;
+}
+
+int
+vss_cli_cluster_host_set (VssCli *cli, char **from, const char *host)
+{
+  if (host == NULL)
+    return -1;
+  g_autoptr(GError) error = NULL;
+  if (!vss_cluster_set_verify (*from, &error)) {
+    g_prefix_error (&error, "not restoring from an incomplete or damaged cluster set: ");
+    return vss_cli_fail (cli, error);
+  }
+  char *host_dir = vss_cluster_set_host_dir (*from, host, &error);
+  if (host_dir == NULL)
+    return vss_cli_fail (cli, error);
+  g_free (*from);
+  *from = host_dir;
+  return -1;
+}

@@ -5,6 +5,7 @@
 #include <vss/vss-restore-job.h>
 
 #include "vss-options.h"
+#include "vss-backup-job.h"
 
 #include <string.h>
 
@@ -13,6 +14,7 @@ typedef struct {
   char **components;
   char *to;
   char **maps;                /* OLD=NEW */
+  char *host;                 /* --host: this host's part of a cluster set */
 } RestoreOptions;
 
 static void
@@ -20,6 +22,7 @@ restore_options_clear (RestoreOptions *opts)
 {
   g_free (opts->from);
   g_free (opts->to);
+  g_free (opts->host);
   g_strfreev (opts->components);
   g_strfreev (opts->maps);
 }
@@ -191,6 +194,7 @@ vss_cmd_restore (VssCli *cli, int argc, char **argv)
     { "component", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &opts.components, "Only this writer or component (repeatable)", "WRITER[:LOGICAL/PATH]" },
     { "to", 't', 0, G_OPTION_ARG_FILENAME, &opts.to, "Restore under PATH instead of in place", "PATH" },
     { "map", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &opts.maps, "Put what was under OLD under NEW (repeatable)", "OLD=NEW" },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &opts.host, "--from is a cluster set: restore this host's part (run it on that host)", "NAME" },
     { NULL },
   };
   int done = vss_cli_parse (cli, "restore", NULL,
@@ -210,6 +214,8 @@ vss_cmd_restore (VssCli *cli, int argc, char **argv)
     done = vss_cli_usage (cli, "restore", "--map takes OLD=NEW with two absolute paths");
   if (done < 0 && opts.to != NULL && !g_path_is_absolute (opts.to))
     done = vss_cli_usage (cli, "restore", "--to needs an absolute path");
+  if (done < 0)
+    done = vss_cli_cluster_host_set (cli, &opts.from, opts.host);   /* cmd-backup-cluster.c */
   if (done < 0)
     done = run (cli, &opts);
   restore_options_clear (&opts);

@@ -95,3 +95,8 @@ int  vss_cmd_backup_cluster (VssCli *cli, VssClusterOptions *options, const char
  * configuration directory, defaults when absent), endpoints from @urls
  * when given. (cmd-backup-cluster.c, also for `vss agent`) */
 VssClusterConfig *vss_cli_cluster_config (const char *config_path, const char *urls, GError **error);
+/* `vss verify DIR` of a cluster set: every host's set and the manifest. */
+int  vss_cli_verify_cluster_set (VssCli *cli, const char *dir);
+/* `vss restore --from DIR --host H`: *from becomes H's set inside the
+ * cluster set; -1 to go on, or the exit code.  Nothing without @host. */
+int  vss_cli_cluster_host_set (VssCli *cli, char **from, const char *host);

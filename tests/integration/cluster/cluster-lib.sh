@@ -94,3 +94,44 @@ cluster_cleanup() {
   wait 2>/dev/null
   [ -n "${ETCD_DIR:-}" ] && rm -rf "$ETCD_DIR"
 }
+
+# ---- TAP and checks shared by the tests ----
+n=0; failed=0
+ok()   { n=$((n + 1)); echo "ok $n - $1"; }
+nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "command: $*"; fi; }
+
+# cluster_host NAME [TTL]: a host with the cluster test writer and a data dir.
+cluster_host() {
+  write_cluster_conf "$1" "${2:-2}"
+  install -m 644 "$BUILD/tests/integration/cluster/libvss-test-cluster.so" "$T/hosts/$1/writers/"
+}
+# The writer state of a host: "freeze …", "thaw …", "abort …" or nothing.
+writer_state() { cat "$T/hosts/$1/writer.state" 2>/dev/null | cut -d' ' -f1; }
+writer_time() { cat "$T/hosts/$1/writer.state" 2>/dev/null | cut -d' ' -f2; }
+# start_cluster_agent NAME [ARGS…]: the agent with its writer's files.
+start_cluster_agent() {
+  local name=$1; shift
+  AGENT_ENV="VSS_TEST_STATE_FILE=$T/hosts/$name/writer.state VSS_TEST_LOCK_FILE=$T/hosts/$name/data.lock ${EXTRA_ENV:-}" \
+    agent_start "$name" --path "$T/hosts/$name/data" "$@"
+}
+
+# vss on host NAME.
+vss_on() { local name=$1; shift; env $(host_env "$name") "$VSS" "$@"; }
+
+# No writer frozen and no snapshot left on any of the hosts.
+no_writer_frozen() { local h; for h in "$@"; do [ "$(writer_state "$h")" != freeze ] || { echo "# $h still frozen"; return 1; }; done; }
+no_snapshots_left() {
+  local h out
+  for h in "$@"; do
+    out=$(vss_on "$h" shadows list 2>&1)
+    echo "$out" | grep -q "no snapshots" || { echo "# $h: $out"; return 1; }
+  done
+}
+# Backup as a requester configured like host a, extra args after.
+cluster_backup() { "$VSS" backup --cluster "$ETCD_ENDPOINTS" --cluster-config "$T/hosts/a/config/cluster.conf" "$@"; }
+
+# Waits up to $2 s (bounded) for host $1's writer to reach state $3.
+wait_writer_state() {
+  local tries; for tries in $(seq 1 $(($2 * 100))); do [ "$(writer_state "$1")" = "$3" ] && return 0; sleep 0.01; done; return 1
+}
