@@ -10,9 +10,28 @@ OTHER_PIDS=()
 ETCD_CLIENT_PORTS=()
 ETCD_ENDPOINTS=
 
+# A base port with 20 free ports above it (bounded search).
+free_port_base() {
+  python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    base = random.randrange(20000, 60000, 20)
+    try:
+        socks = []
+        for p in range(base, base + 20):
+            s = socket.socket(); s.bind(("127.0.0.1", p)); socks.append(s)
+        print(base); break
+    except OSError:
+        pass
+    finally:
+        for s in socks: s.close()
+PY
+}
+
 # Three members with distinct client/peer ports and data dirs.
 etcd_start_cluster() {
-  local base=$((30000 + (RANDOM % 300) * 20)) i initial=
+  local base i initial=
+  base=$(free_port_base)
   # tmpfs when there is one: etcd fsyncs every write
   ETCD_DIR=$(mktemp -d /dev/shm/vss-etcd-XXXXXX 2>/dev/null || mktemp -d "$T/etcd-XXXXXX")
   for i in 0 1 2; do initial+="${initial:+,}m$i=http://127.0.0.1:$((base + 10 + i))"; done
@@ -26,12 +45,13 @@ etcd_start_cluster() {
     ETCD_PIDS[$i]=$!
   done
   ETCD_ENDPOINTS="http://127.0.0.1:$base,http://127.0.0.1:$((base + 1)),http://127.0.0.1:$((base + 2))"
-  local tries
-  for tries in $(seq 1 100); do   # bounded: 10 s
-    etcdctl --endpoints "$ETCD_ENDPOINTS" endpoint health >/dev/null 2>&1 && return 0
-    sleep 0.1
+  local until=$((SECONDS + 20))
+  while [ $SECONDS -lt $until ]; do   # bounded: 20 s
+    etcdctl --dial-timeout=500ms --command-timeout=1s --endpoints "$ETCD_ENDPOINTS" endpoint health >/dev/null 2>&1 && return 0
+    sleep 0.2
   done
-  echo "# etcd did not become healthy" >&2; return 1
+  echo "# etcd did not become healthy:" >&2; tail -n 5 "$ETCD_DIR"/m*.log | sed 's/^/# /' >&2
+  return 1
 }
 
 etcd_stop_member() { kill -9 "${ETCD_PIDS[$1]}" 2>/dev/null; wait "${ETCD_PIDS[$1]}" 2>/dev/null; ETCD_PIDS[$1]=; }

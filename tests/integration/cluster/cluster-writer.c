@@ -1,6 +1,7 @@
 /* cluster-writer — a test writer for the cluster tests, one per "host".
  *
- * freeze: takes an exclusive flock on $VSS_TEST_LOCK_FILE (the mover of
+ * freeze: sleeps $VSS_TEST_FREEZE_DELAY_MS (a writer slow to quiesce),
+ *   takes an exclusive flock on $VSS_TEST_LOCK_FILE (the mover of
  *   the consistency test takes it around every transfer, so a frozen
  *   host holds the mover off), then sleeps $VSS_TEST_FREEZE_SLEEP_MS;
  * thaw / abort: releases the lock.
@@ -57,6 +58,7 @@ gboolean
 test_writer_hook (VssWriter *writer, const char *event, GError **error)
 {
   if (g_str_equal (event, "freeze")) {
+    g_usleep ((gulong) test_writer_env_uint ("VSS_TEST_FREEZE_DELAY_MS", 0) * 1000);
     if (!take_lock ()) {
       vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "the mover held its lock for 5 s");
       return FALSE;
