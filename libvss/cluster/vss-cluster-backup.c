@@ -144,9 +144,17 @@ check_all_hosts (GHashTable *keys, gpointer data, char **reason)
     const char *host = g_ptr_array_index (all->hosts, i);
     g_autofree char *failed_key = g_strconcat ("host/", host, "/failed", NULL);
     g_autofree char *state_key = g_strconcat ("host/", host, "/", all->state, NULL);
+    g_autofree char *alive_key = g_strconcat ("host/", host, "/alive", NULL);
+    g_autofree char *prepared_key = g_strconcat ("host/", host, "/prepared", NULL);
     const char *failed = g_hash_table_lookup (keys, failed_key);
     if (failed != NULL) {
       *reason = g_strdup_printf ("%s failed: %s", host, failed);
+      return VSS_BARRIER_ABORT;
+    }
+    /* The alive key hangs on the agent's lease: gone once the agent died
+     * or stood still for a TTL (it is written before "prepared"). */
+    if (g_hash_table_contains (keys, prepared_key) && !g_hash_table_contains (keys, alive_key)) {
+      *reason = g_strdup_printf ("the agent of %s lost its lease (dead, stopped or cut off)", host);
       return VSS_BARRIER_ABORT;
     }
     missing |= !g_hash_table_contains (keys, state_key);

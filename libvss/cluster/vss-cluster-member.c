@@ -153,6 +153,17 @@ consider_request (const VssEtcdEvent *event, gpointer data)
     return FALSE;
   }
   g_hash_table_add (next->self->seen_runs, g_steal_pointer (&run_id));
+  /* Under this agent's lease: the requester sees the agent die or stop
+   * within the TTL, whatever phase it is in. */
+  g_mutex_lock (&next->self->lock);
+  gint64 lease = next->self->lease;
+  g_mutex_unlock (&next->self->lock);
+  g_autofree char *key = g_strconcat (next->run->run_prefix, "host/", next->self->name, "/alive", NULL);
+  if (!vss_etcd_put (next->self->etcd, key, "{}", lease, &error)) {
+    g_debug ("cluster: cannot join run %s: %s", next->run->id, error->message);
+    g_clear_pointer (&next->run, vss_cluster_run_free);
+    return FALSE;
+  }
   return TRUE;
 }
 

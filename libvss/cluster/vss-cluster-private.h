@@ -6,6 +6,7 @@
  *   <prefix>/runs/<id>/request            requester's lease: the request (JSON)
  *   <prefix>/runs/<id>/go/<phase>         requester: freeze, commit, thaw, complete
  *   <prefix>/runs/<id>/abort              requester: why the run is abandoned
+ *   <prefix>/runs/<id>/host/<h>/alive     agent's lease: it is still there
  *   <prefix>/runs/<id>/host/<h>/<state>   agent, under the requester's lease:
  *                                         prepared, frozen, committed, thawed,
  *                                         done, failed

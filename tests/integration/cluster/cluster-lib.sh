@@ -150,6 +150,11 @@ no_snapshots_left() {
 }
 # Backup as a requester configured like host a, extra args after.
 cluster_backup() { "$VSS" backup --cluster "$ETCD_ENDPOINTS" --cluster-config "$T/hosts/a/config/cluster.conf" "$@"; }
+# The same in the background, $! being vss itself (not a subshell).
+cluster_backup_bg() {
+  local out=$1; shift
+  "$VSS" backup --cluster "$ETCD_ENDPOINTS" --cluster-config "$T/hosts/a/config/cluster.conf" "$@" > "$out" 2>&1 &
+}
 
 # Waits up to $2 s (bounded) for host $1's writer to reach state $3.
 wait_writer_state() {
