@@ -135,7 +135,7 @@ static VssBarrierVerdict
 check_all_hosts (GHashTable *keys, gpointer data, char **reason)
 {
   AllHosts *all = data;
-  if (!g_hash_table_contains (keys, "request")) {
+  if (!g_hash_table_contains (keys, "ctl/request")) {
     *reason = g_strdup ("the request is gone: the requester's lease expired");
     return VSS_BARRIER_ABORT;
   }
@@ -187,7 +187,7 @@ wait_all (ClusterBackup *cb, const char *state, guint timeout_ms, GHashTable **o
 static gboolean
 go (ClusterBackup *cb, const char *phase, GError **error)
 {
-  g_autofree char *key = g_strconcat (cb->run_prefix, "go/", phase, NULL);
+  g_autofree char *key = g_strconcat (cb->run_prefix, "ctl/go/", phase, NULL);
   g_autofree char *at = g_strdup_printf ("{\"at_usec\":%" G_GINT64_FORMAT "}", g_get_real_time ());
   return vss_etcd_put (cb->etcd, key, at, cb->lease, error);
 }
@@ -199,7 +199,7 @@ drive_phases (ClusterBackup *cb, GError **error)
   guint prepare_ms = o->prepare_timeout_ms != 0 ? o->prepare_timeout_ms : VSS_CLUSTER_DEFAULT_PREPARE_MS;
   guint copy_ms = o->copy_timeout_ms != 0 ? o->copy_timeout_ms : VSS_CLUSTER_DEFAULT_COPY_MS;
   g_autofree char *request = request_json (cb);
-  g_autofree char *request_key = g_strconcat (cb->run_prefix, "request", NULL);
+  g_autofree char *request_key = g_strconcat (cb->run_prefix, "ctl/request", NULL);
   g_autoptr(GHashTable) keys = NULL;
   return vss_etcd_put (cb->etcd, request_key, request, cb->lease, error) &&
          wait_all (cb, "prepared", prepare_ms, NULL, error) && go (cb, "freeze", error) &&
@@ -227,7 +227,7 @@ check_all_aborted (GHashTable *keys, gpointer data, char **reason)
 static void
 abort_run (ClusterBackup *cb, const GError *cause)
 {
-  g_autofree char *key = g_strconcat (cb->run_prefix, "abort", NULL);
+  g_autofree char *key = g_strconcat (cb->run_prefix, "ctl/abort", NULL);
   g_autoptr(GError) error = NULL;
   if (!vss_etcd_put (cb->etcd, key, cause->message, cb->lease, &error)) {
     g_message ("cluster: could not write abort of %s: %s", cb->id, error->message);

@@ -121,14 +121,14 @@ vss_cluster_member_leave (VssClusterMember *self)
   g_free (self);
 }
 
-/* "<id>" of "<prefix>/runs/<id>/request", or NULL for any other key. */
+/* "<id>" of "<prefix>/runs/<id>/ctl/request", or NULL for any other key. */
 static char *
 request_run_id (const VssClusterMember *self, const char *key)
 {
-  if (!g_str_has_prefix (key, self->runs_prefix) || !g_str_has_suffix (key, "/request"))
+  if (!g_str_has_prefix (key, self->runs_prefix) || !g_str_has_suffix (key, "/ctl/request"))
     return NULL;
   const char *id = key + strlen (self->runs_prefix);
-  char *run_id = g_strndup (id, strlen (id) - strlen ("/request"));
+  char *run_id = g_strndup (id, strlen (id) - strlen ("/ctl/request"));
   if (run_id[0] == '\0' || strchr (run_id, '/') != NULL)
     g_clear_pointer (&run_id, g_free);
   return run_id;
@@ -206,7 +206,7 @@ void
 vss_cluster_member_fail_run (VssClusterMember *self, const char *run_id, const char *reason)
 {
   g_autofree char *prefix = vss_cluster_run_prefix (self->config->prefix, run_id);
-  g_autofree char *request_key = g_strconcat (prefix, "request", NULL);
+  g_autofree char *request_key = g_strconcat (prefix, "ctl/request", NULL);
   g_autofree char *request = vss_etcd_get (self->etcd, request_key, NULL);
   if (request == NULL)
     return;

@@ -3,15 +3,16 @@
  * vss-cluster-run.c).
  *
  *   <prefix>/hosts/<host>                 agent's lease: the host is alive
- *   <prefix>/runs/<id>/request            requester's lease: the request (JSON)
- *   <prefix>/runs/<id>/go/<phase>         requester: freeze, commit, thaw, complete
- *   <prefix>/runs/<id>/abort              requester: why the run is abandoned
+ *   <prefix>/runs/<id>/ctl/request        requester's lease: the request (JSON)
+ *   <prefix>/runs/<id>/ctl/go/<phase>     requester: freeze, commit, thaw, complete
+ *   <prefix>/runs/<id>/ctl/abort          requester: why the run is abandoned
  *   <prefix>/runs/<id>/host/<h>/alive     agent's lease: it is still there
  *   <prefix>/runs/<id>/host/<h>/<state>   agent, under the requester's lease:
  *                                         prepared, frozen, committed, thawed,
  *                                         done, failed
  * Everything of a run hangs on the requester's lease, so a requester that
- * dies takes its run with it, and every agent sees the request vanish. */
+ * dies takes its run with it, and every agent sees the request vanish.
+ * Agents in a run watch only ctl/ (a few keys); the requester watches all. */
 #pragma once
 
 #include "vss-etcd.h"

@@ -132,7 +132,10 @@ wait_go_with (VssClusterRun *self, VssEtcd *etcd, const char *phase, gint64 dead
   g_autofree char *go_key = g_strconcat ("go/", phase, NULL);
   g_autofree char *what = g_strdup_printf ("%s: waiting for the go to %s", self->host, phase);
   gint64 start = g_get_monotonic_time ();
-  gboolean ok = vss_cluster_barrier_wait (etcd, self->run_prefix, deadline_usec, check_go, go_key, what, error);
+  /* Only the requester's keys: with N hosts, watching the reports too
+   * would wake every agent N times per phase. */
+  g_autofree char *ctl_prefix = g_strconcat (self->run_prefix, "ctl/", NULL);
+  gboolean ok = vss_cluster_barrier_wait (etcd, ctl_prefix, deadline_usec, check_go, go_key, what, error);
   g_debug ("cluster %s: %s: go %s after %.1f ms: %s", self->id, self->host, phase,
            (g_get_monotonic_time () - start) / 1000.0, ok ? "yes" : "no");
   return ok;
