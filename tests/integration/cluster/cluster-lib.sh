@@ -160,3 +160,11 @@ cluster_backup_bg() {
 wait_writer_state() {
   local tries; for tries in $(seq 1 $(($2 * 100))); do [ "$(writer_state "$1")" = "$3" ] && return 0; sleep 0.01; done; return 1
 }
+
+# Stops every agent (SIGTERM: leak checks run at exit) and finds no
+# sanitizer report in any agent log or command output under $T.
+sanitizer_clean() {
+  local h
+  for h in "${!AGENT_PID[@]}"; do agent_stop "$h"; done
+  ! grep -rl "Sanitizer\|runtime error:" "$T" --include='*.log' --include='*.out' 2>/dev/null | sed 's/^/# /' | grep .
+}

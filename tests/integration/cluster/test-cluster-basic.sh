@@ -76,5 +76,6 @@ cp "$T/hosts/b/config/cluster.conf" "$T/noauth.conf"
 "$VSS" backup --cluster "$ETCD_ENDPOINTS" --cluster-config "$T/noauth.conf" --hosts a --to "$T/set-noauth" > "$T/noauth.out" 2>&1; rc=$?
 check "without them the requester is refused by etcd" bash -c "[ $rc -ne 0 ] && grep -qi 'permission denied\|auth\|user name' '$T/noauth.out'"
 
+check "no sanitizer report from vss or any agent" sanitizer_clean
 echo "1..$n"
 exit $((failed > 0))

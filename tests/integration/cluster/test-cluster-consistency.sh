@@ -65,5 +65,6 @@ done
 check "independent local backups break the total at least once ($TRIES tries, sums:$local_sums)" test "$broken" -ge 1
 touch "$T/stop"
 
+check "no sanitizer report from vss or any agent" sanitizer_clean
 echo "1..$n"
 exit $((failed > 0))

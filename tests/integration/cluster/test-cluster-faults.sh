@@ -124,5 +124,6 @@ check "quorum lost: no writer frozen" no_writer_frozen a b c
 check "quorum lost: no snapshot left" no_snapshots_left a b c
 check "quorum lost: no cluster set verifies" no_set_verifies "$T/set-quorum"
 
+check "no sanitizer report from vss or any agent" sanitizer_clean
 echo "1..$n"
 exit $((failed > 0))
