@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void
-job_clear (VssBackupJob *job)
+void
+vss_backup_job_clear (VssBackupJob *job)
 {
   g_clear_pointer (&job->selected, g_ptr_array_unref);
   g_clear_pointer (&job->roots, g_ptr_array_unref);
@@ -36,8 +36,8 @@ job_clear (VssBackupJob *job)
   g_strfreev (job->excludes);
 }
 
-static int
-check_options (VssCli *cli, VssBackupJob *job)
+int
+vss_backup_job_check_options (VssCli *cli, VssBackupJob *job)
 {
   g_autoptr(GError) error = NULL;
   if (job->job_name != NULL && !vss_backup_job_load_file (job, job->job_name, &error))
@@ -332,8 +332,8 @@ vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **
   return NULL;
 }
 
-static void
-emit_snapshots (VssCli *cli, VssBackupJob *job)
+void
+vss_backup_job_emit_snapshots (VssCli *cli, VssBackupJob *job)
 {
   for (guint i = 0; i < job->snapshot_ids->len; i++) {
     g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
@@ -365,8 +365,8 @@ emit_snapshots (VssCli *cli, VssBackupJob *job)
 }
 
 /* Writers that failed by now: their components are not backed up. */
-static gboolean
-collect_failed_writers (VssCli *cli, VssBackupJob *job, GError **error)
+gboolean
+vss_backup_job_collect_failed_writers (VssCli *cli, VssBackupJob *job, GError **error)
 {
   job->failed_writers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   VssAsync *async = NULL;
@@ -385,8 +385,8 @@ collect_failed_writers (VssCli *cli, VssBackupJob *job, GError **error)
 
 /* Everything decided before any event that holds an application: the
  * writers, the components, the snapshot set and its providers, the room. */
-static gboolean
-plan (VssCli *cli, VssBackupJob *job, GError **error)
+gboolean
+vss_backup_job_plan (VssCli *cli, VssBackupJob *job, GError **error)
 {
   job->bc = vss_cli_gather (cli, job->type, NULL, (guint) MAX (job->hold_limit_ms, 0), error);
   if (job->bc == NULL || !add_components (job, error))
@@ -409,8 +409,8 @@ snapshot (VssCli *cli, VssBackupJob *job, GError **error)
       !vss_backup_components_do_snapshot_set (job->bc, &async, error) ||
       !vss_cli_wait (cli, async, "snapshot", error))
     return FALSE;
-  emit_snapshots (cli, job);
-  return collect_failed_writers (cli, job, error);
+  vss_backup_job_emit_snapshots (cli, job);
+  return vss_backup_job_collect_failed_writers (cli, job, error);
 }
 
 /* Failed writers that change the outcome: those that owned a chosen
@@ -438,8 +438,8 @@ count_failed_writers (VssBackupJob *job)
   return failed;
 }
 
-static int
-finish (VssCli *cli, VssBackupJob *job, gboolean made, gint64 start, const GError *failure)
+int
+vss_backup_job_finish (VssCli *cli, VssBackupJob *job, gboolean made, gint64 start, const GError *failure)
 {
   VssAsync *async = NULL;
   g_autoptr(GError) error = NULL;
@@ -480,6 +480,7 @@ int
 vss_cmd_backup (VssCli *cli, int argc, char **argv)
 {
   VssBackupJob job = { 0 };
+  VssClusterOptions cluster = { 0 };
   const GOptionEntry entries[] = {
     { "to", 't', 0, G_OPTION_ARG_FILENAME, &job.to, "Write a backup set to DIR (must not exist)", "DIR" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &job.type_name, "full (default), copy, incremental, differential or log", "TYPE" },
@@ -494,6 +495,9 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
     { "path-consistency", 0, 0, G_OPTION_ARG_STRING, &job.path_consistency, "How --path trees no writer owns are read: after-thaw (default: their own snapshot once the writers thawed), freeze (inside the writers' freeze) or crash (no snapshot: read live, file by file)", "MODE" },
     { "exclude", 'x', 0, G_OPTION_ARG_STRING_ARRAY, &job.excludes, "Leave out what matches PATTERN under a --path tree (repeatable; a glob on the path below the tree, or on a file name)", "PATTERN" },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &job.dry_run, "Gather, select and check providers and space; show what would be frozen and copied; freeze nothing", NULL },
+    { "cluster", 0, 0, G_OPTION_ARG_STRING, &cluster.urls, "Make a cluster snapshot set through the agents registered in etcd at URL[,URL…] (docs/cluster.md)", "URL" },
+    { "hosts", 0, 0, G_OPTION_ARG_STRING, &cluster.hosts, "With --cluster: only these hosts (default: every registered agent)", "H1,H2,…" },
+    { "cluster-config", 0, 0, G_OPTION_ARG_FILENAME, &cluster.config, "With --cluster: prefix, TLS and credentials (default: cluster.conf in the configuration directory)", "FILE" },
     { "snapshot-command", 0, 0, G_OPTION_ARG_STRING, &job.snapshot_command, "Block-level snapshot tool for the fsfreeze provider: run as 'CMD create' while the filesystem is frozen (prints the read-only mount of the snapshot) and 'CMD delete' (implies --provider fsfreeze)", "CMD" },
     { NULL },
   };
@@ -503,16 +507,19 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
                             entries, &argc, &argv);
   if (done < 0)
     done = argc > 1 ? vss_cli_usage (cli, "backup", "unexpected argument %s", argv[1]) : -1;
+  if (done < 0 && cluster.urls != NULL)
+    done = vss_cmd_backup_cluster (cli, &cluster, job.to);   /* cmd-backup-cluster.c */
   if (done < 0)
-    done = check_options (cli, &job);
+    done = vss_backup_job_check_options (cli, &job);
+  vss_cluster_options_clear (&cluster);
   if (done >= 0) {
-    job_clear (&job);
+    vss_backup_job_clear (&job);
     return done;
   }
   gint64 start = g_get_monotonic_time ();
   g_autoptr(GError) error = NULL;
   int code;
-  if (!vss_backup_job_preflight (&job, &error) || !plan (cli, &job, &error)) {
+  if (!vss_backup_job_preflight (&job, &error) || !vss_backup_job_plan (cli, &job, &error)) {
     /* an unknown --component is the command line's fault */
     code = g_error_matches (error, VSS_ERROR, VSS_ERROR_INVALID_ARG)
                ? vss_cli_usage (cli, "backup", "%s", error->message)
@@ -527,8 +534,8 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
                                        : vss_backup_job_copy (cli, &job, &error);
     if (!made)
       vss_cli_fail (cli, error);
-    code = finish (cli, &job, made, start, error);
+    code = vss_backup_job_finish (cli, &job, made, start, error);
   }
-  job_clear (&job);
+  vss_backup_job_clear (&job);
   return code;
 }

@@ -8,6 +8,7 @@
 #include "vss-restic-restore.h"
 #include "vss-restic.h"
 #include "vss-restore-files.h"
+#include "vss-backup-job.h"
 
 #include <string.h>
 
@@ -17,6 +18,7 @@ typedef struct {
   char *to;
   char **maps;                /* OLD=NEW */
   char **includes;            /* --include: a file-level restore of these paths */
+  char *host;                 /* --host: this host's part of a cluster set */
 } RestoreOptions;
 
 static void
@@ -24,6 +26,7 @@ restore_options_clear (RestoreOptions *opts)
 {
   g_free (opts->from);
   g_free (opts->to);
+  g_free (opts->host);
   g_strfreev (opts->components);
   g_strfreev (opts->maps);
   g_strfreev (opts->includes);
@@ -213,6 +216,7 @@ vss_cmd_restore (VssCli *cli, int argc, char **argv)
     { "to", 't', 0, G_OPTION_ARG_FILENAME, &opts.to, "Restore under PATH instead of in place", "PATH" },
     { "map", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &opts.maps, "Put what was under OLD under NEW (repeatable)", "OLD=NEW" },
     { "include", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts.includes, "Only this file or tree, copied under --to without writer events (repeatable)", "PATH" },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &opts.host, "--from is a cluster set: restore this host's part (run it on that host)", "NAME" },
     { NULL },
   };
   int done = vss_cli_parse (cli, "restore", NULL,
@@ -232,6 +236,8 @@ vss_cmd_restore (VssCli *cli, int argc, char **argv)
     done = vss_cli_usage (cli, "restore", "--map takes OLD=NEW with two absolute paths");
   if (done < 0 && opts.to != NULL && !g_path_is_absolute (opts.to))
     done = vss_cli_usage (cli, "restore", "--to needs an absolute path");
+  if (done < 0)
+    done = vss_cli_cluster_host_set (cli, &opts.from, opts.host);   /* cmd-backup-cluster.c */
   if (done < 0 && opts.includes != NULL && (opts.to == NULL || opts.maps != NULL || opts.components != NULL))
     done = vss_cli_usage (cli, "restore", "--include restores files under --to DIR, without the "
                           "writers: not in place, not with --map or --component");

@@ -3,6 +3,7 @@
 #include <vss/vss-backup-set.h>
 
 #include "vss-options.h"
+#include "vss-backup-job.h"
 
 typedef struct {
   VssCli *cli;
@@ -54,6 +55,8 @@ vss_cmd_verify (VssCli *cli, int argc, char **argv)
     return done;
   if (argc != 2)
     return vss_cli_usage (cli, "verify", "give one backup set directory");
+  if (vss_cluster_set_is_cluster (argv[1]))
+    return vss_cli_verify_cluster_set (cli, argv[1]);   /* cmd-backup-cluster.c */
   g_autoptr(GError) error = NULL;
   g_autoptr(VssBackupSet) set = vss_backup_set_open (argv[1], &error);
   if (set == NULL)

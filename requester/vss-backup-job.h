@@ -115,3 +115,34 @@ void     vss_backup_job_set_writer_excludes (VssBackupSetWriter *set, const VssS
 gboolean vss_backup_job_add_post_snapshot_files (VssBackupJob *job, VssBackupSetWriter *set,
                                                  const VssSelected *s, GError **error);
 gboolean vss_backup_job_mark (VssBackupJob *job, gboolean succeeded, GError **error);
+
+/* ---- the lifecycle pieces of cmd-backup.c, shared with `vss agent` ---- */
+void     vss_backup_job_clear (VssBackupJob *job);
+/* -1 when the options are usable, else the exit code. */
+int      vss_backup_job_check_options (VssCli *cli, VssBackupJob *job);
+/* Gather, select, start the snapshot set, check space: nothing frozen yet. */
+gboolean vss_backup_job_plan (VssCli *cli, VssBackupJob *job, GError **error);
+void     vss_backup_job_emit_snapshots (VssCli *cli, VssBackupJob *job);
+gboolean vss_backup_job_collect_failed_writers (VssCli *cli, VssBackupJob *job, GError **error);
+/* backup_complete, the writers' report and the summary; the exit code. */
+int      vss_backup_job_finish (VssCli *cli, VssBackupJob *job, gboolean made, gint64 start,
+                                const GError *failure);
+
+/* ---- `vss backup --cluster` (cmd-backup-cluster.c) ---- */
+typedef struct {
+  char *urls;
+  char *hosts;
+  char *config;
+} VssClusterOptions;
+void vss_cluster_options_clear (VssClusterOptions *options);
+/* Runs the cluster backup to @to; the exit code. */
+int  vss_cmd_backup_cluster (VssCli *cli, VssClusterOptions *options, const char *to);
+/* The cluster configuration: @config_path (NULL: cluster.conf in the
+ * configuration directory, defaults when absent), endpoints from @urls
+ * when given. (cmd-backup-cluster.c, also for `vss agent`) */
+VssClusterConfig *vss_cli_cluster_config (const char *config_path, const char *urls, GError **error);
+/* `vss verify DIR` of a cluster set: every host's set and the manifest. */
+int  vss_cli_verify_cluster_set (VssCli *cli, const char *dir);
+/* `vss restore --from DIR --host H`: *from becomes H's set inside the
+ * cluster set; -1 to go on, or the exit code.  Nothing without @host. */
+int  vss_cli_cluster_host_set (VssCli *cli, char **from, const char *host);

@@ -13,6 +13,7 @@ int vss_cmd_shadows (VssCli *cli, int argc, char **argv);
 int vss_cmd_status (VssCli *cli, int argc, char **argv);
 int vss_cmd_daemon (VssCli *cli, int argc, char **argv);
 int vss_cmd_restore_gate (VssCli *cli, int argc, char **argv);
+int vss_cmd_agent (VssCli *cli, int argc, char **argv);
 
 const VssCommand vss_commands[] = {
   { "backup", "snapshot the writers' data and copy it into a backup set (or hand it to --exec)", vss_cmd_backup },
@@ -26,6 +27,7 @@ const VssCommand vss_commands[] = {
   { "shadows", "list or delete snapshots (shadow copies)", vss_cmd_shadows },
   { "status", "say whether a snapshot set is being made, and by whom", vss_cmd_status },
   { "restore-gate", "exit 0 unless a registered online restore of PATH is pending", vss_cmd_restore_gate },
+  { "agent", "take part in cluster snapshot sets coordinated through etcd", vss_cmd_agent },
   { "daemon", "serve the writer socket for application-hosted writers", vss_cmd_daemon },
   { NULL, NULL, NULL },
 };

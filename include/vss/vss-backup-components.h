@@ -228,6 +228,26 @@ gboolean vss_backup_components_backup_complete_finish (VssBackupComponents *self
                                                        GAsyncResult *result,
                                                        GError **error);
 
+/* ---- a gate inside the freeze window (cluster barriers) ----
+ * Called on do_snapshot_set's worker thread at @point, while every active
+ * writer is frozen: COMMIT after the freeze answers and before the
+ * providers commit, THAW after the commit and before the thaw.  It may
+ * block (say, on a barrier with other hosts) but must return by
+ * @deadline_usec (monotonic): the earliest end of a frozen writer's
+ * freeze window.  FALSE (with @error set) aborts the set: writers thawed
+ * and aborted, snapshots deleted; do_snapshot_set fails with @error. */
+typedef enum {
+  VSS_WINDOW_GATE_COMMIT,
+  VSS_WINDOW_GATE_THAW,
+} VssWindowGatePoint;
+
+typedef gboolean (*VssWindowGateFunc) (VssBackupComponents *self, VssWindowGatePoint point,
+                                       gint64 deadline_usec, gpointer user_data, GError **error);
+
+/* Before do_snapshot_set; @func NULL removes the gate. */
+gboolean vss_backup_components_set_window_gate (VssBackupComponents *self, VssWindowGateFunc func,
+                                                gpointer user_data, GError **error);
+
 /* on_abort to every writer past prepare_for_backup; thaws anything frozen
  * and deletes the snapshot set.  Nothing to abort is not an error. */
 gboolean vss_backup_components_abort_backup (VssBackupComponents *self, GError **error);

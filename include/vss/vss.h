@@ -15,4 +15,5 @@
 #include <vss/vss-backup-set.h>
 #include <vss/vss-restore-job.h>
 #include <vss/vss-writer-client.h>
+#include <vss/vss-cluster.h>
 #include <vss/vss-version.h>

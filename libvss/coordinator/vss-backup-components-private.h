@@ -74,6 +74,8 @@ struct _VssBackupComponents {
   GPtrArray *snapshots;         /* VssSnapshot */
   VssSnapshotLock *snapshot_lock;
   VssSnapshotTimings timings;
+  VssWindowGateFunc window_gate;  /* vss-window-gate.c; NULL: none */
+  gpointer window_gate_data;
 };
 
 /* ---- vss-backup-components.c ---- */
@@ -113,5 +115,9 @@ void     vss_lifecycle_abort (VssBackupComponents *self);
 /* on_backup_shutdown to the involved writers, non-persistent snapshots
  * deleted.  Synchronous; used by free. */
 void     vss_lifecycle_shutdown (VssBackupComponents *self);
+
+/* ---- vss-window-gate.c ---- */
+/* Runs the window gate at @point (TRUE when there is none). */
+gboolean vss_window_gate_pass (VssBackupComponents *self, VssWindowGatePoint point, GError **error);
 
 G_END_DECLS

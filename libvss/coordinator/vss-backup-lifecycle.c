@@ -243,10 +243,16 @@ run_window (VssBackupComponents *self, GCancellable *cancellable, VssFreezeWatch
   if (!go_on)
     return vss_events_cancelled ("do_snapshot_set", cause);
 
+  /* A cluster barrier (all hosts frozen) may hold the commit here. */
+  if (!vss_window_gate_pass (self, VSS_WINDOW_GATE_COMMIT, cause))
+    return FALSE;
   gint64 commit_start = g_get_monotonic_time ();
   gboolean committed = commit_providers (self, FALSE, cause);
   t->commit_usec = g_get_monotonic_time () - commit_start;
   if (!committed)
+    return FALSE;
+  /* … and the thaw, until every host committed. */
+  if (!vss_window_gate_pass (self, VSS_WINDOW_GATE_THAW, cause))
     return FALSE;
 
   gint64 thaw_start = g_get_monotonic_time ();
