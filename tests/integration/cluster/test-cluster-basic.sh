@@ -60,7 +60,8 @@ cluster_backup --hosts x --to "$T/set-x" > /dev/null 2>&1
 check "... and the other prefix's agent is not found under ours" test $? -ne 0
 
 # --- credentials only from a config file
-check "no option takes a password" bash -c "! '$VSS' backup --help 2>&1 | grep -qi password && ! '$VSS' agent --help 2>&1 | grep -qi password"
+# (an option's name or its value: `--repo` may mention restic's own RESTIC_PASSWORD variable)
+check "no option takes a password" bash -c "! '$VSS' backup --help 2>&1 | grep -Eqi -- '--[a-z-]*(password|passwd|secret)|=PASSWORD' && ! '$VSS' agent --help 2>&1 | grep -Eqi -- '--[a-z-]*(password|passwd|secret)|=PASSWORD'"
 cp "$T/hosts/a/config/cluster.conf" "$T/open.conf"; printf 'user=root\npassword=pw\n' >> "$T/open.conf"; chmod 644 "$T/open.conf"
 "$VSS" backup --cluster "$ETCD_ENDPOINTS" --cluster-config "$T/open.conf" --to "$T/set-open" > "$T/open.out" 2>&1
 check "a config file with a password that others can read is refused" bash -c "grep -q 'chmod 600' '$T/open.out'"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A sparse LMDB store (slapd's usual maxsize: a large map, a few hundred MB
+# used, the rest of data.mdb a hole) backed up with `vss backup -c
+# directory` vs `mdb_copy` of the same environment, same run.  Reports
+# the time ratio (target ≤ 1.2×).
+# Usage: bench/sparse/run.sh BUILD_DIR [USED_MB] [MAP_GB] [RUNS]
+set -euo pipefail
+BUILD=$(realpath "${1:-build}")
+USED_MB=${2:-400}
+MAP_GB=${3:-8}
+RUNS=${4:-3}
+T=$(mktemp -d /tmp/vss-bench-sparse-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T"/{env,config,state,run,writers,sets}
+export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run
+export VSS_WRITER_PATH=$T/writers VSS_WRITER_HOST=$BUILD/libvss/writer-host/host/vss-writer-host
+install -m 644 "$BUILD/writers/directory/directory.so" "$T/writers/"
+printf '[directory]\nenvironments=%s\n' "$T/env" > "$T/config/directory.conf"
+records=$((USED_MB * 1000))   # 1 KB values
+awk -v n=$records 'BEGIN { print "VERSION=3"; print "format=bytevalue"; print "type=btree";
+  printf "mapsize=%d\n", 16 * 1024 * 1024 * 1024; print "HEADER=END"
+  v = ""; for (i = 0; i < 500; i++) v = v "ab"
+  for (i = 0; i < n; i++) printf " %08x\n %s\n", i, v; print "DATA=END" }' | mdb_load -s id2entry "$T/env"
+truncate -s "${MAP_GB}G" "$T/env/data.mdb"      # the hole slapd's maxsize leaves
+echo "# data.mdb: $(du -h --apparent-size "$T/env/data.mdb" | cut -f1) apparent, $(du -h "$T/env/data.mdb" | cut -f1) allocated"
+seconds() { local s e; s=$(date +%s%N); "$@" > "$T/out" 2>&1 || { cat "$T/out" >&2; exit 1; }; e=$(date +%s%N)
+            awk -v ns=$((e - s)) 'BEGIN { printf "%.3f", ns / 1e9 }'; }
+echo "| run | mdb_copy (s) | vss backup -c directory (s) | ratio |"
+echo "|---:|---:|---:|---:|"
+for r in $(seq "$RUNS"); do
+  rm -rf "$T/copy" "$T/sets/s$r"; mkdir -p "$T/copy"; sync
+  m=$(seconds mdb_copy "$T/env" "$T/copy")
+  v=$(seconds "$BUILD/requester/vss" backup -c directory --to "$T/sets/s$r")
+  awk -v r=$r -v m="$m" -v v="$v" 'BEGIN { printf "| %d | %s | %s | %.2f |\n", r, m, v, v / m }'
+  rm -rf "$T/sets/s$r"
+done
