@@ -165,3 +165,25 @@ pg_wal_reaches (const char *path, const char *lsn, guint64 segment_bytes, GError
                      : "was copied before the stop was written there (or is a recycled file)");
   return FALSE;
 }
+
+gboolean
+pg_wal_remove_after (const char *wal_dir, const char *last, guint *out_removed, GError **error)
+{
+  *out_removed = 0;
+  g_autoptr(GDir) dir = g_dir_open (wal_dir, 0, error);
+  if (dir == NULL)
+    return FALSE;
+  const char *name;
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    if (!is_wal_name (name) || strcmp (name, last) <= 0)
+      continue;
+    g_autofree char *path = g_build_filename (wal_dir, name, NULL);
+    if (unlink (path) != 0 && errno != ENOENT) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED, "cannot remove %s: %s", path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+    (*out_removed)++;
+  }
+  return TRUE;
+}

@@ -43,6 +43,10 @@ PgBackupEnd *pg_backup_end_from_metadata (const char *text, GError **error);
  * the same name?  FALSE with why in @error. */
 gboolean     pg_wal_reaches (const char *path, const char *lsn, guint64 segment_bytes,
                              GError **error);
+/* Removes the WAL segments of @wal_dir named after @last: left from the
+ * directory restored over, they would be replayed past the backup. */
+gboolean     pg_wal_remove_after (const char *wal_dir, const char *last, guint *out_removed,
+                                  GError **error);
 /* The WAL file named on the label's "START WAL LOCATION" line, or NULL. */
 char        *pg_label_start_wal (const char *label);
 /* The LSN on that line ("0/3000028"), or NULL. */
