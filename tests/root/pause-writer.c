@@ -4,7 +4,8 @@
  *
  * $VSS_TEST_PAUSE_PID    the process that keeps appending to the file
  * $VSS_TEST_PAUSE_FILE   its data file
- * $VSS_TEST_RECORD_DIR   frozen-size is written there at freeze
+ * $VSS_TEST_RECORD_DIR   frozen-size is written there at freeze, and atomic
+ *                        (vss_writer_get_snapshot_is_atomic, 0 or 1)
  *
  * A stopped process has finished its last write() (signals are taken
  * between system calls), so the file is exactly what the application
@@ -48,7 +49,10 @@ freeze (VssWriter *writer, pid_t pid)
   }
   g_autofree char *path = g_build_filename (dir, "frozen-size", NULL);
   g_autofree char *size = g_strdup_printf ("%lld", (long long) st.st_size);
-  return g_file_set_contents (path, size, -1, NULL);
+  g_autofree char *atomic_path = g_build_filename (dir, "atomic", NULL);
+  return g_file_set_contents (path, size, -1, NULL) &&
+         g_file_set_contents (atomic_path, vss_writer_get_snapshot_is_atomic (writer) ? "1" : "0",
+                              -1, NULL);
 }
 
 gboolean

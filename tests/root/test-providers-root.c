@@ -111,6 +111,11 @@ check_consistent_snapshot (const char *dir, const char *want_provider)
   cr_assert_not_null (size_text, "the pause writer did not freeze");
   g_autofree char *snap_log = g_build_filename (prop->snapshot_path, "log", NULL);
   rb_assert_prefix (snap_log, log, (gsize) g_ascii_strtoull (size_text, NULL, 10));
+  /* btrfs holds the tree at one instant; reflink and copy go file by file */
+  g_autofree char *atomic_path = g_build_filename (tmpdir, "atomic", NULL);
+  g_autofree char *atomic = vss_test_read_file (atomic_path);
+  cr_assert_str_eq (atomic != NULL ? atomic : "(none)", g_str_equal (want_provider, "btrfs") ? "1" : "0",
+                    "vss_writer_get_snapshot_is_atomic with the %s provider", want_provider);
   rb_assert_read_only (prop->snapshot_path);
 
   /* Recorded while it exists, gone with the backup (non-persistent). */

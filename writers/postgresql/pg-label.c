@@ -16,6 +16,7 @@ pg_backup_end_free (PgBackupEnd *self)
     return;
   g_free (self->label);
   g_free (self->tablespace_map);
+  g_free (self->start_lsn);
   g_free (self->start_wal);
   g_free (self->stop_wal);
   g_free (self->stop_lsn);
@@ -27,6 +28,7 @@ pg_backup_end_to_metadata (const PgBackupEnd *self)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_key_file_set_string (kf, "postgresql", "stop_lsn", self->stop_lsn);
+  g_key_file_set_string (kf, "postgresql", "start_lsn", self->start_lsn);
   g_key_file_set_string (kf, "postgresql", "start_wal", self->start_wal);
   g_key_file_set_string (kf, "postgresql", "stop_wal", self->stop_wal);
   g_key_file_set_string (kf, "postgresql", "backup_label", self->label);
@@ -49,6 +51,7 @@ pg_backup_end_from_metadata (const char *text, GError **error)
     return NULL;
   }
   self->tablespace_map = g_key_file_get_string (kf, "postgresql", "tablespace_map", NULL);
+  self->start_lsn = g_key_file_get_string (kf, "postgresql", "start_lsn", NULL);
   self->start_wal = g_key_file_get_string (kf, "postgresql", "start_wal", NULL);
   self->stop_lsn = g_key_file_get_string (kf, "postgresql", "stop_lsn", NULL);
   self->segment_bytes = g_key_file_get_uint64 (kf, "postgresql", "wal_segment_size", NULL);
@@ -75,6 +78,16 @@ pg_label_start_wal (const char *label)
       !is_wal_name (name))
     return NULL;
   return g_strdup (name);
+}
+
+char *
+pg_label_start_lsn (const char *label)
+{
+  const char *line = strstr (label, "START WAL LOCATION: ");
+  unsigned int hi = 0, lo = 0;
+  if (line == NULL || sscanf (line, "START WAL LOCATION: %X/%X", &hi, &lo) != 2)
+    return NULL;
+  return g_strdup_printf ("%X/%X", hi, lo);
 }
 
 /* The segment after @name: timeline, "log" (4 GiB of WAL), segment. */
@@ -151,4 +164,26 @@ pg_wal_reaches (const char *path, const char *lsn, guint64 segment_bytes, GError
                n < 0 ? g_strerror (err)
                      : "was copied before the stop was written there (or is a recycled file)");
   return FALSE;
+}
+
+gboolean
+pg_wal_remove_after (const char *wal_dir, const char *last, guint *out_removed, GError **error)
+{
+  *out_removed = 0;
+  g_autoptr(GDir) dir = g_dir_open (wal_dir, 0, error);
+  if (dir == NULL)
+    return FALSE;
+  const char *name;
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    if (!is_wal_name (name) || strcmp (name, last) <= 0)
+      continue;
+    g_autofree char *path = g_build_filename (wal_dir, name, NULL);
+    if (unlink (path) != 0 && errno != ENOENT) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED, "cannot remove %s: %s", path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+    (*out_removed)++;
+  }
+  return TRUE;
 }

@@ -107,8 +107,15 @@ prepare_recovery (const char *dir, const PgBackupEnd *end, GError **error)
                  "backup's end; restore postgresql:wal too", stop_wal);
     return FALSE;
   }
-  if (!pg_wal_reaches (stop_wal, end->stop_lsn, end->segment_bytes, error))
+  g_autofree char *wal_dir = g_build_filename (dir, "pg_wal", NULL);
+  guint removed = 0;
+  if (!pg_wal_reaches (stop_wal, end->stop_lsn, end->segment_bytes, error) ||
+      !pg_wal_remove_after (wal_dir, end->stop_wal, &removed, error))
     return FALSE;
+  if (removed > 0)
+    g_message ("postgresql: removed %u WAL segment(s) after %s from %s: recovery ends at the "
+               "backup, not at what the directory restored over had", removed, end->stop_wal,
+               wal_dir);
   return write_owned (dir, "backup_label", end->label, error) &&
          (end->tablespace_map == NULL || *end->tablespace_map == '\0' ||
           write_owned (dir, "tablespace_map", end->tablespace_map, error)) &&

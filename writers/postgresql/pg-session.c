@@ -100,7 +100,8 @@ pg_session_stop (PgSession *self, GError **error)
   end->segment_bytes = g_ascii_strtoull (PQgetvalue (res, 0, 4), NULL, 10);
   PQclear (res);
   end->start_wal = pg_label_start_wal (end->label);
-  if (end->start_wal == NULL) {
+  end->start_lsn = pg_label_start_lsn (end->label);
+  if (end->start_wal == NULL || end->start_lsn == NULL) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
                  "pg_backup_stop returned a label without a START WAL LOCATION line");
     return NULL;

@@ -27,6 +27,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PgConfig, pg_config_free)
 typedef struct {
   char *label;            /* the backup_label file's content */
   char *tablespace_map;   /* "" when there are no tablespaces */
+  char *start_lsn;        /* where the backup's WAL starts (from the label) */
   char *start_wal;        /* the WAL file of the backup's start (from the label) */
   char *stop_wal;         /* the WAL file holding the stop LSN */
   char *stop_lsn;
@@ -42,8 +43,14 @@ PgBackupEnd *pg_backup_end_from_metadata (const char *text, GError **error);
  * the same name?  FALSE with why in @error. */
 gboolean     pg_wal_reaches (const char *path, const char *lsn, guint64 segment_bytes,
                              GError **error);
+/* Removes the WAL segments of @wal_dir named after @last: left from the
+ * directory restored over, they would be replayed past the backup. */
+gboolean     pg_wal_remove_after (const char *wal_dir, const char *last, guint *out_removed,
+                                  GError **error);
 /* The WAL file named on the label's "START WAL LOCATION" line, or NULL. */
 char        *pg_label_start_wal (const char *label);
+/* The LSN on that line ("0/3000028"), or NULL. */
+char        *pg_label_start_lsn (const char *label);
 /* The paths of the WAL segments of @wal_dir from @first to @last (same
  * timeline, by name), and the timeline's history file when there is one;
  * fails when one in between is missing. */

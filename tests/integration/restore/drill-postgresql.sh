@@ -9,7 +9,10 @@
 #   3. in place while it runs: refused, nothing of the data directory
 #      replaced;
 #   4. in place after the data directory was removed: PostgreSQL starts
-#      on it, pg_amcheck clean, the invariant, the backup instant.
+#      on it, pg_amcheck clean, the invariant, the backup instant;
+#   5. in place over a damaged directory that ran on past the backup (its
+#      pgbench_accounts file zeroed, newer WAL in pg_wal): the backup
+#      instant again, not the later history.
 # Usage: drill-postgresql.sh BUILD_ROOT.  Prints TAP.
 set -uo pipefail
 BUILD=$1
@@ -112,6 +115,24 @@ check "4. …pg_amcheck is clean" amcheck "$PORT" "$T/sock"
 check "4. …pgbench's invariant holds" invariant "$PORT" "$T/sock"
 H4=$(history "$PORT" "$T/sock")
 check "4. …at the backup instant ($LO <= $H4 <= $HI)" test "$H4" -ge "$LO" -a "$H4" -le "$HI"
+check "4. …the same instant as the copy restored elsewhere ($H4 = $H2)" test "$H4" = "$H2"
 check "4. …and it takes writes" test "$(sql "$PORT" "$T/sock" 'CREATE TABLE after_restore(x int); INSERT INTO after_restore VALUES (1); SELECT count(*) FROM after_restore')" = 1
+
+# 5. over a damaged directory that went on after the backup
+"$PGBIN/pgbench" -h "$T/sock" -p "$PORT" -U postgres -n -c 4 -t 200 postgres > "$T/out/pgbench-after.log" 2>&1
+sql "$PORT" "$T/sock" "SELECT pg_switch_wal()" >/dev/null
+LATER=$(history "$PORT" "$T/sock")
+ACCOUNTS=$D/$(sql "$PORT" "$T/sock" "SELECT pg_relation_filepath('pgbench_accounts')")
+pg_stop "$D"
+dd if=/dev/zero of="$ACCOUNTS" bs=8192 count=16 conv=notrunc status=none
+vss_run over restore --from "$T/sets/full"
+check "5. in place over the damaged directory (history $LATER there): exit 0 (got $RC)" test $RC -eq 0 || show over
+check "5. …the WAL after the backup's stop was removed" said over 'removed [0-9]* WAL segment'
+if pg_start "$D" "$PORT" "$T/sock" "$T/pg/main3.log"; then ok "5. PostgreSQL starts on it"
+else nok "5. PostgreSQL starts on it" "$(tail -8 "$T/pg/main3.log")"; fi
+check "5. …pg_amcheck is clean" amcheck "$PORT" "$T/sock"
+check "5. …pgbench's invariant holds" invariant "$PORT" "$T/sock"
+H5=$(history "$PORT" "$T/sock")
+check "5. …the backup instant: the history of restore 4 ($H5 = $H4), not the later $LATER" test "$H5" = "$H4" -a "$H5" != "$LATER"
 
 drill_done
