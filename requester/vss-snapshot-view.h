@@ -15,8 +15,9 @@
  * of the new PID namespace) has it towards the keeper, and when a PID
  * namespace's init dies the kernel kills every process in it — so even
  * `kill -9` of vss leaves no process of the command and, with them, no
- * mount.  On its own exit paths (return, SIGINT, SIGTERM, SIGHUP) vss
- * kills the keeper's process group too. */
+ * mount.  On its own exit paths (atexit, and SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT while the command runs) vss sends the keeper SIGTERM: it
+ * SIGKILLs the command and exits once the namespace is empty. */
 #pragma once
 
 #include <glib.h>
@@ -42,5 +43,5 @@ gboolean vss_snapshot_view_spawn (VssSnapshotView *self, const char *const *argv
                                   const char *const *envp, int stdout_fd, GError **error);
 /* Waits for the command; its wait status (as waitpid gives it). */
 int      vss_snapshot_view_wait (VssSnapshotView *self);
-/* Kills the command and everything it started (SIGKILL), if running. */
+/* Ends the command and everything it started, if running (then wait). */
 void     vss_snapshot_view_kill (VssSnapshotView *self);

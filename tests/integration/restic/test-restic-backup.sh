@@ -5,8 +5,9 @@
 # the set's metadata; a second backup has the first as parent and reads
 # only what changed; a restic failure tells the writer the backup failed
 # (its WAL is not truncated), a success lets it truncate; the --exec
-# view shows every snapshot at its path; kill -9 of vss during the
-# restic run leaves no process and no mount.
+# view shows every snapshot at its path, read-only; SIGTERM to vss during
+# the restic run ends restic, fails the backup for the writer and deletes
+# the snapshots; kill -9 of vss leaves no process and no mount.
 # Usage: test-restic-backup.sh BUILD_ROOT.  Prints TAP.
 BUILD=$1
 . "$(dirname "$0")/lib.sh" || exit 1
@@ -82,13 +83,28 @@ sleep $MARK
 exec restic "\$@"
 SH
 chmod 755 "$T/slow-restic"
+# functions, not bash -c: a shell whose command line holds the mark would match
+running() { pgrep -f "sleep $MARK" > /dev/null; }
+gone() { ! running; }
+# SIGTERM: vss ends the command, tells the writers, deletes its snapshots
+rm -f "$TRUNCATED"
+VSS_RESTIC=$T/slow-restic "$VSS" backup -c certificate --path "$WWW" --repo "restic:$REPO" > "$T/out/term.out" 2>&1 & VPID=$!
+for i in $(seq 100); do pgrep -f "sleep $MARK" >/dev/null && break; sleep 0.1; done
+kill -TERM "$VPID"; wait "$VPID"; rc=$?
+check "SIGTERM during the command: vss fails the backup (exit 1, got $rc)" test $rc -eq 1 || show "$T/out/term.out"
+check "the command and all it started are gone" gone
+check "the writer heard the backup failed (no WAL truncation)" test ! -e "$TRUNCATED"
+check "vss deleted its snapshots" bash -c "[ -z \"\$('$VSS' --json shadows list | grep '\"shadow\"')\" ]"
+for p in $(pgrep -f "sleep $MARK"); do kill -9 "$p"; done
+
+# kill -9: nothing can run in vss; the kernel ends the command
 VSS_RESTIC=$T/slow-restic "$VSS" backup -c certificate --path "$WWW" --repo "restic:$REPO" > "$T/out/kill.out" 2>&1 & VPID=$!
 for i in $(seq 100); do pgrep -f "sleep $MARK" >/dev/null && break; sleep 0.1; done
-check "the slow restic started" bash -c "pgrep -f 'sleep $MARK' > /dev/null"
+check "the slow restic started" running
 kill -9 "$VPID"; wait "$VPID" 2>/dev/null
-gone=no
-for i in $(seq 10); do pgrep -f "sleep $MARK" >/dev/null || { gone=yes; break; }; sleep 0.1; done
-check "every process of the command is gone within 1 s of kill -9" test $gone = yes
+ended=no
+for i in $(seq 10); do pgrep -f "sleep $MARK" >/dev/null || { ended=yes; break; }; sleep 0.1; done
+check "every process of the command is gone within 1 s of kill -9" test $ended = yes
 for p in $(pgrep -f "sleep $MARK"); do kill -9 "$p"; done   # survivors of a failure
 check "no mount left in the host namespace after kill -9" test "$(mounts)" = "$before_mounts"
 
