@@ -24,6 +24,8 @@ struct _VssSnapshotView {
   GPtrArray *targets;
   char *metadata_dir;
   FdPath *fd_paths;     /* the keeper's "/proc/self/fd/N" of each source (and the metadata) */
+  char uid_map[64];     /* not root: "UID UID 1", the identity map of a user namespace */
+  char gid_map[64];
   pid_t keeper;         /* 0: not running */
 };
 
@@ -195,6 +197,33 @@ keep (pid_t command)
   _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 127);
 }
 
+static void
+write_map (int pipe_fd, const char *file, const char *map)
+{
+  int fd = open (file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, map, strlen (map)) < 0)
+    child_fail (pipe_fd, "write", file);
+  close (fd);
+}
+
+/* Root: mount and PID namespaces.  Anyone else: inside a user namespace
+ * that maps only their own ids to themselves, so the command runs as
+ * they are and restic records the true owners; the mounts are made
+ * before the command's exec drops the namespace's capabilities. */
+static void
+enter_namespaces (VssSnapshotView *self, int pipe_fd)
+{
+  gboolean as_user = self->uid_map[0] != '\0';
+  if (unshare (CLONE_NEWNS | CLONE_NEWPID | (as_user ? CLONE_NEWUSER : 0)) != 0)
+    child_fail (pipe_fd, as_user ? "make the user, mount and PID namespaces"
+                                 : "make the mount and PID namespaces", NULL);
+  if (as_user) {
+    write_map (pipe_fd, "/proc/self/setgroups", "deny");
+    write_map (pipe_fd, "/proc/self/uid_map", self->uid_map);
+    write_map (pipe_fd, "/proc/self/gid_map", self->gid_map);
+  }
+}
+
 static G_GNUC_NORETURN void
 start_keeper (VssSnapshotView *self, pid_t vss, int pipe_fd, const char *const *argv,
               const char *const *envp, int stdout_fd)
@@ -208,8 +237,7 @@ start_keeper (VssSnapshotView *self, pid_t vss, int pipe_fd, const char *const *
   struct sigaction stop = { .sa_handler = on_stop };
   sigemptyset (&stop.sa_mask);
   sigaction (SIGTERM, &stop, NULL);
-  if (unshare (CLONE_NEWNS | CLONE_NEWPID) != 0)
-    child_fail (pipe_fd, "make the mount and PID namespaces", NULL);
+  enter_namespaces (self, pipe_fd);
   make_mounts (self, pipe_fd);
   pid_t command = fork ();
   if (command < 0)
@@ -280,7 +308,7 @@ read_child_failure (int pipe_fd, GError **error)
   f.what[sizeof f.what - 1] = '\0';
   g_set_error (error, VSS_ERROR, f.err == EPERM ? VSS_ERROR_ACCESS_DENIED : VSS_ERROR_UNEXPECTED,
                "cannot show the snapshot at its original paths: %s: %s%s", f.what, g_strerror (f.err),
-               f.err == EPERM ? " (this needs root: CAP_SYS_ADMIN)" : "");
+               f.err == EPERM ? " (this needs root, or unprivileged user namespaces)" : "");
   return FALSE;
 }
 
@@ -298,6 +326,11 @@ vss_snapshot_view_spawn (VssSnapshotView *self, const char *const *argv, const c
   int pipe_fds[2];
   g_free (self->fd_paths);
   self->fd_paths = g_new0 (FdPath, self->sources->len + 1);   /* filled in the keeper */
+  self->uid_map[0] = self->gid_map[0] = '\0';
+  if (geteuid () != 0) {
+    g_snprintf (self->uid_map, sizeof self->uid_map, "%u %u 1\n", geteuid (), geteuid ());
+    g_snprintf (self->gid_map, sizeof self->gid_map, "%u %u 1\n", getegid (), getegid ());
+  }
   if (pipe2 (pipe_fds, O_CLOEXEC) != 0) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "pipe: %s", g_strerror (errno));
     return FALSE;

@@ -1,7 +1,8 @@
 /* vss-snapshot-view.h — running a command that sees the snapshot at the
  * original paths.
  *
- * The command runs in its own mount and PID namespaces: "/" is made
+ * The command runs in its own mount and PID namespaces (and, when vss is
+ * not root, a user namespace mapping the user to themselves): "/" is made
  * private (MS_REC), each snapshot tree is bind-mounted read-only over the
  * path it was taken of, and a directory of set metadata (the BCD, the
  * writers' metadata) is bind-mounted read-only at VSS_VIEW_SET_DIR.  So

@@ -108,5 +108,17 @@ check "every process of the command is gone within 1 s of kill -9" test $ended =
 for p in $(pgrep -f "sleep $MARK"); do kill -9 "$p"; done   # survivors of a failure
 check "no mount left in the host namespace after kill -9" test "$(mounts)" = "$before_mounts"
 
+# --- not root: the view in a user namespace, the command as that user
+if command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+  U=$(mktemp -d /tmp/vss-restic-user-XXXXXX); chmod 755 "$U"
+  mkdir -p "$U"/{config,state,run,writers,tree}; echo mine > "$U/tree/file"; chown -R nobody "$U"
+  runuser -u nobody -- env VSS_CONFIG_DIR="$U/config" VSS_STATE_DIR="$U/state" VSS_RUNTIME_DIR="$U/run" \
+    VSS_WRITER_PATH="$U/writers" VSS_WRITER_HOST="$VSS_WRITER_HOST" "$VSS" backup --path "$U/tree" \
+    --exec "test \"\$(id -un)\" = nobody && test \"\$(cat $U/tree/file)\" = mine && ! touch $U/tree/new 2>/dev/null" \
+    > "$T/out/user.out" 2>&1; rc=$?
+  check "as nobody: the command runs as nobody and reads the read-only snapshot (exit 0, got $rc)" test $rc -eq 0 || show "$T/out/user.out"
+  rm -rf "$U"
+fi
+
 ca_stop
 finish
