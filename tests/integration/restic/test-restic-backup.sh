@@ -43,10 +43,10 @@ check "the snapshot holds the BCD and the writer metadata" bash -c "$(declare -f
 restic -r "$REPO" dump "$snap1" /run/vss/set/bcd.json > "$T/out/bcd.json"
 check "the stored BCD names the certificate component" grep -q '"certificate"' "$T/out/bcd.json"
 restic -r "$REPO" snapshots --json > "$T/out/snaps.json"
-check "the snapshot is tagged vss, its set and its type" python3 -c "
+check "the snapshot is tagged vss, its set, its type and its host" python3 -c "
 import json,sys
 s=[x for x in json.load(open('$T/out/snaps.json')) if x['short_id']=='$snap1'][0]
-t=s['tags']; sys.exit(0 if 'vss' in t and 'vss-type=full' in t and any(x.startswith('vss-set=') for x in t) else 1)"
+t=s['tags']; sys.exit(0 if 'vss' in t and 'vss-type=full' in t and 'vss-host=' + s['hostname'] in t and any(x.startswith('vss-set=') for x in t) else 1)"
 check "no mount left in the host namespace" test "$(mounts)" = "$before_mounts"
 
 # --- the second backup: a parent, and only the changed files read
