@@ -7,7 +7,10 @@
 # (its WAL is not truncated), a success lets it truncate; the --exec
 # view shows every snapshot at its path, read-only; SIGTERM to vss during
 # the restic run ends restic, fails the backup for the writer and deletes
-# the snapshots; kill -9 of vss leaves no process and no mount.
+# the snapshots; kill -9 of vss leaves no process and no mount; as
+# another user the view works, and restic's exit 3 (a file it could not
+# read) fails the backup and tags the snapshot vss-incomplete, which no
+# restore takes.
 # Usage: test-restic-backup.sh BUILD_ROOT.  Prints TAP.
 BUILD=$1
 . "$(dirname "$0")/lib.sh" || exit 1
@@ -117,6 +120,31 @@ if command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
     --exec "test \"\$(id -un)\" = nobody && test \"\$(cat $U/tree/file)\" = mine && ! touch $U/tree/new 2>/dev/null" \
     > "$T/out/user.out" 2>&1; rc=$?
   check "as nobody: the command runs as nobody and reads the read-only snapshot (exit 0, got $rc)" test $rc -eq 0 || show "$T/out/user.out"
+  rm -rf "$U"
+fi
+
+# --- restic exit 3: a file the user cannot read, in a btrfs subvolume it
+# owns (so it can snapshot it): the snapshot is saved without the file
+if command -v runuser >/dev/null && command -v mkfs.btrfs >/dev/null && id nobody >/dev/null 2>&1; then
+  U=$(mktemp -d /tmp/vss-restic-e3-XXXXXX); chmod 755 "$U"
+  truncate -s 1G "$U/fs.img"; mkfs.btrfs -q "$U/fs.img" > /dev/null 2>&1; mkdir "$U/mnt"
+  if mount -o loop,user_subvol_rm_allowed "$U/fs.img" "$U/mnt" 2>/dev/null; then
+    btrfs -q subvolume create "$U/mnt/tree" > /dev/null
+    echo fine > "$U/mnt/tree/readable"; echo secret > "$U/mnt/tree/secret"
+    mkdir -p "$U"/{config,state,run,writers,cache}
+    restic init -q -r "$U/repo" > /dev/null
+    chown -R nobody "$U"/{config,state,run,writers,cache,repo} "$U/mnt/tree"; chmod 777 "$U/mnt"
+    chown root "$U/mnt/tree/secret"; chmod 600 "$U/mnt/tree/secret"
+    runuser -u nobody -- env RESTIC_PASSWORD=$RESTIC_PASSWORD RESTIC_CACHE_DIR="$U/cache" VSS_CONFIG_DIR="$U/config" \
+      VSS_STATE_DIR="$U/state" VSS_RUNTIME_DIR="$U/run" VSS_WRITER_PATH="$U/writers" VSS_WRITER_HOST="$VSS_WRITER_HOST" \
+      "$VSS" --json backup --path "$U/mnt/tree" --repo "restic:$U/repo" > "$T/out/e3.json" 2> "$T/out/e3.err"; rc=$?
+    check "restic exit 3: the backup fails (exit 1, got $rc)" test $rc -eq 1 || show "$T/out/e3.err"
+    check "it says restic could not read some files" grep -q "restic could not read some files (exit 3)" "$T/out/e3.err"
+    check "the restic snapshot is tagged vss-incomplete" bash -c "restic -r '$U/repo' snapshots --json | grep -q vss-incomplete"
+    "$VSS" restore --from "restic:$U/repo" --to "$U/look" > "$T/out/e3-restore.out" 2>&1; rc=$?
+    check "vss restore refuses the incomplete snapshot (exit 1, got $rc)" test $rc -eq 1 && grep -q "vss-incomplete" "$T/out/e3-restore.out"
+    umount "$U/mnt"
+  fi
   rm -rf "$U"
 fi
 
