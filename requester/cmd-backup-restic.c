@@ -106,6 +106,8 @@ backup_argv (VssBackupJob *job)
   g_ptr_array_add (argv, g_strdup_printf ("vss-set=%s", job->set_id));
   g_ptr_array_add (argv, g_strdup ("--tag"));
   g_ptr_array_add (argv, g_strdup_printf ("vss-type=%s", vss_backup_type_to_string (job->type)));
+  g_ptr_array_add (argv, g_strdup ("--tag"));
+  g_ptr_array_add (argv, g_strdup_printf ("vss-host=%s", g_get_host_name ()));
   add_excludes (argv, job);
   g_ptr_array_add (argv, NULL);
   return argv;

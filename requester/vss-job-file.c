@@ -74,11 +74,11 @@ newest_base (const char *dir, VssBackupType type)
 static gboolean
 place_set (VssBackupJob *job, const char *destination, GError **error)
 {
-  if (job->to != NULL || job->exec != NULL)
+  if (job->to != NULL || job->exec != NULL || job->repo != NULL)
     return TRUE;
   if (destination == NULL || !g_path_is_absolute (destination)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
-                 "the job needs destination=DIR (an absolute directory) or exec=CMD");
+                 "the job needs destination=DIR (an absolute directory), repo=restic:REPO or exec=CMD");
     return FALSE;
   }
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
@@ -125,7 +125,13 @@ vss_backup_job_load_file (VssBackupJob *job, const char *name, GError **error)
   g_autofree char *destination = g_key_file_get_string (file, JOB_GROUP, "destination", NULL);
   take_string (file, "type", &job->type_name);
   take_string (file, "provider", &job->provider);
-  take_string (file, "exec", &job->exec);
+  /* where the backup goes: the command line's choice wins whole */
+  gboolean target_given = job->to != NULL || job->exec != NULL || job->repo != NULL;
+  if (!target_given) {
+    take_string (file, "exec", &job->exec);
+    if (job->exec == NULL)
+      take_string (file, "repo", &job->repo);
+  }
   take_list (file, "components", &job->components);
   take_list (file, "paths", &job->paths);
   take_list (file, "excludes", &job->excludes);

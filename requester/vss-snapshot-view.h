@@ -1,7 +1,8 @@
 /* vss-snapshot-view.h — running a command that sees the snapshot at the
  * original paths.
  *
- * The command runs in its own mount and PID namespaces: "/" is made
+ * The command runs in its own mount and PID namespaces (and, when vss is
+ * not root, a user namespace mapping the user to themselves): "/" is made
  * private (MS_REC), each snapshot tree is bind-mounted read-only over the
  * path it was taken of, and a directory of set metadata (the BCD, the
  * writers' metadata) is bind-mounted read-only at VSS_VIEW_SET_DIR.  So
@@ -15,8 +16,9 @@
  * of the new PID namespace) has it towards the keeper, and when a PID
  * namespace's init dies the kernel kills every process in it — so even
  * `kill -9` of vss leaves no process of the command and, with them, no
- * mount.  On its own exit paths (return, SIGINT, SIGTERM, SIGHUP) vss
- * kills the keeper's process group too. */
+ * mount.  On its own exit paths (atexit, and SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT while the command runs) vss sends the keeper SIGTERM: it
+ * SIGKILLs the command and exits once the namespace is empty. */
 #pragma once
 
 #include <glib.h>
@@ -42,5 +44,5 @@ gboolean vss_snapshot_view_spawn (VssSnapshotView *self, const char *const *argv
                                   const char *const *envp, int stdout_fd, GError **error);
 /* Waits for the command; its wait status (as waitpid gives it). */
 int      vss_snapshot_view_wait (VssSnapshotView *self);
-/* Kills the command and everything it started (SIGKILL), if running. */
+/* Ends the command and everything it started, if running (then wait). */
 void     vss_snapshot_view_kill (VssSnapshotView *self);

@@ -5,8 +5,12 @@
 # the set's metadata; a second backup has the first as parent and reads
 # only what changed; a restic failure tells the writer the backup failed
 # (its WAL is not truncated), a success lets it truncate; the --exec
-# view shows every snapshot at its path; kill -9 of vss during the
-# restic run leaves no process and no mount.
+# view shows every snapshot at its path, read-only; SIGTERM to vss during
+# the restic run ends restic, fails the backup for the writer and deletes
+# the snapshots; kill -9 of vss leaves no process and no mount; as
+# another user the view works, and restic's exit 3 (a file it could not
+# read) fails the backup and tags the snapshot vss-incomplete, which no
+# restore takes.
 # Usage: test-restic-backup.sh BUILD_ROOT.  Prints TAP.
 BUILD=$1
 . "$(dirname "$0")/lib.sh" || exit 1
@@ -42,10 +46,10 @@ check "the snapshot holds the BCD and the writer metadata" bash -c "$(declare -f
 restic -r "$REPO" dump "$snap1" /run/vss/set/bcd.json > "$T/out/bcd.json"
 check "the stored BCD names the certificate component" grep -q '"certificate"' "$T/out/bcd.json"
 restic -r "$REPO" snapshots --json > "$T/out/snaps.json"
-check "the snapshot is tagged vss, its set and its type" python3 -c "
+check "the snapshot is tagged vss, its set, its type and its host" python3 -c "
 import json,sys
 s=[x for x in json.load(open('$T/out/snaps.json')) if x['short_id']=='$snap1'][0]
-t=s['tags']; sys.exit(0 if 'vss' in t and 'vss-type=full' in t and any(x.startswith('vss-set=') for x in t) else 1)"
+t=s['tags']; sys.exit(0 if 'vss' in t and 'vss-type=full' in t and 'vss-host=' + s['hostname'] in t and any(x.startswith('vss-set=') for x in t) else 1)"
 check "no mount left in the host namespace" test "$(mounts)" = "$before_mounts"
 
 # --- the second backup: a parent, and only the changed files read
@@ -82,15 +86,67 @@ sleep $MARK
 exec restic "\$@"
 SH
 chmod 755 "$T/slow-restic"
+# functions, not bash -c: a shell whose command line holds the mark would match
+running() { pgrep -f "sleep $MARK" > /dev/null; }
+gone() { ! running; }
+# SIGTERM: vss ends the command, tells the writers, deletes its snapshots
+rm -f "$TRUNCATED"
+VSS_RESTIC=$T/slow-restic "$VSS" backup -c certificate --path "$WWW" --repo "restic:$REPO" > "$T/out/term.out" 2>&1 & VPID=$!
+for i in $(seq 100); do pgrep -f "sleep $MARK" >/dev/null && break; sleep 0.1; done
+kill -TERM "$VPID"; wait "$VPID"; rc=$?
+check "SIGTERM during the command: vss fails the backup (exit 1, got $rc)" test $rc -eq 1 || show "$T/out/term.out"
+check "the command and all it started are gone" gone
+check "the writer heard the backup failed (no WAL truncation)" test ! -e "$TRUNCATED"
+check "vss deleted its snapshots" bash -c "[ -z \"\$('$VSS' --json shadows list | grep '\"shadow\"')\" ]"
+for p in $(pgrep -f "sleep $MARK"); do kill -9 "$p"; done
+
+# kill -9: nothing can run in vss; the kernel ends the command
 VSS_RESTIC=$T/slow-restic "$VSS" backup -c certificate --path "$WWW" --repo "restic:$REPO" > "$T/out/kill.out" 2>&1 & VPID=$!
 for i in $(seq 100); do pgrep -f "sleep $MARK" >/dev/null && break; sleep 0.1; done
-check "the slow restic started" bash -c "pgrep -f 'sleep $MARK' > /dev/null"
+check "the slow restic started" running
 kill -9 "$VPID"; wait "$VPID" 2>/dev/null
-gone=no
-for i in $(seq 10); do pgrep -f "sleep $MARK" >/dev/null || { gone=yes; break; }; sleep 0.1; done
-check "every process of the command is gone within 1 s of kill -9" test $gone = yes
+ended=no
+for i in $(seq 10); do pgrep -f "sleep $MARK" >/dev/null || { ended=yes; break; }; sleep 0.1; done
+check "every process of the command is gone within 1 s of kill -9" test $ended = yes
 for p in $(pgrep -f "sleep $MARK"); do kill -9 "$p"; done   # survivors of a failure
 check "no mount left in the host namespace after kill -9" test "$(mounts)" = "$before_mounts"
+
+# --- not root: the view in a user namespace, the command as that user
+if command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+  U=$(mktemp -d /tmp/vss-restic-user-XXXXXX); chmod 755 "$U"
+  mkdir -p "$U"/{config,state,run,writers,tree}; echo mine > "$U/tree/file"; chown -R nobody "$U"
+  runuser -u nobody -- env VSS_CONFIG_DIR="$U/config" VSS_STATE_DIR="$U/state" VSS_RUNTIME_DIR="$U/run" \
+    VSS_WRITER_PATH="$U/writers" VSS_WRITER_HOST="$VSS_WRITER_HOST" "$VSS" backup --path "$U/tree" \
+    --exec "test \"\$(id -un)\" = nobody && test \"\$(cat $U/tree/file)\" = mine && ! touch $U/tree/new 2>/dev/null" \
+    > "$T/out/user.out" 2>&1; rc=$?
+  check "as nobody: the command runs as nobody and reads the read-only snapshot (exit 0, got $rc)" test $rc -eq 0 || show "$T/out/user.out"
+  rm -rf "$U"
+fi
+
+# --- restic exit 3: a file the user cannot read, in a btrfs subvolume it
+# owns (so it can snapshot it): the snapshot is saved without the file
+if command -v runuser >/dev/null && command -v mkfs.btrfs >/dev/null && id nobody >/dev/null 2>&1; then
+  U=$(mktemp -d /tmp/vss-restic-e3-XXXXXX); chmod 755 "$U"
+  truncate -s 1G "$U/fs.img"; mkfs.btrfs -q "$U/fs.img" > /dev/null 2>&1; mkdir "$U/mnt"
+  if mount -o loop,user_subvol_rm_allowed "$U/fs.img" "$U/mnt" 2>/dev/null; then
+    btrfs -q subvolume create "$U/mnt/tree" > /dev/null
+    echo fine > "$U/mnt/tree/readable"; echo secret > "$U/mnt/tree/secret"
+    mkdir -p "$U"/{config,state,run,writers,cache}
+    restic init -q -r "$U/repo" > /dev/null
+    chown -R nobody "$U"/{config,state,run,writers,cache,repo} "$U/mnt/tree"; chmod 777 "$U/mnt"
+    chown root "$U/mnt/tree/secret"; chmod 600 "$U/mnt/tree/secret"
+    runuser -u nobody -- env RESTIC_PASSWORD=$RESTIC_PASSWORD RESTIC_CACHE_DIR="$U/cache" VSS_CONFIG_DIR="$U/config" \
+      VSS_STATE_DIR="$U/state" VSS_RUNTIME_DIR="$U/run" VSS_WRITER_PATH="$U/writers" VSS_WRITER_HOST="$VSS_WRITER_HOST" \
+      "$VSS" --json backup --path "$U/mnt/tree" --repo "restic:$U/repo" > "$T/out/e3.json" 2> "$T/out/e3.err"; rc=$?
+    check "restic exit 3: the backup fails (exit 1, got $rc)" test $rc -eq 1 || show "$T/out/e3.err"
+    check "it says restic could not read some files" grep -q "restic could not read some files (exit 3)" "$T/out/e3.err"
+    check "the restic snapshot is tagged vss-incomplete" bash -c "restic -r '$U/repo' snapshots --json | grep -q vss-incomplete"
+    "$VSS" restore --from "restic:$U/repo" --to "$U/look" > "$T/out/e3-restore.out" 2>&1; rc=$?
+    check "vss restore refuses the incomplete snapshot (exit 1, got $rc)" test $rc -eq 1 && grep -q "vss-incomplete" "$T/out/e3-restore.out"
+    umount "$U/mnt"
+  fi
+  rm -rf "$U"
+fi
 
 ca_stop
 finish

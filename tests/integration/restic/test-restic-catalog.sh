@@ -73,9 +73,11 @@ check "the kept incremental still restores" bash -c "\"$VSS\" verify \"$SETS/i2\
 check "forget without a --keep rule is a usage error (exit 2, got $rc)" test $rc -eq 2
 
 # --- restic: three vss snapshots and one that is not vss's
+mkdir -p "$T/config/jobs"   # a job file with repo= (the timer's way)
+printf '[job]\nrepo=restic:%s\npaths=%s\n' "$REPO" "$WWW" > "$T/config/jobs/nightly.conf"
 for i in 1 2 3; do
   echo "r$i" > "$WWW/a"
-  "$VSS" backup --path "$WWW" --repo "restic:$REPO" > "$T/out/r$i.out" 2>&1 || show "$T/out/r$i.out"
+  "$VSS" backup --job nightly > "$T/out/r$i.out" 2>&1 || show "$T/out/r$i.out"
 done
 restic -r "$REPO" backup -q "$T/config" > /dev/null
 "$VSS" --json sets --repo "restic:$REPO" > "$T/out/rsets.json"
