@@ -218,6 +218,8 @@ add_file (const AddCtx *ctx, int dirfd, const char *name, const char *src,
 {
   int sfd = open_source (dirfd, name);
   struct stat st;
+  if (sfd < 0 && errno == ENOENT)
+    return TRUE;   /* a live tree (crash consistency): gone since the listing */
   if (sfd < 0 || fstat (sfd, &st) != 0) {
     int err = errno;
     if (sfd >= 0)
@@ -258,6 +260,8 @@ add_symlink (const AddCtx *ctx, int dirfd, const char *name, const struct stat *
 {
   char target[4096];
   ssize_t n = readlinkat (dirfd, name, target, sizeof target);
+  if (n < 0 && errno == ENOENT)
+    return TRUE;   /* gone since the listing */
   if (n < 0 || n >= (ssize_t) sizeof target)
     return vss_set_errno_error (error, n < 0 ? errno : ENAMETOOLONG, "cannot read link", src);
   target[n] = '\0';
@@ -276,6 +280,8 @@ add_dir (const AddCtx *ctx, int parentfd, const char *name, const char *src,
 {
   int fd = openat (parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
+  if (fd < 0 && errno == ENOENT && strlen (original) > ctx->root_len)
+    return TRUE;   /* a subdirectory gone since the listing (the root must exist) */
   if (fd < 0 || fstat (fd, &st) != 0) {
     int err = errno;
     if (fd >= 0)

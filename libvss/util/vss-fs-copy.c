@@ -1,4 +1,6 @@
-/* vss-fs-copy.c — vss_fs_copy_tree: a tree copied by descriptor.
+/* vss-fs-copy.c — the one tree walker of the providers' images:
+ * vss_fs_copy_tree (the copy provider) and vss_fs_copy_tree_full with
+ * clone_only (the reflink provider's FICLONE), both by descriptor.
  *
  * Every entry is reached as (open parent directory, name), and once a
  * file or directory is open everything about it — data, xattrs, owner,
@@ -14,8 +16,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -37,6 +41,8 @@ typedef struct {
   gint64 deadline_usec;       /* monotonic; 0 for none */
   const char *root;           /* the source tree, for the timeout message */
   gboolean is_root;           /* euid 0: owners and device nodes are copied */
+  const VssFsCopyOptions *options;
+  dev_t root_dev;
 } CopyCtx;
 
 /* One side of a copy: an open descriptor (fd >= 0), or an entry that
@@ -53,8 +59,8 @@ check_deadline (const CopyCtx *ctx, GError **error)
 {
   if (ctx->deadline_usec == 0 || g_get_monotonic_time () < ctx->deadline_usec)
     return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-               "copy of %s stopped: its deadline passed", ctx->root);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s of %s stopped: its deadline passed",
+               ctx->options->clone_only ? "clone" : "copy", ctx->root);
   return FALSE;
 }
 
@@ -139,6 +145,16 @@ copy_file_data (int sfd, int dfd, off_t size, const CopyCtx *ctx,
   }
   if (ftruncate (dfd, size) != 0)
     return vss_fs_errno_error (error, errno, "cannot set the size of", dst);
+  return TRUE;
+}
+
+/* One FICLONE shares every extent: the cost is per file and per extent,
+ * not per byte, and holes stay holes.  Never a byte copy instead. */
+static gboolean
+clone_data (int sfd, int dfd, const char *src, GError **error)
+{
+  if (ioctl (dfd, FICLONE, sfd) != 0)
+    return vss_fs_errno_error (error, errno, "cannot clone", src);
   return TRUE;
 }
 
@@ -251,7 +267,8 @@ copy_metadata (const struct stat *st, const Node *src, const Node *dst, const Co
 gboolean
 vss_fs_copy_metadata (const struct stat *st, const char *src, const char *dst, GError **error)
 {
-  CopyCtx ctx = { 0, src, geteuid () == 0 };
+  VssFsCopyOptions none = { 0 };
+  CopyCtx ctx = { 0, src, geteuid () == 0, &none, 0 };
   Node s = { -1, AT_FDCWD, src, src }, d = { -1, AT_FDCWD, dst, dst };
   return copy_metadata (st, &s, &d, &ctx, error);
 }
@@ -308,7 +325,9 @@ copy_regular (const Entry *e, const CopyCtx *ctx, GError **error)
     close (sfd);
     return vss_fs_errno_error (error, err, "cannot create", e->dst);
   }
-  gboolean ok = copy_file_data (sfd, dfd, st.st_size, ctx, e->src, e->dst, error);
+  gboolean ok = ctx->options->clone_only ? clone_data (sfd, dfd, e->src, error)
+                                         : copy_file_data (sfd, dfd, st.st_size, ctx, e->src,
+                                                           e->dst, error);
   if (ok && test_hook != NULL)
     test_hook (e->src);
   Node s = { sfd, e->sdir, e->sname, e->src }, d = { dfd, e->ddir, e->dname, e->dst };
@@ -357,14 +376,29 @@ copy_special (const Entry *e, const struct stat *st, const CopyCtx *ctx, GError 
 
 static gboolean copy_entry (const Entry *e, const CopyCtx *ctx, GError **error);
 
+/* With stay_on_device, a directory of another device (a btrfs subvolume
+ * is not a mount root) shows up empty, as does the directory to skip. */
 static gboolean
-copy_children (int sfd, int dfd, const Entry *e, const CopyCtx *ctx, GError **error)
+left_out (const CopyCtx *ctx, const struct stat *st)
+{
+  const VssFsCopyOptions *o = ctx->options;
+  return (o->stay_on_device && st->st_dev != ctx->root_dev) ||
+         (o->skip_ino != 0 && st->st_dev == o->skip_dev && st->st_ino == o->skip_ino);
+}
+
+static gboolean
+copy_children (int sfd, int dfd, const struct stat *st, const Entry *e, const CopyCtx *ctx,
+               GError **error)
 {
   /* Like a volume snapshot, the copy stays on the filesystems of its tree:
    * a filesystem mounted below it (a /proc, a USB disk) shows up as an
    * empty directory. */
   if (!e->is_top && vss_fs_is_mount_root (e->sdir, e->sname)) {
     g_debug ("not copying the filesystem mounted on %s", e->src);
+    return TRUE;
+  }
+  if (left_out (ctx, st)) {
+    g_debug ("not copying %s: another filesystem, or the image store", e->src);
     return TRUE;
   }
   g_autoptr(GPtrArray) names = vss_fs_list_dir (sfd, e->src, error);
@@ -395,7 +429,7 @@ copy_dir (const Entry *e, const CopyCtx *ctx, GError **error)
     ok = vss_fs_errno_error (error, errno, "cannot create directory", e->dst);
   if (ok && (dfd = openat (e->ddir, e->dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
     ok = vss_fs_errno_error (error, errno, "cannot open directory", e->dst);
-  ok = ok && copy_children (sfd, dfd, e, ctx, error);
+  ok = ok && copy_children (sfd, dfd, &st, e, ctx, error);
   /* Times after the contents: creating entries changes a directory's mtime. */
   Node s = { sfd, e->sdir, e->sname, e->src }, d = { dfd, e->ddir, e->dname, e->dst };
   ok = ok && copy_metadata (&st, &s, &d, ctx, error);
@@ -428,17 +462,28 @@ copy_entry (const Entry *e, const CopyCtx *ctx, GError **error)
 gboolean
 vss_fs_copy_tree (const char *src, const char *dst, gint64 deadline_usec, GError **error)
 {
-  g_return_val_if_fail (src != NULL && dst != NULL, FALSE);
+  VssFsCopyOptions options = { .deadline_usec = deadline_usec };
+  return vss_fs_copy_tree_full (src, dst, &options, error);
+}
+
+gboolean
+vss_fs_copy_tree_full (const char *src, const char *dst, const VssFsCopyOptions *options,
+                       GError **error)
+{
+  g_return_val_if_fail (src != NULL && dst != NULL && options != NULL, FALSE);
+  const char *verb = options->clone_only ? "clone" : "copy";
   struct stat st;
   if (lstat (dst, &st) == 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                 "cannot copy %s to %s: the target already exists", src, dst);
+                 "cannot %s %s to %s: the target already exists", verb, src, dst);
     return FALSE;
   }
   if (errno != ENOENT)
     return vss_fs_errno_error (error, errno, "cannot stat", dst);
+  if (lstat (src, &st) != 0)
+    return vss_fs_errno_error (error, errno, "cannot stat", src);
 
-  CopyCtx ctx = { deadline_usec, src, geteuid () == 0 };
+  CopyCtx ctx = { options->deadline_usec, src, geteuid () == 0, options, st.st_dev };
   Entry top = { AT_FDCWD, src, src, AT_FDCWD, dst, dst, TRUE };
   GError *local = NULL;
   if (copy_entry (&top, &ctx, &local))
@@ -446,7 +491,7 @@ vss_fs_copy_tree (const char *src, const char *dst, gint64 deadline_usec, GError
   /* @dst did not exist before, so whatever is there now is ours. */
   g_autoptr(GError) cleanup_error = NULL;
   if (!vss_fs_remove_tree (dst, &cleanup_error))
-    g_warning ("cannot remove the partial copy: %s", cleanup_error->message);
+    g_warning ("cannot remove the partial %s: %s", verb, cleanup_error->message);
   g_propagate_error (error, local);
   return FALSE;
 }

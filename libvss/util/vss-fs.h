@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 G_BEGIN_DECLS
 
@@ -11,6 +12,19 @@ G_BEGIN_DECLS
  * Stops at @deadline_usec (monotonic; 0 for none) with
  * G_IO_ERROR_TIMED_OUT.  On error nothing half-copied is left behind. */
 gboolean vss_fs_copy_tree (const char *src, const char *dst, gint64 deadline_usec, GError **error);
+
+/* How vss_fs_copy_tree_full copies. */
+typedef struct {
+  gint64 deadline_usec;       /* monotonic; 0 for none */
+  gboolean clone_only;        /* FICLONE each file (never a byte copy: a file that cannot be
+                               * cloned is an error) */
+  gboolean stay_on_device;    /* a directory on another device than @src shows up empty */
+  dev_t skip_dev;             /* with skip_ino != 0: a directory left out (shows up empty) */
+  ino_t skip_ino;
+} VssFsCopyOptions;
+
+gboolean vss_fs_copy_tree_full (const char *src, const char *dst, const VssFsCopyOptions *options,
+                                GError **error);
 
 /* The xattrs, owner (when permitted), mode and times of @src (whose lstat
  * is @st) onto @dst, as vss_fs_copy_tree does them; for other tree walkers

@@ -85,6 +85,9 @@ check "--hold-limit is accepted" test $? -eq 0
 "$VSS" backup --path "$DATA" --provider copy --path-consistency freeze --hold-limit 1 --to "$T/sets/held" > "$T/held.out" 2>&1; rc=$?
 check "a copy that cannot fit a 1 ms hold limit fails, saying why" bash -c "[ $rc -eq 1 ] && grep -qi 'hold' '$T/held.out'"
 check "…and leaves no set" test ! -e "$T/sets/held" -a ! -e "$T/sets/held.partial"
+# A --path no writer owns is copied after the thaw: the hold limit does not apply to it.
+"$VSS" backup --path "$DATA" --provider copy --hold-limit 1 --to "$T/sets/after" > "$T/after.out" 2>&1; rc=$?
+check "the same tree after the thaw ignores the hold limit" test "$rc" -eq 0
 
 # --- a tampered set
 mkdir -p "$T/other"; cp -a "$T/sets/full" "$T/other/tampered"

@@ -38,7 +38,10 @@ def run_under_pty(columns, target):
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     started = time.monotonic()
-    proc = subprocess.Popen([VSS, "backup", "--path", data, "--to", target], env=env,
+    # crash: the set copies the live tree itself, with its progress (the
+    # default after-thaw stages it first and then only moves the files)
+    proc = subprocess.Popen([VSS, "backup", "--path", data, "--path-consistency", "crash",
+                             "--to", target], env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
     os.close(slave)
     output = b""

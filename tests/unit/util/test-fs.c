@@ -451,3 +451,46 @@ Test (fs, a_file_replaced_after_its_data_were_copied_gets_no_metadata_of_the_oth
   cr_assert_eq (stat (copy, &st), 0);
   cr_assert_eq (st.st_mode & 07777, 0640, "the copy has the other file's mode");
 }
+
+/* ---- the options the reflink provider walks with ---- */
+
+Test (fs, copy_tree_full_leaves_the_skipped_directory_empty)
+{
+  g_autofree char *src = tmp_path ("with-store");
+  g_autofree char *store = g_build_filename (src, ".vss-snapshots", "old", NULL);
+  cr_assert_eq (g_mkdir_with_parents (store, 0755), 0);
+  g_autofree char *old = g_build_filename (store, "image-file", NULL);
+  g_autofree char *kept = g_build_filename (src, "kept", NULL);
+  vss_test_put_file (old, "an older image", 0644);
+  vss_test_put_file (kept, "data", 0644);
+  g_autofree char *top = g_build_filename (src, ".vss-snapshots", NULL);
+  struct stat st;
+  cr_assert_eq (stat (top, &st), 0);
+  VssFsCopyOptions options = { .stay_on_device = TRUE, .skip_dev = st.st_dev, .skip_ino = st.st_ino };
+  g_autofree char *dst = tmp_path ("without-store");
+  g_autoptr(GError) error = NULL;
+  cr_assert (vss_fs_copy_tree_full (src, dst, &options, &error), "%s", error ? error->message : "");
+  g_autofree char *copied_kept = g_build_filename (dst, "kept", NULL);
+  g_autofree char *copied_top = g_build_filename (dst, ".vss-snapshots", NULL);
+  g_autofree char *copied_store = g_build_filename (dst, ".vss-snapshots", "old", NULL);
+  cr_assert (g_file_test (copied_kept, G_FILE_TEST_IS_REGULAR));
+  cr_assert (g_file_test (copied_top, G_FILE_TEST_IS_DIR), "the skipped directory is not there, empty");
+  cr_assert_not (g_file_test (copied_store, G_FILE_TEST_EXISTS), "the image store was copied");
+}
+
+Test (fs, copy_tree_full_clone_only_never_copies_bytes)
+{
+  g_autofree char *src = tmp_path ("to-clone");
+  cr_assert_eq (g_mkdir (src, 0755), 0);
+  g_autofree char *file = g_build_filename (src, "f", NULL);
+  vss_test_put_file (file, "x", 0644);
+  g_autofree char *fs = vss_fs_type_name (src);
+  if (g_str_equal (fs, "xfs") || g_str_equal (fs, "btrfs"))
+    cr_skip_test ("the temp filesystem (%s) can clone", fs);
+  VssFsCopyOptions options = { .clone_only = TRUE };
+  g_autofree char *dst = tmp_path ("cloned");
+  g_autoptr(GError) error = NULL;
+  cr_assert_not (vss_fs_copy_tree_full (src, dst, &options, &error), "a byte copy was made on %s", fs);
+  cr_assert_not_null (strstr (error->message, "cannot clone"), "%s", error->message);
+  cr_assert_not (g_file_test (dst, G_FILE_TEST_EXISTS), "the partial clone was left");
+}
