@@ -4,6 +4,7 @@
  * vss-backup-components-async.c, the event sequences in
  * vss-backup-lifecycle.c. */
 #include "vss-backup-components-private.h"
+#include "util/vss-paths.h"
 #include "vss-state-private.h"
 
 #include <vss/vss-snapshots.h>
@@ -258,10 +259,14 @@ vss_backup_components_start_snapshot_set (VssBackupComponents *self, char **out_
   if (ok) {
     g_autofree char *set_id = g_uuid_string_random ();
     g_autoptr(GError) stale_error = NULL;
-    vss_snapshots_clean_stale (&stale_error);
+    /* no state directory at all (not root, say): that is the error to
+     * report, not leftovers of an earlier run */
+    ok = vss_paths_ensure_dir (vss_paths_state_dir (), error);
+    if (ok)
+      vss_snapshots_clean_stale (&stale_error);
     if (stale_error != NULL)
       g_warning ("leftovers of an earlier requester remain: %s", stale_error->message);
-    self->snapshot_lock = vss_snapshot_lock_acquire (set_id, error);
+    self->snapshot_lock = ok ? vss_snapshot_lock_acquire (set_id, error) : NULL;
     ok = self->snapshot_lock != NULL;
     if (ok) {
       self->steps |= VSS_STEP_SET_STARTED;

@@ -72,9 +72,11 @@ vss_paths_ensure_dir (const char *dir, GError **error)
   int mode = geteuid () == 0 ? 0755 : 0700;
   if (g_mkdir_with_parents (dir, mode) != 0) {
     int saved = errno;
+    /* the privilege first: a non-root run is the usual cause */
     g_set_error (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED,
-                 "cannot create directory %s: %s (set VSS_STATE_DIR / VSS_RUNTIME_DIR "
-                 "to a writable place)", dir, g_strerror (saved));
+                 "%scannot create directory %s: %s; run vss as root, or set VSS_STATE_DIR and "
+                 "VSS_RUNTIME_DIR to writable places",
+                 geteuid () != 0 ? "not running as root: " : "", dir, g_strerror (saved));
     return FALSE;
   }
   return TRUE;

@@ -93,6 +93,19 @@ row 1 "the only chosen writer refuses" -- backup -c veto --to "$T/sets/refused"
 expect "…made no set that looks like a backup" bash -c "test ! -e '$T/sets/refused' && test ! -e '$T/sets/refused.partial'"
 unset VSS_TEST_VETO_EVENT
 
+# --- a non-root run says first which privilege is missing
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+  chmod 755 "$T"
+  env -u VSS_STATE_DIR -u VSS_RUNTIME_DIR -u VSS_CONFIG_DIR HOME=/nonexistent \
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$VSS" backup --path "$T/data" --to /tmp/vss-nonroot-$$ \
+    > "$T/out" 2>&1; rc=$?
+  if [ $rc -eq 1 ] && grep -q '^vss: not running as root' "$T/out" && ! grep -q leftovers "$T/out"; then
+    ok "a run without root and without a state directory says so first (exit 1)"
+  else nok "a run without root and without a state directory says so first (exit 1)" "got $rc" "$(cat "$T/out")"; fi
+else
+  ok "a run without root says so first # SKIP needs root and setpriv"
+fi
+
 # --- shipped writers: installed but not configured take no part
 rm -rf "$T/writers"; mkdir -p "$T/writers"
 install -m 644 "$BUILD/writers/directory/directory.so" "$BUILD/writers/certificate/certificate.so" "$T/writers/"
