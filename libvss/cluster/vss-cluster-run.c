@@ -177,6 +177,12 @@ vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point, 
   /* The agent's thread waits in do_snapshot_set meanwhile, so the run's
    * client (libsoup >= 3.2 sessions may move between threads) is used by
    * one thread at a time, its connections already open. */
+  if (point == VSS_WINDOW_GATE_FREEZE) {
+    /* Prepared (prepare_snapshot done): all hosts then freeze together. */
+    Report prepared = { self, "prepared", NULL };
+    return wait_go_with (self, self->etcd, "freeze", &prepared,
+                         g_get_monotonic_time () + (gint64) VSS_CLUSTER_DEFAULT_PREPARE_MS * 1000, error);
+  }
   gint64 deadline = MIN (deadline_usec - GATE_MARGIN_USEC, vss_cluster_run_barrier_deadline (self));
   gboolean at_commit = point == VSS_WINDOW_GATE_COMMIT;
   gint64 now = g_get_real_time ();

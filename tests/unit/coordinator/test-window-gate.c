@@ -48,10 +48,13 @@ Test (window_gate, runs_frozen_before_the_commit_and_before_the_thaw)
   g_autofree char *snapshot_id = fx_prepare_all (bc);
   cr_assert (vss_backup_components_set_window_gate (bc, record_gate, &gate, NULL));
   fx_do_snapshot (bc);
-  cr_assert_eq (gate.calls, 2);
-  cr_assert_eq (gate.points[0], VSS_WINDOW_GATE_COMMIT);
-  cr_assert_eq (gate.points[1], VSS_WINDOW_GATE_THAW);
-  for (guint i = 0; i < 2; i++) {
+  cr_assert_eq (gate.calls, 3);
+  cr_assert_eq (gate.points[0], VSS_WINDOW_GATE_FREEZE);
+  cr_assert (g_str_has_suffix (gate.events_at[0], "prepare_snapshot"), "freeze gate saw: %s", gate.events_at[0]);
+  cr_assert (gate.deadline_left_ms[0] > G_MAXINT64 / 2000, "the freeze gate has no window deadline");
+  cr_assert_eq (gate.points[1], VSS_WINDOW_GATE_COMMIT);
+  cr_assert_eq (gate.points[2], VSS_WINDOW_GATE_THAW);
+  for (guint i = 1; i < 3; i++) {
     cr_assert (g_str_has_suffix (gate.events_at[i], "freeze"), "gate %u saw: %s", i, gate.events_at[i]);
     /* the recorder's freeze timeout is the default 60 s */
     cr_assert (gate.deadline_left_ms[i] > 50000 && gate.deadline_left_ms[i] <= 60000,
@@ -79,6 +82,24 @@ refused_gate_aborts_the_set (VssWindowGatePoint refuse_at)
   cr_assert (g_str_has_suffix (rec, "freeze thaw abort"), "events: %s", rec);
   g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (bc, snapshot_id, NULL);
   cr_assert_null (prop, "the snapshot of a refused set is still listed");
+  vss_backup_components_free (bc);
+  gate_clear (&gate);
+}
+
+Test (window_gate, refused_before_the_freeze_aborts_the_set_before_any_freeze)
+{
+  VssBackupComponents *bc = fx_new ("recorder", NULL);
+  Gate gate = { .refuse = TRUE, .refuse_at = VSS_WINDOW_GATE_FREEZE };
+  g_autofree char *snapshot_id = fx_prepare_all (bc);
+  cr_assert (vss_backup_components_set_window_gate (bc, record_gate, &gate, NULL));
+  VssAsync *async = NULL;
+  g_autoptr(GError) error = NULL;
+  cr_assert (vss_backup_components_do_snapshot_set (bc, &async, NULL));
+  cr_assert_eq (fx_wait (async, &error), VSS_ASYNC_FAILED);
+  g_autofree char *rec = fx_events_string ("recorder");
+  cr_assert (g_str_has_suffix (rec, "prepare_snapshot abort"), "events: %s", rec);
+  g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (bc, snapshot_id, NULL);
+  cr_assert_null (prop);
   vss_backup_components_free (bc);
   gate_clear (&gate);
 }
