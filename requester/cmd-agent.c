@@ -118,17 +118,16 @@ prepare (Agent *agent, VssBackupJob *job, VssClusterRun *run, GError **error)
   VssAsync *async = NULL;
   return vss_backup_job_plan (agent->cli, job, error) &&
          vss_backup_components_prepare_for_backup (job->bc, &async, error) &&
-         vss_cli_wait (agent->cli, async, "prepare", error) &&
-         vss_cluster_run_report (run, "prepared", NULL, error);
+         vss_cli_wait (agent->cli, async, "prepare", error);
 }
 
 static gboolean
 snapshot (Agent *agent, VssBackupJob *job, VssClusterRun *run, GError **error)
 {
   VssAsync *async = NULL;
-  gint64 prepare_deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  if (!vss_cluster_run_wait_go (run, "freeze", prepare_deadline, error) ||
-      !vss_backup_components_set_window_gate (job->bc, vss_cluster_run_window_gate, run, error) ||
+  /* "prepared" and the wait for the go to freeze happen in the gate,
+   * after prepare_snapshot: the hosts then freeze together. */
+  if (!vss_backup_components_set_window_gate (job->bc, vss_cluster_run_window_gate, run, error) ||
       !vss_backup_components_do_snapshot_set (job->bc, &async, error) ||
       !vss_cli_wait (agent->cli, async, "snapshot", error))
     return FALSE;

@@ -46,5 +46,18 @@ for count in "${COUNTS[@]}"; do
   done
   logs=(); for h in "${names[@]}"; do logs+=("$T/hosts/$h/agent.log"); done
   echo "cluster, $count agents:  $(windows "${logs[@]}" | stats)   whole backup: $(stats < "$T/total-$count")"
+  # Where the window goes, from the manifests: how far apart the hosts
+  # froze, and the barriers (last freeze → first thaw).
+  python3 - "$T"/cluster-"$count"-*/cluster.json <<'PY'
+import json, statistics, sys
+spread, barriers = [], []
+for path in sys.argv[1:]:
+    m = json.load(open(path))
+    frozen = [h["frozen_usec"] for h in m["hosts"]]
+    spread.append((max(frozen) - min(frozen)) / 1000)
+    barriers.append((m["frozen_until_usec"] - m["frozen_from_usec"]) / 1000)
+print("    freezes spread over median %.1f ms; last freeze -> first thaw (two barriers) median %.1f ms"
+      % (statistics.median(spread), statistics.median(barriers)))
+PY
   for h in "${names[@]}"; do agent_stop "$h"; done
 done

@@ -228,17 +228,21 @@ gboolean vss_backup_components_backup_complete_finish (VssBackupComponents *self
                                                        GAsyncResult *result,
                                                        GError **error);
 
-/* ---- a gate inside the freeze window (cluster barriers) ----
- * Called on do_snapshot_set's worker thread at @point, while every active
- * writer is frozen: COMMIT after the freeze answers and before the
- * providers commit, THAW after the commit and before the thaw.  It may
- * block (say, on a barrier with other hosts) but must return by
- * @deadline_usec (monotonic): the earliest end of a frozen writer's
- * freeze window.  FALSE (with @error set) aborts the set: writers thawed
- * and aborted, snapshots deleted; do_snapshot_set fails with @error. */
+/* ---- gates around the freeze window (cluster barriers) ----
+ * Called on do_snapshot_set's worker thread at @point: FREEZE after
+ * prepare_snapshot, the providers' prepare and the pre-flush, just before
+ * freeze (nothing frozen; @deadline_usec is G_MAXINT64: the gate bounds
+ * its own wait); then, while every active writer is frozen, COMMIT after
+ * the freeze answers and before the providers commit, and THAW after the
+ * commit and before the thaw, with @deadline_usec (monotonic) the
+ * earliest end of a frozen writer's freeze window, by which the gate must
+ * return.  It may block (say, on a barrier with other hosts).  FALSE
+ * (with @error set) aborts the set: writers thawed and aborted, snapshots
+ * deleted; do_snapshot_set fails with @error. */
 typedef enum {
   VSS_WINDOW_GATE_COMMIT,
   VSS_WINDOW_GATE_THAW,
+  VSS_WINDOW_GATE_FREEZE,
 } VssWindowGatePoint;
 
 typedef gboolean (*VssWindowGateFunc) (VssBackupComponents *self, VssWindowGatePoint point,

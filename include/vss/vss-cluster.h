@@ -94,7 +94,7 @@ const char *vss_cluster_run_get_id (const VssClusterRun *self);
 /* <destination>/<host>: where this host writes its set. */
 const char *vss_cluster_run_get_host_dir (const VssClusterRun *self);
 const char *vss_cluster_run_get_destination (const VssClusterRun *self);
-/* Reports @state ("prepared", "thawed", "done", "failed") with a JSON
+/* Reports @state ("thawed", "done", "failed", "aborted") with a JSON
  * object (NULL: {}) to the requester. */
 gboolean vss_cluster_run_report (VssClusterRun *self, const char *state, const char *json,
                                  GError **error);
@@ -105,7 +105,8 @@ gboolean vss_cluster_run_wait_go (VssClusterRun *self, const char *phase, gint64
                                   GError **error);
 /* The barrier deadline the requester asked for, from now (monotonic). */
 gint64 vss_cluster_run_barrier_deadline (const VssClusterRun *self);
-/* A VssWindowGateFunc (user_data: the run): at COMMIT reports "frozen"
+/* A VssWindowGateFunc (user_data: the run): at FREEZE reports "prepared"
+ * and waits for go "freeze"; at COMMIT reports "frozen"
  * and waits for go "commit"; at THAW reports "committed" and waits for
  * go "thaw"; each wait bounded by the barrier and the window deadline. */
 gboolean vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point,

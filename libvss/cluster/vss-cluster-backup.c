@@ -167,16 +167,33 @@ check_all_hosts (GHashTable *keys, gpointer data, char **reason)
   return VSS_BARRIER_DONE;
 }
 
-/* Every host reached @state by @timeout_ms from now; the run's keys then
- * in *out_keys when asked for. */
+typedef struct {
+  ClusterBackup *cb;
+  const char *phase;
+} Go;
+
+static gboolean go (ClusterBackup *cb, const char *phase, GError **error);
+
 static gboolean
-wait_all (ClusterBackup *cb, const char *state, guint timeout_ms, GHashTable **out_keys, GError **error)
+go_armed (VssEtcd *etcd, gpointer data, GError **error)
 {
+  Go *g = data;
+  return go (g->cb, g->phase, error);
+}
+
+/* Gives the go for @phase (NULL: none) once the watch is open, then waits
+ * until every host reached @state by @timeout_ms from now; the run's keys
+ * then in *out_keys when asked for. */
+static gboolean
+go_and_wait_all (ClusterBackup *cb, const char *phase, const char *state, guint timeout_ms,
+                 GHashTable **out_keys, GError **error)
+{
+  Go g = { cb, phase };
   AllHosts all = { cb->hosts, state, NULL };
   g_autofree char *what = g_strdup_printf ("not every host %s within %u ms", state, timeout_ms);
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  gboolean ok = vss_cluster_barrier_wait (cb->etcd, cb->run_prefix, deadline, check_all_hosts, &all, what,
-                                          error);
+  gboolean ok = vss_cluster_barrier_wait_armed (cb->etcd, cb->run_prefix, deadline, check_all_hosts, &all,
+                                                phase != NULL ? go_armed : NULL, &g, what, error);
   if (ok && out_keys != NULL)
     *out_keys = g_steal_pointer (&all.keys_seen);
   g_clear_pointer (&all.keys_seen, g_hash_table_unref);
@@ -193,6 +210,12 @@ go (ClusterBackup *cb, const char *phase, GError **error)
 }
 
 static gboolean
+wait_all (ClusterBackup *cb, const char *state, guint timeout_ms, GHashTable **out_keys, GError **error)
+{
+  return go_and_wait_all (cb, NULL, state, timeout_ms, out_keys, error);
+}
+
+static gboolean
 drive_phases (ClusterBackup *cb, GError **error)
 {
   const VssClusterBackupOptions *o = cb->options;
@@ -202,10 +225,10 @@ drive_phases (ClusterBackup *cb, GError **error)
   g_autofree char *request_key = g_strconcat (cb->run_prefix, "ctl/request", NULL);
   g_autoptr(GHashTable) keys = NULL;
   return vss_etcd_put (cb->etcd, request_key, request, cb->lease, error) &&
-         wait_all (cb, "prepared", prepare_ms, NULL, error) && go (cb, "freeze", error) &&
-         wait_all (cb, "frozen", cb->barrier_ms, NULL, error) && go (cb, "commit", error) &&
-         wait_all (cb, "committed", cb->barrier_ms, NULL, error) && go (cb, "thaw", error) &&
-         wait_all (cb, "thawed", cb->barrier_ms, NULL, error) &&
+         wait_all (cb, "prepared", prepare_ms, NULL, error) &&
+         go_and_wait_all (cb, "freeze", "frozen", cb->barrier_ms, NULL, error) &&
+         go_and_wait_all (cb, "commit", "committed", cb->barrier_ms, NULL, error) &&
+         go_and_wait_all (cb, "thaw", "thawed", cb->barrier_ms, NULL, error) &&
          wait_all (cb, "done", copy_ms, &keys, error) &&
          vss_cluster_manifest_write (o->destination, cb->id, cb->hosts, keys, error) &&
          go (cb, "complete", error);

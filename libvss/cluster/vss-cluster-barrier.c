@@ -29,6 +29,8 @@ typedef struct {
   gpointer data;
   VssBarrierVerdict verdict;
   char *reason;
+  VssBarrierArmed armed;      /* NULL once it ran */
+  gpointer armed_data;
 } BarrierWait;
 
 static gboolean
@@ -67,6 +69,9 @@ read_run (gpointer data, gboolean *stop, GError **error)
     return FALSE;
   g_hash_table_unref (w->keys);
   w->keys = relative_keys (full, w->run_prefix);
+  VssBarrierArmed armed = g_steal_pointer (&w->armed);
+  if (armed != NULL && !armed (w->etcd, w->armed_data, error))
+    return FALSE;
   w->verdict = w->check (w->keys, w->data, &w->reason);
   *stop = w->verdict != VSS_BARRIER_WAIT;
   return TRUE;
@@ -76,8 +81,17 @@ gboolean
 vss_cluster_barrier_wait (VssEtcd *etcd, const char *run_prefix, gint64 deadline_usec,
                           VssBarrierCheck check, gpointer data, const char *what, GError **error)
 {
+  return vss_cluster_barrier_wait_armed (etcd, run_prefix, deadline_usec, check, data, NULL, NULL, what,
+                                         error);
+}
+
+gboolean
+vss_cluster_barrier_wait_armed (VssEtcd *etcd, const char *run_prefix, gint64 deadline_usec,
+                                VssBarrierCheck check, gpointer data, VssBarrierArmed armed,
+                                gpointer armed_data, const char *what, GError **error)
+{
   BarrierWait w = { etcd, run_prefix, 0, g_hash_table_new (g_str_hash, g_str_equal), check, data,
-                    VSS_BARRIER_WAIT, NULL };
+                    VSS_BARRIER_WAIT, NULL, armed, armed_data };
   GError *local = NULL;
   if (!vss_etcd_watch_prefix (etcd, run_prefix, deadline_usec, read_run, apply_event, &w, &local))
     g_prefix_error (&local, "%s: ", what);

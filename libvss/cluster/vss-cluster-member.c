@@ -5,6 +5,7 @@
  * written under any other prefix never reaches it. */
 #include "vss-cluster-run-private.h"
 
+#include <json-c/json.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -212,7 +213,9 @@ vss_cluster_member_fail_run (VssClusterMember *self, const char *run_id, const c
     return;
   g_autoptr(VssClusterRun) run = vss_cluster_run_new (self->config, self->name, run_id, request, NULL);
   g_hash_table_add (self->seen_runs, g_strdup (run_id));
-  g_autofree char *json = g_strdup_printf ("{\"reason\":\"%s\"}", reason);
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "reason", json_object_new_string (reason));
   if (run != NULL)
-    vss_cluster_run_report (run, "failed", json, NULL);
+    vss_cluster_run_report (run, "failed", json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PLAIN), NULL);
+  json_object_put (obj);
 }

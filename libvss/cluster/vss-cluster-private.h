@@ -43,6 +43,17 @@ gboolean vss_cluster_barrier_wait (VssEtcd *etcd, const char *run_prefix, gint64
                                    VssBarrierCheck check, gpointer data, const char *what,
                                    GError **error);
 
+/* Work to do once the watch is open (a put that others will answer):
+ * doing it then, not before, keeps the watch's setup off the critical
+ * path.  FALSE with @error fails the wait. */
+typedef gboolean (*VssBarrierArmed) (VssEtcd *etcd, gpointer data, GError **error);
+
+/* vss_cluster_barrier_wait, running @armed (once) as soon as the watch
+ * is open and the run read. */
+gboolean vss_cluster_barrier_wait_armed (VssEtcd *etcd, const char *run_prefix, gint64 deadline_usec,
+                                         VssBarrierCheck check, gpointer data, VssBarrierArmed armed,
+                                         gpointer armed_data, const char *what, GError **error);
+
 /* Writes @dir/cluster.json atomically from the hosts' "done" reports.
  * (vss-cluster-manifest.c) */
 gboolean vss_cluster_manifest_write (const char *dir, const char *run_id, GPtrArray *hosts,

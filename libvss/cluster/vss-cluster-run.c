@@ -126,8 +126,23 @@ check_go (GHashTable *keys, gpointer data, char **reason)
   return g_hash_table_contains (keys, go_key) ? VSS_BARRIER_DONE : VSS_BARRIER_WAIT;
 }
 
+typedef struct {
+  VssClusterRun *run;
+  const char *state;
+  const char *json;
+} Report;
+
 static gboolean
-wait_go_with (VssClusterRun *self, VssEtcd *etcd, const char *phase, gint64 deadline_usec, GError **error)
+report_armed (VssEtcd *etcd, gpointer data, GError **error)
+{
+  Report *r = data;
+  return report_with (r->run, etcd, r->state, r->json, error);
+}
+
+/* Waits for go @phase; @report (or NULL) is put once the watch is open. */
+static gboolean
+wait_go_with (VssClusterRun *self, VssEtcd *etcd, const char *phase, Report *report, gint64 deadline_usec,
+              GError **error)
 {
   g_autofree char *go_key = g_strconcat ("go/", phase, NULL);
   g_autofree char *what = g_strdup_printf ("%s: waiting for the go to %s", self->host, phase);
@@ -135,7 +150,8 @@ wait_go_with (VssClusterRun *self, VssEtcd *etcd, const char *phase, gint64 dead
   /* Only the requester's keys: with N hosts, watching the reports too
    * would wake every agent N times per phase. */
   g_autofree char *ctl_prefix = g_strconcat (self->run_prefix, "ctl/", NULL);
-  gboolean ok = vss_cluster_barrier_wait (etcd, ctl_prefix, deadline_usec, check_go, go_key, what, error);
+  gboolean ok = vss_cluster_barrier_wait_armed (etcd, ctl_prefix, deadline_usec, check_go, go_key,
+                                                report != NULL ? report_armed : NULL, report, what, error);
   g_debug ("cluster %s: %s: go %s after %.1f ms: %s", self->id, self->host, phase,
            (g_get_monotonic_time () - start) / 1000.0, ok ? "yes" : "no");
   return ok;
@@ -144,7 +160,7 @@ wait_go_with (VssClusterRun *self, VssEtcd *etcd, const char *phase, gint64 dead
 gboolean
 vss_cluster_run_wait_go (VssClusterRun *self, const char *phase, gint64 deadline_usec, GError **error)
 {
-  return wait_go_with (self, self->etcd, phase, deadline_usec, error);
+  return wait_go_with (self, self->etcd, phase, NULL, deadline_usec, error);
 }
 
 static char *
@@ -161,6 +177,12 @@ vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point, 
   /* The agent's thread waits in do_snapshot_set meanwhile, so the run's
    * client (libsoup >= 3.2 sessions may move between threads) is used by
    * one thread at a time, its connections already open. */
+  if (point == VSS_WINDOW_GATE_FREEZE) {
+    /* Prepared (prepare_snapshot done): all hosts then freeze together. */
+    Report prepared = { self, "prepared", NULL };
+    return wait_go_with (self, self->etcd, "freeze", &prepared,
+                         g_get_monotonic_time () + (gint64) VSS_CLUSTER_DEFAULT_PREPARE_MS * 1000, error);
+  }
   gint64 deadline = MIN (deadline_usec - GATE_MARGIN_USEC, vss_cluster_run_barrier_deadline (self));
   gboolean at_commit = point == VSS_WINDOW_GATE_COMMIT;
   gint64 now = g_get_real_time ();
@@ -169,12 +191,8 @@ vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point, 
   else
     self->committed_usec = now;
   g_autofree char *json = time_json (now);
-  gint64 start = g_get_monotonic_time ();
-  gboolean reported = report_with (self, self->etcd, at_commit ? "frozen" : "committed", json, error);
-  g_debug ("cluster %s: %s: report %s took %.1f ms", self->id, self->host, at_commit ? "frozen" : "committed",
-           (g_get_monotonic_time () - start) / 1000.0);
-  if (!reported ||
-      !wait_go_with (self, self->etcd, at_commit ? "commit" : "thaw", deadline, error))
+  Report report = { self, at_commit ? "frozen" : "committed", json };
+  if (!wait_go_with (self, self->etcd, at_commit ? "commit" : "thaw", &report, deadline, error))
     return FALSE;
   if (!at_commit)
     self->thaw_usec = g_get_real_time ();

@@ -284,6 +284,9 @@ vss_lifecycle_do_snapshot_set (VssBackupComponents *self, GCancellable *cancella
   gint64 flush_start = g_get_monotonic_time ();
   flush_filesystems (self);
   t->flush_usec = g_get_monotonic_time () - flush_start;
+  /* A cluster barrier may hold the freeze until every host is as far. */
+  if (!vss_window_gate_pass (self, VSS_WINDOW_GATE_FREEZE, &cause))
+    return fail_set (self, error, cause);
 
   VssFreezeWatchdog *watchdog = NULL;
   gboolean done = run_window (self, cancellable, &watchdog, &cause) &&

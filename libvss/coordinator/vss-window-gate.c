@@ -1,6 +1,7 @@
 /* vss-window-gate.c — the requester's hook inside the freeze window.
  *
- * A cluster snapshot needs every host frozen before any host commits
+ * A cluster snapshot freezes every host together (FREEZE, once each is
+ * prepared), needs every host frozen before any host commits
  * (and every host committed before any thaws); the hook lets a requester
  * wait for that without splitting do_snapshot_set.  The gate gets the
  * deadline of the earliest writer window, so it can give up before any
@@ -52,11 +53,13 @@ vss_window_gate_pass (VssBackupComponents *self, VssWindowGatePoint point, GErro
   if (self->window_gate == NULL)
     return TRUE;
   GError *local = NULL;
-  if (self->window_gate (self, point, earliest_window_end (self), self->window_gate_data, &local))
+  gint64 deadline = point == VSS_WINDOW_GATE_FREEZE ? G_MAXINT64 : earliest_window_end (self);
+  if (self->window_gate (self, point, deadline, self->window_gate_data, &local))
     return TRUE;
   if (local == NULL)
     local = g_error_new (VSS_ERROR, VSS_ERROR_UNEXPECTED, "window gate (%s) failed without saying why",
-                         point == VSS_WINDOW_GATE_COMMIT ? "commit" : "thaw");
+                         point == VSS_WINDOW_GATE_FREEZE ? "freeze"
+                         : point == VSS_WINDOW_GATE_COMMIT ? "commit" : "thaw");
   g_propagate_error (error, local);
   return FALSE;
 }
