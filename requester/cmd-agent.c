@@ -187,6 +187,8 @@ run_backup (Agent *agent, VssClusterRun *run, gboolean *made)
   job.to = g_strdup (vss_cluster_run_get_host_dir (run));
   job.paths = g_strdupv (agent->paths);
   job.provider = g_strdup (agent->provider);
+  /* a cluster set is one instant: every tree inside the writers' window */
+  job.path_consistency = g_strdup ("freeze");
   gint64 start = g_get_monotonic_time ();
   g_autoptr(GError) error = NULL;
   int code = vss_backup_job_check_options (agent->cli, &job);
