@@ -165,17 +165,56 @@ copy_log_locked (const char *log, const char *dest, const char *stamp, char **ou
   return ok;
 }
 
+/* The WAL pinned from the database stream until its log is copied: a
+ * reader in a read transaction keeps SQLite from restarting the WAL, so
+ * an autocheckpoint of the application in between cannot make the log
+ * and the copy stop fitting together (it did under a steady write load). */
+static void
+pin_wal (VssWriter *writer, const char *database)
+{
+  CertWriter *self = vss_writer_get_user_data (writer);
+  if (g_hash_table_contains (self->wal_pins, database))
+    return;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = cert_db_open (database, 2000, &error);
+  if (db == NULL || !cert_db_exec (db, database, "BEGIN; SELECT count(*) FROM sqlite_master", &error)) {
+    g_message ("certificate: cannot pin the WAL of %s during the backup: %s", database,
+               error != NULL ? error->message : "?");
+    sqlite3_close (db);
+    return;
+  }
+  g_hash_table_insert (self->wal_pins, g_strdup (database), db);
+}
+
+static void
+unpin_wal (VssWriter *writer, const char *database)
+{
+  CertWriter *self = vss_writer_get_user_data (writer);
+  sqlite3 *db = g_hash_table_lookup (self->wal_pins, database);
+  if (db != NULL)
+    sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  g_hash_table_remove (self->wal_pins, database);
+}
+
 static gboolean
 copy_log (VssWriter *writer, const char *log, const char *dest, const char *stamp, GError **error)
 {
-  return copy_log_locked (log, dest, stamp, NULL, error);
+  gboolean ok = copy_log_locked (log, dest, stamp, NULL, error);
+  g_autofree char *database = g_str_has_suffix (log, "-wal") ? g_strndup (log, strlen (log) - 4) : NULL;
+  if (database != NULL)
+    unpin_wal (writer, database);
+  return ok;
 }
 
 static gboolean
 copy_log_stamped (VssWriter *writer, const char *log, const char *dest, const char *db_stamp,
                   char **out_log_stamp, GError **error)
 {
-  return copy_log_locked (log, dest, db_stamp, out_log_stamp, error);
+  gboolean ok = copy_log_locked (log, dest, db_stamp, out_log_stamp, error);
+  g_autofree char *database = g_str_has_suffix (log, "-wal") ? g_strndup (log, strlen (log) - 4) : NULL;
+  if (database != NULL)
+    unpin_wal (writer, database);
+  return ok;
 }
 
 static gboolean
@@ -242,6 +281,8 @@ open_database (VssWriter *writer, const char *database, guint64 *out_size, char 
 {
   GError *local = NULL;
   CertStream *stream = cert_stream_open (database, out_size, out_stamp, &local);
+  if (stream != NULL)
+    pin_wal (writer, database);   /* WAL stores only: a journal store's reader would block */
   if (stream == NULL && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
     g_clear_error (&local);   /* a rollback-journal store: copy_database it */
   if (local != NULL)

@@ -12,7 +12,14 @@ cert_writer_free (CertWriter *self)
   cert_freezer_free (self->freezer);
   cert_config_free (self->config);
   g_hash_table_unref (self->wal_mode);
+  g_hash_table_unref (self->wal_pins);   /* closes what a backup left pinned */
   g_free (self);
+}
+
+static void
+close_pin (gpointer db)
+{
+  sqlite3_close (db);
 }
 
 static gboolean
@@ -25,6 +32,7 @@ cert_load (VssWriter *writer, GError **error)
   self->config = config;
   self->freezer = cert_freezer_new ();
   self->wal_mode = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->wal_pins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, close_pin);
   vss_writer_set_user_data (writer, self, (GDestroyNotify) cert_writer_free);
   return TRUE;
 }
