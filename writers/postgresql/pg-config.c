@@ -81,7 +81,15 @@ pg_config_load (const char *config_dir, GError **error)
   g_autofree char *file = g_build_filename (config_dir, "postgresql.conf", NULL);
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) local = NULL;
-  if (!g_key_file_load_from_file (kf, file, G_KEY_FILE_NONE, &local)) {
+  if (!g_key_file_load_from_file (kf, file, G_KEY_FILE_NONE, &local) &&
+      g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+    /* installed, not configured: it takes no part (and fails nothing) */
+    g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_NOT_CONFIGURED,
+                 "%s does not exist; to protect a PostgreSQL cluster write [postgresql] "
+                 "data_directory=… there (see the writer's README)", file);
+    return NULL;
+  }
+  if (local != NULL) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
                  "%s: %s; write [postgresql] data_directory=… (see the writer's README)", file,
                  local->message);

@@ -109,6 +109,7 @@ fi
 # --- shipped writers: installed but not configured take no part
 rm -rf "$T/writers"; mkdir -p "$T/writers"
 install -m 644 "$BUILD/writers/directory/directory.so" "$BUILD/writers/certificate/certificate.so" "$T/writers/"
+[ -f "$BUILD/writers/postgresql/postgresql.so" ] && install -m 644 "$BUILD/writers/postgresql/postgresql.so" "$T/writers/"
 row 0 "vss writers with writers installed but not configured" -- writers
 expect "…shows them as not configured, naming the file" grep -q 'directory .*not configured.*directory.conf does not exist' "$T/out"
 row 0 "a backup beside writers not configured" -- backup --path "$T/data" --to "$T/sets/unconf"
