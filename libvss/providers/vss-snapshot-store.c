@@ -244,7 +244,7 @@ vss_snapshots_delete (const char *id, GError **error)
   gboolean ok = FALSE;
   if (record == NULL) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
-                 "no snapshot or snapshot set with id %s (vss_snapshots_list shows them)", id);
+                 "no snapshot or snapshot set with id %s: `vss shadows list` shows them", id);
   } else if (in_use (record)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_SNAPSHOT_SET_IN_PROGRESS,
                  "snapshot set %s is in use by %s (pid %" G_GINT64_FORMAT "); its snapshots "
