@@ -18,14 +18,9 @@
 static char *
 pick_snapshot (const char *repo, const char *wanted, GError **error)
 {
-  g_autoptr(GPtrArray) argv = vss_restic_argv (repo);
-  const char *words[] = { "snapshots", "--json", "--tag", VSS_RESTIC_TAG, NULL };
-  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
-    g_ptr_array_add (argv, g_strdup (words[i]));
-  g_autofree char *out = NULL;
-  if (!vss_restic_run ((const char *const *) argv->pdata, &out, error))
+  json_object *list = vss_restic_list_snapshots (repo, error);
+  if (list == NULL)
     return NULL;
-  json_object *list = json_tokener_parse (out);
   json_object *found = NULL;
   for (size_t i = 0; list != NULL && i < json_object_array_length (list); i++) {
     json_object *snap = json_object_array_get_idx (list, i);

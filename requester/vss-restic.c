@@ -88,3 +88,24 @@ vss_restic_tag_value (json_object *snapshot, const char *prefix)
   }
   return NULL;
 }
+
+json_object *
+vss_restic_list_snapshots (const char *repo, GError **error)
+{
+  g_autoptr(GPtrArray) argv = vss_restic_argv (repo);
+  const char *words[] = { "snapshots", "--json", "--tag", VSS_RESTIC_TAG };
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    g_ptr_array_add (argv, g_strdup (words[i]));
+  g_ptr_array_add (argv, NULL);
+  g_autofree char *out = NULL;
+  if (!vss_restic_run ((const char *const *) argv->pdata, &out, error))
+    return NULL;
+  json_object *list = json_tokener_parse (out);
+  if (list == NULL || !json_object_is_type (list, json_type_array)) {
+    json_object_put (list);
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
+                 "restic snapshots --json printed no JSON list for %s", repo);
+    return NULL;
+  }
+  return list;
+}

@@ -25,6 +25,9 @@ GPtrArray *vss_restic_argv (const char *repo);
 gboolean   vss_restic_run (const char *const *argv, char **out, GError **error);
 /* A member as an integer (0 when absent). */
 gint64     vss_restic_get_int (json_object *obj, const char *member);
+/* `restic snapshots --json --tag vss` of @repo, oldest first: a JSON
+ * array (json_object_put it), or NULL with @error. */
+json_object *vss_restic_list_snapshots (const char *repo, GError **error);
 /* The value after PREFIX= of the first tag of @snapshot (restic's
  * snapshots --json) that starts so, or NULL.  Borrowed. */
 const char *vss_restic_tag_value (json_object *snapshot, const char *prefix);
