@@ -3,6 +3,8 @@
  * fixture's data dir) is restored over a changed copy of that dir. */
 #include "lifecycle-fixture.h"
 
+#include "coordinator/vss-snapshot-lock.h"
+
 #include <string.h>
 
 TestSuite (restore_job, .init = fx_setup, .fini = fx_teardown, .timeout = 60);
@@ -144,12 +146,26 @@ Test (restore_job, elsewhere_the_writer_is_told_the_new_target)
   cr_assert_not (vss_restore_job_run (job, &error), "a job runs once");
 }
 
+/* "/" however spelled is in place: it takes the snapshot-set lock (so it
+ * waits for no backup's freeze) and the writer is asked like any other
+ * restore in place.  Before, a root of "/tmp/.." ran beside a backup. */
 Test (restore_job, a_root_of_slash_is_in_place_and_asks_the_writer)
 {
   g_autofree char *set = make_set ();
   change_live ();
-  g_autoptr(VssRestoreJob) job = new_job (set, "pre_restore");
   g_autoptr(GError) error = NULL;
+  {
+    g_autoptr(VssSnapshotLock) backup = vss_snapshot_lock_acquire ("a backup", &error);
+    cr_assert_not_null (backup, "%s", error ? error->message : "");
+    g_autoptr(VssRestoreJob) job = new_job (set, "none");
+    cr_assert (vss_restore_job_set_root (job, "/tmp/../", &error));
+    cr_assert_not (vss_restore_job_run (job, &error), "a restore in place ran beside a backup");
+    cr_assert (g_error_matches (error, VSS_ERROR, VSS_ERROR_SNAPSHOT_SET_IN_PROGRESS), "%s",
+               error->message);
+    assert_live_is ("changed since the backup\n");
+    g_clear_error (&error);
+  }
+  g_autoptr(VssRestoreJob) job = new_job (set, "pre_restore");
   cr_assert (vss_restore_job_set_root (job, "/tmp/../", &error));
   cr_assert (vss_restore_job_run (job, &error), "%s", error ? error->message : "");
   cr_assert_eq (vss_restore_job_get_result (job, 0)->outcome, VSS_RESTORE_OUTCOME_REFUSED);
