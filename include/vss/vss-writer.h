@@ -85,6 +85,10 @@ typedef struct {
 
 typedef const VssWriterDescriptor *(*VssWriterEntryPoint) (void);
 
+/* The descriptor function must stay visible in a module built with
+ * -fvisibility=hidden; spelled out so a writer needs no <gmodule.h>. */
+#define VSS_WRITER_EXPORT __attribute__ ((visibility ("default")))
+
 #define VSS_WRITER_DEFINE(id, writer_name, usage, freeze_ms, ...)          \
   static const VssWriterDescriptor vss_writer_module_descriptor_ = {       \
     .abi_major = VSS_WRITER_ABI_MAJOR,                                     \
@@ -95,9 +99,9 @@ typedef const VssWriterDescriptor *(*VssWriterEntryPoint) (void);
     .freeze_timeout_ms = (freeze_ms),                                      \
     __VA_ARGS__                                                            \
   };                                                                       \
-  G_MODULE_EXPORT const VssWriterDescriptor *                              \
+  VSS_WRITER_EXPORT const VssWriterDescriptor *                              \
   vss_writer_module_get_descriptor (void);                                 \
-  G_MODULE_EXPORT const VssWriterDescriptor *                              \
+  VSS_WRITER_EXPORT const VssWriterDescriptor *                              \
   vss_writer_module_get_descriptor (void)                                  \
   {                                                                        \
     return &vss_writer_module_descriptor_;                                 \
