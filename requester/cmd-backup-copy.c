@@ -108,7 +108,9 @@ static gboolean
 copy_component (VssBackupJob *job, VssBackupSetWriter *set, const VssSelected *s,
                 Progress *progress, GError **error)
 {
-  g_autoptr(GArray) sets = file_sets (s->component, job->type);
+  g_autoptr(GArray) sets = vss_backup_job_is_image (job, s)
+                                ? g_array_new (FALSE, FALSE, sizeof (FileSet))
+                                : file_sets (s->component, job->type);
   vss_backup_job_set_writer_excludes (set, s);
   if (!vss_backup_job_add_post_snapshot_files (job, set, s, error))
     return FALSE;

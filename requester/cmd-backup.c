@@ -206,13 +206,17 @@ snapshot_set_roots (VssBackupJob *job)
   return set_roots;
 }
 
-/* The trees the writers' components read: what must be frozen with them. */
+/* The trees the writers' components read: what must be frozen with them.
+ * A component its writer serves as images needs none. */
 static GPtrArray *
 writer_roots (VssBackupJob *job)
 {
   GPtrArray *roots = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < job->selected->len; i++)
-    add_file_roots (roots, ((VssSelected *) g_ptr_array_index (job->selected, i))->component);
+  for (guint i = 0; i < job->selected->len; i++) {
+    const VssSelected *s = g_ptr_array_index (job->selected, i);
+    if (!vss_backup_job_is_image (job, s))
+      add_file_roots (roots, s->component);
+  }
   return roots;
 }
 
@@ -389,7 +393,10 @@ gboolean
 vss_backup_job_plan (VssCli *cli, VssBackupJob *job, GError **error)
 {
   job->bc = vss_cli_gather (cli, job->type, NULL, (guint) MAX (job->hold_limit_ms, 0), error);
-  if (job->bc == NULL || !add_components (job, error))
+  /* Images go into a set; restic and --exec read the snapshot's files. */
+  job->images = job->to != NULL;
+  if (job->bc == NULL || !add_components (job, error) ||
+      !vss_backup_components_set_writer_images (job->bc, job->images, error))
     return FALSE;
   if (job->selected->len == 0 && (job->paths == NULL || job->paths[0] == NULL)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,

@@ -28,6 +28,8 @@ struct _VssBackupJob {
 
   /* state */
   VssBackupType type;
+  gboolean images;            /* writers serve the components they declared images (a set
+                               * is written: --to); no snapshot of those components */
   VssBackupComponents *bc;
   GPtrArray *selected;        /* VssSelected */
   GPtrArray *roots;           /* char*: the trees the backup reads */
@@ -110,10 +112,14 @@ gboolean vss_backup_job_load_file (VssBackupJob *job, const char *name, GError *
  * (cmd-backup-writer-files.c). */
 void     vss_backup_job_set_writer_excludes (VssBackupSetWriter *set, const VssSelected *s);
 /* The files the writer of @s provided after the snapshot
- * (vss_component_add_post_snapshot_file), from the live filesystem; call
- * before the component's file sets so they stand for the snapshot's copy. */
+ * (vss_component_add_post_snapshot_file), from the live filesystem, and
+ * the images it served (vss_writer_serve_image), read from their sockets;
+ * call before the component's file sets so they stand for the snapshot's
+ * copy.  An image component without an image fails. */
 gboolean vss_backup_job_add_post_snapshot_files (VssBackupJob *job, VssBackupSetWriter *set,
                                                  const VssSelected *s, GError **error);
+/* @s's files come as writer images in this backup (no snapshot of them). */
+gboolean vss_backup_job_is_image (const VssBackupJob *job, const VssSelected *s);
 gboolean vss_backup_job_mark (VssBackupJob *job, gboolean succeeded, GError **error);
 
 /* ---- the lifecycle pieces of cmd-backup.c, shared with `vss agent` ---- */

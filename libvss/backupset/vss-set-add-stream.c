@@ -1,0 +1,155 @@
+/* vss-set-add-stream.c — a stream's bytes as one file entry of the set:
+ * a writer image (vss_writer_serve_image) read from its socket after the
+ * thaw.  The entry is like any file's (stored data, size, SHA-256), so
+ * verify and restore treat it as one; its mode, owner and times are the
+ * live file's, which the image stands for. */
+#include "vss-set-writer-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static gboolean
+write_all (int fd, const guint8 *data, gsize length)
+{
+  while (length > 0) {
+    ssize_t n = write (fd, data, length);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return FALSE;
+    data += n;
+    length -= (gsize) n;
+  }
+  return TRUE;
+}
+
+/* Reads at most @want bytes; 0 at the end, -1 with errno. */
+static gssize
+read_some (int fd, guint8 *buf, gsize want)
+{
+  gssize n;
+  do
+    n = read (fd, buf, want);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
+/* Copies exactly @size bytes from @sfd into @dfd, hashing them; one more
+ * byte, or fewer, is an error. */
+static gboolean
+copy_stream (VssBackupSetWriter *self, int sfd, int dfd, guint64 size, const char *original,
+             VssSetEntry *e, GError **error)
+{
+  g_autofree guint8 *buf = g_malloc (VSS_SET_COPY_CHUNK);
+  VssSha256 *sha = vss_sha256_new ();
+  guint64 done = 0;
+  gssize n = 1;
+  while (done < size && (n = read_some (sfd, buf, MIN (size - done, VSS_SET_COPY_CHUNK))) > 0) {
+    vss_sha256_update (sha, buf, (gsize) n);
+    if (!write_all (dfd, buf, (gsize) n)) {
+      vss_sha256_free (sha);
+      g_autofree char *dst = g_build_filename (self->partial, e->stored, NULL);
+      return vss_set_errno_is_full (errno) ? vss_set_writer_out_of_space (self, errno, dst, error)
+                                           : vss_set_errno_error (error, errno, "cannot write", dst);
+    }
+    done += (guint64) n;
+  }
+  vss_sha256_finish (sha, e->sha256);
+  vss_sha256_free (sha);
+  if (n > 0 && done == size)
+    n = read_some (sfd, buf, 1);   /* the end must come now */
+  if (n != 0 || done != size) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
+                 "the image of %s %s after %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                 " bytes%s%s (see the writer's log)", original,
+                 n > 0 ? "went on" : "ended", done, size, n < 0 ? ": " : "",
+                 n < 0 ? g_strerror (errno) : "");
+    return FALSE;
+  }
+  e->size = size;
+  self->bytes += size;
+  return TRUE;
+}
+
+/* The live file's metadata, or a private file's when there is none. */
+static void
+take_metadata (VssSetEntry *e, const char *original)
+{
+  struct stat st;
+  if (lstat (original, &st) != 0 || !S_ISREG (st.st_mode)) {
+    st.st_mode = 0600;
+    st.st_uid = getuid ();
+    st.st_gid = getgid ();
+    clock_gettime (CLOCK_REALTIME, &st.st_mtim);
+    st.st_atim = st.st_mtim;
+  }
+  e->mode = st.st_mode & 07777;
+  e->uid = st.st_uid;
+  e->gid = st.st_gid;
+  e->mtime_nsec = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
+  e->atime_nsec = (gint64) st.st_atim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_atim.tv_nsec;
+  e->has_atime = TRUE;
+}
+
+static gboolean
+store_stream (VssBackupSetWriter *self, VssSetEntry *e, int sfd, guint64 size,
+              const char *original, GError **error)
+{
+  if (!vss_set_writer_make_parents (self, e->stored, error))
+    return FALSE;
+  int dfd = openat (self->partial_fd, e->stored,
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (dfd < 0) {
+    g_autofree char *dst = g_build_filename (self->partial, e->stored, NULL);
+    return vss_set_errno_error (error, errno, "cannot write", dst);
+  }
+  gboolean ok = copy_stream (self, sfd, dfd, size, original, e, error);
+  if (close (dfd) != 0 && ok) {
+    g_autofree char *dst = g_build_filename (self->partial, e->stored, NULL);
+    ok = vss_set_errno_error (error, errno, "cannot write", dst);
+  }
+  return ok;
+}
+
+gboolean
+vss_backup_set_writer_add_stream (VssBackupSetWriter *self, const char *component, int fd,
+                                  guint64 size, const char *original, GError **error)
+{
+  g_return_val_if_fail (self != NULL && fd >= 0, FALSE);
+  const char *problem = component == NULL || *component == '\0' ? "no component name"
+                        : vss_set_check_absolute (original) != NULL
+                            ? "the original path must be absolute and clean" : NULL;
+  if (problem != NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "cannot add a stream to %s: %s",
+                 component != NULL ? component : "(null)", problem);
+    return FALSE;
+  }
+  if (!vss_set_writer_check_usable (self, error))
+    return FALSE;
+  VssManifest *m = self->manifest;
+  guint ncomponents = m->components->len;
+  guint index = vss_manifest_component_index (m, component);
+  g_autofree char *key = vss_set_entry_key (index, original);
+  if (g_hash_table_contains (self->seen, key)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_ALREADY_EXISTS,
+                 "%s is already in component %s of the set", original, component);
+    return FALSE;
+  }
+  VssSetEntry *e = vss_set_entry_new (index, original, VSS_SET_ENTRY_FILE);
+  e->stored = g_strdup_printf (VSS_SET_FILES "/%u%s", index, original);
+  take_metadata (e, original);
+  if (!store_stream (self, e, fd, size, original, error)) {
+    if (!self->failed)
+      unlinkat (self->partial_fd, e->stored, 0);
+    vss_set_entry_free (e);
+    if (m->components->len > ncomponents)
+      g_ptr_array_set_size (m->components, ncomponents);
+    return FALSE;
+  }
+  g_hash_table_add (self->seen, g_steal_pointer (&key));
+  g_ptr_array_add (m->entries, e);
+  return TRUE;
+}
