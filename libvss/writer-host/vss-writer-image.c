@@ -84,6 +84,10 @@ serve_thread (gpointer user_data)
   sigaddset (&pipe_set, SIGPIPE);
   pthread_sigmask (SIG_BLOCK, &pipe_set, NULL);
   int fd = wait_for_reader (self);
+  /* one reader: a late one finds no socket rather than a silent one */
+  g_unlink (self->socket_path);
+  close (self->listen_fd);
+  self->listen_fd = -1;
   if (fd >= 0) {
     g_mutex_lock (&self->lock);
     self->stream_fd = fd;
@@ -180,9 +184,9 @@ vss_writer_image_free (VssWriterImage *self)
     g_thread_join (self->thread);
   else if (self->release != NULL)
     self->release (self->data);
-  if (self->listen_fd >= 0)
+  if (self->thread == NULL && self->listen_fd >= 0)
     close (self->listen_fd);
-  if (self->socket_path != NULL)
+  if (self->thread == NULL && self->socket_path != NULL)
     g_unlink (self->socket_path);
   if (self->dir != NULL)
     g_rmdir (self->dir);
