@@ -255,7 +255,8 @@ vss_post_snapshot_file_new (const char *path, const char *source, guint64 size)
   return f;
 }
 
-/* One entry per path: the latest says where its data come from. */
+/* One entry per path, in the order first added; the latest says where
+ * its data come from. */
 static gboolean
 add_post_snapshot (VssComponent *self, const char *path, const char *source, guint64 size,
                    GError **error)
@@ -264,11 +265,16 @@ add_post_snapshot (VssComponent *self, const char *path, const char *source, gui
       !vss_check_report ("path", path, vss_check_path (path), error) ||
       (source != NULL && !vss_check_report ("source", source, vss_check_path (source), error)))
     return FALSE;
-  for (guint i = 0; i < self->post_snapshot_files->len; i++)
-    if (g_str_equal (((VssPostSnapshotFile *) g_ptr_array_index (self->post_snapshot_files, i))->path,
-                     path))
-      g_ptr_array_remove_index (self->post_snapshot_files, i--);
-  g_ptr_array_add (self->post_snapshot_files, vss_post_snapshot_file_new (path, source, size));
+  VssPostSnapshotFile *f = vss_post_snapshot_file_new (path, source, size);
+  for (guint i = 0; i < self->post_snapshot_files->len; i++) {
+    gpointer *slot = &g_ptr_array_index (self->post_snapshot_files, i);
+    if (g_str_equal (((VssPostSnapshotFile *) *slot)->path, path)) {
+      vss_post_snapshot_file_free (*slot);   /* the requester reads it once */
+      *slot = f;
+      return TRUE;
+    }
+  }
+  g_ptr_array_add (self->post_snapshot_files, f);
   return TRUE;
 }
 
