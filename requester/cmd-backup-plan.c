@@ -113,11 +113,14 @@ show_components (VssCli *cli, VssBackupJob *job)
 {
   for (guint i = 0; i < job->selected->len; i++) {
     const VssSelected *s = g_ptr_array_index (job->selected, i);
-    vss_cli_print (cli, "would freeze and back up %s\n", s->key);
+    gboolean image = vss_backup_job_is_image (job, s);
+    vss_cli_print (cli, "would freeze and back up %s%s\n", s->key,
+                   image ? " (its writer serves it as an image: no snapshot)" : "");
     json_object *obj = json_object_new_object ();
     json_object_object_add (obj, "component", json_object_new_string (s->key));
     json_object_object_add (obj, "writer",
                             json_object_new_string (vss_writer_metadata_get_writer_name (s->metadata)));
+    json_object_object_add (obj, "image", json_object_new_boolean (image));
     vss_cli_emit (cli, "plan-component", obj);
   }
 }

@@ -285,7 +285,9 @@ build_snapshot_set (VssCli *cli, VssBackupJob *job, GError **error)
       return FALSE;
   }
   if (job->roots->len == 0)
-    vss_cli_print (cli, "note: nothing to snapshot (no component has files and no --path)\n");
+    vss_cli_print (cli, "note: nothing to snapshot (%s)\n",
+                   job->images ? "the writers serve their components as images, and no --path"
+                               : "no component has files and no --path");
   return TRUE;
 }
 
@@ -393,8 +395,10 @@ gboolean
 vss_backup_job_plan (VssCli *cli, VssBackupJob *job, GError **error)
 {
   job->bc = vss_cli_gather (cli, job->type, NULL, (guint) MAX (job->hold_limit_ms, 0), error);
-  /* Images go into a set; restic and --exec read the snapshot's files. */
-  job->images = job->to != NULL;
+  /* Images go into a whole set; restic, --exec and the sets that build on
+   * a base (which compare files, or keep a writer's logs) read the
+   * snapshot's files. */
+  job->images = job->to != NULL && (job->type == VSS_BT_FULL || job->type == VSS_BT_COPY);
   if (job->bc == NULL || !add_components (job, error) ||
       !vss_backup_components_set_writer_images (job->bc, job->images, error))
     return FALSE;
