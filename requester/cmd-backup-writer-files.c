@@ -142,6 +142,8 @@ connect_image (const char *source, const char *path, GError **error)
                ? socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
   if (fd >= 0) {
     strcpy (addr.sun_path, source);
+    int buffer = 4 * 1024 * 1024;   /* the writer runs ahead while we hash */
+    setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
     if (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0)
       return fd;
     err = errno;

@@ -24,6 +24,7 @@
 #include "util/vss-paths.h"
 
 #define IMAGE_TIMEOUT_DEFAULT_MS (10 * 60 * 1000)
+#define IMAGE_SOCKET_BUFFER (4 * 1024 * 1024)
 
 struct _VssWriterImage {
   char *writer_name;
@@ -89,6 +90,9 @@ serve_thread (gpointer user_data)
   close (self->listen_fd);
   self->listen_fd = -1;
   if (fd >= 0) {
+    /* room for the writer to run ahead while the reader hashes */
+    int buffer = IMAGE_SOCKET_BUFFER;
+    setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
     g_mutex_lock (&self->lock);
     self->stream_fd = fd;
     g_mutex_unlock (&self->lock);
