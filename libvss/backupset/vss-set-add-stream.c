@@ -5,26 +5,13 @@
  * live file's, which the image stands for. */
 #include "vss-set-writer-private.h"
 
+#include "util/vss-fs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static gboolean
-write_all (int fd, const guint8 *data, gsize length)
-{
-  while (length > 0) {
-    ssize_t n = write (fd, data, length);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return FALSE;
-    data += n;
-    length -= (gsize) n;
-  }
-  return TRUE;
-}
 
 /* Reads at most @want bytes; 0 at the end, -1 with errno. */
 static gssize
@@ -49,7 +36,7 @@ copy_stream (VssBackupSetWriter *self, int sfd, int dfd, guint64 size, const cha
   gssize n = 1;
   while (done < size && (n = read_some (sfd, buf, MIN (size - done, VSS_SET_COPY_CHUNK))) > 0) {
     vss_sha256_update (sha, buf, (gsize) n);
-    if (!write_all (dfd, buf, (gsize) n)) {
+    if (!vss_fs_write_all (dfd, (const char *) buf, (gsize) n)) {
       vss_sha256_free (sha);
       g_autofree char *dst = g_build_filename (self->partial, e->stored, NULL);
       return vss_set_errno_is_full (errno) ? vss_set_writer_out_of_space (self, errno, dst, error)

@@ -229,8 +229,8 @@ vss_fs_tree_allocated (const char *path, guint64 *out_bytes, GError **error)
 
 /* ---- atomic write ---- */
 
-static gboolean
-write_all (int fd, const char *contents, gsize length)
+gboolean
+vss_fs_write_all (int fd, const char *contents, gsize length)
 {
   while (length > 0) {
     ssize_t n = write (fd, contents, length);
@@ -277,7 +277,7 @@ vss_fs_write_atomic (const char *path, const char *contents, gsize length,
   const char *failed = NULL;
   if (fchmod (fd, mode) != 0)
     failed = "cannot set the mode of";
-  else if (!write_all (fd, contents, length))
+  else if (!vss_fs_write_all (fd, contents, length))
     failed = "cannot write";
   else if (fsync (fd) != 0)
     failed = "cannot sync";

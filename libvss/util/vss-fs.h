@@ -44,6 +44,8 @@ gboolean vss_fs_tree_allocated (const char *path, guint64 *out_bytes, GError **e
 
 /* Write @contents to @path atomically: a temp file beside it, fsync,
  * rename, fsync of the directory. */
+/* write(2) until all is written (EINTR retried); FALSE with errno. */
+gboolean vss_fs_write_all (int fd, const char *contents, gsize length);
 gboolean vss_fs_write_atomic (const char *path, const char *contents, gsize length,
                               int mode, GError **error);
 
