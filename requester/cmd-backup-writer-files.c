@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -132,6 +133,9 @@ vss_backup_job_is_image (const VssBackupJob *job, const VssSelected *s)
   return job->images && vss_wm_component_is_image (s->component);
 }
 
+/* How long an image may send nothing before its component fails. */
+#define IMAGE_STALL_SECONDS 60
+
 /* The writer's socket for an image, connected; -1 with @error. */
 static int
 connect_image (const char *source, const char *path, GError **error)
@@ -144,6 +148,9 @@ connect_image (const char *source, const char *path, GError **error)
     strcpy (addr.sun_path, source);
     int buffer = 4 * 1024 * 1024;   /* the writer runs ahead while we hash */
     setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    /* a writer that stops sending (stopped, hung) fails the component */
+    struct timeval stall = { .tv_sec = IMAGE_STALL_SECONDS };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &stall, sizeof stall);
     if (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0)
       return fd;
     err = errno;

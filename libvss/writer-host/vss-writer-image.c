@@ -97,7 +97,10 @@ serve_thread (gpointer user_data)
     self->stream_fd = fd;
     g_mutex_unlock (&self->lock);
     g_autoptr(GError) error = NULL;
-    if (!self->write_image (fd, self->data, &error))
+    /* a release that came between accept and here found no stream to cut */
+    if (g_cancellable_set_error_if_cancelled (self->cancel, &error))
+      g_debug ("%s: image of %s: released before it was read", self->writer_name, self->path);
+    else if (!self->write_image (fd, self->data, &error))
       g_message ("%s: image of %s: %s", self->writer_name, self->path,
                  error != NULL ? error->message : "the writer could not write it");
     g_mutex_lock (&self->lock);
