@@ -60,9 +60,13 @@ cs_check_server (const char *server)
   default:
     break;
   }
-  if (!vss_online_has_backup_privilege ())
+  /* Reading is not enough: the backup takes the store's SQLite locks and
+   * registers its reader in the -shm file, so it must open them read-write. */
+  if (!vss_online_has_override_privilege ())
     return cs_fail (VSS_WIN32_ERROR_ACCESS_DENIED,
-                    "backing up certificate stores needs root or CAP_DAC_READ_SEARCH");
+                    "backing up certificate stores needs root or CAP_DAC_OVERRIDE (read-write "
+                    "access to the store: its locks and -shm are written; CAP_DAC_READ_SEARCH "
+                    "is not enough)");
   return VSS_S_OK;
 }
 
