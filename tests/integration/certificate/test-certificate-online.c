@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -338,4 +339,50 @@ Test (online, privileges_are_the_documented_ones)
   cr_assert_eq (vss_test_as_nobody (VSS_TEST_CAP (CAP_DAC_READ_SEARCH), backup_as_nobody_body, NULL), 3,
                 "nobody with only CAP_DAC_READ_SEARCH was not refused up front naming the privilege");
   cr_assert_eq (vss_test_as_nobody (0, backup_as_nobody_body, NULL), 3);
+}
+
+/* A gate names the restore that closed it: another live restore can
+ * neither take it over nor open it; one whose process is gone — or whose
+ * pid now belongs to another process — is taken over. */
+Test (online, a_restore_gate_belongs_to_the_restore_that_closed_it)
+{
+  g_autofree char *db = g_build_filename (cf.work, "ca.db", NULL);
+  int ready[2];
+  cr_assert_eq (pipe (ready), 0);
+  pid_t holder = fork ();
+  cr_assert_geq (holder, 0);
+  if (holder == 0) {
+    char ok = vss_cs_restore_gate_close (db, NULL) ? 'y' : 'n';
+    (void) !write (ready[1], &ok, 1);
+    pause ();
+    _exit (0);
+  }
+  char ok = 0;
+  cr_assert_eq (read (ready[0], &ok, 1), 1);
+  cr_assert_eq (ok, 'y');
+  g_autoptr(GError) error = NULL;
+  cr_assert_not (vss_cs_restore_gate_close (db, &error), "took over the gate of a live restore");
+  cr_assert (strstr (error->message, "another restore") != NULL, "%s", error->message);
+  vss_cs_restore_gate_open (db);
+  cr_assert_not (vss_cs_restore_gate_check (db, NULL), "opened the gate of a live restore");
+  kill (holder, SIGKILL);
+  waitpid (holder, NULL, 0);
+  g_clear_error (&error);
+  cr_assert (vss_cs_restore_gate_close (db, &error), "%s", error ? error->message : "");
+  vss_cs_restore_gate_open (db);
+  cr_assert (vss_cs_restore_gate_check (db, NULL));
+
+  /* pid 1 lives, but did not start at tick 1: a reused pid */
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA1, db, -1);
+  g_autofree char *gate = g_build_filename (g_getenv ("VSS_STATE_DIR"), "cs-restore-gate", sum, NULL);
+  g_autofree char *stale = g_strdup_printf ("%s\npid=1\nstart=1\nowner=x\n", db);
+  vss_test_put_file (gate, stale, 0644);
+  cr_assert_not (vss_cs_restore_gate_check (db, NULL));
+  g_clear_error (&error);
+  cr_assert (vss_cs_restore_gate_close (db, &error), "a reused pid held the gate: %s",
+             error ? error->message : "");
+  vss_cs_restore_gate_open (db);
+  cr_assert (vss_cs_restore_gate_check (db, NULL));
+  close (ready[0]);
+  close (ready[1]);
 }
