@@ -7,7 +7,7 @@
  * <destination>/<host>, (go) backup_complete — or abort.  Every wait is
  * bounded; a run left unfinished by a crash is cleaned up at the next
  * start from a small state file. */
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 #include "vss-options.h"
 
 #include <glib/gstdio.h>

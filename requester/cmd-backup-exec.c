@@ -1,7 +1,7 @@
 /* cmd-backup-exec.c — `vss backup --exec CMD`: CMD runs with the
  * snapshot at the original paths (vss-snapshot-view.h); the writers hear
  * backup_succeeded only when it exits 0. */
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 
 #include <sys/wait.h>
 #include <unistd.h>

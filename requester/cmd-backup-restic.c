@@ -3,7 +3,7 @@
  * VSS_VIEW_SET_DIR, into one tagged restic snapshot; its progress becomes
  * vss progress; the writers hear backup_succeeded only once restic has
  * said the snapshot is saved (docs/repositories.md). */
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 #include "vss-restic.h"
 
 #include <glib-unix.h>

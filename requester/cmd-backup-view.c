@@ -2,7 +2,7 @@
  * original paths to a command (--exec, --repo): the set's metadata
  * directory (bcd.json, writers/, components.json, paths), the view, and
  * the command's environment.  Format: docs/repositories.md. */
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -13,7 +13,7 @@
  *   provider=reflink
  *
  * Options given on the command line win over the file's. */
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * files it excludes, the file sets of its other components nested inside
  * this one's (the inner component owns them), and the files it provides
  * after the snapshot. */
-#include "vss-backup-job.h"
+#include "vss-backup-job-private.h"
 
 #include <fnmatch.h>
 #include <string.h>

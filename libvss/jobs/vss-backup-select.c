@@ -1,5 +1,5 @@
 /* vss-select.c — component selection for backup and restore. */
-#include "vss-select.h"
+#include "vss-backup-select.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* cmd-backup-copy.c — what `vss backup` does with the snapshot: copy it
  * into a backup set, or hand it to --exec; then tell the writers which
  * components made it (backup_succeeded). */
-#include "vss-backup-job.h"
+#include "vss-backup-job-private.h"
 
 #include <fcntl.h>
 #include <ftw.h>
