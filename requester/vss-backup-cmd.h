@@ -2,49 +2,86 @@
  * (--exec, --repo, --cluster), --dry-run, job files and the output. */
 #pragma once
 
-#include "vss-backup-job-private.h"
 #include "vss-cli.h"
 #include "vss-snapshot-view.h"
 
-/* Runs job->exec with the snapshot exposed; marks the components
+typedef struct _VssBackupCmd VssBackupCmd;
+struct _VssBackupCmd {
+  /* options */
+  char *to;
+  char *type_name;
+  char **components;
+  char **paths;
+  char *provider;
+  char *snapshot_command;
+  char *exec;
+  char *repo;                 /* --repo restic:REPO */
+  char *base;
+  int hold_limit_ms;
+  char *job_name;             /* --job: options from <config dir>/jobs/NAME.conf */
+  char **excludes;            /* --exclude: glob patterns for --path trees */
+  char *path_consistency;     /* --path-consistency: freeze, after-thaw (default) or crash */
+  gboolean dry_run;
+
+  /* state */
+  VssCli *cli;
+  VssBackupType type;
+  VssBackupJob *job;          /* the library's job, made from the options */
+  guint64 bytes;              /* what --repo stored (--to: the job's) */
+  guint entries;
+  char *set_id;               /* a UUID: the set's identity in a repository */
+  char *restic_snapshot;      /* the snapshot restic saved (--repo) */
+  /* called once the snapshot set exists and the writers thawed (vss agent) */
+  void (*snapshot_taken) (VssBackupCmd *cmd, gpointer data);
+  gpointer snapshot_taken_data;
+};
+
+/* The job of the options (after check_options), telling @cli its phases,
+ * snapshots, progress, components and writers as `vss backup` shows them. */
+gboolean vss_backup_cmd_make_job (VssCli *cli, VssBackupCmd *cmd, GError **error);
+/* make_job and vss_backup_job_plan: nothing frozen yet. */
+gboolean vss_backup_cmd_plan (VssCli *cli, VssBackupCmd *cmd, GError **error);
+
+/* Runs cmd->exec with the snapshot exposed; marks the components
  * succeeded only when it exits 0. */
-gboolean vss_backup_job_exec (VssCli *cli, VssBackupJob *job, GError **error);
+gboolean vss_backup_cmd_exec (VssCli *cli, VssBackupCmd *cmd, GError **error);
 
 /* ---- the snapshot at the original paths (cmd-backup-view.c) ---- */
 /* A new temporary directory with bcd.json, writers/NAME.json,
- * components.json and paths (docs/repositories.md); sets job->set_id. */
-char *vss_backup_job_write_metadata (VssBackupJob *job, GError **error);
-void  vss_backup_job_remove_metadata (const char *dir);
+ * components.json and paths (docs/repositories.md); sets cmd->set_id. */
+char *vss_backup_cmd_write_metadata (VssBackupCmd *cmd, GError **error);
+void  vss_backup_cmd_remove_metadata (const char *dir);
 /* Every root shown read-only at its original path, @metadata_dir at
  * VSS_VIEW_SET_DIR. */
-VssSnapshotView *vss_backup_job_make_view (VssBackupJob *job, const char *metadata_dir,
+VssSnapshotView *vss_backup_cmd_make_view (VssBackupCmd *cmd, const char *metadata_dir,
                                            GError **error);
 /* vss's environment plus VSS_SNAPSHOT_PATH(S), VSS_SNAPSHOT_SET_ID,
  * VSS_SET_DIR, VSS_BCD and VSS_PATHS_FILE. */
-char **vss_backup_job_view_env (VssBackupJob *job);
+char **vss_backup_cmd_view_env (VssBackupCmd *cmd);
 /* Runs @argv in the view (cmd-backup-exec.c): its wait status, or -1 with
  * @error when it could not start. */
-int vss_backup_job_run_in_view (VssBackupJob *job, const char *const *argv, int stdout_fd,
+int vss_backup_cmd_run_in_view (VssBackupCmd *cmd, const char *const *argv, int stdout_fd,
                                 void (*started) (gpointer data), gpointer data, GError **error);
 
 /* ---- --repo restic:REPO (cmd-backup-restic.c) ---- */
 /* restic backup of the roots and the metadata in the view; marks the
  * components succeeded once restic reports the snapshot saved. */
-gboolean vss_backup_job_restic (VssCli *cli, VssBackupJob *job, GError **error);
+gboolean vss_backup_cmd_restic (VssCli *cli, VssBackupCmd *cmd, GError **error);
 
 /* --dry-run: what would be frozen, snapshotted and copied; the exit code. */
-int      vss_backup_job_show_plan (VssCli *cli, VssBackupJob *job);
+int      vss_backup_cmd_show_plan (VssCli *cli, VssBackupCmd *cmd);
 
 /* ---- job files (vss-job-file.c) ---- */
 /* Fills the options the command line left unset from the job file NAME. */
-gboolean vss_backup_job_load_file (VssBackupJob *job, const char *name, GError **error);
+gboolean vss_backup_cmd_load_file (VssBackupCmd *cmd, const char *name, GError **error);
 
 /* ---- the lifecycle pieces of cmd-backup.c, shared with `vss agent` ---- */
+void     vss_backup_cmd_clear (VssBackupCmd *cmd);
 /* -1 when the options are usable, else the exit code. */
-int      vss_backup_job_check_options (VssCli *cli, VssBackupJob *job);
-void     vss_backup_job_emit_snapshots (VssCli *cli, VssBackupJob *job);
+int      vss_backup_cmd_check_options (VssCli *cli, VssBackupCmd *cmd);
+void     vss_backup_cmd_emit_snapshots (VssCli *cli, VssBackupCmd *cmd);
 /* backup_complete, the writers' report and the summary; the exit code. */
-int      vss_backup_job_finish (VssCli *cli, VssBackupJob *job, gboolean made, gint64 start,
+int      vss_backup_cmd_finish (VssCli *cli, VssBackupCmd *cmd, gboolean made, gint64 start,
                                 const GError *failure);
 
 /* ---- `vss backup --cluster` (cmd-backup-cluster.c) ---- */

@@ -1,5 +1,5 @@
-/* cmd-backup-plan.c — what `vss backup` checks before any writer is
- * frozen, and what --dry-run shows instead of freezing.
+/* vss-backup-job-preflight.c — what a backup job checks before any
+ * writer is frozen.
  *
  * A backup that is bound to fail must fail before the writers hold their
  * applications still: the target, the base set and the free space are

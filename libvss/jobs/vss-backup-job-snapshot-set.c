@@ -1,40 +1,11 @@
 /* vss-backup-job-snapshot-set.c — a backup job's components and snapshot set: what is
  * selected, which trees are snapshotted, and where an original path is in the snapshot. */
-#include "vss-options.h"
-#include "vss-restic.h"
+#include "vss-backup-job-private.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-void
-vss_backup_job_clear (VssBackupJob *job)
-{
-  g_clear_pointer (&job->selected, g_ptr_array_unref);
-  g_clear_pointer (&job->roots, g_ptr_array_unref);
-  g_clear_pointer (&job->set_roots, g_ptr_array_unref);
-  g_clear_pointer (&job->snapshot_ids, g_ptr_array_unref);
-  g_clear_pointer (&job->live_roots, g_ptr_array_unref);
-  g_free (job->path_consistency);
-  g_clear_pointer (&job->failed_writers, g_hash_table_unref);
-  g_clear_pointer (&job->base_set, vss_backup_set_free);
-  /* Freeing aborts an unfinished backup: writers thawed, snapshots gone. */
-  g_clear_pointer (&job->bc, vss_backup_components_free);
-  g_free (job->to);
-  g_free (job->type_name);
-  g_strfreev (job->components);
-  g_strfreev (job->paths);
-  g_free (job->provider);
-  g_free (job->snapshot_command);
-  g_free (job->exec);
-  g_free (job->repo);
-  g_free (job->set_id);
-  g_free (job->restic_snapshot);
-  g_free (job->base);
-  g_free (job->job_name);
-  g_strfreev (job->excludes);
-}
 /* The previous backup's stamps, from the base set's document (opened by
  * the preflight). */
 static gboolean
@@ -64,7 +35,7 @@ apply_base_stamps (VssBackupJob *job, GError **error)
 static gboolean
 add_components (VssBackupJob *job, GError **error)
 {
-  job->selected = vss_cli_select_components (job->bc, job->components, error);
+  job->selected = vss_backup_select_components (job->bc, job->components, error);
   if (job->selected == NULL)
     return FALSE;
   for (guint i = 0; i < job->selected->len; i++) {
@@ -208,7 +179,7 @@ owned_set_roots (VssBackupJob *job)
 }
 
 static gboolean
-build_snapshot_set (VssCli *cli, VssBackupJob *job, GError **error)
+build_snapshot_set (VssBackupJob *job, GError **error)
 {
   job->roots = writer_roots (job);
   job->snapshot_ids = g_ptr_array_new_with_free_func (g_free);
@@ -225,8 +196,6 @@ build_snapshot_set (VssCli *cli, VssBackupJob *job, GError **error)
     if (!add_set_root (job, root, is_unowned (root, owned), error))
       return FALSE;
   }
-  if (job->roots->len == 0)
-    vss_cli_print (cli, "note: nothing to snapshot (no component has files and no --path)\n");
   return TRUE;
 }
 
@@ -279,13 +248,13 @@ vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **
 
 /* Writers that failed by now: their components are not backed up. */
 gboolean
-vss_backup_job_collect_failed_writers (VssCli *cli, VssBackupJob *job, GError **error)
+vss_backup_job_collect_failed_writers (VssBackupJob *job, GError **error)
 {
   job->failed_writers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   VssAsync *async = NULL;
   guint count = 0;
   if (!vss_backup_components_gather_writer_status (job->bc, &async, error) ||
-      !vss_cli_wait (cli, async, "status", error) ||
+      !vss_backup_job_wait (job, async, "status", error) ||
       !vss_backup_components_get_writer_status_count (job->bc, &count, error))
     return FALSE;
   for (guint i = 0; i < count; i++) {
@@ -296,13 +265,29 @@ vss_backup_job_collect_failed_writers (VssCli *cli, VssBackupJob *job, GError **
   return TRUE;
 }
 
+/* A document initialized for backup whose writer metadata has been
+ * gathered; the hold limit bounds its snapshot commit. */
+static gboolean
+gather (VssBackupJob *job, GError **error)
+{
+  VssAsync *async = NULL;
+  job->bc = vss_backup_components_new ();
+  return (job->hold_limit_ms <= 0 ||
+          vss_backup_components_set_hold_timeout (job->bc, (guint) job->hold_limit_ms, error)) &&
+         (job->writer_path == NULL ||
+          vss_backup_components_set_writer_path (job->bc, job->writer_path, error)) &&
+         vss_backup_components_initialize_for_backup (job->bc, NULL, error) &&
+         vss_backup_components_set_backup_state (job->bc, TRUE, FALSE, job->type, FALSE, error) &&
+         vss_backup_components_gather_writer_metadata (job->bc, &async, error) &&
+         vss_backup_job_wait (job, async, "gather", error);
+}
+
 /* Everything decided before any event that holds an application: the
  * writers, the components, the snapshot set and its providers, the room. */
 gboolean
-vss_backup_job_plan (VssCli *cli, VssBackupJob *job, GError **error)
+vss_backup_job_plan (VssBackupJob *job, GError **error)
 {
-  job->bc = vss_cli_gather (cli, job->type, NULL, (guint) MAX (job->hold_limit_ms, 0), error);
-  if (job->bc == NULL || !add_components (job, error))
+  if (!vss_backup_job_preflight (job, error) || !gather (job, error) || !add_components (job, error))
     return FALSE;
   if (job->selected->len == 0 && (job->paths == NULL || job->paths[0] == NULL)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
@@ -310,31 +295,30 @@ vss_backup_job_plan (VssCli *cli, VssBackupJob *job, GError **error)
                  "--path was given");
     return FALSE;
   }
-  return build_snapshot_set (cli, job, error) && vss_backup_job_check_space (job, error);
+  return build_snapshot_set (job, error) && vss_backup_job_check_space (job, error);
 }
 
-static gboolean
-snapshot (VssCli *cli, VssBackupJob *job, GError **error)
+gboolean
+vss_backup_job_snapshot (VssBackupJob *job, GError **error)
 {
   VssAsync *async = NULL;
   if (!vss_backup_components_prepare_for_backup (job->bc, &async, error) ||
-      !vss_cli_wait (cli, async, "prepare", error) ||
+      !vss_backup_job_wait (job, async, "prepare", error) ||
       !vss_backup_components_do_snapshot_set (job->bc, &async, error) ||
-      !vss_cli_wait (cli, async, "snapshot", error))
+      !vss_backup_job_wait (job, async, "snapshot", error))
     return FALSE;
-  vss_backup_job_emit_snapshots (cli, job);
-  return vss_backup_job_collect_failed_writers (cli, job, error);
+  return vss_backup_job_collect_failed_writers (job, error);
 }
 
 /* Failed writers that change the outcome: those that owned a chosen
  * component, and, when every writer was asked for, those that could not
  * even say what they own.  A writer with nothing chosen that refused the
  * backup type (say) changes nothing. */
-static guint
-count_failed_writers (VssBackupJob *job)
+guint
+vss_backup_job_count_failed_writers (VssBackupJob *job)
 {
   guint failed = 0, count = 0;
-  /* the statuses vss_cli_report_writers has just gathered */
+  /* the statuses vss_backup_job_complete has just gathered */
   vss_backup_components_get_writer_status_count (job->bc, &count, NULL);
   gboolean all_asked = job->components == NULL || job->components[0] == NULL;
   for (guint i = 0; i < count; i++) {
