@@ -43,7 +43,7 @@ file_set_json (const char *path, const char *filespec, gboolean recursive)
   return obj;
 }
 
-/* The file sets a backup of @type takes (as cmd-backup-copy.c copies them). */
+/* The file sets a backup of @type takes (as libvss/jobs/vss-backup-job-copy.c copies them). */
 static GPtrArray *
 component_file_sets (const VssWmComponent *c, VssBackupType type)
 {

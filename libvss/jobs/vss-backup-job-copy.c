@@ -45,6 +45,7 @@ vss_backup_job_mark (VssBackupJob *job, gboolean succeeded, GError **error)
 typedef struct {
   VssBackupJob *job;
   guint64 total;
+  gboolean all_done;          /* done == total was reported */
 } Progress;
 
 /* @done: the bytes in the set so far, over every component; never more
@@ -54,8 +55,10 @@ on_progress (guint64 done, guint64 total, const char *path, gpointer user_data)
 {
   Progress *p = user_data;
   const VssBackupJobObserver *o = &p->job->observer;
-  if (o->progress != NULL)
-    o->progress (MIN (done, p->total), p->total, path, p->job->observer_data);
+  if (o->progress == NULL || p->all_done)
+    return;
+  p->all_done = done >= p->total;
+  o->progress (MIN (done, p->total), p->total, path, p->job->observer_data);
 }
 
 static void
@@ -225,7 +228,7 @@ vss_backup_job_copy (VssBackupJob *job, GError **error)
   g_autoptr(VssBackupSetWriter) set = vss_backup_set_writer_new (job->to, job->type, base_id, error);
   if (set == NULL)
     return FALSE;
-  Progress progress = { job, 0 };
+  Progress progress = { job, 0, FALSE };
   for (guint i = 0; i < job->roots->len; i++)
     progress.total += tree_bytes (g_ptr_array_index (job->roots, i));
   gboolean ok = copy_components (job, set, &progress, error) &&

@@ -4,7 +4,6 @@
  * anything is frozen; a writer that fails marks its components failed. */
 #include "lifecycle-fixture.h"
 
-#include <stdio.h>
 #include <string.h>
 
 TestSuite (backup_job, .init = fx_setup, .fini = fx_teardown, .timeout = 60);
@@ -38,29 +37,18 @@ on_phase_done (const char *phase, double duration_ms, gboolean ok, gpointer user
   g_ptr_array_add (seen->phases, g_strdup (phase));
 }
 
+/* A job whose writers are those in @writers (fx_writer_dir; taken). */
 static VssBackupJob *
-new_job (Seen *seen, const char *first_writer, ...)
+new_job (Seen *seen, char *writers)
 {
   static const VssBackupJobObserver observer = {
     .phase_done = on_phase_done,
     .progress = on_progress,
   };
+  g_autofree char *owned = writers;
   g_autoptr(GError) error = NULL;
   VssBackupJob *job = vss_backup_job_new (VSS_BT_FULL, &error);
   cr_assert_not_null (job, "%s", error ? error->message : "");
-  /* the named test writers, alone in a directory */
-  g_autofree char *writers = vss_test_writer_dir (fx.tmpdir, first_writer, NULL);
-  va_list args;
-  va_start (args, first_writer);
-  for (const char *name = va_arg (args, const char *); name != NULL; name = va_arg (args, const char *)) {
-    g_autofree char *more = vss_test_writer_dir (fx.tmpdir, name, NULL);
-    g_autofree char *module = vss_test_writer_module_path (name);
-    g_autofree char *base = g_path_get_basename (module);
-    g_autofree char *from = g_build_filename (more, base, NULL);
-    g_autofree char *to = g_build_filename (writers, base, NULL);
-    cr_assert_eq (rename (from, to), 0);
-  }
-  va_end (args);
   vss_backup_job_set_writer_path (job, writers);
   seen->phases = g_ptr_array_new_with_free_func (g_free);
   vss_backup_job_set_observer (job, &observer, seen);
@@ -94,7 +82,7 @@ Test (backup_job, backs_up_a_component_and_a_path_with_honest_progress)
 {
   Seen seen = { 0 };
   g_setenv ("VSS_TEST_VETO_EVENT", "none", TRUE);
-  g_autoptr(VssBackupJob) job = new_job (&seen, "veto", NULL);
+  g_autoptr(VssBackupJob) job = new_job (&seen, fx_writer_dir ("veto", NULL));
   g_autofree char *tree = make_tree (200000);
   g_autofree char *set_dir = g_build_filename (fx.tmpdir, "set", NULL);
   g_autoptr(GError) error = NULL;
@@ -137,7 +125,7 @@ Test (backup_job, backs_up_a_component_and_a_path_with_honest_progress)
 Test (backup_job, refuses_a_selection_without_its_dependency_before_freezing)
 {
   Seen seen = { 0 };
-  g_autoptr(VssBackupJob) job = new_job (&seen, "contract", NULL);
+  g_autoptr(VssBackupJob) job = new_job (&seen, fx_writer_dir ("contract", NULL));
   g_autofree char *logs = g_build_filename (fx.data_dir, "logs", NULL);
   g_mkdir_with_parents (logs, 0755);
   g_autofree char *set_dir = g_build_filename (fx.tmpdir, "set", NULL);
@@ -156,7 +144,7 @@ Test (backup_job, a_failed_writer_marks_its_components_failed)
   Seen seen = { 0 };
   /* veto fails after the snapshot; recorder is fine */
   g_setenv ("VSS_TEST_VETO_EVENT", "post_snapshot", TRUE);
-  g_autoptr(VssBackupJob) job = new_job (&seen, "veto", "recorder", NULL);
+  g_autoptr(VssBackupJob) job = new_job (&seen, fx_writer_dir ("veto", "recorder", NULL));
   g_autofree char *set_dir = g_build_filename (fx.tmpdir, "set", NULL);
   vss_backup_job_set_target (job, set_dir);
   g_autoptr(GError) error = NULL;
