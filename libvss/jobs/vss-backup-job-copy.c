@@ -69,7 +69,8 @@ tell_result (VssBackupJob *job)
     job->observer.component_done (r, job->observer_data);
 }
 
-static guint64 walk_bytes;
+/* nftw passes no user data: one sum per thread, so jobs on two threads do not mix */
+static _Thread_local guint64 walk_bytes;
 static int
 add_size (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {

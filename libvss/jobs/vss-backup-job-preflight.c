@@ -59,7 +59,8 @@ vss_backup_job_preflight (VssBackupJob *job, GError **error)
 
 /* ---- space ---- */
 
-static guint64 walk_bytes;
+/* nftw passes no user data: one sum per thread, so jobs on two threads do not mix */
+static _Thread_local guint64 walk_bytes;
 
 static int
 add_allocated (const char *path, const struct stat *st, int flag, struct FTW *ftw)
