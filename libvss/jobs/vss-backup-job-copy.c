@@ -220,11 +220,8 @@ add_writers_metadata (VssBackupJob *job, VssBackupSetWriter *set, GError **error
 gboolean
 vss_backup_job_copy (VssBackupJob *job, GError **error)
 {
-  if (job->to == NULL) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "no target set to copy into "
-                 "(vss_backup_job_set_target)");
+  if (!vss_backup_job_has_target (job, error))
     return FALSE;
-  }
   const char *base_id = job->base_set != NULL ? vss_backup_set_get_id (job->base_set) : NULL;
   g_autoptr(VssBackupSetWriter) set = vss_backup_set_writer_new (job->to, job->type, base_id, error);
   if (set == NULL)

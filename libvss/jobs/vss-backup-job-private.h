@@ -51,6 +51,8 @@ struct _VssBackupJob {
 /* Waits for @async (consumed), telling the observer how long @phase took. */
 gboolean vss_backup_job_wait (VssBackupJob *job, VssAsync *async, const char *phase,
                               GError **error);
+/* A target was set (VSS_ERROR_INVALID_ARG otherwise). */
+gboolean vss_backup_job_has_target (VssBackupJob *job, GError **error);
 /* Records (or replaces) the result of @key. */
 void     vss_backup_job_set_result (VssBackupJob *job, const char *key, gboolean succeeded,
                                     const char *message);

@@ -205,6 +205,16 @@ vss_backup_job_complete (VssBackupJob *self, GError **error)
 }
 
 gboolean
+vss_backup_job_has_target (VssBackupJob *job, GError **error)
+{
+  if (job->to != NULL)
+    return TRUE;
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+               "no backup set to write: call vss_backup_job_set_target first");
+  return FALSE;
+}
+
+gboolean
 vss_backup_job_run (VssBackupJob *self, GError **error)
 {
   if (self->ran) {
@@ -212,8 +222,9 @@ vss_backup_job_run (VssBackupJob *self, GError **error)
     return FALSE;
   }
   self->ran = TRUE;
-  if (!vss_backup_job_plan (self, error) || !vss_backup_job_snapshot (self, error) ||
-      !vss_backup_job_copy (self, error))
+  /* the target is checked before anything is frozen */
+  if (!vss_backup_job_has_target (self, error) || !vss_backup_job_plan (self, error) ||
+      !vss_backup_job_snapshot (self, error) || !vss_backup_job_copy (self, error))
     return FALSE;   /* freeing the job aborts the backup */
   g_autoptr(GError) incomplete = NULL;
   if (!vss_backup_job_complete (self, &incomplete))

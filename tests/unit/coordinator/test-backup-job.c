@@ -160,3 +160,15 @@ Test (backup_job, a_failed_writer_marks_its_components_failed)
   cr_assert_not_null (set, "%s", error ? error->message : "");
   g_ptr_array_unref (seen.phases);
 }
+
+Test (backup_job, refuses_to_run_without_a_target_before_gathering)
+{
+  Seen seen = { 0 };
+  g_setenv ("VSS_TEST_VETO_EVENT", "none", TRUE);
+  g_autoptr(VssBackupJob) job = new_job (&seen, fx_writer_dir ("veto", NULL));
+  g_autoptr(GError) error = NULL;
+  cr_assert_not (vss_backup_job_run (job, &error));
+  fx_assert_error (error, VSS_ERROR_INVALID_ARG, "vss_backup_job_set_target");
+  cr_assert_eq (seen.phases->len, 0, "a phase ran: %s", (char *) g_ptr_array_index (seen.phases, 0));
+  g_ptr_array_unref (seen.phases);
+}
