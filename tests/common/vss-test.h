@@ -50,4 +50,12 @@ gboolean vss_test_same_contents (const char *a, const char *b);
  * without following symlinks. */
 void vss_test_assert_same_tree (const char *a, const char *b);
 
+/* Runs @body in a forked child that is nobody (uid and gid 65534) with
+ * only the capabilities @caps (VSS_TEST_CAP (CAP_…) bits) in its
+ * effective set; the child's exit status (97–99: it could not become
+ * nobody or died). */
+typedef int (*VssTestChildBody) (gpointer data);
+#define VSS_TEST_CAP(n) (G_GUINT64_CONSTANT (1) << (n))
+int vss_test_as_nobody (guint64 caps, VssTestChildBody body, gpointer data);
+
 G_END_DECLS

@@ -1,9 +1,9 @@
-/* cmd-backup-writer-files.c — what a writer says about its files beyond
+/* vss-backup-job-writer-files.c — what a writer says about its files beyond
  * its file sets, applied while a component is copied into the set: the
  * files it excludes, the file sets of its other components nested inside
  * this one's (the inner component owns them), and the files it provides
  * after the snapshot. */
-#include "vss-backup-job.h"
+#include "vss-backup-job-private.h"
 
 #include <errno.h>
 #include <fnmatch.h>
