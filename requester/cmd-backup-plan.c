@@ -8,11 +8,14 @@ show_components (VssCli *cli, VssBackupCmd *cmd)
     const VssWriterMetadata *md = NULL;
     const char *key = NULL;
     vss_backup_job_get_component (cmd->job, i, &md, &key);
-    vss_cli_print (cli, "would freeze and back up %s\n", key);
+    gboolean image = vss_backup_job_component_is_image (cmd->job, i);
+    vss_cli_print (cli, "would freeze and back up %s%s\n", key,
+                   image ? " (its writer's image, read after the thaw: no snapshot)" : "");
     json_object *obj = json_object_new_object ();
     json_object_object_add (obj, "component", json_object_new_string (key));
     json_object_object_add (obj, "writer",
                             json_object_new_string (vss_writer_metadata_get_writer_name (md)));
+    json_object_object_add (obj, "image", json_object_new_boolean (image));
     vss_cli_emit (cli, "plan-component", obj);
   }
 }

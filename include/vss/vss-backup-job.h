@@ -126,6 +126,9 @@ guint                vss_backup_job_get_component_count (const VssBackupJob *sel
 const VssWmComponent *vss_backup_job_get_component (const VssBackupJob *self, guint index,
                                                     const VssWriterMetadata **metadata,
                                                     const char **key);
+/* Does component @index come as its writer's image in this backup (read
+ * from the writer after the thaw, in no snapshot)? */
+gboolean    vss_backup_job_component_is_image (const VssBackupJob *self, guint index);
 /* Did the writer named @writer_name fail by the end of the snapshot? */
 gboolean    vss_backup_job_writer_failed (const VssBackupJob *self, const char *writer_name);
 /* The trees the backup reads (the components' file sets and the paths). */

@@ -261,6 +261,13 @@ vss_backup_job_get_component (const VssBackupJob *self, guint index,
 }
 
 gboolean
+vss_backup_job_component_is_image (const VssBackupJob *self, guint index)
+{
+  g_return_val_if_fail (index < vss_backup_job_get_component_count (self), FALSE);
+  return vss_backup_job_is_image (self, g_ptr_array_index (self->selected, index));
+}
+
+gboolean
 vss_backup_job_writer_failed (const VssBackupJob *self, const char *writer_name)
 {
   return self->failed_writers != NULL && g_hash_table_contains (self->failed_writers, writer_name);

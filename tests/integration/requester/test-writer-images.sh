@@ -43,6 +43,15 @@ check "the set verifies" test "$rc" -eq 0
 rc=$(run restore --from "$T/sets/one" --to "$T/r1")
 check "restore --to puts the image back like a file" cmp -s "$D/data.bin" "$T/r1$D/data.bin"
 
+# 1b. --dry-run says which components come as images
+rc=$(VSS_TEST_IMAGE_MODE=ok run backup -c image --to "$T/sets/dry" --dry-run)
+check "--dry-run: exit 0 (was $rc)" test "$rc" -eq 0
+check "…names the component that comes as its writer's image" \
+  grep -q "would freeze and back up image.*its writer's image, read after the thaw" "$T/out"
+check "…and would snapshot nothing for it" bash -c "! grep -q '^would snapshot' '$T/out'"
+rc=$(VSS_TEST_IMAGE_MODE=ok run backup -c image --exec true --dry-run)
+check "--dry-run with --exec (no images): no image named" bash -c "! grep -q \"writer's image\" '$T/out'"
+
 # 2. a stream that ends short
 rm -f "$D/released"
 rc=$(VSS_TEST_IMAGE_MODE=short run backup -c image --to "$T/sets/short")
