@@ -513,14 +513,21 @@ watch_stream (VssEtcd *self, const char *endpoint, const char *prefix, const Wat
   }
 }
 
+static void
+cancel_too (GCancellable *outer, gpointer inner)
+{
+  g_cancellable_cancel (inner);
+}
+
 gboolean
-vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 deadline_usec, VssEtcdWatchReady ready,
-                       VssEtcdWatchFunc func, gpointer user_data, GError **error)
+vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 deadline_usec, GCancellable *stop,
+                       VssEtcdWatchReady ready, VssEtcdWatchFunc func, gpointer user_data, GError **error)
 {
   WatchCallbacks cb = { ready, func, user_data };
   if (self->user != NULL && self->token == NULL && !authenticate (self, error))
     return FALSE;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gulong stop_id = stop != NULL ? g_cancellable_connect (stop, G_CALLBACK (cancel_too), cancellable, NULL) : 0;
   DeadlineTimer timer;
   deadline_timer_start (&timer, deadline_usec, cancellable);
   guint n = g_strv_length (self->endpoints);
@@ -539,6 +546,8 @@ vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 deadline_usec, 
     }
   }
   deadline_timer_stop (&timer);
+  if (stop != NULL)
+    g_cancellable_disconnect (stop, stop_id);
   if (end == WATCH_STOPPED) {
     g_clear_error (&last);
     return TRUE;

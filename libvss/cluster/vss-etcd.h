@@ -50,11 +50,12 @@ typedef gboolean (*VssEtcdWatchFunc) (const VssEtcdEvent *event, gpointer user_d
 typedef gboolean (*VssEtcdWatchReady) (gpointer user_data, gboolean *stop, GError **error);
 
 /* Watches @prefix from now until @ready or @func says stop (TRUE),
- * @deadline_usec (monotonic) passes (FALSE, VSS_ERROR_WRITER_NOT_RESPONDING),
- * or no endpoint answers.  A broken stream is opened again on the next
- * endpoint, and @ready runs again. */
+ * @deadline_usec (monotonic) passes or @stop (may be NULL) is cancelled
+ * (FALSE, VSS_ERROR_WRITER_NOT_RESPONDING), or no endpoint answers.  A
+ * broken stream is opened again on the next endpoint, and @ready runs
+ * again. */
 gboolean vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 deadline_usec,
-                                VssEtcdWatchReady ready, VssEtcdWatchFunc func, gpointer user_data,
-                                GError **error);
+                                GCancellable *stop, VssEtcdWatchReady ready, VssEtcdWatchFunc func,
+                                gpointer user_data, GError **error);
 
 G_END_DECLS
