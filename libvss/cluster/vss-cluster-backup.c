@@ -203,16 +203,41 @@ wait_all (ClusterBackup *cb, const char *state, guint timeout_ms, GHashTable **o
   return ok;
 }
 
-/* Puts the go for @phase; *at_usec: when etcd had it (wall clock). */
+/* Puts the go for @phase (@json: its value, NULL: the time); *at_usec:
+ * when etcd had it (wall clock). */
 static gboolean
-go (ClusterBackup *cb, const char *phase, gint64 *at_usec, GError **error)
+go_with (ClusterBackup *cb, const char *phase, const char *json, gint64 *at_usec, GError **error)
 {
   g_autofree char *key = g_strconcat (cb->run_prefix, "ctl/go/", phase, NULL);
   g_autofree char *at = g_strdup_printf ("{\"at_usec\":%" G_GINT64_FORMAT "}", g_get_real_time ());
-  gboolean ok = vss_etcd_put (cb->etcd, key, at, cb->lease, error);
+  gboolean ok = vss_etcd_put (cb->etcd, key, json != NULL ? json : at, cb->lease, error);
   if (at_usec != NULL)
     *at_usec = g_get_real_time ();
   return ok;
+}
+
+static gboolean
+go (ClusterBackup *cb, const char *phase, gint64 *at_usec, GError **error)
+{
+  return go_with (cb, phase, NULL, at_usec, error);
+}
+
+/* How far ahead the go to freeze sets the freeze: time for its delivery
+ * to every agent (measured on loopback: ~25 ms for 30 agents on a busy
+ * 2-vCPU machine), so that they freeze together. */
+static guint
+freeze_lead_ms (ClusterBackup *cb)
+{
+  return MIN (VSS_CLUSTER_MAX_FREEZE_LEAD_MS, 20 + 2 * cb->hosts->len);
+}
+
+static gboolean
+go_freeze (ClusterBackup *cb, GError **error)
+{
+  gint64 now = g_get_real_time ();
+  g_autofree char *json = g_strdup_printf ("{\"at_usec\":%" G_GINT64_FORMAT ",\"freeze_at_usec\":%" G_GINT64_FORMAT "}",
+                                           now, now + (gint64) freeze_lead_ms (cb) * 1000);
+  return go_with (cb, "freeze", json, &cb->go_freeze_usec, error);
 }
 
 /* Where the barrier's time went, as the requester saw it: when each
@@ -240,7 +265,7 @@ timeline_json (ClusterBackup *cb)
 static gboolean
 freeze_barrier (ClusterBackup *cb, GError **error)
 {
-  if (!go (cb, "freeze", &cb->go_freeze_usec, error) || !wait_all (cb, "frozen", cb->barrier_ms, NULL, error))
+  if (!go_freeze (cb, error) || !wait_all (cb, "frozen", cb->barrier_ms, NULL, error))
     return FALSE;
   cb->all_frozen_usec = g_get_real_time ();
   return go (cb, "thaw", &cb->go_thaw_usec, error);
@@ -325,6 +350,7 @@ start_run (ClusterBackup *cb, GError **error)
   cb->etcd = vss_etcd_new (cb->config, error);
   if (cb->etcd == NULL || !resolve_hosts (cb, error))
     return FALSE;
+  vss_etcd_prefer_leader (cb->etcd);
   cb->lease = vss_etcd_lease_grant (cb->etcd, cb->config->lease_ttl_s, error);
   if (cb->lease == 0)
     return FALSE;

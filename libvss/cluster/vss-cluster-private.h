@@ -24,6 +24,8 @@ G_BEGIN_DECLS
 #define VSS_CLUSTER_MANIFEST "cluster.json"
 #define VSS_CLUSTER_DEFAULT_PREPARE_MS 60000
 #define VSS_CLUSTER_DEFAULT_COPY_MS 3600000
+/* The go to freeze names an instant this far ahead at most. */
+#define VSS_CLUSTER_MAX_FREEZE_LEAD_MS 1000
 
 char *vss_cluster_host_key (const char *prefix, const char *host);
 char *vss_cluster_run_prefix (const char *prefix, const char *run_id);

@@ -63,6 +63,8 @@ vss_cluster_run_new (const VssClusterConfig *config, const char *host, const cha
     vss_cluster_run_free (self);
     return NULL;
   }
+  /* Now, not inside the window: the reports go straight to the leader. */
+  vss_etcd_prefer_leader (self->etcd);
   return self;
 }
 
@@ -121,10 +123,15 @@ vss_cluster_run_report (VssClusterRun *self, const char *state, const char *json
   return vss_etcd_put (self->etcd, key, json != NULL ? json : "{}", self->lease, error);
 }
 
+typedef struct {
+  char *key;          /* "go/<phase>" */
+  char *value;        /* the go's value once it came */
+} Go;
+
 static VssBarrierVerdict
 check_go (GHashTable *keys, gpointer data, char **reason)
 {
-  const char *go_key = data;
+  Go *go = data;
   const char *abort_reason = g_hash_table_lookup (keys, "abort");
   if (abort_reason != NULL) {
     *reason = g_strdup (abort_reason);
@@ -134,23 +141,55 @@ check_go (GHashTable *keys, gpointer data, char **reason)
     *reason = g_strdup ("the request is gone (the requester's lease expired or it gave up)");
     return VSS_BARRIER_ABORT;
   }
-  return g_hash_table_contains (keys, go_key) ? VSS_BARRIER_DONE : VSS_BARRIER_WAIT;
+  const char *value = g_hash_table_lookup (keys, go->key);
+  if (value == NULL)
+    return VSS_BARRIER_WAIT;
+  go->value = g_strdup (value);
+  return VSS_BARRIER_DONE;
 }
 
-gboolean
-vss_cluster_run_wait_go (VssClusterRun *self, const char *phase, gint64 deadline_usec, GError **error)
+/* Waits for go @phase; its value in *out_value when asked for. */
+static gboolean
+wait_go (VssClusterRun *self, const char *phase, gint64 deadline_usec, char **out_value, GError **error)
 {
   if (self->watch == NULL) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE, "%s: run %s is not watched", self->host, self->id);
     return FALSE;
   }
-  g_autofree char *go_key = g_strconcat ("go/", phase, NULL);
+  Go go = { g_strconcat ("go/", phase, NULL), NULL };
   g_autofree char *what = g_strdup_printf ("%s: waiting for the go to %s", self->host, phase);
   gint64 start = g_get_monotonic_time ();
-  gboolean ok = vss_run_watch_wait (self->watch, deadline_usec, check_go, go_key, what, error);
+  gboolean ok = vss_run_watch_wait (self->watch, deadline_usec, check_go, &go, what, error);
   g_debug ("cluster %s: %s: go %s after %.1f ms: %s", self->id, self->host, phase,
            (g_get_monotonic_time () - start) / 1000.0, ok ? "yes" : "no");
+  if (ok && out_value != NULL)
+    *out_value = g_steal_pointer (&go.value);
+  g_free (go.key);
+  g_free (go.value);
   return ok;
+}
+
+gboolean
+vss_cluster_run_wait_go (VssClusterRun *self, const char *phase, gint64 deadline_usec, GError **error)
+{
+  return wait_go (self, phase, deadline_usec, NULL, error);
+}
+
+/* The go to freeze names an instant a little ahead (wall clock), so that
+ * hosts woken one after the other by its delivery still freeze together:
+ * the earliest host's window does not grow by the others' wake-up.
+ * Only the spread depends on the clocks; the order of freeze and thaw
+ * comes from etcd.  A go that came late freezes at once. */
+static void
+sleep_until_freeze_instant (const char *go_value)
+{
+  json_object *go = json_tokener_parse (go_value != NULL ? go_value : "");
+  json_object *v = NULL;
+  gint64 at = go != NULL && json_object_object_get_ex (go, "freeze_at_usec", &v) ? json_object_get_int64 (v) : 0;
+  json_object_put (go);
+  gint64 wait = at - g_get_real_time ();
+  if (wait > 0)
+    g_usleep ((gulong) MIN (wait, VSS_CLUSTER_MAX_FREEZE_LEAD_MS * 1000));
 }
 
 static char *
@@ -170,9 +209,15 @@ vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point, 
   switch (point) {
   case VSS_WINDOW_GATE_FREEZE:
     /* Prepared (prepare_snapshot done): all hosts then freeze together. */
-    return vss_cluster_run_report (self, "prepared", NULL, error) &&
-           vss_cluster_run_wait_go (self, "freeze",
-                                    g_get_monotonic_time () + (gint64) VSS_CLUSTER_DEFAULT_PREPARE_MS * 1000, error);
+  {
+    g_autofree char *go = NULL;
+    if (!vss_cluster_run_report (self, "prepared", NULL, error) ||
+        !wait_go (self, "freeze", g_get_monotonic_time () + (gint64) VSS_CLUSTER_DEFAULT_PREPARE_MS * 1000, &go,
+                  error))
+      return FALSE;
+    sleep_until_freeze_instant (go);
+    return TRUE;
+  }
   case VSS_WINDOW_GATE_COMMIT: {
     /* Frozen: said at once; the commit needs no go (its snapshot shows
      * what the frozen writers hold, whenever in the window it is taken). */

@@ -360,6 +360,36 @@ vss_etcd_lease_revoke (VssEtcd *self, gint64 lease, GError **error)
   return reply != NULL;
 }
 
+/* Is the member behind @endpoint the leader?  (Its status says so.) */
+static gboolean
+endpoint_is_leader (VssEtcd *self, const char *endpoint)
+{
+  gboolean retry = FALSE;
+  json_object *reply = post_once (self, endpoint, "/v3/maintenance/status", "{}", &retry, NULL);
+  json_object *header = NULL, *member = NULL, *leader = NULL;
+  gboolean is_leader = reply != NULL && json_object_object_get_ex (reply, "header", &header) &&
+                       json_object_object_get_ex (header, "member_id", &member) &&
+                       json_object_object_get_ex (reply, "leader", &leader) &&
+                       g_strcmp0 (json_object_get_string (member), json_object_get_string (leader)) == 0;
+  json_object_put (reply);
+  return is_leader;
+}
+
+void
+vss_etcd_prefer_leader (VssEtcd *self)
+{
+  if (self->user != NULL && self->token == NULL && !authenticate (self, NULL))
+    return;
+  guint n = g_strv_length (self->endpoints);
+  for (guint i = 0; i < n; i++) {
+    guint candidate = (self->current + i) % n;
+    if (endpoint_is_leader (self, self->endpoints[candidate])) {
+      self->current = candidate;
+      return;
+    }
+  }
+}
+
 /* ---- watch ---- */
 
 /* Cancels @cancellable at @deadline unless stopped first: the blocking
