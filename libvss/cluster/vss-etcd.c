@@ -315,6 +315,75 @@ vss_etcd_delete_prefix (VssEtcd *self, const char *prefix, GError **error)
   return reply != NULL;
 }
 
+/* ---- transactions ---- */
+
+static json_object *
+txn_op (const VssEtcdOp *op)
+{
+  json_object *req = key_request (op->key, FALSE);
+  json_object *wrapped = json_object_new_object ();
+  if (op->kind == VSS_ETCD_DELETE) {
+    json_object_object_add (wrapped, "request_delete_range", req);
+    return wrapped;
+  }
+  g_autofree char *v = b64 (op->value != NULL ? op->value : "");
+  add_string (req, "value", v);
+  if (op->lease != 0)
+    json_object_object_add (req, "lease", json_object_new_int64 (op->lease));
+  json_object_object_add (wrapped, "request_put", req);
+  return wrapped;
+}
+
+static json_object *
+txn_ops (const VssEtcdOp *ops, guint n_ops)
+{
+  json_object *list = json_object_new_array ();
+  for (guint i = 0; i < n_ops; i++)
+    json_object_array_add (list, txn_op (&ops[i]));
+  return list;
+}
+
+/* "No key in [start, end)": etcd compares every key of a range, and an
+ * empty range like a missing key, whose version is 0. */
+static json_object *
+empty_range_compare (const VssEtcdRange *range)
+{
+  json_object *cmp = json_object_new_object ();
+  g_autofree char *k = b64 (range->start);
+  g_autofree char *e = b64 (range->end);
+  add_string (cmp, "key", k);
+  add_string (cmp, "range_end", e);
+  add_string (cmp, "target", "VERSION");
+  add_string (cmp, "result", "EQUAL");
+  add_string (cmp, "version", "0");
+  return cmp;
+}
+
+gboolean
+vss_etcd_txn_if_empty (VssEtcd *self, const VssEtcdRange *empty, guint n_empty, const VssEtcdOp *success,
+                       guint n_success, const VssEtcdOp *failure, guint n_failure, gboolean *out_succeeded,
+                       GError **error)
+{
+  json_object *req = json_object_new_object ();
+  json_object *compares = json_object_new_array ();
+  for (guint i = 0; i < n_empty; i++)
+    json_object_array_add (compares, empty_range_compare (&empty[i]));
+  json_object_object_add (req, "compare", compares);
+  json_object_object_add (req, "success", txn_ops (success, n_success));
+  json_object_object_add (req, "failure", txn_ops (failure, n_failure));
+  json_object *reply = call (self, "/v3/kv/txn", req, error);
+  if (reply == NULL)
+    return FALSE;
+  json_object *err = NULL, *succeeded = NULL;
+  gboolean ok = !json_object_object_get_ex (reply, "error", &err);
+  if (!ok)
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "etcd: txn: %s", json_object_get_string (err));
+  if (out_succeeded != NULL)
+    *out_succeeded = json_object_object_get_ex (reply, "succeeded", &succeeded) && json_object_get_boolean (succeeded);
+  json_object_put (reply);
+  return ok;
+}
+
 gint64
 vss_etcd_lease_grant (VssEtcd *self, guint ttl_s, GError **error)
 {
