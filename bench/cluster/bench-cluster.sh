@@ -50,21 +50,23 @@ for count in "${COUNTS[@]}"; do
   echo "cluster, $count agents:  $(windows "${logs[@]}" | stats)   whole backup: $(stats < "$T/total-$count")"
   # Where the window goes, from the manifests (one clock: same machine):
   # how far apart the hosts froze, and the barrier (last freeze → first
-  # thaw): the last host's "frozen" transaction, which puts the go, then
-  # the go reaching every agent.
+  # thaw) split into the last "frozen" report reaching the requester, its
+  # go put, and the go reaching the agents.
   python3 - "$T"/cluster-"$count"-*/cluster.json <<'PY'
 import json, statistics, sys
-rows = {k: [] for k in ("spread", "barrier", "go_seen", "last_past")}
+rows = {k: [] for k in ("spread", "barrier", "report", "go_put", "go_seen")}
 for path in sys.argv[1:]:
     m = json.load(open(path)); r = m["requester"]; hosts = m["hosts"]
     frozen = [h["frozen_usec"] for h in hosts]
     rows["spread"].append((max(frozen) - min(frozen)) / 1000)
     rows["barrier"].append((m["frozen_until_usec"] - m["frozen_from_usec"]) / 1000)
-    rows["go_seen"].append((r["go_thaw_seen_usec"] - max(frozen)) / 1000)
-    rows["last_past"].append((max(h["thaw_usec"] for h in hosts) - max(frozen)) / 1000)
+    rows["report"].append((r["all_frozen_usec"] - max(frozen)) / 1000)
+    rows["go_put"].append((r["go_thaw_usec"] - r["all_frozen_usec"]) / 1000)
+    rows["go_seen"].append((max(h["thaw_usec"] for h in hosts) - r["go_thaw_usec"]) / 1000)
 med = {k: statistics.median(v) for k, v in rows.items()}
-print("    medians: freezes spread over %(spread).1f ms; last freeze -> first thaw (the barrier) %(barrier).1f ms;"
-      " last freeze -> requester saw the go %(go_seen).1f ms, -> last agent past the gate %(last_past).1f ms" % med)
+print("    medians: freezes spread over %(spread).1f ms; last freeze -> first thaw (the barrier) %(barrier).1f ms:"
+      " last freeze -> requester saw all frozen %(report).1f, its go put %(go_put).1f,"
+      " go put returned -> last agent past the gate %(go_seen).1f" % med)
 PY
   for h in "${names[@]}"; do agent_stop "$h"; done
 done

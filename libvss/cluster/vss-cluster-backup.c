@@ -25,8 +25,7 @@ typedef struct {
   GPtrArray *hosts;           /* char* */
   guint barrier_ms;
   gboolean created_destination;
-  gint64 go_freeze_usec;      /* wall clock, for the manifest's timeline */
-  char *go_thaw;              /* the go to thaw as it came */
+  gint64 go_freeze_usec, all_frozen_usec, go_thaw_usec;   /* wall clock, for the manifest */
 
   GMutex lock;
   GCond cond;
@@ -242,7 +241,7 @@ go_freeze (ClusterBackup *cb, GError **error)
 }
 
 /* Where the barrier's time went, as the requester saw it: when each
- * host's "frozen" arrived, and the go to thaw (who gave it, when). */
+ * host's "frozen" arrived, the last of them, and the go to thaw. */
 static char *
 timeline_json (ClusterBackup *cb)
 {
@@ -255,75 +254,21 @@ timeline_json (ClusterBackup *cb)
   }
   json_object_object_add (t, "go_freeze_usec", json_object_new_int64 (cb->go_freeze_usec));
   json_object_object_add (t, "frozen_seen_usec", seen);
-  json_object_object_add (t, "go_thaw_seen_usec", json_object_new_int64 (vss_run_watch_seen_usec (cb->watch, "ctl/go/thaw")));
-  json_object *go = json_tokener_parse (cb->go_thaw != NULL ? cb->go_thaw : ""), *by = NULL;
-  if (go != NULL && json_object_object_get_ex (go, "by", &by))
-    json_object_object_add (t, "go_thaw_by", json_object_get (by));
-  json_object_put (go);
+  json_object_object_add (t, "all_frozen_usec", json_object_new_int64 (cb->all_frozen_usec));
+  json_object_object_add (t, "go_thaw_usec", json_object_new_int64 (cb->go_thaw_usec));
   char *s = g_strdup (json_object_to_json_string_ext (t, JSON_C_TO_STRING_PLAIN));
   json_object_put (t);
   return s;
 }
 
-/* Every host pending, before anything of the run is asked: each host's
- * "frozen" takes its key away (vss-cluster-run.c). */
-static gboolean
-put_pending (ClusterBackup *cb, GError **error)
-{
-  const guint batch = 100;      /* under etcd's 128 ops per transaction */
-  for (guint first = 0; first < cb->hosts->len; first += batch) {
-    guint n = MIN (batch, cb->hosts->len - first);
-    g_autofree VssEtcdOp *ops = g_new0 (VssEtcdOp, n);
-    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
-    for (guint i = 0; i < n; i++) {
-      char *key = vss_cluster_pending_key (cb->run_prefix, g_ptr_array_index (cb->hosts, first + i));
-      g_ptr_array_add (keys, key);
-      ops[i] = (VssEtcdOp) { VSS_ETCD_PUT, key, "{}", cb->lease };
-    }
-    if (!vss_etcd_txn_if_empty (cb->etcd, NULL, 0, ops, n, NULL, 0, NULL, error))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-typedef struct {
-  GPtrArray *hosts;
-  char *go;                   /* the go's value once it came */
-} ThawGo;
-
-static VssBarrierVerdict
-check_thaw_go (GHashTable *keys, gpointer data, char **reason)
-{
-  ThawGo *wait = data;
-  if (!g_hash_table_contains (keys, "ctl/request")) {
-    *reason = g_strdup ("the request is gone: the requester's lease expired");
-    return VSS_BARRIER_ABORT;
-  }
-  for (guint i = 0; i < wait->hosts->len; i++) {
-    *reason = host_gone (keys, g_ptr_array_index (wait->hosts, i));
-    if (*reason != NULL)
-      return VSS_BARRIER_ABORT;
-  }
-  const char *go = g_hash_table_lookup (keys, "ctl/go/thaw");
-  if (go == NULL)
-    return VSS_BARRIER_WAIT;
-  wait->go = g_strdup (go);
-  return VSS_BARRIER_DONE;
-}
-
-/* The one barrier inside the window: the go to freeze, then the go to
- * thaw, which the last host to freeze gives. */
+/* The one barrier inside the window: every host frozen → go thaw. */
 static gboolean
 freeze_barrier (ClusterBackup *cb, GError **error)
 {
-  ThawGo wait = { cb->hosts, NULL };
-  g_autofree char *what = g_strdup_printf ("not every host frozen within %u ms", cb->barrier_ms);
-  if (!go_freeze (cb, error))
+  if (!go_freeze (cb, error) || !wait_all (cb, "frozen", cb->barrier_ms, NULL, error))
     return FALSE;
-  gboolean ok = vss_run_watch_wait (cb->watch, g_get_monotonic_time () + (gint64) cb->barrier_ms * 1000,
-                                    check_thaw_go, &wait, what, error);
-  cb->go_thaw = wait.go;
-  return ok;
+  cb->all_frozen_usec = g_get_real_time ();
+  return go (cb, "thaw", &cb->go_thaw_usec, error);
 }
 
 static VssBarrierVerdict
@@ -351,7 +296,7 @@ drive_phases (ClusterBackup *cb, GError **error)
   guint prepare_ms = o->prepare_timeout_ms != 0 ? o->prepare_timeout_ms : VSS_CLUSTER_DEFAULT_PREPARE_MS;
   guint copy_ms = o->copy_timeout_ms != 0 ? o->copy_timeout_ms : VSS_CLUSTER_DEFAULT_COPY_MS;
   g_autoptr(GHashTable) keys = NULL;
-  if (!put_pending (cb, error) || !put_request (cb, error) || !wait_all (cb, "prepared", prepare_ms, NULL, error) || !freeze_barrier (cb, error) ||
+  if (!put_request (cb, error) || !wait_all (cb, "prepared", prepare_ms, NULL, error) || !freeze_barrier (cb, error) ||
       !wait_all (cb, "thawed", cb->barrier_ms, NULL, error) || !wait_all (cb, "done", copy_ms, &keys, error))
     return FALSE;
   g_autofree char *timeline = timeline_json (cb);
@@ -436,7 +381,6 @@ end_run (ClusterBackup *cb)
   g_clear_pointer (&cb->hosts, g_ptr_array_unref);
   g_free (cb->id);
   g_free (cb->run_prefix);
-  g_free (cb->go_thaw);
   g_mutex_clear (&cb->lock);
   g_cond_clear (&cb->cond);
 }

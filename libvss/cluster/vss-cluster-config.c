@@ -137,9 +137,3 @@ vss_cluster_run_prefix (const char *prefix, const char *run_id)
 {
   return g_strconcat (prefix, "/runs/", run_id, "/", NULL);
 }
-
-char *
-vss_cluster_pending_key (const char *run_prefix, const char *host)
-{
-  return g_strconcat (run_prefix, "pending/", host, NULL);
-}

@@ -6,7 +6,6 @@
  *   <prefix>/runs/<id>/ctl/request        requester's lease: the request (JSON)
  *   <prefix>/runs/<id>/ctl/go/<phase>     requester: freeze, thaw, complete
  *   <prefix>/runs/<id>/ctl/abort          requester: why the run is abandoned
- *   <prefix>/runs/<id>/pending/<h>        requester: h is not frozen yet
  *   <prefix>/runs/<id>/host/<h>/alive     agent's lease: it is still there
  *   <prefix>/runs/<id>/host/<h>/<state>   agent, under the requester's lease:
  *                                         prepared, frozen, thawed, done,
@@ -15,9 +14,7 @@
  * dies takes its run with it, and every agent sees the request vanish.
  * Agents in a run watch only ctl/ (a few keys); the requester watches all.
  * Inside the freeze window there is one barrier: every host frozen → go
- * thaw (docs/cluster.md, "The guarantee").  Each host's "frozen" is one
- * transaction that deletes its pending key, and the one that finds no
- * other pending key also puts the go: the last host to freeze gives it. */
+ * thaw (docs/cluster.md, "The guarantee"). */
 #pragma once
 
 #include "vss-etcd.h"
@@ -32,8 +29,6 @@ G_BEGIN_DECLS
 
 char *vss_cluster_host_key (const char *prefix, const char *host);
 char *vss_cluster_run_prefix (const char *prefix, const char *run_id);
-/* <run prefix>pending/<host> */
-char *vss_cluster_pending_key (const char *run_prefix, const char *host);
 
 typedef enum {
   VSS_BARRIER_WAIT,

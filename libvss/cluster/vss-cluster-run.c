@@ -198,37 +198,6 @@ time_json (gint64 usec)
   return g_strdup_printf ("{\"at_usec\":%" G_GINT64_FORMAT "}", usec);
 }
 
-/* One transaction: this host's pending key deleted and "frozen" put,
- * and when no other host is pending any more, the go to thaw put too —
- * the last host to freeze gives the go, with no round trip through the
- * requester inside the window.  etcd applies the transactions one after
- * the other, so exactly one of them finds the others gone. */
-static gboolean
-report_frozen (VssClusterRun *self, GError **error)
-{
-  g_autofree char *pending = g_strconcat (self->run_prefix, "pending/", NULL);
-  g_autofree char *pending_end = g_strconcat (self->run_prefix, "pending0", NULL);   /* '/' + 1 */
-  g_autofree char *mine = vss_cluster_pending_key (self->run_prefix, self->host);
-  g_autofree char *after_mine = g_strconcat (mine, "\x01", NULL);   /* names hold no NUL */
-  g_autofree char *frozen_key = g_strconcat (self->run_prefix, "host/", self->host, "/frozen", NULL);
-  g_autofree char *go_key = g_strconcat (self->run_prefix, "ctl/go/thaw", NULL);
-  g_autofree char *frozen = time_json (self->frozen_usec);
-  g_autofree char *go = g_strdup_printf ("{\"at_usec\":%" G_GINT64_FORMAT ",\"by\":\"%s\"}", g_get_real_time (),
-                                         self->host);
-  const VssEtcdRange others[] = { { pending, mine }, { after_mine, pending_end } };
-  /* Under the requester's lease, like every key of the run. */
-  const VssEtcdOp ops[] = {
-    { VSS_ETCD_DELETE, mine, NULL, 0 },
-    { VSS_ETCD_PUT, frozen_key, frozen, self->lease },
-    { VSS_ETCD_PUT, go_key, go, self->lease },
-  };
-  gboolean last = FALSE;
-  if (!vss_etcd_txn_if_empty (self->etcd, others, G_N_ELEMENTS (others), ops, 3, ops, 2, &last, error))
-    return FALSE;
-  g_debug ("cluster %s: %s frozen%s", self->id, self->host, last ? ", the last: gave the go to thaw" : "");
-  return TRUE;
-}
-
 gboolean
 vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point, gint64 deadline_usec,
                              gpointer run, GError **error)
@@ -249,11 +218,13 @@ vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point, 
     sleep_until_freeze_instant (go);
     return TRUE;
   }
-  case VSS_WINDOW_GATE_COMMIT:
+  case VSS_WINDOW_GATE_COMMIT: {
     /* Frozen: said at once; the commit needs no go (its snapshot shows
      * what the frozen writers hold, whenever in the window it is taken). */
     self->frozen_usec = g_get_real_time ();
-    return report_frozen (self, error);
+    g_autofree char *json = time_json (self->frozen_usec);
+    return vss_cluster_run_report (self, "frozen", json, error);
+  }
   case VSS_WINDOW_GATE_THAW: {
     /* No thaw before every host is frozen: the one barrier. */
     self->committed_usec = g_get_real_time ();

@@ -28,30 +28,6 @@ GHashTable *vss_etcd_range_prefix (VssEtcd *self, const char *prefix, gint64 *ou
                                    GError **error);
 gboolean vss_etcd_delete_prefix (VssEtcd *self, const char *prefix, GError **error);
 
-/* ---- transactions ---- */
-
-typedef enum { VSS_ETCD_PUT, VSS_ETCD_DELETE } VssEtcdOpKind;
-
-typedef struct {
-  VssEtcdOpKind kind;
-  const char *key;
-  const char *value;          /* PUT only */
-  gint64 lease;               /* PUT only; 0: none */
-} VssEtcdOp;
-
-/* The keys k with start <= k < end. */
-typedef struct {
-  const char *start;
-  const char *end;
-} VssEtcdRange;
-
-/* One transaction: when every range of @empty holds no key, @success,
- * otherwise @failure (*out_succeeded says which).  At most 128 ops (the
- * server's --max-txn-ops default). */
-gboolean vss_etcd_txn_if_empty (VssEtcd *self, const VssEtcdRange *empty, guint n_empty,
-                                const VssEtcdOp *success, guint n_success, const VssEtcdOp *failure,
-                                guint n_failure, gboolean *out_succeeded, GError **error);
-
 /* Sends what follows to the leader's endpoint when it is one of the
  * configured ones (a follower forwards every write to the leader: ~30 %
  * more etcd CPU per put, measured).  Best effort, nothing on failure;
