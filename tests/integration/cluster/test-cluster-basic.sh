@@ -45,6 +45,16 @@ cp -a "$T/set1" "$T/set-tampered"
 echo " " >> "$T/set-tampered/b/manifest.json"
 "$VSS" verify "$T/set-tampered" > /dev/null 2>&1
 check "a host manifest other than the recorded one fails verify" test $? -ne 0
+# A host that thawed before another froze: no instant at which all were
+# frozen, so no cluster set (the times are checked, not only the files).
+cp -a "$T/set1" "$T/set-apart"
+python3 -c "
+import json; p='$T/set-apart/cluster.json'; m=json.load(open(p)); hs=m['hosts']
+hs[0]['thaw_usec']=hs[1]['frozen_usec']-1; hs[0]['committed_usec']=hs[0]['frozen_usec']=hs[0]['thaw_usec']-10
+json.dump(m, open(p, 'w'))"
+"$VSS" verify "$T/set-apart" > "$T/set-apart.out" 2>&1
+check "hosts whose frozen intervals do not overlap fail verify" \
+  bash -c "[ $? -ne 0 ] && grep -q 'before the last host froze' '$T/set-apart.out'"
 cp -a "$T/set1" "$T/set-nomanifest"; rm "$T/set-nomanifest/cluster.json"
 "$VSS" verify "$T/set-nomanifest" > /dev/null 2>&1
 check "without cluster.json the directory is no set (verify fails)" test $? -ne 0
