@@ -7,6 +7,9 @@ etcd's v3 JSON gateway the way libvss uses it (HTTP/1.1, keep-alive):
   watch delivery        put sent → the event read from another
                         client's open watch stream
   new connection + put  what a client pays without keep-alive
+  shared counter        N clients each adding one to one key with a
+                        compare-and-put txn (the alternative to a key
+                        per agent)
   new watch             POST /v3/watch until "created": what a barrier
                         paid when it opened its watch inside the window
 
@@ -88,6 +91,46 @@ for r in range(ROUNDS):
     last.append((max(done) - t0) * 1000)
 report("put, %d clients at once (each)" % N, samples)
 report("put, %d clients at once (last)" % N, last)
+
+
+def cas_increment(c, key):
+    """One shared counter: read, then txn (value == read) → put read+1;
+    again when another client won.  Returns the number of txns."""
+    tries = 0
+    while True:
+        tries += 1
+        r = post(c, "/v3/kv/range", {"key": b64(key)})
+        kvs = r.get("kvs", [])
+        n = int(base64.b64decode(kvs[0]["value"])) if kvs else 0
+        cmp = ({"key": b64(key), "target": "VERSION", "result": "EQUAL", "version": "0"} if not kvs else
+               {"key": b64(key), "target": "MOD", "result": "EQUAL", "mod_revision": kvs[0]["mod_revision"]})
+        t = post(c, "/v3/kv/txn", {"compare": [cmp],
+                                   "success": [{"request_put": {"key": b64(key), "value": b64(str(n + 1))}}]})
+        if t.get("succeeded"):
+            return tries
+
+
+samples, txns = [], []
+for r in range(ROUNDS // 2):
+    start = threading.Barrier(N + 1)
+    done, tries = [0.0] * N, [0] * N
+
+    def one(i):
+        start.wait()
+        tries[i] = cas_increment(conns[i], "/bench/counter/%d" % r)
+        done[i] = time.monotonic()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(N)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.monotonic()
+    for t in threads:
+        t.join()
+    samples.append((max(done) - t0) * 1000)
+    txns.append(sum(tries))
+report("shared counter, %d clients (last)" % N, samples)
+print("%-34s median %d range+txn pairs for %d increments" % ("", statistics.median(txns), N))
 
 
 def open_watch(prefix):
