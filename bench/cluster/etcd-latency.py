@@ -67,17 +67,15 @@ for i in range(ROUNDS):
     samples.append(ms_since(t0))
 report("new connection + put", samples)
 
-conns = [connect() for _ in range(N)]
-for c in conns:
-    put(c, "/bench/warm")
-samples, last = [], []
-for r in range(ROUNDS):
+def at_once(work):
+    """work(i) on N threads released together; each one's ms until done,
+    and what each returned."""
     start = threading.Barrier(N + 1)
-    done = [0.0] * N
+    done, results = [0.0] * N, [None] * N
 
     def one(i):
         start.wait()
-        put(conns[i], "/bench/many/%d/%d" % (r, i))
+        results[i] = work(i)
         done[i] = time.monotonic()
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(N)]
@@ -87,8 +85,17 @@ for r in range(ROUNDS):
     t0 = time.monotonic()
     for t in threads:
         t.join()
-    samples += [(d - t0) * 1000 for d in done]
-    last.append((max(done) - t0) * 1000)
+    return [(d - t0) * 1000 for d in done], results
+
+
+conns = [connect() for _ in range(N)]
+for c in conns:
+    put(c, "/bench/warm")
+samples, last = [], []
+for r in range(ROUNDS):
+    each, _ = at_once(lambda i: put(conns[i], "/bench/many/%d/%d" % (r, i)))
+    samples += each
+    last.append(max(each))
 report("put, %d clients at once (each)" % N, samples)
 report("put, %d clients at once (last)" % N, last)
 
@@ -112,22 +119,8 @@ def cas_increment(c, key):
 
 samples, txns = [], []
 for r in range(ROUNDS // 2):
-    start = threading.Barrier(N + 1)
-    done, tries = [0.0] * N, [0] * N
-
-    def one(i):
-        start.wait()
-        tries[i] = cas_increment(conns[i], "/bench/counter/%d" % r)
-        done[i] = time.monotonic()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(N)]
-    for t in threads:
-        t.start()
-    start.wait()
-    t0 = time.monotonic()
-    for t in threads:
-        t.join()
-    samples.append((max(done) - t0) * 1000)
+    each, tries = at_once(lambda i: cas_increment(conns[i], "/bench/counter/%d" % r))
+    samples.append(max(each))
     txns.append(sum(tries))
 report("shared counter, %d clients (last)" % N, samples)
 print("%-34s median %d range+txn pairs for %d increments" % ("", statistics.median(txns), N))

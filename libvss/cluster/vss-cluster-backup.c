@@ -356,9 +356,7 @@ start_run (ClusterBackup *cb, GError **error)
     return FALSE;
   cb->keepalive = g_thread_new ("cluster-keepalive", keepalive_run, cb);
   /* Open before the request exists: every report of the run is seen. */
-  guint endpoints = g_strv_length (cb->config->endpoints);
-  gint64 deadline = g_get_monotonic_time () + ((gint64) cb->config->request_timeout_ms * endpoints + 1000) * 1000;
-  cb->watch = vss_run_watch_start (cb->config, cb->run_prefix, deadline, error);
+  cb->watch = vss_run_watch_start (cb->config, cb->run_prefix, vss_cluster_call_deadline (cb->config), error);
   return cb->watch != NULL;
 }
 

@@ -137,3 +137,10 @@ vss_cluster_run_prefix (const char *prefix, const char *run_id)
 {
   return g_strconcat (prefix, "/runs/", run_id, "/", NULL);
 }
+
+gint64
+vss_cluster_call_deadline (const VssClusterConfig *config)
+{
+  gint64 per_endpoint_us = (gint64) config->request_timeout_ms * 1000;
+  return g_get_monotonic_time () + per_endpoint_us * g_strv_length (config->endpoints) + G_USEC_PER_SEC;
+}

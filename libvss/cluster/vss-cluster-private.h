@@ -40,6 +40,9 @@ typedef enum {
  * "host/a/frozen" …); on ABORT sets *reason. */
 typedef VssBarrierVerdict (*VssBarrierCheck) (GHashTable *keys, gpointer data, char **reason);
 
+/* When a call that may try every endpoint has surely ended (monotonic). */
+gint64 vss_cluster_call_deadline (const VssClusterConfig *config);
+
 /* A run's keys (relative to @prefix), kept current by a watch on its
  * own thread from vss_run_watch_start to vss_run_watch_stop
  * (vss-cluster-watch.c). */

@@ -106,11 +106,9 @@ gboolean
 vss_cluster_run_watch (VssClusterRun *self, GError **error)
 {
   g_autofree char *ctl_prefix = g_strconcat (self->run_prefix, "ctl/", NULL);
-  guint endpoints = g_strv_length (self->config->endpoints);
-  gint64 deadline = g_get_monotonic_time () + ((gint64) self->config->request_timeout_ms * endpoints + 1000) * 1000;
   /* Only the requester's keys: with N hosts, watching the reports too
    * would wake every agent N times per phase. */
-  self->watch = vss_run_watch_start (self->config, ctl_prefix, deadline, error);
+  self->watch = vss_run_watch_start (self->config, ctl_prefix, vss_cluster_call_deadline (self->config), error);
   return self->watch != NULL;
 }
 
