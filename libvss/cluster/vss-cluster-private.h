@@ -36,7 +36,7 @@ typedef enum {
   VSS_BARRIER_ABORT,
 } VssBarrierVerdict;
 
-/* Looks at a run's keys (relative to the run prefix: "go/commit",
+/* Looks at a run's keys (relative to the watched prefix: "go/thaw",
  * "host/a/frozen" …); on ABORT sets *reason. */
 typedef VssBarrierVerdict (*VssBarrierCheck) (GHashTable *keys, gpointer data, char **reason);
 
