@@ -2,8 +2,8 @@
  *
  * Registers the host under the cluster prefix (a lease kept alive),
  * waits for requests that name it, and runs each through the library:
- * gather, prepare, (go) freeze, the window gate (frozen → go commit →
- * commit → committed → go thaw), thaw, post_snapshot, the copy into
+ * gather, prepare, (go) freeze, the window gate (frozen, commit, go
+ * thaw once every host is frozen), thaw, post_snapshot, the copy into
  * <destination>/<host>, (go) backup_complete — or abort.  Every wait is
  * bounded; a run left unfinished by a crash is cleaned up at the next
  * start from a small state file. */
