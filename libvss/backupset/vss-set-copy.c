@@ -1,7 +1,5 @@
 /* vss-set-copy.c — the one-pass copy of a backup set: every byte is read
- * once, hashed and written, holes stay holes; SHA-256 comes from libcrypto
- * when the build found it (SHA-NI makes it ~10x faster than GChecksum,
- * which would otherwise bound the backup's throughput), else GChecksum. */
+ * once, hashed and written, holes stay holes (SHA-256: util/vss-sha256.c). */
 #include "vss-backup-set-private.h"
 
 #include <errno.h>
@@ -12,9 +10,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#ifdef VSS_HAVE_LIBCRYPTO
-#include <openssl/evp.h>
-#endif
 
 gboolean
 vss_set_errno_error (GError **error, int saved_errno, const char *what, const char *path)
@@ -22,69 +17,6 @@ vss_set_errno_error (GError **error, int saved_errno, const char *what, const ch
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                "%s %s: %s", what, path, g_strerror (saved_errno));
   return FALSE;
-}
-
-/* ---- SHA-256 ---- */
-
-struct _VssSha256 {
-#ifdef VSS_HAVE_LIBCRYPTO
-  EVP_MD_CTX *ctx;
-#else
-  GChecksum *sum;
-#endif
-};
-
-VssSha256 *
-vss_sha256_new (void)
-{
-  VssSha256 *self = g_new0 (VssSha256, 1);
-#ifdef VSS_HAVE_LIBCRYPTO
-  self->ctx = EVP_MD_CTX_new ();
-  if (self->ctx == NULL || EVP_DigestInit_ex (self->ctx, EVP_sha256 (), NULL) != 1)
-    g_error ("libcrypto cannot start a SHA-256 digest");
-#else
-  self->sum = g_checksum_new (G_CHECKSUM_SHA256);
-#endif
-  return self;
-}
-
-void
-vss_sha256_update (VssSha256 *self, const void *data, gsize length)
-{
-#ifdef VSS_HAVE_LIBCRYPTO
-  EVP_DigestUpdate (self->ctx, data, length);
-#else
-  g_checksum_update (self->sum, data, length);
-#endif
-}
-
-void
-vss_sha256_finish (VssSha256 *self, char out[65])
-{
-#ifdef VSS_HAVE_LIBCRYPTO
-  unsigned char digest[32];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex (self->ctx, digest, &len);
-  for (unsigned int i = 0; i < 32; i++)
-    g_snprintf (out + 2 * i, 3, "%02x", digest[i]);
-  EVP_DigestInit_ex (self->ctx, EVP_sha256 (), NULL);
-#else
-  g_strlcpy (out, g_checksum_get_string (self->sum), 65);
-  g_checksum_reset (self->sum);
-#endif
-}
-
-void
-vss_sha256_free (VssSha256 *self)
-{
-  if (self == NULL)
-    return;
-#ifdef VSS_HAVE_LIBCRYPTO
-  EVP_MD_CTX_free (self->ctx);
-#else
-  g_checksum_free (self->sum);
-#endif
-  g_free (self);
 }
 
 /* ---- the hashing copy ---- */

@@ -161,7 +161,12 @@ copy_commit (VssSnapshot *snapshot, gint64 deadline_usec, GError **error)
   gint64 allowed_ms = deadline_usec > 0 ? (deadline_usec - g_get_monotonic_time ()) / 1000 : 0;
   g_autofree char *image = g_build_filename (snapshot->storage_path, "image", NULL);
   g_autoptr(GError) local = NULL;
-  if (!vss_fs_copy_tree (snapshot->original_path, image, deadline_usec, &local)) {
+  /* An after-thaw image is what the backup set moves in (copy once): its
+   * large files are hashed while copied, so the set need not read them. */
+  VssFsCopyOptions options = { .deadline_usec = deadline_usec,
+                               .remember_digests = snapshot->after_thaw && !g_getenv ("VSS_EXP_NODIG"),
+                               .write_behind = g_getenv ("VSS_EXP_WB") != NULL };
+  if (!vss_fs_copy_tree_full (snapshot->original_path, image, &options, &local)) {
     if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
       g_autofree char *other = vss_provider_alternative (&vss_provider_copy,
                                                          snapshot->original_path);

@@ -12,6 +12,7 @@
  * are reached through /proc/self/fd/<parent>/<name>, still relative to
  * the held parent. */
 #include "vss-fs-private.h"
+#include "vss-hash-behind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,11 @@
  * that a timeout is noticed within a few ms at disk speed, large enough that
  * the clock is not read for every block. */
 #define COPY_CHUNK (4 * 1024 * 1024)
+
+/* Files from this size on are hashed (remember_digests) and written
+ * (write_behind) while copied; smaller ones cost more in thread hand-offs
+ * and single small writes than re-reading them and one flush at the end. */
+#define LARGE_FILE (1024 * 1024)
 
 static VssFsCopyHook test_hook;
 
@@ -118,10 +124,32 @@ copy_range (int sfd, int dfd, off_t offset, off_t length, gboolean *use_cfr,
   return TRUE;
 }
 
+/* What happens beside the data copy of a large file. */
+typedef struct {
+  VssHashBehind *hash;        /* told what is final; NULL for none */
+  gboolean write_behind;
+  off_t flushed;              /* written out before this offset */
+} Behind;
+
+/* Write-behind: the chunk just copied goes to the disk now, and the one
+ * before it is waited for, so a large copy never leaves more than two
+ * chunks dirty (no flush of everything at the end that would queue an
+ * application's own writes behind it). */
+static void
+write_behind (int dfd, off_t offset, off_t length, Behind *behind)
+{
+  sync_file_range (dfd, offset, length, SYNC_FILE_RANGE_WRITE);
+  if (behind->flushed < offset)
+    sync_file_range (dfd, behind->flushed, offset - behind->flushed,
+                     SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                     SYNC_FILE_RANGE_WAIT_AFTER);
+  behind->flushed = offset;
+}
+
 /* Copies the data regions of @sfd, leaving holes as holes: the file is
  * extended to its size at the end with ftruncate, which does not allocate. */
 static gboolean
-copy_file_data (int sfd, int dfd, off_t size, const CopyCtx *ctx,
+copy_file_data (int sfd, int dfd, off_t size, const CopyCtx *ctx, Behind *behind,
                 const char *src, const char *dst, GError **error)
 {
   gboolean use_cfr = TRUE;
@@ -140,6 +168,10 @@ copy_file_data (int sfd, int dfd, off_t size, const CopyCtx *ctx,
       if (!check_deadline (ctx, error) ||
           !copy_range (sfd, dfd, data, len, &use_cfr, src, dst, error))
         return FALSE;
+      if (behind->hash != NULL)
+        vss_hash_behind_publish (behind->hash, data + len);
+      if (behind->write_behind)
+        write_behind (dfd, data, len, behind);
     }
     pos = hole;
   }
@@ -318,20 +350,31 @@ copy_regular (const Entry *e, const CopyCtx *ctx, GError **error)
     return TRUE;
   }
   /* Owner-only until the metadata is copied: the source's mode may be
-   * stricter than the umask. */
-  int dfd = openat (e->ddir, e->dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+   * stricter than the umask.  Readable too when hashed behind the copy. */
+  gboolean large = !ctx->options->clone_only && st.st_size >= LARGE_FILE;
+  gboolean hashed = large && ctx->options->remember_digests;
+  int dfd = openat (e->ddir, e->dname, (hashed ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL |
+                    O_NOFOLLOW | O_CLOEXEC, 0600);
   if (dfd < 0) {
     int err = errno;
     close (sfd);
     return vss_fs_errno_error (error, err, "cannot create", e->dst);
   }
+  Behind behind = { hashed ? vss_hash_behind_start (dfd) : NULL,
+                    large && ctx->options->write_behind, 0 };
   gboolean ok = ctx->options->clone_only ? clone_data (sfd, dfd, e->src, error)
-                                         : copy_file_data (sfd, dfd, st.st_size, ctx, e->src,
-                                                           e->dst, error);
+                                         : copy_file_data (sfd, dfd, st.st_size, ctx, &behind,
+                                                           e->src, e->dst, error);
   if (ok && test_hook != NULL)
     test_hook (e->src);
   Node s = { sfd, e->sdir, e->sname, e->src }, d = { dfd, e->ddir, e->dname, e->dst };
   ok = ok && copy_metadata (&st, &s, &d, ctx, error);
+  /* Recorded with the file's final ctime: after its metadata. */
+  char digest[65];
+  if (ok && behind.hash != NULL &&
+      vss_hash_behind_finish (g_steal_pointer (&behind.hash), st.st_size, digest))
+    vss_hash_digests_remember (dfd, digest);
+  vss_hash_behind_cancel (behind.hash);
   close (sfd);
   if (close (dfd) != 0 && ok)
     ok = vss_fs_errno_error (error, errno, "cannot write", e->dst);

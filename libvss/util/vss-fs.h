@@ -21,6 +21,10 @@ typedef struct {
   gboolean stay_on_device;    /* a directory on another device than @src shows up empty */
   dev_t skip_dev;             /* with skip_ino != 0: a directory left out (shows up empty) */
   ino_t skip_ino;
+  gboolean remember_digests;  /* hash large files while copying them, for vss_hash_digests_take
+                               * (a staged image that will be moved into a backup set) */
+  gboolean write_behind;      /* start writing each chunk out as soon as it is copied, and
+                               * wait for the one before: little dirty data at any time */
 } VssFsCopyOptions;
 
 gboolean vss_fs_copy_tree_full (const char *src, const char *dst, const VssFsCopyOptions *options,
