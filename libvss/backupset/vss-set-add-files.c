@@ -133,8 +133,9 @@ store_data (const AddCtx *ctx, VssSetEntry *e, int sfd, const char *src, GError 
   e->stored = g_strdup_printf (VSS_SET_FILES "/%u%s", ctx->component, e->path);
   if (!vss_set_writer_make_parents (ctx->w, e->stored, error))
     return FALSE;
+  /* Readable too: a large file is hashed from its copy (vss-set-copy.c). */
   int dfd = openat (ctx->w->partial_fd, e->stored,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (dfd < 0)
     return copy_error (ctx, errno, TRUE, src, e->stored, error);
   guint64 copied = 0;

@@ -1,5 +1,10 @@
 /* vss-set-copy.c — the one-pass copy of a backup set: every byte is read
- * once, hashed and written, holes stay holes (SHA-256: util/vss-sha256.c). */
+ * once, hashed and written, holes stay holes (SHA-256: util/vss-sha256.c).
+ * A large file written to a destination also open for reading (the set's
+ * own files) is hashed from its written copy on a second thread and
+ * written out behind the copy (util/vss-hash-behind.c, vss_fs_write_behind):
+ * the copy and the hash overlap, and no flush of everything is left for
+ * the end. */
 #include "vss-backup-set-private.h"
 
 #include <errno.h>
@@ -9,6 +14,9 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include "util/vss-fs.h"
+#include "util/vss-hash-behind.h"
 
 
 gboolean
@@ -86,6 +94,8 @@ typedef struct {
   off_t written_end;  /* end of the last data written to dfd */
   int err;
   gboolean dst_side;
+  VssHashBehind *behind;   /* hashing dfd as it is written; NULL: hashed here */
+  off_t flushed;           /* written out before this offset (with @behind) */
 } CopyRun;
 
 /* Hashes a hole of @length zero bytes; nothing is written. */
@@ -94,7 +104,8 @@ hash_hole (VssSetCopier *self, CopyRun *run, off_t length)
 {
   while (length > 0) {
     gsize n = (gsize) MIN (length, (off_t) VSS_SET_COPY_CHUNK);
-    vss_sha256_update (self->sha, self->zeros, n);
+    if (run->behind == NULL)
+      vss_sha256_update (self->sha, self->zeros, n);
     length -= (off_t) n;
     run->pos += (off_t) n;
     tick (self, run->pos);
@@ -117,11 +128,16 @@ copy_data (VssSetCopier *self, CopyRun *run, off_t end)
     }
     if (n == 0)
       return TRUE;   /* the source shrank while being read */
-    vss_sha256_update (self->sha, self->buf, (gsize) n);
+    if (run->behind == NULL)
+      vss_sha256_update (self->sha, self->buf, (gsize) n);
     if (run->dfd >= 0 && !write_all_at (run->dfd, self->buf, (gsize) n, run->pos)) {
       run->err = errno;
       run->dst_side = TRUE;
       return FALSE;
+    }
+    if (run->behind != NULL) {
+      vss_hash_behind_publish (run->behind, run->pos + n);
+      vss_fs_write_behind (run->dfd, run->pos, n, &run->flushed);
     }
     run->pos += n;
     run->written_end = run->pos;
@@ -146,12 +162,38 @@ next_region (CopyRun *run, off_t size, off_t *data, off_t *hole)
   return TRUE;
 }
 
+static gboolean
+readable (int fd)
+{
+  int flags = fd >= 0 ? fcntl (fd, F_GETFL) : -1;
+  return flags >= 0 && (flags & O_ACCMODE) == O_RDWR;
+}
+
+/* The digest of what was copied: from the thread that hashed @run->dfd
+ * behind the copy, or from the hasher of this thread. */
+static gboolean
+finish_digest (VssSetCopier *self, CopyRun *run, gboolean ok, char out_sha256[65])
+{
+  vss_sha256_finish (self->sha, out_sha256);
+  if (run->behind == NULL)
+    return ok;
+  if (!ok) {
+    vss_hash_behind_cancel (run->behind);
+    return FALSE;
+  }
+  if (vss_hash_behind_finish (run->behind, run->pos, out_sha256))
+    return TRUE;
+  run->err = EIO;   /* our own copy could not be read back in full */
+  run->dst_side = TRUE;
+  return FALSE;
+}
+
 gboolean
 vss_set_copier_run (VssSetCopier *self, int sfd, int dfd, guint64 size,
                     char out_sha256[65], guint64 *out_copied,
                     int *out_errno, gboolean *out_dst_side)
 {
-  CopyRun run = { sfd, dfd, 0, 0, 0, FALSE };
+  CopyRun run = { sfd, dfd, 0, 0, 0, FALSE, NULL, 0 };
   /* Never past the source's end: a size taken from a manifest could
    * otherwise make us hash an endless hole (2^62 bytes of a 2-byte file).
    * A source shorter than @size reads as one that shrank. */
@@ -160,6 +202,8 @@ vss_set_copier_run (VssSetCopier *self, int sfd, int dfd, guint64 size,
   if (fstat (sfd, &st) == 0 && S_ISREG (st.st_mode))
     end = MIN (end, st.st_size);
   gboolean ok = TRUE;
+  if (end >= VSS_FS_LARGE_FILE && readable (dfd))
+    run.behind = vss_hash_behind_start (dfd);
   posix_fadvise (sfd, 0, 0, POSIX_FADV_SEQUENTIAL);
   while (ok && run.pos < end) {
     off_t data, hole;
@@ -178,7 +222,7 @@ vss_set_copier_run (VssSetCopier *self, int sfd, int dfd, guint64 size,
     run.dst_side = TRUE;
     ok = FALSE;
   }
-  vss_sha256_finish (self->sha, out_sha256);
+  ok = finish_digest (self, &run, ok, out_sha256);
   *out_copied = (guint64) run.pos;
   *out_errno = run.err;
   *out_dst_side = run.dst_side;

@@ -30,11 +30,6 @@
  * the clock is not read for every block. */
 #define COPY_CHUNK (4 * 1024 * 1024)
 
-/* Files from this size on are hashed (remember_digests) and written
- * (write_behind) while copied; smaller ones cost more in thread hand-offs
- * and single small writes than re-reading them and one flush at the end. */
-#define LARGE_FILE (1024 * 1024)
-
 static VssFsCopyHook test_hook;
 
 void
@@ -131,21 +126,6 @@ typedef struct {
   off_t flushed;              /* written out before this offset */
 } Behind;
 
-/* Write-behind: the chunk just copied goes to the disk now, and the one
- * before it is waited for, so a large copy never leaves more than two
- * chunks dirty (no flush of everything at the end that would queue an
- * application's own writes behind it). */
-static void
-write_behind (int dfd, off_t offset, off_t length, Behind *behind)
-{
-  sync_file_range (dfd, offset, length, SYNC_FILE_RANGE_WRITE);
-  if (behind->flushed < offset)
-    sync_file_range (dfd, behind->flushed, offset - behind->flushed,
-                     SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                     SYNC_FILE_RANGE_WAIT_AFTER);
-  behind->flushed = offset;
-}
-
 /* Copies the data regions of @sfd, leaving holes as holes: the file is
  * extended to its size at the end with ftruncate, which does not allocate. */
 static gboolean
@@ -171,7 +151,7 @@ copy_file_data (int sfd, int dfd, off_t size, const CopyCtx *ctx, Behind *behind
       if (behind->hash != NULL)
         vss_hash_behind_publish (behind->hash, data + len);
       if (behind->write_behind)
-        write_behind (dfd, data, len, behind);
+        vss_fs_write_behind (dfd, data, len, &behind->flushed);
     }
     pos = hole;
   }
@@ -351,7 +331,7 @@ copy_regular (const Entry *e, const CopyCtx *ctx, GError **error)
   }
   /* Owner-only until the metadata is copied: the source's mode may be
    * stricter than the umask.  Readable too when hashed behind the copy. */
-  gboolean large = !ctx->options->clone_only && st.st_size >= LARGE_FILE;
+  gboolean large = !ctx->options->clone_only && st.st_size >= VSS_FS_LARGE_FILE;
   gboolean hashed = large && ctx->options->remember_digests;
   int dfd = openat (e->ddir, e->dname, (hashed ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL |
                     O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -349,3 +349,14 @@ vss_fs_type_name (const char *path)
   }
   return g_strdup_printf ("unknown (0x%lx)", magic);
 }
+
+void
+vss_fs_write_behind (int fd, off_t offset, off_t length, off_t *flushed)
+{
+  sync_file_range (fd, offset, length, SYNC_FILE_RANGE_WRITE);
+  if (*flushed < offset)
+    sync_file_range (fd, *flushed, offset - *flushed,
+                     SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                     SYNC_FILE_RANGE_WAIT_AFTER);
+  *flushed = offset;
+}

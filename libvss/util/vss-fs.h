@@ -37,6 +37,17 @@ struct stat;
 gboolean vss_fs_copy_metadata (const struct stat *st, const char *src, const char *dst,
                                GError **error);
 
+/* Write-behind for a file written in order: starts writing out
+ * [@offset, @offset + @length), just written, and waits for what was
+ * written before it (from *@flushed on), so a large copy never leaves more
+ * than its last two chunks dirty and no flush of everything at the end
+ * queues an application's own writes behind it.  *@flushed starts at 0. */
+void vss_fs_write_behind (int fd, off_t offset, off_t length, off_t *flushed);
+/* Files from this size on are hashed behind and written behind by the
+ * copies; smaller ones cost more in thread hand-offs and single small
+ * writes than re-reading them and one flush at the end. */
+#define VSS_FS_LARGE_FILE (1024 * 1024)
+
 /* Remove a tree (no symlink is followed); a missing @path is success. */
 gboolean vss_fs_remove_tree (const char *path, GError **error);
 
