@@ -17,6 +17,7 @@ vss_backup_job_clear (VssBackupJob *job)
   g_clear_pointer (&job->snapshot_ids, g_ptr_array_unref);
   g_clear_pointer (&job->live_roots, g_ptr_array_unref);
   g_free (job->path_consistency);
+  g_free (job->copy_priority);
   g_clear_pointer (&job->failed_writers, g_hash_table_unref);
   g_clear_pointer (&job->base_set, vss_backup_set_free);
   /* Freeing aborts an unfinished backup: writers thawed, snapshots gone. */
@@ -67,6 +68,13 @@ vss_backup_job_check_options (VssCli *cli, VssBackupJob *job)
       !g_str_equal (job->path_consistency, "after-thaw") &&
       !g_str_equal (job->path_consistency, "crash"))
     return vss_cli_usage (cli, "backup", "--path-consistency must be freeze, after-thaw or crash");
+  if (job->copy_priority != NULL) {
+    if (!g_str_equal (job->copy_priority, "background") &&
+        !g_str_equal (job->copy_priority, "normal") && !g_str_equal (job->copy_priority, "idle"))
+      return vss_cli_usage (cli, "backup", "--copy-priority must be background, normal or idle");
+    /* Read by the copies in libvss (docs/env.md). */
+    g_setenv ("VSS_COPY_PRIORITY", job->copy_priority, TRUE);
+  }
   if (!needs_base && job->base != NULL)
     return vss_cli_usage (cli, "backup", "--base only goes with --type incremental, differential or log");
   if (job->snapshot_command != NULL) {
@@ -493,6 +501,7 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
     { "hold-limit", 0, 0, G_OPTION_ARG_INT, &job.hold_limit_ms, "Longest snapshot commit in ms (default 10000)", "MS" },
     { "job", 'j', 0, G_OPTION_ARG_STRING, &job.job_name, "Take the unset options from the job file jobs/NAME.conf of the configuration directory", "NAME" },
     { "path-consistency", 0, 0, G_OPTION_ARG_STRING, &job.path_consistency, "How --path trees no writer owns are read: after-thaw (default: their own snapshot once the writers thawed), freeze (inside the writers' freeze) or crash (no snapshot: read live, file by file)", "MODE" },
+    { "copy-priority", 0, 0, G_OPTION_ARG_STRING, &job.copy_priority, "CPU and I/O priority of the copies that hold no writer (after-thaw snapshots, the copy into the set): background (default: nice 10, best-effort I/O 7), normal or idle (nice 19, idle I/O)", "MODE" },
     { "exclude", 'x', 0, G_OPTION_ARG_STRING_ARRAY, &job.excludes, "Leave out what matches PATTERN under a --path tree (repeatable; a glob on the path below the tree, or on a file name)", "PATTERN" },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &job.dry_run, "Gather, select and check providers and space; show what would be frozen and copied; freeze nothing", NULL },
     { "cluster", 0, 0, G_OPTION_ARG_STRING, &cluster.urls, "Make a cluster snapshot set through the agents registered in etcd at URL[,URL…] (docs/cluster.md)", "URL" },
