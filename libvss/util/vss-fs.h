@@ -39,9 +39,9 @@ gboolean vss_fs_copy_metadata (const struct stat *st, const char *src, const cha
 
 /* Write-behind for a file written in order: starts writing out
  * [@offset, @offset + @length), just written, and waits for what was
- * written before it (from *@flushed on), so a large copy never leaves more
- * than its last two chunks dirty and no flush of everything at the end
- * queues an application's own writes behind it.  *@flushed starts at 0. */
+ * written well before it (from *@flushed on, *@flushed starts at 0), so a
+ * large copy leaves only its last few MiB dirty and no flush of everything
+ * at the end queues an application's own writes behind it. */
 void vss_fs_write_behind (int fd, off_t offset, off_t length, off_t *flushed);
 /* Files from this size on are hashed behind and written behind by the
  * copies; smaller ones cost more in thread hand-offs and single small
