@@ -199,15 +199,21 @@ vss_set_copier_run (VssSetCopier *self, int sfd, int dfd, guint64 size,
    * A source shorter than @size reads as one that shrank. */
   struct stat st;
   off_t end = (off_t) MIN (size, (guint64) G_MAXINT64);
-  if (fstat (sfd, &st) == 0 && S_ISREG (st.st_mode))
+  /* A file with as many blocks as bytes has no hole to look for: a small
+   * file costs two lseeks less (a tenth of verify's system calls). */
+  gboolean dense = FALSE;
+  if (fstat (sfd, &st) == 0 && S_ISREG (st.st_mode)) {
     end = MIN (end, st.st_size);
+    dense = (off_t) st.st_blocks * 512 >= st.st_size;
+  }
   gboolean ok = TRUE;
   if (end >= VSS_FS_LARGE_FILE && readable (dfd))
     run.behind = vss_hash_behind_start (dfd);
-  posix_fadvise (sfd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (end > VSS_SET_COPY_CHUNK)
+    posix_fadvise (sfd, 0, 0, POSIX_FADV_SEQUENTIAL);
   while (ok && run.pos < end) {
-    off_t data, hole;
-    if (!next_region (&run, end, &data, &hole)) {
+    off_t data = run.pos, hole = end;
+    if (!dense && !next_region (&run, end, &data, &hole)) {
       hash_hole (self, &run, end - run.pos);
       break;
     }
