@@ -21,14 +21,6 @@ TestSuite (copy, .init = bs_setup, .fini = bs_teardown);
 
 static const gsize sizes[] = { MiB - 1, MiB, MiB + 1, 2 * MiB - 1, 2 * MiB, 5 * MiB + 12345 };
 
-static char *
-sha256_of_file (const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  cr_assert (g_file_get_contents (path, &data, &len, NULL), "%s", path);
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
-}
 
 static void
 put_file (const char *path, gsize size, guint seed)
@@ -59,7 +51,7 @@ assert_entry_sha256 (VssBackupSet *set, const char *src, const char *name)
   g_autofree char *original = g_strconcat ("/d/", name, NULL);
   VssSetEntry *e = vss_backup_set_lookup (set, COMPONENT, original);
   cr_assert_not_null (e, "%s", original);
-  g_autofree char *expected = sha256_of_file (path);
+  g_autofree char *expected = vss_test_sha256_of_file (path);
   cr_assert_str_eq (e->sha256, expected, "%s", name);
 }
 

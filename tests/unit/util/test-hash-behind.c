@@ -48,14 +48,6 @@ pattern (off_t size, guint seed)
   return data;
 }
 
-static char *
-reference_sha256_of_file (const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  cr_assert (g_file_get_contents (path, &data, &len, NULL), "%s", path);
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
-}
 
 static void
 write_all (int fd, const guint8 *data, off_t length, off_t offset)
@@ -83,7 +75,7 @@ Test (hash_behind, digest_equals_sha256_of_a_file_written_in_odd_steps)
     }
     char digest[65];
     cr_assert (vss_hash_behind_finish (hash, sizes[i], digest), "size %jd", (intmax_t) sizes[i]);
-    g_autofree char *expected = reference_sha256_of_file (path);
+    g_autofree char *expected = vss_test_sha256_of_file (path);
     cr_assert_str_eq (digest, expected, "size %jd", (intmax_t) sizes[i]);
     close (fd);
   }
@@ -102,7 +94,7 @@ Test (hash_behind, holes_are_hashed_as_zeros)
   cr_assert_eq (ftruncate (fd, 8 * MiB), 0);   /* and a trailing one */
   char digest[65];
   cr_assert (vss_hash_behind_finish (hash, 8 * MiB, digest));
-  g_autofree char *expected = reference_sha256_of_file (path);
+  g_autofree char *expected = vss_test_sha256_of_file (path);
   cr_assert_str_eq (digest, expected);
   close (fd);
 }
@@ -183,7 +175,7 @@ Test (hash_behind, copy_tree_remembers_the_digest_of_each_large_file)
     cr_assert_eq (found, st.st_size >= MiB, "%s (%jd bytes): digest %s", name,
                   (intmax_t) st.st_size, found ? "kept for a small file" : "missing");
     if (found) {
-      g_autofree char *expected = reference_sha256_of_file (copy);
+      g_autofree char *expected = vss_test_sha256_of_file (copy);
       cr_assert_str_eq (digest, expected, "%s", name);
       cr_assert_not (take_digest (copy, digest), "%s: a digest is handed out once", name);
     }
@@ -229,7 +221,7 @@ Test (hash_behind, a_file_vanishing_during_the_copy_keeps_a_true_digest)
   g_autofree char *copy = g_build_filename (dst, "victim", NULL);
   char digest[65];
   cr_assert (take_digest (copy, digest));
-  g_autofree char *expected = reference_sha256_of_file (copy);
+  g_autofree char *expected = vss_test_sha256_of_file (copy);
   cr_assert_str_eq (digest, expected);
 }
 
