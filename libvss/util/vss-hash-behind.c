@@ -146,6 +146,11 @@ typedef struct {
 static GMutex digests_lock;
 static GHashTable *digests;   /* "dev:ino" -> Digest */
 
+/* Digests nobody took (an image handed to --exec or restic, not a set)
+ * would pile up in a long-lived process: past this many the table starts
+ * again; a digest lost only means the file is read once more. */
+#define DIGESTS_MAX 65536
+
 static char *
 inode_key (const struct stat *st)
 {
@@ -172,6 +177,8 @@ vss_hash_digests_remember (int fd, const char sha256[65])
   g_mutex_lock (&digests_lock);
   if (digests == NULL)
     digests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (g_hash_table_size (digests) >= DIGESTS_MAX)
+    g_hash_table_remove_all (digests);
   g_hash_table_replace (digests, inode_key (&st), d);
   g_mutex_unlock (&digests_lock);
 }
