@@ -21,6 +21,7 @@ struct _VssBackupCmd {
   char *job_name;             /* --job: options from <config dir>/jobs/NAME.conf */
   char **excludes;            /* --exclude: glob patterns for --path trees */
   char *path_consistency;     /* --path-consistency: freeze, after-thaw (default) or crash */
+  char *copy_priority;        /* --copy-priority: background (default), normal or idle */
   gboolean dry_run;
 
   /* state */

@@ -3,8 +3,11 @@
  * filesystem of @snapshot_root (a snapshot has no mounts inside; a live
  * tree's nested mounts are not the component's data).  A failed call takes
  * back every entry it added, so the set stays consistent and the caller
- * may go on with other components; running out of space abandons the set. */
+ * may go on with other components; running out of space abandons the set.
+ * The walk runs at the copies' priority (util/vss-copy-priority.h). */
 #include "vss-set-writer-private.h"
+
+#include "util/vss-copy-priority.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -133,8 +136,9 @@ store_data (const AddCtx *ctx, VssSetEntry *e, int sfd, const char *src, GError 
   e->stored = g_strdup_printf (VSS_SET_FILES "/%u%s", ctx->component, e->path);
   if (!vss_set_writer_make_parents (ctx->w, e->stored, error))
     return FALSE;
+  /* Readable too: a large file is hashed from its copy (vss-set-copy.c). */
   int dfd = openat (ctx->w->partial_fd, e->stored,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (dfd < 0)
     return copy_error (ctx, errno, TRUE, src, e->stored, error);
   guint64 copied = 0;
@@ -450,7 +454,12 @@ vss_backup_set_writer_add_files (VssBackupSetWriter *self, const char *component
   AddCtx ctx = { self, vss_manifest_component_index (m, component), component, filespec,
                  recursive, strlen (original_root), base, 0, progress, user_data };
   guint first = m->entries->len;
-  if (add_root (&ctx, snapshot_root, original_root, error))
+  /* The copy into the set holds nobody: it yields to the applications. */
+  VssCopyPrioritySaved saved;
+  vss_copy_priority_enter (&saved);
+  gboolean added = add_root (&ctx, snapshot_root, original_root, error);
+  vss_copy_priority_leave (&saved);
+  if (added)
     return TRUE;
   roll_back (self, first, m->components->len > ncomponents);
   return FALSE;

@@ -349,3 +349,20 @@ vss_fs_type_name (const char *path)
   }
   return g_strdup_printf ("unknown (0x%lx)", magic);
 }
+
+/* How much a file being written may have dirty or in flight: enough that
+ * the writer never waits for the disk's latency, only for its rate. */
+#define WRITE_BEHIND_WINDOW (16 * 1024 * 1024)
+
+void
+vss_fs_write_behind (int fd, off_t offset, off_t length, off_t *flushed)
+{
+  sync_file_range (fd, offset, length, SYNC_FILE_RANGE_WRITE);
+  off_t settled = offset + length - WRITE_BEHIND_WINDOW;
+  if (settled - *flushed < WRITE_BEHIND_WINDOW)
+    return;
+  sync_file_range (fd, *flushed, settled - *flushed,
+                   SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                   SYNC_FILE_RANGE_WAIT_AFTER);
+  *flushed = settled;
+}

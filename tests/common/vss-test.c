@@ -90,6 +90,15 @@ vss_test_read_file (const char *path)
   return contents;
 }
 
+char *
+vss_test_sha256_of_file (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  cr_assert (g_file_get_contents (path, &data, &len, NULL), "%s", path);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+}
+
 void
 vss_test_put_file (const char *path, const char *contents, int mode)
 {

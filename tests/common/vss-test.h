@@ -38,6 +38,8 @@ char *vss_test_writer_module_path (const char *name);
 
 /* Reads a whole file; NULL when missing. */
 char *vss_test_read_file (const char *path);
+/* The SHA-256 of a file's bytes (GChecksum: independent of libvss's own). */
+char *vss_test_sha256_of_file (const char *path);
 
 /* Writes @contents to @path and gives it @mode, or the test fails. */
 void vss_test_put_file (const char *path, const char *contents, int mode);
