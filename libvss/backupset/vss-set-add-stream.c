@@ -6,6 +6,7 @@
 #include "vss-set-writer-private.h"
 
 #include "util/vss-fs.h"
+#include "util/vss-hash-behind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,51 @@ read_some (int fd, guint8 *buf, gsize want)
   return n;
 }
 
+/* Hashes what was written: inline for a small stream, behind the writes
+ * on a second thread for a large one (util/vss-hash-behind.c), so the hash
+ * of an image overlaps its transfer instead of adding to it. */
+typedef struct {
+  VssSha256 *inline_sha;
+  VssHashBehind *behind;
+  off_t flushed;
+} StreamHash;
+
+static void
+stream_hash_start (StreamHash *h, int dfd, guint64 size)
+{
+  if (size >= VSS_FS_LARGE_FILE)
+    h->behind = vss_hash_behind_start (dfd);
+  else
+    h->inline_sha = vss_sha256_new ();
+}
+
+static void
+stream_hash_written (StreamHash *h, int dfd, const guint8 *buf, guint64 offset, gsize n)
+{
+  if (h->inline_sha != NULL) {
+    vss_sha256_update (h->inline_sha, buf, n);
+    return;
+  }
+  vss_hash_behind_publish (h->behind, (off_t) (offset + n));
+  vss_fs_write_behind (dfd, (off_t) offset, (off_t) n, &h->flushed);
+}
+
+/* FALSE when the written copy could not be read back for its digest. */
+static gboolean
+stream_hash_finish (StreamHash *h, gboolean ok, guint64 size, char out[65])
+{
+  if (h->inline_sha != NULL) {
+    vss_sha256_finish (h->inline_sha, out);
+    vss_sha256_free (h->inline_sha);
+    return TRUE;
+  }
+  if (!ok) {
+    vss_hash_behind_cancel (h->behind);
+    return TRUE;
+  }
+  return vss_hash_behind_finish (h->behind, (off_t) size, out);
+}
+
 /* Copies exactly @size bytes from @sfd into @dfd, hashing them; one more
  * byte, or fewer, is an error. */
 static gboolean
@@ -31,24 +77,32 @@ copy_stream (VssBackupSetWriter *self, int sfd, int dfd, guint64 size, const cha
              VssSetEntry *e, GError **error)
 {
   g_autofree guint8 *buf = g_malloc (VSS_SET_COPY_CHUNK);
-  VssSha256 *sha = vss_sha256_new ();
+  StreamHash hash = { 0 };
+  stream_hash_start (&hash, dfd, size);
   guint64 done = 0;
   gssize n = 1;
+  int write_errno = 0;
   while (done < size && (n = read_some (sfd, buf, MIN (size - done, VSS_SET_COPY_CHUNK))) > 0) {
-    vss_sha256_update (sha, buf, (gsize) n);
     if (!vss_fs_write_all (dfd, (const char *) buf, (gsize) n)) {
-      vss_sha256_free (sha);
-      g_autofree char *dst = g_build_filename (self->partial, e->stored, NULL);
-      return vss_set_errno_is_full (errno) ? vss_set_writer_out_of_space (self, errno, dst, error)
-                                           : vss_set_errno_error (error, errno, "cannot write", dst);
+      write_errno = errno;
+      break;
     }
+    stream_hash_written (&hash, dfd, buf, done, (gsize) n);
     done += (guint64) n;
   }
-  vss_sha256_finish (sha, e->sha256);
-  vss_sha256_free (sha);
-  if (n > 0 && done == size)
+  gboolean whole = write_errno == 0 && n > 0 && done == size;
+  if (whole)
     n = read_some (sfd, buf, 1);   /* the end must come now */
-  if (n != 0 || done != size) {
+  whole = whole && n == 0;
+  if (!stream_hash_finish (&hash, whole, size, e->sha256) && whole)
+    write_errno = errno != 0 ? errno : EIO;
+  if (write_errno != 0) {
+    g_autofree char *dst = g_build_filename (self->partial, e->stored, NULL);
+    return vss_set_errno_is_full (write_errno)
+               ? vss_set_writer_out_of_space (self, write_errno, dst, error)
+               : vss_set_errno_error (error, write_errno, "cannot write", dst);
+  }
+  if (!whole) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
                  "the image of %s %s after %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
                  " bytes%s%s (see the writer's log)", original,
@@ -88,7 +142,7 @@ store_stream (VssBackupSetWriter *self, VssSetEntry *e, int sfd, guint64 size,
   if (!vss_set_writer_make_parents (self, e->stored, error))
     return FALSE;
   int dfd = openat (self->partial_fd, e->stored,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);   /* read back by the hash */
   if (dfd < 0) {
     g_autofree char *dst = g_build_filename (self->partial, e->stored, NULL);
     return vss_set_errno_error (error, errno, "cannot write", dst);
