@@ -169,6 +169,16 @@ typedef enum {
                                        * of a later instant than the writers' */
 } VssSnapshotWindow;
 
+/* Where providers that keep their own copy of the data (the copy
+ * provider) put this set's images: an absolute directory, made when
+ * needed and removed with the last image.  A requester writing the copies
+ * somewhere next puts them on that filesystem, so they are moved there
+ * instead of copied again and the application's own filesystem takes no
+ * writes from the backup.  NULL (the default): <state dir>/snapshots.
+ * Before start_snapshot_set. */
+gboolean vss_backup_components_set_storage_dir (VssBackupComponents *self, const char *dir,
+                                                GError **error);
+
 /* Between add_to_snapshot_set and do_snapshot_set.  An after-thaw
  * snapshot is not bound by the hold limit (the copy provider does not
  * refuse it for its size); its failure still fails do_snapshot_set (the

@@ -63,6 +63,7 @@ struct _VssBackupComponents {
 
   guint event_timeout_ms;
   guint hold_timeout_ms;
+  char *storage_dir;          /* set_storage_dir: where copies of the data go, or NULL */
   char *writer_path;            /* NULL: $VSS_WRITER_PATH or the default */
   char *writer_transport;       /* NULL: $VSS_WRITER_TRANSPORT or "helper" */
 

@@ -48,6 +48,7 @@ vss_backup_components_free (VssBackupComponents *self)
   g_clear_pointer (&self->document, vss_document_free);
   g_free (self->writer_path);
   g_free (self->writer_transport);
+  g_free (self->storage_dir);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->operation_done);
   g_free (self);
@@ -321,6 +322,19 @@ vss_backup_components_add_to_snapshot_set (VssBackupComponents *self, const char
   }
   g_mutex_unlock (&self->lock);
   return snapshot != NULL;
+}
+
+gboolean
+vss_backup_components_set_storage_dir (VssBackupComponents *self, const char *dir,
+                                       GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (dir != NULL && !g_path_is_absolute (dir))
+    return vss_state_invalid_arg (error, "set_storage_dir: %s is not an absolute path", dir);
+  VSS_LOCKED (self, vss_backup_components_check_idle (self, error) &&
+                    vss_state_require_not (self, VSS_STEP_SET_STARTED, "set_storage_dir",
+                                           "must come before start_snapshot_set", error),
+              g_free (self->storage_dir); self->storage_dir = g_strdup (dir));
 }
 
 static gboolean

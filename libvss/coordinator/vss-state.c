@@ -218,8 +218,10 @@ vss_state_new_snapshot (VssBackupComponents *self, const char *path, const char 
   const VssProvider *provider = provider_for (canonical, provider_name, error);
   if (provider == NULL || !check_freeze_conflicts (self, canonical, provider, error))
     return NULL;
-  return vss_snapshot_new (self->document->snapshot_set_id, canonical, provider,
-                           self->document->context);
+  VssSnapshot *snapshot = vss_snapshot_new (self->document->snapshot_set_id, canonical, provider,
+                                            self->document->context);
+  snapshot->storage_root = g_strdup (self->storage_dir);
+  return snapshot;
 }
 
 VssSnapshot *

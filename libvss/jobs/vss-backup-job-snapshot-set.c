@@ -182,6 +182,22 @@ owned_set_roots (VssBackupJob *job)
   return set_roots;
 }
 
+/* Copies a provider makes of the data go beside the set (.NAME.vss-staging,
+ * removed with the last image): on the set's filesystem they are moved
+ * into it, never copied twice, and the applications' own filesystem takes
+ * no writes from the backup (writes there stall databases that fsync). */
+static gboolean
+set_storage_dir (VssBackupJob *job, GError **error)
+{
+  if (job->to == NULL)
+    return TRUE;
+  g_autofree char *parent = g_path_get_dirname (job->to);
+  g_autofree char *name = g_path_get_basename (job->to);
+  g_autofree char *leaf = g_strdup_printf (".%s.vss-staging", name);
+  g_autofree char *dir = g_build_filename (parent, leaf, NULL);
+  return vss_backup_components_set_storage_dir (job->bc, dir, error);
+}
+
 static gboolean
 build_snapshot_set (VssBackupJob *job, GError **error)
 {
@@ -193,7 +209,8 @@ build_snapshot_set (VssBackupJob *job, GError **error)
     add_root (job->roots, job->paths[i]);
   g_autoptr(GPtrArray) candidates = snapshot_set_roots (job);
   g_autoptr(GPtrArray) owned = owned_set_roots (job);
-  if (!vss_backup_components_start_snapshot_set (job->bc, NULL, error))
+  if (!set_storage_dir (job, error) ||
+      !vss_backup_components_start_snapshot_set (job->bc, NULL, error))
     return FALSE;
   for (guint i = 0; i < candidates->len; i++) {
     const char *root = g_ptr_array_index (candidates, i);

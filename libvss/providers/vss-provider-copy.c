@@ -8,7 +8,8 @@
  * committed after the thaw (a tree no writer owns) holds nobody and is
  * never refused.  The estimate counts allocated blocks: the copy keeps
  * holes, so a sparse file costs what it stores, not its size.  The image lives
- * in <state dir>/snapshots/<set id>/<snapshot id>/image. */
+ * in <state dir>/snapshots/<set id>/<snapshot id>/image, or under the
+ * set's storage directory (vss_backup_components_set_storage_dir). */
 #include "vss-provider-fs.h"
 
 #include <errno.h>
@@ -88,6 +89,8 @@ copy_supports (const char *path, GError **error)
 static char *
 storage_path_for (const VssSnapshot *snapshot)
 {
+  if (snapshot->storage_root != NULL)
+    return g_build_filename (snapshot->storage_root, snapshot->snapshot_id, NULL);
   return g_build_filename (vss_paths_state_dir (), "snapshots", snapshot->snapshot_set_id,
                            snapshot->snapshot_id, NULL);
 }

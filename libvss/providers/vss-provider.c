@@ -98,6 +98,7 @@ vss_snapshot_free (VssSnapshot *self)
   g_free (self->snapshot_id);
   g_free (self->snapshot_set_id);
   g_free (self->original_path);
+  g_free (self->storage_root);
   g_free (self->snapshot_path);
   g_free (self->storage_path);
   g_free (self->provider_data);

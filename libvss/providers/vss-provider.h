@@ -24,6 +24,7 @@ typedef struct {
   char *original_path;        /* absolute, canonical */
   char *snapshot_path;        /* set by commit */
   char *storage_path;         /* provider's own place for the image (may equal snapshot_path) */
+  char *storage_root;         /* where the set asked images to go (NULL: the state dir) */
   char *provider_data;        /* the provider's own note, kept in the set record so that a
                                * later process can remove the snapshot (fsfreeze: its command) */
   const VssProvider *provider;
