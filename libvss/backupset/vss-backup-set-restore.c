@@ -21,7 +21,7 @@
 
 typedef struct {
   const char *rel;
-  const VssSetEntry *entry;
+  VssSetEntry *entry;
 } MadeParent;
 
 typedef struct {
@@ -64,7 +64,7 @@ made_parent (Apply *a, int fd, const char *name, char **parts, guint i, const Vs
   parts[i + 1] = NULL;
   rel = g_strjoinv ("/", parts);
   parts[i + 1] = saved;
-  const VssSetEntry *known = vss_restore_parent_entry (a->set, rel, item);
+  VssSetEntry *known = vss_restore_parent_entry (a->set, rel, item);
   if (known != NULL) {
     MadeParent p = { g_steal_pointer (&rel), known };
     g_array_append_val (a->made_parents, p);
@@ -367,6 +367,7 @@ static void
 clear_made_parent (gpointer data)
 {
   g_free ((char *) ((MadeParent *) data)->rel);
+  vss_set_entry_free (((MadeParent *) data)->entry);
 }
 
 gboolean

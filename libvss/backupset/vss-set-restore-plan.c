@@ -35,7 +35,9 @@ vss_set_open_beneath (int dirfd, const char *rel, int flags)
 static void
 item_free (VssRestoreItem *item)
 {
+  vss_set_entry_free (item->entry);
   g_free (item->rel);
+  g_free (item->stored);
   g_free (item);
 }
 
@@ -98,14 +100,14 @@ find_source (VssBackupSet *self, GPtrArray *chain, const char *component, VssRes
   const VssSetEntry *e = item->entry;
   if (e->in_base == NULL) {
     item->source = self;
-    item->stored = e->stored;
+    item->stored = g_strdup (e->stored);
     return TRUE;
   }
   for (guint i = 0; chain != NULL && i < chain->len; i++) {
     const VssBackupSet *set = g_ptr_array_index (chain, i);
     if (strcmp (set->manifest->set_id, e->in_base) != 0)
       continue;
-    const VssSetEntry *b = vss_backup_set_lookup (set, component, e->path);
+    g_autoptr(VssSetEntry) b = vss_backup_set_lookup (set, component, e->path);
     if (b == NULL || b->stored == NULL || strcmp (b->sha256, e->sha256) != 0 || b->size != e->size) {
       g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                    "%s: the data of %s should be in set %s (%s), which does not hold them",
@@ -113,7 +115,7 @@ find_source (VssBackupSet *self, GPtrArray *chain, const char *component, VssRes
       return FALSE;
     }
     item->source = set;
-    item->stored = b->stored;
+    item->stored = g_strdup (b->stored);
     return TRUE;
   }
   g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
@@ -168,7 +170,7 @@ link_item (VssRestorePlan *plan, VssRestoreItem *item, GHashTable *files, GError
   }
   item->link_to = first;
   item->source = first->source;
-  item->stored = first->stored;
+  item->stored = g_strdup (first->stored);
   return TRUE;
 }
 
@@ -182,11 +184,13 @@ typedef struct {
   GHashTable *files;      /* original path → file item, for hard links */
 } PlanCtx;
 
+/* Takes @e. */
 static gboolean
-add_item (PlanCtx *ctx, const VssSetEntry *e, GError **error)
+add_item (PlanCtx *ctx, VssSetEntry *e, GError **error)
 {
   VssRestorePlan *plan = ctx->plan;
   VssBackupSet *self = ctx->self;
+  g_autoptr(VssSetEntry) owned = e;
   if (!vss_set_file_sets_cover (ctx->file_sets, e))
     return denied (error, e, "it lies outside the file sets the component was backed up from");
   g_autofree char *target = map_path (e->path, ctx->mappings);
@@ -198,6 +202,7 @@ add_item (PlanCtx *ctx, const VssSetEntry *e, GError **error)
   if (strcmp (target, "/") == 0 && e->type != VSS_SET_ENTRY_DIR)
     return denied (error, e, "only a directory can be restored onto the root");
   VssRestoreItem *item = g_new0 (VssRestoreItem, 1);
+  g_steal_pointer (&owned);
   item->entry = e;
   item->rel = g_strdup (target + 1);
   g_ptr_array_add (plan->items, item);
@@ -278,13 +283,17 @@ add_items (PlanCtx *ctx, guint index, GError **error)
   ctx->file_sets = file_sets;
   ctx->targets = targets;
   ctx->files = files;
-  GPtrArray *entries = ctx->self->manifest->entries;
-  for (guint i = 0; i < entries->len; i++) {
-    const VssSetEntry *e = g_ptr_array_index (entries, i);
-    if (e->component == index && !add_item (ctx, e, error))
+  g_autoptr(VssManifestReader) reader = vss_manifest_reader_new (ctx->self);
+  const VssSetEntry *e = NULL;
+  GError *local = NULL;
+  while (vss_manifest_reader_next (reader, &e, &local) && e != NULL) {
+    if (e->component == index && !add_item (ctx, vss_manifest_reader_steal (reader), error))
       return FALSE;
   }
-  return TRUE;
+  if (local == NULL)
+    return TRUE;
+  g_propagate_error (error, local);
+  return FALSE;
 }
 
 VssRestorePlan *

@@ -9,10 +9,10 @@ G_BEGIN_DECLS
 
 typedef struct _VssRestoreItem VssRestoreItem;
 struct _VssRestoreItem {
-  const VssSetEntry *entry;
+  VssSetEntry *entry;           /* owned */
   char *rel;                    /* target below the restore root; "" is the root */
   const VssBackupSet *source;   /* files: the set holding the data */
-  const char *stored;           /* files: the data's path in @source */
+  char *stored;                 /* files: the data's path in @source */
   const VssRestoreItem *link_to; /* hard links: the item of the file linked to */
 };
 
@@ -57,9 +57,9 @@ void  vss_restore_remove_leftovers (int rootfd, const VssRestorePlan *plan);
 /* ---- directories created above restored entries (vss-set-restore-parents.c) ---- */
 
 /* The set's entry for the original directory that @rel_dir (a directory
- * below the restore root, above @item's target) stands for, or NULL when
- * the set does not know it (then it is made 0755). */
-const VssSetEntry *vss_restore_parent_entry (const VssBackupSet *set, const char *rel_dir,
+ * below the restore root, above @item's target) stands for (a new one),
+ * or NULL when the set does not know it (then it is made 0755). */
+VssSetEntry *vss_restore_parent_entry (const VssBackupSet *set, const char *rel_dir,
                                              const VssRestoreItem *item);
 
 /* ---- the write boundary (vss-set-file-sets.c) ---- */
