@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,24 +57,32 @@ check_entry (VerifySet *vs, const VssSetEntry *e)
   problem (vs, missing ? VSS_VERIFY_MISSING : VSS_VERIFY_CHANGED, e->stored, detail);
 }
 
-/* @known holds a 64-bit hash of each stored path, not the paths: 8 bytes
- * an entry.  (Two paths with one hash would hide an extra file; with
- * 64 bits and a million files the odds are ~1e-8.) */
-static gpointer
+/* @known holds a 64-bit hash of each stored path, sorted, not the paths:
+ * 8 bytes an entry.  (Two paths with one hash would hide an extra file;
+ * with 64 bits and a million files the odds are ~1e-8.) */
+static guint64
 stored_key (const char *stored)
 {
-  return GSIZE_TO_POINTER ((gsize) vss_manifest_key_hash (0, stored));
+  return vss_manifest_key_hash (0, stored);
+}
+
+static gint
+compare_keys (gconstpointer a, gconstpointer b)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+  return x < y ? -1 : x > y;
 }
 
 static gboolean
-stored_is_known (GHashTable *known, const char *stored)
+stored_is_known (GArray *known, const char *stored)
 {
-  return g_hash_table_contains (known, stored_key (stored));
+  guint64 key = stored_key (stored);
+  return bsearch (&key, known->data, known->len, sizeof key, compare_keys) != NULL;
 }
 
 /* Reports every non-directory under @rel that @known does not list. */
 static void
-find_extra (VerifySet *vs, int parentfd, const char *rel, GHashTable *known)
+find_extra (VerifySet *vs, int parentfd, const char *rel, GArray *known)
 {
   int fd = openat (parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
@@ -116,9 +125,7 @@ check_plans (VerifySet *vs, GPtrArray *chain)
   for (guint i = 0; i < components->len; i++) {
     const char *component = g_ptr_array_index (components, i);
     g_autoptr(GError) error = NULL;
-    g_autoptr(VssRestorePlan) plan = vss_restore_plan_new (vs->set, chain, component, NULL, NULL,
-                                                           vs->v->copier, 0, &error);
-    if (plan == NULL)
+    if (!vss_restore_check_component (vs->set, chain, component, &error))
       problem (vs, VSS_VERIFY_REFUSED, component, error->message);
   }
 }
@@ -126,14 +133,15 @@ check_plans (VerifySet *vs, GPtrArray *chain)
 static void
 check_files (VerifySet *vs)
 {
-  g_autoptr(GHashTable) known = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr(GArray) known = g_array_new (FALSE, FALSE, sizeof (guint64));
   g_autoptr(VssManifestReader) reader = vss_manifest_reader_new (vs->set);
   g_autoptr(GError) error = NULL;
   const VssSetEntry *e = NULL;
   while (vss_manifest_reader_next (reader, &e, &error) && e != NULL) {
     if (e->stored == NULL)
       continue;
-    g_hash_table_add (known, stored_key (e->stored));
+    guint64 key = stored_key (e->stored);
+    g_array_append_val (known, key);
     vs->v->stored = e->stored;
     check_entry (vs, e);
     vs->v->done += e->size;
@@ -142,11 +150,12 @@ check_files (VerifySet *vs)
   }
   if (error != NULL)
     problem (vs, VSS_VERIFY_CHANGED, VSS_SET_MANIFEST, error->message);
+  g_array_sort (known, compare_keys);
   int files = openat (vs->set->dirfd, VSS_SET_FILES, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (files >= 0) {
     find_extra (vs, files, VSS_SET_FILES, known);
     close (files);
-  } else if (g_hash_table_size (known) > 0) {
+  } else if (known->len > 0) {
     problem (vs, VSS_VERIFY_MISSING, VSS_SET_FILES, "the set has no files/ directory");
   }
 }

@@ -75,8 +75,8 @@ map_path (const char *path, const char *const *mappings)
   return g_strdup (path);
 }
 
-static gboolean
-check_mappings (const char *const *mappings, GError **error)
+gboolean
+vss_restore_check_mappings (const char *const *mappings, GError **error)
 {
   for (guint i = 0; mappings != NULL && mappings[i] != NULL; i += 2) {
     const char *problem = mappings[i + 1] == NULL ? "has no new path"
@@ -93,9 +93,9 @@ check_mappings (const char *const *mappings, GError **error)
 }
 
 /* Where a file's data are: in @self, or in the set of @chain it names. */
-static gboolean
-find_source (VssBackupSet *self, GPtrArray *chain, const char *component, VssRestoreItem *item,
-             GError **error)
+gboolean
+vss_restore_find_source (VssBackupSet *self, GPtrArray *chain, const char *component,
+                         VssRestoreItem *item, GError **error)
 {
   const VssSetEntry *e = item->entry;
   if (e->in_base == NULL) {
@@ -125,9 +125,9 @@ find_source (VssBackupSet *self, GPtrArray *chain, const char *component, VssRes
 }
 
 /* Does any proper prefix of @rel name a symlink, planned or on disk? */
-static gboolean
-check_no_symlink_on_way (VssRestorePlan *plan, int rootfd, GHashTable *symlinks,
-                         GHashTable *checked, const VssRestoreItem *item, GError **error)
+gboolean
+vss_restore_check_way (const char *root, int rootfd, GHashTable *symlinks, GHashTable *checked,
+                       const VssRestoreItem *item, GError **error)
 {
   g_autofree char *path = g_strdup (item->rel);
   gsize len = strlen (path);
@@ -139,14 +139,14 @@ check_no_symlink_on_way (VssRestorePlan *plan, int rootfd, GHashTable *symlinks,
     path[i] = '\0';
     if (g_hash_table_contains (symlinks, path)) {
       g_autofree char *msg = g_strdup_printf ("it would be written through %s/%s, a symlink "
-                                              "this restore places", plan->root, path);
+                                              "this restore places", root, path);
       return denied (error, item->entry, msg);
     }
     struct stat st;
     if (rootfd >= 0 && !g_hash_table_contains (checked, path) &&
         fstatat (rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISLNK (st.st_mode)) {
-        g_autofree char *msg = g_strdup_printf ("%s/%s is a symlink", plan->root, path);
+        g_autofree char *msg = g_strdup_printf ("%s/%s is a symlink", root, path);
         return denied (error, item->entry, msg);
       }
       g_hash_table_add (checked, g_strdup (path));
@@ -174,6 +174,28 @@ link_item (VssRestorePlan *plan, VssRestoreItem *item, GHashTable *files, GError
   return TRUE;
 }
 
+char *
+vss_restore_target_of (const VssSetEntry *e, GPtrArray *file_sets, const char *const *mappings,
+                       GError **error)
+{
+  if (!vss_set_file_sets_cover (file_sets, e)) {
+    denied (error, e, "it lies outside the file sets the component was backed up from");
+    return NULL;
+  }
+  g_autofree char *target = map_path (e->path, mappings);
+  const char *problem = vss_set_check_absolute (target);
+  if (problem != NULL) {
+    g_autofree char *msg = g_strdup_printf ("its target %s %s", target, problem);
+    denied (error, e, msg);
+    return NULL;
+  }
+  if (strcmp (target, "/") == 0 && e->type != VSS_SET_ENTRY_DIR) {
+    denied (error, e, "only a directory can be restored onto the root");
+    return NULL;
+  }
+  return g_steal_pointer (&target);
+}
+
 typedef struct {
   VssRestorePlan *plan;
   VssBackupSet *self;
@@ -191,16 +213,9 @@ add_item (PlanCtx *ctx, VssSetEntry *e, GError **error)
   VssRestorePlan *plan = ctx->plan;
   VssBackupSet *self = ctx->self;
   g_autoptr(VssSetEntry) owned = e;
-  if (!vss_set_file_sets_cover (ctx->file_sets, e))
-    return denied (error, e, "it lies outside the file sets the component was backed up from");
-  g_autofree char *target = map_path (e->path, ctx->mappings);
-  const char *problem = vss_set_check_absolute (target);
-  if (problem != NULL) {
-    g_autofree char *msg = g_strdup_printf ("its target %s %s", target, problem);
-    return denied (error, e, msg);
-  }
-  if (strcmp (target, "/") == 0 && e->type != VSS_SET_ENTRY_DIR)
-    return denied (error, e, "only a directory can be restored onto the root");
+  g_autofree char *target = vss_restore_target_of (e, ctx->file_sets, ctx->mappings, error);
+  if (target == NULL)
+    return FALSE;
   VssRestoreItem *item = g_new0 (VssRestoreItem, 1);
   g_steal_pointer (&owned);
   item->entry = e;
@@ -218,7 +233,7 @@ add_item (PlanCtx *ctx, VssSetEntry *e, GError **error)
     return link_item (plan, item, ctx->files, error);
   g_hash_table_insert (ctx->files, e->path, item);
   plan->total_bytes += e->size;
-  return find_source (self, ctx->chain, plan->component, item, error);
+  return vss_restore_find_source (self, ctx->chain, plan->component, item, error);
 }
 
 /* Reads the data of @item once and compares size and SHA-256. */
@@ -251,15 +266,15 @@ check_targets (VssRestorePlan *plan, gboolean check_root, GError **error)
   int rootfd = check_root ? open (plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
   gboolean ok = TRUE;
   for (guint i = 0; ok && i < plan->items->len; i++)
-    ok = check_no_symlink_on_way (plan, rootfd, symlinks, checked,
-                                  g_ptr_array_index (plan->items, i), error);
+    ok = vss_restore_check_way (plan->root, rootfd, symlinks, checked,
+                                g_ptr_array_index (plan->items, i), error);
   if (rootfd >= 0)
     close (rootfd);
   return ok;
 }
 
-static guint
-find_component (VssBackupSet *self, const char *component, GError **error)
+guint
+vss_restore_find_component (VssBackupSet *self, const char *component, GError **error)
 {
   GPtrArray *components = self->manifest->components;
   for (guint i = 0; i < components->len; i++) {
@@ -301,8 +316,8 @@ vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain, const char *componen
                       const char *root, const char *const *mappings, VssSetCopier *copier,
                       VssPlanChecks checks, GError **error)
 {
-  guint index = find_component (self, component, error);
-  if (index == G_MAXUINT || !check_mappings (mappings, error) ||
+  guint index = vss_restore_find_component (self, component, error);
+  if (index == G_MAXUINT || !vss_restore_check_mappings (mappings, error) ||
       !vss_backup_set_check_chain (self, chain, error))
     return NULL;
   g_autoptr(VssRestorePlan) plan = g_new0 (VssRestorePlan, 1);

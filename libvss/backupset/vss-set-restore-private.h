@@ -43,6 +43,32 @@ VssRestorePlan *vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain,
                                       const char *const *mappings, VssSetCopier *copier,
                                       VssPlanChecks checks, GError **error);
 
+/* The parts of a plan (vss-set-restore-plan.c) the streamed check uses. */
+guint    vss_restore_find_component (VssBackupSet *self, const char *component, GError **error);
+gboolean vss_restore_check_mappings (const char *const *mappings, GError **error);
+/* The target of @e ("/…", after @mappings): NULL with
+ * VSS_ERROR_ACCESS_DENIED when @e lies outside @file_sets, the target is
+ * not clean, or is "/" for anything but a directory. */
+char    *vss_restore_target_of (const VssSetEntry *e, GPtrArray *file_sets,
+                                const char *const *mappings, GError **error);
+/* Sets item->source and item->stored: in @self, or the set of @chain
+ * that the entry's in_base names. */
+gboolean vss_restore_find_source (VssBackupSet *self, GPtrArray *chain, const char *component,
+                                  VssRestoreItem *item, GError **error);
+/* Does a proper prefix of item->rel name a symlink of @symlinks (rel →),
+ * or (@rootfd >= 0) one on disk below @root? */
+gboolean vss_restore_check_way (const char *root, int rootfd, GHashTable *symlinks,
+                                GHashTable *checked, const VssRestoreItem *item, GError **error);
+
+/* ---- the plan's checks, streamed (vss-set-restore-check.c) ---- */
+
+/* What vss_restore_plan_new checks without a root, mappings or data, for
+ * verify, holding no entry: the entries are read twice (the symlinks
+ * first, then each entry's target and data source); a path twice in a
+ * component and hard links were refused when the set was opened. */
+gboolean vss_restore_check_component (VssBackupSet *self, GPtrArray *chain,
+                                      const char *component, GError **error);
+
 /* ---- temp files beside targets (vss-set-restore-leftovers.c) ---- */
 
 /* Bytes of the target's name kept in its temp name. */
