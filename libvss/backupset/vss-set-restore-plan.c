@@ -38,6 +38,7 @@ item_free (VssRestoreItem *item)
   vss_set_entry_free (item->entry);
   g_free (item->rel);
   g_free (item->stored);
+  g_free (item->link_rel);
   g_free (item);
 }
 
@@ -47,7 +48,12 @@ vss_restore_plan_free (VssRestorePlan *self)
   if (self == NULL)
     return;
   g_free (self->root);
-  g_ptr_array_unref (self->items);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->file_sets, g_ptr_array_unref);
+  g_clear_pointer (&self->symlinks, g_hash_table_unref);
+  g_clear_pointer (&self->checked, g_hash_table_unref);
+  g_clear_pointer (&self->targets, g_array_unref);
+  vss_manifest_reader_free (self->reader);
   g_free (self);
 }
 
@@ -156,24 +162,6 @@ vss_restore_check_way (const char *root, int rootfd, GHashTable *symlinks, GHash
   return TRUE;
 }
 
-/* A hard link takes the data of the earlier item it names (the set's
- * loader checked that one is there); it is restored as a link to it. */
-static gboolean
-link_item (VssRestorePlan *plan, VssRestoreItem *item, GHashTable *files, GError **error)
-{
-  const VssRestoreItem *first = g_hash_table_lookup (files, item->entry->hardlink);
-  if (first == NULL || first->entry->hardlink != NULL) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                 "%s of %s is a hard link to %s, which is not a file of it with data",
-                 item->entry->path, plan->component, item->entry->hardlink);
-    return FALSE;
-  }
-  item->link_to = first;
-  item->source = first->source;
-  item->stored = g_strdup (first->stored);
-  return TRUE;
-}
-
 char *
 vss_restore_target_of (const VssSetEntry *e, GPtrArray *file_sets, const char *const *mappings,
                        GError **error)
@@ -196,44 +184,86 @@ vss_restore_target_of (const VssSetEntry *e, GPtrArray *file_sets, const char *c
   return g_steal_pointer (&target);
 }
 
-typedef struct {
-  VssRestorePlan *plan;
-  VssBackupSet *self;
-  GPtrArray *chain;
-  const char *const *mappings;
-  GPtrArray *file_sets;   /* VssSetFileSet: the write boundary */
-  GHashTable *targets;    /* rel → item: no target twice */
-  GHashTable *files;      /* original path → file item, for hard links */
-} PlanCtx;
+/* A hard link takes the data of the earlier entry it names (the set's
+ * loader checked that it is a file of the component with data); it is
+ * restored as a link to that entry's target. */
+static gboolean
+link_item (VssRestorePlan *plan, VssRestoreItem *item, GError **error)
+{
+  g_autoptr(VssSetEntry) first = vss_backup_set_lookup (plan->set, plan->component,
+                                                        item->entry->hardlink);
+  if (first == NULL || first->type != VSS_SET_ENTRY_FILE || first->hardlink != NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "%s of %s is a hard link to %s, which is not a file of it with data",
+                 item->entry->path, plan->component, item->entry->hardlink);
+    return FALSE;
+  }
+  g_autofree char *target = vss_restore_target_of (first, plan->file_sets, plan->mappings, error);
+  if (target == NULL)
+    return FALSE;
+  VssRestoreItem linked = { first, target + 1, NULL, NULL, NULL };
+  if (!vss_restore_find_source (plan->set, plan->chain, plan->component, &linked, error))
+    return FALSE;
+  item->link_rel = g_strdup (target + 1);
+  item->source = linked.source;
+  item->stored = linked.stored;
+  return TRUE;
+}
+
+/* With mappings two entries may share a target: their hashes are kept
+ * (8 bytes an entry) and compared once every entry was seen. */
+static void
+note_target (VssRestorePlan *plan, const char *rel)
+{
+  if (plan->mappings == NULL)
+    return;   /* a target is the entry's path, which the loader found once */
+  guint64 hash = vss_manifest_key_hash (0, rel);
+  g_array_append_val (plan->targets, hash);
+}
+
+static gint
+compare_hashes (gconstpointer a, gconstpointer b)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+static gboolean
+check_no_target_twice (VssRestorePlan *plan, GError **error)
+{
+  g_array_sort (plan->targets, compare_hashes);
+  for (guint i = 1; i < plan->targets->len; i++) {
+    if (g_array_index (plan->targets, guint64, i) == g_array_index (plan->targets, guint64, i - 1)) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                   "%s: two entries of %s would be restored to one target (the mappings "
+                   "put them there)", plan->set->dir, plan->component);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
 
 /* Takes @e. */
 static gboolean
-add_item (PlanCtx *ctx, VssSetEntry *e, GError **error)
+add_item (VssRestorePlan *plan, VssSetEntry *e, gboolean first_pass, GError **error)
 {
-  VssRestorePlan *plan = ctx->plan;
-  VssBackupSet *self = ctx->self;
   g_autoptr(VssSetEntry) owned = e;
-  g_autofree char *target = vss_restore_target_of (e, ctx->file_sets, ctx->mappings, error);
+  g_autofree char *target = vss_restore_target_of (e, plan->file_sets, plan->mappings, error);
   if (target == NULL)
     return FALSE;
   VssRestoreItem *item = g_new0 (VssRestoreItem, 1);
-  g_steal_pointer (&owned);
-  item->entry = e;
+  item->entry = g_steal_pointer (&owned);
   item->rel = g_strdup (target + 1);
   g_ptr_array_add (plan->items, item);
-  if (!g_hash_table_add (ctx->targets, item->rel)) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                 "%s: two entries of %s would both be restored to %s", self->dir,
-                 plan->component, target);
-    return FALSE;
-  }
+  if (first_pass)
+    note_target (plan, item->rel);
   if (e->type != VSS_SET_ENTRY_FILE)
     return TRUE;
   if (e->hardlink != NULL)
-    return link_item (plan, item, ctx->files, error);
-  g_hash_table_insert (ctx->files, e->path, item);
-  plan->total_bytes += e->size;
-  return vss_restore_find_source (self, ctx->chain, plan->component, item, error);
+    return link_item (plan, item, error);
+  if (first_pass)
+    plan->total_bytes += e->size;
+  return vss_restore_find_source (plan->set, plan->chain, plan->component, item, error);
 }
 
 /* Reads the data of @item once and compares size and SHA-256. */
@@ -253,24 +283,24 @@ check_data (VssRestorePlan *plan, const VssRestoreItem *item, VssSetCopier *copi
   return FALSE;
 }
 
+/* The directories checked on disk are remembered up to this many. */
+#define CHECKED_DIRS_MAX 65536
+
 static gboolean
-check_targets (VssRestorePlan *plan, gboolean check_root, GError **error)
+check_batch (VssRestorePlan *plan, int rootfd, VssSetCopier *copier, VssPlanChecks checks,
+             GError **error)
 {
-  g_autoptr(GHashTable) symlinks = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (g_hash_table_size (plan->checked) > CHECKED_DIRS_MAX)
+    g_hash_table_remove_all (plan->checked);
   for (guint i = 0; i < plan->items->len; i++) {
     VssRestoreItem *item = g_ptr_array_index (plan->items, i);
-    if (item->entry->type == VSS_SET_ENTRY_SYMLINK)
-      g_hash_table_add (symlinks, item->rel);
+    if (!vss_restore_check_way (plan->root, rootfd, plan->symlinks, plan->checked, item, error))
+      return FALSE;
+    if ((checks & VSS_PLAN_CHECK_DATA) && item->entry->type == VSS_SET_ENTRY_FILE &&
+        item->link_rel == NULL && !check_data (plan, item, copier, error))
+      return FALSE;
   }
-  int rootfd = check_root ? open (plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-  gboolean ok = TRUE;
-  for (guint i = 0; ok && i < plan->items->len; i++)
-    ok = vss_restore_check_way (plan->root, rootfd, symlinks, checked,
-                                g_ptr_array_index (plan->items, i), error);
-  if (rootfd >= 0)
-    close (rootfd);
-  return ok;
+  return TRUE;
 }
 
 guint
@@ -286,29 +316,67 @@ vss_restore_find_component (VssBackupSet *self, const char *component, GError **
   return G_MAXUINT;
 }
 
+/* The targets of the component's symlink entries, before any entry is
+ * checked: an entry may come before the symlink it would pass. */
 static gboolean
-add_items (PlanCtx *ctx, guint index, GError **error)
+collect_symlinks (VssRestorePlan *plan, GError **error)
 {
-  g_autoptr(GPtrArray) file_sets = vss_set_component_file_sets (ctx->self, ctx->plan->component,
-                                                                error);
-  g_autoptr(GHashTable) targets = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) files = g_hash_table_new (g_str_hash, g_str_equal);
-  if (file_sets == NULL)
-    return FALSE;
-  ctx->file_sets = file_sets;
-  ctx->targets = targets;
-  ctx->files = files;
-  g_autoptr(VssManifestReader) reader = vss_manifest_reader_new (ctx->self);
+  g_autoptr(VssManifestReader) reader = vss_manifest_reader_new (plan->set);
   const VssSetEntry *e = NULL;
   GError *local = NULL;
   while (vss_manifest_reader_next (reader, &e, &local) && e != NULL) {
-    if (e->component == index && !add_item (ctx, vss_manifest_reader_steal (reader), error))
+    if (e->component != plan->index || e->type != VSS_SET_ENTRY_SYMLINK)
+      continue;
+    g_autofree char *target = vss_restore_target_of (e, plan->file_sets, plan->mappings, error);
+    if (target == NULL)
       return FALSE;
+    g_hash_table_add (plan->symlinks, g_strdup (target + 1));
   }
   if (local == NULL)
     return TRUE;
   g_propagate_error (error, local);
   return FALSE;
+}
+
+gboolean
+vss_restore_plan_next (VssRestorePlan *self, gboolean *out_more, GError **error)
+{
+  g_ptr_array_set_size (self->items, 0);
+  *out_more = FALSE;
+  if (self->reader == NULL)
+    self->reader = vss_manifest_reader_new (self->set);
+  const VssSetEntry *e = NULL;
+  GError *local = NULL;
+  while (self->items->len < VSS_RESTORE_BATCH &&
+         vss_manifest_reader_next (self->reader, &e, &local) && e != NULL) {
+    if (e->component == self->index &&
+        !add_item (self, vss_manifest_reader_steal (self->reader), self->first_pass, error))
+      return FALSE;
+  }
+  if (local != NULL) {
+    g_propagate_error (error, local);
+    return FALSE;
+  }
+  *out_more = e != NULL;
+  if (e == NULL)
+    g_clear_pointer (&self->reader, vss_manifest_reader_free);
+  return TRUE;
+}
+
+/* Every batch once, checked: nothing is written before all passed. */
+static gboolean
+check_all (VssRestorePlan *plan, VssSetCopier *copier, VssPlanChecks checks, GError **error)
+{
+  int rootfd = (checks & VSS_PLAN_CHECK_ROOT) ? open (plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                              : -1;
+  gboolean more = TRUE, ok = TRUE;
+  for (plan->first_pass = TRUE; ok && more;)
+    ok = vss_restore_plan_next (plan, &more, error) && check_batch (plan, rootfd, copier, checks, error);
+  if (rootfd >= 0)
+    close (rootfd);
+  plan->first_pass = FALSE;
+  g_ptr_array_set_size (plan->items, 0);
+  return ok && check_no_target_twice (plan, error);
 }
 
 VssRestorePlan *
@@ -321,18 +389,21 @@ vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain, const char *componen
       !vss_backup_set_check_chain (self, chain, error))
     return NULL;
   g_autoptr(VssRestorePlan) plan = g_new0 (VssRestorePlan, 1);
+  plan->set = self;
+  plan->chain = chain;
+  plan->mappings = mappings;
+  plan->index = index;
   plan->component = g_ptr_array_index (self->manifest->components, index);
   plan->root = g_strdup (root != NULL ? root : "/");
   plan->items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
-  PlanCtx ctx = { plan, self, chain, mappings, NULL, NULL, NULL };
-  if (!add_items (&ctx, index, error) ||
-      !check_targets (plan, (checks & VSS_PLAN_CHECK_ROOT) != 0, error))
+  plan->file_sets = vss_set_component_file_sets (self, plan->component, error);
+  plan->symlinks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  plan->checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  plan->targets = g_array_new (FALSE, FALSE, sizeof (guint64));
+  if (plan->file_sets == NULL || !collect_symlinks (plan, error) ||
+      !check_all (plan, copier, checks, error))
     return NULL;
-  for (guint i = 0; (checks & VSS_PLAN_CHECK_DATA) && i < plan->items->len; i++) {
-    VssRestoreItem *item = g_ptr_array_index (plan->items, i);
-    if (item->entry->type == VSS_SET_ENTRY_FILE && item->link_to == NULL &&
-        !check_data (plan, item, copier, error))
-      return NULL;
-  }
+  g_clear_pointer (&plan->targets, g_array_unref);
+  g_hash_table_remove_all (plan->checked);
   return g_steal_pointer (&plan);
 }

@@ -13,14 +13,27 @@ struct _VssRestoreItem {
   char *rel;                    /* target below the restore root; "" is the root */
   const VssBackupSet *source;   /* files: the set holding the data */
   char *stored;                 /* files: the data's path in @source */
-  const VssRestoreItem *link_to; /* hard links: the item of the file linked to */
+  char *link_rel;               /* hard links: the target of the file linked to */
 };
 
+/* Entries of a plan held at once. */
+#define VSS_RESTORE_BATCH 4096
+
 typedef struct {
+  VssBackupSet *set;
+  GPtrArray *chain;
+  const char *const *mappings;
+  guint index;                  /* of the component */
   const char *component;
   char *root;
-  GPtrArray *items;             /* VssRestoreItem, in manifest order */
+  GPtrArray *items;             /* VssRestoreItem: the current batch, in manifest order */
   guint64 total_bytes;
+  GPtrArray *file_sets;         /* VssSetFileSet: the write boundary */
+  GHashTable *symlinks;         /* rel of every symlink the restore places */
+  GHashTable *checked;          /* rel of directories seen on disk, not symlinks */
+  GArray *targets;              /* guint64 hashes of the targets, while checking */
+  VssManifestReader *reader;    /* where the next batch starts */
+  gboolean first_pass;
 } VssRestorePlan;
 
 void vss_restore_plan_free (VssRestorePlan *self);
@@ -37,7 +50,9 @@ typedef enum {
  * target through a symlink entry (nor, with VSS_PLAN_CHECK_ROOT, one on
  * disk), every in-base and hard-link entry resolved to data; with
  * VSS_PLAN_CHECK_DATA every file's data compared with the manifest.
- * Restore and verify both run it.  Nothing is written. */
+ * Nothing is written.  The entries are read in batches of
+ * VSS_RESTORE_BATCH, never all at once: the returned plan has no items
+ * yet, vss_restore_plan_next gives them batch after batch. */
 VssRestorePlan *vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain,
                                       const char *component, const char *root,
                                       const char *const *mappings, VssSetCopier *copier,
@@ -68,6 +83,10 @@ gboolean vss_restore_check_way (const char *root, int rootfd, GHashTable *symlin
  * component and hard links were refused when the set was opened. */
 gboolean vss_restore_check_component (VssBackupSet *self, GPtrArray *chain,
                                       const char *component, GError **error);
+
+/* The next batch into self->items (empty at the end); *out_more: another
+ * batch may follow. */
+gboolean vss_restore_plan_next (VssRestorePlan *self, gboolean *out_more, GError **error);
 
 /* ---- temp files beside targets (vss-set-restore-leftovers.c) ---- */
 
