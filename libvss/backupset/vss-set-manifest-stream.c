@@ -7,6 +7,7 @@
 #include "vss-backup-set-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -374,7 +375,9 @@ load_lines (Load *l, int fd, GError **error)
     return load_document (l, fd, error);
   }
   hash_line (l, TRUE);
-  set->entries_fd = dup (fd);
+  set->entries_fd = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+  if (set->entries_fd < 0)
+    return vss_set_errno_error (error, errno, "cannot read", VSS_SET_MANIFEST);
   set->entries_start = l->lines.line_offset + l->lines.line->len + 1;
   set->first_line = 2;
   index_components (set);

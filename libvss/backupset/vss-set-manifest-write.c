@@ -132,7 +132,7 @@ vss_set_writer_mark (const VssBackupSetWriter *self)
   return mark;
 }
 
-/* Each entry line from @offset on: @func (entry, @user_data). */
+/* @func for each entry line from @offset on. */
 static void
 foreach_entry_from (VssBackupSetWriter *self, guint64 offset,
                     void (*func) (VssBackupSetWriter *, const VssSetEntry *))
