@@ -167,7 +167,6 @@ vss_backup_set_writer_new (const char *dir, VssBackupType type, const char *base
   self->partial = g_strconcat (self->dir, VSS_SET_PARTIAL_SUFFIX, NULL);
   self->partial_fd = -1;
   self->entries_fd = -1;
-  self->seen = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->roots = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_set_writer_root_free);
   self->made_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->inodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -296,7 +295,7 @@ vss_backup_set_writer_free (VssBackupSetWriter *self)
   g_free (self->dir);
   g_free (self->partial);
   vss_manifest_free (self->manifest);
-  g_clear_pointer (&self->seen, g_hash_table_unref);
+  g_clear_pointer (&self->overlap, g_hash_table_unref);
   g_clear_pointer (&self->roots, g_ptr_array_unref);
   g_clear_pointer (&self->made_dirs, g_hash_table_unref);
   g_clear_pointer (&self->inodes, g_hash_table_unref);

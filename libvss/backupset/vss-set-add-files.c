@@ -438,6 +438,7 @@ vss_backup_set_writer_add_files (VssBackupSetWriter *self, const char *component
   AddCtx ctx = { self, vss_manifest_component_index (m, component), component, filespec,
                  recursive, strlen (original_root), base, 0, progress, user_data };
   VssSetWriterMark first = vss_set_writer_mark (self);
+  vss_set_writer_begin_tree (self, ctx.component, original_root);
   if (add_root (&ctx, snapshot_root, original_root, error) &&
       vss_set_writer_check_entries (self, error)) {
     vss_set_writer_add_root (self, ctx.component, original_root);
@@ -475,6 +476,7 @@ vss_backup_set_writer_add_file (VssBackupSetWriter *self, const char *component,
   AddCtx ctx = { self, vss_manifest_component_index (m, component), component, "*", FALSE,
                  strlen (original), base, 0, NULL, NULL };
   VssSetWriterMark first = vss_set_writer_mark (self);
+  vss_set_writer_begin_tree (self, ctx.component, original);
   g_autofree char *parent = g_path_get_dirname (source);
   g_autofree char *name = g_path_get_basename (source);
   int pfd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

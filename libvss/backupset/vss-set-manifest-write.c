@@ -2,8 +2,10 @@
  * manifest.entries as they are recorded (one line each, buffered), not to
  * memory; the commit writes manifest.json as the header (known only then:
  * the components), those lines, and the closing line with their count and
- * SHA-256.  What a writer still keeps per entry is 8 bytes: the hash of
- * (component, path) that tells overlapping file sets apart. */
+ * SHA-256.  Nothing is kept per entry: when a tree overlaps one added
+ * before to its component, the paths recorded under it are read back
+ * from manifest.entries for that call (vss_set_writer_begin_tree), so
+ * only overlapping file sets cost memory, as much as they overlap. */
 #include "vss-set-writer-private.h"
 
 #include <errno.h>
@@ -51,6 +53,8 @@ write_all (int fd, const char *data, gsize len, int *out_errno)
 static void
 flush_entries (VssBackupSetWriter *self)
 {
+  if (self->entries_buf->len == 0)
+    return;
   if (self->entries_errno == 0 &&
       write_all (self->entries_fd, self->entries_buf->str, self->entries_buf->len,
                  &self->entries_errno))
@@ -69,27 +73,54 @@ vss_set_writer_check_entries (VssBackupSetWriter *self, GError **error)
              : vss_set_errno_error (error, self->entries_errno, "cannot write", path);
 }
 
-/* Was @path of @component recorded by an earlier call, under one of its
- * roots?  (The hash alone could be another path's.) */
-static gboolean
-recorded_before (const VssBackupSetWriter *self, guint component, const char *path)
-{
-  for (guint i = 0; i < self->roots->len; i++) {
-    const VssSetWriterRoot *r = g_ptr_array_index (self->roots, i);
-    gsize n = strcmp (r->path, "/") == 0 ? 0 : strlen (r->path);
-    if (r->component == component && strncmp (path, r->path, n) == 0 &&
-        (path[n] == '\0' || path[n] == '/'))
-      return TRUE;
-  }
-  return FALSE;
-}
-
 gboolean
 vss_set_writer_has_entry (const VssBackupSetWriter *self, guint component, const char *path)
 {
-  guint64 hash = vss_manifest_key_hash (component, path);
-  return g_hash_table_contains (self->seen, GSIZE_TO_POINTER ((gsize) hash)) &&
-         recorded_before (self, component, path);
+  (void) component;   /* the overlap holds the component's paths only */
+  return self->overlap != NULL && g_hash_table_contains (self->overlap, path);
+}
+
+/* Is @a @b or below it? */
+static gboolean
+is_within (const char *a, const char *b)
+{
+  gsize n = strcmp (b, "/") == 0 ? 0 : strlen (b);
+  return strncmp (a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+static void foreach_entry_from (VssBackupSetWriter *self, guint64 offset, gpointer user_data,
+                                void (*func) (VssBackupSetWriter *, const VssSetEntry *, gpointer));
+
+typedef struct {
+  guint component;
+  const char *root;
+} OverlapScan;
+
+static void
+add_overlap (VssBackupSetWriter *self, const VssSetEntry *e, gpointer user_data)
+{
+  const OverlapScan *scan = user_data;
+  if (e->component == scan->component && is_within (e->path, scan->root))
+    g_hash_table_add (self->overlap, g_strdup (e->path));
+}
+
+static void flush_entries (VssBackupSetWriter *self);
+
+void
+vss_set_writer_begin_tree (VssBackupSetWriter *self, guint component, const char *root)
+{
+  g_clear_pointer (&self->overlap, g_hash_table_unref);
+  gboolean overlaps = FALSE;
+  for (guint i = 0; i < self->roots->len && !overlaps; i++) {
+    const VssSetWriterRoot *r = g_ptr_array_index (self->roots, i);
+    overlaps = r->component == component && (is_within (r->path, root) || is_within (root, r->path));
+  }
+  if (!overlaps)
+    return;
+  self->overlap = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  flush_entries (self);
+  OverlapScan scan = { component, root };
+  foreach_entry_from (self, 0, &scan, add_overlap);
 }
 
 void
@@ -99,6 +130,7 @@ vss_set_writer_add_root (VssBackupSetWriter *self, guint component, const char *
   r->component = component;
   r->path = g_strdup (path);
   g_ptr_array_add (self->roots, r);
+  g_clear_pointer (&self->overlap, g_hash_table_unref);
 }
 
 void
@@ -115,8 +147,6 @@ vss_set_writer_record_entry (VssBackupSetWriter *self, VssSetEntry *e)
     vss_set_entry_free (e);
     return;
   }
-  guint64 hash = vss_manifest_key_hash (e->component, e->path);
-  g_hash_table_add (self->seen, GSIZE_TO_POINTER ((gsize) hash));
   vss_manifest_append_entry (self->manifest, e, self->entries_buf);
   self->n_entries++;
   vss_set_entry_free (e);
@@ -132,33 +162,44 @@ vss_set_writer_mark (const VssBackupSetWriter *self)
   return mark;
 }
 
-/* @func for each entry line from @offset on. */
+/* @func for each entry line from @offset on, read back in chunks. */
 static void
-foreach_entry_from (VssBackupSetWriter *self, guint64 offset,
-                    void (*func) (VssBackupSetWriter *, const VssSetEntry *))
+foreach_entry_from (VssBackupSetWriter *self, guint64 offset, gpointer user_data,
+                    void (*func) (VssBackupSetWriter *, const VssSetEntry *, gpointer))
 {
   g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < self->manifest->components->len; i++)
     g_hash_table_insert (index, g_ptr_array_index (self->manifest->components, i),
                          GUINT_TO_POINTER (i));
-  gsize len = (gsize) (self->entries_flushed - offset);
-  g_autofree char *text = g_malloc (len + 1);
-  if (pread (self->entries_fd, text, len, (off_t) offset) != (ssize_t) len)
-    return;   /* what cannot be read back cannot be undone; the commit fails anyway */
-  text[len] = '\0';
-  for (char *line = text, *nl; (nl = strchr (line, '\n')) != NULL; line = nl + 1) {
-    g_autoptr(VssSetEntry) e = vss_manifest_parse_entry (line, (gsize) (nl - line), "an entry",
-                                                         index, NULL);
-    if (e != NULL)
-      func (self, e);
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_autofree char *buf = g_malloc (ENTRIES_FLUSH);
+  for (guint64 pos = offset; pos < self->entries_flushed;) {
+    ssize_t n = pread (self->entries_fd, buf, MIN (ENTRIES_FLUSH, self->entries_flushed - pos),
+                       (off_t) pos);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return;   /* what cannot be read back cannot be undone; the commit fails anyway */
+    pos += (guint64) n;
+    for (const char *p = buf, *end = buf + n; p < end;) {
+      const char *nl = memchr (p, '\n', (gsize) (end - p));
+      g_string_append_len (line, p, (nl != NULL ? nl : end) - p);
+      p = nl != NULL ? nl + 1 : end;
+      if (nl == NULL)
+        break;
+      g_autoptr(VssSetEntry) e = vss_manifest_parse_entry (line->str, line->len, "an entry",
+                                                           index, NULL);
+      if (e != NULL)
+        func (self, e, user_data);
+      g_string_truncate (line, 0);
+    }
   }
 }
 
 static void
-undo_entry (VssBackupSetWriter *self, const VssSetEntry *e)
+undo_entry (VssBackupSetWriter *self, const VssSetEntry *e, gpointer user_data)
 {
-  guint64 hash = vss_manifest_key_hash (e->component, e->path);
-  g_hash_table_remove (self->seen, GSIZE_TO_POINTER ((gsize) hash));
+  (void) user_data;
   if (e->stored != NULL && !self->failed)
     unlinkat (self->partial_fd, e->stored, 0);
 }
@@ -169,7 +210,7 @@ vss_set_writer_roll_back_to (VssBackupSetWriter *self, VssSetWriterMark mark)
   flush_entries (self);
   if (self->entries_flushed > mark.offset) {
     /* one file set's lines: read back to undo them, then cut off */
-    foreach_entry_from (self, mark.offset, undo_entry);
+    foreach_entry_from (self, mark.offset, NULL, undo_entry);
     if (ftruncate (self->entries_fd, (off_t) mark.offset) != 0 && self->entries_errno == 0)
       self->entries_errno = errno;
     lseek (self->entries_fd, (off_t) mark.offset, SEEK_SET);
@@ -177,6 +218,7 @@ vss_set_writer_roll_back_to (VssBackupSetWriter *self, VssSetWriterMark mark)
   }
   self->n_entries = mark.entries;
   g_ptr_array_set_size (self->roots, mark.roots);
+  g_clear_pointer (&self->overlap, g_hash_table_unref);
 }
 
 /* Copies manifest.entries into @fd after the header, hashing as it goes. */

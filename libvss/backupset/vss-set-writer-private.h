@@ -19,8 +19,9 @@ struct _VssBackupSetWriter {
   guint64 entries_flushed; /* bytes of entries_fd */
   guint n_entries;
   int entries_errno;      /* the first failed write of entries_fd, or 0 */
-  GHashTable *seen;       /* 64-bit hash of (component, path) of every entry */
   GPtrArray *roots;       /* VssSetWriterRoot: the trees added so far */
+  GHashTable *overlap;    /* paths recorded before under the tree being added,
+                           * when it overlaps an earlier one; else NULL */
   GHashTable *made_dirs;  /* directories created under DIR.partial */
   GHashTable *inodes;     /* "component-index\ndev:ino" of files with more
                            * than one link → VssSetWriterInode of their first entry */
@@ -54,11 +55,14 @@ void vss_set_writer_inode_free (VssSetWriterInode *self);
 /* ---- the entries (vss-set-manifest-write.c) ---- */
 
 gboolean vss_set_writer_open_entries (VssBackupSetWriter *self, GError **error);
-/* Appends @e's line unless the component already has an entry for its
- * path (overlapping file sets); takes @e. */
+/* Appends @e's line unless an earlier tree recorded its path
+ * (overlapping file sets); takes @e. */
 void     vss_set_writer_record_entry (VssBackupSetWriter *self, VssSetEntry *e);
 gboolean vss_set_writer_has_entry (const VssBackupSetWriter *self, guint component,
                                    const char *path);
+/* Before a tree of @component at @root is added: the paths an earlier
+ * tree of the component recorded under it, when one overlaps it. */
+void     vss_set_writer_begin_tree (VssBackupSetWriter *self, guint component, const char *root);
 /* After a tree of @component at @path was added. */
 void     vss_set_writer_add_root (VssBackupSetWriter *self, guint component, const char *path);
 /* A failed write of the entries, as an error (out of space abandons). */
