@@ -77,7 +77,7 @@ static gboolean
 stored_is_known (GArray *known, const char *stored)
 {
   guint64 key = stored_key (stored);
-  return bsearch (&key, known->data, known->len, sizeof key, compare_keys) != NULL;
+  return known->len > 0 && bsearch (&key, known->data, known->len, sizeof key, compare_keys) != NULL;
 }
 
 /* Reports every non-directory under @rel that @known does not list. */
