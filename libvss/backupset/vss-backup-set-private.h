@@ -163,6 +163,32 @@ gboolean vss_set_errno_error (GError **error, int saved_errno, const char *what,
 
 /* ---- the handles ---- */
 
+/* A hash of (component, path) and where its line is, instead of the
+ * entry; a lookup reads the line again. */
+typedef struct {
+  guint64 hash;
+  guint64 offset;
+} VssManifestSlot;
+
+/* ---- a sorted table of slots kept out of memory (vss-set-slot-table.c) ---- */
+
+typedef struct _VssSlotTable VssSlotTable;
+VssSlotTable *vss_slot_table_new (void);
+void          vss_slot_table_free (VssSlotTable *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSlotTable, vss_slot_table_free)
+gboolean      vss_slot_table_add (VssSlotTable *self, guint64 hash, guint64 offset, GError **error);
+/* Two slots with one hash, met while sorting: FALSE (with an error) stops. */
+typedef gboolean (*VssSlotDupFunc) (guint64 offset_a, guint64 offset_b, gpointer user_data,
+                                    GError **error);
+/* Sorts what was added; @dup (may be NULL) for each pair of equal hashes. */
+gboolean      vss_slot_table_finish (VssSlotTable *self, VssSlotDupFunc dup, gpointer user_data,
+                                     GError **error);
+/* FALSE stops. */
+typedef gboolean (*VssSlotFunc) (guint64 offset, gpointer user_data);
+/* @func for the offset of each slot of @hash, in order. */
+void          vss_slot_table_find (const VssSlotTable *self, guint64 hash, VssSlotFunc func,
+                                   gpointer user_data);
+
 struct _VssBackupSet {
   char *dir;
   int dirfd;
@@ -177,7 +203,7 @@ struct _VssBackupSet {
   guint64 entries_end;
   guint first_line;              /* the line number of the first entry */
   guint64 n_entries;
-  GArray *index;                 /* VssManifestSlot: the lookup table */
+  VssSlotTable *index;           /* the lookup table (vss-set-manifest-index.c) */
 };
 
 /* ---- reading the entries (vss-set-manifest-stream.c) ---- */
@@ -206,12 +232,6 @@ VssSetEntry *vss_backup_set_read_entry_at (const VssBackupSet *set, guint64 offs
 
 /* ---- the lookup table (vss-set-manifest-index.c) ---- */
 
-/* 16 bytes an entry, instead of the entry: a hash of (component, path)
- * and where its line is; sorted by hash.  A lookup reads the line again. */
-typedef struct {
-  guint64 hash;
-  guint64 offset;
-} VssManifestSlot;
 
 guint64  vss_manifest_key_hash (guint component, const char *path);
 /* Sorts set->index and refuses a path listed twice in a component. */

@@ -11,7 +11,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,32 +56,35 @@ check_entry (VerifySet *vs, const VssSetEntry *e)
   problem (vs, missing ? VSS_VERIFY_MISSING : VSS_VERIFY_CHANGED, e->stored, detail);
 }
 
-/* @known holds a 64-bit hash of each stored path, sorted, not the paths:
- * 8 bytes an entry.  (Two paths with one hash would hide an extra file;
- * with 64 bits and a million files the odds are ~1e-8.) */
+/* @known holds a 64-bit hash of each stored path, not the paths, in a
+ * table kept out of memory (vss-set-slot-table.c).  (Two paths with one
+ * hash would hide an extra file; with 64 bits and a million files the
+ * odds are ~1e-8.) */
 static guint64
 stored_key (const char *stored)
 {
   return vss_manifest_key_hash (0, stored);
 }
 
-static gint
-compare_keys (gconstpointer a, gconstpointer b)
+static gboolean
+found (guint64 offset, gpointer user_data)
 {
-  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
-  return x < y ? -1 : x > y;
+  (void) offset;
+  *(gboolean *) user_data = TRUE;
+  return FALSE;
 }
 
 static gboolean
-stored_is_known (GArray *known, const char *stored)
+stored_is_known (VssSlotTable *known, const char *stored)
 {
-  guint64 key = stored_key (stored);
-  return known->len > 0 && bsearch (&key, known->data, known->len, sizeof key, compare_keys) != NULL;
+  gboolean is_known = FALSE;
+  vss_slot_table_find (known, stored_key (stored), found, &is_known);
+  return is_known;
 }
 
 /* Reports every non-directory under @rel that @known does not list. */
 static void
-find_extra (VerifySet *vs, int parentfd, const char *rel, GArray *known)
+find_extra (VerifySet *vs, int parentfd, const char *rel, VssSlotTable *known)
 {
   int fd = openat (parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
@@ -133,15 +135,18 @@ check_plans (VerifySet *vs, GPtrArray *chain)
 static void
 check_files (VerifySet *vs)
 {
-  g_autoptr(GArray) known = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autoptr(VssSlotTable) known = vss_slot_table_new ();
   g_autoptr(VssManifestReader) reader = vss_manifest_reader_new (vs->set);
   g_autoptr(GError) error = NULL;
   const VssSetEntry *e = NULL;
+  g_autoptr(GError) table_error = NULL;
+  gboolean any = FALSE;
   while (vss_manifest_reader_next (reader, &e, &error) && e != NULL) {
     if (e->stored == NULL)
       continue;
-    guint64 key = stored_key (e->stored);
-    g_array_append_val (known, key);
+    if (table_error == NULL)
+      vss_slot_table_add (known, stored_key (e->stored), 0, &table_error);
+    any = TRUE;
     vs->v->stored = e->stored;
     check_entry (vs, e);
     vs->v->done += e->size;
@@ -150,12 +155,15 @@ check_files (VerifySet *vs)
   }
   if (error != NULL)
     problem (vs, VSS_VERIFY_CHANGED, VSS_SET_MANIFEST, error->message);
-  g_array_sort (known, compare_keys);
+  if (table_error == NULL)
+    vss_slot_table_finish (known, NULL, NULL, &table_error);
+  if (table_error != NULL)
+    problem (vs, VSS_VERIFY_CHANGED, VSS_SET_MANIFEST, table_error->message);
   int files = openat (vs->set->dirfd, VSS_SET_FILES, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (files >= 0) {
     find_extra (vs, files, VSS_SET_FILES, known);
     close (files);
-  } else if (known->len > 0) {
+  } else if (any) {
     problem (vs, VSS_VERIFY_MISSING, VSS_SET_FILES, "the set has no files/ directory");
   }
 }

@@ -174,7 +174,7 @@ vss_backup_set_free (VssBackupSet *self)
   g_free (self->bcd);
   g_clear_pointer (&self->writer_metadata, g_hash_table_unref);
   g_clear_pointer (&self->component_index, g_hash_table_unref);
-  g_clear_pointer (&self->index, g_array_unref);
+  g_clear_pointer (&self->index, vss_slot_table_free);
   if (self->entries_fd >= 0)
     close (self->entries_fd);
   g_free (self);

@@ -1,7 +1,8 @@
 /* vss-set-manifest-index.c — looking an entry up without holding the
- * entries: 16 bytes each (a 64-bit hash of component and path, and the
- * offset of its line), sorted; a hit is read back and compared, so a
- * hash collision costs a read, never a wrong answer.  Incremental
+ * entries: a 64-bit hash of component and path and the offset of its
+ * line, in a sorted table kept in a memfd (vss-set-slot-table.c); a hit
+ * is read back and compared, so a hash collision costs a read, never a
+ * wrong answer.  Incremental
  * backups look up each path in their base, restores the in-base data,
  * the loader hard links and paths listed twice. */
 #include "vss-backup-set-private.h"
@@ -21,15 +22,6 @@ vss_manifest_key_hash (guint component, const char *path)
   return h;
 }
 
-static gint
-compare_slots (gconstpointer a, gconstpointer b)
-{
-  const VssManifestSlot *x = a, *y = b;
-  if (x->hash != y->hash)
-    return x->hash < y->hash ? -1 : 1;
-  return x->offset < y->offset ? -1 : x->offset > y->offset;
-}
-
 /* Do the entries at two offsets have the same component and path? */
 static gboolean
 same_key (const VssBackupSet *set, guint64 a, guint64 b, char **out_path, GError **error)
@@ -44,56 +36,60 @@ same_key (const VssBackupSet *set, guint64 a, guint64 b, char **out_path, GError
   return same;
 }
 
+/* Equal hashes are rare: only then are the lines read again. */
+static gboolean
+refuse_twice (guint64 a, guint64 b, gpointer user_data, GError **error)
+{
+  g_autofree char *path = NULL;
+  GError *local = NULL;
+  if (same_key (user_data, a, b, &path, &local)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "manifest.json: %s is listed twice for its component", path);
+    return FALSE;
+  }
+  if (local == NULL)
+    return TRUE;
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
 gboolean
 vss_manifest_index_finish (VssBackupSet *set, GError **error)
 {
-  GArray *index = set->index;
-  g_array_sort (index, compare_slots);
-  for (guint i = 1; i < index->len; i++) {
-    const VssManifestSlot *slot = &g_array_index (index, VssManifestSlot, i);
-    /* equal hashes are rare: only then is a line read again */
-    for (guint j = i; j-- > 0 && g_array_index (index, VssManifestSlot, j).hash == slot->hash;) {
-      g_autofree char *path = NULL;
-      GError *local = NULL;
-      if (same_key (set, g_array_index (index, VssManifestSlot, j).offset, slot->offset, &path,
-                    &local)) {
-        g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                     "manifest.json: %s is listed twice for its component", path);
-        return FALSE;
-      }
-      if (local != NULL) {
-        g_propagate_error (error, local);
-        return FALSE;
-      }
-    }
-  }
-  return TRUE;
+  return vss_slot_table_finish (set->index, refuse_twice, set, error);
+}
+
+typedef struct {
+  const VssBackupSet *set;
+  guint component;
+  const char *path;
+  VssSetEntry *entry;
+  gint64 offset;
+} Find;
+
+static gboolean
+check_candidate (guint64 offset, gpointer user_data)
+{
+  Find *f = user_data;
+  g_autoptr(VssSetEntry) e = vss_backup_set_read_entry_at (f->set, offset, NULL);
+  if (e == NULL || e->component != f->component || strcmp (e->path, f->path) != 0)
+    return TRUE;
+  f->entry = g_steal_pointer (&e);
+  f->offset = (gint64) offset;
+  return FALSE;
 }
 
 gint64
 vss_manifest_index_find (const VssBackupSet *set, guint component, const char *path,
                          VssSetEntry **out_entry)
 {
-  GArray *index = set->index;
-  guint64 hash = vss_manifest_key_hash (component, path);
-  guint lo = 0, hi = index->len;
-  while (lo < hi) {
-    guint mid = lo + (hi - lo) / 2;
-    if (g_array_index (index, VssManifestSlot, mid).hash < hash)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  for (guint i = lo; i < index->len && g_array_index (index, VssManifestSlot, i).hash == hash; i++) {
-    guint64 offset = g_array_index (index, VssManifestSlot, i).offset;
-    g_autoptr(VssSetEntry) e = vss_backup_set_read_entry_at (set, offset, NULL);
-    if (e != NULL && e->component == component && strcmp (e->path, path) == 0) {
-      if (out_entry != NULL)
-        *out_entry = g_steal_pointer (&e);
-      return (gint64) offset;
-    }
-  }
-  return -1;
+  Find f = { set, component, path, NULL, -1 };
+  vss_slot_table_find (set->index, vss_manifest_key_hash (component, path), check_candidate, &f);
+  if (out_entry != NULL)
+    *out_entry = f.entry;
+  else
+    vss_set_entry_free (f.entry);
+  return f.offset;
 }
 
 VssSetEntry *

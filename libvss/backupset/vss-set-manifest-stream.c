@@ -228,8 +228,9 @@ scan_entries (Load *l, gboolean expect_end, GError **error)
                                                          set->component_index, error);
     if (e == NULL)
       return FALSE;
-    VssManifestSlot slot = { vss_manifest_key_hash (e->component, e->path), l->lines.line_offset };
-    g_array_append_val (set->index, slot);
+    if (!vss_slot_table_add (set->index, vss_manifest_key_hash (e->component, e->path),
+                             l->lines.line_offset, error))
+      return FALSE;
     if (e->hardlink != NULL)
       g_array_append_val (l->hardlinks, l->lines.line_offset);
     set->n_entries++;
@@ -389,7 +390,7 @@ vss_backup_set_load_manifest (VssBackupSet *set, int fd, GError **error)
 {
   Load l = { set, { 0 }, vss_sha256_new (), vss_sha256_new (),
              g_array_new (FALSE, FALSE, sizeof (guint64)), 0, "", FALSE };
-  set->index = g_array_new (FALSE, FALSE, sizeof (VssManifestSlot));
+  set->index = vss_slot_table_new ();
   gboolean ok = load_lines (&l, fd, error) && vss_manifest_index_finish (set, error);
   for (guint i = 0; ok && i < l.hardlinks->len; i++)
     ok = check_hardlink (set, g_array_index (l.hardlinks, guint64, i), error);
