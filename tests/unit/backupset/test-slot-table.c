@@ -44,7 +44,7 @@ check_table (guint n)
   cr_assert (vss_slot_table_finish (table, count_dup, &dups, &error), "%s",
              error ? error->message : "");
   cr_assert_eq (dups, (n + 998) / 1000, "%u equal pairs reported", dups);
-  for (guint i = 0; i < n; i += 97) {
+  for (guint i = 0; i < n; i++) {
     g_autoptr(GArray) found = g_array_new (FALSE, FALSE, sizeof (guint64));
     vss_slot_table_find (table, hash_of (i), collect, found);
     guint want = (i % 1000 == 0 && i + 1 < n) || i % 1000 == 1 ? 2 : 1;
