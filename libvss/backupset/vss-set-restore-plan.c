@@ -52,7 +52,7 @@ vss_restore_plan_free (VssRestorePlan *self)
   g_clear_pointer (&self->file_sets, g_ptr_array_unref);
   g_clear_pointer (&self->symlinks, g_hash_table_unref);
   g_clear_pointer (&self->checked, g_hash_table_unref);
-  g_clear_pointer (&self->targets, g_array_unref);
+  g_clear_pointer (&self->targets, vss_slot_table_free);
   vss_manifest_reader_free (self->reader);
   g_free (self);
 }
@@ -210,37 +210,33 @@ link_item (VssRestorePlan *plan, VssRestoreItem *item, GError **error)
   return TRUE;
 }
 
-/* With mappings two entries may share a target: their hashes are kept
- * (8 bytes an entry) and compared once every entry was seen. */
-static void
-note_target (VssRestorePlan *plan, const char *rel)
+/* With mappings two entries may share a target: their hashes go to a
+ * table kept out of memory (vss-set-slot-table.c), sorted once every
+ * entry was seen. */
+static gboolean
+note_target (VssRestorePlan *plan, const char *rel, GError **error)
 {
   if (plan->mappings == NULL)
-    return;   /* a target is the entry's path, which the loader found once */
-  guint64 hash = vss_manifest_key_hash (0, rel);
-  g_array_append_val (plan->targets, hash);
+    return TRUE;   /* a target is the entry's path, which the loader found once */
+  return vss_slot_table_add (plan->targets, vss_manifest_key_hash (0, rel), 0, error);
 }
 
-static gint
-compare_hashes (gconstpointer a, gconstpointer b)
+static gboolean
+refuse_one_target (guint64 a, guint64 b, gpointer user_data, GError **error)
 {
-  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
-  return x < y ? -1 : x > y;
+  const VssRestorePlan *plan = user_data;
+  (void) a;
+  (void) b;
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+               "%s: two entries of %s would be restored to one target (the mappings "
+               "put them there)", plan->set->dir, plan->component);
+  return FALSE;
 }
 
 static gboolean
 check_no_target_twice (VssRestorePlan *plan, GError **error)
 {
-  g_array_sort (plan->targets, compare_hashes);
-  for (guint i = 1; i < plan->targets->len; i++) {
-    if (g_array_index (plan->targets, guint64, i) == g_array_index (plan->targets, guint64, i - 1)) {
-      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                   "%s: two entries of %s would be restored to one target (the mappings "
-                   "put them there)", plan->set->dir, plan->component);
-      return FALSE;
-    }
-  }
-  return TRUE;
+  return vss_slot_table_finish (plan->targets, refuse_one_target, plan, error);
 }
 
 /* Takes @e. */
@@ -255,8 +251,8 @@ add_item (VssRestorePlan *plan, VssSetEntry *e, gboolean first_pass, GError **er
   item->entry = g_steal_pointer (&owned);
   item->rel = g_strdup (target + 1);
   g_ptr_array_add (plan->items, item);
-  if (first_pass)
-    note_target (plan, item->rel);
+  if (first_pass && !note_target (plan, item->rel, error))
+    return FALSE;
   if (e->type != VSS_SET_ENTRY_FILE)
     return TRUE;
   if (e->hardlink != NULL)
@@ -391,7 +387,7 @@ vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain, const char *componen
   g_autoptr(VssRestorePlan) plan = g_new0 (VssRestorePlan, 1);
   plan->set = self;
   plan->chain = chain;
-  plan->mappings = mappings;
+  plan->mappings = mappings != NULL && mappings[0] != NULL ? mappings : NULL;
   plan->index = index;
   plan->component = g_ptr_array_index (self->manifest->components, index);
   plan->root = g_strdup (root != NULL ? root : "/");
@@ -399,11 +395,11 @@ vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain, const char *componen
   plan->file_sets = vss_set_component_file_sets (self, plan->component, error);
   plan->symlinks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   plan->checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  plan->targets = g_array_new (FALSE, FALSE, sizeof (guint64));
+  plan->targets = vss_slot_table_new ();
   if (plan->file_sets == NULL || !collect_symlinks (plan, error) ||
       !check_all (plan, copier, checks, error))
     return NULL;
-  g_clear_pointer (&plan->targets, g_array_unref);
+  g_clear_pointer (&plan->targets, vss_slot_table_free);
   g_hash_table_remove_all (plan->checked);
   return g_steal_pointer (&plan);
 }

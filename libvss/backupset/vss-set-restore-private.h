@@ -31,7 +31,7 @@ typedef struct {
   GPtrArray *file_sets;         /* VssSetFileSet: the write boundary */
   GHashTable *symlinks;         /* rel of every symlink the restore places */
   GHashTable *checked;          /* rel of directories seen on disk, not symlinks */
-  GArray *targets;              /* guint64 hashes of the targets, while checking */
+  VssSlotTable *targets;        /* hashes of the targets, while checking (with mappings) */
   VssManifestReader *reader;    /* where the next batch starts */
   gboolean first_pass;
 } VssRestorePlan;
