@@ -2,8 +2,7 @@
  * that does not grow with its number of files (the manifest is written
  * and read a line at a time, a restore plans batches of entries): the
  * peak RSS of a child doing it for 20,000 files is within a few MiB of
- * the same for 2,000.  Not a timing; the lookup table's 16 bytes and
- * verify's 8 bytes an entry are what remains.  The large tree ends with
+ * the same for 2,000.  Not a timing.  The large tree ends with
  * a hard link to its first file, which a restore reaches batches later. */
 #include <criterion/criterion.h>
 
