@@ -2,12 +2,12 @@
  *
  * Registers the host under the cluster prefix (a lease kept alive),
  * waits for requests that name it, and runs each through the library:
- * gather, prepare, (go) freeze, the window gate (frozen → go commit →
- * commit → committed → go thaw), thaw, post_snapshot, the copy into
+ * gather, prepare, (go) freeze, the window gate (frozen, commit, go
+ * thaw once every host is frozen), thaw, post_snapshot, the copy into
  * <destination>/<host>, (go) backup_complete — or abort.  Every wait is
  * bounded; a run left unfinished by a crash is cleaned up at the next
  * start from a small state file. */
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 #include "vss-options.h"
 
 #include <glib/gstdio.h>
@@ -112,28 +112,19 @@ clean_up_last_run (Agent *agent)
 
 /* ---- one run ---- */
 
-static gboolean
-prepare (Agent *agent, VssBackupJob *job, VssClusterRun *run, GError **error)
-{
-  VssAsync *async = NULL;
-  return vss_backup_job_plan (agent->cli, job, error) &&
-         vss_backup_components_prepare_for_backup (job->bc, &async, error) &&
-         vss_cli_wait (agent->cli, async, "prepare", error);
-}
+typedef struct {
+  VssClusterRun *run;
+  GError *error;           /* the "thawed" report failed */
+} Thawed;
 
-static gboolean
-snapshot (Agent *agent, VssBackupJob *job, VssClusterRun *run, GError **error)
+/* The snapshot set exists and the writers thawed: tell the requester. */
+static void
+report_thawed (VssBackupCmd *cmd, gpointer data)
 {
-  VssAsync *async = NULL;
-  /* "prepared" and the wait for the go to freeze happen in the gate,
-   * after prepare_snapshot: the hosts then freeze together. */
-  if (!vss_backup_components_set_window_gate (job->bc, vss_cluster_run_window_gate, run, error) ||
-      !vss_backup_components_do_snapshot_set (job->bc, &async, error) ||
-      !vss_cli_wait (agent->cli, async, "snapshot", error))
-    return FALSE;
-  vss_backup_job_emit_snapshots (agent->cli, job);
+  Thawed *thawed = data;
+  VssClusterRun *run = thawed->run;
   VssSnapshotTimings t = { 0 };
-  vss_backup_components_get_snapshot_timings (job->bc, &t, NULL);
+  vss_backup_components_get_snapshot_timings (vss_backup_job_get_backup_components (cmd->job), &t, NULL);
   gint64 frozen, committed, thaw;
   vss_cluster_run_get_times (run, &frozen, &committed, &thaw);
   json_object *obj = json_object_new_object ();
@@ -143,8 +134,35 @@ snapshot (Agent *agent, VssBackupJob *job, VssClusterRun *run, GError **error)
   json_object_object_add (obj, "thaw_usec", json_object_new_int64 (thaw));
   json_object_object_add (obj, "thawed_usec", json_object_new_int64 (g_get_real_time ()));
   g_autofree char *json = report_json (obj);
-  return vss_cluster_run_report (run, "thawed", json, error) &&
-         vss_backup_job_collect_failed_writers (agent->cli, job, error);
+  vss_cluster_run_report (run, "thawed", json, &thawed->error);
+}
+
+static gboolean
+snapshot (Agent *agent, VssBackupCmd *cmd, VssClusterRun *run, GError **error)
+{
+  Thawed thawed = { run, NULL };
+  cmd->snapshot_taken = report_thawed;
+  cmd->snapshot_taken_data = &thawed;
+  /* "prepared" and the wait for the go to freeze happen in the gate,
+   * after prepare_snapshot: the hosts then freeze together. */
+  gboolean ok = vss_backup_components_set_window_gate (vss_backup_job_get_backup_components (cmd->job),
+                                                       vss_cluster_run_window_gate, run, error) &&
+                vss_backup_job_snapshot (cmd->job, error);
+  cmd->snapshot_taken = NULL;
+  if (thawed.error == NULL)
+    return ok;
+  if (ok)
+    g_propagate_error (error, g_steal_pointer (&thawed.error));
+  g_clear_error (&thawed.error);
+  return FALSE;
+}
+
+static gboolean
+copy_into_set (Agent *agent, VssBackupCmd *cmd, GError **error)
+{
+  gboolean made = vss_backup_job_copy (cmd->job, error);
+  vss_cli_progress_clear (agent->cli);
+  return made;
 }
 
 static char *
@@ -160,10 +178,10 @@ manifest_sha256 (const char *set_dir, GError **error)
 
 /* The host's set is written; tells the requester its id and checksum. */
 static gboolean
-report_done (VssBackupJob *job, VssClusterRun *run, GError **error)
+report_done (VssBackupCmd *cmd, VssClusterRun *run, GError **error)
 {
-  g_autoptr(VssBackupSet) set = vss_backup_set_open (job->to, error);
-  g_autofree char *sum = set != NULL ? manifest_sha256 (job->to, error) : NULL;
+  g_autoptr(VssBackupSet) set = vss_backup_set_open (cmd->to, error);
+  g_autofree char *sum = set != NULL ? manifest_sha256 (cmd->to, error) : NULL;
   if (sum == NULL)
     return FALSE;
   gint64 frozen, committed, thaw;
@@ -183,32 +201,32 @@ report_done (VssBackupJob *job, VssClusterRun *run, GError **error)
 static int
 run_backup (Agent *agent, VssClusterRun *run, gboolean *made)
 {
-  VssBackupJob job = { 0 };
-  job.to = g_strdup (vss_cluster_run_get_host_dir (run));
-  job.paths = g_strdupv (agent->paths);
-  job.provider = g_strdup (agent->provider);
+  VssBackupCmd cmd = { 0 };
+  cmd.to = g_strdup (vss_cluster_run_get_host_dir (run));
+  cmd.paths = g_strdupv (agent->paths);
+  cmd.provider = g_strdup (agent->provider);
   /* a cluster set is one instant: every tree inside the writers' window */
-  job.path_consistency = g_strdup ("freeze");
+  cmd.path_consistency = g_strdup ("freeze");
   gint64 start = g_get_monotonic_time ();
   g_autoptr(GError) error = NULL;
-  int code = vss_backup_job_check_options (agent->cli, &job);
+  int code = vss_backup_cmd_check_options (agent->cli, &cmd);
   if (code < 0) {
-    *made = vss_backup_job_preflight (&job, &error) && prepare (agent, &job, run, &error) &&
-            snapshot (agent, &job, run, &error) && vss_backup_job_copy (agent->cli, &job, &error) &&
-            report_done (&job, run, &error) &&
+    *made = vss_backup_cmd_plan (agent->cli, &cmd, &error) && snapshot (agent, &cmd, run, &error) &&
+            copy_into_set (agent, &cmd, &error) &&
+            report_done (&cmd, run, &error) &&
             vss_cluster_run_wait_go (run, "complete", g_get_monotonic_time () + (gint64) 3600 * G_USEC_PER_SEC,
                                      &error);
     if (*made) {
-      code = vss_backup_job_finish (agent->cli, &job, TRUE, start, NULL);
+      code = vss_backup_cmd_finish (agent->cli, &cmd, TRUE, start, NULL);
       vss_cluster_run_report (run, "completed", NULL, NULL);
     } else {
       code = vss_cli_fail (agent->cli, error);
       report_failure (run, "failed", error->message);
-      if (job.bc != NULL)
-        vss_backup_components_abort_backup (job.bc, NULL);
+      if (cmd.job != NULL && vss_backup_job_get_backup_components (cmd.job) != NULL)
+        vss_backup_components_abort_backup (vss_backup_job_get_backup_components (cmd.job), NULL);
     }
   }
-  vss_backup_job_clear (&job);    /* frees the components: writers shut down, snapshots gone */
+  vss_backup_cmd_clear (&cmd);    /* frees the components: writers shut down, snapshots gone */
   if (!*made) {
     remove_unfinished_set (vss_cluster_run_get_destination (run), vss_cluster_run_get_host_dir (run));
     report_failure (run, "aborted", "aborted and thawed");

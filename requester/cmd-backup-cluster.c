@@ -2,7 +2,7 @@
  * snapshot instant across the hosts whose agents are registered in etcd
  * (docs/cluster.md).  The phases run in libvss (vss_cluster_backup); this
  * is the command line and its report. */
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 
 #include <errno.h>
 #include <stdlib.h>

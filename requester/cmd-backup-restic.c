@@ -3,7 +3,7 @@
  * VSS_VIEW_SET_DIR, into one tagged restic snapshot; its progress becomes
  * vss progress; the writers hear backup_succeeded only once restic has
  * said the snapshot is saved (docs/repositories.md). */
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 #include "vss-restic.h"
 
 #include <glib-unix.h>
@@ -14,7 +14,7 @@
 
 typedef struct {
   VssCli *cli;
-  VssBackupJob *job;
+  VssBackupCmd *cmd;
   int out_fd;           /* restic's stdout, read end */
   int in_fd;            /* its write end, closed here once restic has it */
 } ResticRun;
@@ -33,10 +33,10 @@ static void
 on_summary (ResticRun *run, json_object *msg)
 {
   const char *id = json_object_get_string (json_object_object_get (msg, "snapshot_id"));
-  g_free (run->job->restic_snapshot);
-  run->job->restic_snapshot = g_strdup (id);
-  run->job->bytes = (guint64) vss_restic_get_int (msg, "total_bytes_processed");
-  run->job->entries = (guint) vss_restic_get_int (msg, "total_files_processed");
+  g_free (run->cmd->restic_snapshot);
+  run->cmd->restic_snapshot = g_strdup (id);
+  run->cmd->bytes = (guint64) vss_restic_get_int (msg, "total_bytes_processed");
+  run->cmd->entries = (guint) vss_restic_get_int (msg, "total_files_processed");
   vss_cli_progress_clear (run->cli);
   /* restic's own summary, for scripts that want files_unmodified & co. */
   json_object *copy = NULL;
@@ -79,22 +79,22 @@ relay_output (gpointer data)
 /* restic's --exclude for vss's: a pattern with a slash is a path below
  * the --path tree, one without is a file name anywhere in it. */
 static void
-add_excludes (GPtrArray *argv, VssBackupJob *job)
+add_excludes (GPtrArray *argv, VssBackupCmd *cmd)
 {
-  for (guint p = 0; job->paths != NULL && job->paths[p] != NULL; p++)
-    for (guint x = 0; job->excludes != NULL && job->excludes[x] != NULL; x++) {
-      const char *pattern = job->excludes[x];
+  for (guint p = 0; cmd->paths != NULL && cmd->paths[p] != NULL; p++)
+    for (guint x = 0; cmd->excludes != NULL && cmd->excludes[x] != NULL; x++) {
+      const char *pattern = cmd->excludes[x];
       g_ptr_array_add (argv, g_strdup ("--exclude"));
       g_ptr_array_add (argv, strchr (pattern, '/') != NULL
-                                 ? g_build_filename (job->paths[p], pattern, NULL)
-                                 : g_build_filename (job->paths[p], "**", pattern, NULL));
+                                 ? g_build_filename (cmd->paths[p], pattern, NULL)
+                                 : g_build_filename (cmd->paths[p], "**", pattern, NULL));
     }
 }
 
 static GPtrArray *
-backup_argv (VssBackupJob *job)
+backup_argv (VssBackupCmd *cmd)
 {
-  GPtrArray *argv = vss_restic_argv (job->repo + strlen (VSS_RESTIC_PREFIX));
+  GPtrArray *argv = vss_restic_argv (cmd->repo + strlen (VSS_RESTIC_PREFIX));
   /* Every snapshot is new inodes with new ctimes (a copy, a reflink, a
    * btrfs snapshot): mtime and size say what changed, or restic would
    * re-read everything every time. */
@@ -103,12 +103,12 @@ backup_argv (VssBackupJob *job)
   for (guint i = 0; i < G_N_ELEMENTS (words); i++)
     g_ptr_array_add (argv, g_strdup (words[i]));
   g_ptr_array_add (argv, g_strdup ("--tag"));
-  g_ptr_array_add (argv, g_strdup_printf ("vss-set=%s", job->set_id));
+  g_ptr_array_add (argv, g_strdup_printf ("vss-set=%s", cmd->set_id));
   g_ptr_array_add (argv, g_strdup ("--tag"));
-  g_ptr_array_add (argv, g_strdup_printf ("vss-type=%s", vss_backup_type_to_string (job->type)));
+  g_ptr_array_add (argv, g_strdup_printf ("vss-type=%s", vss_backup_type_to_string (cmd->type)));
   g_ptr_array_add (argv, g_strdup ("--tag"));
   g_ptr_array_add (argv, g_strdup_printf ("vss-host=%s", g_get_host_name ()));
-  add_excludes (argv, job);
+  add_excludes (argv, cmd);
   g_ptr_array_add (argv, NULL);
   return argv;
 }
@@ -116,39 +116,39 @@ backup_argv (VssBackupJob *job)
 /* Exit 3: the snapshot was saved without some files.  It is tagged so no
  * restore takes it for a whole set. */
 static void
-tag_incomplete (VssBackupJob *job)
+tag_incomplete (VssBackupCmd *cmd)
 {
-  g_autoptr(GPtrArray) argv = vss_restic_argv (job->repo + strlen (VSS_RESTIC_PREFIX));
-  const char *words[] = { "tag", "--add", VSS_RESTIC_TAG_INCOMPLETE, job->restic_snapshot, NULL };
+  g_autoptr(GPtrArray) argv = vss_restic_argv (cmd->repo + strlen (VSS_RESTIC_PREFIX));
+  const char *words[] = { "tag", "--add", VSS_RESTIC_TAG_INCOMPLETE, cmd->restic_snapshot, NULL };
   for (guint i = 0; i < G_N_ELEMENTS (words); i++)
     g_ptr_array_add (argv, g_strdup (words[i]));
   g_autoptr(GError) error = NULL;
   if (!vss_restic_run ((const char *const *) argv->pdata, NULL, &error))
-    g_printerr ("vss: cannot tag restic snapshot %s %s: %s\n", job->restic_snapshot,
+    g_printerr ("vss: cannot tag restic snapshot %s %s: %s\n", cmd->restic_snapshot,
                 VSS_RESTIC_TAG_INCOMPLETE, error->message);
 }
 
 static gboolean
-outcome (VssCli *cli, VssBackupJob *job, int status, GError **error)
+outcome (VssCli *cli, VssBackupCmd *cmd, int status, GError **error)
 {
   int code = WIFEXITED (status) ? WEXITSTATUS (status) : -1;
   json_object *obj = json_object_new_object ();
   json_object_object_add (obj, "command", json_object_new_string ("restic backup"));
   json_object_object_add (obj, "exit_status", json_object_new_int (code));
   vss_cli_emit (cli, "exec", obj);
-  gboolean saved = code == 0 && job->restic_snapshot != NULL;
-  if (!vss_backup_job_mark (job, saved, error))
+  gboolean saved = code == 0 && cmd->restic_snapshot != NULL;
+  if (!vss_backup_job_mark (cmd->job, saved, error))
     return FALSE;
   if (saved)
     return TRUE;
-  if (code == 3 && job->restic_snapshot != NULL)
-    tag_incomplete (job);
+  if (code == 3 && cmd->restic_snapshot != NULL)
+    tag_incomplete (cmd);
   g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
                code == 3 ? "restic could not read some files (exit 3): snapshot %s is tagged "
                            VSS_RESTIC_TAG_INCOMPLETE " and the writers were told the backup did "
                            "not succeed"
                          : "restic backup failed (%s): the writers were told the backup did not succeed",
-               code == 3 ? job->restic_snapshot
+               code == 3 ? cmd->restic_snapshot
                : code < 0 ? "killed by a signal" : code == 12 ? "wrong password (exit 12)"
                : code == 10 ? "no repository there: restic init it first (exit 10)"
                : code == 11 ? "the repository is locked (exit 11)" : "see its messages above");
@@ -156,18 +156,18 @@ outcome (VssCli *cli, VssBackupJob *job, int status, GError **error)
 }
 
 gboolean
-vss_backup_job_restic (VssCli *cli, VssBackupJob *job, GError **error)
+vss_backup_cmd_restic (VssCli *cli, VssBackupCmd *cmd, GError **error)
 {
-  if (job->set_id == NULL)
-    job->set_id = g_uuid_string_random ();
-  g_autoptr(GPtrArray) argv = backup_argv (job);
+  if (cmd->set_id == NULL)
+    cmd->set_id = g_uuid_string_random ();
+  g_autoptr(GPtrArray) argv = backup_argv (cmd);
   int fds[2];
   if (!g_unix_open_pipe (fds, FD_CLOEXEC, error)) {
-    vss_backup_job_mark (job, FALSE, NULL);
+    vss_backup_job_mark (cmd->job, FALSE, NULL);
     return FALSE;
   }
-  ResticRun run = { cli, job, fds[0], fds[1] };
-  int status = vss_backup_job_run_in_view (job, (const char *const *) argv->pdata, fds[1],
+  ResticRun run = { cli, cmd, fds[0], fds[1] };
+  int status = vss_backup_cmd_run_in_view (cmd, (const char *const *) argv->pdata, fds[1],
                                            relay_output, &run, error);
   if (run.in_fd >= 0)
     close (run.in_fd);
@@ -175,8 +175,8 @@ vss_backup_job_restic (VssCli *cli, VssBackupJob *job, GError **error)
     close (run.out_fd);
   vss_cli_progress_clear (cli);
   if (status == -1) {
-    vss_backup_job_mark (job, FALSE, NULL);
+    vss_backup_job_mark (cmd->job, FALSE, NULL);
     return FALSE;
   }
-  return outcome (cli, job, status, error);
+  return outcome (cli, cmd, status, error);
 }

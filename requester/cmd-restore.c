@@ -8,7 +8,7 @@
 #include "vss-restic-restore.h"
 #include "vss-restic.h"
 #include "vss-restore-files.h"
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 
 #include <string.h>
 

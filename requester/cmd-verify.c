@@ -3,7 +3,7 @@
 #include <vss/vss-backup-set.h>
 
 #include "vss-options.h"
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 
 typedef struct {
   VssCli *cli;

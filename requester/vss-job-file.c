@@ -13,7 +13,7 @@
  *   provider=reflink
  *
  * Options given on the command line win over the file's. */
-#include "vss-backup-job.h"
+#include "vss-backup-cmd.h"
 
 #include <string.h>
 
@@ -72,9 +72,9 @@ newest_base (const char *dir, VssBackupType type)
 
 /* destination=DIR: this run's set is DIR/<UTC time>-<type>. */
 static gboolean
-place_set (VssBackupJob *job, const char *destination, GError **error)
+place_set (VssBackupCmd *cmd, const char *destination, GError **error)
 {
-  if (job->to != NULL || job->exec != NULL || job->repo != NULL)
+  if (cmd->to != NULL || cmd->exec != NULL || cmd->repo != NULL)
     return TRUE;
   if (destination == NULL || !g_path_is_absolute (destination)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
@@ -83,16 +83,16 @@ place_set (VssBackupJob *job, const char *destination, GError **error)
   }
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
-  const char *type = job->type_name != NULL ? job->type_name : "full";
+  const char *type = cmd->type_name != NULL ? cmd->type_name : "full";
   g_autofree char *leaf = g_strdup_printf ("%s-%s", stamp, type);
-  job->to = g_build_filename (destination, leaf, NULL);
+  cmd->to = g_build_filename (destination, leaf, NULL);
   gboolean needs_base = g_strcmp0 (type, "incremental") == 0 ||
                         g_strcmp0 (type, "differential") == 0 || g_strcmp0 (type, "log") == 0;
-  if (needs_base && job->base == NULL) {
+  if (needs_base && cmd->base == NULL) {
     VssBackupType t = VSS_BT_FULL;
     vss_backup_type_from_string (type, &t);
-    job->base = newest_base (destination, t);
-    if (job->base == NULL) {
+    cmd->base = newest_base (destination, t);
+    if (cmd->base == NULL) {
       g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
                    "the job makes %s backups, but %s holds no set to build on: run a full "
                    "backup into it first (vss backup --job NAME --type full)", type, destination);
@@ -103,7 +103,7 @@ place_set (VssBackupJob *job, const char *destination, GError **error)
 }
 
 gboolean
-vss_backup_job_load_file (VssBackupJob *job, const char *name, GError **error)
+vss_backup_cmd_load_file (VssBackupCmd *cmd, const char *name, GError **error)
 {
   if (!name_ok (name)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
@@ -123,28 +123,28 @@ vss_backup_job_load_file (VssBackupJob *job, const char *name, GError **error)
     return FALSE;
   }
   g_autofree char *destination = g_key_file_get_string (file, JOB_GROUP, "destination", NULL);
-  take_string (file, "type", &job->type_name);
-  take_string (file, "provider", &job->provider);
+  take_string (file, "type", &cmd->type_name);
+  take_string (file, "provider", &cmd->provider);
   /* where the backup goes: the command line's choice wins whole */
-  gboolean target_given = job->to != NULL || job->exec != NULL || job->repo != NULL;
+  gboolean target_given = cmd->to != NULL || cmd->exec != NULL || cmd->repo != NULL;
   if (!target_given) {
-    take_string (file, "exec", &job->exec);
-    if (job->exec == NULL)
-      take_string (file, "repo", &job->repo);
+    take_string (file, "exec", &cmd->exec);
+    if (cmd->exec == NULL)
+      take_string (file, "repo", &cmd->repo);
   }
-  take_list (file, "components", &job->components);
-  take_list (file, "paths", &job->paths);
-  take_list (file, "excludes", &job->excludes);
-  take_string (file, "path_consistency", &job->path_consistency);
-  if (job->hold_limit_ms == 0 && g_key_file_has_key (file, JOB_GROUP, "hold_limit_ms", NULL)) {
-    job->hold_limit_ms = g_key_file_get_integer (file, JOB_GROUP, "hold_limit_ms", &local);
-    if (local != NULL || job->hold_limit_ms <= 0) {
+  take_list (file, "components", &cmd->components);
+  take_list (file, "paths", &cmd->paths);
+  take_list (file, "excludes", &cmd->excludes);
+  take_string (file, "path_consistency", &cmd->path_consistency);
+  if (cmd->hold_limit_ms == 0 && g_key_file_has_key (file, JOB_GROUP, "hold_limit_ms", NULL)) {
+    cmd->hold_limit_ms = g_key_file_get_integer (file, JOB_GROUP, "hold_limit_ms", &local);
+    if (local != NULL || cmd->hold_limit_ms <= 0) {
       g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
                    "%s: hold_limit_ms must be a positive number of milliseconds", path);
       return FALSE;
     }
   }
-  if (!place_set (job, destination, error)) {
+  if (!place_set (cmd, destination, error)) {
     g_prefix_error (error, "%s: ", path);
     return FALSE;
   }

@@ -13,7 +13,12 @@
 # drop_caches, which would disturb whoever shares the machine).  Every run
 # ends with its data on disk: cp -a is timed with the sync after it, and
 # alone; vss's set commit includes a syncfs.  ROUNDS (default 3) rounds,
-# the tools alternating; medians count.
+# the tools alternating; medians count.  Each round also times
+# `vss verify` of the set against `sha256sum` of the same stored files
+# (warm: both read the files the backup just wrote).  vss runs at its
+# default background priority (nice 10, best-effort I/O 7) and again with
+# --copy-priority normal, as cp: on a machine others load, the background
+# copy yields to them and is slower by design.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
@@ -51,28 +56,43 @@ bench_shape() {
   local shape=$1 src=$WORK/src-$1
   "make_$shape" "$src"
   sync
-  local cp=() cpsync=() after=() crash=()
+  local cp=() cpsync=() after=() normal=() crash=() verify=() sums=()
+  local load0; load0=$(cut -d' ' -f1-3 /proc/loadavg)
   for r in $(seq 1 "$ROUNDS"); do
     local t0; t0=$(now); cp -a "$src" "$WORK/cp"; cp+=("$(since "$t0")"); sync; cpsync+=("$(since "$t0")")
     rm -rf "$WORK/cp"; sync
     t0=$(now); "$VSS" backup --path "$src" --to "$WORK/set" >/dev/null; after+=("$(since "$t0")")
+    t0=$(now); "$VSS" verify "$WORK/set" >/dev/null; verify+=("$(since "$t0")")
+    t0=$(now); (cd "$WORK/set" && find files -type f -print0 | xargs -0 sha256sum >/dev/null)
+    sums+=("$(since "$t0")")
+    rm -rf "$WORK/set"; sync
+    t0=$(now); "$VSS" backup --path "$src" --copy-priority normal --to "$WORK/set" >/dev/null
+    normal+=("$(since "$t0")")
     rm -rf "$WORK/set"; sync
     t0=$(now); "$VSS" backup --path "$src" --path-consistency crash --to "$WORK/set" >/dev/null
     crash+=("$(since "$t0")")
     rm -rf "$WORK/set"; sync
   done
-  local m_cp m_cpsync m_after m_crash
+  local m_cp m_cpsync m_after m_normal m_crash m_verify m_sums
   m_cp=$(printf '%s\n' "${cp[@]}" | median); m_cpsync=$(printf '%s\n' "${cpsync[@]}" | median)
   m_after=$(printf '%s\n' "${after[@]}" | median); m_crash=$(printf '%s\n' "${crash[@]}" | median)
-  echo "== $shape: $(find "$src" -type f | wc -l) files, $(du -sh --apparent-size "$src" | cut -f1) on $(df --output=fstype "$WORK" | tail -1); warm; median of $ROUNDS"
+  m_normal=$(printf '%s\n' "${normal[@]}" | median)
+  m_verify=$(printf '%s\n' "${verify[@]}" | median); m_sums=$(printf '%s\n' "${sums[@]}" | median)
+  echo "== $shape: $(find "$src" -type f | wc -l) files, $(du -sh --apparent-size "$src" | cut -f1) on $(df --output=fstype "$WORK" | tail -1); warm; median of $ROUNDS; load $load0 -> $(cut -d' ' -f1-3 /proc/loadavg)"
   printf '  cp -a                          %7.2f s   (runs: %s)\n' "$m_cp" "${cp[*]}"
   printf '  cp -a && sync                  %7.2f s   (runs: %s)\n' "$m_cpsync" "${cpsync[*]}"
   printf '  vss backup --path (after-thaw) %7.2f s   (runs: %s)\n' "$m_after" "${after[*]}"
+  printf '  ... --copy-priority normal     %7.2f s   (runs: %s)\n' "$m_normal" "${normal[*]}"
   printf '  vss backup --path-consistency=crash %7.2f s   (runs: %s)\n' "$m_crash" "${crash[*]}"
   printf '  ratio after-thaw / (cp -a && sync) = %.2f   (/ cp -a = %.2f)\n' \
     "$(echo "$m_after / $m_cpsync" | bc -l)" "$(echo "$m_after / $m_cp" | bc -l)"
+  printf '  ratio normal     / (cp -a && sync) = %.2f   (/ cp -a = %.2f)\n' \
+    "$(echo "$m_normal / $m_cpsync" | bc -l)" "$(echo "$m_normal / $m_cp" | bc -l)"
   printf '  ratio crash      / (cp -a && sync) = %.2f   (/ cp -a = %.2f)\n' \
     "$(echo "$m_crash / $m_cpsync" | bc -l)" "$(echo "$m_crash / $m_cp" | bc -l)"
+  printf '  sha256sum of the stored files  %7.2f s   (runs: %s)\n' "$m_sums" "${sums[*]}"
+  printf '  vss verify                     %7.2f s   (runs: %s)\n' "$m_verify" "${verify[*]}"
+  printf '  ratio verify / sha256sum = %.2f\n' "$(echo "$m_verify / $m_sums" | bc -l)"
   rm -rf "$src"
 }
 

@@ -3,7 +3,7 @@
 # barrier adds to the freeze the writers see.
 #
 # For each agent count (default: 3 30) it starts a three-member etcd on
-# 127.0.0.1 (data on tmpfs), that many `vss agent`s (one no-op cluster
+# 127.0.0.1 (data on tmpfs; ETCD_ON_DISK=1: on the disk under /tmp), that many `vss agent`s (one no-op cluster
 # test writer and a one-file --path each, copy provider), runs $RUNS
 # (default 5) cluster backups and reads every agent's "writers frozen for
 # X ms" (the coordinator's window: first freeze sent → last thaw
@@ -23,6 +23,8 @@ stats() {  # median and max of the numbers on stdin
 }
 windows() { grep -h "writers frozen for" "$@" | sed 's/.*frozen for \([0-9.]*\) ms.*/\1/'; }
 
+echo "load average before: $(cat /proc/loadavg)"
+echo "etcd data on $([ -n "${ETCD_ON_DISK:-}" ] && echo "disk (ext4, under /tmp)" || echo tmpfs)"
 etcd_start_cluster || exit 1
 cluster_host local0; echo x > "$T/hosts/local0/data/f"
 for r in $(seq 1 "$RUNS"); do
@@ -46,18 +48,26 @@ for count in "${COUNTS[@]}"; do
   done
   logs=(); for h in "${names[@]}"; do logs+=("$T/hosts/$h/agent.log"); done
   echo "cluster, $count agents:  $(windows "${logs[@]}" | stats)   whole backup: $(stats < "$T/total-$count")"
-  # Where the window goes, from the manifests: how far apart the hosts
-  # froze, and the barriers (last freeze → first thaw).
+  # Where the window goes, from the manifests (one clock: same machine):
+  # how far apart the hosts froze, and the barrier (last freeze → first
+  # thaw) split into the last "frozen" report reaching the requester, its
+  # go put, and the go reaching the agents.
   python3 - "$T"/cluster-"$count"-*/cluster.json <<'PY'
 import json, statistics, sys
-spread, barriers = [], []
+rows = {k: [] for k in ("spread", "barrier", "report", "go_put", "go_seen")}
 for path in sys.argv[1:]:
-    m = json.load(open(path))
-    frozen = [h["frozen_usec"] for h in m["hosts"]]
-    spread.append((max(frozen) - min(frozen)) / 1000)
-    barriers.append((m["frozen_until_usec"] - m["frozen_from_usec"]) / 1000)
-print("    freezes spread over median %.1f ms; last freeze -> first thaw (two barriers) median %.1f ms"
-      % (statistics.median(spread), statistics.median(barriers)))
+    m = json.load(open(path)); r = m["requester"]; hosts = m["hosts"]
+    frozen = [h["frozen_usec"] for h in hosts]
+    rows["spread"].append((max(frozen) - min(frozen)) / 1000)
+    rows["barrier"].append((m["frozen_until_usec"] - m["frozen_from_usec"]) / 1000)
+    rows["report"].append((r["all_frozen_usec"] - max(frozen)) / 1000)
+    rows["go_put"].append((r["go_thaw_usec"] - r["all_frozen_usec"]) / 1000)
+    rows["go_seen"].append((max(h["thaw_usec"] for h in hosts) - r["go_thaw_usec"]) / 1000)
+med = {k: statistics.median(v) for k, v in rows.items()}
+print("    medians: freezes spread over %(spread).1f ms; last freeze -> first thaw (the barrier) %(barrier).1f ms:"
+      " last freeze -> requester saw all frozen %(report).1f, its go put %(go_put).1f,"
+      " go put returned -> last agent past the gate %(go_seen).1f" % med)
 PY
   for h in "${names[@]}"; do agent_stop "$h"; done
 done
+echo "load average after: $(cat /proc/loadavg)"

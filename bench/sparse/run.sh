@@ -16,10 +16,10 @@ export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run
 export VSS_WRITER_PATH=$T/writers VSS_WRITER_HOST=$BUILD/libvss/writer-host/host/vss-writer-host
 install -m 644 "$BUILD/writers/directory/directory.so" "$T/writers/"
 printf '[directory]\nenvironments=%s\n' "$T/env" > "$T/config/directory.conf"
-records=$((USED_MB * 1000))   # 1 KB values
+records=$((USED_MB * 1000))   # 1000-byte values (bytevalue: two hex digits a byte)
 awk -v n=$records 'BEGIN { print "VERSION=3"; print "format=bytevalue"; print "type=btree";
   printf "mapsize=%d\n", 16 * 1024 * 1024 * 1024; print "HEADER=END"
-  v = ""; for (i = 0; i < 500; i++) v = v "ab"
+  v = ""; for (i = 0; i < 1000; i++) v = v "ab"
   for (i = 0; i < n; i++) printf " %08x\n %s\n", i, v; print "DATA=END" }' | mdb_load -s id2entry "$T/env"
 truncate -s "${MAP_GB}G" "$T/env/data.mdb"      # the hole slapd's maxsize leaves
 echo "# data.mdb: $(du -h --apparent-size "$T/env/data.mdb" | cut -f1) apparent, $(du -h "$T/env/data.mdb" | cut -f1) allocated"

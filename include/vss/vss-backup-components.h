@@ -98,6 +98,15 @@ gboolean vss_backup_components_set_backup_state (VssBackupComponents *self,
                                                  VssBackupType backup_type,
                                                  gboolean partial_file_support,
                                                  GError **error);
+/* This requester reads writer images (before prepare_for_backup; recorded
+ * in the BCD as "writer_images"): a writer may then serve the components
+ * it declared images (vss_writer_metadata_set_component_image) after the
+ * thaw, and the requester needs no snapshot of their files.  It must then
+ * read every image entry of their post-snapshot files before
+ * backup_complete (a writer drops an image nobody reads after its pin
+ * timeout). */
+gboolean vss_backup_components_set_writer_images (VssBackupComponents *self,
+                                                  gboolean read_images, GError **error);
 
 gboolean vss_backup_components_gather_writer_metadata (VssBackupComponents *self,
                                                        VssAsync **out_async,

@@ -103,6 +103,14 @@ void vss_backup_set_writer_add_exclude_file (VssBackupSetWriter *self, const cha
                                              const char *filespec, gboolean recursive);
 void vss_backup_set_writer_clear_exclude_files (VssBackupSetWriter *self);
 
+/* Adds exactly @size bytes read from @fd (a writer image's socket, read to
+ * its end) as the regular file @original of @component, with the live
+ * file's mode, owner and times.  A stream that ends early, goes on past
+ * @size or fails to read adds nothing and fails (VSS_ERROR_UNEXPECTED). */
+gboolean vss_backup_set_writer_add_stream (VssBackupSetWriter *self,
+                                           const char *component, int fd, guint64 size,
+                                           const char *original, GError **error);
+
 /* Adds the one regular file @source as the entry @original of @component
  * (its parent directories are not recorded): data a writer provides after
  * the snapshot (vss_component_add_post_snapshot_file), read from the live

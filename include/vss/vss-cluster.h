@@ -55,8 +55,9 @@ typedef struct {
 
 /* Runs one cluster backup to the end.  All or nothing: the cluster
  * manifest (<destination>/cluster.json) is written last, atomically, and
- * only when every host committed inside the common freeze interval and
- * wrote its set; otherwise every host aborts and thaws and the call fails. */
+ * only when every host committed while frozen, all hosts were frozen at
+ * one instant (docs/cluster.md) and every host wrote its set; otherwise
+ * every host aborts and thaws and the call fails. */
 gboolean vss_cluster_backup (const VssClusterConfig *config, const VssClusterBackupOptions *options,
                              GError **error);
 
@@ -98,7 +99,7 @@ const char *vss_cluster_run_get_destination (const VssClusterRun *self);
  * object (NULL: {}) to the requester. */
 gboolean vss_cluster_run_report (VssClusterRun *self, const char *state, const char *json,
                                  GError **error);
-/* Waits for the requester's go for @phase ("freeze", "commit", "thaw",
+/* Waits for the requester's go for @phase ("freeze", "thaw",
  * "complete"); FALSE on abort, when the request is gone (its lease
  * expired: the requester died) or at @deadline_usec. */
 gboolean vss_cluster_run_wait_go (VssClusterRun *self, const char *phase, gint64 deadline_usec,
@@ -106,9 +107,9 @@ gboolean vss_cluster_run_wait_go (VssClusterRun *self, const char *phase, gint64
 /* The barrier deadline the requester asked for, from now (monotonic). */
 gint64 vss_cluster_run_barrier_deadline (const VssClusterRun *self);
 /* A VssWindowGateFunc (user_data: the run): at FREEZE reports "prepared"
- * and waits for go "freeze"; at COMMIT reports "frozen"
- * and waits for go "commit"; at THAW reports "committed" and waits for
- * go "thaw"; each wait bounded by the barrier and the window deadline. */
+ * and waits for go "freeze"; at COMMIT reports "frozen" and goes on
+ * (the commit needs no go); at THAW waits for go "thaw", which says every
+ * host is frozen, bounded by the barrier and the window deadline. */
 gboolean vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point,
                                       gint64 deadline_usec, gpointer run, GError **error);
 /* Wall-clock times the gate saw (µs): frozen (commit gate entered),

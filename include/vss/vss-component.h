@@ -49,8 +49,19 @@ gboolean    vss_component_add_partial_file (VssComponent *self,
  * it back with the component's other files. */
 gboolean    vss_component_add_post_snapshot_file (VssComponent *self, const char *path,
                                                   GError **error);
+/* The same for an image the writer serves (vss_writer_serve_image makes
+ * the entry): the requester stores, as @path, exactly @size bytes read
+ * from the socket @source; fewer, more, or none fail the component. */
+gboolean    vss_component_add_post_snapshot_image (VssComponent *self, const char *path,
+                                                   const char *source, guint64 size,
+                                                   GError **error);
 guint       vss_component_get_post_snapshot_file_count (const VssComponent *self);
+/* The path in the set of entry @index. */
 const char *vss_component_get_post_snapshot_file (const VssComponent *self, guint index);
+/* The socket an image entry is served on (and its size), or NULL for a
+ * file read live. */
+const char *vss_component_get_post_snapshot_source (const VssComponent *self, guint index,
+                                                    guint64 *out_size);
 guint       vss_component_get_differenced_files_count (const VssComponent *self);
 guint       vss_component_get_partial_file_count (const VssComponent *self);
 

@@ -35,6 +35,13 @@ gboolean vss_writer_metadata_add_component (VssWriterMetadata *self,
                                             gboolean selectable,
                                             gboolean selectable_for_restore,
                                             GError **error);
+/* The component's files come as writer images (vss_writer_serve_image in
+ * vss-writer.h) when the requester reads images: it then takes no
+ * filesystem snapshot for them and stores only what the writer serves. */
+gboolean vss_writer_metadata_set_component_image (VssWriterMetadata *self,
+                                                  const char *logical_path,
+                                                  const char *name,
+                                                  GError **error);
 gboolean vss_writer_metadata_add_files_to_file_group (VssWriterMetadata *self,
                                                       const char *logical_path,
                                                       const char *group_name,
@@ -105,6 +112,8 @@ const char      *vss_wm_component_get_name (const VssWmComponent *self);
 const char      *vss_wm_component_get_caption (const VssWmComponent *self);
 gboolean         vss_wm_component_is_selectable (const VssWmComponent *self);
 gboolean         vss_wm_component_is_selectable_for_restore (const VssWmComponent *self);
+/* vss_writer_metadata_set_component_image was called for it. */
+gboolean         vss_wm_component_is_image (const VssWmComponent *self);
 /* The file-group files (file-group components). */
 guint            vss_wm_component_get_file_count (const VssWmComponent *self);
 const VssWmFile *vss_wm_component_get_file (const VssWmComponent *self, guint index);

@@ -139,6 +139,36 @@ gboolean    vss_writer_get_snapshot_is_atomic (const VssWriter *self);
  * on_post_snapshot), or NULL when no snapshot covers it. */
 char       *vss_writer_get_snapshot_path (const VssWriter *self, const char *path);
 
+/* ---- writer images: a store's own consistent read view, no snapshot ----
+ *
+ * A writer whose store can hold a consistent read view (an LMDB or SQLite
+ * read transaction) declares the components it serves this way at identify
+ * (vss_writer_metadata_set_component_image).  When the requester reads
+ * images (TRUE here, from prepare_backup on), it takes no filesystem
+ * snapshot of their files: the writer pins the view in on_freeze (which
+ * costs milliseconds) and, in on_post_snapshot, serves each file with
+ * vss_writer_serve_image.  After the thaw the requester streams the images
+ * into the backup under their original paths.  Otherwise the writer
+ * freezes as before and the requester copies its files from the
+ * snapshot. */
+gboolean vss_writer_get_writer_images (const VssWriter *self);
+
+/* Writes the whole image to @fd (blocking), on a thread of its own;
+ * FALSE with @error when it cannot (the requester then sees a short
+ * stream and fails the component). */
+typedef gboolean (*VssWriterImageFunc) (int fd, gpointer data, GError **error);
+
+/* In on_post_snapshot: serves @size bytes from @write_image as the file
+ * @path (absolute, inside one of @component's file sets) — a post-snapshot
+ * entry of @component with a socket as its source.  @release (the pin's
+ * end) runs once: after the stream, or when nobody read it within the pin
+ * timeout (VSS_WRITER_IMAGE_TIMEOUT_MS, default 10 minutes), or at
+ * backup_complete, backup_shutdown or abort, whichever is first; also
+ * when this call fails. */
+gboolean vss_writer_serve_image (VssWriter *self, VssComponent *component, const char *path,
+                                 guint64 size, VssWriterImageFunc write_image, gpointer data,
+                                 GDestroyNotify release, GError **error);
+
 /* Report a failure of the current event (see the rules above). */
 void vss_writer_set_failure (VssWriter *self, VssWriterFailure failure,
                              const char *format, ...) G_GNUC_PRINTF (3, 4);

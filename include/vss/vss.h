@@ -14,6 +14,7 @@
 #include <vss/vss-cs-backup.h>
 #include <vss/vss-backup-set.h>
 #include <vss/vss-restore-job.h>
+#include <vss/vss-backup-job.h>
 #include <vss/vss-writer-client.h>
 #include <vss/vss-cluster.h>
 #include <vss/vss-version.h>

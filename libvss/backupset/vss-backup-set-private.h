@@ -8,6 +8,8 @@
 #include <vss/vss.h>
 #include <vss/vss-backup-set.h>
 
+#include "util/vss-sha256.h"
+
 G_BEGIN_DECLS
 
 /* The manifest format this libvss writes and the newest it reads; 2 added
@@ -123,14 +125,6 @@ const char  *vss_set_check_absolute (const char *path);
 const char  *vss_set_check_relative (const char *path);
 
 /* ---- hashing and copying (vss-set-copy.c) ---- */
-
-typedef struct _VssSha256 VssSha256;
-VssSha256 *vss_sha256_new (void);
-void       vss_sha256_update (VssSha256 *self, const void *data, gsize length);
-/* Writes 64 hex digits and a NUL into @out; the hasher is then reset. */
-void       vss_sha256_finish (VssSha256 *self, char out[65]);
-void       vss_sha256_free (VssSha256 *self);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSha256, vss_sha256_free)
 
 /* A reusable copy buffer and hasher. */
 typedef struct _VssSetCopier VssSetCopier;

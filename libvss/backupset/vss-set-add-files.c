@@ -3,8 +3,11 @@
  * filesystem of @snapshot_root (a snapshot has no mounts inside; a live
  * tree's nested mounts are not the component's data).  A failed call takes
  * back every entry it added, so the set stays consistent and the caller
- * may go on with other components; running out of space abandons the set. */
+ * may go on with other components; running out of space abandons the set.
+ * The walk runs at the copies' priority (util/vss-copy-priority.h). */
 #include "vss-set-writer-private.h"
+
+#include "util/vss-copy-priority.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -125,8 +128,9 @@ store_data (const AddCtx *ctx, VssSetEntry *e, int sfd, const char *src, GError 
   e->stored = g_strdup_printf (VSS_SET_FILES "/%u%s", ctx->component, e->path);
   if (!vss_set_writer_make_parents (ctx->w, e->stored, error))
     return FALSE;
+  /* Readable too: a large file is hashed from its copy (vss-set-copy.c). */
   int dfd = openat (ctx->w->partial_fd, e->stored,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (dfd < 0)
     return copy_error (ctx, errno, TRUE, src, e->stored, error);
   guint64 copied = 0;
@@ -439,8 +443,12 @@ vss_backup_set_writer_add_files (VssBackupSetWriter *self, const char *component
                  recursive, strlen (original_root), base, 0, progress, user_data };
   VssSetWriterMark first = vss_set_writer_mark (self);
   vss_set_writer_begin_tree (self, ctx.component, original_root);
-  if (add_root (&ctx, snapshot_root, original_root, error) &&
-      vss_set_writer_check_entries (self, error)) {
+  /* The copy into the set holds nobody: it yields to the applications. */
+  VssCopyPrioritySaved saved;
+  vss_copy_priority_enter (&saved);
+  gboolean added = add_root (&ctx, snapshot_root, original_root, error);
+  vss_copy_priority_leave (&saved);
+  if (added && vss_set_writer_check_entries (self, error)) {
     vss_set_writer_add_root (self, ctx.component, original_root);
     return TRUE;
   }

@@ -1,9 +1,12 @@
 /* vss-set-move.c — copy once: a file of a staged image the requester
  * owns (the copy provider's, vss_backup_components_take_snapshot_image)
  * is renamed into the set instead of copied again, when both are on one
- * filesystem.  Its data are still read once, for the SHA-256 (from the
- * page cache: the staging copy just wrote them). */
+ * filesystem.  Its SHA-256 is the one taken while it was staged when the
+ * file is unchanged since (util/vss-hash-behind.c), else its data are read
+ * once more for it (from the page cache: the staging copy just wrote them). */
 #include "vss-set-writer-private.h"
+
+#include "util/vss-hash-behind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +48,10 @@ vss_set_writer_try_move (VssBackupSetWriter *self, VssSetEntry *e, int dirfd, co
   guint64 hashed = 0;
   int err = 0;
   gboolean dst_side = FALSE;
-  if (!vss_set_copier_run (self->copier, sfd, -1, e->size, e->sha256, &hashed, &err, &dst_side))
+  if (vss_hash_digests_take (sfd, e->sha256))
+    hashed = e->size;   /* hashed while it was staged, unchanged since */
+  else if (!vss_set_copier_run (self->copier, sfd, -1, e->size, e->sha256, &hashed, &err,
+                                &dst_side))
     return vss_set_errno_error (error, err, "cannot read", name);
   g_autofree char *stored = g_strdup_printf (VSS_SET_FILES "/%u%s", e->component, e->path);
   if (!vss_set_writer_make_parents (self, stored, error))

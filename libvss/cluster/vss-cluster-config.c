@@ -1,9 +1,10 @@
-/* vss-cluster-config.c — where etcd is, read from a key file.
+/* vss-cluster-config.c — where etcd is, read from a key file, and where
+ * the keys live below the prefix.
  *
  * Secrets stay out of the command line (ps shows it to every user): the
  * password is only ever read from this file, and a file holding one must
  * not be readable by group or others. */
-#include <vss/vss-cluster.h>
+#include "vss-cluster-private.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -121,4 +122,25 @@ vss_cluster_config_load (const char *path, GError **error)
     return NULL;
   }
   return config_from_key_file (kf, path, error);
+}
+
+/* ---- the key layout below the prefix (vss-cluster-private.h) ---- */
+
+char *
+vss_cluster_host_key (const char *prefix, const char *host)
+{
+  return g_strconcat (prefix, "/hosts/", host, NULL);
+}
+
+char *
+vss_cluster_run_prefix (const char *prefix, const char *run_id)
+{
+  return g_strconcat (prefix, "/runs/", run_id, "/", NULL);
+}
+
+gint64
+vss_cluster_call_deadline (const VssClusterConfig *config)
+{
+  gint64 per_endpoint_us = (gint64) config->request_timeout_ms * 1000;
+  return g_get_monotonic_time () + per_endpoint_us * g_strv_length (config->endpoints) + G_USEC_PER_SEC;
 }

@@ -2,9 +2,10 @@
  * snapshot and the interval in which all of them were frozen.
  *
  * Written last and atomically (temp file, fsync, rename), and only when
- * the times the hosts reported show the guarantee: every commit inside
- * [last freeze, first thaw].  A directory without it is not a cluster
- * set, whatever host sets it holds. */
+ * the times the hosts reported show the guarantee: every host committed
+ * while it was frozen, and the last freeze came before the first thaw.
+ * A directory without it is not a cluster set, whatever host sets it
+ * holds. */
 #include "vss-cluster-private.h"
 
 #include <json-c/json.h>
@@ -41,7 +42,9 @@ host_entry (const char *host, const char *done_json, GError **error)
   return done;
 }
 
-/* The common frozen interval, and every commit inside it. */
+/* The common frozen interval [last freeze, first thaw] is not empty, and
+ * every host committed while it was frozen itself, so its snapshot holds
+ * what its writers held at every instant of that interval. */
 static gboolean
 check_interval (json_object *hosts, gint64 *start, gint64 *end, GError **error)
 {
@@ -49,25 +52,29 @@ check_interval (json_object *hosts, gint64 *start, gint64 *end, GError **error)
   *end = G_MAXINT64;
   for (size_t i = 0; i < json_object_array_length (hosts); i++) {
     json_object *h = json_object_array_get_idx (hosts, i);
-    *start = MAX (*start, int64_member (h, "frozen_usec"));
-    *end = MIN (*end, int64_member (h, "thaw_usec"));
-  }
-  for (size_t i = 0; i < json_object_array_length (hosts); i++) {
-    json_object *h = json_object_array_get_idx (hosts, i);
+    gint64 frozen = int64_member (h, "frozen_usec"), thaw = int64_member (h, "thaw_usec");
     gint64 committed = int64_member (h, "committed_usec");
-    if (*start <= 0 || committed < *start || committed > *end) {
+    if (frozen <= 0 || committed < frozen || committed > thaw) {
       g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_INCONSISTENT_SNAPSHOT,
-                   "host %s committed at %" G_GINT64_FORMAT ", outside the common frozen interval [%"
-                   G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]", string_member (h, "name"), committed, *start, *end);
+                   "host %s committed at %" G_GINT64_FORMAT ", outside its own frozen interval [%"
+                   G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]", string_member (h, "name"), committed, frozen, thaw);
       return FALSE;
     }
+    *start = MAX (*start, frozen);
+    *end = MIN (*end, thaw);
+  }
+  if (*start > *end) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_WRITER_INCONSISTENT_SNAPSHOT,
+                 "a host thawed at %" G_GINT64_FORMAT " before the last host froze at %" G_GINT64_FORMAT
+                 ": no instant at which every host was frozen", *end, *start);
+    return FALSE;
   }
   return TRUE;
 }
 
 gboolean
 vss_cluster_manifest_write (const char *dir, const char *run_id, GPtrArray *hosts, GHashTable *keys,
-                            GError **error)
+                            const char *timeline, GError **error)
 {
   json_object *list = json_object_new_array ();
   for (guint i = 0; i < hosts->len; i++) {
@@ -92,6 +99,9 @@ vss_cluster_manifest_write (const char *dir, const char *run_id, GPtrArray *host
   json_object_object_add (m, "frozen_from_usec", json_object_new_int64 (start));
   json_object_object_add (m, "frozen_until_usec", json_object_new_int64 (end));
   json_object_object_add (m, "hosts", list);
+  json_object *requester = timeline != NULL ? json_tokener_parse (timeline) : NULL;
+  if (requester != NULL)
+    json_object_object_add (m, "requester", requester);
   g_autofree char *path = g_build_filename (dir, VSS_CLUSTER_MANIFEST, NULL);
   const char *text = json_object_to_json_string_ext (m, JSON_C_TO_STRING_PRETTY);
   gboolean ok = g_file_set_contents_full (path, text, -1,

@@ -160,7 +160,7 @@ consider_request (const VssEtcdEvent *event, gpointer data)
   gint64 lease = next->self->lease;
   g_mutex_unlock (&next->self->lock);
   g_autofree char *key = g_strconcat (next->run->run_prefix, "host/", next->self->name, "/alive", NULL);
-  if (!vss_etcd_put (next->self->etcd, key, "{}", lease, &error)) {
+  if (!vss_etcd_put (next->self->etcd, key, "{}", lease, &error) || !vss_cluster_run_watch (next->run, &error)) {
     g_debug ("cluster: cannot join run %s: %s", next->run->id, error->message);
     g_clear_pointer (&next->run, vss_cluster_run_free);
     return FALSE;
@@ -193,7 +193,7 @@ vss_cluster_member_next_run (VssClusterMember *self, gint64 deadline_usec, GErro
 {
   NextRun next = { self, NULL };
   GError *local = NULL;
-  if (!vss_etcd_watch_prefix (self->etcd, self->runs_prefix, deadline_usec, read_runs, consider_request,
+  if (!vss_etcd_watch_prefix (self->etcd, self->runs_prefix, deadline_usec, NULL, read_runs, consider_request,
                               &next, &local)) {
     if (g_error_matches (local, VSS_ERROR, VSS_ERROR_WRITER_NOT_RESPONDING))
       g_clear_error (&local);      /* nothing came: not an error */

@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 struct _VssClusterRun {
   const VssClusterConfig *config;   /* borrowed from the member */
   VssEtcd *etcd;                    /* the agent's thread, then the gate's */
+  VssRunWatch *watch;               /* ctl/ of the run, from joining to the end */
   char *id;
   char *host;
   char *run_prefix;
@@ -22,5 +23,9 @@ struct _VssClusterRun {
 /* From the request's JSON; NULL when it is malformed or outside @dest rules. */
 VssClusterRun *vss_cluster_run_new (const VssClusterConfig *config, const char *host,
                                     const char *run_id, const char *request_json, GError **error);
+
+/* Opens the watch on the run's ctl/ keys (before anything of the run
+ * is done, so no go is missed and no barrier opens a watch of its own). */
+gboolean vss_cluster_run_watch (VssClusterRun *self, GError **error);
 
 G_END_DECLS

@@ -1,6 +1,10 @@
 /* vss-cluster-run.c — one cluster backup as an agent takes part in it:
- * reports to the requester and waits for its go, inside the freeze
- * window through the window gate. */
+ * reports to the requester and waits for its go, around and inside the
+ * freeze window through the window gate.
+ *
+ * Inside the window there is one barrier: the host reports "frozen" and
+ * commits at once; it thaws when the requester's go says every host is
+ * frozen (docs/cluster.md, "The guarantee", for why that is enough). */
 #include "vss-cluster-run-private.h"
 
 #include <json-c/json.h>
@@ -59,6 +63,8 @@ vss_cluster_run_new (const VssClusterConfig *config, const char *host, const cha
     vss_cluster_run_free (self);
     return NULL;
   }
+  /* Now, not inside the window: the reports go straight to the leader. */
+  vss_etcd_prefer_leader (self->etcd);
   return self;
 }
 
@@ -67,6 +73,7 @@ vss_cluster_run_free (VssClusterRun *self)
 {
   if (self == NULL)
     return;
+  g_clear_pointer (&self->watch, vss_run_watch_stop);
   vss_etcd_free (self->etcd);
   g_free (self->id);
   g_free (self->host);
@@ -95,25 +102,34 @@ vss_cluster_run_get_times (const VssClusterRun *self, gint64 *frozen_usec, gint6
   *thaw_usec = self->thaw_usec;
 }
 
-static gboolean
-report_with (VssClusterRun *self, VssEtcd *etcd, const char *state, const char *json, GError **error)
+gboolean
+vss_cluster_run_watch (VssClusterRun *self, GError **error)
 {
-  g_autofree char *key = g_strconcat (self->run_prefix, "host/", self->host, "/", state, NULL);
-  /* Under the requester's lease: a put after it expired fails, which is
-   * how an agent learns late that the run is over. */
-  return vss_etcd_put (etcd, key, json != NULL ? json : "{}", self->lease, error);
+  g_autofree char *ctl_prefix = g_strconcat (self->run_prefix, "ctl/", NULL);
+  /* Only the requester's keys: with N hosts, watching the reports too
+   * would wake every agent N times per phase. */
+  self->watch = vss_run_watch_start (self->config, ctl_prefix, vss_cluster_call_deadline (self->config), error);
+  return self->watch != NULL;
 }
 
 gboolean
 vss_cluster_run_report (VssClusterRun *self, const char *state, const char *json, GError **error)
 {
-  return report_with (self, self->etcd, state, json, error);
+  g_autofree char *key = g_strconcat (self->run_prefix, "host/", self->host, "/", state, NULL);
+  /* Under the requester's lease: a put after it expired fails, which is
+   * how an agent learns late that the run is over. */
+  return vss_etcd_put (self->etcd, key, json != NULL ? json : "{}", self->lease, error);
 }
+
+typedef struct {
+  char *key;          /* "go/<phase>" */
+  char *value;        /* the go's value once it came */
+} Go;
 
 static VssBarrierVerdict
 check_go (GHashTable *keys, gpointer data, char **reason)
 {
-  const char *go_key = data;
+  Go *go = data;
   const char *abort_reason = g_hash_table_lookup (keys, "abort");
   if (abort_reason != NULL) {
     *reason = g_strdup (abort_reason);
@@ -123,44 +139,55 @@ check_go (GHashTable *keys, gpointer data, char **reason)
     *reason = g_strdup ("the request is gone (the requester's lease expired or it gave up)");
     return VSS_BARRIER_ABORT;
   }
-  return g_hash_table_contains (keys, go_key) ? VSS_BARRIER_DONE : VSS_BARRIER_WAIT;
+  const char *value = g_hash_table_lookup (keys, go->key);
+  if (value == NULL)
+    return VSS_BARRIER_WAIT;
+  go->value = g_strdup (value);
+  return VSS_BARRIER_DONE;
 }
 
-typedef struct {
-  VssClusterRun *run;
-  const char *state;
-  const char *json;
-} Report;
-
+/* Waits for go @phase; its value in *out_value when asked for. */
 static gboolean
-report_armed (VssEtcd *etcd, gpointer data, GError **error)
+wait_go (VssClusterRun *self, const char *phase, gint64 deadline_usec, char **out_value, GError **error)
 {
-  Report *r = data;
-  return report_with (r->run, etcd, r->state, r->json, error);
-}
-
-/* Waits for go @phase; @report (or NULL) is put once the watch is open. */
-static gboolean
-wait_go_with (VssClusterRun *self, VssEtcd *etcd, const char *phase, Report *report, gint64 deadline_usec,
-              GError **error)
-{
-  g_autofree char *go_key = g_strconcat ("go/", phase, NULL);
+  if (self->watch == NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE, "%s: run %s is not watched", self->host, self->id);
+    return FALSE;
+  }
+  Go go = { g_strconcat ("go/", phase, NULL), NULL };
   g_autofree char *what = g_strdup_printf ("%s: waiting for the go to %s", self->host, phase);
   gint64 start = g_get_monotonic_time ();
-  /* Only the requester's keys: with N hosts, watching the reports too
-   * would wake every agent N times per phase. */
-  g_autofree char *ctl_prefix = g_strconcat (self->run_prefix, "ctl/", NULL);
-  gboolean ok = vss_cluster_barrier_wait_armed (etcd, ctl_prefix, deadline_usec, check_go, go_key,
-                                                report != NULL ? report_armed : NULL, report, what, error);
+  gboolean ok = vss_run_watch_wait (self->watch, deadline_usec, check_go, &go, what, error);
   g_debug ("cluster %s: %s: go %s after %.1f ms: %s", self->id, self->host, phase,
            (g_get_monotonic_time () - start) / 1000.0, ok ? "yes" : "no");
+  if (ok && out_value != NULL)
+    *out_value = g_steal_pointer (&go.value);
+  g_free (go.key);
+  g_free (go.value);
   return ok;
 }
 
 gboolean
 vss_cluster_run_wait_go (VssClusterRun *self, const char *phase, gint64 deadline_usec, GError **error)
 {
-  return wait_go_with (self, self->etcd, phase, NULL, deadline_usec, error);
+  return wait_go (self, phase, deadline_usec, NULL, error);
+}
+
+/* The go to freeze names an instant a little ahead (wall clock), so that
+ * hosts woken one after the other by its delivery still freeze together:
+ * the earliest host's window does not grow by the others' wake-up.
+ * Only the spread depends on the clocks; the order of freeze and thaw
+ * comes from etcd.  A go that came late freezes at once. */
+static void
+sleep_until_freeze_instant (const char *go_value)
+{
+  json_object *go = json_tokener_parse (go_value != NULL ? go_value : "");
+  json_object *v = NULL;
+  gint64 at = go != NULL && json_object_object_get_ex (go, "freeze_at_usec", &v) ? json_object_get_int64 (v) : 0;
+  json_object_put (go);
+  gint64 wait = at - g_get_real_time ();
+  if (wait > 0)
+    g_usleep ((gulong) MIN (wait, VSS_CLUSTER_MAX_FREEZE_LEAD_MS * 1000));
 }
 
 static char *
@@ -176,25 +203,36 @@ vss_cluster_run_window_gate (VssBackupComponents *bc, VssWindowGatePoint point, 
   VssClusterRun *self = run;
   /* The agent's thread waits in do_snapshot_set meanwhile, so the run's
    * client (libsoup >= 3.2 sessions may move between threads) is used by
-   * one thread at a time, its connections already open. */
-  if (point == VSS_WINDOW_GATE_FREEZE) {
+   * one thread at a time, its connection already open. */
+  switch (point) {
+  case VSS_WINDOW_GATE_FREEZE:
     /* Prepared (prepare_snapshot done): all hosts then freeze together. */
-    Report prepared = { self, "prepared", NULL };
-    return wait_go_with (self, self->etcd, "freeze", &prepared,
-                         g_get_monotonic_time () + (gint64) VSS_CLUSTER_DEFAULT_PREPARE_MS * 1000, error);
+  {
+    g_autofree char *go = NULL;
+    if (!vss_cluster_run_report (self, "prepared", NULL, error) ||
+        !wait_go (self, "freeze", g_get_monotonic_time () + (gint64) VSS_CLUSTER_DEFAULT_PREPARE_MS * 1000, &go,
+                  error))
+      return FALSE;
+    sleep_until_freeze_instant (go);
+    return TRUE;
   }
-  gint64 deadline = MIN (deadline_usec - GATE_MARGIN_USEC, vss_cluster_run_barrier_deadline (self));
-  gboolean at_commit = point == VSS_WINDOW_GATE_COMMIT;
-  gint64 now = g_get_real_time ();
-  if (at_commit)
-    self->frozen_usec = now;
-  else
-    self->committed_usec = now;
-  g_autofree char *json = time_json (now);
-  Report report = { self, at_commit ? "frozen" : "committed", json };
-  if (!wait_go_with (self, self->etcd, at_commit ? "commit" : "thaw", &report, deadline, error))
-    return FALSE;
-  if (!at_commit)
+  case VSS_WINDOW_GATE_COMMIT: {
+    /* Frozen: said at once; the commit needs no go (its snapshot shows
+     * what the frozen writers hold, whenever in the window it is taken). */
+    self->frozen_usec = g_get_real_time ();
+    g_autofree char *json = time_json (self->frozen_usec);
+    return vss_cluster_run_report (self, "frozen", json, error);
+  }
+  case VSS_WINDOW_GATE_THAW: {
+    /* No thaw before every host is frozen: the one barrier. */
+    self->committed_usec = g_get_real_time ();
+    gint64 deadline = MIN (deadline_usec - GATE_MARGIN_USEC, vss_cluster_run_barrier_deadline (self));
+    if (!vss_cluster_run_wait_go (self, "thaw", deadline, error))
+      return FALSE;
     self->thaw_usec = g_get_real_time ();
-  return TRUE;
+    return TRUE;
+  }
+  }
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "window gate: unknown point %d", (int) point);
+  return FALSE;
 }

@@ -360,6 +360,36 @@ vss_etcd_lease_revoke (VssEtcd *self, gint64 lease, GError **error)
   return reply != NULL;
 }
 
+/* Is the member behind @endpoint the leader?  (Its status says so.) */
+static gboolean
+endpoint_is_leader (VssEtcd *self, const char *endpoint)
+{
+  gboolean retry = FALSE;
+  json_object *reply = post_once (self, endpoint, "/v3/maintenance/status", "{}", &retry, NULL);
+  json_object *header = NULL, *member = NULL, *leader = NULL;
+  gboolean is_leader = reply != NULL && json_object_object_get_ex (reply, "header", &header) &&
+                       json_object_object_get_ex (header, "member_id", &member) &&
+                       json_object_object_get_ex (reply, "leader", &leader) &&
+                       g_strcmp0 (json_object_get_string (member), json_object_get_string (leader)) == 0;
+  json_object_put (reply);
+  return is_leader;
+}
+
+void
+vss_etcd_prefer_leader (VssEtcd *self)
+{
+  if (self->user != NULL && self->token == NULL && !authenticate (self, NULL))
+    return;
+  guint n = g_strv_length (self->endpoints);
+  for (guint i = 0; i < n; i++) {
+    guint candidate = (self->current + i) % n;
+    if (endpoint_is_leader (self, self->endpoints[candidate])) {
+      self->current = candidate;
+      return;
+    }
+  }
+}
+
 /* ---- watch ---- */
 
 /* Cancels @cancellable at @deadline unless stopped first: the blocking
@@ -513,14 +543,21 @@ watch_stream (VssEtcd *self, const char *endpoint, const char *prefix, const Wat
   }
 }
 
+static void
+cancel_too (GCancellable *outer, gpointer inner)
+{
+  g_cancellable_cancel (inner);
+}
+
 gboolean
-vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 deadline_usec, VssEtcdWatchReady ready,
-                       VssEtcdWatchFunc func, gpointer user_data, GError **error)
+vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 deadline_usec, GCancellable *stop,
+                       VssEtcdWatchReady ready, VssEtcdWatchFunc func, gpointer user_data, GError **error)
 {
   WatchCallbacks cb = { ready, func, user_data };
   if (self->user != NULL && self->token == NULL && !authenticate (self, error))
     return FALSE;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gulong stop_id = stop != NULL ? g_cancellable_connect (stop, G_CALLBACK (cancel_too), cancellable, NULL) : 0;
   DeadlineTimer timer;
   deadline_timer_start (&timer, deadline_usec, cancellable);
   guint n = g_strv_length (self->endpoints);
@@ -539,6 +576,8 @@ vss_etcd_watch_prefix (VssEtcd *self, const char *prefix, gint64 deadline_usec, 
     }
   }
   deadline_timer_stop (&timer);
+  if (stop != NULL)
+    g_cancellable_disconnect (stop, stop_id);
   if (end == WATCH_STOPPED) {
     g_clear_error (&last);
     return TRUE;

@@ -204,6 +204,22 @@ vss_backup_components_set_backup_state (VssBackupComponents *self, gboolean sele
   return ok;
 }
 
+gboolean
+vss_backup_components_set_writer_images (VssBackupComponents *self, gboolean read_images,
+                                         GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_mutex_lock (&self->lock);
+  gboolean ok = vss_backup_components_check_idle (self, error) &&
+                vss_state_require_backup (self, "set_writer_images", error) &&
+                vss_state_require_not (self, VSS_STEP_PREPARE_STARTED, "set_writer_images",
+                                       "must come before prepare_for_backup", error);
+  if (ok)
+    self->document->writer_images = read_images;
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
 /* ---- writer metadata ---- */
 
 gboolean

@@ -69,6 +69,8 @@ vss_events_build_request (VssWriterProxy *proxy, VssEvent event, gpointer user_d
   json_object_object_add (request, "partial_file_support",
                           json_object_new_boolean (doc->partial_file_support));
   vss_json_add_string (request, "snapshot_set_id", doc->snapshot_set_id);
+  if (doc->writer_images)
+    json_object_object_add (request, "writer_images", json_object_new_boolean (TRUE));
   if (event_sees_snapshots (event))
     json_object_object_add (request, "snapshots", snapshots_to_json (self));
   json_object_object_add (request, "snapshot_atomic", json_object_new_boolean (snapshots_are_atomic (self)));

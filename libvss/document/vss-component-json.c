@@ -58,6 +58,19 @@ directed_targets_to_json (GPtrArray *targets)
   return array;
 }
 
+/* A live file is its path, as older writers wrote it; an image an object. */
+static json_object *
+post_snapshot_file_to_json (const VssPostSnapshotFile *f)
+{
+  if (f->source == NULL)
+    return json_object_new_string (f->path);
+  json_object *obj = json_object_new_object ();
+  json_object_object_add (obj, "path", json_object_new_string (f->path));
+  json_object_object_add (obj, "source", json_object_new_string (f->source));
+  json_object_object_add (obj, "size", json_object_new_int64 ((gint64) f->size));
+  return obj;
+}
+
 static void
 add_backup_part (json_object *obj, const VssComponent *self)
 {
@@ -72,7 +85,7 @@ add_backup_part (json_object *obj, const VssComponent *self)
   if (self->post_snapshot_files->len > 0) {   /* absent in documents of older writers */
     json_object *array = json_object_new_array ();
     for (guint i = 0; i < self->post_snapshot_files->len; i++)
-      json_object_array_add (array, json_object_new_string (g_ptr_array_index (self->post_snapshot_files, i)));
+      json_object_array_add (array, post_snapshot_file_to_json (g_ptr_array_index (self->post_snapshot_files, i)));
     json_object_object_add (obj, "post_snapshot_files", array);
   }
 }
@@ -195,7 +208,27 @@ directed_target_from_json (json_object *obj, const char *where, gpointer data,
   return t;
 }
 
-/* "post_snapshot_files": absolute paths, optional. */
+/* An image entry: {"path", "source", "size"}, both paths absolute. */
+static VssPostSnapshotFile *
+post_snapshot_image_from_json (json_object *item, const char *where, GError **error)
+{
+  json_object *path = NULL, *source = NULL, *size = NULL;
+  if (!json_object_object_get_ex (item, "path", &path) ||
+      !json_object_object_get_ex (item, "source", &source) ||
+      !json_object_object_get_ex (item, "size", &size) ||
+      !json_object_is_type (path, json_type_string) || !json_object_is_type (source, json_type_string) ||
+      !json_object_is_type (size, json_type_int) || json_object_get_int64 (size) < 0 ||
+      vss_check_path (json_object_get_string (path)) != NULL ||
+      vss_check_path (json_object_get_string (source)) != NULL) {
+    vss_json_set_error (error, where, NULL, "an image needs an absolute path and source and a size");
+    return NULL;
+  }
+  return vss_post_snapshot_file_new (json_object_get_string (path), json_object_get_string (source),
+                                     (guint64) json_object_get_int64 (size));
+}
+
+/* "post_snapshot_files": absolute paths (files read live) or images,
+ * optional. */
 static gboolean
 post_snapshot_files_from_json (json_object *obj, const char *where, VssComponent *c,
                                GError **error)
@@ -206,12 +239,20 @@ post_snapshot_files_from_json (json_object *obj, const char *where, VssComponent
   size_t n = array != NULL ? json_object_array_length (array) : 0;
   for (size_t i = 0; i < n; i++) {
     json_object *item = json_object_array_get_idx (array, i);
+    if (json_object_is_type (item, json_type_object)) {
+      g_autofree char *at = vss_json_path_index (where, "post_snapshot_files", (guint) i);
+      VssPostSnapshotFile *image = post_snapshot_image_from_json (item, at, error);
+      if (image == NULL)
+        return FALSE;
+      g_ptr_array_add (c->post_snapshot_files, image);
+      continue;
+    }
     const char *path = json_object_is_type (item, json_type_string) ? json_object_get_string (item) : NULL;
     if (path == NULL || vss_check_path (path) != NULL) {
       vss_json_set_error (error, where, "post_snapshot_files", "element %zu is not an absolute path", i);
       return FALSE;
     }
-    g_ptr_array_add (c->post_snapshot_files, g_strdup (path));
+    g_ptr_array_add (c->post_snapshot_files, vss_post_snapshot_file_new (path, NULL, 0));
   }
   return TRUE;
 }

@@ -48,7 +48,7 @@ vss_component_new (VssComponentType type, const char *logical_path, const char *
   self->partial_files = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_partial_file_free);
   self->differenced_files =
       g_ptr_array_new_with_free_func ((GDestroyNotify) vss_differenced_file_free);
-  self->post_snapshot_files = g_ptr_array_new_with_free_func (g_free);
+  self->post_snapshot_files = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_post_snapshot_file_free);
   self->restore_target = VSS_RT_UNDEFINED;
   self->directed_targets = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_directed_target_free);
   self->new_targets = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_wm_file_free);
@@ -237,18 +237,60 @@ vss_component_add_partial_file (VssComponent *self, const char *path, const char
   return TRUE;
 }
 
+void
+vss_post_snapshot_file_free (VssPostSnapshotFile *self)
+{
+  g_free (self->path);
+  g_free (self->source);
+  g_free (self);
+}
+
+VssPostSnapshotFile *
+vss_post_snapshot_file_new (const char *path, const char *source, guint64 size)
+{
+  VssPostSnapshotFile *f = g_new0 (VssPostSnapshotFile, 1);
+  f->path = g_strdup (path);
+  f->source = g_strdup (source);
+  f->size = size;
+  return f;
+}
+
+/* One entry per path, in the order first added; the latest says where
+ * its data come from. */
+static gboolean
+add_post_snapshot (VssComponent *self, const char *path, const char *source, guint64 size,
+                   GError **error)
+{
+  if (!check_writable (self, "add a post-snapshot file", error) ||
+      !vss_check_report ("path", path, vss_check_path (path), error) ||
+      (source != NULL && !vss_check_report ("source", source, vss_check_path (source), error)))
+    return FALSE;
+  VssPostSnapshotFile *f = vss_post_snapshot_file_new (path, source, size);
+  for (guint i = 0; i < self->post_snapshot_files->len; i++) {
+    gpointer *slot = &g_ptr_array_index (self->post_snapshot_files, i);
+    if (g_str_equal (((VssPostSnapshotFile *) *slot)->path, path)) {
+      vss_post_snapshot_file_free (*slot);   /* the requester reads it once */
+      *slot = f;
+      return TRUE;
+    }
+  }
+  g_ptr_array_add (self->post_snapshot_files, f);
+  return TRUE;
+}
+
 gboolean
 vss_component_add_post_snapshot_file (VssComponent *self, const char *path, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
-  if (!check_writable (self, "add a post-snapshot file", error) ||
-      !vss_check_report ("path", path, vss_check_path (path), error))
-    return FALSE;
-  for (guint i = 0; i < self->post_snapshot_files->len; i++)
-    if (g_str_equal (g_ptr_array_index (self->post_snapshot_files, i), path))
-      return TRUE;   /* once is enough: the requester reads it once */
-  g_ptr_array_add (self->post_snapshot_files, g_strdup (path));
-  return TRUE;
+  return add_post_snapshot (self, path, NULL, 0, error);
+}
+
+gboolean
+vss_component_add_post_snapshot_image (VssComponent *self, const char *path, const char *source,
+                                       guint64 size, GError **error)
+{
+  g_return_val_if_fail (self != NULL && source != NULL, FALSE);
+  return add_post_snapshot (self, path, source, size, error);
 }
 
 guint
@@ -258,12 +300,29 @@ vss_component_get_post_snapshot_file_count (const VssComponent *self)
   return self->post_snapshot_files->len;
 }
 
+static const VssPostSnapshotFile *
+post_snapshot_at (const VssComponent *self, guint index)
+{
+  return index < self->post_snapshot_files->len ? g_ptr_array_index (self->post_snapshot_files, index)
+                                                 : NULL;
+}
+
 const char *
 vss_component_get_post_snapshot_file (const VssComponent *self, guint index)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  return index < self->post_snapshot_files->len ? g_ptr_array_index (self->post_snapshot_files, index)
-                                                 : NULL;
+  const VssPostSnapshotFile *f = post_snapshot_at (self, index);
+  return f != NULL ? f->path : NULL;
+}
+
+const char *
+vss_component_get_post_snapshot_source (const VssComponent *self, guint index, guint64 *out_size)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  const VssPostSnapshotFile *f = post_snapshot_at (self, index);
+  if (out_size != NULL)
+    *out_size = f != NULL ? f->size : 0;
+  return f != NULL ? f->source : NULL;
 }
 
 guint

@@ -37,6 +37,7 @@ struct _VssWmComponent {
   char *caption;              /* may be NULL */
   gboolean selectable;
   gboolean selectable_for_restore;
+  gboolean image;             /* its files come as writer images, not from a snapshot */
   GPtrArray *files;           /* VssWmFile: file-group files */
   GPtrArray *database_files;  /* VssWmFile */
   GPtrArray *log_files;       /* VssWmFile */
@@ -94,6 +95,15 @@ typedef struct {
   gint64 last_modify_time_usec;
 } VssDifferencedFile;
 
+/* Data the writer provides after the snapshot: the live file @path, or,
+ * with @source, the image of @path the writer serves on the socket
+ * @source, exactly @size bytes (vss_writer_serve_image). */
+typedef struct {
+  char *path;
+  char *source;                  /* NULL: read @path from the live filesystem */
+  guint64 size;
+} VssPostSnapshotFile;
+
 typedef struct {
   char *source_path;
   char *source_filename;
@@ -115,7 +125,7 @@ struct _VssComponent {
   char *backup_metadata;
   GPtrArray *partial_files;       /* VssPartialFile */
   GPtrArray *differenced_files;   /* VssDifferencedFile */
-  GPtrArray *post_snapshot_files; /* char *: absolute paths the writer provides after the snapshot */
+  GPtrArray *post_snapshot_files; /* VssPostSnapshotFile */
   /* restore */
   gboolean selected_for_restore;
   gboolean additional_restores;  /* more restores of this component follow */
@@ -132,6 +142,8 @@ struct _VssComponent {
   gboolean writable;
 };
 
+VssPostSnapshotFile *vss_post_snapshot_file_new (const char *path, const char *source, guint64 size);
+void          vss_post_snapshot_file_free (VssPostSnapshotFile *self);
 VssComponent *vss_component_new (VssComponentType type, const char *logical_path, const char *name);
 void          vss_component_free (VssComponent *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssComponent, vss_component_free)
@@ -173,6 +185,7 @@ typedef struct {
   gboolean bootable_state;
   gboolean partial_file_support;
   VssSnapshotContext context;
+  gboolean writer_images;         /* the requester reads writer images (no snapshot for them) */
   char *snapshot_set_id;          /* NULL before start_snapshot_set */
   GPtrArray *snapshots;           /* VssBcdSnapshot */
   GPtrArray *writers;             /* VssBcdWriter */

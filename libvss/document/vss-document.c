@@ -234,6 +234,8 @@ vss_document_to_json_object (const VssDocument *self)
                           json_object_new_boolean (self->partial_file_support));
   json_object_object_add (obj, "context",
                           vss_json_enum_value (vss_snapshot_context_names, self->context));
+  if (self->writer_images)   /* absent in older documents: no images */
+    json_object_object_add (obj, "writer_images", json_object_new_boolean (TRUE));
   vss_json_add_string (obj, "snapshot_set_id", self->snapshot_set_id);
   json_object_object_add (obj, "snapshots", snapshots_to_json (self->snapshots));
   json_object_object_add (obj, "writers", writers_to_json (self->writers));
@@ -273,6 +275,7 @@ header_from_json (json_object *obj, VssDocument *doc, GError **error)
                            error) ||
       !vss_json_read_enum (obj, NULL, "context", TRUE, vss_snapshot_context_names, &context,
                            error) ||
+      !vss_json_read_bool (obj, NULL, "writer_images", FALSE, &doc->writer_images, error) ||
       !vss_json_read_uuid (obj, NULL, "snapshot_set_id", FALSE, &doc->snapshot_set_id, error))
     return FALSE;
   doc->restore = kind;
@@ -386,7 +389,8 @@ unique_writer_from_json (json_object *obj, const char *where, gpointer seen, GEr
 
 static const char *const document_keys[] = {
   "version", "kind", "backup_type", "select_components", "bootable_state",
-  "partial_file_support", "context", "snapshot_set_id", "snapshots", "writers", NULL
+  "partial_file_support", "context", "writer_images", "snapshot_set_id", "snapshots", "writers",
+  NULL
 };
 
 VssDocument *

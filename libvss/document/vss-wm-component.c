@@ -103,6 +103,13 @@ vss_wm_component_is_selectable_for_restore (const VssWmComponent *self)
   return self->selectable_for_restore;
 }
 
+gboolean
+vss_wm_component_is_image (const VssWmComponent *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->image;
+}
+
 static const VssWmFile *
 file_at (GPtrArray *files, guint index)
 {

@@ -114,7 +114,6 @@ vss_online_classify_server (const char *server)
 }
 
 #define CAP_DAC_OVERRIDE_BIT 1
-#define CAP_DAC_READ_SEARCH_BIT 2
 
 /* Capability @bit in CapEff of /proc/self/status. */
 static gboolean
@@ -128,12 +127,6 @@ has_capability (int bit)
     return FALSE;
   guint64 caps = g_ascii_strtoull (line + strlen ("\nCapEff:"), NULL, 16);
   return (caps & (G_GUINT64_CONSTANT (1) << bit)) != 0;
-}
-
-gboolean
-vss_online_has_backup_privilege (void)
-{
-  return geteuid () == 0 || has_capability (CAP_DAC_READ_SEARCH_BIT);
 }
 
 gboolean

@@ -17,10 +17,9 @@ typedef enum {
 /* Classifies @server, after stripping leading backslashes ("\\\\host"). */
 VssServerKind vss_online_classify_server (const char *server);
 
-/* Root, or CAP_DAC_READ_SEARCH in the effective set: may read any file. */
-gboolean vss_online_has_backup_privilege (void);
 /* Root, or CAP_DAC_OVERRIDE in the effective set: may read and write any
- * file (LMDB readers write their slot in lock.mdb; restores replace files). */
+ * file (LMDB readers write their slot in lock.mdb, SQLite readers the -shm;
+ * restores replace files). */
 gboolean vss_online_has_override_privilege (void);
 
 /* A double-NUL-terminated list: each name is prefixed with its file type

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/vss-copy-priority.h"
 #include "util/vss-fs.h"
 #include "util/vss-paths.h"
 
@@ -161,7 +162,19 @@ copy_commit (VssSnapshot *snapshot, gint64 deadline_usec, GError **error)
   gint64 allowed_ms = deadline_usec > 0 ? (deadline_usec - g_get_monotonic_time ()) / 1000 : 0;
   g_autofree char *image = g_build_filename (snapshot->storage_path, "image", NULL);
   g_autoptr(GError) local = NULL;
-  if (!vss_fs_copy_tree (snapshot->original_path, image, deadline_usec, &local)) {
+  /* An after-thaw image holds nobody: it is copied at the copies' priority
+   * and written out behind the copy, and it is what the backup set moves
+   * in (copy once), so its large files are hashed while copied and the
+   * set need not read them.  A copy inside the freeze runs flat out. */
+  VssFsCopyOptions options = { .deadline_usec = deadline_usec,
+                               .remember_digests = snapshot->after_thaw,
+                               .write_behind = snapshot->after_thaw };
+  VssCopyPrioritySaved saved = { 0 };
+  if (snapshot->after_thaw)
+    vss_copy_priority_enter (&saved);
+  gboolean copied = vss_fs_copy_tree_full (snapshot->original_path, image, &options, &local);
+  vss_copy_priority_leave (&saved);
+  if (!copied) {
     if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
       g_autofree char *other = vss_provider_alternative (&vss_provider_copy,
                                                          snapshot->original_path);

@@ -22,22 +22,6 @@ vss_set_record_free (VssSetRecord *self)
   g_free (self);
 }
 
-guint64
-vss_process_start_time (gint64 pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%" G_GINT64_FORMAT "/stat", pid);
-  g_autofree char *stat = NULL;
-  if (!g_file_get_contents (path, &stat, NULL, NULL))
-    return 0;
-  /* The command name (field 2) may hold spaces and parentheses: count
-   * fields from the last ')'. Field 22 is the 20th after it. */
-  const char *p = strrchr (stat, ')');
-  if (p == NULL)
-    return 0;
-  g_auto(GStrv) fields = g_strsplit (p + 2, " ", 21);
-  return g_strv_length (fields) >= 20 ? g_ascii_strtoull (fields[19], NULL, 10) : 0;
-}
-
 /* @name, or "unknown" when a process (or a record) gives none. */
 static char *
 program_name (const char *name)
@@ -75,12 +59,7 @@ vss_set_record_path (const char *snapshot_set_id)
 gboolean
 vss_set_record_creator_alive (const VssSetRecord *self)
 {
-  if (self->pid <= 0)
-    return FALSE;
-  if (kill ((pid_t) self->pid, 0) != 0 && errno != EPERM)
-    return FALSE;
-  /* Alive, but the same process only if it started when the record says. */
-  return self->start_time == 0 || vss_process_start_time (self->pid) == self->start_time;
+  return vss_process_is_alive (self->pid, self->start_time);
 }
 
 /* ---- save ---- */

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "vss-provider.h"
+#include "util/vss-process.h"
 
 G_BEGIN_DECLS
 
@@ -44,8 +45,5 @@ gboolean vss_set_record_save (const VssSetRecord *self, GError **error);
 
 /* Is the process that made the record still running? */
 gboolean vss_set_record_creator_alive (const VssSetRecord *self);
-
-/* The start time of process @pid (0 when unknown). */
-guint64 vss_process_start_time (gint64 pid);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
  * are reached through /proc/self/fd/<parent>/<name>, still relative to
  * the held parent. */
 #include "vss-fs-private.h"
+#include "vss-hash-behind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -118,10 +119,17 @@ copy_range (int sfd, int dfd, off_t offset, off_t length, gboolean *use_cfr,
   return TRUE;
 }
 
+/* What happens beside the data copy of a large file. */
+typedef struct {
+  VssHashBehind *hash;        /* told what is final; NULL for none */
+  gboolean write_behind;
+  off_t flushed;              /* written out before this offset */
+} Behind;
+
 /* Copies the data regions of @sfd, leaving holes as holes: the file is
  * extended to its size at the end with ftruncate, which does not allocate. */
 static gboolean
-copy_file_data (int sfd, int dfd, off_t size, const CopyCtx *ctx,
+copy_file_data (int sfd, int dfd, off_t size, const CopyCtx *ctx, Behind *behind,
                 const char *src, const char *dst, GError **error)
 {
   gboolean use_cfr = TRUE;
@@ -140,6 +148,10 @@ copy_file_data (int sfd, int dfd, off_t size, const CopyCtx *ctx,
       if (!check_deadline (ctx, error) ||
           !copy_range (sfd, dfd, data, len, &use_cfr, src, dst, error))
         return FALSE;
+      if (behind->hash != NULL)
+        vss_hash_behind_publish (behind->hash, data + len);
+      if (behind->write_behind)
+        vss_fs_write_behind (dfd, data, len, &behind->flushed);
     }
     pos = hole;
   }
@@ -318,20 +330,31 @@ copy_regular (const Entry *e, const CopyCtx *ctx, GError **error)
     return TRUE;
   }
   /* Owner-only until the metadata is copied: the source's mode may be
-   * stricter than the umask. */
-  int dfd = openat (e->ddir, e->dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+   * stricter than the umask.  Readable too when hashed behind the copy. */
+  gboolean large = !ctx->options->clone_only && st.st_size >= VSS_FS_LARGE_FILE;
+  gboolean hashed = large && ctx->options->remember_digests;
+  int dfd = openat (e->ddir, e->dname, (hashed ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL |
+                    O_NOFOLLOW | O_CLOEXEC, 0600);
   if (dfd < 0) {
     int err = errno;
     close (sfd);
     return vss_fs_errno_error (error, err, "cannot create", e->dst);
   }
+  Behind behind = { hashed ? vss_hash_behind_start (dfd) : NULL,
+                    large && ctx->options->write_behind, 0 };
   gboolean ok = ctx->options->clone_only ? clone_data (sfd, dfd, e->src, error)
-                                         : copy_file_data (sfd, dfd, st.st_size, ctx, e->src,
-                                                           e->dst, error);
+                                         : copy_file_data (sfd, dfd, st.st_size, ctx, &behind,
+                                                           e->src, e->dst, error);
   if (ok && test_hook != NULL)
     test_hook (e->src);
   Node s = { sfd, e->sdir, e->sname, e->src }, d = { dfd, e->ddir, e->dname, e->dst };
   ok = ok && copy_metadata (&st, &s, &d, ctx, error);
+  /* Recorded with the file's final ctime: after its metadata. */
+  char digest[65];
+  if (ok && behind.hash != NULL &&
+      vss_hash_behind_finish (g_steal_pointer (&behind.hash), st.st_size, digest))
+    vss_hash_digests_remember (dfd, digest);
+  vss_hash_behind_cancel (behind.hash);
   close (sfd);
   if (close (dfd) != 0 && ok)
     ok = vss_fs_errno_error (error, errno, "cannot write", e->dst);

@@ -229,8 +229,8 @@ vss_fs_tree_allocated (const char *path, guint64 *out_bytes, GError **error)
 
 /* ---- atomic write ---- */
 
-static gboolean
-write_all (int fd, const char *contents, gsize length)
+gboolean
+vss_fs_write_all (int fd, const char *contents, gsize length)
 {
   while (length > 0) {
     ssize_t n = write (fd, contents, length);
@@ -277,7 +277,7 @@ vss_fs_write_atomic (const char *path, const char *contents, gsize length,
   const char *failed = NULL;
   if (fchmod (fd, mode) != 0)
     failed = "cannot set the mode of";
-  else if (!write_all (fd, contents, length))
+  else if (!vss_fs_write_all (fd, contents, length))
     failed = "cannot write";
   else if (fsync (fd) != 0)
     failed = "cannot sync";
@@ -348,4 +348,21 @@ vss_fs_type_name (const char *path)
       return g_strdup (fs_types[i].name);
   }
   return g_strdup_printf ("unknown (0x%lx)", magic);
+}
+
+/* How much a file being written may have dirty or in flight: enough that
+ * the writer never waits for the disk's latency, only for its rate. */
+#define WRITE_BEHIND_WINDOW (16 * 1024 * 1024)
+
+void
+vss_fs_write_behind (int fd, off_t offset, off_t length, off_t *flushed)
+{
+  sync_file_range (fd, offset, length, SYNC_FILE_RANGE_WRITE);
+  off_t settled = offset + length - WRITE_BEHIND_WINDOW;
+  if (settled - *flushed < WRITE_BEHIND_WINDOW)
+    return;
+  sync_file_range (fd, *flushed, settled - *flushed,
+                   SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                   SYNC_FILE_RANGE_WAIT_AFTER);
+  *flushed = settled;
 }

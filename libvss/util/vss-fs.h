@@ -21,6 +21,10 @@ typedef struct {
   gboolean stay_on_device;    /* a directory on another device than @src shows up empty */
   dev_t skip_dev;             /* with skip_ino != 0: a directory left out (shows up empty) */
   ino_t skip_ino;
+  gboolean remember_digests;  /* hash large files while copying them, for vss_hash_digests_take
+                               * (a staged image that will be moved into a backup set) */
+  gboolean write_behind;      /* start writing each chunk out as soon as it is copied, and
+                               * wait for the one before: little dirty data at any time */
 } VssFsCopyOptions;
 
 gboolean vss_fs_copy_tree_full (const char *src, const char *dst, const VssFsCopyOptions *options,
@@ -33,6 +37,17 @@ struct stat;
 gboolean vss_fs_copy_metadata (const struct stat *st, const char *src, const char *dst,
                                GError **error);
 
+/* Write-behind for a file written in order: starts writing out
+ * [@offset, @offset + @length), just written, and waits for what was
+ * written well before it (from *@flushed on, *@flushed starts at 0), so a
+ * large copy leaves only its last few MiB dirty and no flush of everything
+ * at the end queues an application's own writes behind it. */
+void vss_fs_write_behind (int fd, off_t offset, off_t length, off_t *flushed);
+/* Files from this size on are hashed behind and written behind by the
+ * copies; smaller ones cost more in thread hand-offs and single small
+ * writes than re-reading them and one flush at the end. */
+#define VSS_FS_LARGE_FILE (1024 * 1024)
+
 /* Remove a tree (no symlink is followed); a missing @path is success. */
 gboolean vss_fs_remove_tree (const char *path, GError **error);
 
@@ -44,6 +59,8 @@ gboolean vss_fs_tree_allocated (const char *path, guint64 *out_bytes, GError **e
 
 /* Write @contents to @path atomically: a temp file beside it, fsync,
  * rename, fsync of the directory. */
+/* write(2) until all is written (EINTR retried); FALSE with errno. */
+gboolean vss_fs_write_all (int fd, const char *contents, gsize length);
 gboolean vss_fs_write_atomic (const char *path, const char *contents, gsize length,
                               int mode, GError **error);
 

@@ -14,6 +14,7 @@
 #include "document/vss-document-private.h"
 #include "util/vss-paths.h"
 #include "vss-writer-freeze-timer.h"
+#include "vss-writer-image.h"
 
 typedef struct {
   char *original_path;
@@ -37,6 +38,7 @@ struct _VssWriter {
   guint64 freeze_generation;      /* of the armed timer */
   gboolean frozen;                /* freeze came, thaw and abort not yet */
   gboolean freeze_expired;        /* the timer ran on_abort: thaw fails, abort is done */
+  GPtrArray *images;              /* VssWriterImage: served until the backup ends */
 
   /* The current event; reset by every vss_writer_handle_event(). */
   gboolean in_event;
@@ -47,6 +49,7 @@ struct _VssWriter {
   gboolean bootable_state;
   gboolean partial_file_support;
   gboolean snapshot_atomic;
+  gboolean writer_images;
   char *snapshot_set_id;
   GPtrArray *snapshots;           /* SnapshotMapping */
   GPtrArray *components;          /* VssComponent */
@@ -114,6 +117,7 @@ clear_event_state (VssWriter *self)
   self->bootable_state = FALSE;
   self->partial_file_support = FALSE;
   self->snapshot_atomic = FALSE;
+  self->writer_images = FALSE;
   self->writable = FALSE;
   self->failure = VSS_WF_NONE;
   g_clear_pointer (&self->snapshot_set_id, g_free);
@@ -129,6 +133,7 @@ vss_writer_free (VssWriter *self)
     return;
   /* First: an expiry running now finishes, and none comes after. */
   g_clear_pointer (&self->freeze_timer, vss_writer_freeze_timer_free);
+  g_clear_pointer (&self->images, g_ptr_array_unref);   /* pins go before their store */
   /* on_unload may still read its user data, so it runs first. */
   if (self->loaded && self->descriptor->on_unload != NULL)
     self->descriptor->on_unload (self);
@@ -216,6 +221,8 @@ parse_request (VssWriter *self, json_object *request, GError **error)
                            &self->partial_file_support, error) ||
       !vss_json_read_bool (request, "request", "snapshot_atomic", FALSE,
                            &self->snapshot_atomic, error) ||
+      !vss_json_read_bool (request, "request", "writer_images", FALSE,
+                           &self->writer_images, error) ||
       !vss_json_read_string (request, "request", "snapshot_set_id", FALSE,
                              &self->snapshot_set_id, error))
     return FALSE;
@@ -266,6 +273,14 @@ run_identify (VssWriter *self)
   return reply;
 }
 
+/* After these nobody reads the images any more. */
+static gboolean
+ends_backup (VssEvent event)
+{
+  return event == VSS_EVENT_BACKUP_COMPLETE || event == VSS_EVENT_BACKUP_SHUTDOWN ||
+         event == VSS_EVENT_ABORT;
+}
+
 static VssEventReply *
 run_event (VssWriter *self, VssEvent event)
 {
@@ -274,6 +289,8 @@ run_event (VssWriter *self, VssEvent event)
   VssWriterEventFunc callback = event_callback (self->descriptor, event);
   gboolean ok = callback != NULL ? callback (self) : TRUE;
   VssEventReply *reply = vss_event_reply_new ();
+  if (ends_backup (event) && self->images != NULL)
+    g_ptr_array_set_size (self->images, 0);   /* every pin released */
 
   reply->ok = ok;
   if (self->failure != VSS_WF_NONE) {
@@ -553,6 +570,42 @@ path_below (const char *path, const char *prefix)
   while (path[len] == '/')
     len++;
   return path + len;
+}
+
+gboolean
+vss_writer_serve_image (VssWriter *self, VssComponent *component, const char *path, guint64 size,
+                        VssWriterImageFunc write_image, gpointer data, GDestroyNotify release,
+                        GError **error)
+{
+  g_return_val_if_fail (self != NULL && component != NULL && write_image != NULL, FALSE);
+  g_autofree char *source = NULL;
+  VssWriterImage *image = NULL;
+  if (!self->in_event || !self->writer_images) {
+    if (release != NULL)
+      release (data);
+    g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE,
+                 "serve_image: only during an event of a backup whose requester reads images");
+    return FALSE;
+  }
+  image = vss_writer_image_new (self->descriptor->name, path, write_image, data, release,
+                                &source, error);
+  if (image == NULL)
+    return FALSE;
+  if (!vss_component_add_post_snapshot_image (component, path, source, size, error)) {
+    vss_writer_image_free (image);
+    return FALSE;
+  }
+  if (self->images == NULL)
+    self->images = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_writer_image_free);
+  g_ptr_array_add (self->images, image);
+  return TRUE;
+}
+
+gboolean
+vss_writer_get_writer_images (const VssWriter *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->writer_images;
 }
 
 gboolean

@@ -6,7 +6,12 @@
 #include <glib/gstdio.h>
 #include <stdarg.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sys/xattr.h>
 
 #include "util/vss-paths.h"
@@ -83,6 +88,15 @@ vss_test_read_file (const char *path)
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     return NULL;
   return contents;
+}
+
+char *
+vss_test_sha256_of_file (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  cr_assert (g_file_get_contents (path, &data, &len, NULL), "%s", path);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
 }
 
 void
@@ -170,4 +184,25 @@ vss_test_assert_same_tree (const char *a, const char *b)
   while (g_dir_read_name (db) != NULL)
     nb++;
   cr_assert_eq (na, nb, "%s has %u entries, %s has %u", a, na, b, nb);
+}
+
+int
+vss_test_as_nobody (guint64 caps, VssTestChildBody body, gpointer data)
+{
+  pid_t pid = fork ();
+  cr_assert_geq (pid, 0);
+  if (pid == 0) {
+    prctl (PR_SET_KEEPCAPS, 1);
+    if (setresgid (65534, 65534, 65534) != 0 || setresuid (65534, 65534, 65534) != 0)
+      _exit (99);
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct cap[2] = { { 0 } };
+    cap[0].effective = cap[0].permitted = (guint32) caps;
+    if (syscall (SYS_capset, &header, cap) != 0)
+      _exit (98);
+    _exit (body (data));
+  }
+  int status = 0;
+  waitpid (pid, &status, 0);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 97;
 }

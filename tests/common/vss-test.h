@@ -38,6 +38,8 @@ char *vss_test_writer_module_path (const char *name);
 
 /* Reads a whole file; NULL when missing. */
 char *vss_test_read_file (const char *path);
+/* The SHA-256 of a file's bytes (GChecksum: independent of libvss's own). */
+char *vss_test_sha256_of_file (const char *path);
 
 /* Writes @contents to @path and gives it @mode, or the test fails. */
 void vss_test_put_file (const char *path, const char *contents, int mode);
@@ -49,5 +51,13 @@ gboolean vss_test_same_contents (const char *a, const char *b);
  * user.* xattrs of every entry are the same under @a and @b, recursively,
  * without following symlinks. */
 void vss_test_assert_same_tree (const char *a, const char *b);
+
+/* Runs @body in a forked child that is nobody (uid and gid 65534) with
+ * only the capabilities @caps (VSS_TEST_CAP (CAP_…) bits) in its
+ * effective set; the child's exit status (97–99: it could not become
+ * nobody or died). */
+typedef int (*VssTestChildBody) (gpointer data);
+#define VSS_TEST_CAP(n) (G_GUINT64_CONSTANT (1) << (n))
+int vss_test_as_nobody (guint64 caps, VssTestChildBody body, gpointer data);
 
 G_END_DECLS

@@ -40,7 +40,7 @@ run_env=(env LD_LIBRARY_PATH="$build/libvss" VSS_WRITER_PATH="$tmp/writers"
          MY_WRITER_DIR="$tmp/data")
 asan_runtime=$(ldd "$build/libvss/libvss.so.0" 2>/dev/null | awk '/libasan/ {print $3}')
 [ -n "$asan_runtime" ] && run_env+=(LD_PRELOAD="$asan_runtime" ASAN_OPTIONS=detect_leaks=0)
-"${run_env[@]}" "$tmp/ex/backup-once" "$tmp/data" "$tmp/bcd.json" >"$tmp/out" 2>"$tmp/err"
+"${run_env[@]}" "$tmp/ex/backup-once" "$tmp/set" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 0 ] && grep -qx 'backup succeeded' "$tmp/out" ||
   { show "$tmp/out"; show "$tmp/err"; die "backup-once built against the build tree failed ($rc)"; }

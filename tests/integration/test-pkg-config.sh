@@ -102,14 +102,14 @@ if command -v ldd >/dev/null 2>&1; then
     { show "$tmp/ldd.log"; fail "backup-once does not use the installed libvss"; }
 fi
 
-"${run_env[@]}" "$tmp/ex/backup-once" "$tmp/data" "$tmp/bcd.json" >"$tmp/out" 2>"$tmp/err"
+"${run_env[@]}" "$tmp/ex/backup-once" "$tmp/set" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 show "$tmp/out"
 show "$tmp/err"
 [ "$rc" -eq 0 ] || fail "backup-once exited with $rc"
 
 # The writer answered and ended stable, without a failure.
-grep -qx 'component: my-writer / data' "$tmp/out" || fail "component my-writer/data was not added"
+grep -qx 'component: my-writer/data ok' "$tmp/out" || fail "component my-writer/data was not backed up"
 grep -qx 'writer my-writer: state stable, failure none' "$tmp/out" ||
   fail "writer status is not 'stable, failure none'"
 [ "$(grep -c '^writer ' "$tmp/out")" -eq 1 ] || fail "expected exactly one writer status line"
@@ -123,8 +123,12 @@ case "$snap" in
   "$tmp"/state/*) ;;
   *) fail "snapshot path $snap is not under VSS_STATE_DIR ($tmp/state)" ;;
 esac
-grep -qx '  file: hello.txt (31 bytes)' "$tmp/out" || fail "the snapshot lacks hello.txt (31 bytes)"
-grep -qx '  file: sub/blob.bin (12345 bytes)' "$tmp/out" || fail "the snapshot lacks sub/blob.bin (12345 bytes)"
+# The set holds the data, with the right sizes, and the progress total was
+# known before the copy (the last line: all of it done).
+[ -n "$(find "$tmp/set/files" -name hello.txt -size 31c)" ] || fail "the set lacks hello.txt (31 bytes)"
+[ -n "$(find "$tmp/set/files" -path '*/sub/blob.bin' -size 12345c)" ] ||
+  fail "the set lacks sub/blob.bin (12345 bytes)"
+grep -Eq 'copied ([1-9][0-9]*) of \1 bytes' "$tmp/err" || fail "no final progress with done == total > 0"
 
 # The writer saw its directory inside the committed snapshot.
 grep -qF "my-writer: post_snapshot: $realdata is at $snap" "$tmp/err" ||
@@ -138,14 +142,14 @@ grep -q 'my-writer: thaw: releasing the lock' "$tmp/err" || fail "thaw did not r
 grep -q 'my-writer: backup_complete: the backup succeeded' "$tmp/err" ||
   fail "on_backup_complete did not see backup_succeeded"
 
-# The document: the writer's stamp, the requester's success, the snapshot.
-if [ -f "$tmp/bcd.json" ]; then
-  grep -Eq '"backup_stamp": "[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$tmp/bcd.json" ||
+# The set's document: the writer's stamp, the requester's success, the snapshot.
+if [ -f "$tmp/set/bcd.json" ]; then
+  grep -Eq '"backup_stamp": "[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$tmp/set/bcd.json" ||
     fail "the BCD has no backup stamp from on_prepare_backup"
-  grep -q '"backup_succeeded": true' "$tmp/bcd.json" || fail "the BCD does not record backup_succeeded"
-  grep -qF "\"snapshot_path\": \"$snap\"" "$tmp/bcd.json" || fail "the BCD does not record the snapshot path"
+  grep -q '"backup_succeeded": true' "$tmp/set/bcd.json" || fail "the BCD does not record backup_succeeded"
+  grep -qF "\"snapshot_path\": \"$snap\"" "$tmp/set/bcd.json" || fail "the BCD does not record the snapshot path"
 else
-  fail "backup-once wrote no $tmp/bcd.json"
+  fail "backup-once wrote no set with a bcd.json in $tmp/set"
 fi
 
 # The guide shows the example verbatim.

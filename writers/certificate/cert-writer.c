@@ -4,11 +4,13 @@
 
 #include <string.h>
 
+#include "cert-image.h"
 #include "cert-wal.h"
 
 static void
 cert_writer_free (CertWriter *self)
 {
+  cert_image_release_all (self);
   cert_freezer_free (self->freezer);
   cert_config_free (self->config);
   g_hash_table_unref (self->wal_mode);
@@ -41,7 +43,8 @@ static gboolean
 identify_store (const CertStore *store, VssWriterMetadata *md, GError **error)
 {
   if (!vss_writer_metadata_add_component (md, VSS_CT_DATABASE, store->logical_path, store->name,
-                                          store->path, TRUE, TRUE, error))
+                                          store->path, TRUE, TRUE, error) ||
+      !vss_writer_metadata_set_component_image (md, store->logical_path, store->name, error))
     return FALSE;
   g_autofree char *dir = store->kind == CERT_STORE_NSS ? g_strdup (store->path)
                                                         : g_path_get_dirname (store->path);
@@ -200,7 +203,7 @@ cert_freeze (VssWriter *writer)
     if (store != NULL && !stamp_component (writer, self, vss_writer_get_component (writer, i), store))
       return FALSE;   /* on_abort releases */
   }
-  return TRUE;
+  return cert_image_pin_all (writer, self);
 }
 
 static gboolean
@@ -240,12 +243,27 @@ cert_abort (VssWriter *writer)
     cert_freezer_thaw (self->freezer, &result);
     g_free (result.changed_database);
   }
+  cert_image_release_all (self);
+  return TRUE;
+}
+
+static gboolean
+cert_post_snapshot (VssWriter *writer)
+{
+  return cert_image_serve_all (writer);
+}
+
+static gboolean
+cert_backup_shutdown (VssWriter *writer)
+{
+  cert_image_release_all (vss_writer_get_user_data (writer));
   return TRUE;
 }
 
 static gboolean
 cert_backup_complete (VssWriter *writer)
 {
+  cert_image_release_all (vss_writer_get_user_data (writer));
   for (guint i = 0; i < vss_writer_get_component_count (writer); i++) {
     VssComponent *component = vss_writer_get_component (writer, i);
     CertStore *store = cert_writer_component_store (writer, i);
@@ -274,7 +292,9 @@ VSS_WRITER_DEFINE (CERT_WRITER_ID, CERT_WRITER_NAME, VSS_UT_USERDATA, CERT_DEFAU
                    .on_load = cert_load, .on_identify = cert_identify,
                    .on_prepare_backup = cert_prepare_backup, .on_freeze = cert_freeze,
                    .on_thaw = cert_thaw, .on_abort = cert_abort,
+                   .on_post_snapshot = cert_post_snapshot,
                    .on_backup_complete = cert_backup_complete,
+                   .on_backup_shutdown = cert_backup_shutdown,
                    .on_pre_restore = cert_writer_pre_restore,
                    .on_post_restore = cert_writer_post_restore,
                    .get_interface = cert_get_interface)

@@ -17,6 +17,7 @@ typedef struct {
   GHashTable *wal_mode;    /* database path → GINT_TO_POINTER (TRUE) when WAL */
   GHashTable *wal_pins;    /* database path → sqlite3* in a read transaction: from the
                             * database stream until its log is copied (cert-online.c) */
+  GHashTable *pins;        /* file path → CertPin: frozen, not served yet (cert-image.c) */
 } CertWriter;
 
 /* The store of component @index of this event, or NULL. */

@@ -20,6 +20,7 @@ typedef struct {
   GPtrArray *envs;              /* DirEnv*, one per configured environment */
   DirHold *hold;                /* started at the first freeze */
   char *restore_owner;          /* the token of the interlocks pre_restore placed */
+  GHashTable *pins;             /* component name → DirPinned: frozen, not served yet */
 } DirWriter;
 
 /* The writer's state (on_load made it). */

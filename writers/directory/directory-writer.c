@@ -6,12 +6,14 @@
 
 #include <glib/gstdio.h>
 
+#include "dir-image.h"
 #include "dir-writer.h"
 
 static void
 dir_writer_free (gpointer data)
 {
   DirWriter *self = data;
+  dir_image_release_all (self);
   dir_hold_free (self->hold);   /* first: it borrows the environments */
   g_ptr_array_unref (self->envs);
   dir_config_free (self->config);
@@ -97,7 +99,9 @@ add_env_component (VssWriterMetadata *metadata, DirEnv *env, GError **error)
   const char *files[] = { "data.mdb", "lock.mdb", DIR_ID_FILE };
   if (caption == NULL ||
       !vss_writer_metadata_add_component (metadata, VSS_CT_DATABASE, DIR_LOGICAL_PATH,
-                                          env->component, caption, TRUE, TRUE, error))
+                                          env->component, caption, TRUE, TRUE, error) ||
+      !vss_writer_metadata_set_component_image (metadata, DIR_LOGICAL_PATH, env->component,
+                                                error))
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     if (!vss_writer_metadata_add_database_files (metadata, DIR_LOGICAL_PATH, env->component,
@@ -233,7 +237,7 @@ dir_freeze (VssWriter *writer)
     vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "%s", error->message);
     return FALSE;
   }
-  return stamp_frozen (writer, self);
+  return stamp_frozen (writer, self) && dir_image_pin_all (writer, self);
 }
 
 static gboolean
@@ -259,6 +263,22 @@ dir_abort (VssWriter *writer)
   DirWriter *self = dir_writer_get (writer);
   if (self != NULL && self->hold != NULL)
     dir_hold_release (self->hold, NULL);
+  if (self != NULL)
+    dir_image_release_all (self);
+  return TRUE;
+}
+
+static gboolean
+dir_post_snapshot (VssWriter *writer)
+{
+  return dir_image_serve_all (writer);
+}
+
+/* Pins nobody asked for are not kept past the backup. */
+static gboolean
+dir_backup_ended (VssWriter *writer)
+{
+  dir_image_release_all (dir_writer_get (writer));
   return TRUE;
 }
 
@@ -276,5 +296,7 @@ VSS_WRITER_DEFINE (DIR_WRITER_ID, DIR_WRITER_NAME, VSS_UT_SYSTEMSERVICE, DIR_FRE
                    .on_load = dir_load, .on_identify = dir_identify,
                    .on_prepare_backup = dir_prepare_backup, .on_freeze = dir_freeze,
                    .on_thaw = dir_thaw, .on_abort = dir_abort,
+                   .on_post_snapshot = dir_post_snapshot,
+                   .on_backup_complete = dir_backup_ended, .on_backup_shutdown = dir_backup_ended,
                    .on_pre_restore = dir_pre_restore, .on_post_restore = dir_post_restore,
                    .get_interface = dir_get_interface)

@@ -60,9 +60,13 @@ cs_check_server (const char *server)
   default:
     break;
   }
-  if (!vss_online_has_backup_privilege ())
+  /* Reading is not enough: the backup takes the store's SQLite locks and
+   * registers its reader in the -shm file, so it must open them read-write. */
+  if (!vss_online_has_override_privilege ())
     return cs_fail (VSS_WIN32_ERROR_ACCESS_DENIED,
-                    "backing up certificate stores needs root or CAP_DAC_READ_SEARCH");
+                    "backing up certificate stores needs root or CAP_DAC_OVERRIDE (read-write "
+                    "access to the store: its locks and -shm are written; CAP_DAC_READ_SEARCH "
+                    "is not enough)");
   return VSS_S_OK;
 }
 
@@ -93,6 +97,7 @@ cs_handle_new (CsHandleKind kind, guint32 flags, CsHandle **out)
   self->open_fd = -1;
   self->stamps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->registered = g_ptr_array_new_with_free_func (g_free);
+  self->gate_token = g_uuid_string_random ();
   vss_online_handle_register (self, CS_API);
   *out = self;
   return cs_ok ();
@@ -129,6 +134,7 @@ cs_handle_end (CsHandle *self)
   g_free (self->open_temp);
   g_hash_table_unref (self->stamps);
   g_ptr_array_unref (self->registered);
+  g_free (self->gate_token);
   vss_writer_free (self->writer);
   g_free (self);
 }

@@ -20,6 +20,7 @@ typedef struct {
   int open_fd;                          /* -1 when no file is open */
   gpointer open_stream;                 /* or the writer's in-place stream */
   GPtrArray *registered;                /* restore: stores gated by register */
+  char *gate_token;                     /* restore: names this handle in the gates it closes */
 } CsHandle;
 
 /* Sets this thread's last message and returns @code. */

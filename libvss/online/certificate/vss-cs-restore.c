@@ -17,6 +17,7 @@
 
 #include "util/vss-fs.h"
 #include "util/vss-paths.h"
+#include "util/vss-process.h"
 
 char *cs_offline_marker (void);
 
@@ -65,38 +66,111 @@ vss_cs_restore_gate_check (const char *path, GError **error)
   return TRUE;
 }
 
-gboolean
-vss_cs_restore_gate_close (const char *database, GError **error)
+/* A gate names its owner: the process (pid and start time) and a token of
+ * the restore within it, so neither a reused pid nor another restore in
+ * the same process passes for the one that closed it. */
+typedef struct {
+  gint64 pid;
+  guint64 start;
+  char *token;
+} GateOwner;
+
+static void
+gate_owner_clear (GateOwner *owner)
 {
-  g_return_val_if_fail (database != NULL, FALSE);
-  g_autofree char *dir = gate_dir ();
-  g_autofree char *gate = gate_path (database);
-  g_autofree char *text = g_strdup_printf ("%s\npid=%d\n", database, (int) getpid ());
-  return vss_paths_ensure_dir (dir, error) &&
-         vss_fs_write_atomic (gate, text, strlen (text), 0644, error);
+  g_clear_pointer (&owner->token, g_free);
 }
 
-/* The gate of @database was closed by a restore whose process lives (a
- * gate left by one that is gone is an interrupted restore, which the
- * next may take over). */
+static char *
+gate_line (const char *text, const char *key)
+{
+  g_autofree char *prefix = g_strconcat ("\n", key, "=", NULL);
+  const char *line = strstr (text, prefix);
+  return line != NULL ? g_strndup (line + strlen (prefix), strcspn (line + strlen (prefix), "\n"))
+                      : NULL;
+}
+
+/* FALSE when @database has no gate. */
 static gboolean
-gate_held (const char *database)
+gate_owner (const char *database, GateOwner *out)
 {
   g_autofree char *gate = gate_path (database);
   g_autofree char *text = NULL;
   if (!g_file_get_contents (gate, &text, NULL, NULL))
     return FALSE;
-  const char *pid_line = strstr (text, "\npid=");
-  int pid = pid_line != NULL ? atoi (pid_line + strlen ("\npid=")) : 0;
-  return pid <= 0 || kill (pid, 0) == 0 || errno == EPERM;
+  g_autofree char *pid = gate_line (text, "pid");
+  g_autofree char *start = gate_line (text, "start");
+  out->pid = pid != NULL ? g_ascii_strtoll (pid, NULL, 10) : 0;
+  out->start = start != NULL ? g_ascii_strtoull (start, NULL, 10) : 0;
+  out->token = gate_line (text, "owner");
+  return TRUE;
+}
+
+/* The gate of @database was closed by another restore that still runs (a
+ * gate left by one whose process is gone is an interrupted restore, which
+ * the next may take over).  @token: the asking restore's. */
+static gboolean
+gate_held (const char *database, const char *token, gint64 *out_pid)
+{
+  GateOwner owner = { 0 };
+  if (!gate_owner (database, &owner))
+    return FALSE;
+  *out_pid = owner.pid;
+  gboolean ours = owner.pid == getpid () && owner.start == vss_process_start_time (owner.pid) &&
+                  g_strcmp0 (owner.token, token) == 0;
+  gboolean held = !ours && (owner.pid <= 0 || vss_process_is_alive (owner.pid, owner.start));
+  gate_owner_clear (&owner);
+  return held;
+}
+
+static gboolean
+gate_close (const char *database, const char *token, GError **error)
+{
+  gint64 holder = 0;
+  if (gate_held (database, token, &holder)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_ALREADY_EXISTS,
+                 "%s: another restore (process %" G_GINT64_FORMAT ") is putting it back: let "
+                 "it complete first", database, holder);
+    return FALSE;
+  }
+  g_autofree char *dir = gate_dir ();
+  g_autofree char *gate = gate_path (database);
+  pid_t pid = getpid ();
+  g_autofree char *text = g_strdup_printf ("%s\npid=%d\nstart=%" G_GUINT64_FORMAT "\nowner=%s\n",
+                                           database, (int) pid, vss_process_start_time (pid), token);
+  return vss_paths_ensure_dir (dir, error) &&
+         vss_fs_write_atomic (gate, text, strlen (text), 0644, error);
+}
+
+static void
+gate_open (const char *database, const char *token)
+{
+  gint64 holder = 0;
+  if (gate_held (database, token, &holder)) {
+    g_warning ("%s: the restore gate belongs to another restore (process %" G_GINT64_FORMAT
+               "): left closed", database, holder);
+    return;
+  }
+  g_autofree char *gate = gate_path (database);
+  unlink (gate);
+}
+
+/* The writer's restores: one at a time per machine (the snapshot-set
+ * lock), so one token for all of them. */
+#define WRITER_GATE_TOKEN "certificate-writer"
+
+gboolean
+vss_cs_restore_gate_close (const char *database, GError **error)
+{
+  g_return_val_if_fail (database != NULL, FALSE);
+  return gate_close (database, WRITER_GATE_TOKEN, error);
 }
 
 void
 vss_cs_restore_gate_open (const char *database)
 {
   g_return_if_fail (database != NULL);
-  g_autofree char *gate = gate_path (database);
-  unlink (gate);
+  gate_open (database, WRITER_GATE_TOKEN);
 }
 
 VssHResult
@@ -211,14 +285,15 @@ vss_cs_restore_register (VssCsHandle handle, const char *checkpoint_path, const 
   g_autoptr(GError) error = NULL;
   for (guint i = 0; i < entries->len; i++) {
     Registered *entry = g_ptr_array_index (entries, i);
-    if (gate_held (entry->database))
-      return cs_fail (VSS_CS_E_RESTORE_IN_PROGRESS, "%s: another restore is registered and not "
-                      "completed: let it complete (vss_cs_restore_register_complete) first",
-                      entry->database);
+    gint64 holder = 0;
+    if (gate_held (entry->database, self->gate_token, &holder))
+      return cs_fail (VSS_CS_E_RESTORE_IN_PROGRESS, "%s: another restore (process %"
+                      G_GINT64_FORMAT ") is registered and not completed: let it complete "
+                      "(vss_cs_restore_register_complete) first", entry->database, holder);
   }
   for (guint i = 0; i < entries->len; i++) {
     Registered *entry = g_ptr_array_index (entries, i);
-    if (!vss_cs_restore_gate_close (entry->database, &error))
+    if (!gate_close (entry->database, self->gate_token, &error))
       return cs_fail (VSS_CS_E_ERROR, "%s", error->message);
   }
   g_ptr_array_unref (self->registered);
@@ -253,7 +328,7 @@ restore_one (CsHandle *self, Registered *entry, const char *log_dir, guint32 low
                                       g_file_test (wal, G_FILE_TEST_IS_REGULAR) ? wal : NULL,
                                       low, high, &error))
     return cs_fail_error (VSS_CS_E_ERROR, "the restored database does not open cleanly", error);
-  vss_cs_restore_gate_open (entry->database);
+  gate_open (entry->database, self->gate_token);
   return VSS_S_OK;
 }
 

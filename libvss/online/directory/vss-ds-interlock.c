@@ -13,6 +13,8 @@
 
 #include <vss/vss.h>
 
+#include "util/vss-process.h"
+
 static char *
 interlock_path (const char *dir)
 {
@@ -25,21 +27,6 @@ load (const char *path)
   GKeyFile *file = g_key_file_new ();
   g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL);
   return file;
-}
-
-/* A zombie is gone too: a killed requester's helper is reparented to a
- * pid 1 that may never reap it (a container's). */
-static gboolean
-process_lives (int pid)
-{
-  if (pid <= 0 || (kill (pid, 0) != 0 && errno != EPERM))
-    return FALSE;
-  g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", pid);
-  g_autofree char *stat = NULL;
-  if (!g_file_get_contents (stat_path, &stat, NULL, NULL))
-    return TRUE;
-  const char *end = strrchr (stat, ')');
-  return end == NULL || end[1] == '\0' || end[2] != 'Z';
 }
 
 /* The contents written to @temp, then linked into place: the interlock
@@ -60,7 +47,9 @@ check_takeover (const char *path, GError **error)
 {
   g_autoptr(GKeyFile) held = load (path);
   int pid = g_key_file_get_integer (held, "restore", "pid", NULL);
-  if (!process_lives (pid))
+  /* a zombie is gone too: a killed requester's helper is reparented to a
+   * pid 1 that may never reap it (a container's) */
+  if (!vss_process_is_alive (pid, 0))
     return TRUE;
   g_autofree char *when = g_key_file_get_string (held, "restore", "registered", NULL);
   g_autofree char *by = g_key_file_get_string (held, "restore", "by", NULL);

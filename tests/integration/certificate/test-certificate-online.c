@@ -2,9 +2,11 @@
  * NSS database: argument rules, streaming under load, restore. */
 #include "cert-fixture.h"
 
+#include <linux/capability.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -288,4 +290,99 @@ Test (online, a_gated_store_refuses_online_backup_and_a_second_restore)
                 vss_cs_get_last_error_message ());
   cr_assert_eq (vss_cs_restore_end (h), VSS_S_OK);
   vss_cs_restore_gate_open (db);
+}
+
+/* In a child that is nobody: a whole full backup of the store (prepare,
+ * its database streamed to the end, end).  0 when it worked; 3 when it
+ * was refused with ACCESS_DENIED naming CAP_DAC_OVERRIDE; 4 otherwise. */
+static int
+backup_as_nobody_body (gpointer data)
+{
+  VssCsHandle h = NULL;
+  char *list = NULL;
+  guint32 size = 0;
+  guint8 type;
+  guint64 length = 0;
+  VssHResult hr = vss_cs_backup_prepare (NULL, 0, VSS_CSBACKUP_TYPE_FULL, &h);
+  if (hr == VSS_S_OK && (hr = vss_cs_backup_get_database_names (h, &list, &size)) == VSS_S_OK) {
+    g_autofree char *name = first_name (list, &type);
+    vss_cs_backup_free (list);
+    if ((hr = vss_cs_backup_open_file (h, name, 65536, &length)) == VSS_S_OK) {
+      guint8 buffer[65536];
+      guint32 got = 0;
+      while ((hr = vss_cs_backup_read (h, buffer, sizeof buffer, &got)) == VSS_S_OK)
+        ;
+      hr = hr == VSS_WIN32_ERROR_HANDLE_EOF ? vss_cs_backup_close (h) : hr;
+    }
+  }
+  g_printerr ("certificate backup as nobody: 0x%08X %s\n", hr, vss_cs_get_last_error_message ());
+  if (h != NULL)
+    vss_cs_backup_end (h);
+  if (hr == VSS_S_OK)
+    return 0;
+  return hr == VSS_WIN32_ERROR_ACCESS_DENIED &&
+         strstr (vss_cs_get_last_error_message (), "CAP_DAC_OVERRIDE") != NULL ? 3 : 4;
+}
+
+/* The privilege the refusal names is the one that works: with it a whole
+ * backup runs; with only CAP_DAC_READ_SEARCH (reads, but cannot take the
+ * store's locks or register a reader in its -shm) it is refused up front,
+ * not halfway through the stream. */
+Test (online, privileges_are_the_documented_ones)
+{
+  if (geteuid () != 0)
+    cr_skip_test ("needs root to become nobody with chosen capabilities");
+  g_autofree char *db = make_wal_db ();
+  g_free (cf_sh (FALSE, "sqlite3 '%s' \"INSERT INTO certificates(der) VALUES (x'01')\"", db));
+  cr_assert_eq (vss_test_as_nobody (VSS_TEST_CAP (CAP_DAC_OVERRIDE), backup_as_nobody_body, NULL), 0,
+                "nobody with CAP_DAC_OVERRIDE could not back up the store");
+  cr_assert_eq (vss_test_as_nobody (VSS_TEST_CAP (CAP_DAC_READ_SEARCH), backup_as_nobody_body, NULL), 3,
+                "nobody with only CAP_DAC_READ_SEARCH was not refused up front naming the privilege");
+  cr_assert_eq (vss_test_as_nobody (0, backup_as_nobody_body, NULL), 3);
+}
+
+/* A gate names the restore that closed it: another live restore can
+ * neither take it over nor open it; one whose process is gone — or whose
+ * pid now belongs to another process — is taken over. */
+Test (online, a_restore_gate_belongs_to_the_restore_that_closed_it)
+{
+  g_autofree char *db = g_build_filename (cf.work, "ca.db", NULL);
+  int ready[2];
+  cr_assert_eq (pipe (ready), 0);
+  pid_t holder = fork ();
+  cr_assert_geq (holder, 0);
+  if (holder == 0) {
+    char ok = vss_cs_restore_gate_close (db, NULL) ? 'y' : 'n';
+    (void) !write (ready[1], &ok, 1);
+    pause ();
+    _exit (0);
+  }
+  char ok = 0;
+  cr_assert_eq (read (ready[0], &ok, 1), 1);
+  cr_assert_eq (ok, 'y');
+  g_autoptr(GError) error = NULL;
+  cr_assert_not (vss_cs_restore_gate_close (db, &error), "took over the gate of a live restore");
+  cr_assert (strstr (error->message, "another restore") != NULL, "%s", error->message);
+  vss_cs_restore_gate_open (db);
+  cr_assert_not (vss_cs_restore_gate_check (db, NULL), "opened the gate of a live restore");
+  kill (holder, SIGKILL);
+  waitpid (holder, NULL, 0);
+  g_clear_error (&error);
+  cr_assert (vss_cs_restore_gate_close (db, &error), "%s", error ? error->message : "");
+  vss_cs_restore_gate_open (db);
+  cr_assert (vss_cs_restore_gate_check (db, NULL));
+
+  /* pid 1 lives, but did not start at tick 1: a reused pid */
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA1, db, -1);
+  g_autofree char *gate = g_build_filename (g_getenv ("VSS_STATE_DIR"), "cs-restore-gate", sum, NULL);
+  g_autofree char *stale = g_strdup_printf ("%s\npid=1\nstart=1\nowner=x\n", db);
+  vss_test_put_file (gate, stale, 0644);
+  cr_assert_not (vss_cs_restore_gate_check (db, NULL));
+  g_clear_error (&error);
+  cr_assert (vss_cs_restore_gate_close (db, &error), "a reused pid held the gate: %s",
+             error ? error->message : "");
+  vss_cs_restore_gate_open (db);
+  cr_assert (vss_cs_restore_gate_check (db, NULL));
+  close (ready[0]);
+  close (ready[1]);
 }

@@ -32,8 +32,10 @@ PY
 etcd_start_cluster() {
   local base i initial=
   base=$(free_port_base)
-  # tmpfs when there is one: etcd fsyncs every write
-  ETCD_DIR=$(mktemp -d /dev/shm/vss-etcd-XXXXXX 2>/dev/null || mktemp -d "$T/etcd-XXXXXX")
+  # tmpfs when there is one (etcd fsyncs every write), unless
+  # ETCD_ON_DISK=1 (the benchmark measures both)
+  if [ -n "${ETCD_ON_DISK:-}" ]; then ETCD_DIR=$(mktemp -d "$T/etcd-XXXXXX")
+  else ETCD_DIR=$(mktemp -d /dev/shm/vss-etcd-XXXXXX 2>/dev/null || mktemp -d "$T/etcd-XXXXXX"); fi
   for i in 0 1 2; do initial+="${initial:+,}m$i=http://127.0.0.1:$((base + 10 + i))"; done
   for i in 0 1 2; do
     ETCD_CLIENT_PORTS[$i]=$((base + i))

@@ -20,10 +20,17 @@ cluster_backup --to "$T/set1" > "$T/backup1.out" 2>&1; rc=$?
 check "vss backup --cluster makes a cluster set (exit 0)" test $rc -eq 0
 check "the cluster manifest is there, with the three hosts" \
   python3 -c "import json,sys; m=json.load(open('$T/set1/cluster.json')); sys.exit(sorted(h['name'] for h in m['hosts']) != ['a','b','c'])"
-check "every commit is inside the interval in which every host was frozen" \
+# The guarantee (docs/cluster.md): every host committed while frozen, and
+# no host thawed before the last one froze; in the requester's timeline
+# (same clock here) every freeze came before it saw all frozen, and every
+# thaw after.
+check "every host committed while frozen, and all were frozen at once (last freeze <= first thaw)" \
   python3 -c "
 import json,sys; m=json.load(open('$T/set1/cluster.json')); s,e=m['frozen_from_usec'],m['frozen_until_usec']
-sys.exit(not (s<=e and all(s<=h['committed_usec']<=e and h['frozen_usec']<=s and h['thaw_usec']>=e for h in m['hosts'])))"
+hs=m['hosts']; all_frozen=m['requester']['all_frozen_usec']
+sys.exit(not (0<s<=e and all(h['frozen_usec']<=h['committed_usec']<=h['thaw_usec'] for h in hs)
+  and max(h['frozen_usec'] for h in hs)==s and min(h['thaw_usec'] for h in hs)==e
+  and all(h['frozen_usec']<=all_frozen<=h['thaw_usec'] for h in hs)))"
 check "vss verify accepts the cluster set" bash -c "'$VSS' verify '$T/set1' > /dev/null"
 check "every host's writer was thawed" bash -c "[ \"\$(cat $T/hosts/{a,b,c}/writer.state | cut -d' ' -f1 | sort -u)\" = thaw ]"
 check "no snapshot is left on any host" no_snapshots_left a b c
@@ -38,6 +45,16 @@ cp -a "$T/set1" "$T/set-tampered"
 echo " " >> "$T/set-tampered/b/manifest.json"
 "$VSS" verify "$T/set-tampered" > /dev/null 2>&1
 check "a host manifest other than the recorded one fails verify" test $? -ne 0
+# A host that thawed before another froze: no instant at which all were
+# frozen, so no cluster set (the times are checked, not only the files).
+cp -a "$T/set1" "$T/set-apart"
+python3 -c "
+import json; p='$T/set-apart/cluster.json'; m=json.load(open(p)); hs=m['hosts']
+hs[0]['thaw_usec']=hs[1]['frozen_usec']-1; hs[0]['committed_usec']=hs[0]['frozen_usec']=hs[0]['thaw_usec']-10
+json.dump(m, open(p, 'w'))"
+"$VSS" verify "$T/set-apart" > "$T/set-apart.out" 2>&1
+check "hosts whose frozen intervals do not overlap fail verify" \
+  bash -c "[ $? -ne 0 ] && grep -q 'before the last host froze' '$T/set-apart.out'"
 cp -a "$T/set1" "$T/set-nomanifest"; rm "$T/set-nomanifest/cluster.json"
 "$VSS" verify "$T/set-nomanifest" > /dev/null 2>&1
 check "without cluster.json the directory is no set (verify fails)" test $? -ne 0

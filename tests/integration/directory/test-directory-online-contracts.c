@@ -4,9 +4,6 @@
  * it; the callers' privileges; result codes of handles and tokens. */
 #include <linux/capability.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -132,32 +129,6 @@ Test (directory_contracts, a_name_of_this_host_in_another_domain_is_another_comp
                 VSS_CS_E_COULD_NOT_CONNECT, "%s was taken for this host", elsewhere);
 }
 
-/* Runs @body in a child that is nobody, with only the capabilities
- * @caps in its effective set; the child's exit status (the result code's
- * low byte tells little: 0 is S_OK, 1 the wrong code). */
-typedef int (*ChildBody) (gpointer data);
-
-static int
-as_nobody (guint64 caps, ChildBody body, gpointer data)
-{
-  pid_t pid = fork ();
-  cr_assert_geq (pid, 0);
-  if (pid == 0) {
-    prctl (PR_SET_KEEPCAPS, 1);
-    if (setresgid (65534, 65534, 65534) != 0 || setresuid (65534, 65534, 65534) != 0)
-      _exit (99);
-    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
-    struct __user_cap_data_struct cap[2] = { { 0 } };
-    cap[0].effective = cap[0].permitted = (guint32) caps;
-    if (syscall (SYS_capset, &header, cap) != 0)
-      _exit (98);
-    _exit (body (data));
-  }
-  int status = 0;
-  waitpid (pid, &status, 0);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 97;
-}
-
 static int
 backup_prepare_body (gpointer data)
 {
@@ -183,25 +154,23 @@ restore_register_body (gpointer data)
   return hr == VSS_WIN32_ERROR_ACCESS_DENIED ? 0 : 1;
 }
 
-#define CAP(n) (G_GUINT64_CONSTANT (1) << (n))
-
 Test (directory_contracts, privileges_are_the_documented_ones)
 {
   dfx_setup (10, NULL);
   /* the privilege the message names suffices; less is refused saying so */
-  cr_assert_eq (as_nobody (CAP (CAP_DAC_OVERRIDE), backup_prepare_body, NULL), 0,
+  cr_assert_eq (vss_test_as_nobody (VSS_TEST_CAP (CAP_DAC_OVERRIDE), backup_prepare_body, NULL), 0,
                 "nobody with CAP_DAC_OVERRIDE could not back up");
-  cr_assert_eq (as_nobody (CAP (CAP_DAC_READ_SEARCH), backup_prepare_body, NULL), 3,
+  cr_assert_eq (vss_test_as_nobody (VSS_TEST_CAP (CAP_DAC_READ_SEARCH), backup_prepare_body, NULL), 3,
                 "nobody with only CAP_DAC_READ_SEARCH was not refused with ACCESS_DENIED "
                 "naming the privilege");
-  cr_assert_eq (as_nobody (0, backup_prepare_body, NULL), 3);
+  cr_assert_eq (vss_test_as_nobody (0, backup_prepare_body, NULL), 3);
   /* DsRestoreRegister checks its caller: ERROR_ACCESS_DENIED */
   guint32 size = 0;
   void *token = backup_token (&size);
   slapd_stop (dfx.slapd);
   VssDsHandle *r = NULL;
   cr_assert_eq (vss_ds_restore_prepare (NULL, 0, token, size, &r), VSS_S_OK);
-  cr_assert_eq (as_nobody (0, restore_register_body, r), 0,
+  cr_assert_eq (vss_test_as_nobody (0, restore_register_body, r), 0,
                 "an unprivileged restore_register was not refused with ACCESS_DENIED");
   cr_assert (vss_ds_restore_gate_check (dfx.slapd->db, NULL));
   cr_assert_eq (vss_ds_restore_end (r), VSS_S_OK);

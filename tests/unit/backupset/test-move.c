@@ -5,6 +5,7 @@
  * Without it the image is left as it was. */
 #include <criterion/criterion.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "bs-test.h"
+#include "backupset/vss-backup-set-private.h"
+#include "util/vss-fs.h"
 
 TestSuite (move, .init = bs_setup, .fini = bs_teardown);
 
@@ -104,4 +107,57 @@ Test (move, without_move_files_the_image_is_left_whole)
   g_autoptr(VssBackupSet) set = write_set (src, FALSE);
   g_autofree char *after = sorted_listing (src);
   cr_assert_str_eq (after, before);
+}
+
+/* ---- the digest taken while staging (util/vss-hash-behind.c) ---- */
+
+#define MiB (1024 * 1024)
+
+/* An image staged as the copy provider stages an after-thaw tree: large
+ * files hashed while copied. */
+static char *
+stage_with_digests (const char *name, gsize size)
+{
+  g_autofree char *src = bs_path ("live");
+  cr_assert_eq (g_mkdir_with_parents (src, 0755), 0);
+  g_autofree char *file = g_build_filename (src, name, NULL);
+  g_autofree char *data = g_malloc (size);
+  for (gsize i = 0; i < size; i++)
+    data[i] = (char) (i * 7 + i / 4093);
+  cr_assert (g_file_set_contents (file, data, size, NULL));
+  char *image = bs_path ("image");
+  VssFsCopyOptions options = { .remember_digests = TRUE };
+  g_autoptr(GError) error = NULL;
+  cr_assert (vss_fs_copy_tree_full (src, image, &options, &error), "%s",
+             error ? error->message : "");
+  return image;
+}
+
+
+static const char *
+entry_sha256 (VssBackupSet *set, const char *path)
+{
+  VssSetEntry *e = vss_backup_set_lookup (set, COMPONENT, path);
+  cr_assert_not_null (e, "%s", path);
+  return e->sha256;
+}
+
+Test (move, a_file_hashed_while_staged_is_recorded_with_that_digest)
+{
+  g_autofree char *image = stage_with_digests ("big.bin", 3 * MiB + 5);
+  g_autofree char *staged = g_build_filename (image, "big.bin", NULL);
+  g_autofree char *expected = vss_test_sha256_of_file (staged);
+  g_autoptr(VssBackupSet) set = write_set (image, TRUE);   /* it verifies the set too */
+  cr_assert_str_eq (entry_sha256 (set, "/d/big.bin"), expected);
+}
+
+Test (move, a_staged_file_changed_since_is_hashed_again)
+{
+  g_autofree char *image = stage_with_digests ("big.bin", 2 * MiB);
+  g_autofree char *staged = g_build_filename (image, "big.bin", NULL);
+  bs_flip_byte (staged, MiB);   /* size and times kept: only the ctime tells */
+  g_autofree char *expected = vss_test_sha256_of_file (staged);
+  g_autoptr(VssBackupSet) set = write_set (image, TRUE);
+  cr_assert_str_eq (entry_sha256 (set, "/d/big.bin"), expected,
+                    "the set recorded the digest of the data before the change");
 }

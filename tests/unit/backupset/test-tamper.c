@@ -107,6 +107,23 @@ Test (tamper, symlinked_stored_path_is_not_followed)
   cr_assert_str_eq (before, after);
 }
 
+/* The same with a relative symlink that stays inside the set: the stored
+ * file is still reached through a link, which a set never holds. */
+Test (tamper, relative_symlink_inside_the_set_is_not_followed)
+{
+  g_autofree char *dir = make_set ();
+  g_autofree char *srv = g_build_filename (dir, "files", "0", "srv", NULL);
+  g_autofree char *moved = g_build_filename (dir, "files", "0", "srv-moved", NULL);
+  cr_assert_eq (rename (srv, moved), 0);
+  cr_assert_eq (symlink ("srv-moved", srv), 0);
+  g_autofree char *before = NULL;
+  g_autofree char *root = make_target (&before);
+  g_autoptr(GError) error = restore_error (dir, root);
+  cr_assert_eq (error->code, VSS_ERROR_INVALID_DOCUMENT, "%s", error->message);
+  g_autofree char *after = bs_snapshot_tree (root);
+  cr_assert_str_eq (before, after);
+}
+
 /* Adds an entry "/srv/data/link/pwned" (data of a.txt) after the symlink
  * entry /srv/data/link, and points that link outside the target. */
 static void

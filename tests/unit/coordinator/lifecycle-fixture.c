@@ -40,15 +40,13 @@ fx_teardown (void)
   vss_test_teardown_env (g_steal_pointer (&fx.tmpdir));
 }
 
-VssBackupComponents *
-fx_new (const char *first_writer, ...)
+static char *
+writer_dir_v (const char *first_writer, va_list args)
 {
   static guint counter;
   g_autofree char *leaf = g_strdup_printf ("wdir-%u", counter++);
-  g_autofree char *dir = g_build_filename (fx.tmpdir, leaf, NULL);
+  char *dir = g_build_filename (fx.tmpdir, leaf, NULL);
   g_mkdir_with_parents (dir, 0755);
-  va_list args;
-  va_start (args, first_writer);
   for (const char *name = first_writer; name != NULL; name = va_arg (args, const char *)) {
     g_autofree char *one = vss_test_writer_dir (fx.tmpdir, name, NULL);
     g_autofree char *src = vss_test_writer_module_path (name);
@@ -57,6 +55,25 @@ fx_new (const char *first_writer, ...)
     g_autofree char *to = g_build_filename (dir, base, NULL);
     cr_assert_eq (rename (from, to), 0);
   }
+  return dir;
+}
+
+char *
+fx_writer_dir (const char *first_writer, ...)
+{
+  va_list args;
+  va_start (args, first_writer);
+  char *dir = writer_dir_v (first_writer, args);
+  va_end (args);
+  return dir;
+}
+
+VssBackupComponents *
+fx_new (const char *first_writer, ...)
+{
+  va_list args;
+  va_start (args, first_writer);
+  g_autofree char *dir = writer_dir_v (first_writer, args);
   va_end (args);
   VssBackupComponents *bc = vss_backup_components_new ();
   g_autoptr(GError) error = NULL;

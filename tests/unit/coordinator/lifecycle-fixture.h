@@ -20,6 +20,8 @@ extern Fixture fx;
 void fx_setup (void);
 void fx_teardown (void);
 
+/* A directory holding only the named test writers (NULL-terminated). */
+char *fx_writer_dir (const char *first_writer, ...) G_GNUC_NULL_TERMINATED;
 /* A new object whose writers are the named test writers (NULL-terminated). */
 VssBackupComponents *fx_new (const char *first_writer, ...) G_GNUC_NULL_TERMINATED;
 

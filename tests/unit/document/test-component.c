@@ -258,3 +258,35 @@ Test (component, post_snapshot_files)
   cr_assert_str_eq (vss_component_get_post_snapshot_file (back, 1), "/srv/wal/2");
   cr_assert_null (vss_component_get_post_snapshot_file (back, 2));
 }
+
+/* An image entry (a socket the writer serves) keeps its source and size
+ * through the JSON; a live file stays a plain path, as older documents
+ * have it; an image entry without its source is refused. */
+Test (component, post_snapshot_images)
+{
+  g_autoptr(VssComponent) c = vss_component_new (VSS_CT_DATABASE, "lmdb", "db");
+  g_autoptr(GError) error = NULL, bad = NULL;
+  c->writable = TRUE;
+  cr_assert (vss_component_add_post_snapshot_image (c, "/srv/db/data.mdb", "/run/vss/image-1/s",
+                                                    4096, &error));
+  cr_assert (vss_component_add_post_snapshot_file (c, "/srv/db/vss-directory.id", &error));
+  json_object *obj = vss_component_to_json_object (c);
+  const char *text = json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+  cr_assert (strstr (text, "\"/srv/db/vss-directory.id\"") != NULL, "%s", text);
+  g_autoptr(VssComponent) back = vss_component_from_json_object (obj, "component", &error);
+  json_object_put (obj);
+  cr_assert_not_null (back, "%s", error ? error->message : "");
+  guint64 size = 0;
+  cr_assert_str_eq (vss_component_get_post_snapshot_file (back, 0), "/srv/db/data.mdb");
+  cr_assert_str_eq (vss_component_get_post_snapshot_source (back, 0, &size), "/run/vss/image-1/s");
+  cr_assert_eq (size, 4096);
+  cr_assert_null (vss_component_get_post_snapshot_source (back, 1, &size));
+
+  json_object *broken = json_tokener_parse (
+      "{\"type\":\"database\",\"logical_path\":\"lmdb\",\"name\":\"db\","
+      "\"backup_succeeded\":false,\"post_snapshot_files\":[{\"path\":\"/srv/db/data.mdb\"}]}");
+  g_autoptr(VssComponent) none = vss_component_from_json_object (broken, "component", &bad);
+  json_object_put (broken);
+  cr_assert_null (none);
+  cr_assert (strstr (bad->message, "component.post_snapshot_files[0]") != NULL, "%s", bad->message);
+}

@@ -1,5 +1,8 @@
-/* vss-select.c — component selection for backup and restore. */
-#include "vss-select.h"
+/* vss-backup-select.c — component selection for a backup. */
+#include "vss-backup-select.h"
+
+#include <vss/vss-backup-set.h>
+#include <vss/vss-error.h>
 
 #include <string.h>
 
@@ -10,14 +13,8 @@ vss_selected_free (VssSelected *selected)
   g_free (selected);
 }
 
-char *
-vss_cli_component_key (const char *writer_name, const char *logical_path, const char *name)
-{
-  return vss_backup_set_component_key (writer_name, logical_path, name);
-}
-
 gboolean
-vss_cli_spec_matches (const char *spec, const char *writer_name, const char *logical_path,
+vss_backup_spec_matches (const char *spec, const char *writer_name, const char *logical_path,
                       const char *name)
 {
   const char *colon = strchr (spec, ':');
@@ -39,7 +36,7 @@ any_spec_matches (char **specs, const char *writer, const char *lp, const char *
     return TRUE;
   gboolean matched = FALSE;
   for (guint i = 0; specs[i] != NULL; i++) {
-    if (vss_cli_spec_matches (specs[i], writer, lp, name)) {
+    if (vss_backup_spec_matches (specs[i], writer, lp, name)) {
       hits[i]++;
       matched = TRUE;
     }
@@ -138,7 +135,7 @@ check_dependencies (VssBackupComponents *bc, GPtrArray *selected, GError **error
 }
 
 GPtrArray *
-vss_cli_select_components (VssBackupComponents *bc, char **specs, GError **error)
+vss_backup_select_components (VssBackupComponents *bc, char **specs, GError **error)
 {
   guint n_writers = 0;
   if (!vss_backup_components_get_writer_metadata_count (bc, &n_writers, error))
@@ -157,13 +154,13 @@ vss_cli_select_components (VssBackupComponents *bc, char **specs, GError **error
         continue;
       const char *lp = vss_wm_component_get_logical_path (wm);
       const char *name = vss_wm_component_get_name (wm);
-      g_ptr_array_add (known, vss_cli_component_key (writer, lp, name));
+      g_ptr_array_add (known, vss_backup_set_component_key (writer, lp, name));
       if (!any_spec_matches (specs, writer, lp, name, hits))
         continue;
       VssSelected *one = g_new0 (VssSelected, 1);
       one->metadata = md;
       one->component = wm;
-      one->key = vss_cli_component_key (writer, lp, name);
+      one->key = vss_backup_set_component_key (writer, lp, name);
       g_ptr_array_add (selected, one);
     }
   }

@@ -1,14 +1,10 @@
-/* cmd-backup-copy.c — what `vss backup` does with the snapshot: copy it
- * into a backup set, or hand it to --exec; then tell the writers which
- * components made it (backup_succeeded). */
-#include "vss-backup-job.h"
+/* vss-backup-job-copy.c — what a backup job does with the snapshot: copy
+ * it into a backup set; then tell the writers which components made it
+ * (backup_succeeded). */
+#include "vss-backup-job-private.h"
 
-#include <fcntl.h>
 #include <ftw.h>
-#include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static gboolean
 writer_failed (VssBackupJob *job, const VssSelected *s)
@@ -19,6 +15,7 @@ writer_failed (VssBackupJob *job, const VssSelected *s)
 static gboolean
 mark_one (VssBackupJob *job, const VssSelected *s, gboolean succeeded, GError **error)
 {
+  vss_backup_job_set_result (job, s->key, succeeded, NULL);
   if (succeeded)
     job->components_ok++;
   else
@@ -34,6 +31,7 @@ gboolean
 vss_backup_job_mark (VssBackupJob *job, gboolean succeeded, GError **error)
 {
   job->components_ok = job->components_failed = 0;
+  g_ptr_array_set_size (job->results, 0);
   for (guint i = 0; i < job->selected->len; i++) {
     const VssSelected *s = g_ptr_array_index (job->selected, i);
     if (!mark_one (job, s, succeeded && !writer_failed (job, s), error))
@@ -45,19 +43,34 @@ vss_backup_job_mark (VssBackupJob *job, gboolean succeeded, GError **error)
 /* ---- --to: the backup set ---- */
 
 typedef struct {
-  VssCli *cli;
+  VssBackupJob *job;
   guint64 total;
+  gboolean all_done;          /* done == total was reported */
 } Progress;
 
-/* @done: the bytes in the set so far, over every component */
+/* @done: the bytes in the set so far, over every component; never more
+ * than the total measured before (a file left out takes none) */
 static void
 on_progress (guint64 done, guint64 total, const char *path, gpointer user_data)
 {
   Progress *p = user_data;
-  vss_cli_progress (p->cli, "copy", done, p->total, path);
+  const VssBackupJobObserver *o = &p->job->observer;
+  if (o->progress == NULL || p->all_done)
+    return;
+  p->all_done = done >= p->total;
+  o->progress (MIN (done, p->total), p->total, path, p->job->observer_data);
 }
 
-static guint64 walk_bytes;
+static void
+tell_result (VssBackupJob *job)
+{
+  const VssBackupResult *r = g_ptr_array_index (job->results, job->results->len - 1);
+  if (job->observer.component_done != NULL)
+    job->observer.component_done (r, job->observer_data);
+}
+
+/* nftw passes no user data: one sum per thread, so jobs on two threads do not mix */
+static _Thread_local guint64 walk_bytes;
 static int
 add_size (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -108,7 +121,9 @@ static gboolean
 copy_component (VssBackupJob *job, VssBackupSetWriter *set, const VssSelected *s,
                 Progress *progress, GError **error)
 {
-  g_autoptr(GArray) sets = file_sets (s->component, job->type);
+  g_autoptr(GArray) sets = vss_backup_job_is_image (job, s)
+                                ? g_array_new (FALSE, FALSE, sizeof (FileSet))
+                                : file_sets (s->component, job->type);
   vss_backup_job_set_writer_excludes (set, s);
   if (!vss_backup_job_add_post_snapshot_files (job, set, s, error))
     return FALSE;
@@ -151,10 +166,10 @@ may_move (VssBackupJob *job, guint i)
 }
 
 static gboolean
-copy_components (VssCli *cli, VssBackupJob *job, VssBackupSetWriter *set, Progress *progress,
-                 GError **error)
+copy_components (VssBackupJob *job, VssBackupSetWriter *set, Progress *progress, GError **error)
 {
   job->components_ok = job->components_failed = 0;
+  g_ptr_array_set_size (job->results, 0);
   for (guint i = 0; i < job->selected->len; i++) {
     const VssSelected *s = g_ptr_array_index (job->selected, i);
     g_autoptr(GError) failure = NULL;
@@ -163,12 +178,11 @@ copy_components (VssCli *cli, VssBackupJob *job, VssBackupSetWriter *set, Progre
       g_propagate_error (error, g_steal_pointer (&failure));
       return FALSE;
     }
-    if (failure != NULL) {
-      vss_cli_progress_clear (cli);
-      g_printerr ("vss: component %s not backed up: %s\n", s->key, failure->message);
-    }
     if (!mark_one (job, s, ok, error))
       return FALSE;
+    if (failure != NULL)
+      vss_backup_job_set_result (job, s->key, FALSE, failure->message);
+    tell_result (job);
   }
   vss_backup_set_writer_clear_exclude_files (set);
   /* --exclude is for the --path trees: a writer's files are its own to choose */
@@ -182,6 +196,8 @@ copy_components (VssCli *cli, VssBackupJob *job, VssBackupSetWriter *set, Progre
         !vss_backup_set_writer_set_consistency (set, key, vss_backup_job_path_consistency (
                                                     job, job->paths[i]), error))
       return FALSE;
+    vss_backup_job_set_result (job, key, TRUE, NULL);
+    tell_result (job);
   }
   return TRUE;
 }
@@ -204,16 +220,18 @@ add_writers_metadata (VssBackupJob *job, VssBackupSetWriter *set, GError **error
 }
 
 gboolean
-vss_backup_job_copy (VssCli *cli, VssBackupJob *job, GError **error)
+vss_backup_job_copy (VssBackupJob *job, GError **error)
 {
+  if (!vss_backup_job_has_target (job, error))
+    return FALSE;
   const char *base_id = job->base_set != NULL ? vss_backup_set_get_id (job->base_set) : NULL;
   g_autoptr(VssBackupSetWriter) set = vss_backup_set_writer_new (job->to, job->type, base_id, error);
   if (set == NULL)
     return FALSE;
-  Progress progress = { cli, 0 };
+  Progress progress = { job, 0, FALSE };
   for (guint i = 0; i < job->roots->len; i++)
     progress.total += tree_bytes (g_ptr_array_index (job->roots, i));
-  gboolean ok = copy_components (cli, job, set, &progress, error) &&
+  gboolean ok = copy_components (job, set, &progress, error) &&
                 add_writers_metadata (job, set, error);
   if (ok && job->components_ok == 0 && (job->paths == NULL || job->paths[0] == NULL)) {
     /* a set holding nothing must not look like a backup */
@@ -222,7 +240,8 @@ vss_backup_job_copy (VssCli *cli, VssBackupJob *job, GError **error)
                  "was written");
     ok = FALSE;
   }
-  vss_cli_progress_clear (cli);
+  if (ok)
+    on_progress (progress.total, progress.total, NULL, &progress);   /* all done */
   g_autofree char *bcd = ok ? vss_backup_components_save_as_json (job->bc, error) : NULL;
   ok = bcd != NULL && vss_backup_set_writer_commit (set, bcd, error);
   job->bytes = vss_backup_set_writer_get_bytes (set);

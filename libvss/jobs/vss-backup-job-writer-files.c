@@ -1,12 +1,17 @@
-/* cmd-backup-writer-files.c — what a writer says about its files beyond
+/* vss-backup-job-writer-files.c — what a writer says about its files beyond
  * its file sets, applied while a component is copied into the set: the
  * files it excludes, the file sets of its other components nested inside
  * this one's (the inner component owns them), and the files it provides
  * after the snapshot. */
-#include "vss-backup-job.h"
+#include "vss-backup-job-private.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 /* @path strictly below @dir? */
 static gboolean
@@ -123,21 +128,82 @@ in_file_sets (const VssWmComponent *c, const char *path)
 }
 
 gboolean
+vss_backup_job_is_image (const VssBackupJob *job, const VssSelected *s)
+{
+  return job->images && vss_wm_component_is_image (s->component);
+}
+
+/* How long an image may send nothing before its component fails. */
+#define IMAGE_STALL_SECONDS 60
+
+/* The writer's socket for an image, connected; -1 with @error. */
+static int
+connect_image (const char *source, const char *path, GError **error)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int err = ENAMETOOLONG;
+  int fd = strlen (source) < sizeof addr.sun_path
+               ? socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
+  if (fd >= 0) {
+    strcpy (addr.sun_path, source);
+    int buffer = 4 * 1024 * 1024;   /* the writer runs ahead while we hash */
+    setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    /* a writer that stops sending (stopped, hung) fails the component */
+    struct timeval stall = { .tv_sec = IMAGE_STALL_SECONDS };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &stall, sizeof stall);
+    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0)
+      return fd;
+    err = errno;
+    close (fd);
+  }
+  g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
+               "cannot read the writer's image of %s from %s: %s (did its writer fail, or "
+               "drop the image after its pin timeout?)", path, source, g_strerror (err));
+  return -1;
+}
+
+static gboolean
+add_image (VssBackupSetWriter *set, const VssSelected *s, const char *path, const char *source,
+           guint64 size, GError **error)
+{
+  int fd = connect_image (source, path, error);
+  if (fd < 0)
+    return FALSE;
+  gboolean ok = vss_backup_set_writer_add_stream (set, s->key, fd, size, path, error);
+  close (fd);
+  return ok;
+}
+
+gboolean
 vss_backup_job_add_post_snapshot_files (VssBackupJob *job, VssBackupSetWriter *set,
                                         const VssSelected *s, GError **error)
 {
   const VssComponent *c = find_bcd_component (job, s);
   guint n = c != NULL ? vss_component_get_post_snapshot_file_count (c) : 0;
+  guint images = 0;
   for (guint i = 0; i < n; i++) {
     const char *path = vss_component_get_post_snapshot_file (c, i);
+    guint64 size = 0;
+    const char *source = vss_component_get_post_snapshot_source (c, i, &size);
     if (!in_file_sets (s->component, path)) {
       g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
                    "the writer provided %s after the snapshot, which is in none of the "
                    "component's file sets, so a restore could not put it back", path);
       return FALSE;
     }
-    if (!vss_backup_set_writer_add_file (set, s->key, path, path, job->base_set, error))
+    gboolean ok = source != NULL ? add_image (set, s, path, source, size, error)
+                                 : vss_backup_set_writer_add_file (set, s->key, path, path,
+                                                                   job->base_set, error);
+    if (!ok)
       return FALSE;
+    images += source != NULL;
+  }
+  if (images == 0 && vss_backup_job_is_image (job, s)) {
+    /* no snapshot was taken of it: without an image there is nothing */
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
+                 "its writer declared it an image but served none, and no snapshot holds "
+                 "its files");
+    return FALSE;
   }
   return TRUE;
 }

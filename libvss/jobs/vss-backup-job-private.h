@@ -1,0 +1,95 @@
+/* vss-backup-job-private.h — what the backup job's files share: the job
+ * (vss-backup-job.c: options, results, getters), its components and
+ * snapshot set (vss-backup-job-snapshot-set.c), the checks before the
+ * freeze (vss-backup-job-preflight.c), the copy into a set
+ * (vss-backup-job-copy.c) and the writers' own file rules
+ * (vss-backup-job-writer-files.c). */
+#pragma once
+
+#include <vss/vss-backup-job.h>
+#include <vss/vss-error.h>
+
+#include "vss-backup-select.h"
+
+G_BEGIN_DECLS
+
+struct _VssBackupJob {
+  /* options */
+  char *to;                   /* the set to write, or NULL */
+  char **components;          /* specs; NULL: every selectable component */
+  char **paths;               /* canonical trees to back up too */
+  char *provider;
+  char *base;
+  int hold_limit_ms;
+  char **excludes;            /* glob patterns for the path trees */
+  char *path_consistency;     /* freeze, after-thaw (default) or crash */
+  char *writer_path;
+  VssBackupJobObserver observer;
+  gpointer observer_data;
+
+  /* state */
+  VssBackupType type;
+  gboolean images;            /* writers serve the components they declared images (a full or
+                               * copy set is written); no snapshot of those components */
+  VssBackupComponents *bc;
+  GPtrArray *selected;        /* VssSelected */
+  GPtrArray *roots;           /* char*: the trees the backup reads */
+  GPtrArray *set_roots;       /* char*: the paths added to the snapshot set: the roots, or
+                               * with fsfreeze their filesystems' mount points */
+  GPtrArray *snapshot_ids;    /* char*, parallel to set_roots */
+  GPtrArray *live_roots;      /* char*: path trees no writer owns, read live
+                               * (--path-consistency=crash): in no snapshot */
+  GHashTable *failed_writers; /* writer name → TRUE, after the snapshot */
+  VssBackupSet *base_set;
+  guint components_ok;
+  guint components_failed;
+  guint failed_writer_count;  /* after complete */
+  guint64 bytes;
+  guint entries;
+  GPtrArray *results;         /* VssBackupResult, owned strings */
+  gboolean ran;
+};
+
+/* Waits for @async (consumed), telling the observer how long @phase took. */
+gboolean vss_backup_job_wait (VssBackupJob *job, VssAsync *async, const char *phase,
+                              GError **error);
+/* A target was set (VSS_ERROR_INVALID_ARG otherwise). */
+gboolean vss_backup_job_has_target (VssBackupJob *job, GError **error);
+/* Records (or replaces) the result of @key. */
+void     vss_backup_job_set_result (VssBackupJob *job, const char *key, gboolean succeeded,
+                                    const char *message);
+
+/* @path is @root or below it. */
+gboolean vss_backup_job_is_within (const char *path, const char *root);
+/* The snapshot that holds @path, or NULL (read live). */
+const char *vss_backup_job_snapshot_id (VssBackupJob *job, const char *path);
+/* How the path tree @path is read: "freeze", "after-thaw" or "crash"
+ * (recorded in the set's manifest). */
+const char *vss_backup_job_path_consistency (VssBackupJob *job, const char *path);
+/* Writers that failed by now: their components are not backed up. */
+gboolean vss_backup_job_collect_failed_writers (VssBackupJob *job, GError **error);
+/* Counts the failed writers that change the outcome (statuses just gathered). */
+guint    vss_backup_job_count_failed_writers (VssBackupJob *job);
+
+/* ---- before the freeze (vss-backup-job-preflight.c) ---- */
+/* The target (absent, its parent a writable directory) and the base set
+ * with its chain (opened into job->base_set). */
+gboolean vss_backup_job_preflight (VssBackupJob *job, GError **error);
+/* Enough free space for a full or copy set beside job->to. */
+gboolean vss_backup_job_check_space (VssBackupJob *job, GError **error);
+
+/* ---- the writers' file rules (vss-backup-job-writer-files.c) ---- */
+/* The writer's exclude files, and the file sets of its other components
+ * nested in @s's, left out of the file sets of @s added next. */
+void     vss_backup_job_set_writer_excludes (VssBackupSetWriter *set, const VssSelected *s);
+/* The files the writer of @s provided after the snapshot
+ * (vss_component_add_post_snapshot_file), from the live filesystem, and
+ * the images it served (vss_writer_serve_image), read from their sockets;
+ * call before the component's file sets so they stand for the snapshot's
+ * copy.  An image component without an image fails. */
+gboolean vss_backup_job_add_post_snapshot_files (VssBackupJob *job, VssBackupSetWriter *set,
+                                                 const VssSelected *s, GError **error);
+/* @s's files come as writer images in this backup (no snapshot of them). */
+gboolean vss_backup_job_is_image (const VssBackupJob *job, const VssSelected *s);
+
+G_END_DECLS

@@ -1,0 +1,38 @@
+/* vss-hash-behind.h — the SHA-256 of a file computed while it is being
+ * written: a second thread reads back what the writer has finished (from
+ * the page cache) and hashes it, so hashing overlaps the copy on another
+ * core instead of following it.  What is hashed is what the file holds,
+ * holes as zeros. */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+typedef struct _VssHashBehind VssHashBehind;
+
+/* Starts hashing @fd (open for reading; kept open by the caller until
+ * vss_hash_behind_finish) from offset 0. */
+VssHashBehind *vss_hash_behind_start (int fd);
+/* The bytes of the file before @end are final and may be hashed. */
+void           vss_hash_behind_publish (VssHashBehind *self, off_t end);
+/* The file's final @size: hashes up to it, stops the thread and writes the
+ * digest (64 hex digits) into @out.  FALSE when the file could not be
+ * read back in full (then @out is untouched).  Frees @self. */
+gboolean       vss_hash_behind_finish (VssHashBehind *self, off_t size, char out[65]);
+/* Stops without a digest (the copy failed).  Frees @self; NULL is fine. */
+void           vss_hash_behind_cancel (VssHashBehind *self);
+
+/* Digests of files this process wrote (the copy provider's staged image),
+ * kept for whoever takes the file next (the backup set moving it in), so
+ * that its data need not be read again.  A digest is handed out only
+ * while the inode still has the size, mtime and ctime it had when it was
+ * recorded: any change to the file since (even by root) changes its
+ * ctime. */
+void           vss_hash_digests_remember (int fd, const char sha256[65]);
+/* Takes (forgets) the digest recorded for the file open as @fd; FALSE
+ * when there is none or the file changed since. */
+gboolean       vss_hash_digests_take (int fd, char out[65]);
+
+G_END_DECLS
