@@ -2,7 +2,6 @@
  * through its chain (vss-set-tree.h; the manifest: docs/backup-set.md). */
 #include "vss-set-tree.h"
 
-#include <json-c/json.h>
 #include <string.h>
 #include <vss/vss.h>
 
@@ -28,102 +27,71 @@ vss_set_tree_free (VssSetTree *self)
   g_free (self);
 }
 
-static const char *
-get_string (json_object *obj, const char *member)
-{
-  json_object *v = NULL;
-  return json_object_object_get_ex (obj, member, &v) ? json_object_get_string (v) : NULL;
-}
-
-static gint64
-get_int (json_object *obj, const char *member)
-{
-  json_object *v = NULL;
-  return json_object_object_get_ex (obj, member, &v) ? json_object_get_int64 (v) : 0;
-}
-
-/* One set's manifest: "component\npath" → its entry object. */
+/* Where the content of a file entry is: stored in its set, or (in_base,
+ * hardlink) in the entry it points to, found in the chain. */
 typedef struct {
-  const char *dir;
-  json_object *manifest;
-  GHashTable *entries;
-} Manifest;
+  GHashTable *by_id;      /* set id → VssBackupSet of the chain */
+  VssBackupSet *set;      /* the set of the entry being resolved */
+  char *data;             /* the answer */
+  guint depth;
+} Locate;
 
-static void
-manifest_clear (Manifest *m)
-{
-  g_clear_pointer (&m->entries, g_hash_table_unref);
-  g_clear_pointer (&m->manifest, json_object_put);
-}
+static void locate (Locate *l, const VssBackupSetEntry *e);
 
 static gboolean
-manifest_load (Manifest *m, const VssBackupSet *set, GError **error)
+on_found (const VssBackupSetEntry *e, gpointer user_data)
 {
-  m->dir = vss_backup_set_get_dir (set);
-  g_autofree char *path = g_build_filename (m->dir, "manifest.json", NULL);
-  m->manifest = json_object_from_file (path);
-  if (m->manifest == NULL) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT, "cannot read %s", path);
-    return FALSE;
-  }
-  m->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  json_object *entries = json_object_object_get (m->manifest, "entries");
-  for (size_t i = 0; entries != NULL && i < json_object_array_length (entries); i++) {
-    json_object *e = json_object_array_get_idx (entries, i);
-    g_hash_table_insert (m->entries, g_strdup_printf ("%s\n%s", get_string (e, "component"),
-                                                      get_string (e, "path")), e);
-  }
+  locate (user_data, e);
   return TRUE;
 }
 
-/* Where the content of @e (of set @m) is: stored here, in the chain set
- * named by in_base, or that of the entry it is a hard link to. */
-static char *
-data_path (Manifest *m, GHashTable *by_id, json_object *e, guint depth)
-{
-  const char *stored = get_string (e, "stored");
-  if (stored != NULL)
-    return g_build_filename (m->dir, stored, NULL);   /* "files/N/…" */
-  const char *component = get_string (e, "component");
-  const char *link = get_string (e, "hardlink");
-  g_autofree char *key = g_strdup_printf ("%s\n%s", component, link ? link : get_string (e, "path"));
-  Manifest *holder = link != NULL ? m : g_hash_table_lookup (by_id, get_string (e, "in_base"));
-  json_object *target = holder != NULL ? g_hash_table_lookup (holder->entries, key) : NULL;
-  /* the manifests were validated: a bounded walk only guards a loop */
-  return target != NULL && depth < 64 ? data_path (holder, by_id, target, depth + 1) : NULL;
-}
-
-static VssTreeEntry *
-entry_new (Manifest *m, GHashTable *by_id, json_object *e)
-{
-  VssTreeEntry *t = g_new0 (VssTreeEntry, 1);
-  const char *type = get_string (e, "type");
-  t->path = g_strdup (get_string (e, "path"));
-  t->component = g_strdup (get_string (e, "component"));
-  t->type = g_strcmp0 (type, "dir") == 0 ? VSS_TREE_DIR
-            : g_strcmp0 (type, "symlink") == 0 ? VSS_TREE_SYMLINK : VSS_TREE_FILE;
-  t->size = (guint64) get_int (e, "size");
-  t->mode = (guint) get_int (e, "mode");
-  t->uid = (guint) get_int (e, "uid");
-  t->gid = (guint) get_int (e, "gid");
-  t->mtime_nsec = get_int (e, "mtime_nsec");
-  t->target = g_strdup (get_string (e, "target"));
-  t->sha256 = g_strdup (get_string (e, "sha256"));
-  if (t->type == VSS_TREE_FILE)
-    t->data = data_path (m, by_id, e, 0);
-  return t;
-}
-
 static void
-add_entries (VssSetTree *self, Manifest *m, GHashTable *by_id)
+locate (Locate *l, const VssBackupSetEntry *e)
 {
-  json_object *entries = json_object_object_get (m->manifest, "entries");
-  for (size_t i = 0; entries != NULL && i < json_object_array_length (entries); i++) {
-    VssTreeEntry *t = entry_new (m, by_id, json_object_array_get_idx (entries, i));
-    /* a later set (of a log chain) wins; a path in two components shows once */
-    g_hash_table_replace (self->by_path, t->path, t);
-    g_ptr_array_add (self->entries, t);
+  if (e->stored != NULL) {
+    l->data = g_build_filename (vss_backup_set_get_dir (l->set), e->stored, NULL);   /* "files/N/…" */
+    return;
   }
+  VssBackupSet *holder = e->hardlink != NULL ? l->set : g_hash_table_lookup (l->by_id, e->in_base);
+  /* the manifests were validated: a bounded walk only guards a loop */
+  if (holder == NULL || ++l->depth > 64)
+    return;
+  l->set = holder;
+  vss_backup_set_find_entry (holder, e->component, e->hardlink != NULL ? e->hardlink : e->path,
+                             on_found, l);
+}
+
+typedef struct {
+  VssSetTree *self;
+  VssBackupSet *set;
+  GHashTable *by_id;
+} AddCtx;
+
+static gboolean
+add_entry (const VssBackupSetEntry *e, gpointer user_data)
+{
+  AddCtx *ctx = user_data;
+  VssTreeEntry *t = g_new0 (VssTreeEntry, 1);
+  t->path = g_strdup (e->path);
+  t->component = g_strdup (e->component);
+  t->type = g_strcmp0 (e->type, "dir") == 0 ? VSS_TREE_DIR
+            : g_strcmp0 (e->type, "symlink") == 0 ? VSS_TREE_SYMLINK : VSS_TREE_FILE;
+  t->size = e->size;
+  t->mode = e->mode;
+  t->uid = e->uid;
+  t->gid = e->gid;
+  t->mtime_nsec = e->mtime_nsec;
+  t->target = g_strdup (e->target);
+  t->sha256 = g_strdup (e->sha256);
+  if (t->type == VSS_TREE_FILE) {
+    Locate l = { ctx->by_id, ctx->set, NULL, 0 };
+    locate (&l, e);
+    t->data = l.data;
+  }
+  /* a later set (of a log chain) wins; a path in two components shows once */
+  g_hash_table_replace (ctx->self->by_path, t->path, t);
+  g_ptr_array_add (ctx->self->entries, t);
+  return TRUE;
 }
 
 static int
@@ -157,22 +125,19 @@ build (VssBackupSet *set, GPtrArray *chain, GError **error)
   self->by_path = g_hash_table_new (g_str_hash, g_str_equal);
   self->set_id = g_strdup (vss_backup_set_get_id (set));
   guint count = chain->len + 1;
-  g_autofree Manifest *ms = g_new0 (Manifest, count);
   g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
-  gboolean ok = TRUE;
-  for (guint i = 0; i < count && ok; i++) {
+  for (guint i = 0; i < count; i++) {
     VssBackupSet *s = i < chain->len ? chain->pdata[i] : set;
-    ok = manifest_load (&ms[i], s, error);
-    g_hash_table_insert (by_id, (gpointer) vss_backup_set_get_id (s), &ms[i]);
+    g_hash_table_insert (by_id, (gpointer) vss_backup_set_get_id (s), s);
   }
   /* only a log set's own manifest is not its whole tree */
   gboolean log = vss_backup_set_get_backup_type (set) == VSS_BT_LOG;
-  for (guint i = log ? 0 : chain->len; ok && i < count; i++)
-    add_entries (self, &ms[i], by_id);
-  for (guint i = 0; i < count; i++)
-    manifest_clear (&ms[i]);
-  if (!ok)
-    return NULL;
+  for (guint i = log ? 0 : chain->len; i < count; i++) {
+    VssBackupSet *s = i < chain->len ? chain->pdata[i] : set;
+    AddCtx ctx = { self, s, by_id };
+    if (!vss_backup_set_foreach_entry (s, add_entry, &ctx, error))
+      return NULL;
+  }
   settle (self);
   return g_steal_pointer (&self);
 }

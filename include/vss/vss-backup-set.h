@@ -5,7 +5,9 @@
  *   writers/NAME.json  each writer's metadata at backup time
  *   files/…         the data, per component
  *   manifest.json   every entry: component, original path, stored path,
- *                   type, size, mode, owner, times, xattrs, SHA-256
+ *                   type, size, mode, owner, times, xattrs, SHA-256 —
+ *                   one line each, read one at a time, so that memory
+ *                   does not grow with the number of files
  * written so that an interrupted backup never looks complete: everything
  * goes to DIR.partial/, manifest.json last, fsync, then an atomic rename
  * to DIR.  A set without manifest.json, or still named DIR.partial, is not
@@ -162,6 +164,37 @@ const char   *vss_backup_set_get_writer_metadata (const VssBackupSet *self, cons
 /* The component names present in the manifest, in order: a new array of
  * borrowed strings (g_ptr_array_unref it). */
 GPtrArray    *vss_backup_set_list_components (const VssBackupSet *self);
+
+/* One entry of a set's manifest, borrowed for the length of a call. */
+typedef struct {
+  const char *component;
+  const char *path;        /* the original absolute path */
+  const char *type;        /* "file", "dir" or "symlink" */
+  const char *stored;      /* files: "files/…" in the set, or NULL */
+  const char *in_base;     /* files: the id of the set of the chain holding the data, or NULL */
+  const char *hardlink;    /* files: the path of an earlier entry of the component
+                            * this one is a hard link to, or NULL */
+  const char *target;      /* symlinks */
+  const char *sha256;      /* files: 64 hex digits; NULL otherwise */
+  guint64 size;
+  guint mode;              /* permission bits */
+  guint uid, gid;
+  gint64 mtime_nsec;
+} VssBackupSetEntry;
+
+/* Return FALSE to stop. */
+typedef gboolean (*VssBackupSetEntryFunc) (const VssBackupSetEntry *entry, gpointer user_data);
+
+/* Calls @func for every entry, in manifest order, one at a time (the
+ * entries are read from the manifest as they are handed over, not held).
+ * FALSE with an error when the manifest cannot be read. */
+gboolean      vss_backup_set_foreach_entry (VssBackupSet *self, VssBackupSetEntryFunc func,
+                                            gpointer user_data, GError **error);
+/* Calls @func with the entry of @component for @path and returns TRUE;
+ * FALSE when the set has none. */
+gboolean      vss_backup_set_find_entry (VssBackupSet *self, const char *component,
+                                         const char *path, VssBackupSetEntryFunc func,
+                                         gpointer user_data);
 
 /* Checks that @chain (the sets from the full backup up to, not including,
  * @self, oldest first) leads to @self: the first has no base, each set's

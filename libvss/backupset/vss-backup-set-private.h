@@ -13,15 +13,24 @@
 G_BEGIN_DECLS
 
 /* The manifest format this libvss writes and the newest it reads; 2 added
- * base_manifest_sha256 and hard links (docs/backup-set.md). */
-#define VSS_MANIFEST_VERSION 3
-/* A manifest of 100k entries is ~40 MB; anything past this is refused
- * before parsing so a hostile set cannot exhaust memory. */
+ * base_manifest_sha256 and hard links, 3 "consistency", 4 made it lines
+ * (a header, one entry each, a closing line) read one at a time
+ * (docs/backup-set.md). */
+#define VSS_MANIFEST_VERSION 4
+/* Versions 1-3 are one JSON document, parsed whole: one of 100k entries
+ * is ~40 MB; anything past this is refused before parsing so a hostile
+ * set cannot exhaust memory.  Version 4 has no total limit. */
 #define VSS_MANIFEST_MAX_BYTES (512 * 1024 * 1024)
+/* The longest line of a version 4 manifest: an entry with paths of 4 KiB
+ * and its xattrs (64 KiB each, base64). */
+#define VSS_MANIFEST_MAX_LINE (16 * 1024 * 1024)
 /* Read/write block of the hashing copy. */
 #define VSS_SET_COPY_CHUNK (1024 * 1024)
 
 #define VSS_SET_MANIFEST "manifest.json"
+/* The entries a writer has recorded so far, in DIR.partial until the
+ * commit puts them into manifest.json. */
+#define VSS_SET_MANIFEST_ENTRIES "manifest.entries"
 #define VSS_SET_BCD "bcd.json"
 #define VSS_SET_WRITERS "writers"
 #define VSS_SET_FILES "files"
@@ -64,7 +73,8 @@ typedef struct {
   VssBackupType backup_type;
   gint64 created_usec;
   GPtrArray *components;    /* char* */
-  GPtrArray *entries;       /* VssSetEntry */
+  GPtrArray *entries;       /* VssSetEntry: only while a version 1-3 document
+                             * is loaded; version 4 entries are streamed */
   GHashTable *consistency;  /* component name → "freeze", "after-thaw" or "crash" (version 3) */
 } VssManifest;
 
@@ -78,16 +88,35 @@ void         vss_manifest_free (VssManifest *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssManifest, vss_manifest_free)
 VssSetEntry *vss_set_entry_new (guint component, const char *path, VssSetEntryType type);
 void         vss_set_entry_free (VssSetEntry *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSetEntry, vss_set_entry_free)
 void         vss_set_xattr_free (VssSetXattr *self);
 /* The index of @name, added when new. */
 guint        vss_manifest_component_index (VssManifest *self, const char *name);
-/* The manifest as JSON text, one entry per line; built entry by entry so
- * a large set never holds a json-c tree of every entry. */
-GString     *vss_manifest_to_json (const VssManifest *self);
-/* Parses and validates untrusted text: every path checked (absolute
- * originals, "files/…" stored paths, no "." / ".." / empty parts), every
- * field typed, messages naming the place ("entries[12].path: …"). */
+/* The lines of a version 4 manifest, each appended to @out with its
+ * "\n": the header (written last, put first), one entry, and the closing
+ * line with the number of entries and the SHA-256 of every byte before
+ * it (64 hex digits). */
+void         vss_manifest_append_header (const VssManifest *self, GString *out);
+void         vss_manifest_append_entry (const VssManifest *self, const VssSetEntry *e,
+                                        GString *out);
+void         vss_manifest_append_end (guint64 entries, const char *sha256, GString *out);
+/* Parses and validates an untrusted version 1-3 document: every path
+ * checked (absolute originals, "files/…" stored paths, no "." / ".." /
+ * empty parts), every field typed, messages naming the place
+ * ("entries[12].path: …"). */
 VssManifest *vss_manifest_from_json (const char *text, gsize length, GError **error);
+
+/* The same checks, line by line (version 4; @where is "line N").  The
+ * header: NULL and no error when @line is not one JSON object (then it is
+ * the start of a version 1-3 document). */
+VssManifest *vss_manifest_parse_header (const char *line, gsize length, GError **error);
+VssSetEntry *vss_manifest_parse_entry (const char *line, gsize length, const char *where,
+                                       GHashTable *component_index, GError **error);
+/* Is @line the closing line?  Then *out_entries and @out_sha256 (65
+ * bytes) are what it says; FALSE with an error when it is malformed. */
+gboolean     vss_manifest_parse_end (const char *line, gsize length, const char *where,
+                                     gboolean *out_is_end, guint64 *out_entries,
+                                     char out_sha256[65], GError **error);
 
 /* NULL when @path is absolute and clean (no empty, "." or ".." part),
  * else what is wrong with it. */
@@ -128,17 +157,86 @@ gboolean vss_set_errno_error (GError **error, int saved_errno, const char *what,
 
 /* ---- the handles ---- */
 
+/* A hash of (component, path) and where its line is, instead of the
+ * entry; a lookup reads the line again. */
+typedef struct {
+  guint64 hash;
+  guint64 offset;
+} VssManifestSlot;
+
+/* ---- a sorted table of slots kept out of memory (vss-set-slot-table.c) ---- */
+
+typedef struct _VssSlotTable VssSlotTable;
+VssSlotTable *vss_slot_table_new (void);
+void          vss_slot_table_free (VssSlotTable *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSlotTable, vss_slot_table_free)
+gboolean      vss_slot_table_add (VssSlotTable *self, guint64 hash, guint64 offset, GError **error);
+/* Two slots with one hash, met while sorting: FALSE (with an error) stops. */
+typedef gboolean (*VssSlotDupFunc) (guint64 offset_a, guint64 offset_b, gpointer user_data,
+                                    GError **error);
+/* Sorts what was added; @dup (may be NULL) for each pair of equal hashes. */
+gboolean      vss_slot_table_finish (VssSlotTable *self, VssSlotDupFunc dup, gpointer user_data,
+                                     GError **error);
+/* FALSE stops. */
+typedef gboolean (*VssSlotFunc) (guint64 offset, gpointer user_data);
+/* @func for the offset of each slot of @hash, in order. */
+void          vss_slot_table_find (const VssSlotTable *self, guint64 hash, VssSlotFunc func,
+                                   gpointer user_data);
+
 struct _VssBackupSet {
   char *dir;
   int dirfd;
-  VssManifest *manifest;
+  VssManifest *manifest;         /* the header: ids, type, components (no entries) */
   char manifest_sha256[65];      /* of manifest.json as read */
   char *bcd;
   GHashTable *writer_metadata;   /* writer name → JSON text */
-  GHashTable *by_path;           /* "component-index\npath" → VssSetEntry */
+  GHashTable *component_index;   /* component name → its index (GUINT_TO_POINTER) */
+  int entries_fd;                /* manifest.json; for a version 1-3 set, a memfd with
+                                  * its entries as version 4 lines */
+  guint64 entries_start;         /* the bytes of the entry lines in entries_fd */
+  guint64 entries_end;
+  guint first_line;              /* the line number of the first entry */
+  guint64 n_entries;
+  VssSlotTable *index;           /* the lookup table (vss-set-manifest-index.c) */
 };
 
-/* The entry of @component (a name) for @path, or NULL. */
+/* ---- reading the entries (vss-set-manifest-stream.c) ---- */
+
+/* Reads manifest.json from @fd (a version 4 one line by line, an older
+ * one whole, then kept as lines in a memfd) and checks every entry once:
+ * each valid, no path twice in a component, each hard link naming an
+ * earlier file with data, the closing line's count and SHA-256.  Builds
+ * the lookup table.  Errors name the line. */
+gboolean vss_backup_set_load_manifest (VssBackupSet *set, int fd, GError **error);
+
+/* One entry after the other, in manifest order, without holding them. */
+typedef struct _VssManifestReader VssManifestReader;
+VssManifestReader *vss_manifest_reader_new (const VssBackupSet *set);
+/* *out: the next entry (valid until the next call) or NULL at the end. */
+gboolean vss_manifest_reader_next (VssManifestReader *self, const VssSetEntry **out,
+                                   GError **error);
+/* The entry last returned, now the caller's. */
+VssSetEntry *vss_manifest_reader_steal (VssManifestReader *self);
+void     vss_manifest_reader_free (VssManifestReader *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssManifestReader, vss_manifest_reader_free)
+
+/* The entry whose line starts at @offset of set->entries_fd (a new one). */
+VssSetEntry *vss_backup_set_read_entry_at (const VssBackupSet *set, guint64 offset,
+                                           GError **error);
+
+/* ---- the lookup table (vss-set-manifest-index.c) ---- */
+
+
+guint64  vss_manifest_key_hash (guint component, const char *path);
+/* Sorts set->index and refuses a path listed twice in a component. */
+gboolean vss_manifest_index_finish (VssBackupSet *set, GError **error);
+/* The offset of the entry of @component (an index) for @path, or -1;
+ * @out_entry (may be NULL): that entry, a new one. */
+gint64   vss_manifest_index_find (const VssBackupSet *set, guint component, const char *path,
+                                  VssSetEntry **out_entry);
+
+/* The entry of @component (a name) for @path, or NULL (a new one:
+ * vss_set_entry_free it). */
 VssSetEntry *vss_backup_set_lookup (const VssBackupSet *self, const char *component,
                                     const char *path);
 /* vss_backup_set_restore_component without its writer check: for the

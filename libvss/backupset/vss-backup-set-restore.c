@@ -21,7 +21,7 @@
 
 typedef struct {
   const char *rel;
-  const VssSetEntry *entry;
+  VssSetEntry *entry;
 } MadeParent;
 
 typedef struct {
@@ -31,7 +31,7 @@ typedef struct {
   VssRestoreExisting existing;
   int rootfd;
   gboolean is_root;
-  GPtrArray *made_dirs;    /* VssRestoreItem of directories we created */
+  GArray *made_dirs;       /* MadeParent: directories we restored, their metadata set last */
   GArray *made_parents;    /* MadeParent: directories above entries we created, known to
                             * the set (rel owned by the array's clear function) */
   guint restored;
@@ -64,7 +64,7 @@ made_parent (Apply *a, int fd, const char *name, char **parts, guint i, const Vs
   parts[i + 1] = NULL;
   rel = g_strjoinv ("/", parts);
   parts[i + 1] = saved;
-  const VssSetEntry *known = vss_restore_parent_entry (a->set, rel, item);
+  VssSetEntry *known = vss_restore_parent_entry (a->set, rel, item);
   if (known != NULL) {
     MadeParent p = { g_steal_pointer (&rel), known };
     g_array_append_val (a->made_parents, p);
@@ -205,12 +205,12 @@ restore_file (Apply *a, int dirfd, const char *name, const VssRestoreItem *item,
 static gboolean
 restore_link (Apply *a, int dirfd, const char *name, const VssRestoreItem *item, GError **error)
 {
-  const VssRestoreItem *first = item->link_to;
-  g_autofree char *first_parent = g_path_get_dirname (first->rel);
-  g_autofree char *first_name = g_path_get_basename (first->rel);
-  int first_dirfd = open_dir (a, strcmp (first_parent, ".") == 0 ? "" : first_parent, first);
+  g_autofree char *first_parent = g_path_get_dirname (item->link_rel);
+  g_autofree char *first_name = g_path_get_basename (item->link_rel);
+  /* restored before this one (it comes earlier): its directory is there */
+  int first_dirfd = open_dir (a, strcmp (first_parent, ".") == 0 ? "" : first_parent, NULL);
   if (first_dirfd < 0)
-    return write_error (error, errno, "cannot open the directory of", a, first->rel);
+    return write_error (error, errno, "cannot open the directory of", a, item->link_rel);
   g_autofree char *tmp = vss_restore_temp_name (name);
   int err = linkat (first_dirfd, first_name, dirfd, tmp, 0) == 0 ? 0 : errno;
   close (first_dirfd);
@@ -248,11 +248,19 @@ restore_symlink (Apply *a, int dirfd, const char *name, const VssRestoreItem *it
   return write_error (error, err, "cannot restore", a, item->rel);
 }
 
+/* Its metadata are set at the end: the entry moves out of its batch. */
+static void
+remember_dir (Apply *a, VssRestoreItem *item)
+{
+  MadeParent p = { g_strdup (item->rel), g_steal_pointer (&item->entry) };
+  g_array_append_val (a->made_dirs, p);
+}
+
 static gboolean
 restore_dir (Apply *a, int dirfd, const char *name, VssRestoreItem *item, GError **error)
 {
   if (mkdirat (dirfd, name, 0700) == 0) {
-    g_ptr_array_add (a->made_dirs, item);
+    remember_dir (a, item);
     return TRUE;
   }
   struct stat st;
@@ -260,7 +268,7 @@ restore_dir (Apply *a, int dirfd, const char *name, VssRestoreItem *item, GError
       S_ISDIR (st.st_mode)) {
     /* An existing directory gets the backed-up metadata only on replace. */
     if (a->existing == VSS_RESTORE_REPLACE)
-      g_ptr_array_add (a->made_dirs, item);
+      remember_dir (a, item);
     return TRUE;
   }
   return write_error (error, errno == 0 ? EEXIST : errno, "cannot create directory", a, item->rel);
@@ -284,7 +292,7 @@ restore_item (Apply *a, VssRestoreItem *item, GError **error)
     ok = TRUE;
   else if (type == VSS_SET_ENTRY_DIR)
     ok = restore_dir (a, dirfd, name, item, error);
-  else if (type == VSS_SET_ENTRY_FILE && item->link_to != NULL)
+  else if (type == VSS_SET_ENTRY_FILE && item->link_rel != NULL)
     ok = restore_link (a, dirfd, name, item, error);
   else if (type == VSS_SET_ENTRY_FILE)
     ok = restore_file (a, dirfd, name, item, error);
@@ -300,13 +308,13 @@ static gboolean
 finish_dirs (Apply *a, GError **error)
 {
   for (guint i = a->made_dirs->len; i-- > 0;) {
-    VssRestoreItem *item = g_ptr_array_index (a->made_dirs, i);
-    int fd = open_dir (a, item->rel, NULL);
-    int err = fd < 0 ? errno : set_metadata (a, fd, item->entry);
+    const MadeParent *p = &g_array_index (a->made_dirs, MadeParent, i);
+    int fd = open_dir (a, p->rel, NULL);
+    int err = fd < 0 ? errno : set_metadata (a, fd, p->entry);
     if (fd >= 0)
       close (fd);
     if (err != 0)
-      return write_error (error, err, "cannot set the metadata of", a, item->rel);
+      return write_error (error, err, "cannot set the metadata of", a, p->rel);
   }
   for (guint i = a->made_parents->len; i-- > 0;) {
     const MadeParent *p = &g_array_index (a->made_parents, MadeParent, i);
@@ -349,16 +357,23 @@ apply_plan (Apply *a, VssBackupSetProgress progress, gpointer user_data, GError 
   a->rootfd = open (a->plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (a->rootfd < 0)
     return write_error (error, errno, "cannot open", a, "");
-  vss_restore_remove_leftovers (a->rootfd, a->plan);
-  for (guint i = 0; i < a->plan->items->len; i++) {
-    VssRestoreItem *item = g_ptr_array_index (a->plan->items, i);
-    tick.path = item->entry->path;
-    if (!restore_item (a, item, error))
+  gboolean more = TRUE;
+  while (more) {
+    if (!vss_restore_plan_next (a->plan, &more, error))
       return FALSE;
-    a->done += item->entry->type == VSS_SET_ENTRY_FILE && item->link_to == NULL
-                   ? item->entry->size : 0;
-    if (progress != NULL)
-      progress (a->done, a->plan->total_bytes, item->entry->path, user_data);
+    vss_restore_remove_leftovers (a->rootfd, a->plan);
+    for (guint i = 0; i < a->plan->items->len; i++) {
+      VssRestoreItem *item = g_ptr_array_index (a->plan->items, i);
+      g_autofree char *path = g_strdup (item->entry->path);
+      gboolean data = item->entry->type == VSS_SET_ENTRY_FILE && item->link_rel == NULL;
+      guint64 size = item->entry->size;
+      tick.path = path;
+      if (!restore_item (a, item, error))
+        return FALSE;
+      a->done += data ? size : 0;
+      if (progress != NULL)
+        progress (a->done, a->plan->total_bytes, path, user_data);
+    }
   }
   return finish_dirs (a, error);
 }
@@ -367,6 +382,7 @@ static void
 clear_made_parent (gpointer data)
 {
   g_free ((char *) ((MadeParent *) data)->rel);
+  vss_set_entry_free (((MadeParent *) data)->entry);
 }
 
 gboolean
@@ -389,14 +405,16 @@ vss_backup_set_restore_files (VssBackupSet *self, GPtrArray *chain, const char *
                                                          VSS_PLAN_CHECK_DATA, error);
   if (plan == NULL)
     return FALSE;
-  Apply a = { plan, self, copier, existing, -1, geteuid () == 0, g_ptr_array_new (),
+  Apply a = { plan, self, copier, existing, -1, geteuid () == 0,
+              g_array_new (FALSE, FALSE, sizeof (MadeParent)),
               g_array_new (FALSE, FALSE, sizeof (MadeParent)), 0, 0 };
+  g_array_set_clear_func (a.made_dirs, clear_made_parent);
   g_array_set_clear_func (a.made_parents, clear_made_parent);
   gboolean ok = apply_plan (&a, progress, user_data, error);
   g_array_unref (a.made_parents);
   if (a.rootfd >= 0)
     close (a.rootfd);
-  g_ptr_array_unref (a.made_dirs);
+  g_array_unref (a.made_dirs);
   if (out_restored != NULL)
     *out_restored = a.restored;
   return ok;

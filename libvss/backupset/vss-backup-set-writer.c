@@ -2,7 +2,8 @@
  * (vss-set-add-files.c), writer metadata, then the commit that makes it a
  * set.  The order of the commit is the promise "an interrupted backup never
  * looks complete": data and bcd.json, syncfs (one flush for every file,
- * instead of an fsync each), manifest.json written atomically and fsynced,
+ * instead of an fsync each), manifest.json written atomically and fsynced
+ * (from the entries recorded in manifest.entries: vss-set-manifest-write.c),
  * rename DIR.partial → DIR, fsync of the parent. */
 #include "vss-set-writer-private.h"
 
@@ -18,10 +19,11 @@
 #include "document/vss-document-private.h"
 #include "util/vss-fs.h"
 
-char *
-vss_set_entry_key (guint component, const char *path)
+void
+vss_set_writer_inode_free (VssSetWriterInode *self)
 {
-  return g_strdup_printf ("%u\n%s", component, path);
+  g_free (self->path);
+  g_free (self);
 }
 
 gboolean
@@ -141,7 +143,7 @@ create_partial (VssBackupSetWriter *self, GError **error)
                                        : vss_set_errno_error (error, err, "cannot fill", self->partial);
   }
   g_hash_table_add (self->made_dirs, g_strdup (VSS_SET_FILES));
-  return TRUE;
+  return vss_set_writer_open_entries (self, error);
 }
 
 VssBackupSetWriter *
@@ -164,9 +166,11 @@ vss_backup_set_writer_new (const char *dir, VssBackupType type, const char *base
   self->dir = g_steal_pointer (&trimmed);
   self->partial = g_strconcat (self->dir, VSS_SET_PARTIAL_SUFFIX, NULL);
   self->partial_fd = -1;
-  self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->entries_fd = -1;
+  self->roots = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_set_writer_root_free);
   self->made_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->inodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->inodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) vss_set_writer_inode_free);
   g_autofree char *set_id = g_uuid_string_random ();
   self->manifest = vss_manifest_new (set_id, base_id, type);
   self->copier = vss_set_copier_new ();
@@ -232,20 +236,6 @@ write_bcd (VssBackupSetWriter *self, const char *bcd_json, GError **error)
   return write_small_file (self, path, bcd_json, error);
 }
 
-static gboolean
-write_manifest (VssBackupSetWriter *self, GError **error)
-{
-  g_autofree char *path = g_build_filename (self->partial, VSS_SET_MANIFEST, NULL);
-  g_autoptr(GString) text = vss_manifest_to_json (self->manifest);
-  g_autoptr(GError) local = NULL;
-  if (vss_fs_write_atomic (path, text->str, text->len, 0600, &local))
-    return TRUE;
-  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-    return vss_set_writer_out_of_space (self, ENOSPC, path, error);
-  g_propagate_error (error, g_steal_pointer (&local));
-  return FALSE;
-}
-
 /* DIR.partial → DIR without ever replacing a DIR made meanwhile, then the
  * parent's fsync makes the new name durable. */
 static gboolean
@@ -283,7 +273,7 @@ vss_backup_set_writer_commit (VssBackupSetWriter *self, const char *bcd_json, GE
     return vss_set_errno_is_full (err) ? vss_set_writer_out_of_space (self, err, self->partial, error)
                                        : vss_set_errno_error (error, err, "cannot sync", self->partial);
   }
-  return write_manifest (self, error) && publish (self, error);
+  return vss_set_writer_write_manifest (self, error) && publish (self, error);
 }
 
 void
@@ -293,6 +283,10 @@ vss_backup_set_writer_free (VssBackupSetWriter *self)
     return;
   if (self->partial_fd >= 0)
     close (self->partial_fd);
+  if (self->entries_fd >= 0)
+    close (self->entries_fd);
+  if (self->entries_buf != NULL)
+    g_string_free (self->entries_buf, TRUE);
   if (self->owns_partial && !self->committed) {
     g_autoptr(GError) local = NULL;
     if (!vss_fs_remove_tree (self->partial, &local))
@@ -301,7 +295,8 @@ vss_backup_set_writer_free (VssBackupSetWriter *self)
   g_free (self->dir);
   g_free (self->partial);
   vss_manifest_free (self->manifest);
-  g_clear_pointer (&self->seen, g_hash_table_unref);
+  g_clear_pointer (&self->overlap, g_hash_table_unref);
+  g_clear_pointer (&self->roots, g_ptr_array_unref);
   g_clear_pointer (&self->made_dirs, g_hash_table_unref);
   g_clear_pointer (&self->inodes, g_hash_table_unref);
   vss_set_copier_free (self->copier);
@@ -319,7 +314,7 @@ vss_backup_set_writer_get_bytes (const VssBackupSetWriter *self)
 guint
 vss_backup_set_writer_get_entries (const VssBackupSetWriter *self)
 {
-  return self->manifest->entries->len;
+  return self->n_entries;
 }
 
 gboolean

@@ -1,6 +1,8 @@
 /* vss-backup-set.c — opening a committed backup set (untrusted input:
  * everything is validated here once, so verify and restore can rely on
- * the model), its accessors, and the chain rule of incremental sets. */
+ * the model; the manifest's entries are streamed,
+ * vss-set-manifest-stream.c), its accessors, and the chain rule of
+ * incremental sets. */
 #include "vss-backup-set-private.h"
 
 #include <dirent.h>
@@ -50,40 +52,42 @@ read_text (int dirfd, const char *dir, const char *name, gsize limit, char **out
   return ok;
 }
 
+/* bcd.json or files/ without a manifest: a set whose writing stopped. */
+static gboolean
+no_manifest (VssBackupSet *self, GError **error)
+{
+  struct stat st;
+  gboolean started = fstatat (self->dirfd, VSS_SET_BCD, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+                     fstatat (self->dirfd, VSS_SET_FILES, &st, AT_SYMLINK_NOFOLLOW) == 0;
+  if (!started)
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "%s is not a backup set (it has no manifest.json, bcd.json or files/): "
+                 "give the directory a backup wrote, e.g. the --to of vss backup", self->dir);
+  else
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "%s is not a complete backup set: it has no manifest.json (the backup "
+                 "that wrote it was interrupted); make a new backup", self->dir);
+  return FALSE;
+}
+
 static gboolean
 load_manifest (VssBackupSet *self, GError **error)
 {
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  gboolean missing = FALSE;
-  g_autoptr(GError) local = NULL;
-  if (!read_text (self->dirfd, self->dir, VSS_SET_MANIFEST, VSS_MANIFEST_MAX_BYTES, &text,
-                  &len, &missing, &local)) {
-    /* bcd.json or files/ without a manifest: a set whose writing stopped */
-    struct stat st;
-    gboolean started = fstatat (self->dirfd, VSS_SET_BCD, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
-                       fstatat (self->dirfd, VSS_SET_FILES, &st, AT_SYMLINK_NOFOLLOW) == 0;
-    if (missing && !started) {
-      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                   "%s is not a backup set (it has no manifest.json, bcd.json or files/): "
-                   "give the directory a backup wrote, e.g. the --to of vss backup", self->dir);
-      return FALSE;
-    }
-    if (missing) {
-      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                   "%s is not a complete backup set: it has no manifest.json (the backup "
-                   "that wrote it was interrupted); make a new backup", self->dir);
-      return FALSE;
-    }
-    g_propagate_error (error, g_steal_pointer (&local));
-    return FALSE;
+  g_autofree char *path = g_build_filename (self->dir, VSS_SET_MANIFEST, NULL);
+  int fd = openat (self->dirfd, VSS_SET_MANIFEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return errno == ENOENT ? no_manifest (self, error)
+                           : vss_set_errno_error (error, errno, "cannot open", path);
+  struct stat st;
+  gboolean ok = fstat (fd, &st) == 0 || vss_set_errno_error (error, errno, "cannot stat", path);
+  if (ok && !S_ISREG (st.st_mode)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "%s is not a regular file: the set is damaged", path);
+    ok = FALSE;
   }
-  /* What a set built on this one records, to know its base again. */
-  g_autoptr(VssSha256) sha = vss_sha256_new ();
-  vss_sha256_update (sha, text, len);
-  vss_sha256_finish (sha, self->manifest_sha256);
-  self->manifest = vss_manifest_from_json (text, len, error);
-  return self->manifest != NULL;
+  ok = ok && vss_backup_set_load_manifest (self, fd, error);
+  close (fd);
+  return ok;
 }
 
 static gboolean
@@ -128,48 +132,6 @@ load_writers (VssBackupSet *self, GError **error)
   return ok;
 }
 
-/* A hard link names an earlier file entry of its component that has
- * data (stored or in a base), of the same size and checksum. */
-static const char *
-check_hardlink (const VssBackupSet *self, const VssSetEntry *e)
-{
-  g_autofree char *key = g_strdup_printf ("%u\n%s", e->component, e->hardlink);
-  const VssSetEntry *first = g_hash_table_lookup (self->by_path, key);
-  if (first == NULL)
-    return "names no earlier entry of its component";
-  if (first->type != VSS_SET_ENTRY_FILE || first->hardlink != NULL)
-    return "names an entry that is not a file with data";
-  if (first->size != e->size || strcmp (first->sha256, e->sha256) != 0)
-    return "differs in size or checksum from the file it links to";
-  return NULL;
-}
-
-/* The lookup table, which also refuses a path listed twice in a component
- * (a restore could not tell which one to put in place) and a hard link
- * to anything but an earlier file. */
-static gboolean
-index_entries (VssBackupSet *self, GError **error)
-{
-  GPtrArray *entries = self->manifest->entries;
-  for (guint i = 0; i < entries->len; i++) {
-    VssSetEntry *e = g_ptr_array_index (entries, i);
-    const char *problem = e->hardlink != NULL ? check_hardlink (self, e) : NULL;
-    if (problem != NULL) {
-      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                   "manifest.json: entries[%u].hardlink: %s %s", i, e->hardlink, problem);
-      return FALSE;
-    }
-    char *key = g_strdup_printf ("%u\n%s", e->component, e->path);
-    if (!g_hash_table_insert (self->by_path, key, e)) {
-      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                   "manifest.json: entries[%u].path: %s is listed twice for its component",
-                   i, e->path);
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
 VssBackupSet *
 vss_backup_set_open (const char *dir, GError **error)
 {
@@ -186,7 +148,7 @@ vss_backup_set_open (const char *dir, GError **error)
   g_autoptr(VssBackupSet) self = g_new0 (VssBackupSet, 1);
   self->dir = g_steal_pointer (&trimmed);
   self->writer_metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->by_path = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->entries_fd = -1;
   self->dirfd = open (self->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (self->dirfd < 0) {
     int err = errno;
@@ -194,7 +156,7 @@ vss_backup_set_open (const char *dir, GError **error)
                  "cannot open the backup set %s: %s", self->dir, g_strerror (err));
     return NULL;
   }
-  if (!load_manifest (self, error) || !index_entries (self, error) ||
+  if (!load_manifest (self, error) ||
       !load_bcd (self, error) || !load_writers (self, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -211,7 +173,10 @@ vss_backup_set_free (VssBackupSet *self)
   vss_manifest_free (self->manifest);
   g_free (self->bcd);
   g_clear_pointer (&self->writer_metadata, g_hash_table_unref);
-  g_clear_pointer (&self->by_path, g_hash_table_unref);
+  g_clear_pointer (&self->component_index, g_hash_table_unref);
+  g_clear_pointer (&self->index, vss_slot_table_free);
+  if (self->entries_fd >= 0)
+    close (self->entries_fd);
   g_free (self);
 }
 
@@ -274,19 +239,6 @@ vss_backup_set_list_components (const VssBackupSet *self)
   for (guint i = 0; i < self->manifest->components->len; i++)
     g_ptr_array_add (out, g_ptr_array_index (self->manifest->components, i));
   return out;
-}
-
-VssSetEntry *
-vss_backup_set_lookup (const VssBackupSet *self, const char *component, const char *path)
-{
-  GPtrArray *components = self->manifest->components;
-  for (guint i = 0; i < components->len; i++) {
-    if (strcmp (g_ptr_array_index (components, i), component) == 0) {
-      g_autofree char *key = g_strdup_printf ("%u\n%s", i, path);
-      return g_hash_table_lookup (self->by_path, key);
-    }
-  }
-  return NULL;
 }
 
 static gboolean

@@ -80,24 +80,16 @@ entry_from_stat (const AddCtx *ctx, const char *original, VssSetEntryType type,
   return e;
 }
 
-/* Records @e unless the component already has an entry for its path
- * (overlapping file sets); takes @e. */
 static void
 record (const AddCtx *ctx, VssSetEntry *e)
 {
-  char *key = vss_set_entry_key (e->component, e->path);
-  if (!g_hash_table_add (ctx->w->seen, key)) {
-    vss_set_entry_free (e);
-    return;
-  }
-  g_ptr_array_add (ctx->w->manifest->entries, e);
+  vss_set_writer_record_entry (ctx->w, e);
 }
 
 static gboolean
 seen (const AddCtx *ctx, const char *original)
 {
-  g_autofree char *key = vss_set_entry_key (ctx->component, original);
-  return g_hash_table_contains (ctx->w->seen, key);
+  return vss_set_writer_has_entry (ctx->w, ctx->component, original);
 }
 
 /* The data are in @base unchanged when type, size, mtime, mode and owner
@@ -107,7 +99,7 @@ take_from_base (const AddCtx *ctx, VssSetEntry *e)
 {
   if (ctx->base == NULL)
     return FALSE;
-  VssSetEntry *b = vss_backup_set_lookup (ctx->base, ctx->component_name, e->path);
+  g_autoptr(VssSetEntry) b = vss_backup_set_lookup (ctx->base, ctx->component_name, e->path);
   if (b == NULL || b->type != VSS_SET_ENTRY_FILE || b->hardlink != NULL || b->size != e->size ||
       b->mtime_nsec != e->mtime_nsec || b->mode != e->mode || b->uid != e->uid ||
       b->gid != e->gid)
@@ -173,10 +165,9 @@ link_to_earlier (const AddCtx *ctx, VssSetEntry *e, const struct stat *st)
   if (st->st_nlink < 2)
     return FALSE;
   g_autofree char *key = inode_key (ctx, st);
-  guint index = GPOINTER_TO_UINT (g_hash_table_lookup (ctx->w->inodes, key));
-  if (index == 0)
+  const VssSetWriterInode *first = g_hash_table_lookup (ctx->w->inodes, key);
+  if (first == NULL)
     return FALSE;
-  const VssSetEntry *first = g_ptr_array_index (ctx->w->manifest->entries, index - 1);
   e->hardlink = g_strdup (first->path);
   e->size = first->size;
   memcpy (e->sha256, first->sha256, sizeof e->sha256);
@@ -184,11 +175,16 @@ link_to_earlier (const AddCtx *ctx, VssSetEntry *e, const struct stat *st)
 }
 
 static void
-remember_inode (const AddCtx *ctx, const struct stat *st)
+remember_inode (const AddCtx *ctx, const struct stat *st, const VssSetEntry *e)
 {
-  if (st->st_nlink >= 2)
-    g_hash_table_insert (ctx->w->inodes, inode_key (ctx, st),
-                         GUINT_TO_POINTER (ctx->w->manifest->entries->len + 1));
+  if (st->st_nlink < 2)
+    return;
+  VssSetWriterInode *first = g_new0 (VssSetWriterInode, 1);
+  first->path = g_strdup (e->path);
+  first->size = e->size;
+  memcpy (first->sha256, e->sha256, sizeof first->sha256);
+  first->entry = ctx->w->n_entries;
+  g_hash_table_insert (ctx->w->inodes, inode_key (ctx, st), first);
 }
 
 static int
@@ -251,7 +247,7 @@ add_file (const AddCtx *ctx, int dirfd, const char *name, const char *src,
     return FALSE;
   }
   if (!linked)
-    remember_inode (ctx, &st);
+    remember_inode (ctx, &st, e);
   record (ctx, e);
   if (ctx->progress != NULL)
     ctx->progress (ctx->w->bytes, 0, original, ctx->user_data);
@@ -362,24 +358,16 @@ static gboolean
 inode_at_or_after (gpointer key, gpointer value, gpointer first)
 {
   (void) key;
-  return GPOINTER_TO_UINT (value) > GPOINTER_TO_UINT (first);
+  return ((const VssSetWriterInode *) value)->entry >= GPOINTER_TO_UINT (first);
 }
 
-/* Takes back the entries from @first on, their stored data, the inodes
+/* Takes back the entries from @mark on, their stored data, the inodes
  * they introduced, and the component when this call added it. */
 static void
-roll_back (VssBackupSetWriter *w, guint first, gboolean new_component)
+roll_back (VssBackupSetWriter *w, VssSetWriterMark mark, gboolean new_component)
 {
-  GPtrArray *entries = w->manifest->entries;
-  for (guint i = first; i < entries->len; i++) {
-    VssSetEntry *e = g_ptr_array_index (entries, i);
-    g_autofree char *key = vss_set_entry_key (e->component, e->path);
-    g_hash_table_remove (w->seen, key);
-    if (e->stored != NULL && !w->failed)
-      unlinkat (w->partial_fd, e->stored, 0);
-  }
-  g_ptr_array_set_size (entries, first);
-  g_hash_table_foreach_remove (w->inodes, inode_at_or_after, GUINT_TO_POINTER (first));
+  vss_set_writer_roll_back_to (w, mark);
+  g_hash_table_foreach_remove (w->inodes, inode_at_or_after, GUINT_TO_POINTER (mark.entries));
   if (new_component)
     g_ptr_array_set_size (w->manifest->components, w->manifest->components->len - 1);
 }
@@ -453,14 +441,17 @@ vss_backup_set_writer_add_files (VssBackupSetWriter *self, const char *component
   guint ncomponents = m->components->len;
   AddCtx ctx = { self, vss_manifest_component_index (m, component), component, filespec,
                  recursive, strlen (original_root), base, 0, progress, user_data };
-  guint first = m->entries->len;
+  VssSetWriterMark first = vss_set_writer_mark (self);
+  vss_set_writer_begin_tree (self, ctx.component, original_root);
   /* The copy into the set holds nobody: it yields to the applications. */
   VssCopyPrioritySaved saved;
   vss_copy_priority_enter (&saved);
   gboolean added = add_root (&ctx, snapshot_root, original_root, error);
   vss_copy_priority_leave (&saved);
-  if (added)
+  if (added && vss_set_writer_check_entries (self, error)) {
+    vss_set_writer_add_root (self, ctx.component, original_root);
     return TRUE;
+  }
   roll_back (self, first, m->components->len > ncomponents);
   return FALSE;
 }
@@ -492,15 +483,19 @@ vss_backup_set_writer_add_file (VssBackupSetWriter *self, const char *component,
   guint ncomponents = m->components->len;
   AddCtx ctx = { self, vss_manifest_component_index (m, component), component, "*", FALSE,
                  strlen (original), base, 0, NULL, NULL };
-  guint first = m->entries->len;
+  VssSetWriterMark first = vss_set_writer_mark (self);
+  vss_set_writer_begin_tree (self, ctx.component, original);
   g_autofree char *parent = g_path_get_dirname (source);
   g_autofree char *name = g_path_get_basename (source);
   int pfd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (pfd < 0)
     return vss_set_errno_error (error, errno, "cannot open directory", parent);
-  gboolean ok = add_file (&ctx, pfd, name, source, original, error);
+  gboolean ok = add_file (&ctx, pfd, name, source, original, error) &&
+                vss_set_writer_check_entries (self, error);
   close (pfd);
-  if (!ok)
+  if (ok)
+    vss_set_writer_add_root (self, ctx.component, original);
+  else
     roll_back (self, first, m->components->len > ncomponents);
   return ok;
 }

@@ -173,8 +173,8 @@ vss_backup_set_writer_add_stream (VssBackupSetWriter *self, const char *componen
   VssManifest *m = self->manifest;
   guint ncomponents = m->components->len;
   guint index = vss_manifest_component_index (m, component);
-  g_autofree char *key = vss_set_entry_key (index, original);
-  if (g_hash_table_contains (self->seen, key)) {
+  vss_set_writer_begin_tree (self, index, original);
+  if (vss_set_writer_has_entry (self, index, original)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_ALREADY_EXISTS,
                  "%s is already in component %s of the set", original, component);
     return FALSE;
@@ -190,7 +190,7 @@ vss_backup_set_writer_add_stream (VssBackupSetWriter *self, const char *componen
       g_ptr_array_set_size (m->components, ncomponents);
     return FALSE;
   }
-  g_hash_table_add (self->seen, g_steal_pointer (&key));
-  g_ptr_array_add (m->entries, e);
-  return TRUE;
+  vss_set_writer_record_entry (self, e);
+  vss_set_writer_add_root (self, index, original);
+  return vss_set_writer_check_entries (self, error);
 }

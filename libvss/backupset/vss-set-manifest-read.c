@@ -282,15 +282,11 @@ read_header (json_object *top, VssManifest *m, gint64 *out_version, GError **err
   return TRUE;
 }
 
+/* One JSON object filling @text (white space around it allowed), or NULL
+ * with what went wrong. */
 static json_object *
-parse (const char *text, gsize length, GError **error)
+parse_object (const char *text, gsize length, const char **out_problem, size_t *out_offset)
 {
-  if (length > VSS_MANIFEST_MAX_BYTES) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                 "manifest.json is %" G_GSIZE_FORMAT " bytes; the limit is %d",
-                 length, VSS_MANIFEST_MAX_BYTES);
-    return NULL;
-  }
   json_tokener *tok = json_tokener_new_ex (MANIFEST_MAX_DEPTH);
   json_object *obj = json_tokener_parse_ex (tok, text, (int) length);
   enum json_tokener_error jerr = json_tokener_get_error (tok);
@@ -300,14 +296,31 @@ parse (const char *text, gsize length, GError **error)
     if (!g_ascii_isspace (text[offset]))
       jerr = json_tokener_error_parse_unexpected;
   }
-  if (jerr != json_tokener_success || !json_object_is_type (obj, json_type_object)) {
+  *out_offset = offset;
+  if (jerr == json_tokener_success && json_object_is_type (obj, json_type_object))
+    return obj;
+  *out_problem = jerr == json_tokener_continue ? "it ends in the middle of a JSON object"
+                 : jerr != json_tokener_success ? json_tokener_error_desc (jerr) : "wrong type";
+  json_object_put (obj);
+  return NULL;
+}
+
+static json_object *
+parse (const char *text, gsize length, GError **error)
+{
+  if (length > VSS_MANIFEST_MAX_BYTES) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                 "manifest.json is not a JSON object (%s at offset %zu): the set is damaged",
-                 jerr != json_tokener_success ? json_tokener_error_desc (jerr) : "wrong type",
-                 offset);
-    json_object_put (obj);
+                 "manifest.json is %" G_GSIZE_FORMAT " bytes; the limit is %d",
+                 length, VSS_MANIFEST_MAX_BYTES);
     return NULL;
   }
+  const char *problem = NULL;
+  size_t offset = 0;
+  json_object *obj = parse_object (text, length, &problem, &offset);
+  if (obj == NULL)
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "manifest.json is not a JSON object (%s at offset %zu): the set is damaged",
+                 problem, offset);
   return obj;
 }
 
@@ -341,7 +354,10 @@ vss_manifest_from_json (const char *text, gsize length, GError **error)
   g_autoptr(GHashTable) index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   json_object *entries = NULL;
   gint64 version = 0;
-  gboolean ok = read_header (top, m, &version, error) && read_components (top, m, index, error) &&
+  gboolean ok = read_header (top, m, &version, error) &&
+                (version < 4 || fail (error, "version", NULL, "a version 4 manifest is lines, "
+                                      "not one document")) &&
+                read_components (top, m, index, error) &&
                 read_consistency (top, m, index, error) &&
                 prefixed (vss_json_read_array (top, "", "entries", TRUE, &entries, error), error);
   for (gsize i = 0; ok && i < json_object_array_length (entries); i++) {
@@ -357,4 +373,81 @@ vss_manifest_from_json (const char *text, gsize length, GError **error)
   }
   json_object_put (top);
   return ok ? g_steal_pointer (&m) : NULL;
+}
+
+/* ---- version 4: one line at a time ---- */
+
+VssManifest *
+vss_manifest_parse_header (const char *line, gsize length, GError **error)
+{
+  const char *problem = NULL;
+  size_t offset = 0;
+  json_object *top = parse_object (line, length, &problem, &offset);
+  /* not a whole object, or one with its entries: a version 1-3 document */
+  if (top == NULL || json_object_object_get_ex (top, "entries", NULL)) {
+    json_object_put (top);
+    return NULL;
+  }
+  g_autoptr(VssManifest) m = vss_manifest_new (NULL, NULL, VSS_BT_UNDEFINED);
+  g_autoptr(GHashTable) index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 version = 0;
+  gboolean ok = read_header (top, m, &version, error) &&
+                (version == 4 || fail (error, "line 1: version", NULL, "a manifest of lines is "
+                                       "version 4")) &&
+                read_components (top, m, index, error) && read_consistency (top, m, index, error);
+  json_object_put (top);
+  return ok ? g_steal_pointer (&m) : NULL;
+}
+
+static json_object *
+parse_line (const char *line, gsize length, const char *where, GError **error)
+{
+  const char *problem = NULL;
+  size_t offset = 0;
+  json_object *obj = parse_object (line, length, &problem, &offset);
+  if (obj == NULL)
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+                 "manifest.json: %s is not one JSON object (%s at byte %zu): the set is "
+                 "damaged or the manifest was cut short", where, problem, offset);
+  return obj;
+}
+
+VssSetEntry *
+vss_manifest_parse_entry (const char *line, gsize length, const char *where,
+                          GHashTable *component_index, GError **error)
+{
+  json_object *obj = parse_line (line, length, where, error);
+  if (obj == NULL)
+    return NULL;
+  VssSetEntry *e = read_entry (obj, where, component_index, VSS_MANIFEST_VERSION, error);
+  json_object_put (obj);
+  return e;
+}
+
+gboolean
+vss_manifest_parse_end (const char *line, gsize length, const char *where, gboolean *out_is_end,
+                        guint64 *out_entries, char out_sha256[65], GError **error)
+{
+  *out_is_end = FALSE;
+  /* only the closing line starts so; an entry starts with "component" */
+  if (length < 7 || strncmp (line, "{\"end\":", 7) != 0)
+    return TRUE;
+  static const char *const keys[] = { "entries", "sha256", NULL }, *const none[] = { NULL };
+  json_object *top = parse_line (line, length, where, error), *end = NULL;
+  g_autofree char *sha = NULL;
+  g_autofree char *end_where = vss_json_path_key (where, "end");
+  gint64 entries = 0;
+  gboolean ok = top != NULL &&
+                prefixed (vss_json_read_object (top, where, "end", TRUE, &end, error), error) &&
+                check_keys (end, end_where, keys, none, none, VSS_MANIFEST_VERSION, error) &&
+                read_ranged (end, end_where, "entries", TRUE, 0, G_MAXINT64, &entries, error) &&
+                prefixed (vss_json_read_string (end, end_where, "sha256", TRUE, &sha, error), error) &&
+                (is_sha256_hex (sha) || fail (error, end_where, "sha256", "must be 64 lower-case hex digits"));
+  json_object_put (top);
+  if (!ok)
+    return FALSE;
+  *out_is_end = TRUE;
+  *out_entries = (guint64) entries;
+  memcpy (out_sha256, sha, 65);
+  return TRUE;
 }

@@ -1,6 +1,6 @@
-/* vss-set-manifest.c — the manifest model and its JSON text (the format is
- * docs/backup-set.md).  The text is produced one entry at a time: a json-c
- * tree of 100k entries would cost ~1.5 KB each, the text ~300 bytes. */
+/* vss-set-manifest.c — the manifest model and its lines of JSON (the
+ * format is docs/backup-set.md).  Each line is produced on its own, so a
+ * writer never holds more than one entry's text. */
 #include "vss-backup-set-private.h"
 
 #include <string.h>
@@ -217,18 +217,23 @@ header_to_json (const VssManifest *self)
   return obj;
 }
 
-GString *
-vss_manifest_to_json (const VssManifest *self)
+void
+vss_manifest_append_header (const VssManifest *self, GString *out)
 {
-  GString *out = g_string_sized_new (256 + 320 * (gsize) self->entries->len);
-  /* The header object's text without its closing brace, then the entries. */
   append_json (out, header_to_json (self));
-  g_string_truncate (out, out->len - 1);
-  g_string_append (out, ",\"entries\":[");
-  for (guint i = 0; i < self->entries->len; i++) {
-    g_string_append (out, i == 0 ? "\n" : ",\n");
-    append_json (out, entry_to_json (self, g_ptr_array_index (self->entries, i)));
-  }
-  g_string_append (out, "\n]}\n");
-  return out;
+  g_string_append_c (out, '\n');
+}
+
+void
+vss_manifest_append_entry (const VssManifest *self, const VssSetEntry *e, GString *out)
+{
+  append_json (out, entry_to_json (self, e));
+  g_string_append_c (out, '\n');
+}
+
+void
+vss_manifest_append_end (guint64 entries, const char *sha256, GString *out)
+{
+  g_string_append_printf (out, "{\"end\":{\"entries\":%" G_GUINT64_FORMAT ",\"sha256\":\"%s\"}}\n",
+                          entries, sha256);
 }

@@ -36,7 +36,7 @@ original_of (const char *rel_dir, const VssRestoreItem *item)
   return g_string_free (path, FALSE);
 }
 
-const VssSetEntry *
+VssSetEntry *
 vss_restore_parent_entry (const VssBackupSet *set, const char *rel_dir, const VssRestoreItem *item)
 {
   if (item == NULL)
@@ -44,9 +44,10 @@ vss_restore_parent_entry (const VssBackupSet *set, const char *rel_dir, const Vs
   g_autofree char *original = original_of (rel_dir, item);
   GPtrArray *components = set->manifest->components;
   for (guint i = 0; original != NULL && i < components->len; i++) {
-    const VssSetEntry *e = vss_backup_set_lookup (set, g_ptr_array_index (components, i), original);
+    VssSetEntry *e = vss_backup_set_lookup (set, g_ptr_array_index (components, i), original);
     if (e != NULL && e->type == VSS_SET_ENTRY_DIR)
       return e;
+    vss_set_entry_free (e);
   }
   return NULL;
 }

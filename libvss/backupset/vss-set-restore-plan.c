@@ -52,7 +52,10 @@ vss_set_open_beneath (int dirfd, const char *rel, int flags)
 static void
 item_free (VssRestoreItem *item)
 {
+  vss_set_entry_free (item->entry);
   g_free (item->rel);
+  g_free (item->stored);
+  g_free (item->link_rel);
   g_free (item);
 }
 
@@ -62,7 +65,12 @@ vss_restore_plan_free (VssRestorePlan *self)
   if (self == NULL)
     return;
   g_free (self->root);
-  g_ptr_array_unref (self->items);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->file_sets, g_ptr_array_unref);
+  g_clear_pointer (&self->symlinks, g_hash_table_unref);
+  g_clear_pointer (&self->checked, g_hash_table_unref);
+  g_clear_pointer (&self->targets, vss_slot_table_free);
+  vss_manifest_reader_free (self->reader);
   g_free (self);
 }
 
@@ -90,8 +98,8 @@ map_path (const char *path, const char *const *mappings)
   return g_strdup (path);
 }
 
-static gboolean
-check_mappings (const char *const *mappings, GError **error)
+gboolean
+vss_restore_check_mappings (const char *const *mappings, GError **error)
 {
   for (guint i = 0; mappings != NULL && mappings[i] != NULL; i += 2) {
     const char *problem = mappings[i + 1] == NULL ? "has no new path"
@@ -108,21 +116,21 @@ check_mappings (const char *const *mappings, GError **error)
 }
 
 /* Where a file's data are: in @self, or in the set of @chain it names. */
-static gboolean
-find_source (VssBackupSet *self, GPtrArray *chain, const char *component, VssRestoreItem *item,
-             GError **error)
+gboolean
+vss_restore_find_source (VssBackupSet *self, GPtrArray *chain, const char *component,
+                         VssRestoreItem *item, GError **error)
 {
   const VssSetEntry *e = item->entry;
   if (e->in_base == NULL) {
     item->source = self;
-    item->stored = e->stored;
+    item->stored = g_strdup (e->stored);
     return TRUE;
   }
   for (guint i = 0; chain != NULL && i < chain->len; i++) {
     const VssBackupSet *set = g_ptr_array_index (chain, i);
     if (strcmp (set->manifest->set_id, e->in_base) != 0)
       continue;
-    const VssSetEntry *b = vss_backup_set_lookup (set, component, e->path);
+    g_autoptr(VssSetEntry) b = vss_backup_set_lookup (set, component, e->path);
     if (b == NULL || b->stored == NULL || strcmp (b->sha256, e->sha256) != 0 || b->size != e->size) {
       g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                    "%s: the data of %s should be in set %s (%s), which does not hold them",
@@ -130,7 +138,7 @@ find_source (VssBackupSet *self, GPtrArray *chain, const char *component, VssRes
       return FALSE;
     }
     item->source = set;
-    item->stored = b->stored;
+    item->stored = g_strdup (b->stored);
     return TRUE;
   }
   g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
@@ -140,9 +148,9 @@ find_source (VssBackupSet *self, GPtrArray *chain, const char *component, VssRes
 }
 
 /* Does any proper prefix of @rel name a symlink, planned or on disk? */
-static gboolean
-check_no_symlink_on_way (VssRestorePlan *plan, int rootfd, GHashTable *symlinks,
-                         GHashTable *checked, const VssRestoreItem *item, GError **error)
+gboolean
+vss_restore_check_way (const char *root, int rootfd, GHashTable *symlinks, GHashTable *checked,
+                       const VssRestoreItem *item, GError **error)
 {
   g_autofree char *path = g_strdup (item->rel);
   gsize len = strlen (path);
@@ -154,14 +162,14 @@ check_no_symlink_on_way (VssRestorePlan *plan, int rootfd, GHashTable *symlinks,
     path[i] = '\0';
     if (g_hash_table_contains (symlinks, path)) {
       g_autofree char *msg = g_strdup_printf ("it would be written through %s/%s, a symlink "
-                                              "this restore places", plan->root, path);
+                                              "this restore places", root, path);
       return denied (error, item->entry, msg);
     }
     struct stat st;
     if (rootfd >= 0 && !g_hash_table_contains (checked, path) &&
         fstatat (rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISLNK (st.st_mode)) {
-        g_autofree char *msg = g_strdup_printf ("%s/%s is a symlink", plan->root, path);
+        g_autofree char *msg = g_strdup_printf ("%s/%s is a symlink", root, path);
         return denied (error, item->entry, msg);
       }
       g_hash_table_add (checked, g_strdup (path));
@@ -171,66 +179,104 @@ check_no_symlink_on_way (VssRestorePlan *plan, int rootfd, GHashTable *symlinks,
   return TRUE;
 }
 
-/* A hard link takes the data of the earlier item it names (the set's
- * loader checked that one is there); it is restored as a link to it. */
-static gboolean
-link_item (VssRestorePlan *plan, VssRestoreItem *item, GHashTable *files, GError **error)
+char *
+vss_restore_target_of (const VssSetEntry *e, GPtrArray *file_sets, const char *const *mappings,
+                       GError **error)
 {
-  const VssRestoreItem *first = g_hash_table_lookup (files, item->entry->hardlink);
-  if (first == NULL || first->entry->hardlink != NULL) {
+  if (!vss_set_file_sets_cover (file_sets, e)) {
+    denied (error, e, "it lies outside the file sets the component was backed up from");
+    return NULL;
+  }
+  g_autofree char *target = map_path (e->path, mappings);
+  const char *problem = vss_set_check_absolute (target);
+  if (problem != NULL) {
+    g_autofree char *msg = g_strdup_printf ("its target %s %s", target, problem);
+    denied (error, e, msg);
+    return NULL;
+  }
+  if (strcmp (target, "/") == 0 && e->type != VSS_SET_ENTRY_DIR) {
+    denied (error, e, "only a directory can be restored onto the root");
+    return NULL;
+  }
+  return g_steal_pointer (&target);
+}
+
+/* A hard link takes the data of the earlier entry it names (the set's
+ * loader checked that it is a file of the component with data); it is
+ * restored as a link to that entry's target. */
+static gboolean
+link_item (VssRestorePlan *plan, VssRestoreItem *item, GError **error)
+{
+  g_autoptr(VssSetEntry) first = vss_backup_set_lookup (plan->set, plan->component,
+                                                        item->entry->hardlink);
+  if (first == NULL || first->type != VSS_SET_ENTRY_FILE || first->hardlink != NULL) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                  "%s of %s is a hard link to %s, which is not a file of it with data",
                  item->entry->path, plan->component, item->entry->hardlink);
     return FALSE;
   }
-  item->link_to = first;
-  item->source = first->source;
-  item->stored = first->stored;
+  g_autofree char *target = vss_restore_target_of (first, plan->file_sets, plan->mappings, error);
+  if (target == NULL)
+    return FALSE;
+  VssRestoreItem linked = { first, target + 1, NULL, NULL, NULL };
+  if (!vss_restore_find_source (plan->set, plan->chain, plan->component, &linked, error))
+    return FALSE;
+  item->link_rel = g_strdup (target + 1);
+  item->source = linked.source;
+  item->stored = linked.stored;
   return TRUE;
 }
 
-typedef struct {
-  VssRestorePlan *plan;
-  VssBackupSet *self;
-  GPtrArray *chain;
-  const char *const *mappings;
-  GPtrArray *file_sets;   /* VssSetFileSet: the write boundary */
-  GHashTable *targets;    /* rel → item: no target twice */
-  GHashTable *files;      /* original path → file item, for hard links */
-} PlanCtx;
+/* With mappings two entries may share a target: their hashes go to a
+ * table kept out of memory (vss-set-slot-table.c), sorted once every
+ * entry was seen. */
+static gboolean
+note_target (VssRestorePlan *plan, const char *rel, GError **error)
+{
+  if (plan->mappings == NULL)
+    return TRUE;   /* a target is the entry's path, which the loader found once */
+  return vss_slot_table_add (plan->targets, vss_manifest_key_hash (0, rel), 0, error);
+}
 
 static gboolean
-add_item (PlanCtx *ctx, const VssSetEntry *e, GError **error)
+refuse_one_target (guint64 a, guint64 b, gpointer user_data, GError **error)
 {
-  VssRestorePlan *plan = ctx->plan;
-  VssBackupSet *self = ctx->self;
-  if (!vss_set_file_sets_cover (ctx->file_sets, e))
-    return denied (error, e, "it lies outside the file sets the component was backed up from");
-  g_autofree char *target = map_path (e->path, ctx->mappings);
-  const char *problem = vss_set_check_absolute (target);
-  if (problem != NULL) {
-    g_autofree char *msg = g_strdup_printf ("its target %s %s", target, problem);
-    return denied (error, e, msg);
-  }
-  if (strcmp (target, "/") == 0 && e->type != VSS_SET_ENTRY_DIR)
-    return denied (error, e, "only a directory can be restored onto the root");
+  const VssRestorePlan *plan = user_data;
+  (void) a;
+  (void) b;
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
+               "%s: two entries of %s would be restored to one target (the mappings "
+               "put them there)", plan->set->dir, plan->component);
+  return FALSE;
+}
+
+static gboolean
+check_no_target_twice (VssRestorePlan *plan, GError **error)
+{
+  return vss_slot_table_finish (plan->targets, refuse_one_target, plan, error);
+}
+
+/* Takes @e. */
+static gboolean
+add_item (VssRestorePlan *plan, VssSetEntry *e, gboolean first_pass, GError **error)
+{
+  g_autoptr(VssSetEntry) owned = e;
+  g_autofree char *target = vss_restore_target_of (e, plan->file_sets, plan->mappings, error);
+  if (target == NULL)
+    return FALSE;
   VssRestoreItem *item = g_new0 (VssRestoreItem, 1);
-  item->entry = e;
+  item->entry = g_steal_pointer (&owned);
   item->rel = g_strdup (target + 1);
   g_ptr_array_add (plan->items, item);
-  if (!g_hash_table_add (ctx->targets, item->rel)) {
-    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
-                 "%s: two entries of %s would both be restored to %s", self->dir,
-                 plan->component, target);
+  if (first_pass && !note_target (plan, item->rel, error))
     return FALSE;
-  }
   if (e->type != VSS_SET_ENTRY_FILE)
     return TRUE;
   if (e->hardlink != NULL)
-    return link_item (plan, item, ctx->files, error);
-  g_hash_table_insert (ctx->files, e->path, item);
-  plan->total_bytes += e->size;
-  return find_source (self, ctx->chain, plan->component, item, error);
+    return link_item (plan, item, error);
+  if (first_pass)
+    plan->total_bytes += e->size;
+  return vss_restore_find_source (plan->set, plan->chain, plan->component, item, error);
 }
 
 /* Reads the data of @item once and compares size and SHA-256. */
@@ -250,28 +296,28 @@ check_data (VssRestorePlan *plan, const VssRestoreItem *item, VssSetCopier *copi
   return FALSE;
 }
 
+/* The directories checked on disk are remembered up to this many. */
+#define CHECKED_DIRS_MAX 65536
+
 static gboolean
-check_targets (VssRestorePlan *plan, gboolean check_root, GError **error)
+check_batch (VssRestorePlan *plan, int rootfd, VssSetCopier *copier, VssPlanChecks checks,
+             GError **error)
 {
-  g_autoptr(GHashTable) symlinks = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (g_hash_table_size (plan->checked) > CHECKED_DIRS_MAX)
+    g_hash_table_remove_all (plan->checked);
   for (guint i = 0; i < plan->items->len; i++) {
     VssRestoreItem *item = g_ptr_array_index (plan->items, i);
-    if (item->entry->type == VSS_SET_ENTRY_SYMLINK)
-      g_hash_table_add (symlinks, item->rel);
+    if (!vss_restore_check_way (plan->root, rootfd, plan->symlinks, plan->checked, item, error))
+      return FALSE;
+    if ((checks & VSS_PLAN_CHECK_DATA) && item->entry->type == VSS_SET_ENTRY_FILE &&
+        item->link_rel == NULL && !check_data (plan, item, copier, error))
+      return FALSE;
   }
-  int rootfd = check_root ? open (plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-  gboolean ok = TRUE;
-  for (guint i = 0; ok && i < plan->items->len; i++)
-    ok = check_no_symlink_on_way (plan, rootfd, symlinks, checked,
-                                  g_ptr_array_index (plan->items, i), error);
-  if (rootfd >= 0)
-    close (rootfd);
-  return ok;
+  return TRUE;
 }
 
-static guint
-find_component (VssBackupSet *self, const char *component, GError **error)
+guint
+vss_restore_find_component (VssBackupSet *self, const char *component, GError **error)
 {
   GPtrArray *components = self->manifest->components;
   for (guint i = 0; i < components->len; i++) {
@@ -283,25 +329,67 @@ find_component (VssBackupSet *self, const char *component, GError **error)
   return G_MAXUINT;
 }
 
+/* The targets of the component's symlink entries, before any entry is
+ * checked: an entry may come before the symlink it would pass. */
 static gboolean
-add_items (PlanCtx *ctx, guint index, GError **error)
+collect_symlinks (VssRestorePlan *plan, GError **error)
 {
-  g_autoptr(GPtrArray) file_sets = vss_set_component_file_sets (ctx->self, ctx->plan->component,
-                                                                error);
-  g_autoptr(GHashTable) targets = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) files = g_hash_table_new (g_str_hash, g_str_equal);
-  if (file_sets == NULL)
-    return FALSE;
-  ctx->file_sets = file_sets;
-  ctx->targets = targets;
-  ctx->files = files;
-  GPtrArray *entries = ctx->self->manifest->entries;
-  for (guint i = 0; i < entries->len; i++) {
-    const VssSetEntry *e = g_ptr_array_index (entries, i);
-    if (e->component == index && !add_item (ctx, e, error))
+  g_autoptr(VssManifestReader) reader = vss_manifest_reader_new (plan->set);
+  const VssSetEntry *e = NULL;
+  GError *local = NULL;
+  while (vss_manifest_reader_next (reader, &e, &local) && e != NULL) {
+    if (e->component != plan->index || e->type != VSS_SET_ENTRY_SYMLINK)
+      continue;
+    g_autofree char *target = vss_restore_target_of (e, plan->file_sets, plan->mappings, error);
+    if (target == NULL)
+      return FALSE;
+    g_hash_table_add (plan->symlinks, g_strdup (target + 1));
+  }
+  if (local == NULL)
+    return TRUE;
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
+gboolean
+vss_restore_plan_next (VssRestorePlan *self, gboolean *out_more, GError **error)
+{
+  g_ptr_array_set_size (self->items, 0);
+  *out_more = FALSE;
+  if (self->reader == NULL)
+    self->reader = vss_manifest_reader_new (self->set);
+  const VssSetEntry *e = NULL;
+  GError *local = NULL;
+  while (self->items->len < VSS_RESTORE_BATCH &&
+         vss_manifest_reader_next (self->reader, &e, &local) && e != NULL) {
+    if (e->component == self->index &&
+        !add_item (self, vss_manifest_reader_steal (self->reader), self->first_pass, error))
       return FALSE;
   }
+  if (local != NULL) {
+    g_propagate_error (error, local);
+    return FALSE;
+  }
+  *out_more = e != NULL;
+  if (e == NULL)
+    g_clear_pointer (&self->reader, vss_manifest_reader_free);
   return TRUE;
+}
+
+/* Every batch once, checked: nothing is written before all passed. */
+static gboolean
+check_all (VssRestorePlan *plan, VssSetCopier *copier, VssPlanChecks checks, GError **error)
+{
+  int rootfd = (checks & VSS_PLAN_CHECK_ROOT) ? open (plan->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                              : -1;
+  gboolean more = TRUE, ok = TRUE;
+  for (plan->first_pass = TRUE; ok && more;)
+    ok = vss_restore_plan_next (plan, &more, error) && check_batch (plan, rootfd, copier, checks, error);
+  if (rootfd >= 0)
+    close (rootfd);
+  plan->first_pass = FALSE;
+  g_ptr_array_set_size (plan->items, 0);
+  return ok && check_no_target_twice (plan, error);
 }
 
 VssRestorePlan *
@@ -309,23 +397,26 @@ vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain, const char *componen
                       const char *root, const char *const *mappings, VssSetCopier *copier,
                       VssPlanChecks checks, GError **error)
 {
-  guint index = find_component (self, component, error);
-  if (index == G_MAXUINT || !check_mappings (mappings, error) ||
+  guint index = vss_restore_find_component (self, component, error);
+  if (index == G_MAXUINT || !vss_restore_check_mappings (mappings, error) ||
       !vss_backup_set_check_chain (self, chain, error))
     return NULL;
   g_autoptr(VssRestorePlan) plan = g_new0 (VssRestorePlan, 1);
+  plan->set = self;
+  plan->chain = chain;
+  plan->mappings = mappings != NULL && mappings[0] != NULL ? mappings : NULL;
+  plan->index = index;
   plan->component = g_ptr_array_index (self->manifest->components, index);
   plan->root = g_strdup (root != NULL ? root : "/");
   plan->items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
-  PlanCtx ctx = { plan, self, chain, mappings, NULL, NULL, NULL };
-  if (!add_items (&ctx, index, error) ||
-      !check_targets (plan, (checks & VSS_PLAN_CHECK_ROOT) != 0, error))
+  plan->file_sets = vss_set_component_file_sets (self, plan->component, error);
+  plan->symlinks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  plan->checked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  plan->targets = vss_slot_table_new ();
+  if (plan->file_sets == NULL || !collect_symlinks (plan, error) ||
+      !check_all (plan, copier, checks, error))
     return NULL;
-  for (guint i = 0; (checks & VSS_PLAN_CHECK_DATA) && i < plan->items->len; i++) {
-    VssRestoreItem *item = g_ptr_array_index (plan->items, i);
-    if (item->entry->type == VSS_SET_ENTRY_FILE && item->link_to == NULL &&
-        !check_data (plan, item, copier, error))
-      return NULL;
-  }
+  g_clear_pointer (&plan->targets, vss_slot_table_free);
+  g_hash_table_remove_all (plan->checked);
   return g_steal_pointer (&plan);
 }

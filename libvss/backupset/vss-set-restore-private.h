@@ -9,18 +9,31 @@ G_BEGIN_DECLS
 
 typedef struct _VssRestoreItem VssRestoreItem;
 struct _VssRestoreItem {
-  const VssSetEntry *entry;
+  VssSetEntry *entry;           /* owned */
   char *rel;                    /* target below the restore root; "" is the root */
   const VssBackupSet *source;   /* files: the set holding the data */
-  const char *stored;           /* files: the data's path in @source */
-  const VssRestoreItem *link_to; /* hard links: the item of the file linked to */
+  char *stored;                 /* files: the data's path in @source */
+  char *link_rel;               /* hard links: the target of the file linked to */
 };
 
+/* Entries of a plan held at once. */
+#define VSS_RESTORE_BATCH 4096
+
 typedef struct {
+  VssBackupSet *set;
+  GPtrArray *chain;
+  const char *const *mappings;
+  guint index;                  /* of the component */
   const char *component;
   char *root;
-  GPtrArray *items;             /* VssRestoreItem, in manifest order */
+  GPtrArray *items;             /* VssRestoreItem: the current batch, in manifest order */
   guint64 total_bytes;
+  GPtrArray *file_sets;         /* VssSetFileSet: the write boundary */
+  GHashTable *symlinks;         /* rel of every symlink the restore places */
+  GHashTable *checked;          /* rel of directories seen on disk, not symlinks */
+  VssSlotTable *targets;        /* hashes of the targets, while checking (with mappings) */
+  VssManifestReader *reader;    /* where the next batch starts */
+  gboolean first_pass;
 } VssRestorePlan;
 
 void vss_restore_plan_free (VssRestorePlan *self);
@@ -37,11 +50,43 @@ typedef enum {
  * target through a symlink entry (nor, with VSS_PLAN_CHECK_ROOT, one on
  * disk), every in-base and hard-link entry resolved to data; with
  * VSS_PLAN_CHECK_DATA every file's data compared with the manifest.
- * Restore and verify both run it.  Nothing is written. */
+ * Nothing is written.  The entries are read in batches of
+ * VSS_RESTORE_BATCH, never all at once: the returned plan has no items
+ * yet, vss_restore_plan_next gives them batch after batch. */
 VssRestorePlan *vss_restore_plan_new (VssBackupSet *self, GPtrArray *chain,
                                       const char *component, const char *root,
                                       const char *const *mappings, VssSetCopier *copier,
                                       VssPlanChecks checks, GError **error);
+
+/* The parts of a plan (vss-set-restore-plan.c) the streamed check uses. */
+guint    vss_restore_find_component (VssBackupSet *self, const char *component, GError **error);
+gboolean vss_restore_check_mappings (const char *const *mappings, GError **error);
+/* The target of @e ("/…", after @mappings): NULL with
+ * VSS_ERROR_ACCESS_DENIED when @e lies outside @file_sets, the target is
+ * not clean, or is "/" for anything but a directory. */
+char    *vss_restore_target_of (const VssSetEntry *e, GPtrArray *file_sets,
+                                const char *const *mappings, GError **error);
+/* Sets item->source and item->stored: in @self, or the set of @chain
+ * that the entry's in_base names. */
+gboolean vss_restore_find_source (VssBackupSet *self, GPtrArray *chain, const char *component,
+                                  VssRestoreItem *item, GError **error);
+/* Does a proper prefix of item->rel name a symlink of @symlinks (rel →),
+ * or (@rootfd >= 0) one on disk below @root? */
+gboolean vss_restore_check_way (const char *root, int rootfd, GHashTable *symlinks,
+                                GHashTable *checked, const VssRestoreItem *item, GError **error);
+
+/* ---- the plan's checks, streamed (vss-set-restore-check.c) ---- */
+
+/* What vss_restore_plan_new checks without a root, mappings or data, for
+ * verify, holding no entry: the entries are read twice (the symlinks
+ * first, then each entry's target and data source); a path twice in a
+ * component and hard links were refused when the set was opened. */
+gboolean vss_restore_check_component (VssBackupSet *self, GPtrArray *chain,
+                                      const char *component, GError **error);
+
+/* The next batch into self->items (empty at the end); *out_more: another
+ * batch may follow. */
+gboolean vss_restore_plan_next (VssRestorePlan *self, gboolean *out_more, GError **error);
 
 /* ---- temp files beside targets (vss-set-restore-leftovers.c) ---- */
 
@@ -57,9 +102,9 @@ void  vss_restore_remove_leftovers (int rootfd, const VssRestorePlan *plan);
 /* ---- directories created above restored entries (vss-set-restore-parents.c) ---- */
 
 /* The set's entry for the original directory that @rel_dir (a directory
- * below the restore root, above @item's target) stands for, or NULL when
- * the set does not know it (then it is made 0755). */
-const VssSetEntry *vss_restore_parent_entry (const VssBackupSet *set, const char *rel_dir,
+ * below the restore root, above @item's target) stands for (a new one),
+ * or NULL when the set does not know it (then it is made 0755). */
+VssSetEntry *vss_restore_parent_entry (const VssBackupSet *set, const char *rel_dir,
                                              const VssRestoreItem *item);
 
 /* ---- the write boundary (vss-set-file-sets.c) ---- */

@@ -146,20 +146,89 @@ mutate_bytes (GRand *rand, GString *text)
     text->str[g_rand_int_range (rand, 0, text->len)] = (char) g_rand_int_range (rand, 0, 256);
 }
 
+/* One JSON document, its tree mutated a few times. */
+static void
+mutate_document (GRand *rand, const char *seed, GString *text)
+{
+  json_object *top = json_tokener_parse (seed);
+  if (top == NULL) {
+    g_string_assign (text, seed);
+    return;
+  }
+  for (guint i = g_rand_int_range (rand, 1, 4); i > 0; i--)
+    mutate_tree (rand, top);
+  g_string_assign (text, json_object_to_json_string_ext (top, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put (top);
+}
+
+static gboolean
+is_end_line (const char *line)
+{
+  return g_str_has_prefix (line, "{\"end\":");
+}
+
+void
+fuzz_reseal_lines (GString *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text->str, "\n", -1);
+  g_string_truncate (text, 0);
+  guint count = 0;
+  for (guint i = 0; lines[i] != NULL; i++) {
+    if (lines[i][0] != '\0' && !is_end_line (lines[i])) {
+      g_string_append_printf (text, "%s\n", lines[i]);
+      count++;
+    }
+  }
+  g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text->str, text->len);
+  g_string_append_printf (text, "{\"end\":{\"entries\":%u,\"sha256\":\"%s\"}}\n",
+                          count > 0 ? count - 1 : 0, sha);
+}
+
+/* A version 4 manifest: some lines' trees mutated, a line dropped or
+ * doubled, and mostly a closing line that matches again, so that the
+ * mutations reach the checks behind it. */
+static void
+mutate_lines (GRand *rand, const char *seed, GString *text)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) split = g_strsplit (seed, "\n", -1);
+  for (guint i = 0; split[i] != NULL; i++)
+    if (split[i][0] != '\0')
+      g_ptr_array_add (lines, g_strdup (split[i]));
+  for (guint n = g_rand_int_range (rand, 1, 4); n > 0 && lines->len > 0; n--) {
+    guint i = g_rand_int_range (rand, 0, lines->len);
+    GString *one = g_string_new (NULL);
+    switch (g_rand_int_range (rand, 0, 6)) {
+    case 0:
+      g_ptr_array_remove_index (lines, i);
+      break;
+    case 1:
+      g_ptr_array_insert (lines, g_rand_int_range (rand, 0, lines->len + 1),
+                          g_strdup (lines->pdata[i]));
+      break;
+    default:
+      mutate_document (rand, lines->pdata[i], one);
+      g_free (lines->pdata[i]);
+      lines->pdata[i] = g_strdup (one->str);
+    }
+    g_string_free (one, TRUE);
+  }
+  g_string_truncate (text, 0);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (text, "%s\n", (const char *) lines->pdata[i]);
+  if (g_rand_int_range (rand, 0, 4) != 0)
+    fuzz_reseal_lines (text);
+}
+
 char *
 fuzz_mutate (GRand *rand, const char *seed, gsize *out_len)
 {
-  json_object *top = json_tokener_parse (seed);
   g_autoptr(GString) text = g_string_new (NULL);
-  if (top != NULL) {
-    for (guint i = g_rand_int_range (rand, 1, 4); i > 0; i--)
-      mutate_tree (rand, top);
-    g_string_assign (text, json_object_to_json_string_ext (top, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put (top);
-  } else {
-    g_string_assign (text, seed);
-  }
+  if (strstr (seed, "\n{\"end\":") != NULL)
+    mutate_lines (rand, seed, text);
+  else
+    mutate_document (rand, seed, text);
   if (g_rand_int_range (rand, 0, 5) == 0)
     mutate_bytes (rand, text);
   *out_len = text->len;

@@ -19,6 +19,7 @@ typedef enum {
   FUZZ_DOC_INCR_MANIFEST,
   FUZZ_DOC_BCD,
   FUZZ_DOC_WRITER_METADATA,
+  FUZZ_DOC_FULL_MANIFEST_V3,   /* the full set's manifest as a version 3 document */
   FUZZ_DOC_COUNT,
 } FuzzDoc;
 

@@ -4,10 +4,11 @@
 # (freeze), or read live with no snapshot (crash); the set's manifest says
 # which, the BCD says each snapshot's window, and every set verifies.  A
 # --path holding a writer's files stays in the freeze whatever is asked.
-# Usage: test-path-consistency.sh BUILD_ROOT.  Prints TAP.
+# Usage: test-path-consistency.sh BUILD_ROOT SOURCE_ROOT.  Prints TAP.
 set -uo pipefail
 BUILD=$1
 VSS=$BUILD/requester/vss
+SRC=$2
 
 T=$(mktemp -d /tmp/vss-consistency-XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -27,10 +28,9 @@ expect() { local what=$1; shift; if "$@" > "$T/expect.out" 2>&1; then ok "$what"
 
 # manifest_consistency SET COMPONENT: the value the manifest records
 manifest_consistency() {
-  python3 - "$1/manifest.json" "$2" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-head = json.loads(text[:text.index(',"entries":')] + '}')
+  PYTHONPATH=$SRC/tests/integration python3 - "$1/manifest.json" "$2" <<'PY'
+import sys, vss_manifest
+head = vss_manifest.load(sys.argv[1])
 print(head.get('consistency', {}).get(sys.argv[2], 'none'))
 PY
 }

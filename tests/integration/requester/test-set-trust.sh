@@ -28,14 +28,15 @@ verify_fails() {
   if [ $rc -eq 1 ] && grep -q -- "$3" "$T/verify.out"; then ok "$1"
   else nok "$1" "exit $rc, expected 1 and \"$3\"" "$(head -5 "$T/verify.out")"; fi
 }
+export PYTHONPATH=$2/tests/integration   # vss_manifest.py
 manifest_edit() {  # manifest_edit SET PYTHON-STATEMENTS (on m, the manifest)
   python3 -c "
-import json,sys
-p=sys.argv[1]+'/manifest.json'; m=json.load(open(p))
+import sys, vss_manifest
+p=sys.argv[1]+'/manifest.json'; m=vss_manifest.load(p)
 $2
-json.dump(m,open(p,'w'))" "$1"
+vss_manifest.dump(m, p)" "$1"
 }
-set_id() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]+'/manifest.json'))['set_id'])" "$1"; }
+set_id() { python3 -c "import sys, vss_manifest; print(vss_manifest.load(sys.argv[1]+'/manifest.json')['set_id'])" "$1"; }
 
 DATA=$T/data
 mkdir -p "$DATA/sub"

@@ -91,9 +91,9 @@ check "the same tree after the thaw ignores the hold limit" test "$rc" -eq 0
 
 # --- a tampered set
 mkdir -p "$T/other"; cp -a "$T/sets/full" "$T/other/tampered"
-stored=$(python3 -c "
-import json,sys
-m=json.load(open(sys.argv[1]))
+stored=$(PYTHONPATH=$SRC/tests/integration python3 -c "
+import sys, vss_manifest
+m=vss_manifest.load(sys.argv[1])
 print(next(e['stored'] for e in m['entries'] if e.get('stored') and e['path'].endswith('a.txt')))" "$T/other/tampered/manifest.json")
 printf 'ALPHA\n' > "$T/other/tampered/$stored"
 "$VSS" verify "$T/other/tampered" > "$T/verify.out" 2>&1; rc=$?

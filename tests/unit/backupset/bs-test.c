@@ -163,4 +163,58 @@ bs_edit_manifest (const char *dir, const char *from, const char *to)
   g_auto(GStrv) parts = g_strsplit (text, from, 2);
   g_autofree char *edited = g_strjoin (to, parts[0], parts[1], NULL);
   cr_assert (g_file_set_contents (path, edited, -1, NULL));
+  bs_reseal_manifest (dir);
+}
+
+/* The lines of a version 4 manifest, without the closing line (NULL for
+ * a version 1-3 document). */
+static GPtrArray *
+manifest_lines (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "manifest.json", NULL);
+  g_autofree char *text = NULL;
+  cr_assert (g_file_get_contents (path, &text, NULL, NULL));
+  if (strstr (text, "\n{\"end\":") == NULL)
+    return NULL;
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; lines[i] != NULL && !g_str_has_prefix (lines[i], "{\"end\":"); i++)
+    g_ptr_array_add (out, g_strdup (lines[i]));
+  return out;
+}
+
+void
+bs_reseal_manifest (const char *dir)
+{
+  g_autoptr(GPtrArray) lines = manifest_lines (dir);
+  if (lines == NULL)
+    return;
+  g_autoptr(GString) text = g_string_new (NULL);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (text, "%s\n", (const char *) lines->pdata[i]);
+  g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text->str, text->len);
+  g_string_append_printf (text, "{\"end\":{\"entries\":%u,\"sha256\":\"%s\"}}\n",
+                          lines->len - 1, sha);
+  g_autofree char *path = g_build_filename (dir, "manifest.json", NULL);
+  cr_assert (g_file_set_contents (path, text->str, (gssize) text->len, NULL));
+}
+
+void
+bs_manifest_to_document (const char *dir, int version)
+{
+  g_autoptr(GPtrArray) lines = manifest_lines (dir);
+  cr_assert_not_null (lines, "%s has no version 4 manifest", dir);
+  const char *header = lines->pdata[0];
+  g_autoptr(GString) text = g_string_new_len (header, (gssize) strlen (header) - 1);
+  g_string_append (text, ",\"entries\":[");
+  for (guint i = 1; i < lines->len; i++)
+    g_string_append_printf (text, "%s\n%s", i == 1 ? "" : ",", (const char *) lines->pdata[i]);
+  g_string_append (text, "\n]}\n");
+  g_autofree char *v4 = g_strdup ("\"version\":4");
+  g_autofree char *vn = g_strdup_printf ("\"version\":%d", version);
+  g_auto(GStrv) parts = g_strsplit (text->str, v4, 2);
+  cr_assert_not_null (parts[1]);
+  g_autofree char *document = g_strjoin (vn, parts[0], parts[1], NULL);
+  g_autofree char *path = g_build_filename (dir, "manifest.json", NULL);
+  cr_assert (g_file_set_contents (path, document, -1, NULL));
 }

@@ -31,5 +31,12 @@ char *bs_snapshot_tree (const char *root);
 void bs_flip_byte (const char *path, gsize offset);
 /* Rewrites the set's manifest with @edit applied to its text. */
 void bs_edit_manifest (const char *dir, const char *from, const char *to);
+/* Writes the closing line of a version 4 manifest again for its lines as
+ * they are now (as someone editing it on purpose would); bs_edit_manifest
+ * does, so an edit is seen by the checks it aims at. */
+void bs_reseal_manifest (const char *dir);
+/* Rewrites the version 4 manifest of @dir as the one JSON document of
+ * @version (1-3), as libvss wrote it before version 4. */
+void bs_manifest_to_document (const char *dir, int version);
 
 G_END_DECLS

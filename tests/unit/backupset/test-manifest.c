@@ -26,8 +26,9 @@ typedef struct {
 } Edit;
 
 static const Edit edits[] = {
-  { "\"version\":3", "\"version\":4", "version" },
-  { "\"version\":3,", "", "version: required" },
+  { "\"version\":4", "\"version\":5", "version" },
+  { "\"version\":4", "\"version\":3", "line 1: version: a manifest of lines is version 4" },
+  { "\"version\":4,", "", "version: required" },
   { "\"components\":[", "\"consistency\":{\"path:/d\":\"sometimes\"},\"components\":[", "consistency: values are" },
   { "\"components\":[", "\"consistency\":{\"zz\":\"crash\"},\"components\":[", "consistency: names a component" },
   { "\"components\":[", "\"consistency\":[],\"components\":[", "consistency: must be an object" },
@@ -36,7 +37,7 @@ static const Edit edits[] = {
   { "\"backup_type\":\"full\"", "\"backup_type\":\"incremental\"", "base_id: required" },
   { "\"components\":[\"path:/d\"]", "\"components\":[\"path:/d\",\"path:/d\"]", "components[1]: listed twice" },
   { "\"component\":\"path:/d\"", "\"component\":\"zz\"", "not listed" },
-  { "\"type\":\"file\"", "\"type\":\"fifo\"", "entries[1].type" },
+  { "\"type\":\"file\"", "\"type\":\"fifo\"", "line 3.type" },
   { "\"sha256\":\"", "\"sha256\":\"AB", "sha256: must be 64" },
   { "\"mode\":420", "\"mode\":99999", "mode: 99999 is out of range" },
   { "\"uid\":", "\"uid\":-1,\"x\":", "unknown member" },
@@ -44,9 +45,10 @@ static const Edit edits[] = {
   { "\"stored\":\"files/0/d/f\"", "\"stored\":\"files/0/d/f\",\"in_base\":\"0b5c8a2e-64b4-4e6a-9a43-7b1f6f7c9d11\"", "exactly one" },
   { "\"stored\":\"files/0/d/f\"", "\"stored\":\"elsewhere/f\"", "must be under files/" },
   { "\"stored\":\"files/0/d/f\"", "\"stored\":\"files/0/d//f\"", "empty part" },
-  { "\"path\":\"/d/f\"", "\"path\":\"d/f\"", "entries[1].path: must be an absolute path" },
+  { "\"path\":\"/d/f\"", "\"path\":\"d/f\"", "line 3.path: must be an absolute path" },
   { "\"path\":\"/d/f\"", "\"path\":\"/d\"", "listed twice" },
-  { "\"entries\":[", "\"entries\":{", "not a JSON object" },
+  { "\"mtime_nsec\":", "\"mtime_nsec\":{", "line 2 is not one JSON object" },
+  { "\"type\":\"file\"", "\"type\":\"file", "line 3 is not one JSON object" },
 };
 
 Test (manifest, malformed_manifests_are_refused_with_the_place)
@@ -90,7 +92,7 @@ Test (manifest, large_manifest_loads)
   cr_assert_not_null (start);
   const char *end = strchr (start + 1, '\n');
   g_autofree char *line = g_strndup (start + 1, end - start - 1);
-  GString *big = g_string_new_len (text, start - text);
+  GString *big = g_string_new_len (text, end + 1 - text);
   for (guint i = 0; i < 20000; i++) {
     g_autofree char *name = g_strdup_printf ("\"/d/f%u\"", i);
     g_autofree char *stored = g_strdup_printf ("\"files/0/d/f%u\"", i);
@@ -98,11 +100,12 @@ Test (manifest, large_manifest_loads)
     g_autofree char *l1 = g_strjoin (name, a[0], a[1], NULL);
     g_auto(GStrv) b = g_strsplit (l1, "\"files/0/d/f\"", 2);
     g_autofree char *l2 = g_strjoin (stored, b[0], b[1], NULL);
-    g_string_append_printf (big, "\n%s,", l2);
+    g_string_append_printf (big, "%s\n", l2);
   }
-  g_string_append (big, start);
+  g_string_append (big, end + 1);
   cr_assert (g_file_set_contents (path, big->str, big->len, NULL));
   g_string_free (big, TRUE);
+  bs_reseal_manifest (dir);
   g_autoptr(GError) error = NULL;
   g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
   cr_assert_not_null (set, "%s", error ? error->message : "");
@@ -116,7 +119,7 @@ Test (manifest, large_manifest_loads)
 Test (manifest, version_1_sets_still_load_and_restore)
 {
   g_autofree char *dir = small_set ();
-  bs_edit_manifest (dir, "\"version\":3", "\"version\":1");
+  bs_manifest_to_document (dir, 1);
   g_autoptr(GError) error = NULL;
   {
     g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
@@ -160,7 +163,7 @@ Test (manifest, consistency_round_trips_and_version_2_sets_still_load)
     cr_assert_str_eq (vss_backup_set_get_consistency (set, "path:/d"), "after-thaw");
     cr_assert_null (vss_backup_set_get_consistency (set, "path:/other"));
   }
-  bs_edit_manifest (dir, "\"version\":3", "\"version\":2");
+  bs_manifest_to_document (dir, 2);
   cr_assert_null (vss_backup_set_open (dir, &error));
   cr_assert_not_null (strstr (error->message, "unknown member \"consistency\""), "%s", error->message);
   g_clear_error (&error);

@@ -89,6 +89,26 @@ Test (roundtrip, mapping_and_root)
   cr_assert (!g_file_test (unmapped, G_FILE_TEST_EXISTS), "the unmapped path was written");
 }
 
+/* Mappings can put two entries on one target: refused before anything is
+ * written. */
+Test (roundtrip, two_entries_mapped_onto_one_target_are_refused)
+{
+  g_autofree char *src = bs_path ("src");
+  bs_make_tree (src);
+  g_autofree char *dir = bs_path ("set");
+  g_free (bs_write_set (dir, "path:/srv/data", src, "/srv/data", VSS_BT_FULL, NULL));
+  g_autofree char *root = bs_path ("alt");
+  const char *mappings[] = { "/srv/data/a.txt", "/one", "/srv/data/sub/secret", "/one", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
+  cr_assert_not_null (set, "%s", error ? error->message : "");
+  cr_assert_not (vss_backup_set_restore_component (set, NULL, "path:/srv/data", root, mappings,
+                                                   VSS_RESTORE_REPLACE, NULL, NULL, NULL, &error));
+  cr_assert_not_null (strstr (error->message, "restored to one target"), "%s", error->message);
+  g_autofree char *one = g_build_filename (root, "one", NULL);
+  cr_assert (!g_file_test (one, G_FILE_TEST_EXISTS), "something was written");
+}
+
 Test (roundtrip, mapping_onto_an_absolute_target_without_root)
 {
   g_autofree char *src = bs_path ("src");

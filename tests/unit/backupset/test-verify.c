@@ -191,9 +191,9 @@ Test (verify, directory_under_a_symlink_entry_is_refused)
   make_chain (&full, &incr);
   /* /data/link is a symlink entry; a directory entry under it follows. */
   bs_edit_manifest (full, "\"target\":\"sub/secret\"", "\"target\":\"/etc\"");
-  bs_edit_manifest (full, "\n]}", ",\n{\"component\":\"path:/data\",\"path\":\"/data/link/cron.d\","
+  bs_edit_manifest (full, "\n{\"end\":", "\n{\"component\":\"path:/data\",\"path\":\"/data/link/cron.d\","
                     "\"type\":\"dir\",\"size\":0,\"mode\":493,\"uid\":0,\"gid\":0,"
-                    "\"mtime_nsec\":0}\n]}");
+                    "\"mtime_nsec\":0}\n{\"end\":");
   g_autofree char *log = verify_log (full);
   assert_has (log, "refused path:/data", "symlink");
 }
