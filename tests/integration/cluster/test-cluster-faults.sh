@@ -105,8 +105,18 @@ check "agent SIGSTOP: no cluster set verifies" no_set_verifies "$T/set-agent-sto
 # --- 4. one etcd member of three stopped (the first endpoint of everyone)
 expect
 etcd_stop_member 0
+# The two left elect a leader (one election timeout) before the backup
+# starts: a backup begun during the election fails whole (as a backup
+# begun with etcd down does), which is not what this case is about.
+live=${ETCD_ENDPOINTS#*,}
+for _ in $(seq 50); do   # bounded: 50 × (≤ 1 s + 0.1 s)
+  etcdctl --dial-timeout=500ms --command-timeout=1s --endpoints "$live" endpoint health \
+    >/dev/null 2>&1 && break
+  sleep 0.1
+done
 cluster_backup --to "$T/set-one-member" > "$T/r4.out" 2>&1; rc=$?
 check "one etcd member stopped: the backup succeeds" test $rc -eq 0
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$T/r4.out"
 check "one etcd member stopped: the cluster set verifies" bash -c "'$VSS' verify '$T/set-one-member' > /dev/null"
 wait_runs_ended a=$ended_a b=$ended_b c=$ended_c
 

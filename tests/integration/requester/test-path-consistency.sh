@@ -68,5 +68,22 @@ rc=$?
 expect "an unknown --path-consistency is bad usage (exit $rc)" test "$rc" -eq 2
 expect "…naming the values" grep -q 'freeze, after-thaw or crash' "$T/out"
 
+# Copies of the data are made beside the set, moved into it, and gone after.
+"$VSS" --json backup --provider copy --to "$T/sets/staged" --path "$T/tree" > "$T/staged.json" 2>&1
+rc=$?
+expect "staged: exit 0 (was $rc)" test "$rc" -eq 0
+staged_path=$(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    try: e = json.loads(line)
+    except ValueError: continue
+    if e.get("type") == "snapshot" and e.get("original_path") == sys.argv[2]: print(e["snapshot_path"])
+' "$T/staged.json" "$T/tree")
+expect "staged: the tree's copy was made beside the set (${staged_path:-none})" \
+  test "${staged_path#"$T/sets/.staged.vss-staging/"}" != "$staged_path"
+expect "…and nothing of it is left there" test ! -e "$T/sets/.staged.vss-staging"
+expect "…nor in the state directory" test -z "$(ls -A "$T/state/snapshots" 2>/dev/null)"
+expect "…and the set verifies" "$VSS" verify "$T/sets/staged"
+
 echo "1..$n"
 exit $((failed > 0))
