@@ -42,6 +42,16 @@ gboolean vss_writer_metadata_set_component_image (VssWriterMetadata *self,
                                                   const char *logical_path,
                                                   const char *name,
                                                   GError **error);
+/* The component's files may be copied after the writers thaw: the writer
+ * keeps them recoverable without holding its application still (a
+ * database in backup mode, which replays its log over a copy made while
+ * it writes).  The requester then snapshots them after the thaw, at
+ * background priority, and still before post_snapshot — so a writer that
+ * ends its backup mode there covers the whole copy. */
+gboolean vss_writer_metadata_set_component_after_thaw (VssWriterMetadata *self,
+                                                       const char *logical_path,
+                                                       const char *name,
+                                                       GError **error);
 gboolean vss_writer_metadata_add_files_to_file_group (VssWriterMetadata *self,
                                                       const char *logical_path,
                                                       const char *group_name,
@@ -112,6 +122,8 @@ const char      *vss_wm_component_get_name (const VssWmComponent *self);
 const char      *vss_wm_component_get_caption (const VssWmComponent *self);
 gboolean         vss_wm_component_is_selectable (const VssWmComponent *self);
 gboolean         vss_wm_component_is_selectable_for_restore (const VssWmComponent *self);
+/* vss_writer_metadata_set_component_after_thaw was called for it. */
+gboolean         vss_wm_component_is_after_thaw (const VssWmComponent *self);
 /* vss_writer_metadata_set_component_image was called for it. */
 gboolean         vss_wm_component_is_image (const VssWmComponent *self);
 /* The file-group files (file-group components). */

@@ -38,6 +38,7 @@ struct _VssWmComponent {
   gboolean selectable;
   gboolean selectable_for_restore;
   gboolean image;             /* its files come as writer images, not from a snapshot */
+  gboolean after_thaw;        /* its files may be snapshotted after the thaw */
   GPtrArray *files;           /* VssWmFile: file-group files */
   GPtrArray *database_files;  /* VssWmFile */
   GPtrArray *log_files;       /* VssWmFile */

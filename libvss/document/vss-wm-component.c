@@ -104,6 +104,13 @@ vss_wm_component_is_selectable_for_restore (const VssWmComponent *self)
 }
 
 gboolean
+vss_wm_component_is_after_thaw (const VssWmComponent *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->after_thaw;
+}
+
+gboolean
 vss_wm_component_is_image (const VssWmComponent *self)
 {
   g_return_val_if_fail (self != NULL, FALSE);

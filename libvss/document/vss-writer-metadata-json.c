@@ -70,6 +70,8 @@ wm_component_to_json (const VssWmComponent *c)
                           json_object_new_boolean (c->selectable_for_restore));
   if (c->image)   /* absent in older metadata */
     json_object_object_add (obj, "image", json_object_new_boolean (TRUE));
+  if (c->after_thaw)   /* absent in older metadata */
+    json_object_object_add (obj, "after_thaw", json_object_new_boolean (TRUE));
   json_object_object_add (obj, "files", vss_wm_files_to_json_array (c->files, VSS_FILE_ALT_OPTIONAL));
   json_object_object_add (obj, "database_files",
                           vss_wm_files_to_json_array (c->database_files, VSS_FILE_ALT_NONE));
@@ -210,7 +212,7 @@ wm_component_from_json (json_object *obj, const char *where, GError **error)
 {
   static const char *const keys[] = { "type", "logical_path", "name", "caption", "selectable",
                                       "selectable_for_restore", "files", "database_files",
-                                      "log_files", "dependencies", "image", NULL };
+                                      "log_files", "dependencies", "image", "after_thaw", NULL };
   g_autofree char *logical_path = NULL, *name = NULL, *caption = NULL;
   VssComponentType type = VSS_CT_UNDEFINED;
   gboolean selectable = FALSE, selectable_for_restore = FALSE;
@@ -228,6 +230,7 @@ wm_component_from_json (json_object *obj, const char *where, GError **error)
   c = vss_wm_component_new (type, logical_path, name, caption, selectable,
                             selectable_for_restore);
   if (!vss_json_read_bool (obj, where, "image", FALSE, &c->image, error) ||
+      !vss_json_read_bool (obj, where, "after_thaw", FALSE, &c->after_thaw, error) ||
       !vss_wm_files_read_into (obj, where, "files", VSS_FILE_ALT_OPTIONAL, &c->files, error) ||
       !vss_wm_files_read_into (obj, where, "database_files", VSS_FILE_ALT_NONE, &c->database_files,
                         error) ||

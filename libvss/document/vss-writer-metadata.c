@@ -237,6 +237,20 @@ vss_writer_metadata_set_component_image (VssWriterMetadata *self, const char *lo
 }
 
 gboolean
+vss_writer_metadata_set_component_after_thaw (VssWriterMetadata *self, const char *logical_path,
+                                              const char *name, GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (!check_writable (self, error))
+    return FALSE;
+  VssWmComponent *c = existing_component (self, logical_path, name, error);
+  if (c == NULL)
+    return FALSE;
+  c->after_thaw = TRUE;
+  return TRUE;
+}
+
+gboolean
 vss_writer_metadata_add_files_to_file_group (VssWriterMetadata *self, const char *logical_path,
                                              const char *group_name, const char *path,
                                              const char *filespec, gboolean recursive,

@@ -122,16 +122,24 @@ snapshot_set_roots (VssBackupJob *job)
   return set_roots;
 }
 
-/* The trees the writers' components read: what must be frozen with them.
- * A component its writer serves as images needs none. */
+/* Which of the writers' trees: the ones to snapshot, the ones the freeze
+ * must cover, or the ones their writers let be copied after the thaw. */
+typedef enum { WRITER_ROOTS_ALL, WRITER_ROOTS_FROZEN, WRITER_ROOTS_AFTER_THAW } WriterRoots;
+
+/* The trees the writers' components read.  A component its writer serves
+ * as images needs no snapshot; one its writer marked after-thaw needs no
+ * freeze. */
 static GPtrArray *
-writer_roots (VssBackupJob *job)
+writer_roots (VssBackupJob *job, WriterRoots which)
 {
   GPtrArray *roots = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < job->selected->len; i++) {
     const VssSelected *s = g_ptr_array_index (job->selected, i);
-    if (!vss_backup_job_is_image (job, s))
-      add_file_roots (roots, s->component);
+    gboolean after_thaw = vss_wm_component_is_after_thaw (s->component);
+    if (vss_backup_job_is_image (job, s) || (which == WRITER_ROOTS_FROZEN && after_thaw) ||
+        (which == WRITER_ROOTS_AFTER_THAW && !after_thaw))
+      continue;
+    add_file_roots (roots, s->component);
   }
   return roots;
 }
@@ -149,13 +157,39 @@ is_unowned (const char *set_root, GPtrArray *owned)
   return TRUE;
 }
 
-/* --path trees no writer owns are never copied inside the writers'
- * window: they get their own snapshot after the thaw (after-thaw), or
- * none at all (crash); freeze keeps them in the window. */
-static gboolean
-add_set_root (VssBackupJob *job, const char *root, gboolean unowned, GError **error)
+/* How a set root is read: in the freeze (it holds files a frozen writer
+ * owns), after the thaw because its writer said so (always a snapshot:
+ * its writer ends its backup in post_snapshot, after which a live read
+ * would be too late), or as a --path tree no writer owns. */
+typedef enum { ROOT_FROZEN, ROOT_WRITER_AFTER_THAW, ROOT_PATH } RootKind;
+
+static GPtrArray *owned_set_roots (VssBackupJob *job, WriterRoots which);
+
+static RootKind
+root_kind (VssBackupJob *job, const char *root)
 {
-  if (unowned && g_str_equal (job->path_consistency, "crash")) {
+  g_autoptr(GPtrArray) frozen = owned_set_roots (job, WRITER_ROOTS_FROZEN);
+  if (!is_unowned (root, frozen))
+    return ROOT_FROZEN;
+  g_autoptr(GPtrArray) after_thaw = owned_set_roots (job, WRITER_ROOTS_AFTER_THAW);
+  return is_unowned (root, after_thaw) ? ROOT_PATH : ROOT_WRITER_AFTER_THAW;
+}
+
+static const char *
+root_consistency (VssBackupJob *job, RootKind kind)
+{
+  return kind == ROOT_FROZEN ? "freeze"
+         : kind == ROOT_WRITER_AFTER_THAW ? "after-thaw" : job->path_consistency;
+}
+
+/* Nothing is copied inside the writers' window but what a frozen writer
+ * owns: other trees get their own snapshot after the thaw (after-thaw),
+ * or --path trees none at all (crash); freeze keeps them in the window. */
+static gboolean
+add_set_root (VssBackupJob *job, const char *root, GError **error)
+{
+  const char *consistency = root_consistency (job, root_kind (job, root));
+  if (g_str_equal (consistency, "crash")) {
     g_ptr_array_add (job->live_roots, g_strdup (root));
     return TRUE;
   }
@@ -164,7 +198,7 @@ add_set_root (VssBackupJob *job, const char *root, gboolean unowned, GError **er
     return FALSE;
   g_ptr_array_add (job->set_roots, g_strdup (root));
   g_ptr_array_add (job->snapshot_ids, id);
-  return !unowned || !g_str_equal (job->path_consistency, "after-thaw") ||
+  return !g_str_equal (consistency, "after-thaw") ||
          vss_backup_components_set_snapshot_window (job->bc, id, VSS_SNAPSHOT_WINDOW_AFTER_THAW,
                                                     error);
 }
@@ -172,10 +206,10 @@ add_set_root (VssBackupJob *job, const char *root, gboolean unowned, GError **er
 /* The set roots the writers own: their trees, or with fsfreeze their
  * filesystems. */
 static GPtrArray *
-owned_set_roots (VssBackupJob *job)
+owned_set_roots (VssBackupJob *job, WriterRoots which)
 {
   GPtrArray *all = job->roots;
-  g_autoptr(GPtrArray) owned = writer_roots (job);
+  g_autoptr(GPtrArray) owned = writer_roots (job, which);
   job->roots = owned;
   GPtrArray *set_roots = snapshot_set_roots (job);
   job->roots = all;
@@ -201,20 +235,19 @@ set_storage_dir (VssBackupJob *job, GError **error)
 static gboolean
 build_snapshot_set (VssBackupJob *job, GError **error)
 {
-  job->roots = writer_roots (job);
+  job->roots = writer_roots (job, WRITER_ROOTS_ALL);
   job->snapshot_ids = g_ptr_array_new_with_free_func (g_free);
   job->live_roots = g_ptr_array_new_with_free_func (g_free);
   job->set_roots = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++)
     add_root (job->roots, job->paths[i]);
   g_autoptr(GPtrArray) candidates = snapshot_set_roots (job);
-  g_autoptr(GPtrArray) owned = owned_set_roots (job);
   if (!set_storage_dir (job, error) ||
       !vss_backup_components_start_snapshot_set (job->bc, NULL, error))
     return FALSE;
   for (guint i = 0; i < candidates->len; i++) {
     const char *root = g_ptr_array_index (candidates, i);
-    if (!add_set_root (job, root, is_unowned (root, owned), error))
+    if (!add_set_root (job, root, error))
       return FALSE;
   }
   return TRUE;
@@ -235,12 +268,10 @@ vss_backup_job_path_consistency (VssBackupJob *job, const char *path)
   for (guint i = 0; i < job->live_roots->len; i++)
     if (vss_backup_job_is_within (path, g_ptr_array_index (job->live_roots, i)))
       return "crash";
-  g_autoptr(GPtrArray) owned = owned_set_roots (job);
   for (guint i = 0; i < job->set_roots->len; i++) {
     const char *root = g_ptr_array_index (job->set_roots, i);
     if (vss_backup_job_is_within (path, root))
-      return is_unowned (root, owned) && g_str_equal (job->path_consistency, "after-thaw")
-                 ? "after-thaw" : "freeze";
+      return root_consistency (job, root_kind (job, root));
   }
   return "freeze";
 }

@@ -68,6 +68,11 @@ pg_identify (VssWriter *writer, VssWriterMetadata *md, GError **error)
                                             "PostgreSQL WAL", TRUE, TRUE, error) &&
          vss_writer_metadata_add_files_to_file_group (md, NULL, "wal", wal, "*", TRUE, NULL,
                                                       error) &&
+         /* backup mode makes a copy taken while PostgreSQL writes whole with
+          * the WAL to the stop position: nothing needs the freeze, and
+          * pg_backup_stop in post_snapshot comes after these copies */
+         vss_writer_metadata_set_component_after_thaw (md, NULL, "data", error) &&
+         vss_writer_metadata_set_component_after_thaw (md, NULL, "wal", error) &&
          /* the data directory is restorable only with the WAL to the backup's end */
          vss_writer_metadata_add_component_dependency (md, NULL, "data", PG_WRITER_ID, NULL,
                                                        "wal", error) &&

@@ -76,6 +76,8 @@ check "…the writer was in backup mode and provided the WAL" said backup-full '
 M=$T/sets/full/manifest.json
 check "…postmaster.pid and postmaster.opts are not in the set" bash -c "! grep -q 'postmaster\.\(pid\|opts\)\"' '$M'"
 check "…the backup label is in the document" grep -q 'START WAL LOCATION' "$T/sets/full/bcd.json"
+check "…its data was copied after the thaw, not in the freeze (the writer holds nothing)" \
+  test "$(grep -o '"window": "[a-z-]*"' "$T/sets/full/bcd.json" | sort -u | tr '\n' ' ')" = '"window": "after-thaw" '
 wait "$LOAD"
 check "pgbench ran to its end without errors" grep -q 'number of failed transactions: 0' "$T/out/pgbench.log"
 
