@@ -2,6 +2,7 @@
  * the canonical fixture, loaded metadata is sealed, and every validation
  * error with its path. */
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "doc-test.h"
 
@@ -186,4 +187,27 @@ Test (wm_errors, hostile_text)
   g_autoptr(GError) error = doc_test_load_error (TRUE, deep->str, deep->len);
   cr_assert_not_null (strstr (error->message, "nesting too deep"), "%s", error->message);
   g_string_free (deep, TRUE);
+}
+
+/* The component marks a requester acts on (image, after_thaw) survive the
+ * trip through JSON, and a component without them writes neither. */
+Test (wm_json, component_marks_round_trip)
+{
+  g_autoptr(VssWriterMetadata) wm = doc_test_full_metadata ();
+  g_autoptr(GError) error = NULL;
+  const VssWmComponent *first = vss_writer_metadata_get_component (wm, 0);
+  const char *lp = vss_wm_component_get_logical_path (first);
+  const char *name = vss_wm_component_get_name (first);
+  g_autofree char *plain = vss_writer_metadata_to_json (wm);
+  cr_assert_null (strstr (plain, "after_thaw"), "an unmarked component wrote after_thaw");
+  cr_assert (vss_writer_metadata_set_component_after_thaw (wm, lp, name, &error), "%s",
+             error ? error->message : "");
+  cr_assert (vss_writer_metadata_set_component_image (wm, lp, name, &error));
+  g_autofree char *text = vss_writer_metadata_to_json (wm);
+  g_autoptr(VssWriterMetadata) loaded = load_ok (text);
+  const VssWmComponent *c = vss_writer_metadata_get_component (loaded, 0);
+  cr_assert (vss_wm_component_is_after_thaw (c));
+  cr_assert (vss_wm_component_is_image (c));
+  cr_assert_not (vss_wm_component_is_after_thaw (vss_writer_metadata_get_component (loaded, 1)));
+  cr_assert_not (vss_writer_metadata_set_component_after_thaw (wm, lp, "no-such", NULL));
 }
