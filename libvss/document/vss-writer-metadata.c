@@ -222,18 +222,24 @@ vss_writer_metadata_add_component (VssWriterMetadata *self, VssComponentType typ
   return TRUE;
 }
 
+/* A component of metadata still being written, or NULL with @error. */
+static VssWmComponent *
+writable_component (VssWriterMetadata *self, const char *logical_path, const char *name,
+                    GError **error)
+{
+  return check_writable (self, error) ? existing_component (self, logical_path, name, error)
+                                      : NULL;
+}
+
 gboolean
 vss_writer_metadata_set_component_image (VssWriterMetadata *self, const char *logical_path,
                                          const char *name, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
-  if (!check_writable (self, error))
-    return FALSE;
-  VssWmComponent *c = existing_component (self, logical_path, name, error);
-  if (c == NULL)
-    return FALSE;
-  c->image = TRUE;
-  return TRUE;
+  VssWmComponent *c = writable_component (self, logical_path, name, error);
+  if (c != NULL)
+    c->image = TRUE;
+  return c != NULL;
 }
 
 gboolean
@@ -241,13 +247,10 @@ vss_writer_metadata_set_component_after_thaw (VssWriterMetadata *self, const cha
                                               const char *name, GError **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
-  if (!check_writable (self, error))
-    return FALSE;
-  VssWmComponent *c = existing_component (self, logical_path, name, error);
-  if (c == NULL)
-    return FALSE;
-  c->after_thaw = TRUE;
-  return TRUE;
+  VssWmComponent *c = writable_component (self, logical_path, name, error);
+  if (c != NULL)
+    c->after_thaw = TRUE;
+  return c != NULL;
 }
 
 gboolean
