@@ -165,25 +165,14 @@ copy_into_set (Agent *agent, VssBackupCmd *cmd, GError **error)
   return made;
 }
 
-static char *
-manifest_sha256 (const char *set_dir, GError **error)
-{
-  g_autofree char *path = g_build_filename (set_dir, "manifest.json", NULL);
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents (path, &data, &len, error))
-    return NULL;
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
-}
-
 /* The host's set is written; tells the requester its id and checksum. */
 static gboolean
 report_done (VssBackupCmd *cmd, VssClusterRun *run, GError **error)
 {
   g_autoptr(VssBackupSet) set = vss_backup_set_open (cmd->to, error);
-  g_autofree char *sum = set != NULL ? manifest_sha256 (cmd->to, error) : NULL;
-  if (sum == NULL)
+  if (set == NULL)
     return FALSE;
+  const char *sum = vss_backup_set_get_manifest_sha256 (set);
   gint64 frozen, committed, thaw;
   vss_cluster_run_get_times (run, &frozen, &committed, &thaw);
   json_object *obj = json_object_new_object ();

@@ -154,6 +154,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssBackupSet, vss_backup_set_free)
 
 const char   *vss_backup_set_get_id (const VssBackupSet *self);       /* a UUID */
 const char   *vss_backup_set_get_dir (const VssBackupSet *self);      /* as opened */
+/* SHA-256 (64 hex digits) of manifest.json as read at open: what a
+ * catalog or a cluster manifest records to know the set again. */
+const char   *vss_backup_set_get_manifest_sha256 (const VssBackupSet *self);
 const char   *vss_backup_set_get_base_id (const VssBackupSet *self);  /* NULL for full/copy */
 VssBackupType vss_backup_set_get_backup_type (const VssBackupSet *self);
 gint64        vss_backup_set_get_created_usec (const VssBackupSet *self);

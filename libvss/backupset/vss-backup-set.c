@@ -194,6 +194,12 @@ vss_backup_set_get_id (const VssBackupSet *self)
 }
 
 const char *
+vss_backup_set_get_manifest_sha256 (const VssBackupSet *self)
+{
+  return self->manifest_sha256;
+}
+
+const char *
 vss_backup_set_get_consistency (const VssBackupSet *self, const char *component)
 {
   g_return_val_if_fail (self != NULL && component != NULL, NULL);

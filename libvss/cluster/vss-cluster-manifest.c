@@ -160,16 +160,6 @@ valid_host_name (const char *host)
          !g_str_equal (host, "..");
 }
 
-static char *
-file_sha256 (const char *path, GError **error)
-{
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents (path, &data, &len, error))
-    return NULL;
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
-}
-
 /* The host's set: there, with the id and manifest the cluster recorded. */
 static gboolean
 check_host (const char *dir, json_object *h, GError **error)
@@ -180,18 +170,14 @@ check_host (const char *dir, json_object *h, GError **error)
     return FALSE;
   }
   g_autofree char *host_dir = g_build_filename (dir, name, NULL);
-  g_autofree char *manifest = g_build_filename (host_dir, "manifest.json", NULL);
-  g_autofree char *sum = file_sha256 (manifest, error);
-  if (sum == NULL)
+  g_autoptr(VssBackupSet) set = vss_backup_set_open (host_dir, error);
+  if (set == NULL)
     return FALSE;
-  if (g_strcmp0 (sum, string_member (h, "manifest_sha256")) != 0) {
+  if (g_strcmp0 (vss_backup_set_get_manifest_sha256 (set), string_member (h, "manifest_sha256")) != 0) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT, "%s: manifest.json is not the one the cluster recorded",
                  host_dir);
     return FALSE;
   }
-  g_autoptr(VssBackupSet) set = vss_backup_set_open (host_dir, error);
-  if (set == NULL)
-    return FALSE;
   if (g_strcmp0 (vss_backup_set_get_id (set), string_member (h, "set_id")) != 0) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT, "%s: set id %s, the cluster recorded %s", host_dir,
                  vss_backup_set_get_id (set), string_member (h, "set_id"));
