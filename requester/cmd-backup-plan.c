@@ -24,9 +24,7 @@ static void
 show_snapshots (VssCli *cli, VssBackupCmd *cmd)
 {
   for (guint i = 0; i < vss_backup_job_get_snapshot_count (cmd->job); i++) {
-    g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
-        vss_backup_job_get_backup_components (cmd->job), vss_backup_job_get_snapshot_id (cmd->job, i),
-        NULL);
+    g_autoptr(VssSnapshotProp) prop = vss_backup_job_get_snapshot (cmd->job, i);
     if (prop == NULL)
       continue;
     vss_cli_print (cli, "would snapshot %s with the %s provider\n", prop->original_path,

@@ -192,9 +192,7 @@ vss_backup_cmd_view_env (VssBackupCmd *cmd)
   char **env = g_get_environ ();
   g_autoptr(GString) pairs = g_string_new (NULL);
   for (guint i = 0; i < vss_backup_job_get_snapshot_count (cmd->job); i++) {
-    g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
-        vss_backup_job_get_backup_components (cmd->job), vss_backup_job_get_snapshot_id (cmd->job, i),
-        NULL);
+    g_autoptr(VssSnapshotProp) prop = vss_backup_job_get_snapshot (cmd->job, i);
     if (prop == NULL)
       continue;
     if (i == 0) {

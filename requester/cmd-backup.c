@@ -94,10 +94,8 @@ vss_backup_cmd_check_options (VssCli *cli, VssBackupCmd *cmd)
 void
 vss_backup_cmd_emit_snapshots (VssCli *cli, VssBackupCmd *cmd)
 {
-  VssBackupComponents *bc = vss_backup_job_get_backup_components (cmd->job);
   for (guint i = 0; i < vss_backup_job_get_snapshot_count (cmd->job); i++) {
-    g_autoptr(VssSnapshotProp) prop = vss_backup_components_get_snapshot_properties (
-        bc, vss_backup_job_get_snapshot_id (cmd->job, i), NULL);
+    g_autoptr(VssSnapshotProp) prop = vss_backup_job_get_snapshot (cmd->job, i);
     if (prop == NULL)
       continue;
     vss_cli_print (cli, "snapshot %s of %s (%s)\n", prop->snapshot_id, prop->original_path, prop->provider);
@@ -109,7 +107,7 @@ vss_backup_cmd_emit_snapshots (VssCli *cli, VssBackupCmd *cmd)
     vss_cli_emit (cli, "snapshot", obj);
   }
   VssSnapshotTimings t;
-  if (vss_backup_components_get_snapshot_timings (bc, &t, NULL)) {
+  if (vss_backup_components_get_snapshot_timings (vss_backup_job_get_backup_components (cmd->job), &t, NULL)) {
     json_object *obj = json_object_new_object ();
     json_object_object_add (obj, "prepare_ms", json_object_new_double (t.prepare_usec / 1000.0));
     json_object_object_add (obj, "flush_ms", json_object_new_double (t.flush_usec / 1000.0));

@@ -137,6 +137,9 @@ const char *vss_backup_job_get_root (const VssBackupJob *self, guint index);
 /* The snapshots of the set (ids for vss_backup_components_get_snapshot_properties). */
 guint       vss_backup_job_get_snapshot_count (const VssBackupJob *self);
 const char *vss_backup_job_get_snapshot_id (const VssBackupJob *self, guint index);
+/* Snapshot @index's properties (free with vss_snapshot_prop_free), or NULL
+ * when the set no longer holds it. */
+VssSnapshotProp *vss_backup_job_get_snapshot (VssBackupJob *self, guint index);
 /* The path trees read live, with no snapshot ("crash" consistency). */
 guint       vss_backup_job_get_live_root_count (const VssBackupJob *self);
 const char *vss_backup_job_get_live_root (const VssBackupJob *self, guint index);

@@ -304,6 +304,13 @@ vss_backup_job_get_snapshot_id (const VssBackupJob *self, guint index)
   return string_at (self->snapshot_ids, index);
 }
 
+VssSnapshotProp *
+vss_backup_job_get_snapshot (VssBackupJob *self, guint index)
+{
+  const char *id = vss_backup_job_get_snapshot_id (self, index);
+  return id != NULL ? vss_backup_components_get_snapshot_properties (self->bc, id, NULL) : NULL;
+}
+
 guint
 vss_backup_job_get_live_root_count (const VssBackupJob *self)
 {
