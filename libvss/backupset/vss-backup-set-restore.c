@@ -304,27 +304,28 @@ restore_item (Apply *a, VssRestoreItem *item, GError **error)
   return ok;
 }
 
+/* Deepest first, so a directory's times are set after its children. */
+static gboolean
+set_dirs_metadata (Apply *a, GArray *dirs, GError **error)
+{
+  for (guint i = dirs->len; i-- > 0;) {
+    const MadeParent *p = &g_array_index (dirs, MadeParent, i);
+    int fd = open_dir (a, p->rel, NULL);
+    int err = fd < 0 ? errno : set_metadata (a, fd, p->entry);
+    if (fd >= 0)
+      close (fd);
+    if (err != 0)
+      return write_error (error, err, "cannot set the metadata of", a, p->rel);
+  }
+  return TRUE;
+}
+
 static gboolean
 finish_dirs (Apply *a, GError **error)
 {
-  for (guint i = a->made_dirs->len; i-- > 0;) {
-    const MadeParent *p = &g_array_index (a->made_dirs, MadeParent, i);
-    int fd = open_dir (a, p->rel, NULL);
-    int err = fd < 0 ? errno : set_metadata (a, fd, p->entry);
-    if (fd >= 0)
-      close (fd);
-    if (err != 0)
-      return write_error (error, err, "cannot set the metadata of", a, p->rel);
-  }
-  for (guint i = a->made_parents->len; i-- > 0;) {
-    const MadeParent *p = &g_array_index (a->made_parents, MadeParent, i);
-    int fd = open_dir (a, p->rel, NULL);
-    int err = fd < 0 ? errno : set_metadata (a, fd, p->entry);
-    if (fd >= 0)
-      close (fd);
-    if (err != 0)
-      return write_error (error, err, "cannot set the metadata of", a, p->rel);
-  }
+  if (!set_dirs_metadata (a, a->made_dirs, error) ||
+      !set_dirs_metadata (a, a->made_parents, error))
+    return FALSE;
   /* The renames and directory entries reach the disk together. */
   if (syncfs (a->rootfd) != 0)
     return write_error (error, errno, "cannot sync", a, "");
