@@ -1,4 +1,4 @@
-/* vss-hash-behind.c — hashing a file on a second thread as it is written,
+/* vss-hash-behind.c — hashing a file on other threads as it is written,
  * and the digests of staged files (vss-hash-behind.h). */
 #include "vss-hash-behind.h"
 
@@ -8,50 +8,84 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vss-sha256.h"
+#include "vss-digest.h"
 
 /* The read-back unit: large reads keep the syscall count low, small
  * enough to stay in the cache behind the writer. */
 #define HASH_CHUNK (1024 * 1024)
+/* More threads than this only wait on memory bandwidth. */
+#define MAX_HASHERS 4
 
 struct _VssHashBehind {
   int fd;
-  GThread *thread;
+  GThread *threads[MAX_HASHERS];
+  guint n_threads;
   GMutex lock;
   GCond published;
-  off_t end;          /* bytes final so far (under @lock) */
-  gboolean last;      /* @end is the size (under @lock) */
-  gboolean stop;      /* cancelled (under @lock) */
-  off_t hashed;       /* the thread's own */
-  gboolean failed;    /* a read-back error or short file */
-  char digest[65];
+  off_t end;          /* bytes final so far */
+  gboolean last;      /* @end is the size */
+  gboolean stop;      /* cancelled, or a read-back failed */
+  guint64 next;       /* the next piece to claim */
+  GByteArray *sums;   /* the pieces' SHA-256s, by index (zeros until hashed) */
+  gboolean failed;    /* a read-back error or a short file */
 };
 
-/* The next final offset beyond @self->hashed, or -1 when done. */
-static off_t
-wait_for_data (VssHashBehind *self)
+/* Claims the next piece once it is final; FALSE when none is left.  The
+ * last piece may be short, and so is claimed only once the size is known. */
+static gboolean
+claim_piece (VssHashBehind *self, guint64 *index, off_t *start, off_t *length)
 {
   g_mutex_lock (&self->lock);
-  while (!self->stop && !self->last && self->end <= self->hashed)
+  off_t from;
+  for (;;) {
+    from = (off_t) (self->next * VSS_DIGEST_PIECE);
+    gboolean whole = from + VSS_DIGEST_PIECE <= self->end;
+    gboolean tail = self->last && (from < self->end || (from == 0 && self->end == 0));
+    if (self->stop || (self->last && !whole && !tail))
+      break;
+    if (whole || tail) {
+      *index = self->next++;
+      *start = from;
+      *length = MIN ((off_t) VSS_DIGEST_PIECE, self->end - from);
+      if (self->sums->len < self->next * VSS_SHA256_LEN)
+        g_byte_array_set_size (self->sums, (guint) (self->next * VSS_SHA256_LEN));
+      g_mutex_unlock (&self->lock);
+      return TRUE;
+    }
     g_cond_wait (&self->published, &self->lock);
-  off_t end = self->stop || (self->last && self->end <= self->hashed) ? -1 : self->end;
+  }
   g_mutex_unlock (&self->lock);
-  return end;
+  return FALSE;
+}
+
+/* A whole piece that SEEK_DATA says is all hole: its digest is known. */
+static gboolean
+is_hole (int fd, off_t start, off_t length)
+{
+  if (length != VSS_DIGEST_PIECE)
+    return FALSE;
+  off_t data = lseek (fd, start, SEEK_DATA);
+  return (data < 0 && errno == ENXIO) || data >= start + length;
 }
 
 static gboolean
-hash_range (VssHashBehind *self, VssSha256 *sha, guint8 *buf, off_t end)
+hash_piece (int fd, VssSha256 *sha, guint8 *buf, off_t start, off_t length,
+            guint8 sum[VSS_SHA256_LEN])
 {
-  while (self->hashed < end) {
-    gsize want = (gsize) MIN (end - self->hashed, (off_t) HASH_CHUNK);
-    ssize_t n = pread (self->fd, buf, want, self->hashed);
+  if (is_hole (fd, start, length)) {
+    memcpy (sum, vss_digest_zero_piece (), VSS_SHA256_LEN);
+    return TRUE;
+  }
+  for (off_t done = 0; done < length;) {
+    ssize_t n = pread (fd, buf, (size_t) MIN (length - done, (off_t) HASH_CHUNK), start + done);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
       return FALSE;   /* an error, or the file is shorter than published */
     vss_sha256_update (sha, buf, (gsize) n);
-    self->hashed += n;
+    done += n;
   }
+  vss_sha256_finish_raw (sha, sum);
   return TRUE;
 }
 
@@ -61,14 +95,19 @@ hash_thread (gpointer data)
   VssHashBehind *self = data;
   g_autoptr(VssSha256) sha = vss_sha256_new ();
   g_autofree guint8 *buf = g_malloc (HASH_CHUNK);
-  off_t end;
-  while ((end = wait_for_data (self)) >= 0) {
-    if (!hash_range (self, sha, buf, end)) {
-      self->failed = TRUE;
-      break;
-    }
+  guint64 index;
+  off_t start, length;
+  while (claim_piece (self, &index, &start, &length)) {
+    guint8 sum[VSS_SHA256_LEN];
+    gboolean ok = hash_piece (self->fd, sha, buf, start, length, sum);
+    g_mutex_lock (&self->lock);
+    if (ok)
+      memcpy (self->sums->data + index * VSS_SHA256_LEN, sum, VSS_SHA256_LEN);
+    else
+      self->failed = self->stop = TRUE;
+    g_cond_broadcast (&self->published);
+    g_mutex_unlock (&self->lock);
   }
-  vss_sha256_finish (sha, self->digest);
   return NULL;
 }
 
@@ -77,9 +116,12 @@ vss_hash_behind_start (int fd)
 {
   VssHashBehind *self = g_new0 (VssHashBehind, 1);
   self->fd = fd;
+  self->sums = g_byte_array_new ();
   g_mutex_init (&self->lock);
   g_cond_init (&self->published);
-  self->thread = g_thread_new ("vss-hash", hash_thread, self);
+  self->n_threads = CLAMP (g_get_num_processors (), 1, MAX_HASHERS);
+  for (guint i = 0; i < self->n_threads; i++)
+    self->threads[i] = g_thread_new ("vss-hash", hash_thread, self);
   return self;
 }
 
@@ -87,10 +129,10 @@ static void
 publish (VssHashBehind *self, off_t end, gboolean last, gboolean stop)
 {
   g_mutex_lock (&self->lock);
-  self->end = MAX (self->end, end);
+  self->end = last ? end : MAX (self->end, end);
   self->last |= last;
   self->stop |= stop;
-  g_cond_signal (&self->published);
+  g_cond_broadcast (&self->published);
   g_mutex_unlock (&self->lock);
 }
 
@@ -100,10 +142,13 @@ vss_hash_behind_publish (VssHashBehind *self, off_t end)
   publish (self, end, FALSE, FALSE);
 }
 
-/* After the thread was joined. */
+/* Joins the threads and frees @self. */
 static void
 destroy (VssHashBehind *self)
 {
+  for (guint i = 0; i < self->n_threads; i++)
+    g_thread_join (self->threads[i]);
+  g_byte_array_unref (self->sums);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->published);
   g_free (self);
@@ -112,15 +157,19 @@ destroy (VssHashBehind *self)
 gboolean
 vss_hash_behind_finish (VssHashBehind *self, off_t size, char out[65])
 {
+  /* Whole pieces claimed past @size (a file truncated since it was
+   * published) hashed bytes the file no longer has. */
   g_mutex_lock (&self->lock);
-  self->end = size;   /* also below what was published: a file truncated since */
-  self->last = TRUE;
-  g_cond_signal (&self->published);
+  gboolean truncated = self->next * VSS_DIGEST_PIECE > (guint64) size;
   g_mutex_unlock (&self->lock);
-  g_thread_join (self->thread);
-  gboolean ok = !self->failed && self->hashed == size;
+  publish (self, size, TRUE, truncated);
+  for (guint i = 0; i < self->n_threads; i++)
+    g_thread_join (self->threads[i]);
+  self->n_threads = 0;
+  guint64 pieces = size == 0 ? 1 : ((guint64) size + VSS_DIGEST_PIECE - 1) / VSS_DIGEST_PIECE;
+  gboolean ok = !self->failed && !truncated && self->next == pieces;
   if (ok)
-    memcpy (out, self->digest, 65);
+    vss_digest_from_pieces (self->sums->data, pieces, out);
   destroy (self);
   return ok;
 }
@@ -131,7 +180,6 @@ vss_hash_behind_cancel (VssHashBehind *self)
   if (self == NULL)
     return;
   publish (self, 0, FALSE, TRUE);
-  g_thread_join (self->thread);
   destroy (self);
 }
 

@@ -1,8 +1,9 @@
-/* vss-hash-behind.h — the SHA-256 of a file computed while it is being
- * written: a second thread reads back what the writer has finished (from
- * the page cache) and hashes it, so hashing overlaps the copy on another
- * core instead of following it.  What is hashed is what the file holds,
- * holes as zeros. */
+/* vss-hash-behind.h — the digest of a file (util/vss-digest.h, in the
+ * form of a version-5 set) computed while it is being written: threads
+ * read back the pieces the writer has finished (from the page cache) and
+ * hash them, one piece per core, so hashing overlaps the copy instead of
+ * following it.  What is hashed is what the file holds, holes as zeros
+ * (a piece that is all hole is not read). */
 #pragma once
 
 #include <glib.h>
@@ -13,7 +14,8 @@ G_BEGIN_DECLS
 typedef struct _VssHashBehind VssHashBehind;
 
 /* Starts hashing @fd (open for reading; kept open by the caller until
- * vss_hash_behind_finish) from offset 0. */
+ * vss_hash_behind_finish) from offset 0, on as many threads as there are
+ * cores (at most 4). */
 VssHashBehind *vss_hash_behind_start (int fd);
 /* The bytes of the file before @end are final and may be hashed. */
 void           vss_hash_behind_publish (VssHashBehind *self, off_t end);

@@ -38,19 +38,36 @@ vss_sha256_update (VssSha256 *self, const void *data, gsize length)
 }
 
 void
-vss_sha256_finish (VssSha256 *self, char out[65])
+vss_sha256_finish_raw (VssSha256 *self, guint8 out[VSS_SHA256_LEN])
 {
 #ifdef VSS_HAVE_LIBCRYPTO
-  unsigned char digest[32];
   unsigned int len = 0;
-  EVP_DigestFinal_ex (self->ctx, digest, &len);
-  for (unsigned int i = 0; i < 32; i++)
-    g_snprintf (out + 2 * i, 3, "%02x", digest[i]);
+  EVP_DigestFinal_ex (self->ctx, out, &len);
   EVP_DigestInit_ex (self->ctx, EVP_sha256 (), NULL);
 #else
-  g_strlcpy (out, g_checksum_get_string (self->sum), 65);
+  gsize len = VSS_SHA256_LEN;
+  g_checksum_get_digest (self->sum, out, &len);
   g_checksum_reset (self->sum);
 #endif
+}
+
+void
+vss_sha256_to_hex (const guint8 digest[VSS_SHA256_LEN], char out[65])
+{
+  static const char hex[] = "0123456789abcdef";
+  for (guint i = 0; i < VSS_SHA256_LEN; i++) {
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 15];
+  }
+  out[64] = '\0';
+}
+
+void
+vss_sha256_finish (VssSha256 *self, char out[65])
+{
+  guint8 digest[VSS_SHA256_LEN];
+  vss_sha256_finish_raw (self, digest);
+  vss_sha256_to_hex (digest, out);
 }
 
 void

@@ -40,6 +40,9 @@ char *vss_test_writer_module_path (const char *name);
 char *vss_test_read_file (const char *path);
 /* The SHA-256 of a file's bytes (GChecksum: independent of libvss's own). */
 char *vss_test_sha256_of_file (const char *path);
+/* A file's digest as a version-5 set records it: the SHA-256 up to 4 MiB,
+ * beyond it the SHA-256 of its 4 MiB pieces' SHA-256s (GChecksum too). */
+char *vss_test_digest_of_file (const char *path);
 
 /* Writes @contents to @path and gives it @mode, or the test fails. */
 void vss_test_put_file (const char *path, const char *contents, int mode);
