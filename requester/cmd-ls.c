@@ -23,7 +23,8 @@ show (VssCli *cli, const VssTreeEntry *e)
   json_object_object_add (obj, "mtime", json_object_new_string (when));
   json_object_object_add (obj, "component", json_object_new_string (e->component));
   if (e->sha256 != NULL)
-    json_object_object_add (obj, "sha256", json_object_new_string (e->sha256));
+    json_object_object_add (obj, e->sha256_tree ? "sha256_tree" : "sha256",
+                            json_object_new_string (e->sha256));
   vss_cli_emit (cli, "entry", obj);
   vss_cli_print (cli, "%c%04o %10" G_GUINT64_FORMAT " %s  %s%s%s\n",
                  e->type == VSS_TREE_DIR ? 'd' : e->type == VSS_TREE_SYMLINK ? 'l' : '-', e->mode,

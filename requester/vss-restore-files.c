@@ -10,29 +10,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Copies @e's data to @target through a temporary file, hashing as it
- * goes; renamed into place only when the checksum matches. */
+/* Copies @e's data to @target through a temporary file, hashed as the
+ * set records it once written; renamed into place only when the digest
+ * matches. */
 static gboolean
 copy_file (const VssTreeEntry *e, const char *target, GError **error)
 {
   g_autofree char *tmp = g_strconcat (target, ".vss-tmp", NULL);
   int in = e->data != NULL ? open (e->data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
-  int out = in >= 0 ? open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  int out = in >= 0 ? open (tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
   char buf[1 << 16];
   ssize_t n = 0;
   gboolean ok = out >= 0;
-  while (ok && (n = read (in, buf, sizeof buf)) > 0) {
-    g_checksum_update (sum, (const guchar *) buf, n);
+  while (ok && (n = read (in, buf, sizeof buf)) > 0)
     ok = write (out, buf, (size_t) n) == n;
-  }
   int saved = errno;
   ok = ok && n == 0 && fsync (out) == 0;
+  char digest[65] = "";
+  ok = ok && vss_backup_set_digest_fd (out, e->sha256_tree, digest, NULL);
   if (in >= 0)
     close (in);
   if (out >= 0)
     close (out);
-  if (ok && g_strcmp0 (g_checksum_get_string (sum), e->sha256) != 0) {
+  if (ok && g_strcmp0 (digest, e->sha256) != 0) {
     g_unlink (tmp);
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT, "checksum mismatch: %s (the data of %s)",
                  e->data, e->path);

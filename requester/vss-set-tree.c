@@ -83,6 +83,7 @@ add_entry (const VssBackupSetEntry *e, gpointer user_data)
   t->mtime_nsec = e->mtime_nsec;
   t->target = g_strdup (e->target);
   t->sha256 = g_strdup (e->sha256);
+  t->sha256_tree = e->sha256_tree;
   if (t->type == VSS_TREE_FILE) {
     Locate l = { ctx->by_id, ctx->set, NULL, 0 };
     locate (&l, e);

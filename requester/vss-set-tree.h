@@ -20,6 +20,7 @@ typedef struct {
   char *target;           /* symlinks */
   char *data;             /* files: the stored file holding the content */
   char *sha256;           /* files */
+  gboolean sha256_tree;   /* files: @sha256 is the piece digest (VssBackupSetEntry) */
 } VssTreeEntry;
 
 typedef struct {

@@ -183,7 +183,16 @@ typedef struct {
   guint mode;              /* permission bits */
   guint uid, gid;
   gint64 mtime_nsec;
+  gboolean sha256_tree;    /* files: @sha256 is not the SHA-256 of the bytes but of
+                            * the SHA-256s of each 4 MiB piece (files above 4 MiB in
+                            * sets since manifest version 5; docs/backup-set.md) */
 } VssBackupSetEntry;
+
+/* The digest of the data open as @fd (from its start to its end) in the
+ * form an entry records it: with @sha256_tree as the entry's, to compare
+ * with its @sha256.  FALSE with @error when @fd cannot be read. */
+gboolean      vss_backup_set_digest_fd (int fd, gboolean sha256_tree, char out[65],
+                                        GError **error);
 
 /* Return FALSE to stop. */
 typedef gboolean (*VssBackupSetEntryFunc) (const VssBackupSetEntry *entry, gpointer user_data);

@@ -3,6 +3,10 @@
  * manifest's lines, as the public VssBackupSetEntry. */
 #include "vss-backup-set-private.h"
 
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
 static const char *const type_names[] = { "file", "dir", "symlink" };
 
 static gboolean
@@ -13,9 +17,26 @@ hand_over (const VssBackupSet *set, const VssSetEntry *e, VssBackupSetEntryFunc 
     g_ptr_array_index (set->manifest->components, e->component), e->path, type_names[e->type],
     e->stored, e->in_base, e->hardlink, e->target,
     e->type == VSS_SET_ENTRY_FILE ? e->sha256 : NULL,
-    e->size, e->mode, e->uid, e->gid, e->mtime_nsec,
+    e->size, e->mode, e->uid, e->gid, e->mtime_nsec, e->sha256_tree,
   };
   return func (&pub, user_data);
+}
+
+gboolean
+vss_backup_set_digest_fd (int fd, gboolean sha256_tree, char out[65], GError **error)
+{
+  g_return_val_if_fail (fd >= 0 && out != NULL, FALSE);
+  struct stat st;
+  if (fstat (fd, &st) != 0)
+    return vss_set_errno_error (error, errno, "cannot stat", "the file to hash");
+  g_autoptr(VssSetCopier) copier = vss_set_copier_new ();
+  VssSetCopyResult r = { "" };
+  if (!vss_set_copier_run (copier, fd, -1, (guint64) st.st_size, sha256_tree, &r) ||
+      r.copied != (guint64) st.st_size)
+    return vss_set_errno_error (error, r.err != 0 ? r.err : EIO, "cannot read",
+                                "the file to hash");
+  memcpy (out, r.sha256, 65);
+  return TRUE;
 }
 
 gboolean

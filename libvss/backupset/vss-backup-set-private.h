@@ -8,15 +8,16 @@
 #include <vss/vss.h>
 #include <vss/vss-backup-set.h>
 
-#include "util/vss-sha256.h"
+#include "util/vss-digest.h"
 
 G_BEGIN_DECLS
 
 /* The manifest format this libvss writes and the newest it reads; 2 added
  * base_manifest_sha256 and hard links, 3 "consistency", 4 made it lines
- * (a header, one entry each, a closing line) read one at a time
+ * (a header, one entry each, a closing line) read one at a time, 5 the
+ * piece digest of files above 4 MiB ("sha256_tree", util/vss-digest.h)
  * (docs/backup-set.md). */
-#define VSS_MANIFEST_VERSION 4
+#define VSS_MANIFEST_VERSION 5
 /* Versions 1-3 are one JSON document, parsed whole: one of 100k entries
  * is ~40 MB; anything past this is refused before parsing so a hostile
  * set cannot exhaust memory.  Version 4 has no total limit. */
@@ -64,6 +65,7 @@ typedef struct {
   char *target;             /* symlinks only */
   GPtrArray *xattrs;        /* VssSetXattr, or NULL for none */
   char sha256[65];          /* lower-case hex; "" when not a file */
+  gboolean sha256_tree;     /* @sha256 is the piece digest (util/vss-digest.h) */
 } VssSetEntry;
 
 typedef struct {
@@ -76,6 +78,7 @@ typedef struct {
   GPtrArray *entries;       /* VssSetEntry: only while a version 1-3 document
                              * is loaded; version 4 entries are streamed */
   GHashTable *consistency;  /* component name → "freeze", "after-thaw" or "crash" (version 3) */
+  gint64 version;           /* as read; VSS_MANIFEST_VERSION for a new one */
 } VssManifest;
 
 /* The values of the manifest's "consistency" member. */
@@ -88,6 +91,8 @@ void         vss_manifest_free (VssManifest *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssManifest, vss_manifest_free)
 VssSetEntry *vss_set_entry_new (guint component, const char *path, VssSetEntryType type);
 void         vss_set_entry_free (VssSetEntry *self);
+/* Do two file entries name the same data: size and digest? */
+gboolean     vss_set_entry_same_data (const VssSetEntry *a, const VssSetEntry *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSetEntry, vss_set_entry_free)
 void         vss_set_xattr_free (VssSetXattr *self);
 /* The index of @name, added when new. */
@@ -111,7 +116,8 @@ VssManifest *vss_manifest_from_json (const char *text, gsize length, GError **er
  * the start of a version 1-3 document). */
 VssManifest *vss_manifest_parse_header (const char *line, gsize length, GError **error);
 VssSetEntry *vss_manifest_parse_entry (const char *line, gsize length, const char *where,
-                                       GHashTable *component_index, GError **error);
+                                       const VssManifest *m, GHashTable *component_index,
+                                       GError **error);
 /* Is @line the closing line?  Then *out_entries and @out_sha256 (65
  * bytes) are what it says; FALSE with an error when it is malformed. */
 gboolean     vss_manifest_parse_end (const char *line, gsize length, const char *where,
@@ -137,14 +143,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VssSetCopier, vss_set_copier_free)
 typedef void (*VssSetCopierTick) (guint64 file_done, gpointer user_data);
 void          vss_set_copier_set_tick (VssSetCopier *self, VssSetCopierTick tick, gpointer user_data);
 
+typedef struct {
+  char sha256[65];      /* the digest */
+  gboolean sha256_tree; /* it is the piece digest (util/vss-digest.h) */
+  guint64 copied;       /* bytes read: fewer than asked when the source shrank */
+  int err;              /* on failure: the errno */
+  gboolean dst_side;    /* on failure: writing (vs reading) failed */
+} VssSetCopyResult;
+
 /* Copies @size bytes of @sfd to @dfd (@dfd may be -1: hash only), holes
- * kept as holes, and hashes the whole content.  On failure *out_errno is
- * the errno and *out_dst_side tells whether writing (vs reading) failed.
- * *out_copied is the number of bytes read (it may be smaller than @size
- * when the source shrank). */
+ * kept as holes, and hashes the whole content: by pieces above one piece
+ * when @pieces (a version-5 entry), else the plain SHA-256. */
 gboolean vss_set_copier_run (VssSetCopier *self, int sfd, int dfd, guint64 size,
-                             char out_sha256[65], guint64 *out_copied,
-                             int *out_errno, gboolean *out_dst_side);
+                             gboolean pieces, VssSetCopyResult *out);
 
 /* Reads the xattrs of the open file @fd (@fd < 0: of @path without
  * following it).  NULL and no error when there are none or the filesystem

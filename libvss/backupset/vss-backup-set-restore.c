@@ -158,18 +158,16 @@ fill_temp (Apply *a, const VssRestoreItem *item, int dfd, gboolean *mismatch)
     *mismatch = TRUE;
     return 0;
   }
-  char sha[65];
-  guint64 copied = 0;
-  int err = 0;
-  gboolean dst_side = FALSE;
-  gboolean ok = vss_set_copier_run (a->copier, sfd, dfd, e->size, sha, &copied, &err, &dst_side);
+  VssSetCopyResult r = { "" };
+  gboolean ok = vss_set_copier_run (a->copier, sfd, dfd, e->size, e->sha256_tree, &r);
   close (sfd);
   if (!ok)
-    return err != 0 ? err : EIO;
-  *mismatch = copied != e->size || strcmp (sha, e->sha256) != 0;
+    return r.err != 0 ? r.err : EIO;
+  *mismatch = r.copied != e->size || strcmp (r.sha256, e->sha256) != 0;
   if (*mismatch)
     return 0;
-  if ((err = set_metadata (a, dfd, e)) != 0)
+  int err = set_metadata (a, dfd, e);
+  if (err != 0)
     return err;
   return fsync (dfd) != 0 ? errno : 0;
 }
@@ -178,7 +176,8 @@ static gboolean
 restore_file (Apply *a, int dirfd, const char *name, const VssRestoreItem *item, GError **error)
 {
   g_autofree char *tmp = vss_restore_temp_name (name);
-  int dfd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  /* Readable too: a large file is hashed from its copy on every core. */
+  int dfd = openat (dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (dfd < 0)
     return write_error (error, errno, "cannot create a file beside", a, item->rel);
   gboolean mismatch = FALSE;

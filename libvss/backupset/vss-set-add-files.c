@@ -106,6 +106,7 @@ take_from_base (const AddCtx *ctx, VssSetEntry *e)
     return FALSE;
   e->in_base = g_strdup (b->in_base != NULL ? b->in_base : ctx->base->manifest->set_id);
   memcpy (e->sha256, b->sha256, sizeof e->sha256);
+  e->sha256_tree = b->sha256_tree;   /* a base before version 5: its SHA-256 */
   return TRUE;
 }
 
@@ -133,20 +134,19 @@ store_data (const AddCtx *ctx, VssSetEntry *e, int sfd, const char *src, GError 
                     O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (dfd < 0)
     return copy_error (ctx, errno, TRUE, src, e->stored, error);
-  guint64 copied = 0;
-  int err = 0;
-  gboolean dst_side = FALSE;
-  gboolean ok = vss_set_copier_run (ctx->w->copier, sfd, dfd, e->size, e->sha256, &copied,
-                                    &err, &dst_side);
+  VssSetCopyResult r = { "" };
+  gboolean ok = vss_set_copier_run (ctx->w->copier, sfd, dfd, e->size, TRUE, &r);
   if (close (dfd) != 0 && ok) {
     ok = FALSE;
-    err = errno;
-    dst_side = TRUE;
+    r.err = errno;
+    r.dst_side = TRUE;
   }
   if (!ok)
-    return copy_error (ctx, err, dst_side, src, e->stored, error);
-  e->size = copied;
-  ctx->w->bytes += copied;
+    return copy_error (ctx, r.err, r.dst_side, src, e->stored, error);
+  memcpy (e->sha256, r.sha256, sizeof e->sha256);
+  e->sha256_tree = r.sha256_tree;
+  e->size = r.copied;
+  ctx->w->bytes += r.copied;
   return TRUE;
 }
 
@@ -171,6 +171,7 @@ link_to_earlier (const AddCtx *ctx, VssSetEntry *e, const struct stat *st)
   e->hardlink = g_strdup (first->path);
   e->size = first->size;
   memcpy (e->sha256, first->sha256, sizeof e->sha256);
+  e->sha256_tree = first->sha256_tree;
   return TRUE;
 }
 
@@ -183,6 +184,7 @@ remember_inode (const AddCtx *ctx, const struct stat *st, const VssSetEntry *e)
   first->path = g_strdup (e->path);
   first->size = e->size;
   memcpy (first->sha256, e->sha256, sizeof first->sha256);
+  first->sha256_tree = e->sha256_tree;
   first->entry = ctx->w->n_entries;
   g_hash_table_insert (ctx->w->inodes, inode_key (ctx, st), first);
 }

@@ -25,11 +25,11 @@ read_some (int fd, guint8 *buf, gsize want)
   return n;
 }
 
-/* Hashes what was written: inline for a small stream, behind the writes
- * on a second thread for a large one (util/vss-hash-behind.c), so the hash
- * of an image overlaps its transfer instead of adding to it. */
+/* Hashes what was written: inline for a stream of one piece, behind the
+ * writes on every core for a larger one (util/vss-hash-behind.c), so the
+ * hash of an image overlaps its transfer instead of adding to it. */
 typedef struct {
-  VssSha256 *inline_sha;
+  VssDigest *inline_digest;
   VssHashBehind *behind;
   off_t flushed;
 } StreamHash;
@@ -37,17 +37,17 @@ typedef struct {
 static void
 stream_hash_start (StreamHash *h, int dfd, guint64 size)
 {
-  if (size >= VSS_FS_LARGE_FILE)
+  if (vss_digest_is_pieces (TRUE, size))
     h->behind = vss_hash_behind_start (dfd);
   else
-    h->inline_sha = vss_sha256_new ();
+    h->inline_digest = vss_digest_new (TRUE);
 }
 
 static void
 stream_hash_written (StreamHash *h, int dfd, const guint8 *buf, guint64 offset, gsize n)
 {
-  if (h->inline_sha != NULL) {
-    vss_sha256_update (h->inline_sha, buf, n);
+  if (h->inline_digest != NULL) {
+    vss_digest_update (h->inline_digest, buf, n);
     return;
   }
   vss_hash_behind_publish (h->behind, (off_t) (offset + n));
@@ -58,9 +58,9 @@ stream_hash_written (StreamHash *h, int dfd, const guint8 *buf, guint64 offset, 
 static gboolean
 stream_hash_finish (StreamHash *h, gboolean ok, guint64 size, char out[65])
 {
-  if (h->inline_sha != NULL) {
-    vss_sha256_finish (h->inline_sha, out);
-    vss_sha256_free (h->inline_sha);
+  if (h->inline_digest != NULL) {
+    vss_digest_finish (h->inline_digest, out);
+    vss_digest_free (h->inline_digest);
     return TRUE;
   }
   if (!ok) {
@@ -111,6 +111,7 @@ copy_stream (VssBackupSetWriter *self, int sfd, int dfd, guint64 size, const cha
     return FALSE;
   }
   e->size = size;
+  e->sha256_tree = vss_digest_is_pieces (TRUE, size);
   self->bytes += size;
   return TRUE;
 }

@@ -22,16 +22,14 @@ compare_fd (int fd, const VssSetEntry *e, VssSetCopier *copier)
   if ((guint64) st.st_size != e->size)
     return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes, the manifest says %" G_GUINT64_FORMAT,
                             (guint64) st.st_size, e->size);
-  char sha[65] = "";
-  guint64 copied = 0;
-  int err = 0;
-  gboolean dst_side = FALSE;
-  if (!vss_set_copier_run (copier, fd, -1, e->size, sha, &copied, &err, &dst_side))
-    return g_strdup_printf ("cannot read it: %s", g_strerror (err));
-  if (copied != e->size)
-    return g_strdup_printf ("it shrank to %" G_GUINT64_FORMAT " bytes while read", copied);
-  if (strcmp (sha, e->sha256) != 0)
-    return g_strdup_printf ("SHA-256 %s, the manifest says %s", sha, e->sha256);
+  VssSetCopyResult r = { "" };
+  if (!vss_set_copier_run (copier, fd, -1, e->size, e->sha256_tree, &r))
+    return g_strdup_printf ("cannot read it: %s", g_strerror (r.err));
+  if (r.copied != e->size)
+    return g_strdup_printf ("it shrank to %" G_GUINT64_FORMAT " bytes while read", r.copied);
+  if (strcmp (r.sha256, e->sha256) != 0)
+    return g_strdup_printf ("%s %s, the manifest says %s",
+                            e->sha256_tree ? "piece digest" : "SHA-256", r.sha256, e->sha256);
   return NULL;
 }
 

@@ -1,10 +1,11 @@
 /* vss-set-copy.c — the one-pass copy of a backup set: every byte is read
- * once, hashed and written, holes stay holes (SHA-256: util/vss-sha256.c).
- * A large file written to a destination also open for reading (the set's
- * own files) is hashed from its written copy on a second thread and
- * written out behind the copy (util/vss-hash-behind.c, vss_fs_write_behind):
- * the copy and the hash overlap, and no flush of everything is left for
- * the end. */
+ * once, hashed and written, holes stay holes (the digest:
+ * util/vss-digest.h).  A large file written to a destination also open
+ * for reading (the set's own files) is hashed from its written copy on
+ * other threads and written out behind the copy (util/vss-hash-behind.c,
+ * vss_fs_write_behind): the copy and the hash overlap, and no flush of
+ * everything is left for the end.  A large file only read (verify) is
+ * hashed piece by piece on every core. */
 #include "vss-backup-set-private.h"
 
 #include <errno.h>
@@ -30,9 +31,8 @@ vss_set_errno_error (GError **error, int saved_errno, const char *what, const ch
 /* ---- the hashing copy ---- */
 
 struct _VssSetCopier {
-  VssSha256 *sha;
-  guint8 *buf;        /* VSS_SET_COPY_CHUNK bytes */
-  guint8 *zeros;      /* VSS_SET_COPY_CHUNK zero bytes, hashed for holes */
+  VssDigest *digest[2];   /* plain, by pieces (vss_digest_new) */
+  guint8 *buf;            /* VSS_SET_COPY_CHUNK bytes */
   VssSetCopierTick tick;
   gpointer tick_data;
 };
@@ -55,9 +55,9 @@ VssSetCopier *
 vss_set_copier_new (void)
 {
   VssSetCopier *self = g_new0 (VssSetCopier, 1);
-  self->sha = vss_sha256_new ();
+  self->digest[0] = vss_digest_new (FALSE);
+  self->digest[1] = vss_digest_new (TRUE);
   self->buf = g_malloc (VSS_SET_COPY_CHUNK);
-  self->zeros = g_malloc0 (VSS_SET_COPY_CHUNK);
   return self;
 }
 
@@ -66,9 +66,9 @@ vss_set_copier_free (VssSetCopier *self)
 {
   if (self == NULL)
     return;
-  vss_sha256_free (self->sha);
+  vss_digest_free (self->digest[0]);
+  vss_digest_free (self->digest[1]);
   g_free (self->buf);
-  g_free (self->zeros);
   g_free (self);
 }
 
@@ -90,6 +90,7 @@ write_all_at (int fd, const guint8 *data, gsize length, off_t offset)
 
 typedef struct {
   int sfd, dfd;
+  VssDigest *digest;  /* hashing here (NULL with @behind) */
   off_t pos;          /* bytes hashed so far */
   off_t written_end;  /* end of the last data written to dfd */
   int err;
@@ -102,14 +103,12 @@ typedef struct {
 static void
 hash_hole (VssSetCopier *self, CopyRun *run, off_t length)
 {
-  while (length > 0) {
-    gsize n = (gsize) MIN (length, (off_t) VSS_SET_COPY_CHUNK);
-    if (run->behind == NULL)
-      vss_sha256_update (self->sha, self->zeros, n);
-    length -= (off_t) n;
-    run->pos += (off_t) n;
-    tick (self, run->pos);
-  }
+  if (length <= 0)
+    return;
+  if (run->behind == NULL)
+    vss_digest_update_zeros (run->digest, (guint64) length);
+  run->pos += length;
+  tick (self, run->pos);
 }
 
 /* Copies data up to @end; FALSE on error, TRUE with run->pos < end when
@@ -129,7 +128,7 @@ copy_data (VssSetCopier *self, CopyRun *run, off_t end)
     if (n == 0)
       return TRUE;   /* the source shrank while being read */
     if (run->behind == NULL)
-      vss_sha256_update (self->sha, self->buf, (gsize) n);
+      vss_digest_update (run->digest, self->buf, (gsize) n);
     if (run->dfd >= 0 && !write_all_at (run->dfd, self->buf, (gsize) n, run->pos)) {
       run->err = errno;
       run->dst_side = TRUE;
@@ -172,11 +171,12 @@ readable (int fd)
 /* The digest of what was copied: from the thread that hashed @run->dfd
  * behind the copy, or from the hasher of this thread. */
 static gboolean
-finish_digest (VssSetCopier *self, CopyRun *run, gboolean ok, char out_sha256[65])
+finish_digest (CopyRun *run, gboolean ok, char out_sha256[65])
 {
-  vss_sha256_finish (self->sha, out_sha256);
-  if (run->behind == NULL)
+  if (run->behind == NULL) {
+    vss_digest_finish (run->digest, out_sha256);
     return ok;
+  }
   if (!ok) {
     vss_hash_behind_cancel (run->behind);
     return FALSE;
@@ -188,12 +188,61 @@ finish_digest (VssSetCopier *self, CopyRun *run, gboolean ok, char out_sha256[65
   return FALSE;
 }
 
-gboolean
-vss_set_copier_run (VssSetCopier *self, int sfd, int dfd, guint64 size,
-                    char out_sha256[65], guint64 *out_copied,
-                    int *out_errno, gboolean *out_dst_side)
+/* A large file only read, its digest by pieces: every core hashes a
+ * piece (util/vss-hash-behind.c), holes unread.  A file shorter than @end
+ * reads as one that shrank. */
+static gboolean
+hash_in_place (VssSetCopier *self, CopyRun *run, off_t end, char out_sha256[65])
 {
-  CopyRun run = { sfd, dfd, 0, 0, 0, FALSE, NULL, 0 };
+  VssHashBehind *hash = vss_hash_behind_start (run->sfd);
+  vss_hash_behind_publish (hash, end);
+  off_t done = 0;
+  while (vss_hash_behind_wait (hash, &done))
+    tick (self, done);
+  if (vss_hash_behind_finish (hash, end, out_sha256)) {
+    run->pos = end;
+    tick (self, end);
+    return TRUE;
+  }
+  struct stat st;
+  if (fstat (run->sfd, &st) == 0 && st.st_size < end) {
+    run->pos = st.st_size;
+    return TRUE;
+  }
+  run->err = EIO;
+  return FALSE;
+}
+
+/* Copies (or only reads, @dfd < 0) the data up to @end and hashes them. */
+static gboolean
+copy_and_hash (VssSetCopier *self, CopyRun *run, off_t end, gboolean dense, char out_sha256[65])
+{
+  gboolean ok = TRUE;
+  while (ok && run->pos < end) {
+    off_t data = run->pos, hole = end;
+    if (!dense && !next_region (run, end, &data, &hole)) {
+      hash_hole (self, run, end - run->pos);
+      break;
+    }
+    hash_hole (self, run, data - run->pos);
+    ok = copy_data (self, run, hole);
+    if (ok && run->pos < hole)
+      break;   /* shrank */
+  }
+  /* A trailing hole (or a shrunk source) sets the size without writing. */
+  if (ok && run->dfd >= 0 && run->written_end < run->pos && ftruncate (run->dfd, run->pos) != 0) {
+    run->err = errno;
+    run->dst_side = TRUE;
+    ok = FALSE;
+  }
+  return finish_digest (run, ok, out_sha256);
+}
+
+gboolean
+vss_set_copier_run (VssSetCopier *self, int sfd, int dfd, guint64 size, gboolean pieces,
+                    VssSetCopyResult *out)
+{
+  CopyRun run = { sfd, dfd, self->digest[pieces ? 1 : 0], 0, 0, 0, FALSE, NULL, 0 };
   /* Never past the source's end: a size taken from a manifest could
    * otherwise make us hash an endless hole (2^62 bytes of a 2-byte file).
    * A source shorter than @size reads as one that shrank. */
@@ -206,32 +255,21 @@ vss_set_copier_run (VssSetCopier *self, int sfd, int dfd, guint64 size,
     end = MIN (end, st.st_size);
     dense = (off_t) st.st_blocks * 512 >= st.st_size;
   }
-  gboolean ok = TRUE;
-  if (end >= VSS_FS_LARGE_FILE && readable (dfd))
-    run.behind = vss_hash_behind_start (dfd);
+  gboolean large = pieces && end > VSS_DIGEST_PIECE;
   if (end > VSS_SET_COPY_CHUNK)
     posix_fadvise (sfd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  while (ok && run.pos < end) {
-    off_t data = run.pos, hole = end;
-    if (!dense && !next_region (&run, end, &data, &hole)) {
-      hash_hole (self, &run, end - run.pos);
-      break;
-    }
-    hash_hole (self, &run, data - run.pos);
-    ok = copy_data (self, &run, hole);
-    if (ok && run.pos < hole)
-      break;   /* shrank */
+  gboolean ok;
+  if (large && dfd < 0) {
+    ok = hash_in_place (self, &run, end, out->sha256);
+  } else {
+    if (large && readable (dfd))
+      run.behind = vss_hash_behind_start (dfd);
+    ok = copy_and_hash (self, &run, end, dense, out->sha256);
   }
-  /* A trailing hole (or a shrunk source) sets the size without writing. */
-  if (ok && dfd >= 0 && run.written_end < run.pos && ftruncate (dfd, run.pos) != 0) {
-    run.err = errno;
-    run.dst_side = TRUE;
-    ok = FALSE;
-  }
-  ok = finish_digest (self, &run, ok, out_sha256);
-  *out_copied = (guint64) run.pos;
-  *out_errno = run.err;
-  *out_dst_side = run.dst_side;
+  out->sha256_tree = vss_digest_is_pieces (pieces, (guint64) run.pos);
+  out->copied = (guint64) run.pos;
+  out->err = run.err;
+  out->dst_side = run.dst_side;
   return ok;
 }
 

@@ -28,17 +28,29 @@ prefixed (gboolean ok, GError **error)
   return ok;
 }
 
-/* @allowed: the members of version 1; @added_v2 (@added_v3): those
- * version 2 (3) added, allowed only when the manifest says so. */
+/* A member of an object and the manifest version that added it. */
+typedef struct {
+  const char *key;
+  gint64 since;
+} ManifestKey;
+
 static gboolean
-check_keys (json_object *obj, const char *where, const char *const *allowed,
-            const char *const *added_v2, const char *const *added_v3, gint64 version,
+key_allowed (const ManifestKey *keys, const char *key, gint64 version)
+{
+  for (; keys->key != NULL; keys++)
+    if (strcmp (keys->key, key) == 0)
+      return version >= keys->since;
+  return FALSE;
+}
+
+/* Only the members of @keys (NULL-terminated) as of @version. */
+static gboolean
+check_keys (json_object *obj, const char *where, const ManifestKey *keys, gint64 version,
             GError **error)
 {
   json_object_object_foreach (obj, key, value) {
     (void) value;
-    if (g_strv_contains (allowed, key) || (version >= 2 && g_strv_contains (added_v2, key)) ||
-        (version >= 3 && added_v3 != NULL && g_strv_contains (added_v3, key)))
+    if (key_allowed (keys, key, version))
       continue;
     g_autofree char *msg = g_strdup_printf ("unknown member \"%s\" for version %" G_GINT64_FORMAT
                                             " (a newer format? this libvss reads up to "
@@ -113,19 +125,28 @@ read_xattrs (json_object *obj, const char *where, VssSetEntry *e, GError **error
   return TRUE;
 }
 
+/* A file has "sha256" (the SHA-256 of its bytes) or, from version 5 and
+ * above one 4 MiB piece only, "sha256_tree" (its piece digest,
+ * util/vss-digest.h): never both, so each file has one digest. */
 static gboolean
 read_sha256 (json_object *obj, const char *where, VssSetEntry *e, GError **error)
 {
+  e->sha256_tree = json_object_object_get_ex (obj, "sha256_tree", NULL);
+  const char *key = e->sha256_tree ? "sha256_tree" : "sha256";
   g_autofree char *sha = NULL;
-  if (!prefixed (vss_json_read_string (obj, where, "sha256", e->type == VSS_SET_ENTRY_FILE,
+  if (!prefixed (vss_json_read_string (obj, where, key, e->type == VSS_SET_ENTRY_FILE,
                                        &sha, error), error))
     return FALSE;
   if (sha == NULL)
     return TRUE;
   if (e->type != VSS_SET_ENTRY_FILE)
-    return fail (error, where, "sha256", "only files have a checksum");
+    return fail (error, where, key, "only files have a checksum");
+  if (e->sha256_tree && json_object_object_get_ex (obj, "sha256", NULL))
+    return fail (error, where, key, "a file has \"sha256\" or \"sha256_tree\", not both");
+  if (e->sha256_tree && e->size <= VSS_DIGEST_PIECE)
+    return fail (error, where, key, "a file of at most one 4 MiB piece has a \"sha256\"");
   if (!is_sha256_hex (sha))
-    return fail (error, where, "sha256", "must be 64 lower-case hex digits");
+    return fail (error, where, key, "must be 64 lower-case hex digits");
   memcpy (e->sha256, sha, 65);
   return TRUE;
 }
@@ -194,11 +215,12 @@ static VssSetEntry *
 read_entry (json_object *obj, const char *where, GHashTable *component_index, gint64 version,
             GError **error)
 {
-  static const char *const keys[] = {
-    "component", "path", "stored", "in_base", "type", "size", "mode", "uid", "gid",
-    "mtime_nsec", "atime_nsec", "target", "xattrs", "sha256", NULL,
+  static const ManifestKey keys[] = {
+    { "component", 1 }, { "path", 1 }, { "stored", 1 }, { "in_base", 1 }, { "type", 1 },
+    { "size", 1 }, { "mode", 1 }, { "uid", 1 }, { "gid", 1 }, { "mtime_nsec", 1 },
+    { "atime_nsec", 1 }, { "target", 1 }, { "xattrs", 1 }, { "sha256", 1 }, { "hardlink", 2 },
+    { "sha256_tree", 5 }, { NULL, 0 },
   };
-  static const char *const added_v2[] = { "hardlink", NULL };
   if (!json_object_is_type (obj, json_type_object)) {
     fail (error, where, NULL, "expected an object");
     return NULL;
@@ -207,7 +229,7 @@ read_entry (json_object *obj, const char *where, GHashTable *component_index, gi
   g_autoptr(GPtrArray) holder = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_set_entry_free);
   VssSetEntry *e = vss_set_entry_new (0, NULL, VSS_SET_ENTRY_FILE);
   g_ptr_array_add (holder, e);
-  if (!check_keys (obj, where, keys, added_v2, NULL, version, error) ||
+  if (!check_keys (obj, where, keys, version, error) ||
       !prefixed (vss_json_read_string (obj, where, "component", TRUE, &component, error), error))
     return NULL;
   gpointer index;
@@ -248,15 +270,15 @@ read_components (json_object *top, VssManifest *m, GHashTable *index, GError **e
 static gboolean
 read_header (json_object *top, VssManifest *m, gint64 *out_version, GError **error)
 {
-  static const char *const keys[] = {
-    "version", "set_id", "base_id", "backup_type", "created_usec", "components", "entries", NULL,
+  static const ManifestKey keys[] = {
+    { "version", 1 }, { "set_id", 1 }, { "base_id", 1 }, { "backup_type", 1 },
+    { "created_usec", 1 }, { "components", 1 }, { "entries", 1 }, { "base_manifest_sha256", 2 },
+    { "consistency", 3 }, { NULL, 0 },
   };
-  static const char *const added_v2[] = { "base_manifest_sha256", NULL };
-  static const char *const added_v3[] = { "consistency", NULL };
   gint64 version = 0;
   int type = 0;
   if (!read_ranged (top, "", "version", TRUE, 1, VSS_MANIFEST_VERSION, &version, error) ||
-      !check_keys (top, "top level", keys, added_v2, added_v3, version, error) ||
+      !check_keys (top, "top level", keys, version, error) ||
       !prefixed (vss_json_read_string (top, "", "base_manifest_sha256", FALSE,
                                        &m->base_manifest_sha256, error), error) ||
       !prefixed (vss_json_read_string (top, "", "set_id", TRUE, &m->set_id, error), error) ||
@@ -267,7 +289,7 @@ read_header (json_object *top, VssManifest *m, gint64 *out_version, GError **err
                  error))
     return FALSE;
   m->backup_type = type;
-  *out_version = version;
+  *out_version = m->version = version;
   if (!vss_uuid_is_valid (m->set_id))
     return fail (error, "set_id", NULL, "must be a UUID");
   if (m->base_id != NULL && !vss_uuid_is_valid (m->base_id))
@@ -355,8 +377,8 @@ vss_manifest_from_json (const char *text, gsize length, GError **error)
   json_object *entries = NULL;
   gint64 version = 0;
   gboolean ok = read_header (top, m, &version, error) &&
-                (version < 4 || fail (error, "version", NULL, "a version 4 manifest is lines, "
-                                      "not one document")) &&
+                (version < 4 || fail (error, "version", NULL, "a manifest of version 4 or later is "
+                                      "lines, not one document")) &&
                 read_components (top, m, index, error) &&
                 read_consistency (top, m, index, error) &&
                 prefixed (vss_json_read_array (top, "", "entries", TRUE, &entries, error), error);
@@ -392,8 +414,8 @@ vss_manifest_parse_header (const char *line, gsize length, GError **error)
   g_autoptr(GHashTable) index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gint64 version = 0;
   gboolean ok = read_header (top, m, &version, error) &&
-                (version == 4 || fail (error, "line 1: version", NULL, "a manifest of lines is "
-                                       "version 4")) &&
+                (version >= 4 || fail (error, "line 1: version", NULL, "a manifest of lines is "
+                                       "version 4 or later")) &&
                 read_components (top, m, index, error) && read_consistency (top, m, index, error);
   json_object_put (top);
   return ok ? g_steal_pointer (&m) : NULL;
@@ -414,12 +436,12 @@ parse_line (const char *line, gsize length, const char *where, GError **error)
 
 VssSetEntry *
 vss_manifest_parse_entry (const char *line, gsize length, const char *where,
-                          GHashTable *component_index, GError **error)
+                          const VssManifest *m, GHashTable *component_index, GError **error)
 {
   json_object *obj = parse_line (line, length, where, error);
   if (obj == NULL)
     return NULL;
-  VssSetEntry *e = read_entry (obj, where, component_index, VSS_MANIFEST_VERSION, error);
+  VssSetEntry *e = read_entry (obj, where, component_index, m->version, error);
   json_object_put (obj);
   return e;
 }
@@ -432,14 +454,14 @@ vss_manifest_parse_end (const char *line, gsize length, const char *where, gbool
   /* only the closing line starts so; an entry starts with "component" */
   if (length < 7 || strncmp (line, "{\"end\":", 7) != 0)
     return TRUE;
-  static const char *const keys[] = { "entries", "sha256", NULL }, *const none[] = { NULL };
+  static const ManifestKey keys[] = { { "entries", 1 }, { "sha256", 1 }, { NULL, 0 } };
   json_object *top = parse_line (line, length, where, error), *end = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *end_where = vss_json_path_key (where, "end");
   gint64 entries = 0;
   gboolean ok = top != NULL &&
                 prefixed (vss_json_read_object (top, where, "end", TRUE, &end, error), error) &&
-                check_keys (end, end_where, keys, none, none, VSS_MANIFEST_VERSION, error) &&
+                check_keys (end, end_where, keys, VSS_MANIFEST_VERSION, error) &&
                 read_ranged (end, end_where, "entries", TRUE, 0, G_MAXINT64, &entries, error) &&
                 prefixed (vss_json_read_string (end, end_where, "sha256", TRUE, &sha, error), error) &&
                 (is_sha256_hex (sha) || fail (error, end_where, "sha256", "must be 64 lower-case hex digits"));

@@ -141,7 +141,8 @@ vss_manifest_reader_next (VssManifestReader *self, const VssSetEntry **out, GErr
     return TRUE;
   g_autofree char *where = g_strdup_printf ("line %u", self->lines.number);
   self->current = vss_manifest_parse_entry (line, self->lines.line->len, where,
-                                            self->set->component_index, error);
+                                            self->set->manifest, self->set->component_index,
+                                            error);
   *out = self->current;
   return self->current != NULL;
 }
@@ -170,7 +171,8 @@ vss_backup_set_read_entry_at (const VssBackupSet *set, guint64 offset, GError **
   const char *line = NULL;
   VssSetEntry *e = NULL;
   if (line_next_whole (&lr, &line, error) && line != NULL)
-    e = vss_manifest_parse_entry (line, lr.line->len, "an entry", set->component_index, error);
+    e = vss_manifest_parse_entry (line, lr.line->len, "an entry", set->manifest,
+                                  set->component_index, error);
   else if (line == NULL)
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                  "manifest.json changed while the set was open");
@@ -225,7 +227,8 @@ scan_entries (Load *l, gboolean expect_end, GError **error)
       return TRUE;
     }
     g_autoptr(VssSetEntry) e = vss_manifest_parse_entry (line, l->lines.line->len, where,
-                                                         set->component_index, error);
+                                                         set->manifest, set->component_index,
+                                                         error);
     if (e == NULL)
       return FALSE;
     if (!vss_slot_table_add (set->index, vss_manifest_key_hash (e->component, e->path),
@@ -288,7 +291,7 @@ check_hardlink (const VssBackupSet *set, guint64 offset, GError **error)
   const char *problem = first == NULL ? "names no earlier entry of its component"
                         : first->type != VSS_SET_ENTRY_FILE || first->hardlink != NULL
                             ? "names an entry that is not a file with data"
-                        : first->size != e->size || strcmp (first->sha256, e->sha256) != 0
+                        : !vss_set_entry_same_data (first, e)
                             ? "differs in size or checksum from the file it links to" : NULL;
   if (problem == NULL)
     return TRUE;

@@ -188,7 +188,7 @@ foreach_entry_from (VssBackupSetWriter *self, guint64 offset, gpointer user_data
       if (nl == NULL)
         break;
       g_autoptr(VssSetEntry) e = vss_manifest_parse_entry (line->str, line->len, "an entry",
-                                                           index, NULL);
+                                                           self->manifest, index, NULL);
       if (e != NULL)
         func (self, e, user_data);
       g_string_truncate (line, 0);

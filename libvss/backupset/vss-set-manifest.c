@@ -27,6 +27,13 @@ vss_set_entry_new (guint component, const char *path, VssSetEntryType type)
   return self;
 }
 
+gboolean
+vss_set_entry_same_data (const VssSetEntry *a, const VssSetEntry *b)
+{
+  return a->size == b->size && a->sha256_tree == b->sha256_tree &&
+         strcmp (a->sha256, b->sha256) == 0;
+}
+
 void
 vss_set_entry_free (VssSetEntry *self)
 {
@@ -53,6 +60,7 @@ vss_manifest_new (const char *set_id, const char *base_id, VssBackupType type)
   self->components = g_ptr_array_new_with_free_func (g_free);
   self->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_set_entry_free);
   self->consistency = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->version = VSS_MANIFEST_VERSION;
   return self;
 }
 
@@ -163,7 +171,8 @@ entry_to_json (const VssManifest *self, const VssSetEntry *e)
   if (e->xattrs != NULL)
     json_object_object_add (obj, "xattrs", xattrs_to_json (e->xattrs));
   if (e->type == VSS_SET_ENTRY_FILE)
-    json_object_object_add (obj, "sha256", json_object_new_string (e->sha256));
+    json_object_object_add (obj, e->sha256_tree ? "sha256_tree" : "sha256",
+                            json_object_new_string (e->sha256));
   return obj;
 }
 

@@ -45,14 +45,12 @@ vss_set_writer_try_move (VssBackupSetWriter *self, VssSetEntry *e, int dirfd, co
   struct stat set_st;
   if (!self->move_files || fstat (self->partial_fd, &set_st) != 0 || set_st.st_dev != st->st_dev)
     return TRUE;
-  guint64 hashed = 0;
-  int err = 0;
-  gboolean dst_side = FALSE;
-  if (vss_hash_digests_take (sfd, e->sha256))
-    hashed = e->size;   /* hashed while it was staged, unchanged since */
-  else if (!vss_set_copier_run (self->copier, sfd, -1, e->size, e->sha256, &hashed, &err,
-                                &dst_side))
-    return vss_set_errno_error (error, err, "cannot read", name);
+  VssSetCopyResult r = { "" };
+  if (vss_hash_digests_take (sfd, r.sha256))
+    r.copied = e->size;   /* hashed while it was staged, unchanged since */
+  else if (!vss_set_copier_run (self->copier, sfd, -1, e->size, TRUE, &r))
+    return vss_set_errno_error (error, r.err, "cannot read", name);
+  guint64 hashed = r.copied;
   g_autofree char *stored = g_strdup_printf (VSS_SET_FILES "/%u%s", e->component, e->path);
   if (!vss_set_writer_make_parents (self, stored, error))
     return FALSE;
@@ -64,6 +62,8 @@ vss_set_writer_try_move (VssBackupSetWriter *self, VssSetEntry *e, int dirfd, co
   }
   make_plain (sfd);
   e->stored = g_steal_pointer (&stored);
+  memcpy (e->sha256, r.sha256, sizeof e->sha256);
+  e->sha256_tree = vss_digest_is_pieces (TRUE, hashed);
   e->size = hashed;
   self->bytes += hashed;
   *out_moved = TRUE;

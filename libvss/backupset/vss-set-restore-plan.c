@@ -131,7 +131,7 @@ vss_restore_find_source (VssBackupSet *self, GPtrArray *chain, const char *compo
     if (strcmp (set->manifest->set_id, e->in_base) != 0)
       continue;
     g_autoptr(VssSetEntry) b = vss_backup_set_lookup (set, component, e->path);
-    if (b == NULL || b->stored == NULL || strcmp (b->sha256, e->sha256) != 0 || b->size != e->size) {
+    if (b == NULL || b->stored == NULL || !vss_set_entry_same_data (b, e)) {
       g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_DOCUMENT,
                    "%s: the data of %s should be in set %s (%s), which does not hold them",
                    self->dir, e->path, e->in_base, set->dir);

@@ -48,6 +48,7 @@ typedef struct {
   char *path;
   guint64 size;
   char sha256[65];
+  gboolean sha256_tree;
   guint entry;            /* its number: entries rolled back take it along */
 } VssSetWriterInode;
 void vss_set_writer_inode_free (VssSetWriterInode *self);

@@ -26,6 +26,7 @@ struct _VssHashBehind {
   gboolean last;      /* @end is the size */
   gboolean stop;      /* cancelled, or a read-back failed */
   guint64 next;       /* the next piece to claim */
+  guint64 completed;  /* pieces hashed */
   GByteArray *sums;   /* the pieces' SHA-256s, by index (zeros until hashed) */
   gboolean failed;    /* a read-back error or a short file */
 };
@@ -101,9 +102,10 @@ hash_thread (gpointer data)
     guint8 sum[VSS_SHA256_LEN];
     gboolean ok = hash_piece (self->fd, sha, buf, start, length, sum);
     g_mutex_lock (&self->lock);
-    if (ok)
+    if (ok) {
       memcpy (self->sums->data + index * VSS_SHA256_LEN, sum, VSS_SHA256_LEN);
-    else
+      self->completed++;
+    } else
       self->failed = self->stop = TRUE;
     g_cond_broadcast (&self->published);
     g_mutex_unlock (&self->lock);
@@ -140,6 +142,19 @@ void
 vss_hash_behind_publish (VssHashBehind *self, off_t end)
 {
   publish (self, end, FALSE, FALSE);
+}
+
+gboolean
+vss_hash_behind_wait (VssHashBehind *self, off_t *out_done)
+{
+  g_mutex_lock (&self->lock);
+  guint64 published = (guint64) self->end / VSS_DIGEST_PIECE, before = self->completed;
+  while (!self->stop && self->completed == before && self->completed < published)
+    g_cond_wait (&self->published, &self->lock);
+  gboolean progressed = self->completed > before;
+  *out_done = MIN ((off_t) (self->completed * VSS_DIGEST_PIECE), self->end);
+  g_mutex_unlock (&self->lock);
+  return progressed;
 }
 
 /* Joins the threads and frees @self. */

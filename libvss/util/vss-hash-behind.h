@@ -19,6 +19,10 @@ typedef struct _VssHashBehind VssHashBehind;
 VssHashBehind *vss_hash_behind_start (int fd);
 /* The bytes of the file before @end are final and may be hashed. */
 void           vss_hash_behind_publish (VssHashBehind *self, off_t end);
+/* Waits until another piece of those published is hashed: FALSE at once
+ * when all are (or hashing stopped).  *out_done: the bytes of the pieces
+ * hashed so far, for progress. */
+gboolean       vss_hash_behind_wait (VssHashBehind *self, off_t *out_done);
 /* The file's final @size: hashes up to it, stops the thread and writes the
  * digest (64 hex digits) into @out.  FALSE when the file could not be
  * read back in full (then @out is untouched).  Frees @self. */

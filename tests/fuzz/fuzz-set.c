@@ -93,7 +93,7 @@ read_text (const char *dir, const char *name)
   return text;
 }
 
-/* Version 4 manifest lines as the one document of version 3 that libvss
+/* Manifest lines as the one document of version 3 that libvss
  * wrote before, so the fuzzer keeps reaching the old reader. */
 static char *
 to_document (const char *lines)
@@ -105,8 +105,8 @@ to_document (const char *lines)
     g_string_append_printf (text, "%s\n%s", i == 1 ? "" : ",", split[i]);
   g_string_append (text, "\n]}\n");
   g_autofree char *doc = g_string_free (text, FALSE);
-  g_auto(GStrv) parts = g_strsplit (doc, "\"version\":4", 2);
-  FUZZ_CHECK (parts[1] != NULL, "no version 4 header");
+  g_auto(GStrv) parts = g_strsplit (doc, "\"version\":5", 2);
+  FUZZ_CHECK (parts[1] != NULL, "no version 5 header");
   return g_strjoin ("\"version\":3", parts[0], parts[1], NULL);
 }
 

@@ -9,6 +9,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "document/vss-document-private.h"
 #include "vss-test.h"
 
@@ -199,18 +201,66 @@ bs_reseal_manifest (const char *dir)
   cr_assert (g_file_set_contents (path, text->str, (gssize) text->len, NULL));
 }
 
+/* Before version 5 every file had the SHA-256 of its bytes: an entry
+ * line's piece digest becomes the SHA-256 of its stored file. */
+static char *
+plain_digest_line (const char *dir, const char *line)
+{
+  json_object *obj = json_tokener_parse (line), *stored = NULL;
+  cr_assert_not_null (obj, "%s", line);
+  if (!json_object_object_get_ex (obj, "sha256_tree", NULL) ||
+      !json_object_object_get_ex (obj, "stored", &stored)) {
+    json_object_put (obj);
+    return g_strdup (line);
+  }
+  g_autofree char *path = g_build_filename (dir, json_object_get_string (stored), NULL);
+  g_autofree char *sha = vss_test_sha256_of_file (path);
+  json_object_object_del (obj, "sha256_tree");
+  json_object_object_add (obj, "sha256", json_object_new_string (sha));
+  char *out = g_strdup (json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put (obj);
+  return out;
+}
+
+static void
+plain_digests (const char *dir, GPtrArray *lines)
+{
+  for (guint i = 1; i < lines->len; i++) {
+    char *plain = plain_digest_line (dir, lines->pdata[i]);
+    g_free (lines->pdata[i]);
+    lines->pdata[i] = plain;
+  }
+}
+
+void
+bs_manifest_to_version_4 (const char *dir)
+{
+  g_autoptr(GPtrArray) lines = manifest_lines (dir);
+  cr_assert_not_null (lines, "%s has no manifest of lines", dir);
+  plain_digests (dir, lines);
+  g_autofree char *path = g_build_filename (dir, "manifest.json", NULL);
+  g_autoptr(GString) text = g_string_new (NULL);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (text, "%s\n", (const char *) lines->pdata[i]);
+  g_string_append (text, "{\"end\":{}}\n");   /* written anew by the reseal */
+  cr_assert (g_file_set_contents (path, text->str, (gssize) text->len, NULL));
+  bs_edit_manifest (dir, "\"version\":5", "\"version\":4");   /* and reseals */
+}
+
 void
 bs_manifest_to_document (const char *dir, int version)
 {
   g_autoptr(GPtrArray) lines = manifest_lines (dir);
-  cr_assert_not_null (lines, "%s has no version 4 manifest", dir);
+  cr_assert_not_null (lines, "%s has no manifest of lines", dir);
+  plain_digests (dir, lines);
   const char *header = lines->pdata[0];
   g_autoptr(GString) text = g_string_new_len (header, (gssize) strlen (header) - 1);
   g_string_append (text, ",\"entries\":[");
   for (guint i = 1; i < lines->len; i++)
     g_string_append_printf (text, "%s\n%s", i == 1 ? "" : ",", (const char *) lines->pdata[i]);
   g_string_append (text, "\n]}\n");
-  g_autofree char *v4 = g_strdup ("\"version\":4");
+  g_autofree char *v4 = g_strdup ("\"version\":5");
   g_autofree char *vn = g_strdup_printf ("\"version\":%d", version);
   g_auto(GStrv) parts = g_strsplit (text->str, v4, 2);
   cr_assert_not_null (parts[1]);

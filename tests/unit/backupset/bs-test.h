@@ -35,8 +35,12 @@ void bs_edit_manifest (const char *dir, const char *from, const char *to);
  * they are now (as someone editing it on purpose would); bs_edit_manifest
  * does, so an edit is seen by the checks it aims at. */
 void bs_reseal_manifest (const char *dir);
-/* Rewrites the version 4 manifest of @dir as the one JSON document of
- * @version (1-3), as libvss wrote it before version 4. */
+/* Rewrites the manifest of lines of @dir as the one JSON document of
+ * @version (1-3), as libvss wrote it before version 4 (the SHA-256 of
+ * every file's bytes). */
 void bs_manifest_to_document (const char *dir, int version);
+/* The set's manifest as libvss wrote it before version 5: the SHA-256 of
+ * every file's bytes (computed here), "version":4, resealed. */
+void bs_manifest_to_version_4 (const char *dir);
 
 G_END_DECLS

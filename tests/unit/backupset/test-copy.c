@@ -51,7 +51,7 @@ assert_entry_sha256 (VssBackupSet *set, const char *src, const char *name)
   g_autofree char *original = g_strconcat ("/d/", name, NULL);
   VssSetEntry *e = vss_backup_set_lookup (set, COMPONENT, original);
   cr_assert_not_null (e, "%s", original);
-  g_autofree char *expected = vss_test_sha256_of_file (path);
+  g_autofree char *expected = vss_test_digest_of_file (path);
   cr_assert_str_eq (e->sha256, expected, "%s", name);
 }
 

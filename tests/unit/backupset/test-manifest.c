@@ -26,9 +26,10 @@ typedef struct {
 } Edit;
 
 static const Edit edits[] = {
-  { "\"version\":4", "\"version\":5", "version" },
-  { "\"version\":4", "\"version\":3", "line 1: version: a manifest of lines is version 4" },
-  { "\"version\":4,", "", "version: required" },
+  { "\"version\":5", "\"version\":6", "version" },
+  { "\"version\":5", "\"version\":3", "line 1: version: a manifest of lines is version 4 or later" },
+  { "\"version\":5,", "", "version: required" },
+  { "\"sha256\":\"", "\"sha256_tree\":\"", "a file of at most one 4 MiB piece has a \"sha256\"" },
   { "\"components\":[", "\"consistency\":{\"path:/d\":\"sometimes\"},\"components\":[", "consistency: values are" },
   { "\"components\":[", "\"consistency\":{\"zz\":\"crash\"},\"components\":[", "consistency: names a component" },
   { "\"components\":[", "\"consistency\":[],\"components\":[", "consistency: must be an object" },
@@ -173,4 +174,59 @@ Test (manifest, consistency_round_trips_and_version_2_sets_still_load)
   cr_assert (vss_backup_set_verify (old, NULL, NULL, NULL, NULL, &error), "%s",
              error ? error->message : "");
   cr_assert_null (vss_backup_set_get_consistency (old, "path:/d"));
+}
+
+/* Version 5: a file above one 4 MiB piece has its piece digest
+ * ("sha256_tree", computed here independently), a smaller one the
+ * SHA-256 of its bytes; a changed byte in any piece fails verify.  A set
+ * of version 4 (the SHA-256 of every file) still verifies and restores,
+ * and in it a piece digest is an unknown member. */
+Test (manifest, large_files_have_piece_digests_and_version_4_sets_still_restore)
+{
+  g_autofree char *src = bs_path ("src");
+  bs_make_tree (src);
+  g_autofree char *dir = bs_path ("set");
+  g_free (bs_write_set (dir, "path:/d", src, "/d", VSS_BT_FULL, NULL));
+  g_autofree char *manifest = g_build_filename (dir, "manifest.json", NULL);
+  g_autofree char *text = vss_test_read_file (manifest);
+  g_autofree char *sparse = g_build_filename (src, "sparse.img", NULL);
+  g_autofree char *big = g_build_filename (src, "sub", "deep", "big.bin", NULL);
+  g_autofree char *sparse_digest = vss_test_digest_of_file (sparse);
+  g_autofree char *big_sha = vss_test_sha256_of_file (big);
+  g_autofree char *want_tree = g_strdup_printf ("\"sha256_tree\":\"%s\"", sparse_digest);
+  g_autofree char *want_plain = g_strdup_printf ("\"sha256\":\"%s\"", big_sha);
+  cr_assert_not_null (strstr (text, want_tree), "no %s in %s", want_tree, text);
+  cr_assert_not_null (strstr (text, want_plain), "no %s in %s", want_plain, text);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = g_build_filename (dir, "files", "0", "d", "sparse.img", NULL);
+  bs_flip_byte (stored, 8 * 1024 * 1024);   /* in the last piece */
+  {
+    g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
+    cr_assert_not_null (set, "%s", error ? error->message : "");
+    cr_assert_not (vss_backup_set_verify (set, NULL, NULL, NULL, NULL, &error));
+    cr_assert_not_null (strstr (error->message, "has 1 problem"), "%s", error->message);
+    g_clear_error (&error);
+  }
+  bs_flip_byte (stored, 8 * 1024 * 1024);
+  bs_manifest_to_version_4 (dir);
+  g_autofree char *v4 = vss_test_read_file (manifest);
+  cr_assert_null (strstr (v4, "sha256_tree"));
+  {
+    g_autoptr(VssBackupSet) set = vss_backup_set_open (dir, &error);
+    cr_assert_not_null (set, "a version 4 set: %s", error ? error->message : "");
+    cr_assert (vss_backup_set_verify (set, NULL, NULL, NULL, NULL, &error), "%s",
+               error ? error->message : "");
+    g_autofree char *root = bs_path ("target");
+    cr_assert (vss_backup_set_restore_component (set, NULL, "path:/d", root, NULL,
+                                                 VSS_RESTORE_REPLACE, NULL, NULL, NULL, &error),
+               "%s", error ? error->message : "");
+    g_autofree char *restored = g_build_filename (root, "d", NULL);
+    vss_test_assert_same_tree (src, restored);
+  }
+  g_autofree char *sparse_sha = vss_test_sha256_of_file (sparse);
+  g_autofree char *plain = g_strdup_printf ("\"sha256\":\"%s\"", sparse_sha);
+  bs_edit_manifest (dir, plain, want_tree);
+  cr_assert_null (vss_backup_set_open (dir, &error));
+  cr_assert_not_null (strstr (error->message, "unknown member \"sha256_tree\""), "%s",
+                      error->message);
 }

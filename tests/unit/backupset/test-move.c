@@ -146,7 +146,7 @@ Test (move, a_file_hashed_while_staged_is_recorded_with_that_digest)
 {
   g_autofree char *image = stage_with_digests ("big.bin", 3 * MiB + 5);
   g_autofree char *staged = g_build_filename (image, "big.bin", NULL);
-  g_autofree char *expected = vss_test_sha256_of_file (staged);
+  g_autofree char *expected = vss_test_digest_of_file (staged);
   g_autoptr(VssBackupSet) set = write_set (image, TRUE);   /* it verifies the set too */
   cr_assert_str_eq (entry_sha256 (set, "/d/big.bin"), expected);
 }
@@ -156,7 +156,7 @@ Test (move, a_staged_file_changed_since_is_hashed_again)
   g_autofree char *image = stage_with_digests ("big.bin", 2 * MiB);
   g_autofree char *staged = g_build_filename (image, "big.bin", NULL);
   bs_flip_byte (staged, MiB);   /* size and times kept: only the ctime tells */
-  g_autofree char *expected = vss_test_sha256_of_file (staged);
+  g_autofree char *expected = vss_test_digest_of_file (staged);
   g_autoptr(VssBackupSet) set = write_set (image, TRUE);
   cr_assert_str_eq (entry_sha256 (set, "/d/big.bin"), expected,
                     "the set recorded the digest of the data before the change");
