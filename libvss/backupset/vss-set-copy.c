@@ -107,6 +107,8 @@ hash_hole (VssSetCopier *self, CopyRun *run, off_t length)
     return;
   if (run->behind == NULL)
     vss_digest_update_zeros (run->digest, (guint64) length);
+  else
+    vss_hash_behind_publish_hole (run->behind, run->pos, run->pos + length);
   run->pos += length;
   tick (self, run->pos);
 }
@@ -195,6 +197,16 @@ static gboolean
 hash_in_place (VssSetCopier *self, CopyRun *run, off_t end, char out_sha256[65])
 {
   VssHashBehind *hash = vss_hash_behind_start (run->sfd);
+  off_t data, hole;
+  for (off_t pos = 0; pos < end; pos = hole) {
+    run->pos = pos;
+    if (!next_region (run, end, &data, &hole)) {
+      vss_hash_behind_publish_hole (hash, pos, end);
+      break;
+    }
+    vss_hash_behind_publish_hole (hash, pos, data);
+  }
+  run->pos = 0;
   vss_hash_behind_publish (hash, end);
   off_t done = 0;
   while (vss_hash_behind_wait (hash, &done))

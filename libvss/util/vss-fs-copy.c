@@ -136,10 +136,15 @@ copy_file_data (int sfd, int dfd, off_t size, const CopyCtx *ctx, Behind *behind
   off_t pos = 0;
   while (pos < size) {
     off_t data = lseek (sfd, pos, SEEK_DATA);
-    if (data < 0 && errno == ENXIO)
+    if (data < 0 && errno == ENXIO) {
+      if (behind->hash != NULL)
+        vss_hash_behind_publish_hole (behind->hash, pos, size);
       break;                       /* only a hole is left */
+    }
     if (data < 0)
       data = pos;                  /* no SEEK_DATA here: treat all as data */
+    if (behind->hash != NULL)
+      vss_hash_behind_publish_hole (behind->hash, pos, data);
     off_t hole = lseek (sfd, data, SEEK_HOLE);
     if (hole < 0 || hole > size)
       hole = size;

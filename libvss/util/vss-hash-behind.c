@@ -28,6 +28,7 @@ struct _VssHashBehind {
   guint64 next;       /* the next piece to claim */
   guint64 completed;  /* pieces hashed */
   GByteArray *sums;   /* the pieces' SHA-256s, by index (zeros until hashed) */
+  GArray *holes;      /* off_t pairs [start, end): ranges the writer left as holes */
   gboolean failed;    /* a read-back error or a short file */
 };
 
@@ -59,21 +60,27 @@ claim_piece (VssHashBehind *self, guint64 *index, off_t *start, off_t *length)
   return FALSE;
 }
 
-/* A whole piece that SEEK_DATA says is all hole: its digest is known. */
+/* Is the whole piece inside a hole its writer published?  Then its
+ * digest is known.  (Not SEEK_DATA: on ext4 it can miss data whose
+ * writeback is under way, and these files are being written.) */
 static gboolean
-is_hole (int fd, off_t start, off_t length)
+in_hole (VssHashBehind *self, off_t start, off_t length)
 {
-  if (length != VSS_DIGEST_PIECE)
-    return FALSE;
-  off_t data = lseek (fd, start, SEEK_DATA);
-  return (data < 0 && errno == ENXIO) || data >= start + length;
+  gboolean hole = FALSE;
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; length == VSS_DIGEST_PIECE && !hole && i < self->holes->len; i += 2)
+    hole = g_array_index (self->holes, off_t, i) <= start &&
+           start + length <= g_array_index (self->holes, off_t, i + 1);
+  g_mutex_unlock (&self->lock);
+  return hole;
 }
 
 static gboolean
-hash_piece (int fd, VssSha256 *sha, guint8 *buf, off_t start, off_t length,
+hash_piece (VssHashBehind *self, VssSha256 *sha, guint8 *buf, off_t start, off_t length,
             guint8 sum[VSS_SHA256_LEN])
 {
-  if (is_hole (fd, start, length)) {
+  int fd = self->fd;
+  if (in_hole (self, start, length)) {
     memcpy (sum, vss_digest_zero_piece (), VSS_SHA256_LEN);
     return TRUE;
   }
@@ -100,7 +107,7 @@ hash_thread (gpointer data)
   off_t start, length;
   while (claim_piece (self, &index, &start, &length)) {
     guint8 sum[VSS_SHA256_LEN];
-    gboolean ok = hash_piece (self->fd, sha, buf, start, length, sum);
+    gboolean ok = hash_piece (self, sha, buf, start, length, sum);
     g_mutex_lock (&self->lock);
     if (ok) {
       memcpy (self->sums->data + index * VSS_SHA256_LEN, sum, VSS_SHA256_LEN);
@@ -119,6 +126,7 @@ vss_hash_behind_start (int fd)
   VssHashBehind *self = g_new0 (VssHashBehind, 1);
   self->fd = fd;
   self->sums = g_byte_array_new ();
+  self->holes = g_array_new (FALSE, FALSE, sizeof (off_t));
   g_mutex_init (&self->lock);
   g_cond_init (&self->published);
   self->n_threads = CLAMP (g_get_num_processors (), 1, MAX_HASHERS);
@@ -144,6 +152,17 @@ vss_hash_behind_publish (VssHashBehind *self, off_t end)
   publish (self, end, FALSE, FALSE);
 }
 
+void
+vss_hash_behind_publish_hole (VssHashBehind *self, off_t start, off_t end)
+{
+  if (end - start < VSS_DIGEST_PIECE)
+    return;   /* holds no whole piece */
+  g_mutex_lock (&self->lock);
+  g_array_append_val (self->holes, start);
+  g_array_append_val (self->holes, end);
+  g_mutex_unlock (&self->lock);
+}
+
 gboolean
 vss_hash_behind_wait (VssHashBehind *self, off_t *out_done)
 {
@@ -164,6 +183,7 @@ destroy (VssHashBehind *self)
   for (guint i = 0; i < self->n_threads; i++)
     g_thread_join (self->threads[i]);
   g_byte_array_unref (self->sums);
+  g_array_unref (self->holes);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->published);
   g_free (self);

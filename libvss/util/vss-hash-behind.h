@@ -3,7 +3,7 @@
  * read back the pieces the writer has finished (from the page cache) and
  * hash them, one piece per core, so hashing overlaps the copy instead of
  * following it.  What is hashed is what the file holds, holes as zeros
- * (a piece that is all hole is not read). */
+ * (a piece inside a hole the writer published is not read). */
 #pragma once
 
 #include <glib.h>
@@ -19,6 +19,9 @@ typedef struct _VssHashBehind VssHashBehind;
 VssHashBehind *vss_hash_behind_start (int fd);
 /* The bytes of the file before @end are final and may be hashed. */
 void           vss_hash_behind_publish (VssHashBehind *self, off_t end);
+/* [@start, @end) is a hole the writer left (and will not write): whole
+ * pieces inside it are not read.  Before publishing an end beyond it. */
+void           vss_hash_behind_publish_hole (VssHashBehind *self, off_t start, off_t end);
 /* Waits until another piece of those published is hashed: FALSE at once
  * when all are (or hashing stopped).  *out_done: the bytes of the pieces
  * hashed so far, for progress. */
