@@ -99,6 +99,18 @@ vss_test_sha256_of_file (const char *path)
   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
 }
 
+guint8 *
+vss_test_pattern (gsize size, guint seed)
+{
+  guint8 *data = g_malloc (size + 1);
+  guint32 x = 2463534242u + seed;
+  for (gsize i = 0; i < size; i++) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    data[i] = (guint8) x;
+  }
+  return data;
+}
+
 char *
 vss_test_digest_of_file (const char *path)
 {

@@ -40,6 +40,8 @@ char *vss_test_writer_module_path (const char *name);
 char *vss_test_read_file (const char *path);
 /* The SHA-256 of a file's bytes (GChecksum: independent of libvss's own). */
 char *vss_test_sha256_of_file (const char *path);
+/* @size deterministic, non-repeating bytes (xorshift from @seed). */
+guint8 *vss_test_pattern (gsize size, guint seed);
 /* A file's digest as a version-5 set records it: the SHA-256 up to 4 MiB,
  * beyond it the SHA-256 of its 4 MiB pieces' SHA-256s (GChecksum too). */
 char *vss_test_digest_of_file (const char *path);

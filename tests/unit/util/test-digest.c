@@ -15,17 +15,6 @@ TestSuite (digest, .init = setup, .fini = teardown);
 
 #define MiB (1024 * 1024)
 
-static guint8 *
-pattern (gsize size, guint seed)
-{
-  guint8 *data = g_malloc (size + 1);
-  guint32 x = 2463534242u + seed;
-  for (gsize i = 0; i < size; i++) {
-    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-    data[i] = (guint8) x;
-  }
-  return data;
-}
 
 /* The expected digest, from a file holding @data. */
 static char *
@@ -42,7 +31,7 @@ static const gsize steps[] = { 1 * MiB, 777777, 4 * MiB, 5 * MiB + 3 };
 Test (digest, fed_in_any_steps_equals_the_set_digest)
 {
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
-    g_autofree guint8 *data = pattern (sizes[i], i);
+    g_autofree guint8 *data = vss_test_pattern (sizes[i], i);
     g_autofree char *expected = expected_digest (data, sizes[i]);
     for (guint s = 0; s < G_N_ELEMENTS (steps); s++) {
       g_autoptr(VssDigest) d = vss_digest_new (TRUE);
@@ -59,7 +48,7 @@ Test (digest, holes_hash_as_zero_bytes)
 {
   /* data, a hole over whole and partial pieces, data */
   const gsize size = 14 * MiB + 5, hole_at = 3 * MiB + 1, hole_len = 9 * MiB;
-  g_autofree guint8 *data = pattern (size, 7);
+  g_autofree guint8 *data = vss_test_pattern (size, 7);
   memset (data + hole_at, 0, hole_len);
   g_autofree char *expected = expected_digest (data, size);
   g_autoptr(VssDigest) d = vss_digest_new (TRUE);
@@ -80,7 +69,7 @@ Test (digest, holes_hash_as_zero_bytes)
 
 Test (digest, plain_form_is_the_sha256_of_the_bytes)
 {
-  g_autofree guint8 *data = pattern (9 * MiB, 3);
+  g_autofree guint8 *data = vss_test_pattern (9 * MiB, 3);
   g_autoptr(VssDigest) d = vss_digest_new (FALSE);
   vss_digest_update (d, data, 5 * MiB);
   vss_digest_update_zeros (d, 0);

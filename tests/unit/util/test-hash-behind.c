@@ -36,18 +36,6 @@ tmp_path (const char *rel)
   return g_build_filename (tmpdir, rel, NULL);
 }
 
-/* Deterministic, non-repeating bytes. */
-static guint8 *
-pattern (off_t size, guint seed)
-{
-  guint8 *data = g_malloc (size + 1);
-  guint32 x = 2463534242u + seed;
-  for (off_t i = 0; i < size; i++) {
-    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-    data[i] = (guint8) x;
-  }
-  return data;
-}
 
 
 static void
@@ -66,7 +54,7 @@ Test (hash_behind, digest_equals_sha256_of_a_file_written_in_odd_steps)
     g_autofree char *path = tmp_path ("written");
     int fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     cr_assert_geq (fd, 0);
-    g_autofree guint8 *data = pattern (sizes[i], i);
+    g_autofree guint8 *data = vss_test_pattern (sizes[i], i);
     VssHashBehind *hash = vss_hash_behind_start (fd);
     for (off_t done = 0; done < sizes[i];) {
       off_t step = MIN (sizes[i] - done, (off_t) 777777);   /* no chunk boundary */
@@ -92,7 +80,7 @@ Test (hash_behind, a_file_written_out_behind_keeps_its_digest)
   g_autofree char *path = tmp_path ("behind");
   int fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   cr_assert_geq (fd, 0);
-  g_autofree guint8 *data = pattern (size, 11);
+  g_autofree guint8 *data = vss_test_pattern (size, 11);
   VssHashBehind *hash = vss_hash_behind_start (fd);
   off_t flushed = 0;
   const off_t hole_at = 20 * MiB, hole_end = 29 * MiB;   /* two whole pieces inside */
@@ -121,7 +109,7 @@ Test (hash_behind, holes_are_hashed_as_zeros)
   g_autofree char *path = tmp_path ("sparse");
   int fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   cr_assert_geq (fd, 0);
-  g_autofree guint8 *data = pattern (MiB, 7);
+  g_autofree guint8 *data = vss_test_pattern (MiB, 7);
   VssHashBehind *hash = vss_hash_behind_start (fd);
   write_all (fd, data, 4096, 0);
   write_all (fd, data, MiB, 5 * MiB);   /* a hole of almost 5 MiB before it */
@@ -138,7 +126,7 @@ Test (hash_behind, a_file_shorter_than_its_size_gives_no_digest)
 {
   g_autofree char *path = tmp_path ("short");
   int fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  g_autofree guint8 *data = pattern (MiB, 3);
+  g_autofree guint8 *data = vss_test_pattern (MiB, 3);
   write_all (fd, data, MiB, 0);
   VssHashBehind *hash = vss_hash_behind_start (fd);
   vss_hash_behind_publish (hash, MiB / 2);
@@ -156,7 +144,7 @@ static char *
 put_pattern_file (const char *dir, const char *name, off_t size, guint seed)
 {
   char *path = g_build_filename (dir, name, NULL);
-  g_autofree guint8 *data = pattern (size, seed);
+  g_autofree guint8 *data = vss_test_pattern (size, seed);
   g_autoptr(GError) error = NULL;
   cr_assert (g_file_set_contents (path, (const char *) data, size, &error), "%s",
              error ? error->message : "");
@@ -193,7 +181,7 @@ Test (hash_behind, copy_tree_remembers_the_digest_of_each_large_file)
   }
   g_autofree char *sparse = g_build_filename (src, "sparse", NULL);
   int fd = open (sparse, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  g_autofree guint8 *data = pattern (MiB, 9);
+  g_autofree guint8 *data = vss_test_pattern (MiB, 9);
   write_all (fd, data, MiB, 6 * MiB);
   cr_assert_eq (ftruncate (fd, 11 * MiB), 0);
   close (fd);
