@@ -61,8 +61,8 @@ claim_piece (VssHashBehind *self, guint64 *index, off_t *start, off_t *length)
 }
 
 /* Is the whole piece inside a hole its writer published?  Then its
- * digest is known.  (Not SEEK_DATA: on ext4 it can miss data whose
- * writeback is under way, and these files are being written.) */
+ * digest is known.  (Not lseek (SEEK_DATA): it would move the file
+ * position of a descriptor its writer may be write()ing through.) */
 static gboolean
 in_hole (VssHashBehind *self, off_t start, off_t length)
 {
