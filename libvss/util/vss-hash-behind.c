@@ -27,6 +27,7 @@ struct _VssHashBehind {
   gboolean stop;      /* cancelled, or a read-back failed */
   guint64 next;       /* the next piece to claim */
   guint64 completed;  /* pieces hashed */
+  guint64 reported;   /* of them, told vss_hash_behind_wait's caller */
   GByteArray *sums;   /* the pieces' SHA-256s, by index (zeros until hashed) */
   GArray *holes;      /* off_t pairs [start, end): ranges the writer left as holes */
   gboolean failed;    /* a read-back error or a short file */
@@ -167,11 +168,14 @@ gboolean
 vss_hash_behind_wait (VssHashBehind *self, off_t *out_done)
 {
   g_mutex_lock (&self->lock);
-  guint64 published = (guint64) self->end / VSS_DIGEST_PIECE, before = self->completed;
-  while (!self->stop && self->completed == before && self->completed < published)
+  guint64 published = (guint64) self->end / VSS_DIGEST_PIECE;
+  while (!self->stop && self->completed == self->reported && self->reported < published)
     g_cond_wait (&self->published, &self->lock);
-  gboolean progressed = self->completed > before;
-  *out_done = MIN ((off_t) (self->completed * VSS_DIGEST_PIECE), self->end);
+  /* one piece a call, so a caller sees every piece go by */
+  gboolean progressed = self->completed > self->reported;
+  if (progressed)
+    self->reported++;
+  *out_done = MIN ((off_t) (self->reported * VSS_DIGEST_PIECE), self->end);
   g_mutex_unlock (&self->lock);
   return progressed;
 }

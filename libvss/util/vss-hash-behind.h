@@ -22,9 +22,9 @@ void           vss_hash_behind_publish (VssHashBehind *self, off_t end);
 /* [@start, @end) is a hole the writer left (and will not write): whole
  * pieces inside it are not read.  Before publishing an end beyond it. */
 void           vss_hash_behind_publish_hole (VssHashBehind *self, off_t start, off_t end);
-/* Waits until another piece of those published is hashed: FALSE at once
- * when all are (or hashing stopped).  *out_done: the bytes of the pieces
- * hashed so far, for progress. */
+/* Waits until another piece of those published is hashed (each is told
+ * once): FALSE at once when all were told (or hashing stopped).
+ * *out_done: the bytes of the pieces told so far, for progress. */
 gboolean       vss_hash_behind_wait (VssHashBehind *self, off_t *out_done);
 /* The file's final @size: hashes up to it, stops the thread and writes the
  * digest (64 hex digits) into @out.  FALSE when the file could not be
