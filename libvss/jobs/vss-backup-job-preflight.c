@@ -72,16 +72,32 @@ add_allocated (const char *path, const struct stat *st, int flag, struct FTW *ft
   return 0;
 }
 
-guint64
-vss_backup_job_estimate_bytes (VssBackupJob *job)
+static guint64
+allocated_bytes (GPtrArray *roots)
 {
   guint64 total = 0;
-  for (guint i = 0; i < job->roots->len; i++) {
+  for (guint i = 0; i < roots->len; i++) {
     walk_bytes = 0;
-    nftw (g_ptr_array_index (job->roots, i), add_allocated, 32, FTW_PHYS);
+    nftw (g_ptr_array_index (roots, i), add_allocated, 32, FTW_PHYS);
     total += walk_bytes;
   }
   return total;
+}
+
+/* The writers' images are not known before their pins (in the freeze):
+ * their stores' room on disk stands for them (an image never holds more
+ * than its store's pages in use). */
+guint64
+vss_backup_job_estimate_image_bytes (VssBackupJob *job)
+{
+  g_autoptr(GPtrArray) image_roots = vss_backup_job_image_roots (job);
+  return allocated_bytes (image_roots);
+}
+
+guint64
+vss_backup_job_estimate_bytes (VssBackupJob *job)
+{
+  return allocated_bytes (job->roots) + vss_backup_job_estimate_image_bytes (job);
 }
 
 /* A full or copy set needs about as much room as the data it copies; an
