@@ -122,6 +122,11 @@ if awk -v s="${small:-0}" -v l="${large:-1e9}" 'BEGIN { exit !(l <= 2 * s + 10) 
 else
   nok "the freeze does not grow with the data: ${large} ms for ${LARGE_MB} MB vs ${small} ms for ${SMALL_MB} MB"
 fi
+# what makes the freeze independent of the size: no snapshot (a copy inside
+# the window on ext4), the image staged after the thaw
+check "no backup took a snapshot; each staged the image after the thaw" bash -c "
+  ! grep -q '\"type\": *\"snapshot\"' '$T'/out/freeze-*.json &&
+  [ \$(grep -l '\"phase\": *\"images\"' '$T'/out/freeze-*.json | wc -l) -eq $ROUNDS ]"
 check "no staged image is left" bash -c "[ -z \"\$(ls -A '$T/state/staging' 2>/dev/null)\" ]"
 echo "1..$n"
 [ "$failed" -eq 0 ]
