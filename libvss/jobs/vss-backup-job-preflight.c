@@ -108,17 +108,24 @@ vss_backup_job_check_space (VssBackupJob *job, GError **error)
   if (job->to == NULL || (job->type != VSS_BT_FULL && job->type != VSS_BT_COPY))
     return TRUE;
   g_autofree char *parent = g_path_get_dirname (job->to);
+  return vss_backup_job_check_room (parent, vss_backup_job_estimate_bytes (job), "for the set",
+                                    "choose another --to", error);
+}
+
+gboolean
+vss_backup_job_check_room (const char *dir, guint64 needed, const char *what, const char *advice,
+                           GError **error)
+{
   struct statvfs fs;
-  if (statvfs (parent, &fs) != 0)
-    return TRUE;   /* the copy will say what is wrong */
+  if (statvfs (dir, &fs) != 0)
+    return TRUE;   /* the writes will say what is wrong */
   guint64 free_bytes = (guint64) fs.f_bavail * fs.f_frsize;
-  guint64 needed = vss_backup_job_estimate_bytes (job);
   if (needed <= free_bytes)
     return TRUE;
   g_autofree char *need_s = g_format_size (needed);
   g_autofree char *free_s = g_format_size (free_bytes);
   g_set_error (error, VSS_ERROR, VSS_ERROR_INSUFFICIENT_STORAGE,
-               "not enough space for the set: about %s to copy, %s free in %s; free some room "
-               "or choose another --to", need_s, free_s, parent);
+               "not enough space %s: about %s needed, %s free in %s; free some room there or %s",
+               what, need_s, free_s, dir, advice);
   return FALSE;
 }

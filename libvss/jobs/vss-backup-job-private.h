@@ -86,6 +86,10 @@ guint    vss_backup_job_count_failed_writers (VssBackupJob *job);
 gboolean vss_backup_job_preflight (VssBackupJob *job, GError **error);
 /* The room the writers' images will take, estimated from their stores. */
 guint64  vss_backup_job_estimate_image_bytes (VssBackupJob *job);
+/* @needed bytes free on @dir's filesystem; else VSS_ERROR_INSUFFICIENT_STORAGE
+ * saying "not enough space @what: about N needed, M free in @dir; … or @advice". */
+gboolean vss_backup_job_check_room (const char *dir, guint64 needed, const char *what,
+                                    const char *advice, GError **error);
 /* Enough free space for a full or copy set beside job->to. */
 gboolean vss_backup_job_check_space (VssBackupJob *job, GError **error);
 

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define STAGING_PREFIX "images-"
@@ -83,22 +82,7 @@ make_staging (VssBackupJob *job, GError **error)
 
 /* ---- room ---- */
 
-static gboolean
-check_room (const char *dir, guint64 needed, const char *when, GError **error)
-{
-  struct statvfs fs;
-  if (statvfs (dir, &fs) != 0)
-    return TRUE;   /* the writes will say what is wrong */
-  guint64 free_bytes = (guint64) fs.f_bavail * fs.f_frsize;
-  if (needed <= free_bytes)
-    return TRUE;
-  g_autofree char *need_s = g_format_size (needed);
-  g_autofree char *free_s = g_format_size (free_bytes);
-  g_set_error (error, VSS_ERROR, VSS_ERROR_INSUFFICIENT_STORAGE,
-               "not enough space to stage the writers' images%s: %s needed, %s free in %s; free "
-               "some room there or set VSS_STATE_DIR to a larger place", when, need_s, free_s, dir);
-  return FALSE;
-}
+#define STAGING_ADVICE "set VSS_STATE_DIR to a larger place"
 
 gboolean
 vss_backup_job_check_staging_space (VssBackupJob *job, GError **error)
@@ -108,7 +92,8 @@ vss_backup_job_check_staging_space (VssBackupJob *job, GError **error)
   g_autofree char *dir = g_strdup (job->image_staging);
   while (!g_file_test (dir, G_FILE_TEST_IS_DIR) && strchr (dir + 1, '/') != NULL)
     *strrchr (dir, '/') = '\0';   /* the nearest directory that exists */
-  return check_room (dir, vss_backup_job_estimate_image_bytes (job), " (estimated)", error);
+  return vss_backup_job_check_room (dir, vss_backup_job_estimate_image_bytes (job),
+                                    "to stage the writers' images", STAGING_ADVICE, error);
 }
 
 /* ---- the images into one tree ---- */
@@ -232,7 +217,8 @@ vss_backup_job_stage_images (VssBackupJob *self, GError **error)
     return TRUE;
   gint64 start = g_get_monotonic_time ();
   gboolean ok = make_staging (self, error) &&
-                check_room (self->staging, vss_backup_job_post_snapshot_bytes (self), "", error);
+                vss_backup_job_check_room (self->staging, vss_backup_job_post_snapshot_bytes (self),
+                                           "to stage the writers' images", STAGING_ADVICE, error);
   if (ok) {
     g_autofree char *set_dir = g_build_filename (self->staging, "set", NULL);
     ok = stream_images (self, set_dir, error);

@@ -46,7 +46,7 @@ PY
 "$VSS" --json backup -c directory --to "$T/small/set" > "$T/out/set.json" 2> "$T/out/set.err"; rc=$?
 check "a set on an 8 MB tmpfs is refused (exit 1, got $rc)" test $rc -eq 1
 check "…saying how much is needed and how much is free" \
-  grep -Eq "not enough space for the set: about [0-9.]+[^0-9,]+MB to copy, [0-9.]+[^0-9,]+MB free in $T/small" "$T/out/set.err"
+  grep -Eq "not enough space for the set: about [0-9.]+[^0-9,]+MB needed, [0-9.]+[^0-9,]+MB free in $T/small" "$T/out/set.err"
 check "…before any writer was frozen" json "$T/out/set.json" "'prepare' not in phases and 'snapshot' not in phases"
 check "…and nothing was written there" test -z "$(ls -A "$T/small")"
 
@@ -54,7 +54,7 @@ check "…and nothing was written there" test -z "$(ls -A "$T/small")"
 VSS_STATE_DIR=$T/small/state "$VSS" --json backup -c directory --exec true > "$T/out/exec.json" 2> "$T/out/exec.err"; rc=$?
 check "--exec with the state directory on the tmpfs is refused (exit 1, got $rc)" test $rc -eq 1
 check "…saying the images' staging needs more than is free" \
-  grep -Eq "not enough space to stage the writers' images \(estimated\): [0-9.]+[^0-9,]+MB needed, [0-9.]+[^0-9,]+MB free" "$T/out/exec.err"
+  grep -Eq "not enough space to stage the writers' images: about [0-9.]+[^0-9,]+MB needed, [0-9.]+[^0-9,]+MB free in $T/small/state" "$T/out/exec.err"
 check "…before any writer was frozen" json "$T/out/exec.json" "'prepare' not in phases and 'snapshot' not in phases"
 
 # --- where there is room: the progress totals the image
