@@ -125,6 +125,13 @@ def stats(xs):
     return "%d modifies, p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (len(xs), q(0.5), q(0.99), xs[-1])
 print("during the backups: " + stats([l for t, l in lat if inside(t, spans[name])]))
 print("outside every backup: " + stats([l for t, l in lat if not inside(t, every)]))
+# where in its backup each slow modify (> 200 ms) started: tenths of the backup's duration
+slow = [0] * 10
+for t, l in lat:
+    for a, b in spans[name]:
+        if a <= t <= b and l > 200000:
+            slow[min(9, (t - a) * 10 // max(1, b - a))] += 1
+print("slow modifies (> 200 ms) by tenth of the backup: " + " ".join(map(str, slow)))
 PY
 }
 echo "ext4 loop device; data.mdb $(du -h "$DB/data.mdb" | cut -f1) ($ENTRIES entries), --path $(du -sh "$M/other" | cut -f1); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
