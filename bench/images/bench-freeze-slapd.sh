@@ -12,6 +12,8 @@
 #   bench/images/bench-freeze-slapd.sh [BUILD_DIR] [DB_MB] [PATH_MB] [ROUNDS]
 # Needs root, slapd (back_mdb) and ldap-utils.  A modify's latency includes
 # starting ldapmodify (a few ms): compare during/outside, not absolutes.
+# SET_FS=separate puts the set on a second loop ext4 (its own journal)
+# instead of slapd's filesystem.
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 DB_MB=${2:-1024} PATH_MB=${3:-1024} ROUNDS=${4:-5}
@@ -21,13 +23,15 @@ for p in /usr/sbin/slapd /usr/sbin/slapadd ldapmodify ldapsearch python3; do
   command -v "$p" > /dev/null || { echo "needs $p (apt-get install slapd ldap-utils)" >&2; exit 77; }
 done
 T=$(mktemp -d /var/tmp/vss-bench-freeze-slapd-XXXXXX)
-LOOP="" LOAD="" SLAPD=""
+LOOP="" LOOP2="" LOAD="" SLAPD=""
 cleanup() {
   set +e
   [ -n "$LOAD" ] && { kill "$LOAD"; wait "$LOAD"; } 2>/dev/null
   [ -n "$SLAPD" ] && { kill "$SLAPD"; for _ in $(seq 100); do kill -0 "$SLAPD" 2>/dev/null || break; sleep 0.1; done; }
   mountpoint -q "$T/mnt" && umount "$T/mnt"
+  mountpoint -q "$T/setfs" && umount "$T/setfs"
   [ -n "$LOOP" ] && losetup -d "$LOOP"
+  [ -n "$LOOP2" ] && losetup -d "$LOOP2"
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -36,6 +40,12 @@ truncate -s $(( (DB_MB + PATH_MB) * 3 + 1024 ))M "$T/disk.img"
 LOOP=$(losetup -f --show "$T/disk.img")
 mkfs.ext4 -q "$LOOP"; mount "$LOOP" "$T/mnt"
 M=$T/mnt DB=$T/mnt/ldap SUFFIX=dc=bench,dc=test ROOTDN=cn=admin,dc=bench,dc=test
+SET=$M/set
+if [ "${SET_FS:-same}" = separate ]; then
+  mkdir -p "$T/setfs"; truncate -s $(( (DB_MB + PATH_MB) * 2 + 1024 ))M "$T/set.img"
+  LOOP2=$(losetup -f --show "$T/set.img"); mkfs.ext4 -q "$LOOP2"; mount "$LOOP2" "$T/setfs"
+  SET=$T/setfs/set
+fi
 mkdir -p "$DB"
 export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run
 export VSS_WRITER_PATH=$T/writers VSS_WRITER_HOST=$BUILD/libvss/writer-host/host/vss-writer-host
@@ -99,9 +109,9 @@ run_case() {
   local name=$1; shift
   : > "$T/$name.windows"; : > "$T/$name.spans"
   for r in $(seq 1 "$ROUNDS"); do
-    rm -rf "$M/set"
+    rm -rf "$SET"
     local s=${EPOCHREALTIME/./}
-    "$VSS" --json backup -c directory --provider copy "$@" --to "$M/set" > "$T/out" 2>&1 ||
+    "$VSS" --json backup -c directory --provider copy "$@" --to "$SET" > "$T/out" 2>&1 ||
       { cat "$T/out" >&2; exit 1; }
     echo "$s ${EPOCHREALTIME/./}" >> "$T/$name.spans"
     grep -o '"window_ms": *[0-9.]*' "$T/out" | grep -o '[0-9.]*$' | xargs printf '%.1f\n' >> "$T/$name.windows"
@@ -134,7 +144,7 @@ for t, l in lat:
 print("slow modifies (> 200 ms) by tenth of the backup: " + " ".join(map(str, slow)))
 PY
 }
-echo "ext4 loop device; data.mdb $(du -h "$DB/data.mdb" | cut -f1) ($ENTRIES entries), --path $(du -sh "$M/other" | cut -f1); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "set on the ${SET_FS:-same} filesystem; ext4 loop device; data.mdb $(du -h "$DB/data.mdb" | cut -f1) ($ENTRIES entries), --path $(du -sh "$M/other" | cut -f1); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_case without
 run_case with --path "$M/other"
 kill "$LOAD"; wait "$LOAD" 2>/dev/null || true; LOAD=""
