@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,7 +40,8 @@ is_orphan (const char *name)
 {
   gint64 pid = 0;
   guint64 start = 0;
-  if (sscanf (name, STAGING_PREFIX "%" G_GINT64_FORMAT "-%" G_GUINT64_FORMAT "-", &pid, &start) != 2)
+  if (sscanf (name, STAGING_PREFIX "%" G_GINT64_FORMAT "-%" G_GUINT64_FORMAT "-", &pid,
+              &start) != 2)
     return FALSE;
   return !vss_process_is_alive (pid, start);
 }

@@ -238,8 +238,7 @@ vss_backup_job_post_snapshot_bytes (VssBackupJob *job)
   guint64 total = 0;
   for (guint i = 0; i < job->selected->len; i++) {
     const VssSelected *s = g_ptr_array_index (job->selected, i);
-    if (job->failed_writers == NULL ||
-        !g_hash_table_contains (job->failed_writers, vss_writer_metadata_get_writer_name (s->metadata)))
+    if (!vss_backup_job_writer_failed (job, vss_writer_metadata_get_writer_name (s->metadata)))
       total += component_post_snapshot_bytes (job, s);
   }
   return total;
