@@ -12,9 +12,14 @@ int
 vss_backup_cmd_run_in_view (VssBackupCmd *cmd, const char *const *argv, int stdout_fd,
                             void (*started) (gpointer data), gpointer data, GError **error)
 {
-  g_autofree char *metadata = vss_backup_cmd_write_metadata (cmd, error);
-  if (metadata == NULL)
+  /* the writers' images, which no snapshot holds, as files to show */
+  if (!vss_backup_job_stage_images (cmd->job, error))
     return -1;
+  g_autofree char *metadata = vss_backup_cmd_write_metadata (cmd, error);
+  if (metadata == NULL) {
+    vss_backup_job_remove_staged_images (cmd->job);
+    return -1;
+  }
   g_autoptr(VssSnapshotView) view = vss_backup_cmd_make_view (cmd, metadata, error);
   g_auto(GStrv) env = vss_backup_cmd_view_env (cmd);
   int status = -1;
@@ -25,6 +30,7 @@ vss_backup_cmd_run_in_view (VssBackupCmd *cmd, const char *const *argv, int stdo
     status = vss_snapshot_view_wait (view);
   }
   vss_backup_cmd_remove_metadata (metadata);
+  vss_backup_job_remove_staged_images (cmd->job);
   return status;
 }
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static gboolean
@@ -111,6 +112,25 @@ components_json (VssBackupCmd *cmd)
   return text;
 }
 
+/* @path is @root or below it. */
+static gboolean
+is_within (const char *path, const char *root)
+{
+  gsize n = strlen (root);
+  return strncmp (path, root, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1);
+}
+
+/* A staged image directory no snapshot root covers (one that is covered
+ * is shown over the root's snapshot, and read with it). */
+static gboolean
+is_own_tree (VssBackupCmd *cmd, const char *image_root)
+{
+  for (guint i = 0; i < vss_backup_job_get_root_count (cmd->job); i++)
+    if (is_within (image_root, vss_backup_job_get_root (cmd->job, i)))
+      return FALSE;
+  return TRUE;
+}
+
 /* The trees the command reads, one a line, then the metadata directory. */
 static char *
 paths_list (VssBackupCmd *cmd)
@@ -118,6 +138,12 @@ paths_list (VssBackupCmd *cmd)
   GString *list = g_string_new (NULL);
   for (guint i = 0; i < vss_backup_job_get_root_count (cmd->job); i++)
     g_string_append_printf (list, "%s\n", vss_backup_job_get_root (cmd->job, i));
+  for (guint i = 0; i < vss_backup_job_get_image_root_count (cmd->job); i++) {
+    const char *original = NULL;
+    g_autofree char *staged = vss_backup_job_get_staged_image_root (cmd->job, i, &original);
+    if (is_own_tree (cmd, original))
+      g_string_append_printf (list, "%s\n", original);
+  }
   g_string_append (list, VSS_VIEW_SET_DIR "\n");
   return g_string_free (list, FALSE);
 }
@@ -170,16 +196,64 @@ vss_backup_cmd_remove_metadata (const char *dir)
   g_rmdir (dir);
 }
 
+/* What the view shows where: pairs of (shown, original). */
+typedef struct {
+  char *shown;
+  char *original;
+} ViewMount;
+
+static void
+view_mount_free (ViewMount *m)
+{
+  g_free (m->shown);
+  g_free (m->original);
+  g_free (m);
+}
+
+/* Outer directories first: a staged image directory inside a --path tree
+ * is mounted over that tree's snapshot, not hidden by it. */
+static gint
+by_depth (gconstpointer a, gconstpointer b)
+{
+  const ViewMount *x = *(ViewMount *const *) a, *y = *(ViewMount *const *) b;
+  return (gint) strlen (x->original) - (gint) strlen (y->original);
+}
+
+/* The snapshots of the roots, and the staged images of the writers that
+ * served them (vss_backup_job_stage_images). */
+static GPtrArray *
+view_mounts (VssBackupCmd *cmd, GError **error)
+{
+  g_autoptr(GPtrArray) mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) view_mount_free);
+  for (guint i = 0; i < vss_backup_job_get_root_count (cmd->job); i++) {
+    const char *root = vss_backup_job_get_root (cmd->job, i);
+    ViewMount m = { vss_backup_job_snapshot_path (cmd->job, root, error), g_strdup (root) };
+    if (m.shown == NULL) {
+      g_free (m.original);
+      return NULL;
+    }
+    g_ptr_array_add (mounts, g_memdup2 (&m, sizeof m));
+  }
+  for (guint i = 0; i < vss_backup_job_get_image_root_count (cmd->job); i++) {
+    const char *original = NULL;
+    ViewMount m = { vss_backup_job_get_staged_image_root (cmd->job, i, &original), NULL };
+    m.original = g_strdup (original);
+    g_ptr_array_add (mounts, g_memdup2 (&m, sizeof m));
+  }
+  g_ptr_array_sort (mounts, by_depth);
+  return g_steal_pointer (&mounts);
+}
+
 VssSnapshotView *
 vss_backup_cmd_make_view (VssBackupCmd *cmd, const char *metadata_dir, GError **error)
 {
+  g_autoptr(GPtrArray) mounts = view_mounts (cmd, error);
+  if (mounts == NULL)
+    return NULL;
   g_autoptr(VssSnapshotView) view = vss_snapshot_view_new ();
-  for (guint i = 0; i < vss_backup_job_get_root_count (cmd->job); i++) {
-    const char *root = vss_backup_job_get_root (cmd->job, i);
-    g_autofree char *snap = vss_backup_job_snapshot_path (cmd->job, root, error);
-    if (snap == NULL)
-      return NULL;
-    vss_snapshot_view_add (view, snap, root);
+  for (guint i = 0; i < mounts->len; i++) {
+    const ViewMount *m = g_ptr_array_index (mounts, i);
+    vss_snapshot_view_add (view, m->shown, m->original);
   }
   vss_snapshot_view_set_metadata_dir (view, metadata_dir);
   return g_steal_pointer (&view);
@@ -200,6 +274,12 @@ vss_backup_cmd_view_env (VssBackupCmd *cmd)
       env = g_environ_setenv (env, "VSS_SNAPSHOT_SET_ID", prop->snapshot_set_id, TRUE);
     }
     g_string_append_printf (pairs, "%s=%s\n", prop->original_path, prop->snapshot_path);
+  }
+  /* the writers' images, staged */
+  for (guint i = 0; i < vss_backup_job_get_image_root_count (cmd->job); i++) {
+    const char *original = NULL;
+    g_autofree char *staged = vss_backup_job_get_staged_image_root (cmd->job, i, &original);
+    g_string_append_printf (pairs, "%s=%s\n", original, staged);
   }
   /* --path-consistency=crash: the command reads those trees live */
   for (guint i = 0; i < vss_backup_job_get_live_root_count (cmd->job); i++)

@@ -183,6 +183,8 @@ vss_backup_cmd_make_job (VssCli *cli, VssBackupCmd *cmd, GError **error)
     vss_backup_job_add_exclude (cmd->job, cmd->excludes[i]);
   if (cmd->to != NULL)
     vss_backup_job_set_target (cmd->job, cmd->to);
+  else   /* --exec, --repo: the images are shown at their paths from a staging directory */
+    vss_backup_job_set_image_staging (cmd->job, NULL);
   if (cmd->base != NULL)
     vss_backup_job_set_base (cmd->job, cmd->base);
   if (cmd->provider != NULL)

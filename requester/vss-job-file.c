@@ -11,6 +11,7 @@
  *   type=incremental              the base: the newest set in destination
  *   hold_limit_ms=10000
  *   provider=reflink
+ *   copy_priority=idle            or background, normal (see --copy-priority)
  *
  * Options given on the command line win over the file's. */
 #include "vss-backup-cmd.h"
@@ -136,6 +137,16 @@ vss_backup_cmd_load_file (VssBackupCmd *cmd, const char *name, GError **error)
   take_list (file, "paths", &cmd->paths);
   take_list (file, "excludes", &cmd->excludes);
   take_string (file, "path_consistency", &cmd->path_consistency);
+  if (cmd->copy_priority == NULL) {
+    take_string (file, "copy_priority", &cmd->copy_priority);
+    const char *const modes[] = { "background", "normal", "idle", NULL };
+    if (cmd->copy_priority != NULL && !g_strv_contains (modes, cmd->copy_priority)) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                   "%s: copy_priority must be background, normal or idle, not %s", path,
+                   cmd->copy_priority);
+      return FALSE;
+    }
+  }
   if (cmd->hold_limit_ms == 0 && g_key_file_has_key (file, JOB_GROUP, "hold_limit_ms", NULL)) {
     cmd->hold_limit_ms = g_key_file_get_integer (file, JOB_GROUP, "hold_limit_ms", &local);
     if (local != NULL || cmd->hold_limit_ms <= 0) {

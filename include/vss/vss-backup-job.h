@@ -97,6 +97,13 @@ void     vss_backup_job_set_observer (VssBackupJob *self, const VssBackupJobObse
  * components are in it.  A job runs once. */
 gboolean vss_backup_job_run (VssBackupJob *self, GError **error);
 
+/* No set is written (no target; a program reads the snapshot at the
+ * original paths): the writers still serve their images in a full or
+ * copy backup, and vss_backup_job_stage_images writes them as files
+ * under @parent (NULL: <state dir>/staging), whose free space plan checks
+ * before anything is frozen. */
+void     vss_backup_job_set_image_staging (VssBackupJob *self, const char *parent);
+
 /* ---- the steps of run ---- */
 /* Everything decided before any writer holds its application: the target
  * and the base set checked, the writers gathered, the components selected
@@ -116,6 +123,22 @@ gboolean vss_backup_job_mark (VssBackupJob *self, gboolean succeeded, GError **e
 /* backup_complete, then every writer's status (the observer's
  * writer_status). */
 gboolean vss_backup_job_complete (VssBackupJob *self, GError **error);
+/* After snapshot, with image staging: reads every image the writers
+ * served (and the files they provided live) into a new directory under
+ * the staging parent, in one tree at their original paths with the live
+ * files' owner, mode and times (the observer hears phase "images").
+ * Checks the free space first; FALSE with @error (nothing left staged)
+ * when an image cannot be read or written.  A staging directory whose
+ * process is gone (killed) is removed here too. */
+gboolean vss_backup_job_stage_images (VssBackupJob *self, GError **error);
+/* Removes the staged images (freeing the job does too). */
+void     vss_backup_job_remove_staged_images (VssBackupJob *self);
+/* The staged directories: @index's original path (an image component's
+ * file-set directory) in *@original, and where it is staged (free it);
+ * shown over the original, it holds what a set of the image holds. */
+guint    vss_backup_job_get_image_root_count (const VssBackupJob *self);
+char    *vss_backup_job_get_staged_image_root (const VssBackupJob *self, guint index,
+                                               const char **original);
 
 /* ---- what a planned job holds ---- */
 /* The document and the writers (after plan), for what the job does not do. */

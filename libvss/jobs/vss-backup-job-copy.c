@@ -127,6 +127,7 @@ copy_component (VssBackupJob *job, VssBackupSetWriter *set, const VssSelected *s
   vss_backup_job_set_writer_excludes (set, s);
   if (!vss_backup_job_add_post_snapshot_files (job, set, s, error))
     return FALSE;
+  on_progress (vss_backup_set_writer_get_bytes (set), progress->total, NULL, progress);
   for (guint i = 0; i < sets->len; i++) {
     const VssWmFile *f = g_array_index (sets, FileSet, i).file;
     if (!copy_file_set (job, set, s->key, vss_wm_file_get_path (f), vss_wm_file_get_filespec (f),
@@ -229,8 +230,10 @@ vss_backup_job_copy (VssBackupJob *job, GError **error)
   if (set == NULL)
     return FALSE;
   Progress progress = { job, 0, FALSE };
+  /* the snapshot's trees and the writers' images, which no tree holds */
   for (guint i = 0; i < job->roots->len; i++)
     progress.total += tree_bytes (g_ptr_array_index (job->roots, i));
+  progress.total += vss_backup_job_post_snapshot_bytes (job);
   gboolean ok = copy_components (job, set, &progress, error) &&
                 add_writers_metadata (job, set, error);
   if (ok && job->components_ok == 0 && (job->paths == NULL || job->paths[0] == NULL)) {

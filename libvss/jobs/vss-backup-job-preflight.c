@@ -72,16 +72,32 @@ add_allocated (const char *path, const struct stat *st, int flag, struct FTW *ft
   return 0;
 }
 
-guint64
-vss_backup_job_estimate_bytes (VssBackupJob *job)
+static guint64
+allocated_bytes (GPtrArray *roots)
 {
   guint64 total = 0;
-  for (guint i = 0; i < job->roots->len; i++) {
+  for (guint i = 0; i < roots->len; i++) {
     walk_bytes = 0;
-    nftw (g_ptr_array_index (job->roots, i), add_allocated, 32, FTW_PHYS);
+    nftw (g_ptr_array_index (roots, i), add_allocated, 32, FTW_PHYS);
     total += walk_bytes;
   }
   return total;
+}
+
+/* The writers' images are not known before their pins (in the freeze):
+ * their stores' room on disk stands for them (an image never holds more
+ * than its store's pages in use). */
+guint64
+vss_backup_job_estimate_image_bytes (VssBackupJob *job)
+{
+  g_autoptr(GPtrArray) image_roots = vss_backup_job_image_roots (job);
+  return allocated_bytes (image_roots);
+}
+
+guint64
+vss_backup_job_estimate_bytes (VssBackupJob *job)
+{
+  return allocated_bytes (job->roots) + vss_backup_job_estimate_image_bytes (job);
 }
 
 /* A full or copy set needs about as much room as the data it copies; an
@@ -92,17 +108,24 @@ vss_backup_job_check_space (VssBackupJob *job, GError **error)
   if (job->to == NULL || (job->type != VSS_BT_FULL && job->type != VSS_BT_COPY))
     return TRUE;
   g_autofree char *parent = g_path_get_dirname (job->to);
+  return vss_backup_job_check_room (parent, vss_backup_job_estimate_bytes (job), "for the set",
+                                    "choose another --to", error);
+}
+
+gboolean
+vss_backup_job_check_room (const char *dir, guint64 needed, const char *what, const char *advice,
+                           GError **error)
+{
   struct statvfs fs;
-  if (statvfs (parent, &fs) != 0)
-    return TRUE;   /* the copy will say what is wrong */
+  if (statvfs (dir, &fs) != 0)
+    return TRUE;   /* the writes will say what is wrong */
   guint64 free_bytes = (guint64) fs.f_bavail * fs.f_frsize;
-  guint64 needed = vss_backup_job_estimate_bytes (job);
   if (needed <= free_bytes)
     return TRUE;
   g_autofree char *need_s = g_format_size (needed);
   g_autofree char *free_s = g_format_size (free_bytes);
   g_set_error (error, VSS_ERROR, VSS_ERROR_INSUFFICIENT_STORAGE,
-               "not enough space for the set: about %s to copy, %s free in %s; free some room "
-               "or choose another --to", need_s, free_s, parent);
+               "not enough space %s: about %s needed, %s free in %s; free some room there or %s",
+               what, need_s, free_s, dir, advice);
   return FALSE;
 }

@@ -2,8 +2,9 @@
  * (vss-backup-job.c: options, results, getters), its components and
  * snapshot set (vss-backup-job-snapshot-set.c), the checks before the
  * freeze (vss-backup-job-preflight.c), the copy into a set
- * (vss-backup-job-copy.c) and the writers' own file rules
- * (vss-backup-job-writer-files.c). */
+ * (vss-backup-job-copy.c), the writers' own file rules
+ * (vss-backup-job-writer-files.c) and the images staged for a program
+ * that reads the original paths (vss-backup-job-stage.c). */
 #pragma once
 
 #include <vss/vss-backup-job.h>
@@ -24,6 +25,7 @@ struct _VssBackupJob {
   char **excludes;            /* glob patterns for the path trees */
   char *path_consistency;     /* freeze, after-thaw (default) or crash */
   char *writer_path;
+  char *image_staging;        /* no set: where the images are staged (vss-backup-job-stage.c) */
   VssBackupJobObserver observer;
   gpointer observer_data;
 
@@ -41,6 +43,8 @@ struct _VssBackupJob {
                                * (--path-consistency=crash): in no snapshot */
   GHashTable *failed_writers; /* writer name → TRUE, after the snapshot */
   VssBackupSet *base_set;
+  char *staging;              /* the images' staging directory while it exists, or NULL */
+  GPtrArray *image_roots;     /* char*: the image components' file-set directories, staged */
   guint components_ok;
   guint components_failed;
   guint failed_writer_count;  /* after complete */
@@ -61,6 +65,11 @@ void     vss_backup_job_set_result (VssBackupJob *job, const char *key, gboolean
 
 /* @path is @root or below it. */
 gboolean vss_backup_job_is_within (const char *path, const char *root);
+/* Adds @path (made canonical) to @roots unless a root covers it; drops
+ * the roots it covers. */
+void     vss_backup_job_add_root (GPtrArray *roots, const char *path);
+/* The file-set directories of the components served as images (char*). */
+GPtrArray *vss_backup_job_image_roots (VssBackupJob *job);
 /* The snapshot that holds @path, or NULL (read live). */
 const char *vss_backup_job_snapshot_id (VssBackupJob *job, const char *path);
 /* How the path tree @path is read: "freeze", "after-thaw" or "crash"
@@ -75,8 +84,18 @@ guint    vss_backup_job_count_failed_writers (VssBackupJob *job);
 /* The target (absent, its parent a writable directory) and the base set
  * with its chain (opened into job->base_set). */
 gboolean vss_backup_job_preflight (VssBackupJob *job, GError **error);
+/* The room the writers' images will take, estimated from their stores. */
+guint64  vss_backup_job_estimate_image_bytes (VssBackupJob *job);
+/* @needed bytes free on @dir's filesystem; else VSS_ERROR_INSUFFICIENT_STORAGE
+ * saying "not enough space @what: about N needed, M free in @dir; … or @advice". */
+gboolean vss_backup_job_check_room (const char *dir, guint64 needed, const char *what,
+                                    const char *advice, GError **error);
 /* Enough free space for a full or copy set beside job->to. */
 gboolean vss_backup_job_check_space (VssBackupJob *job, GError **error);
+
+/* No set, images staged: enough free space where they go, estimated from
+ * the writers' stores (vss-backup-job-stage.c). */
+gboolean vss_backup_job_check_staging_space (VssBackupJob *job, GError **error);
 
 /* ---- the writers' file rules (vss-backup-job-writer-files.c) ---- */
 /* The writer's exclude files, and the file sets of its other components
@@ -89,6 +108,9 @@ void     vss_backup_job_set_writer_excludes (VssBackupSetWriter *set, const VssS
  * copy.  An image component without an image fails. */
 gboolean vss_backup_job_add_post_snapshot_files (VssBackupJob *job, VssBackupSetWriter *set,
                                                  const VssSelected *s, GError **error);
+/* The bytes the writers provided after the snapshot (their images' sizes
+ * and the live files'), over the components whose writers did not fail. */
+guint64  vss_backup_job_post_snapshot_bytes (VssBackupJob *job);
 /* @s's files come as writer images in this backup (no snapshot of them). */
 gboolean vss_backup_job_is_image (const VssBackupJob *job, const VssSelected *s);
 

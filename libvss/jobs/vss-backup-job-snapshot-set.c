@@ -59,8 +59,8 @@ vss_backup_job_is_within (const char *path, const char *root)
          (path[n] == '\0' || path[n] == '/' || g_str_equal (root, "/"));
 }
 
-static void
-add_root (GPtrArray *roots, const char *path)
+void
+vss_backup_job_add_root (GPtrArray *roots, const char *path)
 {
   g_autofree char *canonical = realpath (path, NULL);
   const char *p = canonical != NULL ? canonical : path;
@@ -80,11 +80,11 @@ static void
 add_file_roots (GPtrArray *roots, const VssWmComponent *c)
 {
   for (guint i = 0; i < vss_wm_component_get_file_count (c); i++)
-    add_root (roots, vss_wm_file_get_path (vss_wm_component_get_file (c, i)));
+    vss_backup_job_add_root (roots, vss_wm_file_get_path (vss_wm_component_get_file (c, i)));
   for (guint i = 0; i < vss_wm_component_get_database_file_count (c); i++)
-    add_root (roots, vss_wm_file_get_path (vss_wm_component_get_database_file (c, i)));
+    vss_backup_job_add_root (roots, vss_wm_file_get_path (vss_wm_component_get_database_file (c, i)));
   for (guint i = 0; i < vss_wm_component_get_log_file_count (c); i++)
-    add_root (roots, vss_wm_file_get_path (vss_wm_component_get_log_file (c, i)));
+    vss_backup_job_add_root (roots, vss_wm_file_get_path (vss_wm_component_get_log_file (c, i)));
 }
 
 /* The directory where the filesystem holding @path is mounted: the highest
@@ -117,14 +117,17 @@ snapshot_set_roots (VssBackupJob *job)
   for (guint i = 0; i < job->roots->len; i++) {
     const char *root = g_ptr_array_index (job->roots, i);
     g_autofree char *mount = whole_filesystems ? mount_point_of (root) : g_strdup (root);
-    add_root (set_roots, mount);
+    vss_backup_job_add_root (set_roots, mount);
   }
   return set_roots;
 }
 
 /* Which of the writers' trees: the ones to snapshot, the ones the freeze
- * must cover, or the ones their writers let be copied after the thaw. */
-typedef enum { WRITER_ROOTS_ALL, WRITER_ROOTS_FROZEN, WRITER_ROOTS_AFTER_THAW } WriterRoots;
+ * must cover, the ones their writers let be copied after the thaw, or
+ * the ones their writers serve as images. */
+typedef enum {
+  WRITER_ROOTS_ALL, WRITER_ROOTS_FROZEN, WRITER_ROOTS_AFTER_THAW, WRITER_ROOTS_IMAGES
+} WriterRoots;
 
 /* The trees the writers' components read.  A component its writer serves
  * as images needs no snapshot; one its writer marked after-thaw needs no
@@ -136,12 +139,20 @@ writer_roots (VssBackupJob *job, WriterRoots which)
   for (guint i = 0; i < job->selected->len; i++) {
     const VssSelected *s = g_ptr_array_index (job->selected, i);
     gboolean after_thaw = vss_wm_component_is_after_thaw (s->component);
-    if (vss_backup_job_is_image (job, s) || (which == WRITER_ROOTS_FROZEN && after_thaw) ||
-        (which == WRITER_ROOTS_AFTER_THAW && !after_thaw))
+    gboolean image = vss_backup_job_is_image (job, s);
+    if (which == WRITER_ROOTS_IMAGES ? !image
+        : image || (which == WRITER_ROOTS_FROZEN && after_thaw) ||
+          (which == WRITER_ROOTS_AFTER_THAW && !after_thaw))
       continue;
     add_file_roots (roots, s->component);
   }
   return roots;
+}
+
+GPtrArray *
+vss_backup_job_image_roots (VssBackupJob *job)
+{
+  return writer_roots (job, WRITER_ROOTS_IMAGES);
 }
 
 /* A set root that holds none of the writers' files and lies in none:
@@ -240,7 +251,7 @@ build_snapshot_set (VssBackupJob *job, GError **error)
   job->live_roots = g_ptr_array_new_with_free_func (g_free);
   job->set_roots = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++)
-    add_root (job->roots, job->paths[i]);
+    vss_backup_job_add_root (job->roots, job->paths[i]);
   g_autoptr(GPtrArray) candidates = snapshot_set_roots (job);
   if (!set_storage_dir (job, error) ||
       !vss_backup_components_start_snapshot_set (job->bc, NULL, error))
@@ -324,10 +335,11 @@ gather (VssBackupJob *job, GError **error)
 {
   VssAsync *async = NULL;
   job->bc = vss_backup_components_new ();
-  /* Images go into a whole set; restic, --exec and the sets that build on
-   * a base (which compare files, or keep a writer's logs) read the
-   * snapshot's files. */
-  job->images = job->to != NULL && (job->type == VSS_BT_FULL || job->type == VSS_BT_COPY);
+  /* Images go into a whole set, or are staged as files for restic and
+   * --exec (vss-backup-job-stage.c); the sets that build on a base (which
+   * compare files, or keep a writer's logs) read the snapshot's files. */
+  job->images = (job->to != NULL || job->image_staging != NULL) &&
+                (job->type == VSS_BT_FULL || job->type == VSS_BT_COPY);
   return (job->hold_limit_ms <= 0 ||
           vss_backup_components_set_hold_timeout (job->bc, (guint) job->hold_limit_ms, error)) &&
          (job->writer_path == NULL ||
@@ -352,7 +364,8 @@ vss_backup_job_plan (VssBackupJob *job, GError **error)
                  "--path was given");
     return FALSE;
   }
-  return build_snapshot_set (job, error) && vss_backup_job_check_space (job, error);
+  return build_snapshot_set (job, error) && vss_backup_job_check_space (job, error) &&
+         vss_backup_job_check_staging_space (job, error);
 }
 
 gboolean

@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -206,4 +207,39 @@ vss_backup_job_add_post_snapshot_files (VssBackupJob *job, VssBackupSetWriter *s
     return FALSE;
   }
   return TRUE;
+}
+
+/* What the writer of @s provided after the snapshot takes: its images'
+ * sizes (known from post_snapshot on) and, for a component in no
+ * snapshot, the live files' (the others stand for snapshot files, which
+ * the roots' size counts already). */
+static guint64
+component_post_snapshot_bytes (VssBackupJob *job, const VssSelected *s)
+{
+  gboolean in_no_snapshot = vss_backup_job_is_image (job, s);
+  const VssComponent *c = find_bcd_component (job, s);
+  guint n = c != NULL ? vss_component_get_post_snapshot_file_count (c) : 0;
+  guint64 total = 0;
+  for (guint i = 0; i < n; i++) {
+    guint64 size = 0;
+    struct stat st;
+    if (vss_component_get_post_snapshot_source (c, i, &size) != NULL)
+      total += size;
+    else if (in_no_snapshot && stat (vss_component_get_post_snapshot_file (c, i), &st) == 0 &&
+             S_ISREG (st.st_mode))
+      total += (guint64) st.st_size;
+  }
+  return total;
+}
+
+guint64
+vss_backup_job_post_snapshot_bytes (VssBackupJob *job)
+{
+  guint64 total = 0;
+  for (guint i = 0; i < job->selected->len; i++) {
+    const VssSelected *s = g_ptr_array_index (job->selected, i);
+    if (!vss_backup_job_writer_failed (job, vss_writer_metadata_get_writer_name (s->metadata)))
+      total += component_post_snapshot_bytes (job, s);
+  }
+  return total;
 }

@@ -43,6 +43,9 @@ vss_backup_job_free (VssBackupJob *self)
   g_free (self->path_consistency);
   g_clear_pointer (&self->failed_writers, g_hash_table_unref);
   g_clear_pointer (&self->base_set, vss_backup_set_free);
+  vss_backup_job_remove_staged_images (self);
+  g_clear_pointer (&self->image_roots, g_ptr_array_unref);
+  g_free (self->image_staging);
   /* Freeing aborts an unfinished backup: writers thawed, snapshots gone. */
   g_clear_pointer (&self->bc, vss_backup_components_free);
   g_free (self->to);

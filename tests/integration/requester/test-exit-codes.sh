@@ -74,11 +74,16 @@ expect "…left out the excluded directory and names, kept the rest" bash -c \
   "! grep -q '/cache' '$T/sets/excl/manifest.json' && ! grep -q 'f.tmp' '$T/sets/excl/manifest.json' && grep -q 'keep/f.txt' '$T/sets/excl/manifest.json'"
 row 0 "…and the set verifies" -- verify "$T/sets/excl"
 row 2 "--exclude without --path" -- backup --exclude '*.tmp' --to "$T/sets/x"
-mkdir -p "$T/config/jobs" "$T/nightly"
+mkdir -p "$T/config/jobs" "$T/nightly" "$T/slow"
 printf '[job]\ndestination=%s\npaths=%s\nexcludes=cache\n' "$T/nightly" "$T/data" > "$T/config/jobs/nightly.conf"
 row 0 "--job with a job file" -- backup --job nightly
 expect "…wrote a set in its destination, with its excludes" bash -c \
   "ls '$T/nightly' | grep -q -- '-full\$' && ! grep -q '/cache' '$T'/nightly/*-full/manifest.json"
+printf '[job]\ndestination=%s\npaths=%s\ncopy_priority=lowest\n' "$T/slow" "$T/data" > "$T/config/jobs/slow.conf"
+row 2 "--job whose copy_priority is not a priority" -- backup --job slow
+expect "…and names the key and its file" grep -q "$T/config/jobs/slow.conf: copy_priority must be background, normal or idle" "$T/out"
+printf '[job]\ndestination=%s\npaths=%s\ncopy_priority=idle\n' "$T/slow" "$T/data" > "$T/config/jobs/slow.conf"
+row 0 "--job with copy_priority=idle" -- backup --job slow
 row 2 "--job that has no file" -- backup --job weekly
 expect "…and says which file it looked for" grep -q "$T/config/jobs/weekly.conf" "$T/out"
 row 0 "--job with --type incremental builds on the newest set there" -- backup --job nightly --type incremental

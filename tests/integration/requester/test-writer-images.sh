@@ -5,7 +5,8 @@
 # restores like a file; a stream that ends short fails the component (no
 # set that looks complete); an image nobody reads within the pin timeout
 # is released; the pin is released after the stream in every case; with
-# --exec (no set) the writer serves no image and the snapshot is read.
+# --exec (no set) a full backup's image is staged and shown at its path,
+# and an incremental one reads the snapshot (no image).
 # Usage: test-writer-images.sh BUILD_ROOT.  Prints TAP.
 set -uo pipefail
 BUILD=$1
@@ -50,7 +51,10 @@ check "…names the component that comes as its writer's image" \
   grep -q "would freeze and back up image.*its writer's image, read after the thaw" "$T/out"
 check "…and would snapshot nothing for it" bash -c "! grep -q '^would snapshot' '$T/out'"
 rc=$(VSS_TEST_IMAGE_MODE=ok run backup -c image --exec true --dry-run)
-check "--dry-run with --exec (no images): no image named" bash -c "! grep -q \"writer's image\" '$T/out'"
+check "--dry-run with --exec: the image is named too (staged for the command)" \
+  grep -q "would freeze and back up image.*its writer's image" "$T/out"
+rc=$(VSS_TEST_IMAGE_MODE=ok run backup -c image --type incremental --exec true --dry-run)
+check "--dry-run with --exec --type incremental (no images): no image named" bash -c "! grep -q \"writer's image\" '$T/out'"
 
 # 2. a stream that ends short
 rm -f "$D/released"
@@ -76,12 +80,20 @@ check "…released with nothing written" grep -qx 'released 0' "$D/released"
 check "…and no socket is left in the runtime directory" \
   test -z "$(find "$T/run" -name 's' -type s 2>/dev/null)"
 
-# 4. a requester that reads no images (--exec): the snapshot holds the file
+# 4. --exec: the image staged after the thaw, shown at its original path
 rm -f "$D/released"
 cp "$D/data.bin" "$T/expected"
-# the command sees the snapshot at the original paths
-rc=$(VSS_TEST_IMAGE_MODE=ok run backup -c image --provider copy --exec "cmp -s $D/data.bin $T/expected")
-check "--exec: the writer serves no image and the snapshot has the file: exit 0 (was $rc)" test "$rc" -eq 0
+rc=$(VSS_TEST_IMAGE_MODE=ok run backup -c image --provider copy --exec \
+     "cmp -s $D/data.bin $T/expected && stat -c %a $D/data.bin | grep -qx 640")
+check "--exec: the command reads the image at its path, with the live mode: exit 0 (was $rc)" test "$rc" -eq 0
+check "…took no filesystem snapshot" bash -c "! grep -q '^snapshot ' '$T/out'"
+check "…released the pin once, after the whole image" grep -qx 'released 3000000' "$D/released"
+check "…and removed the staged image" bash -c "[ -z \"\$(ls -A '$T/state/staging' 2>/dev/null)\" ]"
+
+# 4b. a backup that reads no images (--exec, incremental): the snapshot holds the file
+rm -f "$D/released"
+rc=$(VSS_TEST_IMAGE_MODE=ok run backup -c image --provider copy --type incremental --exec "cmp -s $D/data.bin $T/expected")
+check "--exec --type incremental: the writer serves no image and the snapshot has the file: exit 0 (was $rc)" test "$rc" -eq 0
 check "…and no pin was taken" test ! -e "$D/released"
 
 echo "1..$n"

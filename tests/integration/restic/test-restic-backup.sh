@@ -40,7 +40,18 @@ snap1=$(python3 -c "import json,sys; print([json.loads(l) for l in open(sys.argv
 restic -r "$REPO" ls --json "$snap1" > "$T/out/ls1.json"
 has() { grep -q "\"path\":\"$1\"" "$T/out/ls1.json"; }
 check "the snapshot holds the database at its original path" has "$DB"
-check "the snapshot holds the WAL at its original path" has "$DB-wal"
+# the writer serves its image (a read transaction with the WAL folded in),
+# staged as a file at the database's path: every row, no WAL to replay
+restic -r "$REPO" dump "$snap1" "$DB" > "$T/out/image.db"
+check "the database in the snapshot is the writer's image: every row, no WAL needed" \
+  test "$(sqlite3 "$T/out/image.db" 'SELECT count(*) FROM certificates;')" = 40
+check "restic recorded the live database's mode and owner" python3 -c "
+import json, os, sys
+live = os.stat('$DB')
+e = [json.loads(l) for l in open('$T/out/ls1.json') if '\"path\":\"$DB\"' in l][0]
+sys.exit(0 if e['mode'] & 0o7777 == live.st_mode & 0o7777 and e['uid'] == live.st_uid else 1)"
+check "the images were staged and the staging directory removed" \
+  bash -c "grep -q '\"phase\": *\"images\"' '$T/out/b1.json' && [ -z \"\$(ls -A '$T/state/staging' 2>/dev/null)\" ]"
 check "the snapshot holds the --path tree at its original path" has "$WWW/page30.html"
 check "the snapshot holds the BCD and the writer metadata" bash -c "$(declare -f has); T=$T; has /run/vss/set/bcd.json && has /run/vss/set/writers/certificate.json"
 restic -r "$REPO" dump "$snap1" /run/vss/set/bcd.json > "$T/out/bcd.json"
@@ -110,6 +121,10 @@ for i in $(seq 10); do pgrep -f "sleep $MARK" >/dev/null || { ended=yes; break; 
 check "every process of the command is gone within 1 s of kill -9" test $ended = yes
 for p in $(pgrep -f "sleep $MARK"); do kill -9 "$p"; done   # survivors of a failure
 check "no mount left in the host namespace after kill -9" test "$(mounts)" = "$before_mounts"
+check "kill -9 left its staged images" bash -c "ls -d '$T'/state/staging/images-* > /dev/null 2>&1"
+"$VSS" backup -c certificate --repo "restic:$REPO" > "$T/out/after-kill.out" 2>&1; rc=$?
+check "the next backup succeeds (exit 0, got $rc)" test $rc -eq 0 || show "$T/out/after-kill.out"
+check "and removed the staging directory the killed one left" bash -c "[ -z \"\$(ls -A '$T/state/staging')\" ]"
 
 # --- not root: the view in a user namespace, the command as that user
 if command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
