@@ -41,7 +41,8 @@ stream_open (Stream *s)
 static void
 stream_close (Stream *s)
 {
-  close (s->sock[0]);
+  if (s->sock[0] >= 0)
+    close (s->sock[0]);
   if (s->sock[1] >= 0)
     close (s->sock[1]);
   vss_backup_set_writer_free (s->set);
@@ -131,6 +132,53 @@ Test (add_stream, bytes_and_a_file_range_are_stored_exactly_with_the_digest_of_t
   cr_assert (vss_backup_set_find_entry (set, "db/x", ORIGINAL, take_sha, &sha));
   g_autofree char *want = vss_test_digest_of_file (expected);
   cr_assert_str_eq (sha, want);
+  stream_close (&s);
+}
+
+typedef struct {
+  Stream *s;
+  const guint8 *bytes;
+  gsize length;
+} Feed;
+
+static gpointer
+feed_bytes (gpointer data)
+{
+  Feed *f = data;
+  VssImagePart part = { VSS_IMAGE_PART_BYTES, 0, f->length, -1 };
+  gboolean ok = vss_image_part_send_header (f->s->sock[1], &part) &&
+                vss_fs_write_all (f->s->sock[1], (const char *) f->bytes, f->length);
+  shutdown (f->s->sock[1], SHUT_WR);
+  return GINT_TO_POINTER (ok);
+}
+
+/* A large part of bytes (the certificate writer's kind) is written while
+ * the hash threads read the file back and look for holes in it (lseek,
+ * which moves the file position): every byte must land at its offset. */
+Test (add_stream, a_large_part_of_bytes_lands_at_its_offsets_while_hashed_behind)
+{
+  Stream s;
+  stream_open (&s);
+  g_autofree char *path = NULL;
+  gsize size = 13 * 1024 * 1024 + 100;
+  int fd = pattern_file ("source", size, &path);
+  close (fd);
+  g_autofree char *data = NULL;
+  cr_assert (g_file_get_contents (path, &data, NULL, NULL));
+  Feed feed = { &s, (const guint8 *) data, size };
+  GThread *feeder = g_thread_new ("feed", feed_bytes, &feed);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = vss_backup_set_writer_add_stream (s.set, "db/x", s.sock[0], size, ORIGINAL, &error);
+  close (s.sock[0]);
+  s.sock[0] = -1;
+  cr_assert (g_thread_join (feeder));
+  cr_assert (ok, "%s", error ? error->message : "");
+  g_autofree char *stored = g_strconcat (s.dir, ".partial/files/0" ORIGINAL, NULL);
+  g_autofree char *got = NULL;
+  gsize got_size = 0;
+  cr_assert (g_file_get_contents (stored, &got, &got_size, NULL), "%s", stored);
+  cr_assert_eq (got_size, size);
+  cr_assert (memcmp (got, data, size) == 0, "bytes landed away from their offsets");
   stream_close (&s);
 }
 
