@@ -194,16 +194,29 @@ assert_refused (Stream *s, guint64 size, const char *what)
   cr_assert_not (g_file_test (partial, G_FILE_TEST_EXISTS), "a refused image left %s", partial);
 }
 
-Test (add_stream, a_range_past_the_end_of_its_file_is_refused)
+/* "head" first when @head, then the @n ranges ({offset, length}) of a
+ * 10000-byte file, read as an image of @size bytes: refused with @what. */
+static void
+assert_ranges_refused (gboolean head, const guint64 (*ranges)[2], guint n, guint64 size,
+                       const char *what)
 {
   Stream s;
   stream_open (&s);
   g_autofree char *path = NULL;
   int fd = pattern_file ("live", 10000, &path);
-  send_range (&s, fd, 5000, 5001);
+  if (head)
+    send_bytes (&s, "head", 4);
+  for (guint i = 0; i < n; i++)
+    send_range (&s, fd, ranges[i][0], ranges[i][1]);
   close (fd);
-  assert_refused (&s, 5001, "range ends past the end of its file");
+  assert_refused (&s, size, what);
   stream_close (&s);
+}
+
+Test (add_stream, a_range_past_the_end_of_its_file_is_refused)
+{
+  const guint64 ranges[][2] = { { 5000, 5001 } };
+  assert_ranges_refused (FALSE, ranges, 1, 5001, "range ends past the end of its file");
 }
 
 Test (add_stream, a_descriptor_that_is_not_a_regular_file_is_refused)
@@ -246,39 +259,18 @@ Test (add_stream, a_stream_that_is_not_parts_is_refused)
 
 Test (add_stream, parts_past_the_declared_size_go_on_and_are_refused)
 {
-  Stream s;
-  stream_open (&s);
-  g_autofree char *path = NULL;
-  int fd = pattern_file ("live", 10000, &path);
-  send_bytes (&s, "head", 4);
-  send_range (&s, fd, 0, 10000);
-  close (fd);
-  assert_refused (&s, 4 + 9999, "went on after 4 of 10003 bytes");
-  stream_close (&s);
+  const guint64 ranges[][2] = { { 0, 10000 } };
+  assert_ranges_refused (TRUE, ranges, 1, 4 + 9999, "went on after 4 of 10003 bytes");
 }
 
 Test (add_stream, one_part_more_after_the_declared_size_is_refused)
 {
-  Stream s;
-  stream_open (&s);
-  g_autofree char *path = NULL;
-  int fd = pattern_file ("live", 10000, &path);
-  send_range (&s, fd, 0, 10000);
-  send_range (&s, fd, 0, 1);
-  close (fd);
-  assert_refused (&s, 10000, "went on after 10000 of 10000 bytes");
-  stream_close (&s);
+  const guint64 ranges[][2] = { { 0, 10000 }, { 0, 1 } };
+  assert_ranges_refused (FALSE, ranges, 2, 10000, "went on after 10000 of 10000 bytes");
 }
 
 Test (add_stream, a_stream_that_ends_short_is_refused)
 {
-  Stream s;
-  stream_open (&s);
-  g_autofree char *path = NULL;
-  int fd = pattern_file ("live", 10000, &path);
-  send_bytes (&s, "head", 4);
-  send_range (&s, fd, 0, 10000);
-  close (fd);
-  assert_refused (&s, 20000, "ended after 10004 of 20000 bytes");
-  stream_close (&s);
+  const guint64 ranges[][2] = { { 0, 10000 } };
+  assert_ranges_refused (TRUE, ranges, 1, 20000, "ended after 10004 of 20000 bytes");
 }
