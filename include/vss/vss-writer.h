@@ -188,8 +188,9 @@ typedef struct {
  * (copied; @n_parts at most 64; a part of no bytes is left out), its size
  * their sum.  @bytes and @fd of each part stay the writer's and valid
  * until @release (@data) runs: after the requester has read the image and
- * closed its end, or the pin timeout, or backup_complete, backup_shutdown
- * or abort; also when this call fails. */
+ * closed its end (however long its copy takes), or when nobody connected
+ * within the pin timeout, or at backup_complete, backup_shutdown or
+ * abort; also when this call fails. */
 gboolean vss_writer_serve_image_parts (VssWriter *self, VssComponent *component,
                                        const char *path, const VssWriterImagePart *parts,
                                        guint n_parts, gpointer data, GDestroyNotify release,

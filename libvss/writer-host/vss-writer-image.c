@@ -116,9 +116,11 @@ write_stream (VssWriterImage *self, int fd, GError **error)
   return self->write_image (fd, self->data, error);
 }
 
-/* Until the requester has closed its end (it may still be reading a range
- * of a file it was passed, which the pin must hold), a release cuts the
- * wait, or the pin timeout passes. */
+/* Until the requester has closed its end (it may still be copying a
+ * range of a file it was passed, which only the pin keeps as it was), or
+ * the image is released (backup_complete, backup_shutdown, abort).  No
+ * timeout: a pin dropped under a copy of many minutes would let the copy
+ * mix two states of the store.  A requester that dies closes its end. */
 static void
 wait_for_reader_close (VssWriterImage *self, int fd)
 {
@@ -126,13 +128,9 @@ wait_for_reader_close (VssWriterImage *self, int fd)
   if (shutdown (fd, SHUT_WR) != 0 || !g_cancellable_make_pollfd (self->cancel, &cancel_fd))
     return;
   struct pollfd fds[2] = { { fd, POLLIN, 0 }, { cancel_fd.fd, POLLIN, 0 } };
-  gint64 deadline = g_get_monotonic_time () + (gint64) self->timeout_ms * 1000;
   char byte;
-  for (;;) {
-    gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
-    if (left_ms <= 0 || g_cancellable_is_cancelled (self->cancel))
-      break;
-    int n = poll (fds, 2, (int) MIN (left_ms, 1000));
+  while (!g_cancellable_is_cancelled (self->cancel)) {
+    int n = poll (fds, 2, 1000);
     if (n > 0 && fds[0].revents != 0 && read (fd, &byte, 1) <= 0)
       break;   /* closed (0), or gone (an error): anything it sends is ignored */
   }

@@ -185,10 +185,12 @@ Test (writer_image, the_entry_names_a_socket_that_streams_the_image_then_release
 }
 
 /* The pin must outlive the last header: the reader copies the range
- * after it, so the release waits until the reader closed its end. */
+ * after it, so the release waits until the reader closed its end, however
+ * long past the pin timeout (which bounds only the wait for a reader). */
 Test (writer_image, parts_pass_bytes_and_the_file_and_release_once_the_reader_closed)
 {
   serve_parts = TRUE;
+  g_setenv ("VSS_WRITER_IMAGE_TIMEOUT_MS", "100", TRUE);
   VssWriterDescriptor d = descriptor_new ();
   g_autoptr(VssEventReply) reply = NULL;
   VssWriter *writer = writer_serving (&d, TRUE, &reply);
@@ -214,7 +216,8 @@ Test (writer_image, parts_pass_bytes_and_the_file_and_release_once_the_reader_cl
   cr_assert (passed.st_ino == mine.st_ino && passed.st_dev == mine.st_dev, "the writer's file");
   close (part.fd);
   cr_assert_eq (vss_image_part_receive (fd, &part, &error), 0, "then the end");
-  g_usleep (100 * 1000);
+  g_usleep (400 * 1000);
+  g_unsetenv ("VSS_WRITER_IMAGE_TIMEOUT_MS");
   cr_assert_eq (g_atomic_int_get (&released), 0, "released while the reader may still copy");
   close (fd);
   assert_released_once (writer);
