@@ -23,14 +23,22 @@ awk -v n=$records 'BEGIN { print "VERSION=3"; print "format=bytevalue"; print "t
   for (i = 0; i < n; i++) printf " %08x\n %s\n", i, v; print "DATA=END" }' | mdb_load -s id2entry "$T/env"
 truncate -s "${MAP_GB}G" "$T/env/data.mdb"      # the hole slapd's maxsize leaves
 echo "# data.mdb: $(du -h --apparent-size "$T/env/data.mdb" | cut -f1) apparent, $(du -h "$T/env/data.mdb" | cut -f1) allocated"
-seconds() { local s e; s=$(date +%s%N); "$@" > "$T/out" 2>&1 || { cat "$T/out" >&2; exit 1; }; e=$(date +%s%N)
+# Wall seconds; CPU seconds (user + system, children included) to $T/cpu.
+seconds() { local s e; s=$(date +%s%N)
+            /usr/bin/time -f "%U %S" -o "$T/cpu.raw" "$@" > "$T/out" 2>&1 || { cat "$T/out" >&2; exit 1; }
+            e=$(date +%s%N); awk '{ printf "%.2f", $1 + $2 }' "$T/cpu.raw" > "$T/cpu"
             awk -v ns=$((e - s)) 'BEGIN { printf "%.3f", ns / 1e9 }'; }
-echo "| run | mdb_copy (s) | vss backup -c directory (s) | ratio |"
-echo "|---:|---:|---:|---:|"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| run | mdb_copy (s) | vss backup -c directory (s) | ratio | CPU s: mdb_copy, vss |"
+echo "|---:|---:|---:|---:|---:|"
 for r in $(seq "$RUNS"); do
   rm -rf "$T/copy" "$T/sets/s$r"; mkdir -p "$T/copy"; sync
-  m=$(seconds mdb_copy "$T/env" "$T/copy")
-  v=$(seconds "$BUILD/requester/vss" backup -c directory --to "$T/sets/s$r")
-  awk -v r=$r -v m="$m" -v v="$v" 'BEGIN { printf "| %d | %s | %s | %.2f |\n", r, m, v, v / m }'
+  m=$(seconds mdb_copy "$T/env" "$T/copy"); mc=$(cat "$T/cpu")
+  v=$(seconds "$BUILD/requester/vss" backup -c directory --to "$T/sets/s$r"); vc=$(cat "$T/cpu")
+  # the same bytes as mdb_copy's: nothing writes to the store meanwhile
+  cmp -s "$T/copy/data.mdb" "$T/sets/s$r/files/0$T/env/data.mdb" || v="$v (differs from mdb_copy!)"
+  awk -v r=$r -v m="$m" -v v="$v" -v mc="$mc" -v vc="$vc" \
+    'BEGIN { printf "| %d | %s | %s | %.2f | %s, %s |\n", r, m, v, v / m, mc, vc }'
   rm -rf "$T/sets/s$r"
 done
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

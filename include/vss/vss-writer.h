@@ -169,6 +169,33 @@ gboolean vss_writer_serve_image (VssWriter *self, VssComponent *component, const
                                  guint64 size, VssWriterImageFunc write_image, gpointer data,
                                  GDestroyNotify release, GError **error);
 
+/* One part of an image served with vss_writer_serve_image_parts: either
+ * @length bytes the writer holds at @bytes (@fd -1), or the range
+ * [@offset, @offset + @length) of the regular file open as @fd (@bytes
+ * NULL), whose descriptor is passed to the requester over the image
+ * socket: the requester copies the range itself, with the cheapest copy
+ * its kernel has, and the bytes never go through the writer.  So a range
+ * must stay as it is until @release runs (the requester has closed the
+ * image): an LMDB page in use by a pinned read transaction does. */
+typedef struct {
+  const void *bytes;
+  int         fd;
+  guint64     offset;
+  guint64     length;
+} VssWriterImagePart;
+
+/* Like vss_writer_serve_image, with the image made of @parts in order
+ * (copied; @n_parts at most 64; a part of no bytes is left out), its size
+ * their sum.  @bytes and @fd of each part stay the writer's and valid
+ * until @release (@data) runs: after the requester has read the image and
+ * closed its end (however long its copy takes), or when nobody connected
+ * within the pin timeout, or at backup_complete, backup_shutdown or
+ * abort; also when this call fails. */
+gboolean vss_writer_serve_image_parts (VssWriter *self, VssComponent *component,
+                                       const char *path, const VssWriterImagePart *parts,
+                                       guint n_parts, gpointer data, GDestroyNotify release,
+                                       GError **error);
+
 /* Report a failure of the current event (see the rules above). */
 void vss_writer_set_failure (VssWriter *self, VssWriterFailure failure,
                              const char *format, ...) G_GNUC_PRINTF (3, 4);

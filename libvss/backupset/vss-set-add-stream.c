@@ -1,12 +1,15 @@
 /* vss-set-add-stream.c — a stream's bytes as one file entry of the set:
- * a writer image (vss_writer_serve_image) read from its socket after the
- * thaw.  The entry is like any file's (stored data, size, SHA-256), so
- * verify and restore treat it as one; its mode, owner and times are the
- * live file's, which the image stands for. */
+ * a writer image (vss_writer_serve_image, _parts) read after the thaw, as
+ * its parts (util/vss-image-parts.h): bytes from its socket, or ranges of
+ * a file whose descriptor came over it, copied by the kernel.  The entry
+ * is like any file's (stored data, size, SHA-256), so verify and restore
+ * treat it as one; its mode, owner and times are the live file's, which
+ * the image stands for. */
 #include "vss-set-writer-private.h"
 
 #include "util/vss-fs.h"
 #include "util/vss-hash-behind.h"
+#include "util/vss-image-parts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,8 +73,110 @@ stream_hash_finish (StreamHash *h, gboolean ok, guint64 size, char out[65])
   return vss_hash_behind_finish (h->behind, (off_t) size, out);
 }
 
-/* Copies exactly @size bytes from @sfd into @dfd, hashing them; one more
- * byte, or fewer, is an error. */
+/* How the copy of a stream went. */
+typedef struct {
+  guint64 done;         /* bytes stored */
+  gboolean ended;       /* the stream ended before its size */
+  int read_errno;       /* the image could not be read */
+  int write_errno;      /* the set's file could not be written */
+  GError *refused;      /* a part that failed its checks */
+} StreamCopy;
+
+static gboolean
+pwrite_all (int fd, const guint8 *buf, gsize length, guint64 offset)
+{
+  while (length > 0) {
+    ssize_t n = pwrite (fd, buf, length, (off_t) offset);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return FALSE;
+    buf += n, offset += (guint64) n, length -= (gsize) n;
+  }
+  return TRUE;
+}
+
+/* A part of bytes, read from the socket.  Written at its offset, never
+ * through the file position: the hash threads lseek the same file. */
+static void
+copy_bytes_part (StreamCopy *sc, int sfd, int dfd, guint8 *buf, guint64 length, StreamHash *hash)
+{
+  guint64 end = sc->done + length;
+  while (sc->done < end) {
+    gssize n = read_some (sfd, buf, MIN (end - sc->done, VSS_SET_COPY_CHUNK));
+    if (n <= 0) {
+      sc->read_errno = n < 0 ? errno : 0;
+      sc->ended = n == 0;
+      return;
+    }
+    if (!pwrite_all (dfd, buf, (gsize) n, sc->done)) {
+      sc->write_errno = errno;
+      return;
+    }
+    stream_hash_written (hash, dfd, buf, sc->done, (gsize) n);
+    sc->done += (guint64) n;
+  }
+}
+
+/* A range of a file the writer passed by descriptor, copied by the kernel
+ * into the set's file.  The digest is of the stored copy, read back from
+ * it (by the hash threads, or here for a small image), never of the
+ * writer's file: what is hashed is exactly what was stored even if the
+ * live file changes meanwhile.  For an LMDB image it does, harmlessly:
+ * the pages the pinned read transaction uses never change while it is
+ * pinned, but free pages may be rewritten by newer transactions, and
+ * LMDB never reads a free page. */
+static void
+copy_file_part (StreamCopy *sc, const VssImagePart *part, int dfd, guint8 *buf, StreamHash *hash)
+{
+  gboolean use_cfr = TRUE;
+  for (guint64 copied = 0; copied < part->length;) {
+    gsize want = MIN (part->length - copied, VSS_SET_COPY_CHUNK);
+    gssize n = vss_fs_copy_range (part->fd, (off_t) (part->offset + copied), dfd,
+                                  (off_t) sc->done, want, &use_cfr);
+    if (n > 0 && hash->inline_digest != NULL && pread (dfd, buf, (gsize) n, (off_t) sc->done) != n)
+      n = -1;
+    if (n <= 0) {
+      /* the file shrank since the checks (0), or a copy failed */
+      sc->ended = n == 0;
+      if (n < 0 && vss_set_errno_is_full (errno))
+        sc->write_errno = errno;
+      else if (n < 0)
+        sc->read_errno = errno;
+      return;
+    }
+    stream_hash_written (hash, dfd, buf, sc->done, (gsize) n);
+    sc->done += (guint64) n;
+    copied += (guint64) n;
+  }
+}
+
+/* The stream's parts until @size bytes are stored or something fails;
+ * TRUE when a part would go past @size. */
+static gboolean
+copy_parts (StreamCopy *sc, int sfd, int dfd, guint8 *buf, guint64 size, StreamHash *hash)
+{
+  while (sc->done < size && !sc->ended && sc->read_errno == 0 && sc->write_errno == 0) {
+    VssImagePart part;
+    int got = vss_image_part_receive (sfd, &part, &sc->refused);
+    sc->ended = got == 0;
+    if (got <= 0)
+      break;
+    gboolean too_long = part.length > size - sc->done;
+    if (!too_long && part.kind == VSS_IMAGE_PART_FILE)
+      copy_file_part (sc, &part, dfd, buf, hash);
+    else if (!too_long)
+      copy_bytes_part (sc, sfd, dfd, buf, part.length, hash);
+    if (part.fd >= 0)
+      close (part.fd);
+    if (too_long)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Copies exactly @size bytes of the image on @sfd into @dfd, hashing
+ * them; one more byte, or fewer, is an error. */
 static gboolean
 copy_stream (VssBackupSetWriter *self, int sfd, int dfd, guint64 size, const char *original,
              VssSetEntry *e, GError **error)
@@ -79,35 +184,33 @@ copy_stream (VssBackupSetWriter *self, int sfd, int dfd, guint64 size, const cha
   g_autofree guint8 *buf = g_malloc (VSS_SET_COPY_CHUNK);
   StreamHash hash = { 0 };
   stream_hash_start (&hash, dfd, size);
-  guint64 done = 0;
-  gssize n = 1;
-  int write_errno = 0;
-  while (done < size && (n = read_some (sfd, buf, MIN (size - done, VSS_SET_COPY_CHUNK))) > 0) {
-    if (!vss_fs_write_all (dfd, (const char *) buf, (gsize) n)) {
-      write_errno = errno;
-      break;
-    }
-    stream_hash_written (&hash, dfd, buf, done, (gsize) n);
-    done += (guint64) n;
+  StreamCopy sc = { 0 };
+  gboolean went_on = copy_parts (&sc, sfd, dfd, buf, size, &hash);
+  gboolean whole = !went_on && sc.refused == NULL && sc.read_errno == 0 &&
+                   sc.write_errno == 0 && sc.done == size;
+  if (whole) {
+    gssize n = read_some (sfd, buf, 1);   /* the end must come now */
+    went_on = n > 0;
+    sc.read_errno = n < 0 ? errno : 0;
+    whole = n == 0;
   }
-  gboolean whole = write_errno == 0 && n > 0 && done == size;
-  if (whole)
-    n = read_some (sfd, buf, 1);   /* the end must come now */
-  whole = whole && n == 0;
   if (!stream_hash_finish (&hash, whole, size, e->sha256) && whole)
-    write_errno = errno != 0 ? errno : EIO;
-  if (write_errno != 0) {
+    sc.write_errno = errno != 0 ? errno : EIO;
+  g_autoptr(GError) refused = sc.refused;
+  if (sc.write_errno != 0) {
     g_autofree char *dst = g_build_filename (self->partial, e->stored, NULL);
-    return vss_set_errno_is_full (write_errno)
-               ? vss_set_writer_out_of_space (self, write_errno, dst, error)
-               : vss_set_errno_error (error, write_errno, "cannot write", dst);
+    return vss_set_errno_is_full (sc.write_errno)
+               ? vss_set_writer_out_of_space (self, sc.write_errno, dst, error)
+               : vss_set_errno_error (error, sc.write_errno, "cannot write", dst);
   }
   if (!whole) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED,
                  "the image of %s %s after %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
                  " bytes%s%s (see the writer's log)", original,
-                 n > 0 ? "went on" : "ended", done, size, n < 0 ? ": " : "",
-                 n < 0 ? g_strerror (errno) : "");
+                 went_on ? "went on" : refused != NULL ? "was refused" : "ended", sc.done, size,
+                 refused != NULL || sc.read_errno != 0 ? ": " : "",
+                 refused != NULL ? refused->message
+                 : sc.read_errno != 0 ? g_strerror (sc.read_errno) : "");
     return FALSE;
   }
   e->size = size;

@@ -67,49 +67,56 @@ check_deadline (const CopyCtx *ctx, GError **error)
 
 /* ---- data ---- */
 
-static gboolean
-copy_with_buffer (int sfd, int dfd, off_t offset, size_t want, ssize_t *out_n,
-                  const char *dst, GError **error)
+/* pread then pwrite: the bytes read (all written), or -1 with errno. */
+static gssize
+copy_through_buffer (int sfd, off_t src_offset, int dfd, off_t dst_offset, gsize length)
 {
-  g_autofree char *buf = g_malloc (want);
-  ssize_t n = pread (sfd, buf, want, offset);
+  g_autofree char *buf = g_malloc (length);
+  ssize_t n = pread (sfd, buf, length, src_offset);
   for (ssize_t done = 0; n > 0 && done < n;) {
-    ssize_t w = pwrite (dfd, buf + done, (size_t) (n - done), offset + done);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w < 0)
-      return vss_fs_errno_error (error, errno, "cannot write", dst);
-    done += w;
+    ssize_t w = pwrite (dfd, buf + done, (size_t) (n - done), dst_offset + done);
+    if (w < 0 && errno != EINTR)
+      return -1;
+    done += MAX (w, 0);
   }
-  *out_n = n;
-  return TRUE;
+  return n;
 }
 
-/* Copies [@offset, @offset + @length) at the same offsets.  copy_file_range
- * lets the kernel skip the user-space bounce (and share extents where the
- * filesystem can); some filesystems and cross-device pairs refuse it, then
- * plain pread/pwrite does the same job. */
-static gboolean
-copy_range (int sfd, int dfd, off_t offset, off_t length, gboolean *use_cfr,
-            const char *src, const char *dst, GError **error)
+/* copy_file_range lets the kernel skip the user-space bounce (and share
+ * extents where the filesystem can); some filesystems and cross-device
+ * pairs refuse it, then plain pread/pwrite does the same job. */
+gssize
+vss_fs_copy_range (int sfd, off_t src_offset, int dfd, off_t dst_offset, gsize length,
+                   gboolean *use_cfr)
 {
-  off_t end = offset + length;
-  while (offset < end) {
-    size_t want = (size_t) MIN (end - offset, (off_t) COPY_CHUNK);
-    ssize_t n = -1;
+  for (;;) {
+    ssize_t n;
     if (*use_cfr) {
-      off_t in = offset, out = offset;
-      n = copy_file_range (sfd, &in, dfd, &out, want, 0);
+      off_t in = src_offset, out = dst_offset;
+      n = copy_file_range (sfd, &in, dfd, &out, length, 0);
       if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
                     errno == EOPNOTSUPP)) {
         *use_cfr = FALSE;
         continue;
       }
-    } else if (!copy_with_buffer (sfd, dfd, offset, want, &n, dst, error)) {
-      return FALSE;
+    } else {
+      n = copy_through_buffer (sfd, src_offset, dfd, dst_offset, length);
     }
     if (n < 0 && errno == EINTR)
       continue;
+    return n;
+  }
+}
+
+/* Copies [@offset, @offset + @length) at the same offsets. */
+static gboolean
+copy_range (int sfd, int dfd, off_t offset, off_t length, gboolean *use_cfr,
+            const char *src, GError **error)
+{
+  off_t end = offset + length;
+  while (offset < end) {
+    size_t want = (size_t) MIN (end - offset, (off_t) COPY_CHUNK);
+    ssize_t n = vss_fs_copy_range (sfd, offset, dfd, offset, want, use_cfr);
     if (n < 0)
       return vss_fs_errno_error (error, errno, "cannot copy data of", src);
     if (n == 0)
@@ -151,7 +158,7 @@ copy_file_data (int sfd, int dfd, off_t size, const CopyCtx *ctx, Behind *behind
     for (; data < hole; data += MIN (hole - data, (off_t) COPY_CHUNK)) {
       off_t len = MIN (hole - data, (off_t) COPY_CHUNK);
       if (!check_deadline (ctx, error) ||
-          !copy_range (sfd, dfd, data, len, &use_cfr, src, dst, error))
+          !copy_range (sfd, dfd, data, len, &use_cfr, src, error))
         return FALSE;
       if (behind->hash != NULL)
         vss_hash_behind_publish (behind->hash, data + len);

@@ -48,6 +48,13 @@ void vss_fs_write_behind (int fd, off_t offset, off_t length, off_t *flushed);
  * writes than re-reading them and one flush at the end. */
 #define VSS_FS_LARGE_FILE (1024 * 1024)
 
+/* Copies up to @length bytes of @sfd from @src_offset to @dfd at
+ * @dst_offset, with copy_file_range while *@use_cfr (start it TRUE; it
+ * turns FALSE where the kernel refuses, for pread/pwrite); the bytes
+ * copied (0 at the source's end), or -1 with errno. */
+gssize vss_fs_copy_range (int sfd, off_t src_offset, int dfd, off_t dst_offset, gsize length,
+                          gboolean *use_cfr);
+
 /* Remove a tree (no symlink is followed); a missing @path is success. */
 gboolean vss_fs_remove_tree (const char *path, GError **error);
 

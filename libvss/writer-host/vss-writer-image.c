@@ -6,7 +6,11 @@
  * and the writer learns when its reader went away (EPIPE).  The pin the
  * image stands on is released (@release) when the stream ended, when
  * nobody connected within the pin timeout, or when the writer's backup
- * ends (backup_complete, backup_shutdown, abort) — whichever comes first. */
+ * ends (backup_complete, backup_shutdown, abort) — whichever comes first.
+ * The stream is parts (util/vss-image-parts.h): the writer's own bytes,
+ * or ranges of files passed by descriptor, which the requester reads
+ * itself; so "after the stream" means once the requester has closed its
+ * end, not once the last header went out. */
 #include "vss-writer-image.h"
 
 #include <errno.h>
@@ -21,6 +25,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "util/vss-fs.h"
+#include "util/vss-image-parts.h"
 #include "util/vss-paths.h"
 
 #define IMAGE_TIMEOUT_DEFAULT_MS (10 * 60 * 1000)
@@ -36,7 +42,10 @@ struct _VssWriterImage {
   GMutex lock;
   int stream_fd;                /* the connected reader, -1 before or after */
   GThread *thread;
-  VssWriterImageFunc write_image;
+  VssWriterImageFunc write_image;   /* writes one part of bytes, or NULL: */
+  VssWriterImagePart *parts;        /* the parts as the writer gave them */
+  guint n_parts;
+  guint64 size;
   gpointer data;
   GDestroyNotify release;
   guint timeout_ms;
@@ -75,6 +84,59 @@ wait_for_reader (VssWriterImage *self)
   return fd;
 }
 
+static gboolean
+write_parts (VssWriterImage *self, int fd, GError **error)
+{
+  for (guint i = 0; i < self->n_parts; i++) {
+    const VssWriterImagePart *p = &self->parts[i];
+    VssImagePart part = { p->bytes != NULL ? VSS_IMAGE_PART_BYTES : VSS_IMAGE_PART_FILE,
+                          p->offset, p->length, p->bytes != NULL ? -1 : p->fd };
+    if (!vss_image_part_send_header (fd, &part) ||
+        (p->bytes != NULL && !vss_fs_write_all (fd, p->bytes, p->length))) {
+      g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "sending part %u of %u: %s", i + 1,
+                   self->n_parts, g_strerror (errno));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* The image on @fd: its parts, or one part of bytes that the writer's
+ * function writes. */
+static gboolean
+write_stream (VssWriterImage *self, int fd, GError **error)
+{
+  if (self->write_image == NULL)
+    return write_parts (self, fd, error);
+  VssImagePart whole = { VSS_IMAGE_PART_BYTES, 0, self->size, -1 };
+  if (self->size > 0 && !vss_image_part_send_header (fd, &whole)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "%s", g_strerror (errno));
+    return FALSE;
+  }
+  return self->write_image (fd, self->data, error);
+}
+
+/* Until the requester has closed its end (it may still be copying a
+ * range of a file it was passed, which only the pin keeps as it was), or
+ * the image is released (backup_complete, backup_shutdown, abort).  No
+ * timeout: a pin dropped under a copy of many minutes would let the copy
+ * mix two states of the store.  A requester that dies closes its end. */
+static void
+wait_for_reader_close (VssWriterImage *self, int fd)
+{
+  GPollFD cancel_fd;
+  if (shutdown (fd, SHUT_WR) != 0 || !g_cancellable_make_pollfd (self->cancel, &cancel_fd))
+    return;
+  struct pollfd fds[2] = { { fd, POLLIN, 0 }, { cancel_fd.fd, POLLIN, 0 } };
+  char byte;
+  while (!g_cancellable_is_cancelled (self->cancel)) {
+    int n = poll (fds, 2, 1000);
+    if (n > 0 && fds[0].revents != 0 && read (fd, &byte, 1) <= 0)
+      break;   /* closed (0), or gone (an error): anything it sends is ignored */
+  }
+  g_cancellable_release_fd (self->cancel);
+}
+
 static gpointer
 serve_thread (gpointer user_data)
 {
@@ -100,9 +162,11 @@ serve_thread (gpointer user_data)
     /* a release that came between accept and here found no stream to cut */
     if (g_cancellable_set_error_if_cancelled (self->cancel, &error))
       g_debug ("%s: image of %s: released before it was read", self->writer_name, self->path);
-    else if (!self->write_image (fd, self->data, &error))
+    else if (!write_stream (self, fd, &error))
       g_message ("%s: image of %s: %s", self->writer_name, self->path,
                  error != NULL ? error->message : "the writer could not write it");
+    else
+      wait_for_reader_close (self, fd);
     g_mutex_lock (&self->lock);
     self->stream_fd = -1;
     g_mutex_unlock (&self->lock);
@@ -155,8 +219,10 @@ make_socket (VssWriterImage *self, GError **error)
 }
 
 VssWriterImage *
-vss_writer_image_new (const char *writer_name, const char *path, VssWriterImageFunc write_image,
-                      gpointer data, GDestroyNotify release, char **out_source, GError **error)
+vss_writer_image_new (const char *writer_name, const char *path, guint64 size,
+                      VssWriterImageFunc write_image, const VssWriterImagePart *parts,
+                      guint n_parts, gpointer data, GDestroyNotify release, char **out_source,
+                      GError **error)
 {
   VssWriterImage *self = g_new0 (VssWriterImage, 1);
   self->writer_name = g_strdup (writer_name);
@@ -165,6 +231,9 @@ vss_writer_image_new (const char *writer_name, const char *path, VssWriterImageF
   self->cancel = g_cancellable_new ();
   g_mutex_init (&self->lock);
   self->write_image = write_image;
+  self->parts = write_image == NULL ? g_memdup2 (parts, n_parts * sizeof *parts) : NULL;
+  self->n_parts = n_parts;
+  self->size = size;
   self->data = data;
   self->release = release;
   self->timeout_ms = vss_writer_image_timeout_ms ();
@@ -199,6 +268,7 @@ vss_writer_image_free (VssWriterImage *self)
     g_rmdir (self->dir);
   g_object_unref (self->cancel);
   g_mutex_clear (&self->lock);
+  g_free (self->parts);
   g_free (self->socket_path);
   g_free (self->dir);
   g_free (self->path);

@@ -11,11 +11,15 @@ G_BEGIN_DECLS
 typedef struct _VssWriterImage VssWriterImage;
 
 /* Listens on a new socket in the runtime directory and starts the thread
- * that streams the image to the first reader; *out_source is the
- * socket's path.  @release runs once, whatever happens. */
-VssWriterImage *vss_writer_image_new (const char *writer_name, const char *path,
-                                      VssWriterImageFunc write_image, gpointer data,
-                                      GDestroyNotify release, char **out_source, GError **error);
+ * that streams the image of @size bytes to the first reader: one part
+ * that @write_image writes, or when it is NULL the @n_parts @parts (the
+ * array is copied); *out_source is the socket's path.  @release runs once,
+ * whatever happens. */
+VssWriterImage *vss_writer_image_new (const char *writer_name, const char *path, guint64 size,
+                                      VssWriterImageFunc write_image,
+                                      const VssWriterImagePart *parts, guint n_parts,
+                                      gpointer data, GDestroyNotify release, char **out_source,
+                                      GError **error);
 /* Stops waiting (or cuts a stream short), joins the thread: the image's
  * release has run when this returns. */
 void            vss_writer_image_free (VssWriterImage *self);

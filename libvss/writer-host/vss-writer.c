@@ -572,12 +572,13 @@ path_below (const char *path, const char *prefix)
   return path + len;
 }
 
-gboolean
-vss_writer_serve_image (VssWriter *self, VssComponent *component, const char *path, guint64 size,
-                        VssWriterImageFunc write_image, gpointer data, GDestroyNotify release,
-                        GError **error)
+/* What both ways of serving an image share: the checks, the image's
+ * socket and thread, the entry in the component. */
+static gboolean
+serve_image (VssWriter *self, VssComponent *component, const char *path, guint64 size,
+             VssWriterImageFunc write_image, const VssWriterImagePart *parts, guint n_parts,
+             gpointer data, GDestroyNotify release, GError **error)
 {
-  g_return_val_if_fail (self != NULL && component != NULL && write_image != NULL, FALSE);
   g_autofree char *source = NULL;
   VssWriterImage *image = NULL;
   if (!self->in_event || !self->writer_images) {
@@ -587,8 +588,8 @@ vss_writer_serve_image (VssWriter *self, VssComponent *component, const char *pa
                  "serve_image: only during an event of a backup whose requester reads images");
     return FALSE;
   }
-  image = vss_writer_image_new (self->descriptor->name, path, write_image, data, release,
-                                &source, error);
+  image = vss_writer_image_new (self->descriptor->name, path, size, write_image, parts, n_parts,
+                                data, release, &source, error);
   if (image == NULL)
     return FALSE;
   if (!vss_component_add_post_snapshot_image (component, path, source, size, error)) {
@@ -599,6 +600,47 @@ vss_writer_serve_image (VssWriter *self, VssComponent *component, const char *pa
     self->images = g_ptr_array_new_with_free_func ((GDestroyNotify) vss_writer_image_free);
   g_ptr_array_add (self->images, image);
   return TRUE;
+}
+
+gboolean
+vss_writer_serve_image (VssWriter *self, VssComponent *component, const char *path, guint64 size,
+                        VssWriterImageFunc write_image, gpointer data, GDestroyNotify release,
+                        GError **error)
+{
+  g_return_val_if_fail (self != NULL && component != NULL && write_image != NULL, FALSE);
+  return serve_image (self, component, path, size, write_image, NULL, 0, data, release, error);
+}
+
+#define MAX_IMAGE_PARTS 64
+
+gboolean
+vss_writer_serve_image_parts (VssWriter *self, VssComponent *component, const char *path,
+                              const VssWriterImagePart *parts, guint n_parts, gpointer data,
+                              GDestroyNotify release, GError **error)
+{
+  g_return_val_if_fail (self != NULL && component != NULL && (parts != NULL || n_parts == 0),
+                        FALSE);
+  VssWriterImagePart kept[MAX_IMAGE_PARTS];
+  guint n_kept = 0;
+  guint64 size = 0;
+  const char *problem = n_parts > MAX_IMAGE_PARTS ? "more than 64 parts" : NULL;
+  for (guint i = 0; problem == NULL && i < n_parts; i++) {
+    const VssWriterImagePart *p = &parts[i];
+    if ((p->bytes == NULL) == (p->fd < 0))
+      problem = "a part needs either bytes or a file descriptor";
+    else if (p->length > G_MAXUINT64 - size)
+      problem = "the parts add up to more than 2^64 bytes";
+    else if (p->length > 0)
+      kept[n_kept++] = *p;
+    size += p->length;
+  }
+  if (problem != NULL) {
+    if (release != NULL)
+      release (data);
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "serve_image_parts: %s", problem);
+    return FALSE;
+  }
+  return serve_image (self, component, path, size, NULL, kept, n_kept, data, release, error);
 }
 
 gboolean

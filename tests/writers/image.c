@@ -3,10 +3,15 @@
  * into memory (the "pin"); post_snapshot serves it.  $VSS_TEST_IMAGE_MODE:
  * "ok" (default) writes it all; "short" writes half, then fails;
  * "unread" serves it, then stays in post_snapshot for
- * $VSS_TEST_IMAGE_SLEEP_MS, longer than the pin timeout.  Every release
+ * $VSS_TEST_IMAGE_SLEEP_MS, longer than the pin timeout; "parts" serves
+ * it as parts (vss_writer_serve_image_parts): its first 4096 bytes from
+ * memory, the rest as a range of data.bin passed by descriptor;
+ * "parts-shrink" passes a copy of data.bin that it cuts to half its size
+ * right after serving (before the requester can read it).  Every release
  * of the pin appends "released <bytes written>" to
  * $VSS_TEST_IMAGE_DIR/released. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <gmodule.h>
 #include <unistd.h>
@@ -18,7 +23,10 @@ typedef struct {
   GBytes *data;
   gsize written;
   char *dir;
+  int fd;                       /* the file a parts image passes, or -1 */
 } Pin;
+
+#define HEAD_BYTES 4096
 
 static Pin *pinned;             /* from freeze to post_snapshot */
 
@@ -34,6 +42,8 @@ pin_release (gpointer data)
     fclose (f);
   }
   g_bytes_unref (pin->data);
+  if (pin->fd >= 0)
+    close (pin->fd);
   g_free (pin->dir);
   g_free (pin);
 }
@@ -61,6 +71,7 @@ image_freeze (VssWriter *writer)
   pinned = g_new0 (Pin, 1);
   pinned->data = g_bytes_new_take (contents, length);
   pinned->dir = g_strdup (dir);
+  pinned->fd = -1;
   return TRUE;
 }
 
@@ -95,6 +106,33 @@ write_image (int fd, gpointer data, GError **error)
   return TRUE;
 }
 
+/* The "parts" and "parts-shrink" modes. */
+static gboolean
+serve_parts (VssWriter *writer, Pin *pin, const char *path, gboolean shrink, GError **error)
+{
+  gsize length = 0;
+  const guint8 *bytes = g_bytes_get_data (pin->data, &length);
+  g_autofree char *copy = g_build_filename (pin->dir, "shrink.bin", NULL);
+  if (shrink && !g_file_set_contents (copy, (const char *) bytes, (gssize) length, error)) {
+    pin_release (pin);
+    return FALSE;
+  }
+  pin->fd = open (shrink ? copy : path, O_RDONLY | O_CLOEXEC);
+  VssWriterImagePart parts[] = {
+    { .bytes = bytes, .fd = -1, .length = MIN (length, HEAD_BYTES) },
+    { .fd = pin->fd, .offset = MIN (length, HEAD_BYTES), .length = length - MIN (length, HEAD_BYTES) },
+  };
+  if (!vss_writer_serve_image_parts (writer, vss_writer_get_component (writer, 0), path, parts,
+                                     G_N_ELEMENTS (parts), pin, pin_release, error))
+    return FALSE;
+  if (shrink && truncate (copy, (off_t) length / 2) != 0) {
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "cannot cut %s: %s", copy,
+                 g_strerror (errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 image_post_snapshot (VssWriter *writer)
 {
@@ -106,9 +144,13 @@ image_post_snapshot (VssWriter *writer)
     return TRUE;
   }
   g_autofree char *path = g_build_filename (pin->dir, "data.bin", NULL);
-  if (!vss_writer_serve_image (writer, vss_writer_get_component (writer, 0), path,
-                               g_bytes_get_size (pin->data), write_image, pin, pin_release,
-                               &error)) {
+  const char *mode = g_getenv ("VSS_TEST_IMAGE_MODE");
+  gboolean ok = g_str_has_prefix (mode != NULL ? mode : "", "parts")
+                  ? serve_parts (writer, pin, path, g_strcmp0 (mode, "parts-shrink") == 0, &error)
+                  : vss_writer_serve_image (writer, vss_writer_get_component (writer, 0), path,
+                                            g_bytes_get_size (pin->data), write_image, pin,
+                                            pin_release, &error);
+  if (!ok) {
     vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s", error->message);
     return FALSE;
   }

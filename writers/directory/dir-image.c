@@ -2,9 +2,12 @@
  * when the requester reads images, freeze pins each chosen environment
  * (a read transaction begun while the hold process holds the writer lock,
  * so it sees exactly the frozen state) and post_snapshot serves data.mdb
- * from the pin — the pages up to the last one in use, so a sparse 8 GiB
- * map with 400 MB in use streams 400 MB.  No filesystem snapshot is taken
- * of an environment; lock.mdb is not kept (LMDB makes it anew). */
+ * from the pin in two parts (vss_writer_serve_image_parts): the two meta
+ * pages as the pin saw them, then data.mdb's descriptor for the pages up
+ * to the last one in use, which the requester copies itself (so a sparse
+ * 8 GiB map with 400 MB in use is 400 MB, copied once).  No filesystem
+ * snapshot is taken of an environment; lock.mdb is not kept (LMDB makes
+ * it anew). */
 #include "dir-image.h"
 
 #include "dir-pin.h"
@@ -39,20 +42,21 @@ dir_image_pin_all (VssWriter *writer, DirWriter *self)
 }
 
 static gboolean
-write_image (int fd, gpointer data, GError **error)
-{
-  return dir_pinned_write_to_fd (data, fd, error);
-}
-
-static gboolean
 serve_env (VssWriter *writer, VssComponent *component, DirEnv *env, DirPinned *pinned,
            GError **error)
 {
   g_autofree char *data = g_build_filename (env->path, "data.mdb", NULL);
   g_autofree char *id = g_build_filename (env->path, DIR_ID_FILE, NULL);
+  /* The live metas may have moved on since the pin; the pages the pin
+   * reads cannot change until it is released, after the requester closed
+   * the image. */
+  VssWriterImagePart parts[] = {
+    { .bytes = pinned->metas, .fd = -1, .length = pinned->metas_size },
+    { .fd = pinned->fd, .offset = pinned->metas_size, .length = pinned->size - pinned->metas_size },
+  };
   /* the identity file never changes while the environment lives: read live */
-  return vss_writer_serve_image (writer, component, data, pinned->size, write_image, pinned,
-                                 (GDestroyNotify) dir_pinned_free, error) &&
+  return vss_writer_serve_image_parts (writer, component, data, parts, G_N_ELEMENTS (parts),
+                                       pinned, (GDestroyNotify) dir_pinned_free, error) &&
          vss_component_add_post_snapshot_file (component, id, error);
 }
 

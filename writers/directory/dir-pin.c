@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include <vss/vss-error.h>
@@ -121,33 +120,4 @@ dir_pinned_next (DirPinned *pinned, guint64 offset, gsize *inout_size)
     return pinned->metas + offset;
   }
   return pinned->map + offset;
-}
-
-/* The metas from memory, then the pages straight from the page cache
- * with sendfile(): no map to fault in, one copy fewer than a write() from
- * the map. */
-gboolean
-dir_pinned_write_to_fd (DirPinned *pinned, int fd, GError **error)
-{
-  guint64 offset = 0;
-  while (offset < pinned->size) {
-    gsize size = DIR_WRITE_PIECE;
-    ssize_t n;
-    if (offset < pinned->metas_size) {
-      const guint8 *from = dir_pinned_next (pinned, offset, &size);
-      n = write (fd, from, size);
-    } else {
-      off_t at = (off_t) offset;
-      n = sendfile (fd, pinned->fd, &at, MIN (size, pinned->size - offset));
-    }
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "writing the image of %s/data.mdb: %s",
-                   pinned->env->path, n < 0 ? g_strerror (errno) : "the file ended early");
-      return FALSE;
-    }
-    offset += (guint64) n;
-  }
-  return TRUE;
 }

@@ -33,7 +33,5 @@ void          dir_pinned_free (DirPinned *pinned);
 /* Where the image's bytes from @offset are: at most *inout_size of them,
  * from the pinned metas or else the map (never both in one piece). */
 const guint8 *dir_pinned_next (DirPinned *pinned, guint64 offset, gsize *inout_size);
-/* Writes the whole image to @fd. */
-gboolean      dir_pinned_write_to_fd (DirPinned *pinned, int fd, GError **error);
 
 G_END_DECLS

@@ -2,7 +2,9 @@
 # Writer images as `vss backup` and `vss restore` handle them, with the
 # image test writer (tests/writers/image.c): the image is streamed into
 # the set under its original path with no snapshot of it, verifies and
-# restores like a file; a stream that ends short fails the component (no
+# restores like a file; so does an image of parts (bytes and a file passed
+# by descriptor); a stream that ends short, or a passed file that shrank
+# under its range, fails the component (no
 # set that looks complete); an image nobody reads within the pin timeout
 # is released; the pin is released after the stream in every case; with
 # --exec (no set) a full backup's image is staged and shown at its path,
@@ -69,6 +71,24 @@ check "with a --path as well: partial, exit 3 (was $rc)" test "$rc" -eq 3
 check "…the component is recorded as not backed up" \
   bash -c "grep -q '\"backup_succeeded\": *false' '$T/sets/short2/bcd.json'"
 check "…and its image is not in the set" bash -c "! grep -q 'data.bin' '$T/sets/short2/manifest.json'"
+
+# 2b. an image served as parts: bytes, then data.bin passed by descriptor
+rm -f "$D/released"
+rc=$(VSS_TEST_IMAGE_MODE=parts run backup -c image --to "$T/sets/parts")
+check "an image of parts (bytes + a file by descriptor): exit 0 (was $rc)" test "$rc" -eq 0
+check "…stored exactly" cmp -s "$D/data.bin" "$T/sets/parts/files/0$D/data.bin"
+check "…the pin released once" test "$(released)" -eq 1
+rc=$(run verify "$T/sets/parts")
+check "…and the set verifies" test "$rc" -eq 0
+
+# 2c. the passed file shrinks before the requester reads it: the range is refused
+rm -f "$D/released"
+rc=$(VSS_TEST_IMAGE_MODE=parts-shrink run backup -c image --to "$T/sets/shrunk")
+check "a passed file cut short fails the backup: exit 1 (was $rc)" test "$rc" -eq 1
+check "…saying its range ends past the file's end" \
+  grep -q 'image of .*data.bin was refused after 4096 of 3000000 bytes: a file part.s range ends past the end of its file' "$T/out"
+check "…and leaves no set that looks complete" test ! -e "$T/sets/shrunk/manifest.json"
+check "…and the pin was released" test "$(released)" -eq 1
 
 # 3. an image nobody reads within the pin timeout
 rm -f "$D/released"
