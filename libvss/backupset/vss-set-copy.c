@@ -153,13 +153,13 @@ static gboolean
 next_region (CopyRun *run, off_t size, off_t *data, off_t *hole)
 {
   *data = lseek (run->sfd, run->pos, SEEK_DATA);
-  if (*data < 0 && errno == ENXIO)
-    return FALSE;
-  if (*data < 0 || *data > size)
-    *data = MIN (run->pos, size);
+  if ((*data < 0 && errno == ENXIO) || *data >= size)
+    return FALSE;   /* a hole up to @size (the file may go on past it) */
+  if (*data < 0)
+    *data = run->pos;
   *hole = lseek (run->sfd, *data, SEEK_HOLE);
-  if (*hole < 0 || *hole > size)
-    *hole = size;
+  if (*hole <= *data || *hole > size)
+    *hole = size;   /* never an empty region: each one moves the copy on */
   return TRUE;
 }
 

@@ -76,3 +76,30 @@ Test (copy, large_files_are_recorded_with_the_sha256_of_their_data)
   }
   assert_entry_sha256 (set, src, "sparse");
 }
+
+/* A file longer than asked whose bytes at the asked end are a hole (it
+ * grew since it was measured): the copy stops at the size asked, the
+ * rest a hole, and ends (an empty region once looped for ever). */
+Test (copy, a_hole_up_to_the_size_asked_ends_the_copy, .timeout = 20)
+{
+  g_autofree char *path = bs_path ("grown");
+  int fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  cr_assert_geq (fd, 0);
+  cr_assert_eq (pwrite (fd, "head", 4, 0), 4);
+  cr_assert_eq (pwrite (fd, "tail", 4, 9 * MiB), 4);
+  g_autoptr(VssSetCopier) copier = vss_set_copier_new ();
+  for (int pieces = 0; pieces <= 1; pieces++) {
+    VssSetCopyResult r = { "" };
+    cr_assert (vss_set_copier_run (copier, fd, -1, 6 * MiB, pieces, &r));
+    cr_assert_eq (r.copied, 6 * MiB);
+    g_autofree char *first = bs_path ("first6");
+    int out = open (first, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    cr_assert_eq (pwrite (out, "head", 4, 0), 4);
+    cr_assert_eq (ftruncate (out, 6 * MiB), 0);
+    close (out);
+    g_autofree char *expected = pieces ? vss_test_digest_of_file (first)
+                                       : vss_test_sha256_of_file (first);
+    cr_assert_str_eq (r.sha256, expected, "pieces %d", pieces);
+  }
+  close (fd);
+}
