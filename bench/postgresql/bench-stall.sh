@@ -5,7 +5,9 @@
 # transaction overlapping the backup takes longer than the plain run's
 # p99 + 20 ms.  A private cluster in a temp dir, on a free loopback port.
 # Usage (root): [BENCH_WRAP='ionice -c 3'] [BENCH_EXEC=1] [BENCH_NO_WRITER=1] [BENCH_DIR=DIR]
-#   [BENCH_SET_DIR=DIR] [BENCH_SPREAD=SECONDS] bench/postgresql/bench-stall.sh BUILD_DIR [SECONDS] [PROVIDER]
+#   [BENCH_SET_DIR=DIR] [BENCH_SPREAD=SECONDS] [BENCH_KEEP=DIR] bench/postgresql/bench-stall.sh BUILD_DIR [SECONDS] [PROVIDER]
+# BENCH_KEEP=DIR: keep the transaction logs, vss's NDJSON (vss.out), the server log
+#   and the backup's start and end (window) in DIR for a closer look
 set -euo pipefail
 BUILD=$(realpath "$1"); SECS=${2:-20}; PROVIDER=${3:-copy}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -14,6 +16,10 @@ D=$T/pg/data
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 as_pg() { runuser -u postgres -- "$@"; }
 cleanup() {
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    mkdir -p "$BENCH_KEEP" && cp -r "$T/logs" "$T/vss.out" "$T/pg/log" "$BENCH_KEEP/" 2>/dev/null || true
+    echo "${B0:-} ${B1:-}" > "$BENCH_KEEP/window"
+  fi
   as_pg "$PGBIN/pg_ctl" -D "$D" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$T" "${BENCH_SET_DIR:-$T}/vss-bench-set-$$"
 }
@@ -50,10 +56,10 @@ if [ -n "${BENCH_EXEC:-}" ]; then TARGET=(--exec true); else TARGET=(--to "${BEN
 # BENCH_NO_WRITER=1: the control, the same directory as a --path tree with no writer
 if [ -n "${BENCH_NO_WRITER:-}" ]; then WHAT=(--path "$D"); export VSS_WRITER_PATH=$T/no-writers
 else WHAT=(-c postgresql); fi
-${BENCH_WRAP:-} "$BUILD/requester/vss" --json backup "${WHAT[@]}" --provider "$PROVIDER" "${TARGET[@]}" > "$T/backup.out" 2>&1
+${BENCH_WRAP:-} "$BUILD/requester/vss" --json backup "${WHAT[@]}" --provider "$PROVIDER" "${TARGET[@]}" > "$T/vss.out" 2>&1
 B1=$(date +%s.%N)
 wait "$LOAD"
-python3 - "$T/logs" "$B0" "$B1" "$T/backup.out" <<'PY'
+python3 - "$T/logs" "$B0" "$B1" "$T/vss.out" <<'PY'
 import glob, sys, statistics
 logs, b0, b1 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 def load(prefix):

@@ -173,7 +173,10 @@ prepare_providers (VssBackupComponents *self, GError **error)
 }
 
 /* Flush dirty data before the window, so the commit inside it has little
- * left to write (a 256 MiB flush takes ~0.2 s; see docs/architecture.md). */
+ * left to write (a 256 MiB flush takes ~0.2 s; see docs/architecture.md).
+ * Not for an after-thaw snapshot: its commit holds nobody, and a syncfs
+ * would only make the applications on that filesystem wait for the
+ * flush and its journal commit (a database's next fsync does). */
 static void
 flush_filesystems (VssBackupComponents *self)
 {
@@ -182,6 +185,9 @@ flush_filesystems (VssBackupComponents *self)
     return;
   for (guint i = 0; i < self->snapshots->len; i++) {
     const VssSnapshot *snapshot = g_ptr_array_index (self->snapshots, i);
+    if (snapshot->after_thaw)
+      continue;
+    g_debug ("pre-flush of %s", snapshot->original_path);
     int fd = open (snapshot->original_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0 || syncfs (fd) != 0)
       g_debug ("pre-flush of %s skipped: %s", snapshot->original_path, g_strerror (errno));

@@ -71,3 +71,56 @@ vss_copy_priority_leave (const VssCopyPrioritySaved *saved)
     g_debug ("copies' CPU priority not restored: %s", g_strerror (errno));
   syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, tid, saved->ioprio);
 }
+
+gboolean
+vss_copy_priority_helper_nice (int *window_nice, int *background_nice)
+{
+  VssCopyPriority priority = vss_copy_priority_get ();
+  if (priority == VSS_COPY_PRIORITY_NORMAL || geteuid () != 0)
+    return FALSE;
+  errno = 0;
+  int nice = getpriority (PRIO_PROCESS, thread_id ());
+  if (errno != 0)
+    return FALSE;
+  *window_nice = nice;
+  /* Never raised: a requester already started lower keeps its level. */
+  *background_nice = MAX (nice, priority == VSS_COPY_PRIORITY_IDLE ? 19 : 10);
+  return TRUE;
+}
+
+char **
+vss_copy_priority_helper_environ (gboolean *lowered, int *background_nice)
+{
+  char **env = g_get_environ ();
+  int window_nice = 0;
+  *lowered = vss_copy_priority_helper_nice (&window_nice, background_nice);
+  if (!*lowered)
+    return g_environ_unsetenv (env, VSS_HELPER_NICE_ENV);
+  g_autofree char *value = g_strdup_printf ("%d,%d", window_nice, *background_nice);
+  return g_environ_setenv (env, VSS_HELPER_NICE_ENV, value, TRUE);
+}
+
+void
+vss_copy_priority_child_setup (gpointer nice)
+{
+  setpriority (PRIO_PROCESS, 0, GPOINTER_TO_INT (nice));
+}
+
+gboolean
+vss_copy_priority_helper_parse (const char *value, int *window_nice, int *background_nice)
+{
+  if (value == NULL)
+    return FALSE;
+  g_auto(GStrv) parts = g_strsplit (value, ",", 3);
+  gint64 window = 0, background = 0;
+  return g_strv_length (parts) == 2 &&
+         g_ascii_string_to_signed (parts[0], 10, -20, 19, &window, NULL) &&
+         g_ascii_string_to_signed (parts[1], 10, -20, 19, &background, NULL) &&
+         (*window_nice = (int) window, *background_nice = (int) background, TRUE);
+}
+
+gboolean
+vss_copy_priority_set_thread_nice (int nice)
+{
+  return setpriority (PRIO_PROCESS, thread_id (), nice) == 0;
+}

@@ -30,4 +30,34 @@ typedef struct {
 void vss_copy_priority_enter (VssCopyPrioritySaved *saved);
 void vss_copy_priority_leave (const VssCopyPrioritySaved *saved);
 
+/* ---- the writer helper processes ----
+ * A helper (vss-writer-host, and the probe before it) holds nobody but
+ * between freeze and thaw, so it starts at the copies' CPU priority, its
+ * libraries loaded and its module's prepare work done behind the
+ * applications' own; from freeze through thaw it runs at the priority of
+ * the thread that started it, then goes back.  Only as root: a lowered
+ * nice value cannot be raised again without it (and not with
+ * --copy-priority normal). */
+
+/* The environment variable that hands a helper its two nice values,
+ * "WINDOW,BACKGROUND" (e.g. "0,10"). */
+#define VSS_HELPER_NICE_ENV "VSS_WRITER_HOST_NICE"
+
+/* The helper's nice values for a helper started from the calling thread:
+ * FALSE when helpers keep the caller's priority. */
+gboolean vss_copy_priority_helper_nice (int *window_nice, int *background_nice);
+/* The environment to start a helper with from the calling thread: ours,
+ * plus $VSS_WRITER_HOST_NICE when vss_copy_priority_helper_nice says so
+ * (then *@lowered is TRUE and *@background_nice the child's nice). */
+char **vss_copy_priority_helper_environ (gboolean *lowered, int *background_nice);
+/* A GSpawnChildSetupFunc: the child at nice GPOINTER_TO_INT (@nice), set
+ * between fork and exec (only a system call: async-signal-safe). */
+void vss_copy_priority_child_setup (gpointer nice);
+
+/* In a helper: parses $VSS_WRITER_HOST_NICE; FALSE when absent or not
+ * "WINDOW,BACKGROUND". */
+gboolean vss_copy_priority_helper_parse (const char *value, int *window_nice, int *background_nice);
+/* Sets the calling thread's nice value; FALSE with errno on failure. */
+gboolean vss_copy_priority_set_thread_nice (int nice);
+
 G_END_DECLS

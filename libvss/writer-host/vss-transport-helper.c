@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "vss-config.h"
+#include "util/vss-copy-priority.h"
 #include "util/vss-log.h"
 #include "vss-peer.h"
 #include "vss-wire.h"
@@ -180,9 +181,14 @@ spawn_helper (HelperTransport *self, const VssWriterModule *module, int child_fd
                  g_strerror (errno));
     return FALSE;
   }
-  gboolean ok = g_spawn_async_with_pipes_and_fds (NULL, argv, NULL,
+  /* At background priority outside the writers' window (vss-copy-priority.h). */
+  gboolean lowered = FALSE;
+  int nice = 0;
+  g_auto(GStrv) env = vss_copy_priority_helper_environ (&lowered, &nice);
+  gboolean ok = g_spawn_async_with_pipes_and_fds (NULL, argv, (const char *const *) env,
                                                   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
-                                                  NULL, NULL, -1, log_pipe[1], log_pipe[1],
+                                                  lowered ? vss_copy_priority_child_setup : NULL,
+                                                  GINT_TO_POINTER (nice), -1, log_pipe[1], log_pipe[1],
                                                   source_fds, target_fds, 1, &self->pid,
                                                   NULL, NULL, NULL, error);
   close (log_pipe[1]);

@@ -1,10 +1,12 @@
 /* vss-writer-endpoint.c — a writer served over the writer protocol. */
 #include "vss-writer-endpoint.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "document/vss-document-private.h"
+#include "util/vss-copy-priority.h"
 #include "vss-wire.h"
 
 struct _VssWriterEndpoint {
@@ -19,6 +21,10 @@ struct _VssWriterEndpoint {
   gboolean needs_abort;
   gboolean in_event;
   gboolean abandoned;         /* another thread aborted beside a stuck event */
+  /* A helper started at background priority: the serving thread's nice
+   * from freeze through thaw, and outside (vss_writer_endpoint_set_nice). */
+  gboolean window_priority;
+  int window_nice, background_nice;
 };
 
 VssWriterEndpoint *
@@ -110,6 +116,27 @@ vss_writer_endpoint_hello (VssWriterEndpoint *self)
   return hello;
 }
 
+void
+vss_writer_endpoint_set_nice (VssWriterEndpoint *self, int window_nice, int background_nice)
+{
+  self->window_priority = TRUE;
+  self->window_nice = window_nice;
+  self->background_nice = background_nice;
+}
+
+/* A freezing writer holds its application from freeze to thaw: those
+ * events run at the coordinator's priority, the others in the background. */
+static void
+set_event_priority (VssWriterEndpoint *self, VssEvent event)
+{
+  if (!self->window_priority)
+    return;
+  gboolean window = event == VSS_EVENT_FREEZE || event == VSS_EVENT_THAW;
+  if (!vss_copy_priority_set_thread_nice (window ? self->window_nice : self->background_nice))
+    g_debug ("%s: %s keeps its CPU priority: %s", self->descriptor->name,
+             vss_event_to_string (event), g_strerror (errno));
+}
+
 static VssEndpointResult
 handle_event (VssWriterEndpoint *self, json_object *message, json_object **out_reply, GError **error)
 {
@@ -126,6 +153,7 @@ handle_event (VssWriterEndpoint *self, json_object *message, json_object **out_r
     return VSS_ENDPOINT_FAILED;
   }
   json_object_object_get_ex (message, "request", &request);
+  set_event_priority (self, event);
   VssEventReply *reply;
   if (self->writer == NULL) {
     reply = vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s: %s: no open session",

@@ -24,6 +24,9 @@ VssWriterEndpoint *vss_writer_endpoint_new (const VssWriterDescriptor *descripto
  * frozen and not yet through post_snapshot or abort (the coordinator is
  * gone, nobody else will tell it), then on_unload. */
 void               vss_writer_endpoint_free (VssWriterEndpoint *self);
+/* Freeze and thaw run at nice @window_nice, every other event at
+ * @background_nice (a helper started in the background). */
+void vss_writer_endpoint_set_nice (VssWriterEndpoint *self, int window_nice, int background_nice);
 
 /* Our hello: protocol, role "writer", the descriptor's identity, our pid. */
 json_object *vss_writer_endpoint_hello (VssWriterEndpoint *self);

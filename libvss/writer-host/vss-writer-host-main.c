@@ -15,7 +15,10 @@
  * dumps (a writer's memory may hold application data), at most 1024 open
  * files, and an address space of VSS_WRITER_HOST_AS_MB (default 16384)
  * MiB, 0 for none; not applied under sanitizers or valgrind, which need
- * huge reservations. */
+ * huge reservations.
+ *
+ * Started by a root coordinator, it runs at background CPU priority but
+ * for freeze and thaw ($VSS_WRITER_HOST_NICE, util/vss-copy-priority.h). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/vss-copy-priority.h"
 #include "util/vss-log.h"
 #include "vss-wire.h"
 #include "vss-writer-endpoint.h"
@@ -176,6 +180,9 @@ main (int argc, char **argv)
     return 1;
   }
   VssWriterEndpoint *endpoint = vss_writer_endpoint_new (module->descriptor);
+  int window_nice = 0, background_nice = 0;
+  if (vss_copy_priority_helper_parse (g_getenv (VSS_HELPER_NICE_ENV), &window_nice, &background_nice))
+    vss_writer_endpoint_set_nice (endpoint, window_nice, background_nice);
   g_thread_unref (g_thread_new ("vss-watch", watch_coordinator, endpoint));
   json_object *hello = vss_writer_endpoint_hello (endpoint);
   gboolean ok = vss_wire_write (VSS_WIRE_HELPER_FD, hello, &error) &&

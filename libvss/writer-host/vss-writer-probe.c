@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/vss-copy-priority.h"
+
 /* A constructor that runs longer than this is treated as hung. */
 #define PROBE_LIMIT_USEC (10 * G_USEC_PER_SEC)
 
@@ -64,10 +66,15 @@ vss_writer_module_probe (const char *path, GError **error)
   GPid pid = 0;
   int err_fd = -1;
   g_autoptr(GError) spawn_error = NULL;
-  if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+  /* Loading holds nobody: at the helpers' background priority. */
+  gboolean lowered = FALSE;
+  int nice = 0;
+  g_auto(GStrv) env = vss_copy_priority_helper_environ (&lowered, &nice);
+  if (!g_spawn_async_with_pipes (NULL, (char **) argv, env,
                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                 G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, &pid, NULL, NULL,
-                                 &err_fd, &spawn_error)) {
+                                 G_SPAWN_STDIN_FROM_DEV_NULL,
+                                 lowered ? vss_copy_priority_child_setup : NULL,
+                                 GINT_TO_POINTER (nice), &pid, NULL, NULL, &err_fd, &spawn_error)) {
     /* Without the writer host no helper can run either; say so once the
      * module is used, not here. */
     g_debug ("cannot probe %s (%s): loading it unprobed", path, spawn_error->message);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -87,6 +88,12 @@ static gboolean
 on_event (VssWriter *writer, const char *event)
 {
   append_line (writer, "events", event);
+  /* the serving thread's nice value: helpers run in the background but
+   * for freeze and thaw */
+  errno = 0;
+  int nice = getpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid));
+  g_autofree char *with_nice = g_strdup_printf ("%s %d", event, errno == 0 ? nice : 99);
+  append_line (writer, "nice", with_nice);
   if (test_writer_env_is ("VSS_TEST_LOG_EVENT", "", event))
     g_message ("%s: logged at %s", vss_writer_get_name (writer), event);
   return test_writer_hook (writer, event, NULL);

@@ -5,6 +5,7 @@
 #include "lifecycle-fixture.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -223,4 +224,54 @@ Test (window, set_snapshot_window_checks_its_arguments)
   fx_do_snapshot (bc);
   EXPECT (vss_backup_components_set_snapshot_window (bc, id, VSS_SNAPSHOT_WINDOW_AFTER_THAW, error),
           VSS_ERROR_BAD_STATE, "before do_snapshot_set");
+}
+
+/* ---- the pre-flush: only for what the window copies ---- */
+
+static GPtrArray *flushed;   /* the paths the coordinator said it pre-flushed */
+
+static GLogWriterOutput
+capture_flushes (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  (void) level;
+  (void) data;
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
+        g_str_has_prefix (fields[i].value, "pre-flush of "))
+      g_ptr_array_add (flushed, g_strdup ((const char *) fields[i].value + strlen ("pre-flush of ")));
+  return G_LOG_WRITER_HANDLED;
+}
+
+/* A syncfs before the window makes the applications on that filesystem
+ * wait for the flush; an after-thaw snapshot's commit holds nobody, so
+ * its filesystem gets none, the window's still does. */
+Test (window, only_the_window_snapshots_are_pre_flushed)
+{
+  g_autofree char *tree = make_tree ("tree", 2, 4);
+  flushed = g_ptr_array_new_with_free_func (g_free);
+  g_setenv ("G_MESSAGES_DEBUG", "vss", TRUE);
+  g_log_set_writer_func (capture_flushes, NULL, NULL);
+  g_autoptr(VssBackupComponents) bc = fx_new ("recorder", NULL);
+  fx_gather (bc, VSS_BT_FULL);
+  fx_add_all (bc);
+  VssAsync *async = NULL;
+  g_autofree char *data_id = NULL, *tree_id = NULL;
+  OK (vss_backup_components_start_snapshot_set (bc, NULL, error_ptr));
+  OK (vss_backup_components_add_to_snapshot_set (bc, fx.data_dir, "copy", &data_id, error_ptr));
+  OK (vss_backup_components_add_to_snapshot_set (bc, tree, "copy", &tree_id, error_ptr));
+  OK (vss_backup_components_set_snapshot_window (bc, tree_id, VSS_SNAPSHOT_WINDOW_AFTER_THAW,
+                                                 error_ptr));
+  OK (vss_backup_components_prepare_for_backup (bc, &async, error_ptr));
+  fx_finish (async);
+  fx_do_snapshot (bc);
+  fx_complete (bc);
+  g_autofree char *data = realpath (fx.data_dir, NULL);
+  g_autofree char *tree_real = realpath (tree, NULL);
+  cr_assert_eq (flushed->len, 1, "%u paths pre-flushed, expected only the window's (%s)",
+                flushed->len, data);
+  cr_assert_str_eq (g_ptr_array_index (flushed, 0), data);
+  for (guint i = 0; i < flushed->len; i++)
+    cr_assert_str_neq (g_ptr_array_index (flushed, i), tree_real,
+                       "the after-thaw tree's filesystem was pre-flushed");
+  g_ptr_array_unref (flushed);
 }
