@@ -4,7 +4,7 @@
 # against a plain run of the same length on the same cluster.  Target: no
 # transaction overlapping the backup takes longer than the plain run's
 # p99 + 20 ms.  A private cluster in a temp dir, on a free loopback port.
-# Usage (root): [BENCH_WRAP='ionice -c 3'] [BENCH_EXEC=1] [BENCH_NO_WRITER=1] [BENCH_DIR=DIR]
+# Usage (root): [BENCH_WRAP='ionice -c 3'] [BENCH_EXEC=1] [BENCH_NO_WRITER=1] [BENCH_PEER=1] [BENCH_DIR=DIR]
 #   [BENCH_SET_DIR=DIR] [BENCH_SPREAD=SECONDS] [BENCH_KEEP=DIR] bench/postgresql/bench-stall.sh BUILD_DIR [SECONDS] [PROVIDER]
 # BENCH_KEEP=DIR: keep the transaction logs, vss's NDJSON (vss.out), the server log
 #   and the backup's start and end (window) in DIR for a closer look
@@ -56,7 +56,16 @@ if [ -n "${BENCH_EXEC:-}" ]; then TARGET=(--exec true); else TARGET=(--to "${BEN
 # BENCH_NO_WRITER=1: the control, the same directory as a --path tree with no writer
 if [ -n "${BENCH_NO_WRITER:-}" ]; then WHAT=(--path "$D"); export VSS_WRITER_PATH=$T/no-writers
 else WHAT=(-c postgresql); fi
-${BENCH_WRAP:-} "$BUILD/requester/vss" --json backup "${WHAT[@]}" --provider "$PROVIDER" "${TARGET[@]}" > "$T/vss.out" 2>&1
+if [ -n "${BENCH_PEER:-}" ]; then
+  # BENCH_PEER=1: the peer, no vss — PostgreSQL's own backup API in one session, as
+  # pgBackRest and Barman use it: pg_backup_start (fast), a plain copy, pg_backup_stop
+  PEER_COPY=${BENCH_SET_DIR:-$T}/vss-bench-peer-$$
+  "$PGBIN/psql" -h "$T/sock" -p "$PORT" -U postgres -qAt -c "SELECT pg_backup_start('peer', true)" \
+    -c "\\! cp -a $D $PEER_COPY" -c "SELECT lsn FROM pg_backup_stop()" postgres > "$T/vss.out" 2>&1
+  rm -rf "$PEER_COPY"
+else
+  ${BENCH_WRAP:-} "$BUILD/requester/vss" --json backup "${WHAT[@]}" --provider "$PROVIDER" "${TARGET[@]}" > "$T/vss.out" 2>&1
+fi
 B1=$(date +%s.%N)
 wait "$LOAD"
 python3 - "$T/logs" "$B0" "$B1" "$T/vss.out" <<'PY'
