@@ -53,7 +53,9 @@ stream_opened (VssCsHandle h, guint64 size, const char *dest)
     total += got;
   }
   fclose (out);
-  cr_assert_eq (hr, VSS_WIN32_ERROR_HANDLE_EOF);
+  cr_assert_eq (hr, VSS_WIN32_ERROR_HANDLE_EOF, "read ended with 0x%x after %" G_GUINT64_FORMAT
+                " of %" G_GUINT64_FORMAT " bytes: %s", (unsigned) hr, total, size,
+                vss_cs_get_last_error_message ());
   cr_assert_eq (total, size);
   cr_assert_eq (vss_cs_backup_close (h), VSS_S_OK);
 }
