@@ -13,38 +13,24 @@
 # root.  Usage: test-image-restic.sh BUILD_ROOT.  Prints TAP.
 set -uo pipefail
 BUILD=$1
-VSS=$BUILD/requester/vss
 SMALL_MB=${SMALL_MB:-20} LARGE_MB=${LARGE_MB:-200} ROUNDS=${ROUNDS:-3}
 if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root (a loop device with ext4, mount namespaces)"; exit 0; fi
-for tool in losetup mkfs.ext4 mdb_load mdb_dump mdb_stat restic; do
-  command -v $tool >/dev/null || { echo "1..0 # SKIP $tool is missing"; exit 0; }
-done
-
 T=$(mktemp -d /tmp/vss-image-restic-XXXXXX)
-LOOP="" LOAD=""
+. "${0%/*}/image-lib.sh" || exit 1
+need_tools losetup mkfs.ext4 mdb_load mdb_dump mdb_stat restic
+LOAD=""
 cleanup() {
   [ -n "$LOAD" ] && { kill "$LOAD" 2>/dev/null; wait "$LOAD" 2>/dev/null; }
-  mountpoint -q "$T/mnt" && umount "$T/mnt"
-  [ -n "$LOOP" ] && losetup -d "$LOOP"
-  rm -rf "$T"
+  image_cleanup
 }
 trap cleanup EXIT
-mkdir -p "$T"/{mnt,config,state,run,writers,out}
-truncate -s 2G "$T/disk.img"
-LOOP=$(losetup -f --show "$T/disk.img") || { echo "1..0 # SKIP no loop device"; exit 0; }
-mkfs.ext4 -q "$LOOP" && mount "$LOOP" "$T/mnt" || { echo "1..0 # SKIP cannot make ext4"; exit 0; }
+image_ext4
+image_env
+mkdir -p "$T/out"
 M=$T/mnt
-export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run
-export VSS_WRITER_PATH=$T/writers VSS_WRITER_HOST=${VSS_WRITER_HOST:-$BUILD/libvss/writer-host/host/vss-writer-host}
 export RESTIC_PASSWORD=vss-test RESTIC_CACHE_DIR=$T/restic-cache
-install -m 644 "$BUILD/writers/directory/directory.so" "$T/writers/"
 REPO=$T/repo
 restic init -q -r "$REPO" > /dev/null
-
-n=0; failed=0
-ok()  { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "command: $*"; fi; }
 show() { sed 's/^/#   /' "$@" | tail -20; }
 
 # an environment of about MB megabytes (1 KB values, keys base-XXXXXXXX)

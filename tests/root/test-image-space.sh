@@ -8,28 +8,20 @@
 # Usage: test-image-space.sh BUILD_ROOT.  Prints TAP.
 set -uo pipefail
 BUILD=$1
-VSS=$BUILD/requester/vss
 if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root (a small tmpfs)"; exit 0; fi
-for tool in mdb_load python3; do
-  command -v $tool >/dev/null || { echo "1..0 # SKIP $tool is missing"; exit 0; }
-done
 T=$(mktemp -d /tmp/vss-image-space-XXXXXX)
+. "${0%/*}/image-lib.sh" || exit 1
+need_tools mdb_load python3
 cleanup() { mountpoint -q "$T/small" && umount "$T/small"; rm -rf "$T"; }
 trap cleanup EXIT
-mkdir -p "$T"/{small,config,state,run,writers,env,out}
+mkdir -p "$T"/{small,env,out}
 mount -t tmpfs -o size=8m tmpfs "$T/small" || { echo "1..0 # SKIP cannot mount tmpfs"; exit 0; }
-export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run
-export VSS_WRITER_PATH=$T/writers VSS_WRITER_HOST=${VSS_WRITER_HOST:-$BUILD/libvss/writer-host/host/vss-writer-host}
-install -m 644 "$BUILD/writers/directory/directory.so" "$T/writers/"
+image_env
 printf '[directory]\nenvironments=%s\n' "$T/env" > "$T/config/directory.conf"
 awk 'BEGIN { print "VERSION=3"; print "format=print"; print "type=btree"; print "mapsize=268435456"; print "HEADER=END"
   v = ""; for (i = 0; i < 500; i++) v = v "ab"
   for (i = 0; i < 20000; i++) printf " k%08d\n %s\n", i, v; print "DATA=END" }' | mdb_load "$T/env"
 
-n=0; failed=0
-ok()  { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "command: $*"; fi; }
 # json FILE EXPR: EXPR (python, over `events`) is true
 json() {
   python3 - "$1" "$2" <<'PY'
