@@ -96,8 +96,8 @@ pwrite_all (int fd, const guint8 *buf, gsize length, guint64 offset)
   return TRUE;
 }
 
-/* A part of bytes, read from the socket.  Written at its offset, never
- * through the file position: the hash threads lseek the same file. */
+/* A part of bytes, read from the socket and written at its offset (never
+ * through the file position, which nothing here owns alone). */
 static void
 copy_bytes_part (StreamCopy *sc, int sfd, int dfd, guint8 *buf, guint64 length, StreamHash *hash)
 {

@@ -153,8 +153,8 @@ feed_bytes (gpointer data)
 }
 
 /* A large part of bytes (the certificate writer's kind) is written while
- * the hash threads read the file back and look for holes in it (lseek,
- * which moves the file position): every byte must land at its offset. */
+ * the hash threads read the file back: every byte must land at its
+ * offset (an lseek of theirs once moved the shared file position). */
 Test (add_stream, a_large_part_of_bytes_lands_at_its_offsets_while_hashed_behind)
 {
   Stream s;
