@@ -259,4 +259,9 @@ gboolean vss_backup_set_restore_files (VssBackupSet *self, GPtrArray *chain, con
 /* Is @name usable as writers/NAME.json? */
 gboolean     vss_set_writer_name_ok (const char *name);
 
+/* Where an uncommitted set's data are, files/<N>/<original path> under
+ * DIR.partial: for a caller that takes the files over instead of
+ * committing the set (the images staged for restic, jobs/). */
+char *vss_backup_set_writer_files_dir (const VssBackupSetWriter *self);
+
 G_END_DECLS

@@ -332,3 +332,9 @@ vss_backup_set_writer_set_consistency (VssBackupSetWriter *self, const char *com
   g_hash_table_insert (self->manifest->consistency, g_strdup (component), g_strdup (consistency));
   return TRUE;
 }
+
+char *
+vss_backup_set_writer_files_dir (const VssBackupSetWriter *self)
+{
+  return g_build_filename (self->partial, VSS_SET_FILES, NULL);
+}

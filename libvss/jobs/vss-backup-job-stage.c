@@ -10,6 +10,7 @@
  * it: the next run removes one whose process is gone (killed). */
 #include "vss-backup-job-private.h"
 
+#include "backupset/vss-backup-set-private.h"
 #include "util/vss-fs.h"
 #include "util/vss-paths.h"
 #include "util/vss-process.h"
@@ -166,12 +167,11 @@ finish_tree (VssBackupJob *job, const char *tree)
   }
 }
 
-/* The set's layout (docs/backup-set.md): DIR.partial/files/<N>/<path>
- * while it is written. */
+/* Each component's files/<N>/ of the uncommitted @set, moved into @tree. */
 static gboolean
-gather_images (const char *set_dir, const char *tree, GError **error)
+gather_images (const VssBackupSetWriter *set, const char *tree, GError **error)
 {
-  g_autofree char *files = g_strconcat (set_dir, ".partial/files", NULL);
+  g_autofree char *files = vss_backup_set_writer_files_dir (set);
   g_autoptr(GDir) dir = g_dir_open (files, 0, error);
   if (dir == NULL)
     return FALSE;
@@ -203,7 +203,7 @@ stream_images (VssBackupJob *job, const char *set_dir, GError **error)
     }
   }
   g_autofree char *tree = g_build_filename (job->staging, "tree", NULL);
-  if (!gather_images (set_dir, tree, error))
+  if (!gather_images (set, tree, error))
     return FALSE;
   finish_tree (job, tree);
   return TRUE;   /* freeing the set removes what is left of it */
