@@ -72,8 +72,10 @@ vss_copy_priority_leave (const VssCopyPrioritySaved *saved)
   syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, tid, saved->ioprio);
 }
 
-gboolean
-vss_copy_priority_helper_nice (int *window_nice, int *background_nice)
+/* The nice values for a helper started from the calling thread: FALSE
+ * when helpers keep the caller's priority. */
+static gboolean
+helper_nice (int *window_nice, int *background_nice)
 {
   VssCopyPriority priority = vss_copy_priority_get ();
   if (priority == VSS_COPY_PRIORITY_NORMAL || geteuid () != 0)
@@ -93,7 +95,7 @@ vss_copy_priority_helper_environ (gboolean *lowered, int *background_nice)
 {
   char **env = g_get_environ ();
   int window_nice = 0;
-  *lowered = vss_copy_priority_helper_nice (&window_nice, background_nice);
+  *lowered = helper_nice (&window_nice, background_nice);
   if (!*lowered)
     return g_environ_unsetenv (env, VSS_HELPER_NICE_ENV);
   g_autofree char *value = g_strdup_printf ("%d,%d", window_nice, *background_nice);

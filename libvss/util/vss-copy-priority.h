@@ -43,12 +43,10 @@ void vss_copy_priority_leave (const VssCopyPrioritySaved *saved);
  * "WINDOW,BACKGROUND" (e.g. "0,10"). */
 #define VSS_HELPER_NICE_ENV "VSS_WRITER_HOST_NICE"
 
-/* The helper's nice values for a helper started from the calling thread:
- * FALSE when helpers keep the caller's priority. */
-gboolean vss_copy_priority_helper_nice (int *window_nice, int *background_nice);
 /* The environment to start a helper with from the calling thread: ours,
- * plus $VSS_WRITER_HOST_NICE when vss_copy_priority_helper_nice says so
- * (then *@lowered is TRUE and *@background_nice the child's nice). */
+ * plus $VSS_WRITER_HOST_NICE when helpers are lowered (as root, unless
+ * the copies run at normal priority; then *@lowered is TRUE and
+ * *@background_nice the child's nice). */
 char **vss_copy_priority_helper_environ (gboolean *lowered, int *background_nice);
 /* A GSpawnChildSetupFunc: the child at nice GPOINTER_TO_INT (@nice), set
  * between fork and exec (only a system call: async-signal-safe). */
