@@ -7,12 +7,13 @@
  * read transaction's among them. */
 #include "cert-stream.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cert-store.h"
 #include "cert-wal.h"
 
-#define SHM_NBACKFILL 96   /* WalCkptInfo.nBackfill, after the two 48-byte index headers */
 #define SCAN_TRIES 5
 
 struct _CertStream {
@@ -22,10 +23,10 @@ struct _CertStream {
   sqlite3_file *wal_file;
   guint32 page_size;
   guint64 n_pages;
-  GArray *frame_of;            /* gint64 per page (pgno - 1): its WAL frame's offset, 0 = file */
+  int spool;                   /* the WAL's frames' pages, copied at open (-1: none yet) */
+  GArray *slot_of;             /* guint32 per page (pgno - 1): its spool slot + 1, 0 = file */
   guint8 wal_header[CERT_WAL_HEADER_SIZE];
   guint64 pos;
-  gboolean ended;
 };
 
 static guint32
@@ -81,32 +82,62 @@ header_is_valid (const guint8 *h)
 }
 
 static void
-note_frame (CertStream *self, guint32 pgno, gint64 offset)
+note_slot (CertStream *self, guint32 pgno, guint32 slot)
 {
-  if (self->frame_of->len < pgno)
-    g_array_set_size (self->frame_of, pgno);
-  g_array_index (self->frame_of, gint64, pgno - 1) = offset;
+  if (self->slot_of->len < pgno)
+    g_array_set_size (self->slot_of, pgno);
+  g_array_index (self->slot_of, guint32, pgno - 1) = slot + 1;
 }
 
-/* Walks the WAL as SQLite's recovery does (salts, page number, running
- * checksum) and keeps, for each page, its newest frame up to the last
- * commit.  Returns the number of frames up to that commit. */
-static guint32
-scan_wal (CertStream *self, GError **error)
+/* The spool: an unlinked temporary file, made on the first frame. */
+static gboolean
+spool_page (CertStream *self, guint32 slot, const guint8 *page, GError **error)
+{
+  if (self->spool < 0) {
+    g_autofree char *name = NULL;
+    self->spool = g_file_open_tmp ("vss-cert-wal-XXXXXX", &name, error);
+    if (self->spool < 0)
+      return FALSE;
+    unlink (name);
+  }
+  gsize done = 0;
+  while (done < self->page_size) {
+    gssize n = pwrite (self->spool, page + done, self->page_size - done,
+                       (off_t) slot * self->page_size + (off_t) done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "%s: cannot copy its WAL to a temporary file in %s: %s", self->path,
+                   g_get_tmp_dir (), g_strerror (errno));
+      return FALSE;
+    }
+    done += (gsize) n;
+  }
+  return TRUE;
+}
+
+/* Copies the WAL's frames into the spool as SQLite's recovery reads them
+ * (salts, page number, running checksum) and keeps, for each page, its
+ * newest frame up to the last commit.  Returns the number of frames up
+ * to that commit; -1 with @error. */
+static gint64
+spool_wal (CertStream *self, GError **error)
 {
   gint64 size = file_size (self->wal_file);
-  g_array_set_size (self->frame_of, 0);
+  g_array_set_size (self->slot_of, 0);
   memset (self->wal_header, 0, sizeof self->wal_header);
-  if (size < CERT_WAL_HEADER_SIZE ||
-      !read_at (self, self->wal_file, self->wal_header, CERT_WAL_HEADER_SIZE, 0, error) ||
-      !header_is_valid (self->wal_header))
+  if (size < CERT_WAL_HEADER_SIZE)
+    return 0;
+  if (!read_at (self, self->wal_file, self->wal_header, CERT_WAL_HEADER_SIZE, 0, error))
+    return -1;
+  if (!header_is_valid (self->wal_header))
     return 0;
   gboolean big_endian = cert_wal_be32 (self->wal_header) & 1;
   self->page_size = cert_wal_be32 (self->wal_header + 8);
   gsize frame_size = CERT_WAL_FRAME_HEADER_SIZE + self->page_size;
   g_autofree guint8 *frame = g_malloc (frame_size);
-  typedef struct { guint32 pgno; gint64 offset; } Frame;
-  g_autoptr(GArray) pending = g_array_new (FALSE, FALSE, sizeof (Frame));
+  g_autoptr(GArray) pending = g_array_new (FALSE, FALSE, sizeof (guint32));   /* pgno per frame */
   guint32 sum[2] = { cert_wal_be32 (self->wal_header + 24), cert_wal_be32 (self->wal_header + 28) };
   guint32 frames = 0, committed = 0;
   for (gint64 off = CERT_WAL_HEADER_SIZE; off + (gint64) frame_size <= size; off += frame_size) {
@@ -117,14 +148,15 @@ scan_wal (CertStream *self, GError **error)
     wal_checksum (big_endian, frame + CERT_WAL_FRAME_HEADER_SIZE, self->page_size, sum);
     if (sum[0] != cert_wal_be32 (frame + 16) || sum[1] != cert_wal_be32 (frame + 20))
       break;
+    if (!spool_page (self, frames, frame + CERT_WAL_FRAME_HEADER_SIZE, error))
+      return -1;
+    guint32 pgno = cert_wal_be32 (frame);
+    g_array_append_val (pending, pgno);
     frames++;
-    g_array_append_val (pending, ((Frame) { cert_wal_be32 (frame), off }));
     if (cert_wal_be32 (frame + 4) == 0)
       continue;
-    for (guint i = 0; i < pending->len; i++) {   /* a commit: its frames count */
-      const Frame *f = &g_array_index (pending, Frame, i);
-      note_frame (self, f->pgno, f->offset);
-    }
+    for (guint i = 0; i < pending->len; i++)   /* a commit: its frames count */
+      note_slot (self, g_array_index (pending, guint32, i), committed + i);
     g_array_set_size (pending, 0);
     self->n_pages = cert_wal_be32 (frame + 4);
     committed = frames;
@@ -132,52 +164,39 @@ scan_wal (CertStream *self, GError **error)
   return committed;
 }
 
-/* How many frames of the WAL a checkpoint has already copied into the
- * database file (from the connection's own wal-index mapping), or 0. */
-static guint32
-backfilled_frames (CertStream *self)
+/* The image's page size and count when no WAL frame counts: the file's. */
+static gboolean
+size_from_file (CertStream *self, GError **error)
 {
-  volatile void *region = NULL;
-  const sqlite3_io_methods *m = self->db_file->pMethods;
-  if (m->iVersion < 2 || m->xShmMap (self->db_file, 0, 32768, 0, &region) != SQLITE_OK ||
-      region == NULL)
-    return 0;
-  guint32 value;
-  memcpy (&value, (const guint8 *) region + SHM_NBACKFILL, sizeof value);
-  return value;
+  guint8 db_header[100];
+  gint64 size = file_size (self->db_file);
+  if (size >= 100 && !read_at (self, self->db_file, db_header, sizeof db_header, 0, error))
+    return FALSE;
+  guint32 page_size = size >= 100 ? ((guint32) db_header[16] << 8) | db_header[17] : 4096;
+  self->page_size = page_size == 1 ? 65536 : page_size;
+  self->n_pages = size / self->page_size;
+  return TRUE;
 }
 
-/* Finds the image: the pages whose newest version is in the WAL, and the
- * page count.  A WAL restarted while it was read is read again. */
+/* Pins the image: the WAL's committed frames copied aside, the rest read
+ * from the file.  The copy is whole when the WAL's header is the same
+ * after it: SQLite rewrites the header before it overwrites any frame. */
 static gboolean
 map_pages (CertStream *self, GError **error)
 {
   for (int attempt = 0; attempt < SCAN_TRIES; attempt++) {
     guint8 header[CERT_WAL_HEADER_SIZE] = { 0 };
     self->n_pages = 0;
-    guint32 committed = scan_wal (self, error);
-    if (error != NULL && *error != NULL)
+    gint64 committed = spool_wal (self, error);
+    if (committed < 0)
       return FALSE;
-    guint32 backfilled = backfilled_frames (self);
+    if (committed == 0)
+      return size_from_file (self, error);
     if (file_size (self->wal_file) >= CERT_WAL_HEADER_SIZE &&
         !read_at (self, self->wal_file, header, CERT_WAL_HEADER_SIZE, 0, error))
       return FALSE;
-    if (committed > 0 && memcmp (header, self->wal_header, CERT_WAL_HEADER_SIZE) != 0)
-      continue;
-    /* Every frame already in the file: the file is the image, and stays
-     * so (a checkpoint cannot go past this reader). */
-    if (committed > 0 && backfilled >= committed)
-      g_array_set_size (self->frame_of, 0);
-    if (committed == 0) {
-      guint8 db_header[100];
-      gint64 size = file_size (self->db_file);
-      if (size >= 100 && !read_at (self, self->db_file, db_header, sizeof db_header, 0, error))
-        return FALSE;
-      guint32 page_size = size >= 100 ? ((guint32) db_header[16] << 8) | db_header[17] : 4096;
-      self->page_size = page_size == 1 ? 65536 : page_size;
-      self->n_pages = size / self->page_size;
-    }
-    return TRUE;
+    if (memcmp (header, self->wal_header, CERT_WAL_HEADER_SIZE) == 0)
+      return TRUE;
   }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
                "%s: the WAL restarted %d times while it was read; try again", self->path,
@@ -214,7 +233,8 @@ cert_stream_open (const char *db_path, guint64 *out_size, char **out_stamp, GErr
 {
   CertStream *self = g_new0 (CertStream, 1);
   self->path = g_strdup (db_path);
-  self->frame_of = g_array_new (FALSE, TRUE, sizeof (gint64));
+  self->spool = -1;
+  self->slot_of = g_array_new (FALSE, TRUE, sizeof (guint32));
   CertWalHeader wal;
   self->db = cert_db_open (db_path, 2000, error);
   if (self->db == NULL || !begin (self, error) || !cert_wal_read (db_path, &wal, error)) {
@@ -226,27 +246,25 @@ cert_stream_open (const char *db_path, guint64 *out_size, char **out_stamp, GErr
   return self;
 }
 
-static gint64
-wal_offset_of (CertStream *self, guint64 page)
+static guint32
+slot_of (CertStream *self, guint64 page)
 {
-  return page < self->frame_of->len ? g_array_index (self->frame_of, gint64, page) : 0;
+  return page < self->slot_of->len ? g_array_index (self->slot_of, guint32, page) : 0;
 }
 
-/* The WAL must be the one scanned: a restart would have rewritten the
- * header before any frame the stream read. */
 static gboolean
-check_wal_unchanged (CertStream *self, GError **error)
+read_spool (CertStream *self, void *buffer, gsize size, guint32 slot, guint64 in_page,
+            GError **error)
 {
-  guint8 header[CERT_WAL_HEADER_SIZE];
-  if (self->frame_of->len == 0)
+  off_t at = (off_t) (slot - 1) * self->page_size + (off_t) in_page;
+  gssize n;
+  do
+    n = pread (self->spool, buffer, size, at);
+  while (n < 0 && errno == EINTR);
+  if (n == (gssize) size)
     return TRUE;
-  if (!read_at (self, self->wal_file, header, CERT_WAL_HEADER_SIZE, 0, error))
-    return FALSE;
-  if (memcmp (header, self->wal_header, CERT_WAL_HEADER_SIZE) == 0)
-    return TRUE;
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-               "%s: the WAL was restarted while the database was streamed, so the stream may "
-               "mix two states: open it again", self->path);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: reading its WAL's copy in %s: %s",
+               self->path, g_get_tmp_dir (), n < 0 ? g_strerror (errno) : "it ended early");
   return FALSE;
 }
 
@@ -258,24 +276,17 @@ cert_stream_read (CertStream *self, void *buffer, gsize size, GError **error)
   guint8 *out = buffer;
   while (self->pos < end) {
     guint64 page = self->pos / self->page_size, in_page = self->pos % self->page_size;
-    gint64 frame = wal_offset_of (self, page);
+    guint32 slot = slot_of (self, page);
     guint64 stop = MIN (end, (page + 1) * self->page_size);
-    while (frame == 0 && stop < end && wal_offset_of (self, stop / self->page_size) == 0)
+    while (slot == 0 && stop < end && slot_of (self, stop / self->page_size) == 0)
       stop = MIN (end, stop + self->page_size);   /* a run of pages all in the file */
-    gboolean ok = frame != 0
-      ? read_at (self, self->wal_file, out, stop - self->pos, frame + CERT_WAL_FRAME_HEADER_SIZE + in_page, error)
+    gboolean ok = slot != 0
+      ? read_spool (self, out, stop - self->pos, slot, in_page, error)
       : read_at (self, self->db_file, out, stop - self->pos, self->pos, error);
     if (!ok)
       return -1;
     out += stop - self->pos;
     self->pos = stop;
-  }
-  /* checked as the last bytes go out, so a caller that stops at the
-   * size it was given is covered too */
-  if (self->pos == total && !self->ended) {
-    self->ended = TRUE;
-    if (!check_wal_unchanged (self, error))
-      return -1;
   }
   return out - (guint8 *) buffer;
 }
@@ -288,7 +299,9 @@ cert_stream_close (CertStream *self)
   if (self->db != NULL)
     sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
   sqlite3_close (self->db);
-  g_array_unref (self->frame_of);
+  if (self->spool >= 0)
+    close (self->spool);
+  g_array_unref (self->slot_of);
   g_free (self->path);
   g_free (self);
 }

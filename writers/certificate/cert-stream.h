@@ -1,14 +1,16 @@
 /* cert-stream.h — a WAL-mode database streamed as it is at one instant,
- * without a copy on disk.
+ * without a copy of the database on disk.
  *
  * Under a read transaction, the image of the database is the database
  * file with each page replaced by its newest WAL frame up to the last
- * commit: that is what SQLite itself reads.  The transaction keeps that
- * image readable: a checkpoint writes into the file only pages of the
- * image (never past a reader's mark), and cannot restart the WAL under a
- * reader of it.  A page the checkpoint is rewriting while it is read comes
- * from its WAL frame instead, so a torn read of the file never reaches the
- * stream. */
+ * commit: that is what SQLite itself reads.  The WAL's frames are copied
+ * aside when the stream opens (a temporary file, the size of the WAL's
+ * frames), because a reader that SQLite let read the file alone (every
+ * frame already checkpointed) does not keep the WAL from restarting.
+ * The transaction keeps the rest of the image in the file: a checkpoint
+ * writes into the file only pages that have a frame (those come from the
+ * copy), never past a reader's mark, and never while a reader reads the
+ * file alone. */
 #pragma once
 
 #include <glib.h>
