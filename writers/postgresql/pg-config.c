@@ -75,6 +75,27 @@ resolve_directories (PgConfig *self, const char *file, GError **error)
   return TRUE;
 }
 
+/* wal_switch_wait: seconds (0–30, default 30) a forced WAL switch may
+ * wait for its segment's end (pg-switch.c); within the writer's event
+ * timeout (60 s) with the checkpoint's time to spare. */
+static gboolean
+read_switch_wait (PgConfig *self, GKeyFile *kf, const char *file, GError **error)
+{
+  self->wal_switch_wait_ms = 30000;
+  if (!g_key_file_has_key (kf, "postgresql", "wal_switch_wait", NULL))
+    return TRUE;
+  g_autofree char *text = g_key_file_get_string (kf, "postgresql", "wal_switch_wait", NULL);
+  guint64 seconds = 0;
+  if (text == NULL || !g_ascii_string_to_unsigned (g_strstrip (text), 10, 0, 30, &seconds, NULL)) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "%s: wal_switch_wait=%s: write whole seconds from 0 (switch at once) to 30",
+                 file, text != NULL ? text : "");
+    return FALSE;
+  }
+  self->wal_switch_wait_ms = (guint) seconds * 1000;
+  return TRUE;
+}
+
 PgConfig *
 pg_config_load (const char *config_dir, GError **error)
 {
@@ -111,7 +132,7 @@ pg_config_load (const char *config_dir, GError **error)
       return NULL;
     }
   }
-  if (!resolve_directories (self, file, error))
+  if (!read_switch_wait (self, kf, file, error) || !resolve_directories (self, file, error))
     return NULL;
   return g_steal_pointer (&self);
 }

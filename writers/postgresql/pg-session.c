@@ -13,6 +13,8 @@
 
 struct _PgSession {
   PGconn *conn;
+  guint64 segment_bytes;   /* wal_segment_size */
+  guint switch_wait_ms;
 };
 
 void
@@ -57,12 +59,44 @@ connect_to (PgSession *self, const PgConfig *config, GError **error)
   return FALSE;
 }
 
+/* A single-value query's answer as a number; FALSE when it failed. */
+static gboolean
+query_u64 (PgSession *self, const char *sql, guint64 *out)
+{
+  PGresult *res = PQexec (self->conn, sql);
+  gboolean ok = PQresultStatus (res) == PGRES_TUPLES_OK && PQntuples (res) == 1 &&
+                !PQgetisnull (res, 0, 0);
+  if (ok)
+    *out = g_ascii_strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+  PQclear (res);
+  return ok;
+}
+
+gboolean
+pg_session_insert_lsn (PgSession *self, guint64 *out)
+{
+  return query_u64 (self, "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')", out);
+}
+
+/* Before a call that forces a WAL switch: near the segment's end. */
+static char *
+time_the_switch (PgSession *self)
+{
+  PgSwitchWait wait = pg_switch_wait_for_segment_end (self, self->segment_bytes,
+                                                      self->switch_wait_ms);
+  return pg_switch_wait_describe (&wait, self->switch_wait_ms);
+}
+
 PgSession *
-pg_session_start (const PgConfig *config, const char *label, GError **error)
+pg_session_start (const PgConfig *config, const char *label, char **out_switch, GError **error)
 {
   g_autoptr(PgSession) self = g_new0 (PgSession, 1);
   if (!connect_to (self, config, error))
     return NULL;
+  self->switch_wait_ms = config->wal_switch_wait_ms;
+  if (!query_u64 (self, "SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'",
+                  &self->segment_bytes))
+    self->switch_wait_ms = 0;
   g_autofree char *slot = g_strdup_printf ("vss_%d_%" G_GINT64_FORMAT, (int) getpid (),
                                            g_get_real_time ());
   const char *slot_params[] = { slot };
@@ -75,6 +109,7 @@ pg_session_start (const PgConfig *config, const char *label, GError **error)
   /* fast: the checkpoint's writes at once (seconds of I/O, no lock); or
    * spread over checkpoint_completion_target of checkpoint_timeout */
   const char *start_params[] = { label, config->fast_checkpoint ? "true" : "false" };
+  *out_switch = time_the_switch (self);
   res = run (self, "SELECT pg_backup_start($1, $2::boolean)", 2, start_params, error);
   if (res == NULL)
     return NULL;
@@ -83,8 +118,9 @@ pg_session_start (const PgConfig *config, const char *label, GError **error)
 }
 
 PgBackupEnd *
-pg_session_stop (PgSession *self, GError **error)
+pg_session_stop (PgSession *self, char **out_switch, GError **error)
 {
+  *out_switch = time_the_switch (self);
   /* wait_for_archive false: the backup's WAL is copied by the requester,
    * not taken from an archive */
   PGresult *res = run (self, "SELECT lsn::text, labelfile, spcmapfile, pg_walfile_name(lsn), "

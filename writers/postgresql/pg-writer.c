@@ -113,14 +113,15 @@ pg_prepare_snapshot (VssWriter *writer)
     return TRUE;
   g_autofree char *label = g_strdup_printf ("vss %s", vss_writer_get_snapshot_set_id (writer));
   g_autoptr(GError) error = NULL;
+  g_autofree char *switched = NULL;
   pg_session_close (self->session);
-  self->session = pg_session_start (self->config, label, &error);
+  self->session = pg_session_start (self->config, label, &switched, &error);
   if (self->session == NULL) {
     vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "%s", error->message);
     return FALSE;
   }
-  g_message ("postgresql: backup mode on (%s snapshot)",
-             vss_writer_get_snapshot_is_atomic (writer) ? "atomic" : "file-by-file");
+  g_message ("postgresql: backup mode on (%s snapshot); %s",
+             vss_writer_get_snapshot_is_atomic (writer) ? "atomic" : "file-by-file", switched);
   return TRUE;
 }
 
@@ -152,7 +153,8 @@ pg_post_snapshot (VssWriter *writer)
   if (self->session == NULL || data == NULL)
     return TRUE;
   g_autoptr(GError) error = NULL;
-  g_autoptr(PgBackupEnd) end = pg_session_stop (self->session, &error);
+  g_autofree char *switched = NULL;
+  g_autoptr(PgBackupEnd) end = pg_session_stop (self->session, &switched, &error);
   g_autofree char *metadata = end != NULL ? pg_backup_end_to_metadata (end) : NULL;
   if (end == NULL || !add_wal (writer, self, end, &error) ||
       !vss_component_set_backup_metadata (data, metadata, &error) ||
@@ -160,8 +162,8 @@ pg_post_snapshot (VssWriter *writer)
     vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s", error->message);
     return FALSE;
   }
-  g_message ("postgresql: backup mode off at %s; WAL %s to %s provided", end->stop_lsn,
-             end->start_wal, end->stop_wal);
+  g_message ("postgresql: backup mode off at %s; %s; WAL %s to %s provided", end->stop_lsn,
+             switched, end->start_wal, end->stop_wal);
   return TRUE;
 }
 

@@ -16,6 +16,7 @@ typedef struct {
   char *user;
   char *database;
   gboolean fast_checkpoint; /* pg_backup_start's checkpoint at once, or spread */
+  guint wal_switch_wait_ms; /* how long a forced WAL switch may wait for its segment's end */
 } PgConfig;
 
 PgConfig *pg_config_load (const char *config_dir, GError **error);
@@ -62,13 +63,30 @@ typedef struct _PgSession PgSession;
 /* Connects, reserves the WAL from now on with a temporary replication
  * slot and enters non-exclusive backup mode (pg_backup_start, fast
  * checkpoint unless configured spread).  The session must stay open until
- * the WAL is copied. */
-PgSession   *pg_session_start (const PgConfig *config, const char *label, GError **error);
+ * the WAL is copied.  *out_switch says how its WAL switch was timed. */
+PgSession   *pg_session_start (const PgConfig *config, const char *label, char **out_switch,
+                               GError **error);
 /* pg_backup_stop: the label, the map and where the backup's WAL ends. */
-PgBackupEnd *pg_session_stop (PgSession *self, GError **error);
+PgBackupEnd *pg_session_stop (PgSession *self, char **out_switch, GError **error);
+/* The WAL insert position in bytes; FALSE when there is none to read (a
+ * standby) or the query failed. */
+gboolean     pg_session_insert_lsn (PgSession *self, guint64 *out);
 /* Closes the connection: drops the slot, and ends backup mode if still on. */
 void         pg_session_close (PgSession *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PgSession, pg_session_close)
+
+/* The forced WAL switches, timed near a segment's end (pg-switch.c). */
+typedef struct {
+  guint64 left;           /* bytes left in the segment when it returned */
+  guint waited_ms;
+  gboolean gave_up;       /* the end was beyond the budget, or the WAL idle */
+} PgSwitchWait;
+
+/* Waits at most @budget_ms (0: not at all) for the insert position to
+ * near its segment's end, so that the next forced switch writes little. */
+PgSwitchWait pg_switch_wait_for_segment_end (PgSession *session, guint64 segment_bytes,
+                                             guint budget_ms);
+char        *pg_switch_wait_describe (const PgSwitchWait *wait, guint budget_ms);
 
 typedef struct {
   PgConfig *config;

@@ -40,7 +40,9 @@ pg_stop() { as_pg "$PGBIN/pg_ctl" -D "$1" -m "${2:-fast}" -w -t 60 stop >/dev/nu
 sql() {  # sql PORT SOCKDIR QUERY
   psql -X -q -A -t -h "$2" -p "$1" -U postgres -d postgres -c "$3" 2>&1
 }
-as_pg "$PGBIN/initdb" -D "$D" -U postgres --auth=trust -E UTF8 > "$T/out/initdb.log" 2>&1 ||
+# 4 MiB WAL segments: the writer's wait for a segment's end (wal_switch_wait)
+# is seconds under this load, not the half minute of 16 MiB ones
+as_pg "$PGBIN/initdb" -D "$D" -U postgres --auth=trust -E UTF8 --wal-segsize=4 > "$T/out/initdb.log" 2>&1 ||
   { nok "initdb" "$(tail -5 "$T/out/initdb.log")"; drill_done; exit 1; }
 pg_start "$D" "$PORT" "$T/sock" "$T/pg/main.log" ||
   { nok "PostgreSQL starts" "$(tail -5 "$T/pg/main.log")"; drill_done; exit 1; }
@@ -60,6 +62,11 @@ invariant() {
 history() { sql "$1" "$2" "SELECT count(*) FROM pgbench_history"; }
 amcheck() { "$PGBIN/pg_amcheck" -h "$2" -p "$1" -U postgres --install-missing -d postgres > "$T/out/amcheck-$1.log" 2>&1; }
 
+mkdir -p "$T/badcfg" && { cat "$T/config/postgresql.conf"; echo 'wal_switch_wait=99'; } > "$T/badcfg/postgresql.conf"
+VSS_CONFIG_DIR=$T/badcfg vss_run badcfg writers
+check "0. wal_switch_wait=99 fails the writer's load, naming the file and the range (exit $RC)" \
+  said badcfg "badcfg/postgresql.conf: wal_switch_wait=99: write whole seconds from 0 (switch at once) to 30"
+
 vss_run nodep backup -c postgresql:data --to "$T/sets/nodep"
 check "1. -c postgresql:data without the WAL is refused: exit 2 (got $RC)" test $RC -eq 2
 check "1. …naming the dependency and how to add it" said nodep 'depends on postgresql:wal.*--component postgresql:wal'
@@ -73,6 +80,30 @@ vss_backup full -c postgresql
 rc=$?; HI=$(history "$PORT" "$T/sock")
 check "a backup under pgbench -c 4 (exit 0; history $LO..$HI rows)" test $rc -eq 0
 check "…the writer was in backup mode and provided the WAL" said backup-full 'WAL .* provided'
+# pg_backup_start's forced WAL switch, timed near its segment's end
+# (wal_switch_wait): what the writer says against pg_waldump's SWITCH
+# record in the segment before the backup's first.
+lsn_bytes() { local hi=${1%/*} lo=${1#*/}; echo $(( (16#$hi << 32) + 16#$lo )); }
+CLAIM=$(cat "$T/out/backup-full.out" "$T/out/backup-full.err" | grep -o 'backup mode on .*' | head -1)
+CLAIMED_KIB=$(sed -n 's/.*switched with \([0-9]*\) KiB left.*/\1/p' <<< "$CLAIM")
+SEG=$(sql "$PORT" "$T/sock" "SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'")
+START_LSN=$(grep -o 'START WAL LOCATION: [0-9A-F]*/[0-9A-F]*' "$T/sets/full/bcd.json" | head -1 | cut -d' ' -f4)
+PREV_SEGNO=$(( $(lsn_bytes "$START_LSN") / SEG - 1 ))
+TLI=$(grep -o 'START WAL LOCATION: [^)]*file [0-9A-F]*' "$T/sets/full/bcd.json" | head -1 | sed 's/.*file //' | cut -c1-8)
+PREV_WAL=$(printf '%s%08X%08X' "$TLI" $(( PREV_SEGNO / (0x100000000 / SEG) )) $(( PREV_SEGNO % (0x100000000 / SEG) )))
+SWITCH_LSN=$("$PGBIN/pg_waldump" -p "$D/pg_wal" -r XLOG "$PREV_WAL" 2>/dev/null | grep 'desc: SWITCH' | tail -1 | sed 's/.*lsn: \([0-9A-F]*\/[0-9A-F]*\).*/\1/')
+LEFT_KIB=$([ -n "$SWITCH_LSN" ] && echo $(( (SEG - $(lsn_bytes "$SWITCH_LSN") % SEG) / 1024 )))
+check "…the writer says how the start's WAL switch was timed ($CLAIM)" test -n "$CLAIMED_KIB"
+check "…pg_waldump finds that switch in $PREV_WAL ($SWITCH_LSN: ${LEFT_KIB:-?} KiB left)" test -n "$LEFT_KIB"
+check "…and the writer's count is the real one (${LEFT_KIB:-?} <= ${CLAIMED_KIB:-?} KiB, within 1 MiB)" \
+  test -n "$LEFT_KIB" -a -n "$CLAIMED_KIB" -a "${LEFT_KIB:-0}" -le "${CLAIMED_KIB:-0}" -a $(( ${CLAIMED_KIB:-0} - ${LEFT_KIB:-0} )) -le 1024
+if grep -q 'beyond wal_switch_wait or the WAL was idle' <<< "$CLAIM"; then
+  echo "# the WAL's pace put its segment's end beyond wal_switch_wait: the switch was not timed"
+else
+  NEAR_KIB=$(( SEG / 8 < 2097152 ? SEG / 8 / 1024 : 2048 ))   # pg-switch.c's near_end
+  check "…so the switch wrote at most $NEAR_KIB KiB of its segment's rest (${LEFT_KIB:-?} KiB)" \
+    test "${LEFT_KIB:-99999}" -le $(( NEAR_KIB + 64 ))
+fi
 M=$T/sets/full/manifest.json
 check "…postmaster.pid and postmaster.opts are not in the set" bash -c "! grep -q 'postmaster\.\(pid\|opts\)\"' '$M'"
 check "…the backup label is in the document" grep -q 'START WAL LOCATION' "$T/sets/full/bcd.json"
