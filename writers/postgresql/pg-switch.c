@@ -13,7 +13,8 @@
 #define NEAR_END_MAX (2u << 20)     /* what may be left: ~3 ms of flush */
 #define POLL_MIN_MS 2
 #define POLL_MAX_MS 200
-#define IDLE_US (300 * 1000)       /* no WAL for this long: nobody commits */
+#define IDLE_US (1000 * 1000)      /* no WAL for this long: nobody commits */
+#define PACE_US (1000 * 1000)      /* the pace is judged over at least this long */
 
 /* What may be left of a segment at its switch: 2 MiB of a 16 MiB one,
  * an eighth of a smaller one (initdb --wal-segsize). */
@@ -35,19 +36,25 @@ left_in_segment (guint64 lsn, guint64 segment_bytes)
 static guint
 poll_ms (guint64 left, guint64 near, double bytes_per_ms)
 {
+  if (bytes_per_ms <= 0)
+    return POLL_MAX_MS;
   double eta = (double) (left - near) / bytes_per_ms;
   return (guint) CLAMP (eta / 2, POLL_MIN_MS, POLL_MAX_MS);
 }
 
-/* Whether to keep waiting: the end comes within the budget at the WAL's
- * pace since the start, and the WAL moved lately (idle: nobody to stall). */
+/* Whether to keep waiting: the WAL moved lately (idle: nobody to stall),
+ * and the end comes within the budget at the WAL's pace since the start
+ * (judged once a second of it is seen: a shorter pace is a hiccup's). */
 static gboolean
-worth_waiting (guint64 left, guint64 near, double bytes_per_ms, gint64 now, gint64 deadline,
-               gint64 last_move)
+worth_waiting (guint64 left, guint64 near, double bytes_per_ms, gint64 now, gint64 start,
+               gint64 deadline, gint64 last_move)
 {
-  if (bytes_per_ms <= 0 || now - last_move > IDLE_US)
+  if (now - last_move > IDLE_US)
     return FALSE;
-  return now + (gint64) ((double) (left - near) / bytes_per_ms * 1000) <= deadline;
+  if (now - start < PACE_US)
+    return now < deadline;
+  return bytes_per_ms > 0 &&
+         now + (gint64) ((double) (left - near) / bytes_per_ms * 1000) <= deadline;
 }
 
 PgSwitchWait
@@ -70,7 +77,7 @@ pg_switch_wait_for_segment_end (PgSession *session, guint64 segment_bytes, guint
     double pace = (double) (lsn - first) / ((double) (now - start) / 1000);   /* bytes/ms */
     if (out.left <= near)
       break;
-    if (!worth_waiting (out.left, near, pace, now, deadline, last_move)) {
+    if (!worth_waiting (out.left, near, pace, now, start, deadline, last_move)) {
       out.gave_up = TRUE;
       break;
     }
