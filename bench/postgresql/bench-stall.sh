@@ -4,7 +4,7 @@
 # against a plain run of the same length on the same cluster.  Target: no
 # transaction overlapping the backup takes longer than the plain run's
 # p99 + 20 ms.  A private cluster in a temp dir, on a free loopback port.
-# Usage (root): [BENCH_WRAP='ionice -c 3'] [BENCH_EXEC=1] [BENCH_NO_WRITER=1] [BENCH_PEER=1] [BENCH_DIR=DIR]
+# Usage (root): [BENCH_WRAP='ionice -c 3'] [BENCH_EXEC=1] [BENCH_NO_WRITER=1] [BENCH_PEER=1] [BENCH_SWITCH_WAIT=S] [BENCH_DIR=DIR]
 #   [BENCH_SET_DIR=DIR] [BENCH_SPREAD=SECONDS] [BENCH_KEEP=DIR] bench/postgresql/bench-stall.sh BUILD_DIR [SECONDS] [PROVIDER]
 # BENCH_KEEP=DIR: keep the transaction logs, vss's NDJSON (vss.out), the server log
 #   and the backup's start and end (window) in DIR for a closer look
@@ -35,6 +35,8 @@ install -m 644 "$BUILD/writers/postgresql/postgresql.so" "$T/writers/"
 # about SECONDS (checkpoint_timeout 30 s, completion target SECONDS/30)
 printf '[postgresql]\ndata_directory=%s\nport=%s\nsocket_dir=%s\nfast_checkpoint=%s\n' "$D" "$PORT" \
   "$T/sock" "$([ -n "${BENCH_SPREAD:-}" ] && echo false || echo true)" > "$T/config/postgresql.conf"
+# BENCH_SWITCH_WAIT=SECONDS: the writer's wal_switch_wait (default: the writer's, 30)
+[ -n "${BENCH_SWITCH_WAIT:-}" ] && echo "wal_switch_wait=$BENCH_SWITCH_WAIT" >> "$T/config/postgresql.conf"
 if [ -n "${BENCH_SPREAD:-}" ]; then
   printf "checkpoint_timeout = 30s\ncheckpoint_completion_target = %s\n" \
     "$(python3 -c "print(min(0.9, ${BENCH_SPREAD} / 30))")" >> "$D/postgresql.conf"
