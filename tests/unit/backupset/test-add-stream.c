@@ -4,7 +4,10 @@
  * exactly, with the digest of what was stored; every stream the checks
  * must refuse (a range past its file's end, a descriptor that is not a
  * regular file or is missing, a header that is not one, parts past the
- * declared size, a stream that ends short) fails and adds nothing. */
+ * declared size, a stream that ends short, a file that shrinks while it
+ * is copied) fails and adds nothing.  Pieces of the stored file straddle
+ * the parts, at no block boundary: stored the same with O_DIRECT and
+ * without. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include "bs-test.h"
 #include "util/vss-fs.h"
 #include "util/vss-image-parts.h"
+#include "util/vss-piece-writer.h"
 
 TestSuite (add_stream, .init = bs_setup, .fini = bs_teardown);
 
@@ -133,6 +137,60 @@ Test (add_stream, bytes_and_a_file_range_are_stored_exactly_with_the_digest_of_t
   g_autofree char *want = vss_test_digest_of_file (expected);
   cr_assert_str_eq (sha, want);
   stream_close (&s);
+}
+
+#define MiB (1024 * 1024)
+
+/* 5000 bytes, then a range of a file at no block boundary, over three
+ * digest pieces and with a tail that fits no block: stored exactly, with
+ * the digest of the stored file. */
+static void
+check_misaligned_range (void)
+{
+  Stream s;
+  stream_open (&s);
+  g_autofree char *path = NULL;
+  int fd = pattern_file ("live.mdb", 19 * MiB, &path);
+  char head[5000];
+  memset (head, 'M', sizeof head);
+  guint64 offset = 12345, length = 14 * MiB + 8191;
+  send_bytes (&s, head, sizeof head);
+  send_range (&s, fd, offset, length);
+  close (fd);
+  gsize size = sizeof head + length;
+  g_autoptr(GError) error = NULL;
+  cr_assert (add (&s, size, &error), "%s", error ? error->message : "");
+  g_autofree char *bcd = bs_bcd ();
+  cr_assert (vss_backup_set_writer_commit (s.set, bcd, &error), "%s", error ? error->message : "");
+
+  g_autofree char *live = NULL;
+  cr_assert (g_file_get_contents (path, &live, NULL, NULL));
+  g_autofree char *stored = g_build_filename (s.dir, "files", "0", ORIGINAL, NULL);
+  g_autofree char *got = NULL;
+  gsize got_size = 0;
+  cr_assert (g_file_get_contents (stored, &got, &got_size, NULL), "%s", stored);
+  cr_assert_eq (got_size, size);
+  cr_assert (memcmp (got, head, sizeof head) == 0, "the bytes part is not stored first");
+  cr_assert (memcmp (got + sizeof head, live + offset, length) == 0, "the range is stored wrong");
+  g_autoptr(VssBackupSet) set = vss_backup_set_open (s.dir, &error);
+  cr_assert_not_null (set, "%s", error ? error->message : "");
+  g_autofree char *sha = NULL;
+  cr_assert (vss_backup_set_find_entry (set, "db/x", ORIGINAL, take_sha, &sha));
+  g_autofree char *want = vss_test_digest_of_file (stored);
+  cr_assert_str_eq (sha, want);
+  stream_close (&s);
+}
+
+Test (add_stream, a_misaligned_range_after_bytes_is_stored_exactly_with_its_digest)
+{
+  check_misaligned_range ();
+}
+
+Test (add_stream, the_same_is_stored_where_o_direct_is_refused)
+{
+  vss_piece_writer_set_test_refuse_direct (TRUE);
+  check_misaligned_range ();
+  vss_piece_writer_set_test_refuse_direct (FALSE);
 }
 
 typedef struct {
@@ -273,4 +331,29 @@ Test (add_stream, a_stream_that_ends_short_is_refused)
 {
   const guint64 ranges[][2] = { { 0, 10000 } };
   assert_ranges_refused (TRUE, ranges, 1, 20000, "ended after 10004 of 20000 bytes");
+}
+
+static char *shrinking_path;
+
+static void
+shrink_at_second_piece (guint64 piece)
+{
+  if (piece == 1)
+    cr_assert_eq (truncate (shrinking_path, 6 * MiB), 0);
+}
+
+/* The checks passed (the range was in the file); the file lost its end
+ * while the copy was at 8 MiB: the image ended early, it is no success. */
+Test (add_stream, a_file_that_shrinks_during_the_copy_ended_early)
+{
+  Stream s;
+  stream_open (&s);
+  int fd = pattern_file ("shrinking", 20 * MiB, &shrinking_path);
+  send_range (&s, fd, 0, 20 * MiB);
+  close (fd);
+  vss_piece_writer_set_test_hook (shrink_at_second_piece);
+  assert_refused (&s, 20 * MiB, "ended after 8388608 of 20971520 bytes");
+  vss_piece_writer_set_test_hook (NULL);
+  g_clear_pointer (&shrinking_path, g_free);
+  stream_close (&s);
 }
