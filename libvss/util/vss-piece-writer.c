@@ -247,7 +247,8 @@ dispatch (VssPieceWriter *self)
     test_hook (self->current->index);
   if (self->hashers == NULL) {
     guint n = CLAMP (g_get_num_processors (), 1, MAX_HASHERS);
-    self->hashers = g_thread_pool_new (hash_work, self, (int) n, FALSE, NULL);
+    /* exclusive: started here, so they take this thread's priority */
+    self->hashers = g_thread_pool_new (hash_work, self, (int) n, TRUE, NULL);
     self->writing = g_thread_new ("vss-piece-write", writing_thread, self);
   }
   g_thread_pool_push (self->hashers, g_steal_pointer (&self->current), NULL);
