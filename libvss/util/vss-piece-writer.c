@@ -19,15 +19,15 @@
 #include "vss-digest.h"
 #include "vss-fs.h"
 
-/* Buffers: one being filled, the others being hashed or waiting for or
- * in a write; enough that the disk always has a batch to write while the
- * next is hashed. */
+/* Buffers: one being filled, the others being hashed and written (both
+ * at once, from the same buffer); enough that the disk has a batch to
+ * write while the hashers catch up. */
 #define RING 16
 /* Pieces written by one call at most: the disk is fastest given many
  * MiB at once (a filesystem may serialize O_DIRECT writes that allocate,
  * so several threads writing 4 MiB each is not the same). */
 #define MAX_BATCH 8
-/* Hashing threads at most: each runs at ~1.5 GB/s, beyond the disk. */
+/* Hashing threads at most: each runs at ~1.5 GB/s; four outrun the disk. */
 #define MAX_HASHERS 4
 /* O_DIRECT wants buffer, offset and length aligned to the logical block
  * size; a page covers every common one (pieces are multiples of it). */
@@ -41,6 +41,7 @@ typedef struct {
   guint8 *data;
   guint64 index;
   gsize length;
+  gint holders;              /* of a full piece: its hasher and its writer (atomic) */
 } Piece;
 
 /* Tells the writing thread that no piece comes any more. */
@@ -56,12 +57,10 @@ struct _VssPieceWriter {
   Piece *current;            /* being filled; NULL between pieces */
   Piece *made[RING];         /* every buffer, for freeing */
   guint n_made;
-  GAsyncQueue *free_pieces;  /* buffers written (or dropped), to fill again */
+  GAsyncQueue *free_pieces;  /* buffers hashed and written (or dropped), to fill again */
   GThreadPool *hashers;      /* made with the first full piece, as is @writing */
-  GAsyncQueue *hashed;       /* pieces hashed, in any order, then no_more */
+  GAsyncQueue *to_write;     /* full pieces in order, then no_more */
   GThread *writing;
-  Piece *pending[RING];      /* hashed pieces by index % RING, until written */
-  guint64 next_write;        /* the first piece not yet written */
   guint8 *sums;              /* the pieces' SHA-256s, by index; each written by one hasher */
   gint write_errno;          /* the first failed write, or ECANCELED (atomic) */
 };
@@ -107,7 +106,7 @@ vss_piece_writer_new (int fd, guint64 size)
   self->direct_fd = open_direct (fd);
   self->direct = self->direct_fd >= 0;
   self->free_pieces = g_async_queue_new ();
-  self->hashed = g_async_queue_new ();
+  self->to_write = g_async_queue_new ();
   self->sums = g_malloc0 (n_pieces (size) * VSS_SHA256_LEN);
   return self;
 }
@@ -151,39 +150,39 @@ write_batch (VssPieceWriter *self, struct iovec *iov, int n, off_t at)
   return TRUE;
 }
 
-/* Writes the hashed pieces that follow the written ones, a batch at a
- * time, and hands their buffers back. */
+/* A full piece's hasher or writer is done with it. */
 static void
-write_ready (VssPieceWriter *self)
+release (VssPieceWriter *self, Piece *p)
 {
-  for (;;) {
-    struct iovec iov[MAX_BATCH];
-    int n = 0;
-    for (Piece *p; n < MAX_BATCH && (p = self->pending[(self->next_write + n) % RING]) != NULL; n++)
-      iov[n] = (struct iovec) { p->data, p->length };
-    if (n == 0)
-      return;
-    off_t at = (off_t) (self->next_write * VSS_DIGEST_PIECE);
-    if (g_atomic_int_get (&self->write_errno) == 0 && !write_batch (self, iov, n, at))
-      fail (self, errno);
-    for (int i = 0; i < n; i++, self->next_write++) {
-      g_async_queue_push (self->free_pieces, self->pending[self->next_write % RING]);
-      self->pending[self->next_write % RING] = NULL;
-    }
-  }
+  if (g_atomic_int_dec_and_test (&p->holders))
+    g_async_queue_push (self->free_pieces, p);
 }
 
+/* The pieces as they are filled, in order: the first one waited for, then
+ * as many as are there already (a batch grows while the disk is busy).
+ * Each is hashed meanwhile on other threads, from the same buffer, which
+ * neither changes. */
 static gpointer
 writing_thread (gpointer data)
 {
   VssPieceWriter *self = data;
   for (gboolean more = TRUE; more;) {
-    Piece *p = g_async_queue_pop (self->hashed);
-    /* all that arrived meanwhile goes into the next batch */
-    for (; p != NULL && p != &no_more; p = g_async_queue_try_pop (self->hashed))
-      self->pending[p->index % RING] = p;
-    more = p != &no_more;
-    write_ready (self);
+    Piece *batch[MAX_BATCH];
+    struct iovec iov[MAX_BATCH];
+    int n = 0;
+    for (Piece *p = g_async_queue_pop (self->to_write); p != NULL;
+         p = n < MAX_BATCH ? g_async_queue_try_pop (self->to_write) : NULL) {
+      more = p != &no_more;
+      if (!more)
+        break;
+      iov[n] = (struct iovec) { p->data, p->length };
+      batch[n++] = p;
+    }
+    off_t at = n > 0 ? (off_t) (batch[0]->index * VSS_DIGEST_PIECE) : 0;
+    if (n > 0 && g_atomic_int_get (&self->write_errno) == 0 && !write_batch (self, iov, n, at))
+      fail (self, errno);
+    for (int i = 0; i < n; i++)
+      release (self, batch[i]);
   }
   return NULL;
 }
@@ -205,13 +204,13 @@ hash_work (gpointer data, gpointer user_data)
   VssPieceWriter *self = user_data;
   if (g_atomic_int_get (&self->write_errno) == 0)
     hash_piece (p, self->sums + p->index * VSS_SHA256_LEN);
-  g_async_queue_push (self->hashed, p);
+  release (self, p);
 }
 
 /* ---- filling, on the caller's thread ---- */
 
 /* A free buffer: a new one while the ring is not full, else the next one
- * written. */
+ * hashed and written. */
 static Piece *
 take_buffer (VssPieceWriter *self)
 {
@@ -251,7 +250,10 @@ dispatch (VssPieceWriter *self)
     self->hashers = g_thread_pool_new (hash_work, self, (int) n, TRUE, NULL);
     self->writing = g_thread_new ("vss-piece-write", writing_thread, self);
   }
-  g_thread_pool_push (self->hashers, g_steal_pointer (&self->current), NULL);
+  Piece *p = g_steal_pointer (&self->current);
+  p->holders = 2;
+  g_async_queue_push (self->to_write, p);
+  g_thread_pool_push (self->hashers, p, NULL);
 }
 
 gboolean
@@ -274,7 +276,7 @@ drain (VssPieceWriter *self)
   if (self->hashers == NULL)
     return;
   g_thread_pool_free (g_steal_pointer (&self->hashers), FALSE, TRUE);
-  g_async_queue_push (self->hashed, &no_more);
+  g_async_queue_push (self->to_write, &no_more);
   g_thread_join (g_steal_pointer (&self->writing));
 }
 
@@ -287,7 +289,7 @@ destroy (VssPieceWriter *self)
     g_free (self->made[i]);
   }
   g_async_queue_unref (self->free_pieces);
-  g_async_queue_unref (self->hashed);
+  g_async_queue_unref (self->to_write);
   if (self->direct_fd >= 0)
     close (self->direct_fd);
   g_free (self->sums);
