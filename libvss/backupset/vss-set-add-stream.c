@@ -1,15 +1,14 @@
 /* vss-set-add-stream.c — a stream's bytes as one file entry of the set:
  * a writer image (vss_writer_serve_image, _parts) read after the thaw, as
  * its parts (util/vss-image-parts.h): bytes from its socket, or ranges of
- * a file whose descriptor came over it, copied by the kernel.  The entry
+ * a file whose descriptor came over it, read here.  The entry
  * is like any file's (stored data, size, SHA-256), so verify and restore
  * treat it as one; its mode, owner and times are the live file's, which
  * the image stands for. */
 #include "vss-set-writer-private.h"
 
-#include "util/vss-fs.h"
-#include "util/vss-hash-behind.h"
 #include "util/vss-image-parts.h"
+#include "util/vss-piece-writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,51 +27,6 @@ read_some (int fd, guint8 *buf, gsize want)
   return n;
 }
 
-/* Hashes what was written: inline for a stream of one piece, behind the
- * writes on every core for a larger one (util/vss-hash-behind.c), so the
- * hash of an image overlaps its transfer instead of adding to it. */
-typedef struct {
-  VssDigest *inline_digest;
-  VssHashBehind *behind;
-  off_t flushed;
-} StreamHash;
-
-static void
-stream_hash_start (StreamHash *h, int dfd, guint64 size)
-{
-  if (vss_digest_is_pieces (TRUE, size))
-    h->behind = vss_hash_behind_start (dfd);
-  else
-    h->inline_digest = vss_digest_new (TRUE);
-}
-
-static void
-stream_hash_written (StreamHash *h, int dfd, const guint8 *buf, guint64 offset, gsize n)
-{
-  if (h->inline_digest != NULL) {
-    vss_digest_update (h->inline_digest, buf, n);
-    return;
-  }
-  vss_hash_behind_publish (h->behind, (off_t) (offset + n));
-  vss_fs_write_behind (dfd, (off_t) offset, (off_t) n, &h->flushed);
-}
-
-/* FALSE when the written copy could not be read back for its digest. */
-static gboolean
-stream_hash_finish (StreamHash *h, gboolean ok, guint64 size, char out[65])
-{
-  if (h->inline_digest != NULL) {
-    vss_digest_finish (h->inline_digest, out);
-    vss_digest_free (h->inline_digest);
-    return TRUE;
-  }
-  if (!ok) {
-    vss_hash_behind_cancel (h->behind);
-    return TRUE;
-  }
-  return vss_hash_behind_finish (h->behind, (off_t) size, out);
-}
-
 /* How the copy of a stream went. */
 typedef struct {
   guint64 done;         /* bytes stored */
@@ -82,70 +36,46 @@ typedef struct {
   GError *refused;      /* a part that failed its checks */
 } StreamCopy;
 
-static gboolean
-pwrite_all (int fd, const guint8 *buf, gsize length, guint64 offset)
+/* At most @want bytes of @part from @at on: from the socket for bytes,
+ * from the range for a file (never through its file position, which the
+ * writer shares); 0 at the end, -1 with errno. */
+static gssize
+read_part (const VssImagePart *part, int sfd, guint8 *buf, gsize want, guint64 at)
 {
-  while (length > 0) {
-    ssize_t n = pwrite (fd, buf, length, (off_t) offset);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return FALSE;
-    buf += n, offset += (guint64) n, length -= (gsize) n;
-  }
-  return TRUE;
+  if (part->kind != VSS_IMAGE_PART_FILE)
+    return read_some (sfd, buf, want);
+  gssize n;
+  do
+    n = pread (part->fd, buf, want, (off_t) (part->offset + at));
+  while (n < 0 && errno == EINTR);
+  return n;
 }
 
-/* A part of bytes, read from the socket and written at its offset (never
- * through the file position, which nothing here owns alone). */
+/* A part, read straight into the pieces of the set's file
+ * (util/vss-piece-writer.h), which hash and write them.  The digest is of
+ * those private buffers, never of the writer's file read again: what is
+ * hashed is exactly what was stored even if the live file changes
+ * meanwhile.  For an LMDB image it does, harmlessly: the pages the pinned
+ * read transaction uses never change while it is pinned, but free pages
+ * may be rewritten by newer transactions, and LMDB never reads a free
+ * page. */
 static void
-copy_bytes_part (StreamCopy *sc, int sfd, int dfd, guint8 *buf, guint64 length, StreamHash *hash)
+copy_part (StreamCopy *sc, const VssImagePart *part, int sfd, VssPieceWriter *pieces)
 {
-  guint64 end = sc->done + length;
-  while (sc->done < end) {
-    gssize n = read_some (sfd, buf, MIN (end - sc->done, VSS_SET_COPY_CHUNK));
+  for (guint64 copied = 0; copied < part->length;) {
+    gsize room;
+    guint8 *space = vss_piece_writer_space (pieces, &room);
+    gssize n = read_part (part, sfd, space, (gsize) MIN (part->length - copied, room), copied);
     if (n <= 0) {
-      sc->read_errno = n < 0 ? errno : 0;
+      /* the socket ended, or the file shrank since the checks (0) */
       sc->ended = n == 0;
+      sc->read_errno = n < 0 ? errno : 0;
       return;
     }
-    if (!pwrite_all (dfd, buf, (gsize) n, sc->done)) {
+    if (!vss_piece_writer_commit (pieces, (gsize) n)) {
       sc->write_errno = errno;
       return;
     }
-    stream_hash_written (hash, dfd, buf, sc->done, (gsize) n);
-    sc->done += (guint64) n;
-  }
-}
-
-/* A range of a file the writer passed by descriptor, copied by the kernel
- * into the set's file.  The digest is of the stored copy, read back from
- * it (by the hash threads, or here for a small image), never of the
- * writer's file: what is hashed is exactly what was stored even if the
- * live file changes meanwhile.  For an LMDB image it does, harmlessly:
- * the pages the pinned read transaction uses never change while it is
- * pinned, but free pages may be rewritten by newer transactions, and
- * LMDB never reads a free page. */
-static void
-copy_file_part (StreamCopy *sc, const VssImagePart *part, int dfd, guint8 *buf, StreamHash *hash)
-{
-  gboolean use_cfr = TRUE;
-  for (guint64 copied = 0; copied < part->length;) {
-    gsize want = MIN (part->length - copied, VSS_SET_COPY_CHUNK);
-    gssize n = vss_fs_copy_range (part->fd, (off_t) (part->offset + copied), dfd,
-                                  (off_t) sc->done, want, &use_cfr);
-    if (n > 0 && hash->inline_digest != NULL && pread (dfd, buf, (gsize) n, (off_t) sc->done) != n)
-      n = -1;
-    if (n <= 0) {
-      /* the file shrank since the checks (0), or a copy failed */
-      sc->ended = n == 0;
-      if (n < 0 && vss_set_errno_is_full (errno))
-        sc->write_errno = errno;
-      else if (n < 0)
-        sc->read_errno = errno;
-      return;
-    }
-    stream_hash_written (hash, dfd, buf, sc->done, (gsize) n);
     sc->done += (guint64) n;
     copied += (guint64) n;
   }
@@ -154,7 +84,7 @@ copy_file_part (StreamCopy *sc, const VssImagePart *part, int dfd, guint8 *buf, 
 /* The stream's parts until @size bytes are stored or something fails;
  * TRUE when a part would go past @size. */
 static gboolean
-copy_parts (StreamCopy *sc, int sfd, int dfd, guint8 *buf, guint64 size, StreamHash *hash)
+copy_parts (StreamCopy *sc, int sfd, VssPieceWriter *pieces, guint64 size)
 {
   while (sc->done < size && !sc->ended && sc->read_errno == 0 && sc->write_errno == 0) {
     VssImagePart part;
@@ -163,10 +93,8 @@ copy_parts (StreamCopy *sc, int sfd, int dfd, guint8 *buf, guint64 size, StreamH
     if (got <= 0)
       break;
     gboolean too_long = part.length > size - sc->done;
-    if (!too_long && part.kind == VSS_IMAGE_PART_FILE)
-      copy_file_part (sc, &part, dfd, buf, hash);
-    else if (!too_long)
-      copy_bytes_part (sc, sfd, dfd, buf, part.length, hash);
+    if (!too_long)
+      copy_part (sc, &part, sfd, pieces);
     if (part.fd >= 0)
       close (part.fd);
     if (too_long)
@@ -181,20 +109,21 @@ static gboolean
 copy_stream (VssBackupSetWriter *self, int sfd, int dfd, guint64 size, const char *original,
              VssSetEntry *e, GError **error)
 {
-  g_autofree guint8 *buf = g_malloc (VSS_SET_COPY_CHUNK);
-  StreamHash hash = { 0 };
-  stream_hash_start (&hash, dfd, size);
+  VssPieceWriter *pieces = vss_piece_writer_new (dfd, size);
   StreamCopy sc = { 0 };
-  gboolean went_on = copy_parts (&sc, sfd, dfd, buf, size, &hash);
+  gboolean went_on = copy_parts (&sc, sfd, pieces, size);
   gboolean whole = !went_on && sc.refused == NULL && sc.read_errno == 0 &&
                    sc.write_errno == 0 && sc.done == size;
   if (whole) {
-    gssize n = read_some (sfd, buf, 1);   /* the end must come now */
+    guint8 byte;
+    gssize n = read_some (sfd, &byte, 1);   /* the end must come now */
     went_on = n > 0;
     sc.read_errno = n < 0 ? errno : 0;
     whole = n == 0;
   }
-  if (!stream_hash_finish (&hash, whole, size, e->sha256) && whole)
+  if (!whole)
+    vss_piece_writer_cancel (pieces);
+  else if (!vss_piece_writer_finish (pieces, e->sha256))
     sc.write_errno = errno != 0 ? errno : EIO;
   g_autoptr(GError) refused = sc.refused;
   if (sc.write_errno != 0) {
@@ -246,7 +175,7 @@ store_stream (VssBackupSetWriter *self, VssSetEntry *e, int sfd, guint64 size,
   if (!vss_set_writer_make_parents (self, e->stored, error))
     return FALSE;
   int dfd = openat (self->partial_fd, e->stored,
-                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);   /* read back by the hash */
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (dfd < 0) {
     g_autofree char *dst = g_build_filename (self->partial, e->stored, NULL);
     return vss_set_errno_error (error, errno, "cannot write", dst);

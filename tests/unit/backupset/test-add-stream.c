@@ -4,7 +4,10 @@
  * exactly, with the digest of what was stored; every stream the checks
  * must refuse (a range past its file's end, a descriptor that is not a
  * regular file or is missing, a header that is not one, parts past the
- * declared size, a stream that ends short) fails and adds nothing. */
+ * declared size, a stream that ends short, a file that shrinks while it
+ * is copied) fails and adds nothing.  Pieces of the stored file straddle
+ * the parts, at no block boundary: stored the same with O_DIRECT and
+ * without. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include "bs-test.h"
 #include "util/vss-fs.h"
 #include "util/vss-image-parts.h"
+#include "util/vss-piece-writer.h"
 
 TestSuite (add_stream, .init = bs_setup, .fini = bs_teardown);
 
@@ -93,9 +97,38 @@ take_sha (const VssBackupSetEntry *entry, gpointer user_data)
   return TRUE;
 }
 
+/* The committed set holds @expected (@size bytes) as the image, with the
+ * digest of the stored file. */
+static void
+assert_stored (Stream *s, const char *expected, gsize size)
+{
+  g_autofree char *stored = g_build_filename (s->dir, "files", "0", ORIGINAL, NULL);
+  g_autofree char *got = NULL;
+  gsize got_size = 0;
+  cr_assert (g_file_get_contents (stored, &got, &got_size, NULL), "%s", stored);
+  cr_assert_eq (got_size, size);
+  cr_assert (memcmp (got, expected, size) == 0, "the stored image differs from its parts");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VssBackupSet) set = vss_backup_set_open (s->dir, &error);
+  cr_assert_not_null (set, "%s", error ? error->message : "");
+  g_autofree char *sha = NULL;
+  cr_assert (vss_backup_set_find_entry (set, "db/x", ORIGINAL, take_sha, &sha));
+  g_autofree char *want = vss_test_digest_of_file (stored);
+  cr_assert_str_eq (sha, want);
+}
+
+/* The stream read as an image of @size bytes, and the set committed. */
+static void
+add_and_commit (Stream *s, guint64 size)
+{
+  g_autoptr(GError) error = NULL;
+  cr_assert (add (s, size, &error), "%s", error ? error->message : "");
+  g_autofree char *bcd = bs_bcd ();
+  cr_assert (vss_backup_set_writer_commit (s->set, bcd, &error), "%s", error ? error->message : "");
+}
+
 /* An LMDB-like image: 8 KiB of "meta pages" held by the writer, then the
- * rest of a 9 MiB file by descriptor — over the 1 MiB threshold of the
- * hash behind the copy and over two 4 MiB digest pieces. */
+ * rest of a 9 MiB file by descriptor — over two 4 MiB digest pieces. */
 Test (add_stream, bytes_and_a_file_range_are_stored_exactly_with_the_digest_of_the_copy)
 {
   Stream s;
@@ -108,31 +141,55 @@ Test (add_stream, bytes_and_a_file_range_are_stored_exactly_with_the_digest_of_t
   send_bytes (&s, metas, sizeof metas);
   send_range (&s, fd, sizeof metas, size - sizeof metas);
   close (fd);   /* the descriptor in flight stays open */
-  g_autoptr(GError) error = NULL;
-  cr_assert (add (&s, size, &error), "%s", error ? error->message : "");
-  g_autofree char *bcd = bs_bcd ();
-  cr_assert (vss_backup_set_writer_commit (s.set, bcd, &error), "%s", error ? error->message : "");
+  add_and_commit (&s, size);
 
-  g_autofree char *expected = bs_path ("expected");
   g_autofree char *live = NULL;
-  gsize live_size = 0;
-  cr_assert (g_file_get_contents (path, &live, &live_size, NULL));
+  cr_assert (g_file_get_contents (path, &live, NULL, NULL));
   memcpy (live, metas, sizeof metas);
-  cr_assert (g_file_set_contents (expected, live, (gssize) live_size, NULL));
-  g_autofree char *stored = g_build_filename (s.dir, "files", "0", ORIGINAL, NULL);
-  g_autofree char *got = NULL;
-  gsize got_size = 0;
-  cr_assert (g_file_get_contents (stored, &got, &got_size, NULL), "%s", stored);
-  cr_assert_eq (got_size, size);
-  cr_assert (memcmp (got, live, size) == 0, "the stored image differs from metas + range");
-
-  g_autoptr(VssBackupSet) set = vss_backup_set_open (s.dir, &error);
-  cr_assert_not_null (set, "%s", error ? error->message : "");
-  g_autofree char *sha = NULL;
-  cr_assert (vss_backup_set_find_entry (set, "db/x", ORIGINAL, take_sha, &sha));
-  g_autofree char *want = vss_test_digest_of_file (expected);
-  cr_assert_str_eq (sha, want);
+  assert_stored (&s, live, size);
   stream_close (&s);
+}
+
+#define MiB (1024 * 1024)
+
+/* 5000 bytes, then a range of a file at no block boundary, over three
+ * digest pieces and with a tail that fits no block: stored exactly, with
+ * the digest of the stored file. */
+static void
+check_misaligned_range (void)
+{
+  Stream s;
+  stream_open (&s);
+  g_autofree char *path = NULL;
+  int fd = pattern_file ("live.mdb", 19 * MiB, &path);
+  char head[5000];
+  memset (head, 'M', sizeof head);
+  guint64 offset = 12345, length = 14 * MiB + 8191;
+  send_bytes (&s, head, sizeof head);
+  send_range (&s, fd, offset, length);
+  close (fd);
+  gsize size = sizeof head + length;
+  add_and_commit (&s, size);
+
+  g_autofree char *live = NULL;
+  cr_assert (g_file_get_contents (path, &live, NULL, NULL));
+  g_autofree char *expected = g_malloc (size);
+  memcpy (expected, head, sizeof head);
+  memcpy (expected + sizeof head, live + offset, length);
+  assert_stored (&s, expected, size);
+  stream_close (&s);
+}
+
+Test (add_stream, a_misaligned_range_after_bytes_is_stored_exactly_with_its_digest)
+{
+  check_misaligned_range ();
+}
+
+Test (add_stream, the_same_is_stored_where_o_direct_is_refused)
+{
+  vss_piece_writer_set_test_refuse_direct (TRUE);
+  check_misaligned_range ();
+  vss_piece_writer_set_test_refuse_direct (FALSE);
 }
 
 typedef struct {
@@ -152,9 +209,10 @@ feed_bytes (gpointer data)
   return GINT_TO_POINTER (ok);
 }
 
-/* A large part of bytes (the certificate writer's kind) is written while
- * the hash threads read the file back: every byte must land at its
- * offset (an lseek of theirs once moved the shared file position). */
+/* A large part of bytes (the certificate writer's kind), read from the
+ * socket in whatever steps it arrives and across digest pieces: every
+ * byte must land at its offset (once the hash threads reading the file
+ * back moved the shared file position). */
 Test (add_stream, a_large_part_of_bytes_lands_at_its_offsets_while_hashed_behind)
 {
   Stream s;
@@ -273,4 +331,29 @@ Test (add_stream, a_stream_that_ends_short_is_refused)
 {
   const guint64 ranges[][2] = { { 0, 10000 } };
   assert_ranges_refused (TRUE, ranges, 1, 20000, "ended after 10004 of 20000 bytes");
+}
+
+static char *shrinking_path;
+
+static void
+shrink_at_second_piece (guint64 piece)
+{
+  if (piece == 1)
+    cr_assert_eq (truncate (shrinking_path, 6 * MiB), 0);
+}
+
+/* The checks passed (the range was in the file); the file lost its end
+ * while the copy was at 8 MiB: the image ended early, it is no success. */
+Test (add_stream, a_file_that_shrinks_during_the_copy_ended_early)
+{
+  Stream s;
+  stream_open (&s);
+  int fd = pattern_file ("shrinking", 20 * MiB, &shrinking_path);
+  send_range (&s, fd, 0, 20 * MiB);
+  close (fd);
+  vss_piece_writer_set_test_hook (shrink_at_second_piece);
+  assert_refused (&s, 20 * MiB, "ended after 8388608 of 20971520 bytes");
+  vss_piece_writer_set_test_hook (NULL);
+  g_clear_pointer (&shrinking_path, g_free);
+  stream_close (&s);
 }
