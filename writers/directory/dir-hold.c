@@ -49,8 +49,8 @@ stop_process (DirHold *self)
   self->held = FALSE;
 }
 
-static gboolean
-start_process (DirHold *self, guint timeout_ms, GError **error)
+gboolean
+dir_hold_start (DirHold *self, guint timeout_ms, GError **error)
 {
   if (self->pid != 0 && self->timeout_ms == timeout_ms)
     return TRUE;
@@ -148,7 +148,7 @@ dir_hold_freeze (DirHold *self, guint lock_timeout_ms, guint freeze_timeout_ms, 
     g_set_error (error, VSS_ERROR, VSS_ERROR_BAD_STATE, "already frozen");
     return FALSE;
   }
-  if (!start_process (self, freeze_timeout_ms, error))
+  if (!dir_hold_start (self, freeze_timeout_ms, error))
     return FALSE;
   guint wait_ms = MIN (lock_timeout_ms, freeze_timeout_ms);
   int answer = send_command (self, 'F') ? read_answer (self, (int) wait_ms) : 0;

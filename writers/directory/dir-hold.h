@@ -5,7 +5,7 @@
  * requester that is stopped (SIGSTOP, a debugger, a cgroup freezer)
  * would keep the directory server frozen for as long.  So the locks are
  * taken, held and let go by vss-lmdb-hold (dir-hold-main.c), a process
- * started at the first freeze that keeps the freeze deadline itself,
+ * started before the first freeze that keeps the freeze deadline itself,
  * and lets go at once when the writer's process dies (end of file on its
  * stdin).  A killed holder releases the robust mutex too. */
 #pragma once
@@ -23,6 +23,11 @@ DirHold *dir_hold_new (GPtrArray *envs);
 /* Releases anything held and joins the thread. */
 void     dir_hold_free (DirHold *self);
 
+/* Starts the holding process ahead of the freeze: it opens the
+ * environments and waits, so the freeze costs a message, not a process
+ * start inside the window.  dir_hold_freeze starts it when this was not
+ * called (or with another timeout). */
+gboolean dir_hold_start (DirHold *self, guint freeze_timeout_ms, GError **error);
 /* Takes every environment's writer lock, waiting at most @lock_timeout_ms
  * for the directory server's current write to end; the locks are released
  * by themselves @freeze_timeout_ms after this call.  FALSE with a message

@@ -220,18 +220,43 @@ freeze_timeout_ms (DirWriter *self)
   return configured != 0 && configured < DIR_FREEZE_TIMEOUT_MS ? configured : DIR_FREEZE_TIMEOUT_MS;
 }
 
+/* The environments open and the holding process made: all the freeze
+ * then does is ask for the locks. */
+static gboolean
+ready_to_hold (VssWriter *writer, DirWriter *self, GError **error)
+{
+  for (guint i = 0; i < self->envs->len; i++)
+    if (!dir_env_open (g_ptr_array_index (self->envs, i), error)) {
+      vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s", (*error)->message);
+      return FALSE;
+    }
+  if (self->hold == NULL)
+    self->hold = dir_hold_new (self->envs);
+  return TRUE;
+}
+
+/* The holding process started outside the window (dir-hold.h). */
+static gboolean
+dir_prepare_snapshot (VssWriter *writer)
+{
+  DirWriter *self = dir_writer_get (writer);
+  g_autoptr(GError) error = NULL;
+  if (!ready_to_hold (writer, self, &error))
+    return FALSE;
+  if (!dir_hold_start (self->hold, freeze_timeout_ms (self), &error)) {
+    vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s", error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 dir_freeze (VssWriter *writer)
 {
   DirWriter *self = dir_writer_get (writer);
   g_autoptr(GError) error = NULL;
-  for (guint i = 0; i < self->envs->len; i++)
-    if (!dir_env_open (g_ptr_array_index (self->envs, i), &error)) {
-      vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s", error->message);
-      return FALSE;
-    }
-  if (self->hold == NULL)
-    self->hold = dir_hold_new (self->envs);
+  if (!ready_to_hold (writer, self, &error))
+    return FALSE;
   if (!dir_hold_freeze (self->hold, self->config->lock_timeout_ms, freeze_timeout_ms (self),
                         &error)) {
     vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "%s", error->message);
@@ -294,7 +319,8 @@ dir_get_interface (const char *name)
 
 VSS_WRITER_DEFINE (DIR_WRITER_ID, DIR_WRITER_NAME, VSS_UT_SYSTEMSERVICE, DIR_FREEZE_TIMEOUT_MS,
                    .on_load = dir_load, .on_identify = dir_identify,
-                   .on_prepare_backup = dir_prepare_backup, .on_freeze = dir_freeze,
+                   .on_prepare_backup = dir_prepare_backup,
+                   .on_prepare_snapshot = dir_prepare_snapshot, .on_freeze = dir_freeze,
                    .on_thaw = dir_thaw, .on_abort = dir_abort,
                    .on_post_snapshot = dir_post_snapshot,
                    .on_backup_complete = dir_backup_ended, .on_backup_shutdown = dir_backup_ended,

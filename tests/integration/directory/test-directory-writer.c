@@ -173,6 +173,90 @@ Test (directory_writer, freeze_releases_itself_at_its_timeout)
   vss_writer_free (writer);
 }
 
+/* The pid of @parent's child named vss-lmdb-hold, or 0. */
+static pid_t
+holder_of (pid_t parent)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL) {
+    g_autofree char *stat_path = g_build_filename ("/proc", name, "stat", NULL);
+    g_autofree char *stat = NULL;
+    int ppid = 0;
+    char state = 0;
+    if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (stat_path, &stat, NULL, NULL))
+      continue;
+    const char *end = strrchr (stat, ')');
+    if (end != NULL && sscanf (end + 2, "%c %d", &state, &ppid) == 2 && ppid == parent &&
+        state != 'Z' && strstr (stat, "(vss-lmdb-hold)") != NULL)
+      return (pid_t) atoi (name);
+  }
+  return 0;
+}
+
+static gboolean
+alive (pid_t pid)
+{
+  g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  if (!g_file_get_contents (stat_path, &stat, NULL, NULL))
+    return FALSE;
+  const char *end = strrchr (stat, ')');
+  return end != NULL && end[2] != 'Z';
+}
+
+/* The process that holds the locks starts at prepare_snapshot, outside
+ * the window; the freeze only asks it; it goes with the writer. */
+Test (directory_writer, holder_starts_before_the_freeze_and_goes_with_the_writer)
+{
+  dfx_setup (20, NULL);
+  VssWriter *writer = dfx_load_writer ();
+  cr_assert_eq (holder_of (getpid ()), 0, "a holder before any event");
+  g_autoptr(VssEventReply) prepared = dfx_event (writer, VSS_EVENT_PREPARE_SNAPSHOT);
+  cr_assert (prepared->ok, "%s", prepared->message);
+  pid_t holder = holder_of (getpid ());
+  cr_assert_gt (holder, 0, "prepare_snapshot started no vss-lmdb-hold");
+  g_autoptr(VssEventReply) frozen = dfx_event (writer, VSS_EVENT_FREEZE);
+  cr_assert (frozen->ok, "%s", frozen->message);
+  cr_assert_eq (holder_of (getpid ()), holder, "the freeze started another holder");
+  GPid modify = slapd_modify_async (dfx.slapd, "u0000004");
+  cr_assert_eq (slapd_wait (modify, 300), -1, "a write went through during the freeze");
+  g_autoptr(VssEventReply) thawed = dfx_event (writer, VSS_EVENT_THAW);
+  cr_assert (thawed->ok, "%s", thawed->message);
+  cr_assert_eq (slapd_wait (modify, 2000), 0, "the write did not complete after the thaw");
+  vss_writer_free (writer);
+  cr_assert_not (alive (holder), "the holder outlived its writer");
+}
+
+/* A backup process killed between prepare_snapshot and the freeze leaves
+ * no holder behind (it reads end of file on its stdin). */
+Test (directory_writer, holder_of_a_killed_backup_process_goes)
+{
+  dfx_setup (20, NULL);
+  int ready[2];
+  cr_assert_eq (pipe (ready), 0);
+  pid_t child = fork ();
+  if (child == 0) {
+    VssWriter *writer = dfx_load_writer ();
+    g_autoptr(VssEventReply) prepared = dfx_event (writer, VSS_EVENT_PREPARE_SNAPSHOT);
+    char ok = prepared->ok ? 'y' : 'n';
+    if (write (ready[1], &ok, 1) != 1)
+      _exit (2);
+    for (;;)
+      pause ();
+  }
+  char ok = 0;
+  cr_assert_eq (read (ready[0], &ok, 1), 1);
+  cr_assert_eq (ok, 'y', "the child's prepare_snapshot failed");
+  pid_t holder = holder_of (child);
+  cr_assert_gt (holder, 0, "prepare_snapshot started no vss-lmdb-hold");
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+  for (int i = 0; i < 100 && alive (holder); i++)
+    g_usleep (10000);
+  cr_assert_not (alive (holder), "the holder outlived its killed writer by 1 s");
+}
+
 /* In-process: the writer in the killed process itself (the default helper
  * process is test-directory-helper.c). */
 Test (directory_writer, killed_backup_process_leaves_slapd_writable)
