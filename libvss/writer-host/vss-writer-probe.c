@@ -10,6 +10,7 @@
 #include "vss-writer-module.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -17,7 +18,8 @@
 
 #include "util/vss-copy-priority.h"
 
-/* A constructor that runs longer than this is treated as hung. */
+/* A constructor that runs longer than this is treated as hung (unless
+ * VSS_PROBE_TIMEOUT_MS says otherwise). */
 #define PROBE_LIMIT_USEC (10 * G_USEC_PER_SEC)
 
 static gboolean probing = TRUE;
@@ -45,16 +47,43 @@ wait_bounded (GPid pid, gint64 deadline)
   return status;
 }
 
+/* What the probe says on @fd until it closes it or @deadline passes
+ * (a constructor that hangs keeps it open: the wait must not). */
 static char *
-read_all (int fd)
+read_until (int fd, gint64 deadline)
 {
   GString *out = g_string_new (NULL);
   char buf[1024];
-  ssize_t n;
-  while ((n = read (fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0 && out->len < 8192)
+  for (;;) {
+    gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
+    struct pollfd in = { fd, POLLIN, 0 };
+    int ready = left_ms > 0 ? poll (&in, 1, (int) MIN (left_ms, G_MAXINT)) : 0;
+    if (ready < 0 && errno == EINTR)
+      continue;
+    ssize_t n = ready > 0 ? read (fd, buf, sizeof buf) : 0;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    if (out->len < 8192)
       g_string_append_len (out, buf, n);
+  }
   return g_strstrip (g_string_free (out, FALSE));
+}
+
+/* How long a module may take to load in its probe: VSS_PROBE_TIMEOUT_MS,
+ * else 10 s. */
+static gint64
+probe_limit_usec (void)
+{
+  const char *env = g_getenv ("VSS_PROBE_TIMEOUT_MS");
+  guint64 ms = 0;
+  if (env != NULL && *env != '\0' &&
+      g_ascii_string_to_unsigned (env, 10, 1, 3600000, &ms, NULL))
+    return (gint64) ms * 1000;
+  if (env != NULL && *env != '\0')
+    g_warning ("ignoring VSS_PROBE_TIMEOUT_MS=\"%s\": not 1 to 3600000 ms", env);
+  return PROBE_LIMIT_USEC;
 }
 
 gboolean
@@ -80,17 +109,18 @@ vss_writer_module_probe (const char *path, GError **error)
     g_debug ("cannot probe %s (%s): loading it unprobed", path, spawn_error->message);
     return TRUE;
   }
-  g_autofree char *said = read_all (err_fd);
+  gint64 limit = probe_limit_usec (), deadline = g_get_monotonic_time () + limit;
+  g_autofree char *said = read_until (err_fd, deadline);
   close (err_fd);
-  int status = wait_bounded (pid, g_get_monotonic_time () + PROBE_LIMIT_USEC);
+  int status = wait_bounded (pid, deadline);
   g_spawn_close_pid (pid);
   if (status != -1 && WIFEXITED (status) && WEXITSTATUS (status) == 0)
     return TRUE;
   if (status == -1)
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
-                 "writer module %s hung while loading (more than %d s in a probe process); "
+                 "writer module %s hung while loading (more than %.1f s in a probe process); "
                  "it was not loaded into vss: fix or remove it", path,
-                 (int) (PROBE_LIMIT_USEC / G_USEC_PER_SEC));
+                 (double) limit / G_USEC_PER_SEC);
   else if (WIFEXITED (status) && WEXITSTATUS (status) == VSS_WRITER_PROBE_REFUSED)
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG, "%s",
                  *said != '\0' ? said : "the writer module was refused by the probe");

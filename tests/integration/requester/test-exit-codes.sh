@@ -138,6 +138,16 @@ row 0 "vss writers beside a module that crashes when loaded" -- writers
 expect "…names the module and says it crashed" grep -q 'libvss-test-crash-on-load.so crashed while loading' "$T/out"
 row 0 "…and a backup of the other writer succeeds" -- backup --to "$T/sets/beside-crash"
 
+# --- a module whose constructor never returns: its probe is killed at the
+# limit (VSS_PROBE_TIMEOUT_MS, here 1 s), vss goes on with the others
+writers recorder hang-on-load
+START=$(date +%s%N)
+VSS_PROBE_TIMEOUT_MS=1000 row 0 "vss writers beside a module that hangs when loaded" -- writers
+expect "…within 5 s ($(( ($(date +%s%N) - START) / 1000000 )) ms)" test $(( ($(date +%s%N) - START) / 1000000 )) -lt 5000
+expect "…names the module and says it hung" grep -q 'libvss-test-hang-on-load.so hung while loading (more than 1.0 s' "$T/out"
+VSS_PROBE_TIMEOUT_MS=1000 row 0 "…and a backup of the other writer succeeds" -- backup --to "$T/sets/beside-hang"
+expect "…and no probe is left running" bash -c "! pgrep -f -- '[-]-probe .*libvss-test-hang-on-[l]oad' >/dev/null"
+
 writers recorder
 row 0 "verify of a good set" -- verify "$T/sets/ok"
 printf 'x' >> "$(find "$T/sets/ok/files" -type f -name a.txt)"
