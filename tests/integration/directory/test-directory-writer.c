@@ -228,18 +228,18 @@ Test (directory_writer, holder_starts_before_the_freeze_and_goes_with_the_writer
   cr_assert_not (alive (holder), "the holder outlived its writer");
 }
 
-/* A backup process killed between prepare_snapshot and the freeze leaves
- * no holder behind (it reads end of file on its stdin). */
-Test (directory_writer, holder_of_a_killed_backup_process_goes)
+/* A backup process: a child that loads the writer, runs @event on it and
+ * waits to be killed.  Returns once the event succeeded there. */
+static pid_t
+fork_writer_after (VssEvent event)
 {
-  dfx_setup (20, NULL);
   int ready[2];
   cr_assert_eq (pipe (ready), 0);
   pid_t child = fork ();
   if (child == 0) {
     VssWriter *writer = dfx_load_writer ();
-    g_autoptr(VssEventReply) prepared = dfx_event (writer, VSS_EVENT_PREPARE_SNAPSHOT);
-    char ok = prepared->ok ? 'y' : 'n';
+    g_autoptr(VssEventReply) reply = dfx_event (writer, event);
+    char ok = reply->ok ? 'y' : 'n';
     if (write (ready[1], &ok, 1) != 1)
       _exit (2);
     for (;;)
@@ -247,7 +247,18 @@ Test (directory_writer, holder_of_a_killed_backup_process_goes)
   }
   char ok = 0;
   cr_assert_eq (read (ready[0], &ok, 1), 1);
-  cr_assert_eq (ok, 'y', "the child's prepare_snapshot failed");
+  cr_assert_eq (ok, 'y', "the child's %s failed", vss_event_to_string (event));
+  close (ready[0]);
+  close (ready[1]);
+  return child;
+}
+
+/* A backup process killed between prepare_snapshot and the freeze leaves
+ * no holder behind (it reads end of file on its stdin). */
+Test (directory_writer, holder_of_a_killed_backup_process_goes)
+{
+  dfx_setup (20, NULL);
+  pid_t child = fork_writer_after (VSS_EVENT_PREPARE_SNAPSHOT);
   pid_t holder = holder_of (child);
   cr_assert_gt (holder, 0, "prepare_snapshot started no vss-lmdb-hold");
   kill (child, SIGKILL);
@@ -262,21 +273,7 @@ Test (directory_writer, holder_of_a_killed_backup_process_goes)
 Test (directory_writer, killed_backup_process_leaves_slapd_writable)
 {
   dfx_setup (20, NULL);
-  int ready[2];
-  cr_assert_eq (pipe (ready), 0);
-  pid_t child = fork ();
-  if (child == 0) {                         /* the backup process: freezes, then hangs */
-    VssWriter *writer = dfx_load_writer ();
-    g_autoptr(VssEventReply) frozen = dfx_event (writer, VSS_EVENT_FREEZE);
-    char ok = frozen->ok ? 'y' : 'n';
-    if (write (ready[1], &ok, 1) != 1)
-      _exit (2);
-    for (;;)
-      pause ();
-  }
-  char ok = 0;
-  cr_assert_eq (read (ready[0], &ok, 1), 1);
-  cr_assert_eq (ok, 'y', "the child could not freeze");
+  pid_t child = fork_writer_after (VSS_EVENT_FREEZE);   /* frozen, then hangs */
   GPid modify = slapd_modify_async (dfx.slapd, "u0000003");
   cr_assert_eq (slapd_wait (modify, 300), -1, "a write went through during the freeze");
   kill (child, SIGKILL);
