@@ -3,14 +3,15 @@
  * pg_backup_start and pg_backup_stop each end the current WAL segment
  * (RequestXLogSwitch): PostgreSQL writes and flushes the rest of the
  * segment before any client can commit again, so the clients' stall
- * grows with what is left of the segment (about 1.6 ms a MiB here; a
- * 16 MiB segment left almost whole is the 17–23 ms the peer tools pay).
+ * grows with what is left of the segment (here ~15 ms plus ~1 ms a MiB:
+ * a median ~29–36 ms with a 16 MiB segment almost whole, what the peer
+ * tools pay, ~18–22 ms with 2 MiB left; bench/postgresql/bench-switch.sh).
  * Called when the insert position is near the segment's end, the switch
  * writes almost nothing.  The wait is bounded (wal_switch_wait) and
  * skipped when the WAL's pace says the end will not come within it. */
 #include "pg-writer.h"
 
-#define NEAR_END_MAX (2u << 20)     /* what may be left: ~3 ms of flush */
+#define NEAR_END_MAX (2u << 20)     /* what may be left: ~2 ms of flush */
 #define POLL_MIN_MS 2
 #define POLL_MAX_MS 200
 #define IDLE_US (1000 * 1000)      /* no WAL for this long: nobody commits */
