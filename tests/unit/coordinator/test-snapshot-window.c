@@ -251,20 +251,7 @@ Test (window, only_the_window_snapshots_are_pre_flushed)
   flushed = g_ptr_array_new_with_free_func (g_free);
   g_setenv ("G_MESSAGES_DEBUG", "vss", TRUE);
   g_log_set_writer_func (capture_flushes, NULL, NULL);
-  g_autoptr(VssBackupComponents) bc = fx_new ("recorder", NULL);
-  fx_gather (bc, VSS_BT_FULL);
-  fx_add_all (bc);
-  VssAsync *async = NULL;
-  g_autofree char *data_id = NULL, *tree_id = NULL;
-  OK (vss_backup_components_start_snapshot_set (bc, NULL, error_ptr));
-  OK (vss_backup_components_add_to_snapshot_set (bc, fx.data_dir, "copy", &data_id, error_ptr));
-  OK (vss_backup_components_add_to_snapshot_set (bc, tree, "copy", &tree_id, error_ptr));
-  OK (vss_backup_components_set_snapshot_window (bc, tree_id, VSS_SNAPSHOT_WINDOW_AFTER_THAW,
-                                                 error_ptr));
-  OK (vss_backup_components_prepare_for_backup (bc, &async, error_ptr));
-  fx_finish (async);
-  fx_do_snapshot (bc);
-  fx_complete (bc);
+  backup_with_tree (tree, VSS_SNAPSHOT_WINDOW_AFTER_THAW);
   g_autofree char *data = realpath (fx.data_dir, NULL);
   g_autofree char *tree_real = realpath (tree, NULL);
   cr_assert_eq (flushed->len, 1, "%u paths pre-flushed, expected only the window's (%s)",
