@@ -158,6 +158,32 @@ release (VssPieceWriter *self, Piece *p)
     g_async_queue_push (self->free_pieces, p);
 }
 
+/* A batch through O_DIRECT, but for the end of the file's last piece
+ * that fits no block, which goes through the page cache (the set's one
+ * flush writes it out).  FALSE with errno. */
+static gboolean
+write_pieces (VssPieceWriter *self, struct iovec *iov, int n, off_t at)
+{
+  struct iovec *last = &iov[n - 1];
+  gsize odd = last->iov_len % DIRECT_ALIGN;
+  off_t odd_at = at;
+  for (int i = 0; i < n; i++)
+    odd_at += (off_t) iov[i].iov_len;
+  odd_at -= (off_t) odd;
+  struct iovec rest = { (guint8 *) last->iov_base + last->iov_len - odd, odd };
+  last->iov_len -= odd;
+  int aligned = last->iov_len > 0 ? n : n - 1;
+  if (aligned > 0 && !write_batch (self, iov, aligned, at))
+    return FALSE;
+  if (odd == 0)
+    return TRUE;
+  gboolean direct = self->direct;
+  self->direct = FALSE;
+  gboolean ok = write_batch (self, &rest, 1, odd_at);
+  self->direct = direct;
+  return ok;
+}
+
 /* The pieces as they are filled, in order: the first one waited for, then
  * as many as are there already (a batch grows while the disk is busy).
  * Each is hashed meanwhile on other threads, from the same buffer, which
@@ -179,7 +205,7 @@ writing_thread (gpointer data)
       batch[n++] = p;
     }
     off_t at = n > 0 ? (off_t) (batch[0]->index * VSS_DIGEST_PIECE) : 0;
-    if (n > 0 && g_atomic_int_get (&self->write_errno) == 0 && !write_batch (self, iov, n, at))
+    if (n > 0 && g_atomic_int_get (&self->write_errno) == 0 && !write_pieces (self, iov, n, at))
       fail (self, errno);
     for (int i = 0; i < n; i++)
       release (self, batch[i]);
@@ -242,8 +268,6 @@ vss_piece_writer_space (VssPieceWriter *self, gsize *room)
 static void
 dispatch (VssPieceWriter *self)
 {
-  if (test_hook != NULL)
-    test_hook (self->current->index);
   if (self->hashers == NULL) {
     guint n = CLAMP (g_get_num_processors (), 1, MAX_HASHERS);
     /* exclusive: started here, so they take this thread's priority */
@@ -262,8 +286,11 @@ vss_piece_writer_commit (VssPieceWriter *self, gsize n)
   g_return_val_if_fail (self->current != NULL, FALSE);
   self->current->length += n;
   self->committed += n;
-  if (self->current->length == VSS_DIGEST_PIECE)
+  if (self->current->length == VSS_DIGEST_PIECE) {
+    if (test_hook != NULL)
+      test_hook (self->current->index);
     dispatch (self);
+  }
   int err = g_atomic_int_get (&self->write_errno);
   errno = err;
   return err == 0;
@@ -296,20 +323,14 @@ destroy (VssPieceWriter *self)
   g_free (self);
 }
 
-/* The last piece when it is partial, through the page cache (which the
- * set's one flush writes out): hashed and written here. */
+/* An empty file is one piece too: the digest of no bytes. */
 static void
-finish_tail (VssPieceWriter *self)
+hash_if_empty (VssPieceWriter *self)
 {
-  if (self->size > 0 && self->size % VSS_DIGEST_PIECE == 0)
-    return;   /* the last piece was full, and written */
-  Piece empty = { NULL, 0, 0 };
-  Piece *tail = self->current != NULL ? self->current : &empty;
-  hash_piece (tail, self->sums + tail->index * VSS_SHA256_LEN);
-  struct iovec iov = { tail->data, tail->length };
-  self->direct = FALSE;
-  if (tail->length > 0 && !write_batch (self, &iov, 1, (off_t) (tail->index * VSS_DIGEST_PIECE)))
-    fail (self, errno);
+  if (self->size == 0) {
+    Piece empty = { NULL, 0, 0, 0 };
+    hash_piece (&empty, self->sums);
+  }
 }
 
 gboolean
@@ -317,9 +338,10 @@ vss_piece_writer_finish (VssPieceWriter *self, char out[65])
 {
   if (self->committed != self->size)
     fail (self, EINVAL);   /* a caller's mistake: the file would be short */
+  if (self->current != NULL && self->current->length > 0)
+    dispatch (self);       /* the last piece, partial: hashed and written like the others */
   drain (self);
-  if (g_atomic_int_get (&self->write_errno) == 0)
-    finish_tail (self);
+  hash_if_empty (self);
   int err = g_atomic_int_get (&self->write_errno);
   if (err == 0)
     vss_digest_from_pieces (self->sums, n_pieces (self->size), out);

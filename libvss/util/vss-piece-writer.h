@@ -4,9 +4,9 @@
  * file, in as many steps as it likes), and each full piece is hashed on a
  * worker thread and written with O_DIRECT, while the caller fills the
  * next.  The digest is of the very bytes written, and the written data
- * take no page cache (no copy of it, no flush of it at the end).  The
- * last, partial piece is written through the page cache; so is
- * everything where the filesystem refuses O_DIRECT. */
+ * take no page cache (no copy of it, no flush of it at the end).  Only
+ * the end of the last piece that fits no 4 KiB block is written through
+ * the page cache; so is everything where the filesystem refuses O_DIRECT. */
 #pragma once
 
 #include <glib.h>

@@ -28,9 +28,10 @@ TestSuite (piece_writer, .init = setup, .fini = fini);
 #define MiB (1024 * 1024)
 
 /* Empty, one partial piece, exactly one and two pieces (no partial tail),
- * and several pieces with a tail that fits no block. */
+ * a tail of whole blocks, and several pieces with a tail that fits no
+ * block. */
 static const gsize sizes[] = { 0, 1, 4 * MiB - 1, 4 * MiB, 4 * MiB + 1, 8 * MiB,
-                               17 * MiB + 4097 };
+                               6 * MiB + 8192, 17 * MiB + 4097 };
 
 /* @data written through a piece writer in steps of 1, 4095, 777777, …
  * bytes; TRUE and the digest, or FALSE with errno. */
