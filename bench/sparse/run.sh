@@ -28,17 +28,28 @@ seconds() { local s e; s=$(date +%s%N)
             /usr/bin/time -f "%U %S" -o "$T/cpu.raw" "$@" > "$T/out" 2>&1 || { cat "$T/out" >&2; exit 1; }
             e=$(date +%s%N); awk '{ printf "%.2f", $1 + $2 }' "$T/cpu.raw" > "$T/cpu"
             awk -v ns=$((e - s)) 'BEGIN { printf "%.3f", ns / 1e9 }'; }
+# Each command starts on a settled device (the previous one's writes synced,
+# the host given a moment), and the order alternates, so neither tool
+# inherits the other's write-back; the ratio is of the two medians.
+settle() { sync; sleep 1; }
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| run | mdb_copy (s) | vss backup -c directory (s) | ratio | CPU s: mdb_copy, vss |"
 echo "|---:|---:|---:|---:|---:|"
+: > "$T/m.all"; : > "$T/v.all"
+run_mdb_copy() { rm -rf "$T/copy"; mkdir -p "$T/copy"; settle
+                 m=$(seconds mdb_copy "$T/env" "$T/copy"); mc=$(cat "$T/cpu"); }
+run_vss() { rm -rf "$T/sets/s$r"; settle
+            v=$(seconds "$BUILD/requester/vss" backup -c directory --to "$T/sets/s$r"); vc=$(cat "$T/cpu"); }
 for r in $(seq "$RUNS"); do
-  rm -rf "$T/copy" "$T/sets/s$r"; mkdir -p "$T/copy"; sync
-  m=$(seconds mdb_copy "$T/env" "$T/copy"); mc=$(cat "$T/cpu")
-  v=$(seconds "$BUILD/requester/vss" backup -c directory --to "$T/sets/s$r"); vc=$(cat "$T/cpu")
+  if [ $((r % 2)) = 1 ]; then run_mdb_copy; run_vss; else run_vss; run_mdb_copy; fi
+  echo "$m" >> "$T/m.all"; echo "$v" >> "$T/v.all"
   # the same bytes as mdb_copy's: nothing writes to the store meanwhile
   cmp -s "$T/copy/data.mdb" "$T/sets/s$r/files/0$T/env/data.mdb" || v="$v (differs from mdb_copy!)"
   awk -v r=$r -v m="$m" -v v="$v" -v mc="$mc" -v vc="$vc" \
     'BEGIN { printf "| %d | %s | %s | %.2f | %s, %s |\n", r, m, v, v / m, mc, vc }'
   rm -rf "$T/sets/s$r"
 done
+median() { sort -n "$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+mm=$(median "$T/m.all"); vm=$(median "$T/v.all")
+awk -v m="$mm" -v v="$vm" 'BEGIN { printf "# medians: mdb_copy %.3f s, vss %.3f s, ratio %.2f\n", m, v, v / m }'
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
