@@ -18,6 +18,7 @@
 
 #include "document/vss-document-private.h"
 #include "util/vss-fs.h"
+#include "util/vss-piece-writer.h"
 
 void
 vss_set_writer_inode_free (VssSetWriterInode *self)
@@ -174,6 +175,7 @@ vss_backup_set_writer_new (const char *dir, VssBackupType type, const char *base
   g_autofree char *set_id = g_uuid_string_random ();
   self->manifest = vss_manifest_new (set_id, base_id, type);
   self->copier = vss_set_copier_new ();
+  vss_piece_writer_keep_spares ();   /* an image's buffers serve the next image */
   if (!remove_stale_partial (self->partial, error) || !create_partial (self, error)) {
     self->failed = TRUE;   /* free removes DIR.partial if create_partial made it */
     return NULL;
@@ -300,6 +302,7 @@ vss_backup_set_writer_free (VssBackupSetWriter *self)
   g_clear_pointer (&self->made_dirs, g_hash_table_unref);
   g_clear_pointer (&self->inodes, g_hash_table_unref);
   vss_set_copier_free (self->copier);
+  vss_piece_writer_drop_spares ();
   g_strfreev (self->excludes);
   g_clear_pointer (&self->exclude_files, g_ptr_array_unref);
   g_free (self);

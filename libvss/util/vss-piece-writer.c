@@ -55,7 +55,7 @@ struct _VssPieceWriter {
   guint64 size;
   guint64 committed;         /* bytes put into pieces so far */
   Piece *current;            /* being filled; NULL between pieces */
-  Piece *made[RING];         /* every buffer, for freeing */
+  Piece *made[RING];         /* every buffer, to give back */
   guint n_made;
   GAsyncQueue *free_pieces;  /* buffers hashed and written (or dropped), to fill again */
   GThreadPool *hashers;      /* made with the first full piece, as is @writing */
@@ -233,18 +233,88 @@ hash_work (gpointer data, gpointer user_data)
   release (self, p);
 }
 
+/* ---- buffers, and spares kept between writers ---- */
+
+/* A fresh buffer costs its first touch: the kernel zeroes it and, in a
+ * VM, the host backs it (32 MiB took 4-230 ms here), on the filling
+ * thread, inside the copy.  So while a set is being written, the
+ * buffers a writer gave back are kept for its next image.
+ * (Touching them ahead on another thread, while the writers are asked,
+ * measured slower: the faults compete with the writers' start.) */
+static GMutex spare_lock;
+static GSList *spares;       /* Piece * */
+static guint keepers;        /* calls of vss_piece_writer_keep_spares not yet dropped */
+
+static Piece *
+piece_new (void)
+{
+  Piece *p = g_new0 (Piece, 1);
+  p->data = g_aligned_alloc (VSS_DIGEST_PIECE, 1, HUGE_PAGE);
+  madvise (p->data, VSS_DIGEST_PIECE, MADV_HUGEPAGE);   /* a hint: without, still correct */
+  return p;
+}
+
+static void
+piece_free (Piece *p)
+{
+  g_aligned_free (p->data);
+  g_free (p);
+}
+
+/* Kept for the next writer while a job keeps spares (at most a ring's
+ * worth), freed otherwise. */
+static void
+give_back (Piece *p)
+{
+  g_mutex_lock (&spare_lock);
+  gboolean keep = keepers > 0 && g_slist_length (spares) < RING;
+  if (keep)
+    spares = g_slist_prepend (spares, p);
+  g_mutex_unlock (&spare_lock);
+  if (!keep)
+    piece_free (p);
+}
+
+static Piece *
+take_spare (void)
+{
+  g_mutex_lock (&spare_lock);
+  Piece *p = spares != NULL ? spares->data : NULL;
+  spares = g_slist_delete_link (spares, spares);
+  g_mutex_unlock (&spare_lock);
+  return p;
+}
+
+void
+vss_piece_writer_keep_spares (void)
+{
+  g_mutex_lock (&spare_lock);
+  keepers++;
+  g_mutex_unlock (&spare_lock);
+}
+
+void
+vss_piece_writer_drop_spares (void)
+{
+  g_mutex_lock (&spare_lock);
+  g_return_if_fail (keepers > 0);
+  GSList *dropped = --keepers == 0 ? g_steal_pointer (&spares) : NULL;
+  g_mutex_unlock (&spare_lock);
+  g_slist_free_full (dropped, (GDestroyNotify) piece_free);
+}
+
 /* ---- filling, on the caller's thread ---- */
 
-/* A free buffer: a new one while the ring is not full, else the next one
- * hashed and written. */
+/* A free buffer: a spare or a new one while the ring is not full, else
+ * the next one hashed and written. */
 static Piece *
 take_buffer (VssPieceWriter *self)
 {
   Piece *p = g_async_queue_try_pop (self->free_pieces);
   if (p == NULL && self->n_made < RING) {
-    p = g_new0 (Piece, 1);
-    p->data = g_aligned_alloc (VSS_DIGEST_PIECE, 1, HUGE_PAGE);
-    madvise (p->data, VSS_DIGEST_PIECE, MADV_HUGEPAGE);   /* a hint: without, still correct */
+    p = take_spare ();
+    if (p == NULL)
+      p = piece_new ();
     self->made[self->n_made++] = p;
   }
   if (p == NULL)
@@ -311,10 +381,8 @@ static void
 destroy (VssPieceWriter *self)
 {
   drain (self);
-  for (guint i = 0; i < self->n_made; i++) {
-    g_aligned_free (self->made[i]->data);
-    g_free (self->made[i]);
-  }
+  for (guint i = 0; i < self->n_made; i++)
+    give_back (self->made[i]);
   g_async_queue_unref (self->free_pieces);
   g_async_queue_unref (self->to_write);
   if (self->direct_fd >= 0)

@@ -31,6 +31,12 @@ gboolean        vss_piece_writer_finish (VssPieceWriter *self, char out[65]);
 /* Stops without a digest.  Frees @self; NULL is fine. */
 void            vss_piece_writer_cancel (VssPieceWriter *self);
 
+/* Between _keep_spares and its _drop_spares, writers give their buffers
+ * back for the next one instead of freeing them (a set writer calls them
+ * from its new and free; the last drop frees what is kept).  Without,
+ * every writer makes its own. */
+void            vss_piece_writer_keep_spares (void);
+void            vss_piece_writer_drop_spares (void);
 /* Test seams.  With @refuse, the writers made from now on take O_DIRECT
  * as refused and write through the page cache.  @hook (NULL for none) is
  * called on the caller's thread with each full piece's index as it is

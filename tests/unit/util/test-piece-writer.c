@@ -83,6 +83,16 @@ Test (piece_writer, stores_the_bytes_and_their_digest_with_o_direct)
   check_sizes ("direct");
 }
 
+/* Buffers given back by one writer and filled again by the next (a large
+ * file before small ones): each file holds its own bytes only. */
+Test (piece_writer, writers_that_share_spare_buffers_store_only_their_own_bytes)
+{
+  vss_piece_writer_keep_spares ();
+  check_sizes ("spares-1");
+  check_sizes ("spares-2");
+  vss_piece_writer_drop_spares ();
+}
+
 Test (piece_writer, stores_the_same_through_the_page_cache_when_o_direct_is_refused)
 {
   vss_piece_writer_set_test_refuse_direct (TRUE);
