@@ -75,25 +75,50 @@ resolve_directories (PgConfig *self, const char *file, GError **error)
   return TRUE;
 }
 
-/* wal_switch_wait: seconds (0–30, default 30) a forced WAL switch may
- * wait for its segment's end (pg-switch.c); within the writer's event
- * timeout (60 s) with the checkpoint's time to spare. */
+/* @key: whole seconds from 0 to @max, or @fallback when it is not set. */
 static gboolean
-read_switch_wait (PgConfig *self, GKeyFile *kf, const char *file, GError **error)
+read_seconds (GKeyFile *kf, const char *file, const char *key, guint fallback, guint max,
+              const char *zero_means, guint *out_ms, GError **error)
 {
-  self->wal_switch_wait_ms = 30000;
-  if (!g_key_file_has_key (kf, "postgresql", "wal_switch_wait", NULL))
+  *out_ms = fallback * 1000;
+  if (!g_key_file_has_key (kf, "postgresql", key, NULL))
     return TRUE;
-  g_autofree char *text = g_key_file_get_string (kf, "postgresql", "wal_switch_wait", NULL);
+  g_autofree char *text = g_key_file_get_string (kf, "postgresql", key, NULL);
   guint64 seconds = 0;
-  if (text == NULL || !g_ascii_string_to_unsigned (g_strstrip (text), 10, 0, 30, &seconds, NULL)) {
+  if (text == NULL || !g_ascii_string_to_unsigned (g_strstrip (text), 10, 0, max, &seconds, NULL)) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
-                 "%s: wal_switch_wait=%s: write whole seconds from 0 (switch at once) to 30",
-                 file, text != NULL ? text : "");
+                 "%s: %s=%s: write whole seconds from 0 (%s) to %u", file, key,
+                 text != NULL ? text : "", zero_means, max);
     return FALSE;
   }
-  self->wal_switch_wait_ms = (guint) seconds * 1000;
+  *out_ms = (guint) seconds * 1000;
   return TRUE;
+}
+
+/* How long the start of a backup may wait: for a WAL segment's end
+ * (wal_switch_wait, pg-switch.c) and for a spread checkpoint
+ * (checkpoint_limit, pg-checkpoint.c), both within prepare_snapshot and
+ * so within the requester's event timeout (60 s), leaving the hurried
+ * checkpoint's end 15 s. */
+#define START_BUDGET_S 45
+
+static gboolean
+read_start_waits (PgConfig *self, GKeyFile *kf, const char *file, GError **error)
+{
+  if (!read_seconds (kf, file, "wal_switch_wait", 20, 30, "switch at once",
+                     &self->wal_switch_wait_ms, error) ||
+      !read_seconds (kf, file, "checkpoint_limit", 20, 30, "finish the checkpoint at once",
+                     &self->checkpoint_limit_ms, error))
+    return FALSE;
+  guint checkpoint_s = self->fast_checkpoint ? 0 : self->checkpoint_limit_ms / 1000;
+  if (self->wal_switch_wait_ms / 1000 + checkpoint_s <= START_BUDGET_S)
+    return TRUE;
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+               "%s: wal_switch_wait (%u s) and checkpoint_limit (%u s) together exceed %u s: "
+               "with the checkpoint's end they must stay within the requester's 60 s event "
+               "timeout; lower one of them", file, self->wal_switch_wait_ms / 1000, checkpoint_s,
+               START_BUDGET_S);
+  return FALSE;
 }
 
 PgConfig *
@@ -122,7 +147,7 @@ pg_config_load (const char *config_dir, GError **error)
   self->socket_dir = read_key (kf, "socket_dir", "/var/run/postgresql");
   self->user = read_key (kf, "user", "postgres");
   self->database = read_key (kf, "database", "postgres");
-  self->fast_checkpoint = TRUE;
+  self->fast_checkpoint = FALSE;   /* spread, as pg_basebackup's and pgBackRest's default */
   if (g_key_file_has_key (kf, "postgresql", "fast_checkpoint", NULL)) {
     g_autoptr(GError) bad = NULL;
     self->fast_checkpoint = g_key_file_get_boolean (kf, "postgresql", "fast_checkpoint", &bad);
@@ -132,7 +157,7 @@ pg_config_load (const char *config_dir, GError **error)
       return NULL;
     }
   }
-  if (!read_switch_wait (self, kf, file, error) || !resolve_directories (self, file, error))
+  if (!read_start_waits (self, kf, file, error) || !resolve_directories (self, file, error))
     return NULL;
   return g_steal_pointer (&self);
 }

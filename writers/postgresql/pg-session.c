@@ -8,7 +8,6 @@
  * with the connection too, so nothing outlives a crashed backup. */
 #include "pg-writer.h"
 
-#include <libpq-fe.h>
 #include <unistd.h>
 
 struct _PgSession {
@@ -42,21 +41,22 @@ run (PgSession *self, const char *sql, int n, const char *const *params, GError 
   return NULL;
 }
 
-static gboolean
-connect_to (PgSession *self, const PgConfig *config, GError **error)
+PGconn *
+pg_connect (const PgConfig *config, GError **error)
 {
   const char *keys[] = { "host", "port", "user", "dbname", "application_name",
                          "connect_timeout", NULL };
   const char *values[] = { config->socket_dir, config->port, config->user, config->database,
                            "vss-writer", "10", NULL };
-  self->conn = PQconnectdbParams (keys, values, 0);
-  if (PQstatus (self->conn) == CONNECTION_OK)
-    return TRUE;
-  g_autofree char *msg = g_strdup (PQerrorMessage (self->conn));
+  PGconn *conn = PQconnectdbParams (keys, values, 0);
+  if (PQstatus (conn) == CONNECTION_OK)
+    return conn;
+  g_autofree char *msg = g_strdup (PQerrorMessage (conn));
+  PQfinish (conn);
   g_set_error (error, VSS_ERROR, VSS_ERROR_OBJECT_NOT_FOUND,
                "cannot connect to PostgreSQL (socket directory %s, port %s, user %s): %s",
                config->socket_dir, config->port, config->user, g_strstrip (msg));
-  return FALSE;
+  return NULL;
 }
 
 /* A single-value query's answer as a number; FALSE when it failed. */
@@ -88,10 +88,11 @@ time_the_switch (PgSession *self)
 }
 
 PgSession *
-pg_session_start (const PgConfig *config, const char *label, char **out_switch, GError **error)
+pg_session_start (const PgConfig *config, const char *label, char **out_note, GError **error)
 {
   g_autoptr(PgSession) self = g_new0 (PgSession, 1);
-  if (!connect_to (self, config, error))
+  self->conn = pg_connect (config, error);
+  if (self->conn == NULL)
     return NULL;
   self->switch_wait_ms = config->wal_switch_wait_ms;
   if (!query_u64 (self, "SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'",
@@ -106,14 +107,13 @@ pg_session_start (const PgConfig *config, const char *label, char **out_switch, 
   if (res == NULL)
     return NULL;
   PQclear (res);
-  /* fast: the checkpoint's writes at once (seconds of I/O, no lock); or
-   * spread over checkpoint_completion_target of checkpoint_timeout */
-  const char *start_params[] = { label, config->fast_checkpoint ? "true" : "false" };
-  *out_switch = time_the_switch (self);
-  res = run (self, "SELECT pg_backup_start($1, $2::boolean)", 2, start_params, error);
+  g_autofree char *switched = time_the_switch (self);
+  g_autofree char *checkpoint = NULL;
+  res = pg_checkpoint_backup_start (self->conn, config, label, &checkpoint, error);
   if (res == NULL)
     return NULL;
   PQclear (res);
+  *out_note = g_strdup_printf ("%s; %s", switched, checkpoint);
   return g_steal_pointer (&self);
 }
 

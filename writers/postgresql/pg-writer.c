@@ -113,15 +113,15 @@ pg_prepare_snapshot (VssWriter *writer)
     return TRUE;
   g_autofree char *label = g_strdup_printf ("vss %s", vss_writer_get_snapshot_set_id (writer));
   g_autoptr(GError) error = NULL;
-  g_autofree char *switched = NULL;
+  g_autofree char *started = NULL;
   pg_session_close (self->session);
-  self->session = pg_session_start (self->config, label, &switched, &error);
+  self->session = pg_session_start (self->config, label, &started, &error);
   if (self->session == NULL) {
     vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "%s", error->message);
     return FALSE;
   }
   g_message ("postgresql: backup mode on (%s snapshot); %s",
-             vss_writer_get_snapshot_is_atomic (writer) ? "atomic" : "file-by-file", switched);
+             vss_writer_get_snapshot_is_atomic (writer) ? "atomic" : "file-by-file", started);
   return TRUE;
 }
 

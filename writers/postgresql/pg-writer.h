@@ -1,6 +1,7 @@
 /* pg-writer.h — what the PostgreSQL writer's files share. */
 #pragma once
 
+#include <libpq-fe.h>
 #include <vss/vss.h>
 
 G_BEGIN_DECLS
@@ -16,6 +17,7 @@ typedef struct {
   char *user;
   char *database;
   gboolean fast_checkpoint; /* pg_backup_start's checkpoint at once, or spread */
+  guint checkpoint_limit_ms; /* how long a spread one may take before it is hurried */
   guint wal_switch_wait_ms; /* how long a forced WAL switch may wait for its segment's end */
 } PgConfig;
 
@@ -60,11 +62,14 @@ GPtrArray   *pg_wal_segments (const char *wal_dir, const char *first, const char
 
 /* A backup-mode session over libpq (pg-session.c). */
 typedef struct _PgSession PgSession;
+/* A connection as @config says, or NULL with why. */
+PGconn      *pg_connect (const PgConfig *config, GError **error);
 /* Connects, reserves the WAL from now on with a temporary replication
- * slot and enters non-exclusive backup mode (pg_backup_start, fast
- * checkpoint unless configured spread).  The session must stay open until
- * the WAL is copied.  *out_switch says how its WAL switch was timed. */
-PgSession   *pg_session_start (const PgConfig *config, const char *label, char **out_switch,
+ * slot and enters non-exclusive backup mode (pg_backup_start, its
+ * checkpoint spread within checkpoint_limit unless configured fast).  The
+ * session must stay open until the WAL is copied.  *out_note says how its
+ * WAL switch was timed and how long its checkpoint took. */
+PgSession   *pg_session_start (const PgConfig *config, const char *label, char **out_note,
                                GError **error);
 /* pg_backup_stop: the label, the map and where the backup's WAL ends. */
 PgBackupEnd *pg_session_stop (PgSession *self, char **out_switch, GError **error);
@@ -92,6 +97,12 @@ typedef struct {
   PgConfig *config;
   PgSession *session;     /* from prepare_snapshot to backup_complete, shutdown or abort */
 } PgWriter;
+
+/* pg_backup_start on @conn (pg-checkpoint.c): a fast checkpoint, or a
+ * spread one asked to finish at once after checkpoint_limit.  Its result,
+ * or NULL with the server's message; *out_note says how long it took. */
+PGresult    *pg_checkpoint_backup_start (PGconn *conn, const PgConfig *config, const char *label,
+                                         char **out_note, GError **error);
 
 /* Restore (pg-restore.c). */
 gboolean pg_writer_pre_restore (VssWriter *writer);

@@ -49,6 +49,11 @@ pg_start "$D" "$PORT" "$T/sock" "$T/pg/main.log" ||
 CLEANUPS+=("pg_stop '$D' immediate" "pg_stop '$T/alt$D' immediate")
 printf '[postgresql]\ndata_directory=%s\nport=%s\nsocket_dir=%s\nuser=postgres\n' \
   "$D" "$PORT" "$T/sock" > "$T/config/postgresql.conf"
+# pg_backup_start's checkpoint is spread (the writer's default) over
+# checkpoint_completion_target x checkpoint_timeout: 3 s here
+sql "$PORT" "$T/sock" "ALTER SYSTEM SET checkpoint_timeout = '30s'" >/dev/null
+sql "$PORT" "$T/sock" "ALTER SYSTEM SET checkpoint_completion_target = 0.1" >/dev/null
+sql "$PORT" "$T/sock" "SELECT pg_reload_conf()" >/dev/null
 "$PGBIN/pgbench" -h "$T/sock" -p "$PORT" -U postgres -i -s 2 -q postgres > "$T/out/pgbench-init.log" 2>&1
 check "pgbench -i made its tables" test "$(sql "$PORT" "$T/sock" 'SELECT count(*) FROM pgbench_branches')" = 2
 
@@ -66,13 +71,17 @@ mkdir -p "$T/badcfg" && { cat "$T/config/postgresql.conf"; echo 'wal_switch_wait
 VSS_CONFIG_DIR=$T/badcfg vss_run badcfg writers
 check "0. wal_switch_wait=99 fails the writer's load, naming the file and the range (exit $RC)" \
   said badcfg "badcfg/postgresql.conf: wal_switch_wait=99: write whole seconds from 0 (switch at once) to 30"
+{ cat "$T/config/postgresql.conf"; printf 'wal_switch_wait=30\ncheckpoint_limit=30\n'; } > "$T/badcfg/postgresql.conf"
+VSS_CONFIG_DIR=$T/badcfg vss_run badsum writers
+check "0. waits beyond the event timeout's budget fail the load, saying which to lower" \
+  said badsum "wal_switch_wait (30 s) and checkpoint_limit (30 s) together exceed 45 s.*lower one of them"
 
 vss_run nodep backup -c postgresql:data --to "$T/sets/nodep"
 check "1. -c postgresql:data without the WAL is refused: exit 2 (got $RC)" test $RC -eq 2
 check "1. …naming the dependency and how to add it" said nodep 'depends on postgresql:wal.*--component postgresql:wal'
 check "1. …and no set was made" test ! -e "$T/sets/nodep"
 
-"$PGBIN/pgbench" -h "$T/sock" -p "$PORT" -U postgres -c 4 -T 20 -P 1 postgres > "$T/out/pgbench.log" 2>&1 & LOAD=$!
+"$PGBIN/pgbench" -h "$T/sock" -p "$PORT" -U postgres -c 4 -T 40 -P 1 postgres > "$T/out/pgbench.log" 2>&1 & LOAD=$!
 PIDS+=("$LOAD")
 sleep 3
 LO=$(history "$PORT" "$T/sock")
@@ -104,11 +113,27 @@ else
   check "…so the switch wrote at most $NEAR_KIB KiB of its segment's rest (${LEFT_KIB:-?} KiB)" \
     test "${LEFT_KIB:-99999}" -le $(( NEAR_KIB + 64 ))
 fi
+check "…its checkpoint was spread, not hurried ($(grep -o '[a-z]* checkpoint [^;]*' "$T/out/backup-full.err" | head -1))" \
+  said backup-full 'spread checkpoint took [0-9.]* s'
 M=$T/sets/full/manifest.json
 check "…postmaster.pid and postmaster.opts are not in the set" bash -c "! grep -q 'postmaster\.\(pid\|opts\)\"' '$M'"
 check "…the backup label is in the document" grep -q 'START WAL LOCATION' "$T/sets/full/bcd.json"
 check "…its data was copied after the thaw, not in the freeze (the writer holds nothing)" \
   test "$(grep -o '"window": "[a-z-]*"' "$T/sets/full/bcd.json" | sort -u | tr '\n' ' ')" = '"window": "after-thaw" '
+# checkpoint_limit: a spread checkpoint paced over 27 s (PostgreSQL's
+# default target, 0.9), asked to finish at once after 1 s
+sql "$PORT" "$T/sock" "ALTER SYSTEM SET checkpoint_completion_target = 0.9" >/dev/null
+sql "$PORT" "$T/sock" "SELECT pg_reload_conf()" >/dev/null
+mkdir -p "$T/hurrycfg" && { cat "$T/config/postgresql.conf"; echo 'checkpoint_limit=1'; } > "$T/hurrycfg/postgresql.conf"
+B0=$(date +%s)
+VSS_CONFIG_DIR=$T/hurrycfg vss_backup hurried -c postgresql
+rc=$?; B1=$(date +%s)
+check "a backup whose checkpoint would take 27 s, with checkpoint_limit=1 (exit 0)" test $rc -eq 0
+check "…the writer asked it to finish at once ($(grep -o 'spread checkpoint [^;]*' "$T/out/backup-hurried.err" | head -1))" \
+  said backup-hurried 'spread checkpoint asked to finish at once after checkpoint_limit (1 s); done after [0-9.]* s'
+check "…so the whole backup took $((B1 - B0)) s, not the spread's 27" test $((B1 - B0)) -lt 20
+sql "$PORT" "$T/sock" "ALTER SYSTEM RESET checkpoint_completion_target" >/dev/null
+sql "$PORT" "$T/sock" "SELECT pg_reload_conf()" >/dev/null
 wait "$LOAD"
 check "pgbench ran to its end without errors" grep -q 'number of failed transactions: 0' "$T/out/pgbench.log"
 
