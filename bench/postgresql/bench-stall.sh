@@ -4,7 +4,7 @@
 # against a plain run of the same length on the same cluster.  Target: no
 # transaction overlapping the backup takes longer than the plain run's
 # p99 + 20 ms.  A private cluster in a temp dir, on a free loopback port.
-# Usage (root): [BENCH_WRAP='ionice -c 3'] [BENCH_EXEC=1] [BENCH_NO_WRITER=1] [BENCH_PEER=1] [BENCH_SWITCH_WAIT=S] [BENCH_DIR=DIR]
+# Usage (root): [BENCH_WRAP='ionice -c 3'] [BENCH_EXEC=1] [BENCH_NO_WRITER=1] [BENCH_PEER=1] [BENCH_FAST=1] [BENCH_SWITCH_WAIT=S] [BENCH_DIR=DIR]
 #   [BENCH_SET_DIR=DIR] [BENCH_SPREAD=SECONDS] [BENCH_KEEP=DIR] bench/postgresql/bench-stall.sh BUILD_DIR [SECONDS] [PROVIDER]
 # BENCH_KEEP=DIR: keep the transaction logs, vss's NDJSON (vss.out), the server log
 #   and the backup's start and end (window) in DIR for a closer look
@@ -31,10 +31,13 @@ as_pg "$PGBIN/pg_ctl" -D "$D" -l "$T/pg/log" -w -o "-p $PORT -k $T/sock -c liste
 export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run VSS_WRITER_PATH=$T/writers
 export VSS_WRITER_HOST=$BUILD/libvss/writer-host/host/vss-writer-host
 install -m 644 "$BUILD/writers/postgresql/postgresql.so" "$T/writers/"
-# BENCH_SPREAD=SECONDS: a spread backup-start checkpoint (fast_checkpoint=false) over
-# about SECONDS (checkpoint_timeout 30 s, completion target SECONDS/30)
+# BENCH_FAST=1: pg_backup_start's checkpoint at once (fast_checkpoint=true; the peer too);
+# else spread, as the writer's default, hurried after its checkpoint_limit (20 s).
+# BENCH_SPREAD=SECONDS: a cluster whose checkpoints are paced over about SECONDS
+# (checkpoint_timeout 30 s, completion target SECONDS/30), not PostgreSQL's 0.9 x 5 min
+FAST=$([ -n "${BENCH_FAST:-}" ] && echo true || echo false)
 printf '[postgresql]\ndata_directory=%s\nport=%s\nsocket_dir=%s\nfast_checkpoint=%s\n' "$D" "$PORT" \
-  "$T/sock" "$([ -n "${BENCH_SPREAD:-}" ] && echo false || echo true)" > "$T/config/postgresql.conf"
+  "$T/sock" "$FAST" > "$T/config/postgresql.conf"
 # BENCH_SWITCH_WAIT=SECONDS: the writer's wal_switch_wait (default: the writer's, 30)
 [ -n "${BENCH_SWITCH_WAIT:-}" ] && echo "wal_switch_wait=$BENCH_SWITCH_WAIT" >> "$T/config/postgresql.conf"
 if [ -n "${BENCH_SPREAD:-}" ]; then
@@ -60,9 +63,10 @@ if [ -n "${BENCH_NO_WRITER:-}" ]; then WHAT=(--path "$D"); export VSS_WRITER_PAT
 else WHAT=(-c postgresql); fi
 if [ -n "${BENCH_PEER:-}" ]; then
   # BENCH_PEER=1: the peer, no vss — PostgreSQL's own backup API in one session, as
-  # pgBackRest and Barman use it: pg_backup_start (fast), a plain copy, pg_backup_stop
+  # pgBackRest and Barman use it: pg_backup_start (spread, unbounded, or BENCH_FAST), a plain
+  # copy, pg_backup_stop
   PEER_COPY=${BENCH_SET_DIR:-$T}/vss-bench-peer-$$
-  "$PGBIN/psql" -h "$T/sock" -p "$PORT" -U postgres -qAt -c "SELECT pg_backup_start('peer', true)" \
+  "$PGBIN/psql" -h "$T/sock" -p "$PORT" -U postgres -qAt -c "SELECT pg_backup_start('peer', $FAST)" \
     -c "\\! cp -a $D $PEER_COPY" -c "SELECT lsn FROM pg_backup_stop()" postgres > "$T/vss.out" 2>&1
   rm -rf "$PEER_COPY"
 else
