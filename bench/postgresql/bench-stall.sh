@@ -21,14 +21,15 @@ cleanup() {
     echo "${B0:-} ${B1:-}" > "$BENCH_KEEP/window"
   fi
   as_pg "$PGBIN/pg_ctl" -D "$D" -m immediate -w stop >/dev/null 2>&1 || true
-  rm -rf "$T" "${BENCH_SET_DIR:-$T}/vss-bench-set-$$"
+  rm -rf "$T" "${BENCH_SET_DIR:-$T}/vss-bench-set-$$" "${BENCH_STATE_DIR:-$T}/vss-bench-state-$$"
 }
 trap cleanup EXIT
-mkdir -p "$T"/{pg,sock,config,state,run,writers,logs}
+mkdir -p "$T"/{pg,sock,config,run,writers,logs}
 chown postgres: "$T/pg" "$T/sock" "$T/logs"
 as_pg "$PGBIN/initdb" -D "$D" -U postgres --auth=trust >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$D" -l "$T/pg/log" -w -o "-p $PORT -k $T/sock -c listen_addresses=127.0.0.1" start >/dev/null
-export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=$T/state VSS_RUNTIME_DIR=$T/run VSS_WRITER_PATH=$T/writers
+# BENCH_STATE_DIR: where vss keeps its state, the copy provider's snapshots among it
+export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=${BENCH_STATE_DIR:-$T}/vss-bench-state-$$ VSS_RUNTIME_DIR=$T/run VSS_WRITER_PATH=$T/writers
 export VSS_WRITER_HOST=$BUILD/libvss/writer-host/host/vss-writer-host
 install -m 644 "$BUILD/writers/postgresql/postgresql.so" "$T/writers/"
 # BENCH_FAST=1: pg_backup_start's checkpoint at once (fast_checkpoint=true; the peer too);
