@@ -17,6 +17,7 @@
 #include <vss/vss-snapshots.h>
 
 #include "root-backup.h"
+#include "util/vss-process.h"
 
 static char *tmpdir;
 static GPtrArray *mounts;   /* thawed in teardown, whatever a failed test left */
@@ -279,17 +280,6 @@ start_requester (const char *path)
   return pid;
 }
 
-static gboolean
-process_gone (pid_t pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *stat = NULL;
-  if (!g_file_get_contents (path, &stat, NULL, NULL))
-    return TRUE;
-  const char *p = strrchr (stat, ')');
-  return p != NULL && p[2] == 'Z';   /* a zombie no one reaps (pid 1 in a container) */
-}
-
 Test (fsfreeze, a_killed_requester_s_freeze_is_thawed_by_the_watchdog)
 {
   ROOT_OR_SKIP ();
@@ -312,9 +302,9 @@ Test (fsfreeze, a_killed_requester_s_freeze_is_thawed_by_the_watchdog)
   g_autofree char *pid_path = test_file ("create.pid");
   g_autofree char *pid_text = vss_test_read_file (pid_path);
   pid_t create = (pid_t) g_ascii_strtoll (pid_text, NULL, 10);
-  for (int i = 0; i < 1000 && !process_gone (create); i++)
+  for (int i = 0; i < 1000 && vss_process_is_alive (create, 0); i++)
     g_usleep (1000);
-  cr_assert (process_gone (create), "the snapshot command outlived its requester");
+  cr_assert_not (vss_process_is_alive (create, 0), "the snapshot command outlived its requester");
 
   /* Its leftovers are the next clean-up's: delete runs, the record goes. */
   g_autoptr(GError) error = NULL;
@@ -364,7 +354,7 @@ Test (fsfreeze, a_freeze_left_by_a_backup_killed_whole_is_thawed_by_the_next_cle
     kill (g_array_index (all, pid_t, i), SIGKILL);
   waitpid (requester, NULL, 0);
   for (guint i = 1; i < all->len; i++)
-    for (int t = 0; t < 1000 && !process_gone (g_array_index (all, pid_t, i)); t++)
+    for (int t = 0; t < 1000 && vss_process_is_alive (g_array_index (all, pid_t, i), 0); t++)
       g_usleep (1000);
 
   g_autofree char *probe = g_build_filename (fs->mountpoint, "probe", NULL);

@@ -10,6 +10,7 @@
 
 #include "dir-test.h"
 #include "util/vss-fs.h"
+#include "util/vss-process.h"
 
 TestSuite (directory_writer, .fini = dfx_teardown, .timeout = 120);
 
@@ -194,17 +195,6 @@ holder_of (pid_t parent)
   return 0;
 }
 
-static gboolean
-alive (pid_t pid)
-{
-  g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", (int) pid);
-  g_autofree char *stat = NULL;
-  if (!g_file_get_contents (stat_path, &stat, NULL, NULL))
-    return FALSE;
-  const char *end = strrchr (stat, ')');
-  return end != NULL && end[2] != 'Z';
-}
-
 /* The process that holds the locks starts at prepare_snapshot, outside
  * the window; the freeze only asks it; it goes with the writer. */
 Test (directory_writer, holder_starts_before_the_freeze_and_goes_with_the_writer)
@@ -225,7 +215,7 @@ Test (directory_writer, holder_starts_before_the_freeze_and_goes_with_the_writer
   cr_assert (thawed->ok, "%s", thawed->message);
   cr_assert_eq (slapd_wait (modify, 2000), 0, "the write did not complete after the thaw");
   vss_writer_free (writer);
-  cr_assert_not (alive (holder), "the holder outlived its writer");
+  cr_assert_not (vss_process_is_alive (holder, 0), "the holder outlived its writer");
 }
 
 /* A backup process: a child that loads the writer, runs @event on it and
@@ -263,9 +253,9 @@ Test (directory_writer, holder_of_a_killed_backup_process_goes)
   cr_assert_gt (holder, 0, "prepare_snapshot started no vss-lmdb-hold");
   kill (child, SIGKILL);
   waitpid (child, NULL, 0);
-  for (int i = 0; i < 100 && alive (holder); i++)
+  for (int i = 0; i < 100 && vss_process_is_alive (holder, 0); i++)
     g_usleep (10000);
-  cr_assert_not (alive (holder), "the holder outlived its killed writer by 1 s");
+  cr_assert_not (vss_process_is_alive (holder, 0), "the holder outlived its killed writer by 1 s");
 }
 
 /* In-process: the writer in the killed process itself (the default helper
