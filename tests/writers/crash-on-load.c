@@ -4,21 +4,12 @@
 
 #include <signal.h>
 
-const gboolean test_writer_with_db = FALSE;
+TEST_WRITER_PLAIN_HOOK
 
 __attribute__ ((constructor)) static void
 crash_when_mapped (void)
 {
   raise (SIGSEGV);
-}
-
-gboolean
-test_writer_hook (VssWriter *writer, const char *event, GError **error)
-{
-  (void) writer;
-  (void) event;
-  (void) error;
-  return TRUE;
 }
 
 VSS_WRITER_DEFINE ("9f0c0e1a-0001-4000-8000-000000000007", "crash-on-load",

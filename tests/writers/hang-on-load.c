@@ -4,22 +4,13 @@
 
 #include <unistd.h>
 
-const gboolean test_writer_with_db = FALSE;
+TEST_WRITER_PLAIN_HOOK
 
 __attribute__ ((constructor)) static void
 hang_when_mapped (void)
 {
   for (;;)
     pause ();
-}
-
-gboolean
-test_writer_hook (VssWriter *writer, const char *event, GError **error)
-{
-  (void) writer;
-  (void) event;
-  (void) error;
-  return TRUE;
 }
 
 VSS_WRITER_DEFINE ("9f0c0e1a-0001-4000-8000-000000000008", "hang-on-load",

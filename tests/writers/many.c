@@ -3,16 +3,7 @@
  * $VSS_TEST_DATA_DIR/cNNNNNN: writer metadata at scale. */
 #include "test-writer-common.h"
 
-const gboolean test_writer_with_db = FALSE;
-
-gboolean
-test_writer_hook (VssWriter *writer, const char *event, GError **error)
-{
-  (void) writer;
-  (void) event;
-  (void) error;
-  return TRUE;
-}
+TEST_WRITER_PLAIN_HOOK
 
 static gboolean
 many_identify (VssWriter *writer, VssWriterMetadata *metadata, GError **error)

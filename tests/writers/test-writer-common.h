@@ -28,6 +28,17 @@ gboolean test_writer_hook (VssWriter *writer, const char *event, GError **error)
  * path "dbs") in identify; only the recorder does. */
 extern const gboolean test_writer_with_db;
 
+/* Both, for a writer with no database and nothing to add to the events. */
+#define TEST_WRITER_PLAIN_HOOK                                                    \
+  const gboolean test_writer_with_db = FALSE;                                     \
+  gboolean test_writer_hook (VssWriter *writer, const char *event, GError **error) \
+  {                                                                               \
+    (void) writer;                                                                \
+    (void) event;                                                                 \
+    (void) error;                                                                 \
+    return TRUE;                                                                  \
+  }
+
 /* Does $@variable (or @fallback when it is unset) name @event? */
 gboolean test_writer_env_is (const char *variable, const char *fallback, const char *event);
 /* $@variable as a number, @fallback when unset or not a number. */
