@@ -220,16 +220,14 @@ freeze_timeout_ms (DirWriter *self)
   return configured != 0 && configured < DIR_FREEZE_TIMEOUT_MS ? configured : DIR_FREEZE_TIMEOUT_MS;
 }
 
-/* The environments open and the holding process made: all the freeze
- * then does is ask for the locks. */
+/* The environments open and the holder made: all the freeze then does is
+ * ask for the locks.  FALSE with why: an environment cannot be opened. */
 static gboolean
-ready_to_hold (VssWriter *writer, DirWriter *self, GError **error)
+ready_to_hold (DirWriter *self, GError **error)
 {
   for (guint i = 0; i < self->envs->len; i++)
-    if (!dir_env_open (g_ptr_array_index (self->envs, i), error)) {
-      vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s", (*error)->message);
+    if (!dir_env_open (g_ptr_array_index (self->envs, i), error))
       return FALSE;
-    }
   if (self->hold == NULL)
     self->hold = dir_hold_new (self->envs);
   return TRUE;
@@ -241,13 +239,10 @@ dir_prepare_snapshot (VssWriter *writer)
 {
   DirWriter *self = dir_writer_get (writer);
   g_autoptr(GError) error = NULL;
-  if (!ready_to_hold (writer, self, &error))
-    return FALSE;
-  if (!dir_hold_start (self->hold, freeze_timeout_ms (self), &error)) {
-    vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s", error->message);
-    return FALSE;
-  }
-  return TRUE;
+  if (ready_to_hold (self, &error) && dir_hold_start (self->hold, freeze_timeout_ms (self), &error))
+    return TRUE;
+  vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s", error->message);
+  return FALSE;
 }
 
 static gboolean
@@ -255,8 +250,10 @@ dir_freeze (VssWriter *writer)
 {
   DirWriter *self = dir_writer_get (writer);
   g_autoptr(GError) error = NULL;
-  if (!ready_to_hold (writer, self, &error))
+  if (!ready_to_hold (self, &error)) {
+    vss_writer_set_failure (writer, VSS_WF_NONRETRYABLE, "%s", error->message);
     return FALSE;
+  }
   if (!dir_hold_freeze (self->hold, self->config->lock_timeout_ms, freeze_timeout_ms (self),
                         &error)) {
     vss_writer_set_failure (writer, VSS_WF_RETRYABLE, "%s", error->message);
