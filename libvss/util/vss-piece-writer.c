@@ -261,8 +261,8 @@ piece_free (Piece *p)
   g_free (p);
 }
 
-/* Kept for the next writer while a job keeps spares (at most a ring's
- * worth), freed otherwise. */
+/* Kept for the next writer while a set writer keeps spares (at most a
+ * ring's worth), freed otherwise. */
 static void
 give_back (Piece *p)
 {

@@ -43,12 +43,7 @@ take_answer (PGconn *conn, const char *what, GError **error)
   PGresult *res = PQgetResult (conn);
   for (PGresult *more; (more = PQgetResult (conn)) != NULL;)
     PQclear (more);
-  if (PQresultStatus (res) == PGRES_TUPLES_OK || PQresultStatus (res) == PGRES_COMMAND_OK)
-    return res;
-  g_autofree char *msg = g_strdup (res != NULL ? PQresultErrorMessage (res) : PQerrorMessage (conn));
-  PQclear (res);
-  g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "%s: %s", what, g_strstrip (msg));
-  return NULL;
+  return pg_result_checked (conn, res, what, error);
 }
 
 /* A second session asks for an immediate checkpoint; it stays open until

@@ -26,19 +26,27 @@ pg_session_close (PgSession *self)
   g_free (self);
 }
 
+PGresult *
+pg_result_checked (PGconn *conn, PGresult *res, const char *what, GError **error)
+{
+  ExecStatusType status = PQresultStatus (res);
+  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+    return res;
+  /* no result at all: the connection says why */
+  g_autofree char *msg = g_strdup (res != NULL ? PQresultErrorMessage (res) : PQerrorMessage (conn));
+  PQclear (res);
+  g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "%s: %s", what, g_strstrip (msg));
+  return NULL;
+}
+
 /* Runs @sql with @n text parameters; the result when it returned tuples or
  * a command status, else NULL with the server's message. */
 static PGresult *
 run (PgSession *self, const char *sql, int n, const char *const *params, GError **error)
 {
-  PGresult *res = PQexecParams (self->conn, sql, n, NULL, params, NULL, NULL, 0);
-  ExecStatusType status = PQresultStatus (res);
-  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
-    return res;
-  g_autofree char *msg = g_strdup (PQresultErrorMessage (res));
-  PQclear (res);
-  g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "%s: %s", sql, g_strstrip (msg));
-  return NULL;
+  return pg_result_checked (self->conn,
+                            PQexecParams (self->conn, sql, n, NULL, params, NULL, NULL, 0), sql,
+                            error);
 }
 
 PGconn *

@@ -62,6 +62,9 @@ GPtrArray   *pg_wal_segments (const char *wal_dir, const char *first, const char
 
 /* A backup-mode session over libpq (pg-session.c). */
 typedef struct _PgSession PgSession;
+/* @res when it holds tuples or a command status; else frees it and
+ * returns NULL with the server's message, prefixed by @what. */
+PGresult    *pg_result_checked (PGconn *conn, PGresult *res, const char *what, GError **error);
 /* A connection as @config says, or NULL with why. */
 PGconn      *pg_connect (const PgConfig *config, GError **error);
 /* Connects, reserves the WAL from now on with a temporary replication
