@@ -5,7 +5,10 @@
 # transaction overlapping the backup takes longer than the plain run's
 # p99 + 20 ms.  A private cluster in a temp dir, on a free loopback port.
 # Usage (root): [BENCH_WRAP='ionice -c 3'] [BENCH_EXEC=1] [BENCH_NO_WRITER=1] [BENCH_PEER=1] [BENCH_FAST=1] [BENCH_SWITCH_WAIT=S] [BENCH_DIR=DIR]
-#   [BENCH_SET_DIR=DIR] [BENCH_SPREAD=SECONDS] [BENCH_KEEP=DIR] bench/postgresql/bench-stall.sh BUILD_DIR [SECONDS] [PROVIDER]
+#   [BENCH_SET_DIR=DIR] [BENCH_SPREAD=SECONDS] [BENCH_KEEP=DIR] [BENCH_PGCONF='name = value']
+#   bench/postgresql/bench-stall.sh BUILD_DIR [SECONDS] [PROVIDER]
+# BENCH_PGCONF: lines added to the cluster's postgresql.conf before it starts, for the plain
+#   run and the backup alike (e.g. 'wal_init_zero = off')
 # BENCH_KEEP=DIR: keep the transaction logs, vss's NDJSON (vss.out), the server log
 #   and the backup's start and end (window) in DIR for a closer look
 set -euo pipefail
@@ -27,6 +30,7 @@ trap cleanup EXIT
 mkdir -p "$T"/{pg,sock,config,run,writers,logs}
 chown postgres: "$T/pg" "$T/sock" "$T/logs"
 as_pg "$PGBIN/initdb" -D "$D" -U postgres --auth=trust >/dev/null
+[ -n "${BENCH_PGCONF:-}" ] && printf '%s\n' "$BENCH_PGCONF" >> "$D/postgresql.conf"
 as_pg "$PGBIN/pg_ctl" -D "$D" -l "$T/pg/log" -w -o "-p $PORT -k $T/sock -c listen_addresses=127.0.0.1" start >/dev/null
 # BENCH_STATE_DIR: where vss keeps its state, the copy provider's snapshots among it
 export VSS_CONFIG_DIR=$T/config VSS_STATE_DIR=${BENCH_STATE_DIR:-$T}/vss-bench-state-$$ VSS_RUNTIME_DIR=$T/run VSS_WRITER_PATH=$T/writers

@@ -5,7 +5,8 @@
 # and pg_backup_stop).  A private cluster in a temp dir, pgbench -c 4;
 # every switch is `SELECT pg_switch_wal()`; for each one, the slowest
 # transaction overlapping it.  No vss involved: this measures PostgreSQL.
-# Usage (root): bench/postgresql/bench-switch.sh at|near SWITCHES [NEAR_KIB]
+# Usage (root): [BENCH_PGCONF='name = value'] bench/postgresql/bench-switch.sh at|near SWITCHES [NEAR_KIB]
+# BENCH_PGCONF: lines added to the cluster's postgresql.conf (e.g. 'wal_init_zero = off').
 set -euo pipefail
 MODE=${1:-at}; N=${2:-6}; NEAR=$(( ${3:-2048} * 1024 ))
 case $MODE in at|near) ;; *) echo "usage: $0 at|near SWITCHES [NEAR_KIB]" >&2; exit 2 ;; esac
@@ -18,6 +19,7 @@ cleanup() { as_pg "$PGBIN/pg_ctl" -D "$D" -m immediate -w stop >/dev/null 2>&1 |
 trap cleanup EXIT
 mkdir -p "$T"/{pg,sock,logs}; chown postgres: "$T/pg" "$T/sock" "$T/logs"
 as_pg "$PGBIN/initdb" -D "$D" -U postgres --auth=trust >/dev/null
+[ -n "${BENCH_PGCONF:-}" ] && printf '%s\n' "$BENCH_PGCONF" >> "$D/postgresql.conf"
 as_pg "$PGBIN/pg_ctl" -D "$D" -l "$T/pg/log" -w -o "-p $PORT -k $T/sock -c listen_addresses=''" start >/dev/null
 PGB=("$PGBIN/pgbench" -h "$T/sock" -p "$PORT" -U postgres)
 "${PGB[@]}" -i -s 10 -q postgres >/dev/null 2>&1

@@ -21,7 +21,7 @@ VssWriterProxy *
 vss_writer_proxy_new (const VssWriterModule *module, const char *transport)
 {
   VssWriterProxy *self = g_new0 (VssWriterProxy, 1);
-  const VssWriterDescriptor *desc = module->descriptor;
+  const VssWriterDescriptor *desc = module->identity;
   g_mutex_init (&self->lock);
   self->writer_id = g_strdup (desc->writer_id);
   self->instance_id = g_uuid_string_random ();

@@ -160,7 +160,7 @@ vss_online_find_writer (const char *name, char **out_search_path)
   const VssWriterModule *found = NULL;
   for (guint i = 0; found == NULL && i < modules->len; i++) {
     const VssWriterModule *module = g_ptr_array_index (modules, i);
-    if (g_strcmp0 (module->descriptor->name, name) == 0)
+    if (g_strcmp0 (module->identity->name, name) == 0)
       found = module;
   }
   if (out_search_path != NULL)

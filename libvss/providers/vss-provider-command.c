@@ -6,11 +6,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <vss/vss.h>
+#include "util/vss-child.h"
 
 #define OUT_MAX_BYTES (64 * 1024)
 #define ERR_TAIL_BYTES 4096
@@ -61,16 +61,6 @@ drain (Stream *stream)
   }
 }
 
-static int
-pidfd_for (pid_t pid)
-{
-#ifdef SYS_pidfd_open
-  return (int) syscall (SYS_pidfd_open, pid, 0);
-#else
-  return -1;
-#endif
-}
-
 /* Polls until @pid exits (TRUE, status in *status) or @deadline_usec. */
 static gboolean
 wait_exit (pid_t pid, int pidfd, Stream streams[2], gint64 deadline_usec, int *status)
@@ -92,19 +82,6 @@ wait_exit (pid_t pid, int pidfd, Stream streams[2], gint64 deadline_usec, int *s
       g_usleep (1000);
     drain (&streams[0]);
     drain (&streams[1]);
-  }
-}
-
-static void
-reap_bounded (pid_t pid, int *status)
-{
-  gint64 limit = g_get_monotonic_time () + REAP_LIMIT_USEC;
-  while (waitpid (pid, status, WNOHANG) != pid) {
-    if (g_get_monotonic_time () > limit) {
-      g_warning ("command %d does not die after SIGKILL; not waiting for it", (int) pid);
-      return;
-    }
-    g_usleep (2000);
   }
 }
 
@@ -163,11 +140,13 @@ vss_command_run (const char *const *argv, const char *const *envp, gint64 deadli
     return FALSE;
   if (started != NULL)
     started (pid, started_data);
-  int pidfd = pidfd_for (pid);
+  int pidfd = vss_child_pidfd (pid);
   if (!wait_exit (pid, pidfd, streams, deadline_usec, &result->wait_status)) {
     result->timed_out = TRUE;
     kill (-pid, SIGKILL);
-    reap_bounded (pid, &result->wait_status);
+    if (!vss_child_wait_until (pid, g_get_monotonic_time () + REAP_LIMIT_USEC,
+                               &result->wait_status))
+      g_warning ("command %d does not die after SIGKILL; not waiting for it", (int) pid);
   }
   /* What it wrote before exiting; a background child may keep the pipes
    * open, so this takes only what is there now. */

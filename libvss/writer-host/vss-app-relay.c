@@ -237,7 +237,7 @@ module_from_item (const char *path, json_object *item, GError **error)
     return NULL;
   }
   module->path = g_strdup_printf ("application pid %" G_GINT64_FORMAT " via %s", ref->pid, path);
-  module->descriptor = &ref->descriptor;
+  module->identity = &ref->descriptor;
   return module;
 }
 

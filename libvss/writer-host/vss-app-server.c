@@ -604,7 +604,7 @@ module_for_entry (VssAppEntry *entry)
   ref->descriptor.writer_id = ref->writer_id;
   ref->descriptor.name = ref->name;
   module->path = g_strdup_printf ("application pid %" G_GINT64_FORMAT, entry->pid);
-  module->descriptor = &ref->descriptor;
+  module->identity = &ref->descriptor;
   module->app = ref;
   return module;
 }

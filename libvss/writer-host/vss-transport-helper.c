@@ -196,7 +196,7 @@ spawn_helper (HelperTransport *self, const VssWriterModule *module, int child_fd
     close (log_pipe[0]);
     return FALSE;
   }
-  start_log_thread (log_pipe[0], module->descriptor->name);
+  start_log_thread (log_pipe[0], module->identity->name);
   return TRUE;
 }
 
@@ -281,7 +281,7 @@ vss_transport_helper_new (const VssWriterModule *module, const char *instance_id
   self->parent.klass = &helper_class;
   g_atomic_ref_count_init (&self->ref);
   g_mutex_init (&self->reap_lock);
-  const char *name = module->descriptor->name;
+  const char *name = module->identity->name;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
     g_error ("writer %s: socketpair: %s", name, g_strerror (errno));
   if (!spawn_helper (self, module, fds[1], &error))

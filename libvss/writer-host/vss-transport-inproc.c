@@ -53,11 +53,12 @@ static gpointer
 worker_thread (gpointer data)
 {
   InprocTransport *self = data;
-  const VssWriterDescriptor *descriptor = self->module->descriptor;
-  VssWriter *writer = vss_writer_new (descriptor, self->instance_id);
   g_autoptr(GError) load_error = NULL;
+  const VssWriterDescriptor *descriptor = vss_writer_module_open (self->module, &load_error);
+  /* A module that cannot be opened answers every event with why. */
+  VssWriter *writer = descriptor != NULL ? vss_writer_new (descriptor, self->instance_id) : NULL;
 
-  if (!vss_writer_load (writer, &load_error))
+  if (writer == NULL || !vss_writer_load (writer, &load_error))
     g_debug ("%s", load_error->message);
   for (;;) {
     Message *message = g_async_queue_pop (self->queue);
@@ -65,12 +66,15 @@ worker_thread (gpointer data)
       message_free (message);
       break;
     }
-    VssEventReply *reply = vss_writer_handle_event (writer, message->event, message->request);
+    VssEventReply *reply = writer != NULL
+        ? vss_writer_handle_event (writer, message->event, message->request)
+        : vss_event_reply_new_failure (VSS_WF_NONRETRYABLE, "%s", load_error->message);
     message->done (reply, message->user_data);
     message_free (message);
   }
   /* Nothing can reach the transport once close() queued the unload. */
-  vss_writer_free (writer);
+  if (writer != NULL)
+    vss_writer_free (writer);
   inproc_free (self);
   return NULL;
 }
@@ -112,7 +116,7 @@ static const VssTransportClass inproc_class = {
 static char *
 thread_name (const VssWriterModule *module)
 {
-  char *name = g_strdup_printf ("vss-w-%s", module->descriptor->name);
+  char *name = g_strdup_printf ("vss-w-%s", module->identity->name);
   if (strlen (name) > 15)
     name[15] = '\0';
   return name;

@@ -141,15 +141,32 @@ watch_coordinator (gpointer data)
   _exit (0);
 }
 
-/* --probe MODULE: load it, check its descriptor, say why not on stderr. */
+/* --probe MODULE: load it, check its descriptor, answer with the
+ * writer's hello on stdout, or say why not on stderr.  What the module
+ * itself prints while loading goes to stderr: stdout is the answer's. */
 static int
 probe (const char *path)
 {
   g_autoptr(GError) error = NULL;
-  if (vss_writer_module_load (path, &error) != NULL)
-    return 0;
-  fprintf (stderr, "%s\n", error->message);
-  return VSS_WRITER_PROBE_REFUSED;
+  int answer = dup (STDOUT_FILENO);
+  if (answer < 0 || dup2 (STDERR_FILENO, STDOUT_FILENO) < 0) {
+    fprintf (stderr, "the probe cannot set up its output: %s\n", g_strerror (errno));
+    return 1;
+  }
+  const VssWriterModule *module = vss_writer_module_load (path, &error);
+  const VssWriterDescriptor *descriptor = module != NULL ? vss_writer_module_open (module, &error)
+                                                         : NULL;
+  if (descriptor == NULL) {
+    fprintf (stderr, "%s\n", error->message);
+    return VSS_WRITER_PROBE_REFUSED;
+  }
+  VssWriterEndpoint *endpoint = vss_writer_endpoint_new (descriptor);
+  json_object *hello = vss_writer_endpoint_hello (endpoint);
+  const char *text = json_object_to_json_string_ext (hello, JSON_C_TO_STRING_PLAIN);
+  gboolean sent = write (answer, text, strlen (text)) == (ssize_t) strlen (text);
+  json_object_put (hello);
+  vss_writer_endpoint_free (endpoint);
+  return sent ? 0 : 1;
 }
 
 int
@@ -179,7 +196,13 @@ main (int argc, char **argv)
     fprintf (stderr, "%s\n", error->message);
     return 1;
   }
-  VssWriterEndpoint *endpoint = vss_writer_endpoint_new (module->descriptor);
+  const VssWriterDescriptor *descriptor = vss_writer_module_open (module, &error);
+  if (descriptor == NULL) {
+    send_error (error->message);
+    fprintf (stderr, "%s\n", error->message);
+    return 1;
+  }
+  VssWriterEndpoint *endpoint = vss_writer_endpoint_new (descriptor);
   int window_nice = 0, background_nice = 0;
   if (vss_copy_priority_helper_parse (g_getenv (VSS_HELPER_NICE_ENV), &window_nice, &background_nice))
     vss_writer_endpoint_set_nice (endpoint, window_nice, background_nice);

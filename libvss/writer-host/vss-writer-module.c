@@ -6,8 +6,10 @@
  * Like GStreamer's gst_plugin_check_version(), the descriptor must speak
  * our ABI major and no newer minor.  Every refusal says what to do.
  *
- * Modules are opened once per process and never closed: a writer thread
- * stuck in a callback must never find its code unmapped. */
+ * A module's identity comes from its probe process (vss-writer-probe.c);
+ * its code is opened here only when this process runs it itself, once,
+ * and never closed: a writer thread stuck in a callback must never find
+ * its code unmapped. */
 #include "vss-writer-module.h"
 
 #include <errno.h>
@@ -20,8 +22,15 @@
 #include "vss-config.h"
 #include "document/vss-document-private.h"
 
+/* A module as the cache keeps it. */
+typedef struct {
+  VssWriterModule module;               /* first: handed out as a VssWriterModule */
+  VssWriterProbed probed;               /* the identity from its probe */
+  const VssWriterDescriptor *opened;    /* its own, once opened in this process */
+} CachedModule;
+
 static GMutex cache_lock;
-static GHashTable *cache;   /* canonical path -> VssWriterModule, never freed */
+static GHashTable *cache;   /* canonical path -> CachedModule, never freed */
 
 char *
 vss_writer_module_search_path (const char *override)
@@ -169,14 +178,31 @@ open_module (const char *path, GError **error)
   return descriptor;
 }
 
+/* Checks, probes and (when not probed) opens @canonical.  Called with
+ * cache_lock held. */
+static CachedModule *
+cached_module_new (const char *canonical, GError **error)
+{
+  VssWriterProbed probed;
+  if (!vss_writer_module_check_file (canonical, error) ||
+      !vss_writer_module_probe (canonical, &probed, error))
+    return NULL;
+  const VssWriterDescriptor *opened = probed.name == NULL ? open_module (canonical, error) : NULL;
+  if (probed.name == NULL && opened == NULL)
+    return NULL;
+  CachedModule *cached = g_new0 (CachedModule, 1);
+  cached->probed = probed;
+  cached->opened = opened;
+  cached->module.path = g_strdup (canonical);
+  cached->module.identity = opened != NULL ? opened : &cached->probed.descriptor;
+  return cached;
+}
+
 const VssWriterModule *
 vss_writer_module_load (const char *path, GError **error)
 {
-  g_autofree char *canonical = NULL;
-  VssWriterModule *module;
-
   g_return_val_if_fail (path != NULL, NULL);
-  canonical = realpath (path, NULL);
+  g_autofree char *canonical = realpath (path, NULL);
   if (canonical == NULL) {
     int errsv = errno;
     g_set_error (error, VSS_ERROR,
@@ -189,19 +215,47 @@ vss_writer_module_load (const char *path, GError **error)
   g_mutex_lock (&cache_lock);
   if (cache == NULL)
     cache = g_hash_table_new (g_str_hash, g_str_equal);
-  module = g_hash_table_lookup (cache, canonical);
-  if (module == NULL && vss_writer_module_check_file (canonical, error) &&
-      vss_writer_module_probe (canonical, error)) {
-    const VssWriterDescriptor *descriptor = open_module (canonical, error);
-    if (descriptor != NULL) {
-      module = g_new0 (VssWriterModule, 1);
-      module->path = g_steal_pointer (&canonical);
-      module->descriptor = descriptor;
-      g_hash_table_insert (cache, module->path, module);
-    }
-  }
+  CachedModule *cached = g_hash_table_lookup (cache, canonical);
+  if (cached == NULL && (cached = cached_module_new (canonical, error)) != NULL)
+    g_hash_table_insert (cache, cached->module.path, cached);
   g_mutex_unlock (&cache_lock);
-  return module;
+  return cached != NULL ? &cached->module : NULL;
+}
+
+/* Is @opened the writer @identity said it was? */
+static gboolean
+same_writer (const VssWriterDescriptor *opened, const VssWriterDescriptor *identity,
+             const char *path, GError **error)
+{
+  if (g_str_equal (opened->writer_id, identity->writer_id) &&
+      g_str_equal (opened->name, identity->name))
+    return TRUE;
+  g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+               "writer module %s changed since it was checked (writer \"%s\", now \"%s\"): "
+               "run the command again", path, identity->name, opened->name);
+  return FALSE;
+}
+
+const VssWriterDescriptor *
+vss_writer_module_open (const VssWriterModule *module, GError **error)
+{
+  g_return_val_if_fail (module != NULL, NULL);
+  if (module->app != NULL) {
+    g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
+                 "writer %s runs in its application (%s), not in this process",
+                 module->identity->name, module->path);
+    return NULL;
+  }
+  CachedModule *cached = (CachedModule *) module;
+  g_mutex_lock (&cache_lock);
+  if (cached->opened == NULL) {
+    const VssWriterDescriptor *opened = open_module (module->path, error);
+    if (opened != NULL && same_writer (opened, module->identity, module->path, error))
+      cached->opened = opened;
+  }
+  const VssWriterDescriptor *descriptor = cached->opened;
+  g_mutex_unlock (&cache_lock);
+  return descriptor;
 }
 
 static int
@@ -248,14 +302,14 @@ is_duplicate (GPtrArray *found, const VssWriterModule *module, const char *file)
       g_debug ("writer module %s is %s again; skipped", file, other->path);
       return TRUE;
     }
-    if (g_str_equal (other->descriptor->writer_id, module->descriptor->writer_id))
+    if (g_str_equal (other->identity->writer_id, module->identity->writer_id))
       what = "writer id";
-    else if (g_str_equal (other->descriptor->name, module->descriptor->name))
+    else if (g_str_equal (other->identity->name, module->identity->name))
       what = "writer name";
     if (what != NULL) {
       g_warning ("writer module %s is skipped: its %s is already used by %s (writer \"%s\"): "
                  "remove one of the two files",
-                 file, what, other->path, other->descriptor->name);
+                 file, what, other->path, other->identity->name);
       return TRUE;
     }
   }

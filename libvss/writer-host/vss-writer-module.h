@@ -11,11 +11,15 @@
 
 G_BEGIN_DECLS
 
-/* A loaded plug-in.  Modules are loaded once per process and never
- * unloaded: a writer thread that hangs must never find its code gone. */
+/* A plug-in found and checked.  What the coordinator knows of it is its
+ * @identity: the descriptor's name, id, usage and freeze timeout, with no
+ * callbacks, as its probe process read them.  Its code is mapped into
+ * this process only by vss_writer_module_open(), once per process, and
+ * never unmapped: a writer thread that hangs must never find its code
+ * gone. */
 typedef struct {
   char *path;
-  const VssWriterDescriptor *descriptor;
+  const VssWriterDescriptor *identity;
   /* An application-hosted writer (vss-app-server.c, vss-app-relay.c): the
    * connection to use; NULL for a plug-in. */
   gpointer app;
@@ -32,14 +36,30 @@ char *vss_writer_module_search_path (const char *override);
  * skipped too. */
 GPtrArray *vss_writer_module_scan (const char *search_path);
 
-/* Load one module by path (checks included).  Cached per path. */
+/* One module by path: its file checked, its probe passed, its identity
+ * read (opened here when probing is off).  Cached per path. */
 const VssWriterModule *vss_writer_module_load (const char *path, GError **error);
+/* @module's descriptor with its callbacks, its code opened in this
+ * process if it was not yet (for the in-process transport, the online
+ * APIs and the writer host); NULL with @error when it cannot be (an
+ * application's writer, a file changed since its probe). */
+const VssWriterDescriptor *vss_writer_module_open (const VssWriterModule *module,
+                                                   GError **error);
 
+/* The identity a probe answered: a descriptor without callbacks, and the
+ * strings it points to (the caller's). */
+typedef struct {
+  VssWriterDescriptor descriptor;
+  char *writer_id;
+  char *name;
+} VssWriterProbed;
 /* Opens @path in a throw-away `vss-writer-host --probe` process first
  * (vss-writer-probe.c): FALSE, naming the file, when its loading crashes,
- * hangs or is refused there.  The writer host turns probing off for
- * itself. */
-gboolean vss_writer_module_probe (const char *path, GError **error);
+ * hangs or is refused there; TRUE with its identity in @out, or TRUE with
+ * @out->name NULL when it was not probed (probing off, or no writer host
+ * to probe with: then it is opened here).  The writer host turns probing
+ * off for itself. */
+gboolean vss_writer_module_probe (const char *path, VssWriterProbed *out, GError **error);
 /* The probe's exit status for a module it refused (its reason on
  * stderr); any other failure is a crash (a sanitizer's handler exits 1). */
 #define VSS_WRITER_PROBE_REFUSED 3

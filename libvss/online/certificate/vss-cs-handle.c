@@ -79,12 +79,15 @@ cs_handle_new (CsHandleKind kind, guint32 flags, CsHandle **out)
     return cs_fail (VSS_CS_E_COULD_NOT_CONNECT,
                     "no certificate writer (certificate.so) in the writer directories: install "
                     "it, or point VSS_WRITER_PATH at it");
-  const VssCsBackupInterface *iface = module->descriptor->get_interface != NULL
-    ? module->descriptor->get_interface (VSS_CS_BACKUP_INTERFACE) : NULL;
+  const VssWriterDescriptor *descriptor = vss_writer_module_open (module, &error);
+  if (descriptor == NULL)
+    return cs_fail (VSS_CS_E_COULD_NOT_CONNECT, "%s", error->message);
+  const VssCsBackupInterface *iface = descriptor->get_interface != NULL
+    ? descriptor->get_interface (VSS_CS_BACKUP_INTERFACE) : NULL;
   if (iface == NULL || iface->version < 1)
     return cs_fail (VSS_CS_E_COULD_NOT_CONNECT, "%s does not offer %s: update the writer",
                     module->path, VSS_CS_BACKUP_INTERFACE);
-  VssWriter *writer = vss_writer_new (module->descriptor, "online");
+  VssWriter *writer = vss_writer_new (descriptor, "online");
   if (!vss_writer_load (writer, &error)) {
     vss_writer_free (writer);
     return cs_fail (VSS_CS_E_COULD_NOT_CONNECT, "%s", error->message);

@@ -101,20 +101,21 @@ vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle)
 {
   g_autofree char *path = NULL;
   const VssWriterModule *module = vss_online_find_writer (VSS_DS_WRITER_NAME, &path);
+  const VssWriterDescriptor *descriptor =
+      module != NULL ? vss_writer_module_open (module, NULL) : NULL;
   const VssDsBackupInterface *iface = NULL;
   gboolean has_fd = FALSE;
-  if (module != NULL && module->descriptor->abi_minor >= 1 &&
-      module->descriptor->get_interface != NULL) {
+  if (descriptor != NULL && descriptor->abi_minor >= 1 && descriptor->get_interface != NULL) {
     /* a writer of the first version has a shorter table: never read
      * stream_write_to_fd from it */
-    iface = module->descriptor->get_interface (VSS_DS_BACKUP_INTERFACE);
+    iface = descriptor->get_interface (VSS_DS_BACKUP_INTERFACE);
     has_fd = iface != NULL;
     if (iface == NULL)
-      iface = module->descriptor->get_interface (VSS_DS_BACKUP_INTERFACE_1);
+      iface = descriptor->get_interface (VSS_DS_BACKUP_INTERFACE_1);
   }
   /* an unprivileged caller may not even get the module loaded (its
    * probe process runs with the caller's ids) */
-  if (iface == NULL && module == NULL && !vss_online_has_override_privilege ())
+  if (iface == NULL && descriptor == NULL && !vss_online_has_override_privilege ())
     return vss_ds_fail (VSS_WIN32_ERROR_ACCESS_DENIED, "cannot load the directory writer from "
                         "%s: the directory backup API needs " DS_PRIVILEGE, path);
   if (iface == NULL)
@@ -122,7 +123,7 @@ vss_ds_handle_new (VssDsKind kind, VssDsHandle **out_handle)
                         "no directory writer offering %s in %s: install directory.so there or "
                         "set VSS_WRITER_PATH", VSS_DS_BACKUP_INTERFACE, path);
   g_autofree char *instance = g_uuid_string_random ();
-  VssWriter *writer = vss_writer_new (module->descriptor, instance);
+  VssWriter *writer = vss_writer_new (descriptor, instance);
   g_autoptr(GError) error = NULL;
   if (!vss_writer_load (writer, &error)) {
     vss_writer_free (writer);

@@ -246,7 +246,7 @@ cf_restore_event (const char *event_name, char **out_message)
   g_autoptr(GError) error = NULL;
   const VssWriterModule *module = vss_writer_module_load (module_path, &error);
   cr_assert_not_null (module, "%s", error ? error->message : "");
-  VssWriter *writer = vss_writer_new (module->descriptor, "restore-test");
+  VssWriter *writer = vss_writer_new (vss_writer_module_open (module, NULL), "restore-test");
   cr_assert (vss_writer_load (writer, &error), "%s", error ? error->message : "");
   /* every component the writer declares, selected for restore */
   VssEventReply *identify = vss_writer_handle_event (writer, VSS_EVENT_IDENTIFY, NULL);

@@ -44,7 +44,9 @@ dfx_descriptor (void)
   g_autoptr(GError) error = NULL;
   const VssWriterModule *module = vss_writer_module_load (path, &error);
   cr_assert_not_null (module, "%s", error ? error->message : "");
-  return module->descriptor;
+  const VssWriterDescriptor *descriptor = vss_writer_module_open (module, &error);
+  cr_assert_not_null (descriptor, "%s", error ? error->message : "");
+  return descriptor;
 }
 
 VssWriter *

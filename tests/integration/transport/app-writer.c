@@ -64,7 +64,7 @@ host (const char *module_path, const char *socket_path, gboolean drop, const cha
     perror ("app-writer: setuid");
     return 1;
   }
-  g_autoptr(VssWriterClient) client = vss_writer_client_new (module->descriptor, &error);
+  g_autoptr(VssWriterClient) client = vss_writer_client_new (vss_writer_module_open (module, NULL), &error);
   if (client == NULL || !vss_writer_client_connect (client, socket_path, &error)) {
     fprintf (stderr, "app-writer: %s\n", error->message);
     return error->code == VSS_ERROR_ACCESS_DENIED ? 5 : 1;

@@ -19,7 +19,7 @@ load_writer (const char *name)
   g_autoptr(GError) error = NULL;
   const VssWriterModule *module = vss_writer_module_load (path, &error);
   cr_assert_not_null (module, "%s", error != NULL ? error->message : "");
-  VssWriter *writer = vss_writer_new (module->descriptor, "instance");
+  VssWriter *writer = vss_writer_new (vss_writer_module_open (module, NULL), "instance");
   cr_assert (vss_writer_load (writer, &error), "%s", error != NULL ? error->message : "");
   return writer;
 }

@@ -42,7 +42,7 @@ static const char *
 module_name (GPtrArray *modules, guint index)
 {
   const VssWriterModule *module = g_ptr_array_index (modules, index);
-  return module->descriptor->name;
+  return module->identity->name;
 }
 
 Test (module, search_path_override_env_default)
@@ -237,9 +237,10 @@ Test (module, load_is_cached_per_path)
   cr_assert_not_null (first);
   const VssWriterModule *second = vss_writer_module_load (file, &error);
   cr_assert_eq (first, second);
-  cr_assert_eq (first->descriptor, second->descriptor);
+  cr_assert_eq (first->identity, second->identity);
+  cr_assert_eq (vss_writer_module_open (first, NULL), vss_writer_module_open (second, NULL));
   cr_assert_str_eq (first->path, canonical);
-  cr_assert_str_eq (first->descriptor->writer_id, "9f0c0e1a-0001-4000-8000-000000000001");
+  cr_assert_str_eq (first->identity->writer_id, "9f0c0e1a-0001-4000-8000-000000000001");
   g_autoptr(GPtrArray) modules = vss_writer_module_scan (dir);
   cr_assert_eq (g_ptr_array_index (modules, 0), first);
 }
@@ -312,4 +313,43 @@ Test (module, descriptor_checks)
   d.reserved[last] = &d;
   g_autofree char *slot = g_strdup_printf ("reserved descriptor slot %u", last);
   cr_assert_not (check (&d, slot));
+}
+
+/* Is @path mapped into this process? */
+static gboolean
+is_mapped (const char *path)
+{
+  g_autofree char *maps = NULL;
+  cr_assert (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  return strstr (maps, path) != NULL;
+}
+
+Test (module, identity_comes_from_the_probe_and_nothing_is_mapped_until_opened)
+{
+  g_autofree char *dir = vss_test_writer_dir (tmpdir, "recorder", NULL);
+  g_autofree char *file = module_file (dir, "recorder");
+  g_autofree char *canonical = realpath (file, NULL);
+  g_autoptr(GError) error = NULL;
+
+  const VssWriterModule *module = vss_writer_module_load (canonical, &error);
+  cr_assert_not_null (module, "%s", error != NULL ? error->message : "");
+  cr_assert_str_eq (module->identity->name, "recorder");
+  cr_assert_null (module->identity->on_identify, "an identity has no callbacks");
+  cr_assert_not (is_mapped (canonical), "the module was mapped into the process by its load");
+  const VssWriterDescriptor *opened = vss_writer_module_open (module, &error);
+  cr_assert_not_null (opened, "%s", error != NULL ? error->message : "");
+  cr_assert_str_eq (opened->writer_id, module->identity->writer_id);
+  cr_assert (is_mapped (canonical));
+}
+
+Test (module, a_constructor_writing_to_stdout_does_not_change_the_identity)
+{
+  g_autofree char *dir = vss_test_writer_dir (tmpdir, "chatty-on-load", NULL);
+  g_autofree char *file = module_file (dir, "chatty-on-load");
+  g_autoptr(GError) error = NULL;
+
+  const VssWriterModule *module = vss_writer_module_load (file, &error);
+  cr_assert_not_null (module, "%s", error != NULL ? error->message : "");
+  cr_assert_str_eq (module->identity->name, "chatty-on-load");
+  cr_assert_str_eq (module->identity->writer_id, "9f0c0e1a-0001-4000-8000-000000000009");
 }
