@@ -15,7 +15,8 @@ vss_backup_cmd_run_in_view (VssBackupCmd *cmd, const char *const *argv, int stdo
   /* the writers' images, which no snapshot holds, as files to show */
   if (!vss_backup_job_stage_images (cmd->job, error))
     return -1;
-  g_autofree char *metadata = vss_backup_cmd_write_metadata (cmd, error);
+  int lock = -1;
+  g_autofree char *metadata = vss_backup_cmd_write_metadata (cmd, &lock, error);
   if (metadata == NULL) {
     vss_backup_job_remove_staged_images (cmd->job);
     return -1;
@@ -29,7 +30,7 @@ vss_backup_cmd_run_in_view (VssBackupCmd *cmd, const char *const *argv, int stdo
       started (data);
     status = vss_snapshot_view_wait (view);
   }
-  vss_backup_cmd_remove_metadata (metadata);
+  vss_backup_cmd_remove_metadata (metadata, lock);
   vss_backup_job_remove_staged_images (cmd->job);
   return status;
 }

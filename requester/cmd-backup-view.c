@@ -7,7 +7,38 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* A metadata directory (vss-metadata-XXXXXX in the temporary directory)
+ * is locked (flock) by the run that made it for as long as it is there:
+ * one the next run can lock was left by a run that was killed, and is
+ * removed. */
+#define METADATA_PREFIX "vss-metadata-"
+
+/* Removes what killed runs left in the temporary directory. */
+static void
+remove_orphaned_metadata (void)
+{
+  const char *tmp = g_get_tmp_dir ();
+  g_autoptr(GDir) d = g_dir_open (tmp, 0, NULL);
+  for (const char *name; d != NULL && (name = g_dir_read_name (d)) != NULL;) {
+    if (!g_str_has_prefix (name, METADATA_PREFIX))
+      continue;
+    g_autofree char *path = g_build_filename (tmp, name, NULL);
+    int fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat (fd, &st) == 0 && st.st_uid == geteuid () &&
+        flock (fd, LOCK_EX | LOCK_NB) == 0) {
+      g_debug ("removing %s, left by a run that was killed", path);
+      vss_backup_cmd_remove_metadata (path, -1);
+    }
+    if (fd >= 0)
+      close (fd);
+  }
+}
 
 static gboolean
 write_file (const char *dir, const char *name, const char *contents, GError **error)
@@ -149,13 +180,17 @@ paths_list (VssBackupCmd *cmd)
 }
 
 char *
-vss_backup_cmd_write_metadata (VssBackupCmd *cmd, GError **error)
+vss_backup_cmd_write_metadata (VssBackupCmd *cmd, int *out_lock, GError **error)
 {
   if (cmd->set_id == NULL)
     cmd->set_id = g_uuid_string_random ();
-  g_autofree char *dir = g_dir_make_tmp ("vss-set-XXXXXX", error);
+  remove_orphaned_metadata ();
+  g_autofree char *dir = g_dir_make_tmp (METADATA_PREFIX "XXXXXX", error);
   if (dir == NULL)
     return NULL;
+  *out_lock = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (*out_lock >= 0)
+    flock (*out_lock, LOCK_EX);
   g_autofree char *writers = g_build_filename (dir, "writers", NULL);
   g_autofree char *bcd = vss_backup_components_save_as_json (
       vss_backup_job_get_backup_components (cmd->job), error);
@@ -166,7 +201,8 @@ vss_backup_cmd_write_metadata (VssBackupCmd *cmd, GError **error)
                 write_file (dir, "components.json", components, error) &&
                 write_file (dir, "paths", paths, error);
   if (!ok) {
-    vss_backup_cmd_remove_metadata (dir);
+    vss_backup_cmd_remove_metadata (dir, *out_lock);
+    *out_lock = -1;
     if (error != NULL && *error == NULL)
       g_set_error (error, VSS_ERROR, VSS_ERROR_UNEXPECTED, "cannot write %s: %s", writers,
                    g_strerror (errno));
@@ -177,7 +213,7 @@ vss_backup_cmd_write_metadata (VssBackupCmd *cmd, GError **error)
 }
 
 void
-vss_backup_cmd_remove_metadata (const char *dir)
+vss_backup_cmd_remove_metadata (const char *dir, int lock)
 {
   if (dir == NULL)
     return;
@@ -194,6 +230,8 @@ vss_backup_cmd_remove_metadata (const char *dir)
   }
   g_rmdir (writers);
   g_rmdir (dir);
+  if (lock >= 0)
+    close (lock);   /* after the removal: nobody takes it for an orphan meanwhile */
 }
 
 /* What the view shows where: pairs of (shown, original). */

@@ -50,8 +50,11 @@ gboolean vss_backup_cmd_exec (VssCli *cli, VssBackupCmd *cmd, GError **error);
 /* ---- the snapshot at the original paths (cmd-backup-view.c) ---- */
 /* A new temporary directory with bcd.json, writers/NAME.json,
  * components.json and paths (docs/repositories.md); sets cmd->set_id. */
-char *vss_backup_cmd_write_metadata (VssBackupCmd *cmd, GError **error);
-void  vss_backup_cmd_remove_metadata (const char *dir);
+char *vss_backup_cmd_write_metadata (VssBackupCmd *cmd, int *out_lock, GError **error);
+/* Removes it; @lock (its lock from write_metadata, or -1) is closed after.
+ * A directory left by a killed run is removed by the next one's
+ * write_metadata. */
+void  vss_backup_cmd_remove_metadata (const char *dir, int lock);
 /* Every root shown read-only at its original path, @metadata_dir at
  * VSS_VIEW_SET_DIR. */
 VssSnapshotView *vss_backup_cmd_make_view (VssBackupCmd *cmd, const char *metadata_dir,

@@ -86,6 +86,21 @@ pg_session_insert_lsn (PgSession *self, guint64 *out)
   return query_u64 (self, "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')", out);
 }
 
+/* wal_init_zero = on (PostgreSQL's default): a switch whose next segment
+ * was not recycled creates it and writes 16 MiB of zeros into it before
+ * clients commit again, ~10 ms more of their stall here
+ * (bench/postgresql/bench-switch.sh with BENCH_PGCONF): worth a word. */
+static const char *
+zero_fill_note (PgSession *self)
+{
+  guint64 on = 0;
+  return query_u64 (self, "SELECT (setting = 'on')::int FROM pg_settings "
+                          "WHERE name = 'wal_init_zero'", &on) && on == 1
+             ? "; wal_init_zero is on: a switch that has to create its next WAL segment fills "
+               "it with zeros while clients wait (set it off to spare them; the writer's README)"
+             : "";
+}
+
 /* Before a call that forces a WAL switch: near the segment's end. */
 static char *
 time_the_switch (PgSession *self)
@@ -121,7 +136,7 @@ pg_session_start (const PgConfig *config, const char *label, char **out_note, GE
   if (res == NULL)
     return NULL;
   PQclear (res);
-  *out_note = g_strdup_printf ("%s; %s", switched, checkpoint);
+  *out_note = g_strdup_printf ("%s; %s%s", switched, checkpoint, zero_fill_note (self));
   return g_steal_pointer (&self);
 }
 

@@ -169,6 +169,26 @@ writers recorder
 check "--exec sees the snapshot and the document" test $? -eq 0
 "$VSS" backup --path "$DATA" --exec 'exit 7' >/dev/null 2>&1
 check "--exec failing fails the backup (exit 1)" test $? -eq 1
+# A run killed with its command leaves its metadata directory (in TMPDIR);
+# the next run removes it, and never one a running backup still uses.
+mkdir -p "$T/tmp"
+TMPDIR=$T/tmp setsid "$VSS" backup --path "$DATA" --exec 'sleep 30.5' >/dev/null 2>&1 & KILLED=$!
+for _ in $(seq 100); do compgen -G "$T/tmp/vss-metadata-*" >/dev/null && break; sleep 0.1; done
+LEFT=$(compgen -G "$T/tmp/vss-metadata-*" | head -1)
+kill -KILL -- -"$KILLED" 2>/dev/null; pkill -KILL -f 'sleep 30[.]5'; wait "$KILLED" 2>/dev/null
+check "a --exec run killed with its command leaves its metadata directory ($LEFT)" test -n "$LEFT" -a -d "$LEFT"
+TMPDIR=$T/tmp "$VSS" backup --path "$DATA" --exec 'sleep 10' >/dev/null 2>&1 & RUNNING=$!
+IN_USE=
+for _ in $(seq 100); do
+  IN_USE=$(compgen -G "$T/tmp/vss-metadata-*" | grep -v -F "$LEFT" | head -1); [ -n "$IN_USE" ] && break; sleep 0.1
+done
+check "…the next run removed it ($IN_USE is its own)" test -n "$IN_USE" -a ! -e "$LEFT"
+TMPDIR=$T/tmp "$VSS" backup --path "$DATA" --exec true >/dev/null 2>&1
+check "…a third run beside it succeeds (exit $?)" test $? -eq 0
+check "…and leaves the running backup's directory alone" test -f "$IN_USE/bcd.json"
+wait "$RUNNING"; rc=$?
+check "…which ends well (exit $rc) and removes its own" \
+  test $rc -eq 0 -a "$(compgen -G "$T/tmp/vss-metadata-*" | wc -l)" -eq 0
 if command -v restic >/dev/null; then
   export RESTIC_PASSWORD=test RESTIC_REPOSITORY=$T/restic
   restic init -q >/dev/null 2>&1

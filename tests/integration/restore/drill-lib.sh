@@ -74,6 +74,7 @@ show() { sed 's/^/| /' "$T/out/$1.out" "$T/out/$1.err" | tail -n "${2:-15}"; }
 # (grep on the files: `cat | grep -q` fails under pipefail when grep
 # stops reading early and cat dies of SIGPIPE)
 said() { grep -q -- "$2" "$T/out/$1.out" "$T/out/$1.err"; }
+unsaid() { ! said "$@"; }
 
 # vss_backup NAME ARGS… : `vss backup ARGS --to $T/sets/NAME`; a retryable
 # failure (a lock was busy: "try again") is retried, at most 3 times.

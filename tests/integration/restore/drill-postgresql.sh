@@ -113,6 +113,8 @@ else
   check "…so the switch wrote at most $NEAR_KIB KiB of its segment's rest (${LEFT_KIB:-?} KiB)" \
     test "${LEFT_KIB:-99999}" -le $(( NEAR_KIB + 64 ))
 fi
+check "…and, wal_init_zero being on (the default), it says what that costs the switches" \
+  said backup-full 'wal_init_zero is on: a switch that has to create its next WAL segment'
 check "…its checkpoint was spread, not hurried ($(grep -o '[a-z]* checkpoint [^;]*' "$T/out/backup-full.err" | head -1))" \
   said backup-full 'spread checkpoint took [0-9.]* s'
 M=$T/sets/full/manifest.json
@@ -123,6 +125,7 @@ check "…its data was copied after the thaw, not in the freeze (the writer hold
 # checkpoint_limit: a spread checkpoint paced over 27 s (PostgreSQL's
 # default target, 0.9), asked to finish at once after 1 s
 sql "$PORT" "$T/sock" "ALTER SYSTEM SET checkpoint_completion_target = 0.9" >/dev/null
+sql "$PORT" "$T/sock" "ALTER SYSTEM SET wal_init_zero = off" >/dev/null
 sql "$PORT" "$T/sock" "SELECT pg_reload_conf()" >/dev/null
 mkdir -p "$T/hurrycfg" && { cat "$T/config/postgresql.conf"; echo 'checkpoint_limit=1'; } > "$T/hurrycfg/postgresql.conf"
 B0=$(date +%s)
@@ -132,7 +135,10 @@ check "a backup whose checkpoint would take 27 s, with checkpoint_limit=1 (exit 
 check "…the writer asked it to finish at once ($(grep -o 'spread checkpoint [^;]*' "$T/out/backup-hurried.err" | head -1))" \
   said backup-hurried 'spread checkpoint asked to finish at once after checkpoint_limit (1 s); done after [0-9.]* s'
 check "…so the whole backup took $((B1 - B0)) s, not the spread's 27" test $((B1 - B0)) -lt 20
+check "…and with wal_init_zero off the writer has nothing to say of it" \
+  unsaid backup-hurried 'wal_init_zero is on'
 sql "$PORT" "$T/sock" "ALTER SYSTEM RESET checkpoint_completion_target" >/dev/null
+sql "$PORT" "$T/sock" "ALTER SYSTEM RESET wal_init_zero" >/dev/null
 sql "$PORT" "$T/sock" "SELECT pg_reload_conf()" >/dev/null
 wait "$LOAD"
 check "pgbench ran to its end without errors" grep -q 'number of failed transactions: 0' "$T/out/pgbench.log"
