@@ -6,6 +6,7 @@
 # p99 + 20 ms.  A private cluster in a temp dir, on a free loopback port.
 # Usage (root): [BENCH_WRAP='ionice -c 3'] [BENCH_EXEC=1] [BENCH_NO_WRITER=1] [BENCH_PEER=1] [BENCH_FAST=1] [BENCH_SWITCH_WAIT=S] [BENCH_DIR=DIR]
 #   [BENCH_SET_DIR=DIR] [BENCH_SPREAD=SECONDS] [BENCH_KEEP=DIR] [BENCH_PGCONF='name = value']
+#   [BENCH_DISK_PROBE=1]
 #   bench/postgresql/bench-stall.sh BUILD_DIR [SECONDS] [PROVIDER]
 # BENCH_PGCONF: lines added to the cluster's postgresql.conf before it starts, for the plain
 #   run and the backup alike (e.g. 'wal_init_zero = off')
@@ -56,6 +57,18 @@ PGB=("$PGBIN/pgbench" -h "$T/sock" -p "$PORT" -U postgres)
 run_load() {  # run_load NAME: pgbench -c 4 for SECS seconds, one log line per transaction
   (cd "$T/logs" && "${PGB[@]}" -c 4 -j 2 -T "$SECS" --log --log-prefix="$1" postgres > "$T/$1.out" 2>&1)
 }
+# BENCH_DISK_PROBE=1: beside both runs, an 8 KiB write and fdatasync every 20 ms on the
+# cluster's filesystem, each taking over 10 ms logged: what the disk itself did at a stall
+if [ -n "${BENCH_DISK_PROBE:-}" ]; then
+  python3 - "$T/pg/probe.dat" > "$T/disk-probe" <<'PY' & PROBE=$!
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600); buf = b"x" * 8192
+for _ in range(15000):                      # bounded: at most ~5 min
+    t0 = time.time(); os.pwrite(fd, buf, 0); os.fdatasync(fd); t1 = time.time()
+    if t1 - t0 > 0.010: print(f"{t0:.3f} {(t1 - t0) * 1000:.1f}", flush=True)
+    time.sleep(0.02)
+PY
+fi
 run_load plain
 run_load backup & LOAD=$!
 sleep $((SECS / 4))
@@ -79,7 +92,9 @@ else
 fi
 B1=$(date +%s.%N)
 wait "$LOAD"
-python3 - "$T/logs" "$B0" "$B1" "$T/vss.out" <<'PY'
+[ -n "${PROBE:-}" ] && kill "$PROBE" 2>/dev/null
+touch "$T/disk-probe"
+python3 - "$T/logs" "$B0" "$B1" "$T/vss.out" "$T/disk-probe" <<'PY'
 import glob, sys, statistics
 logs, b0, b1 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 def load(prefix):
@@ -110,6 +125,11 @@ wins = [w for w in range(int(t1 - t0 - (b1 - b0)) + 1)]
 over = sum(1 for w in wins if max([l for s, e, l in plain_tx
                                    if e >= t0 + w and s <= t0 + w + (b1 - b0)] or [0]) > p99 + 20)
 print(f"plain run's own windows of {b1 - b0:.0f} s over the target: {over} of {len(wins)}")
+probe = [tuple(map(float, l.split())) for l in open(sys.argv[5]) if l.strip()]
+if probe:
+    print("disk probe (fdatasync over 10 ms, ms @ s after the backup began): " +
+          ", ".join(f"{ms:.0f} @ {t - b0:.2f}" for t, ms in probe if b0 - 1 <= t <= b1 + 1))
+    print(f"disk probe during the plain run: {sum(1 for t, _ in probe if t < b0 - 5)} over 10 ms")
 import json
 for line in open(sys.argv[4]):
     try: ev = json.loads(line)
