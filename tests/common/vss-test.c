@@ -42,6 +42,10 @@ vss_test_teardown_env (char *tmpdir)
 {
   if (tmpdir == NULL)
     return;
+  /* a test that dropped to another user (seteuid) and failed before
+   * taking root back would leave its root-owned 0700 tree behind */
+  if (getuid () == 0 && geteuid () != 0 && seteuid (0) != 0)
+    g_warning ("cannot take root back to remove %s", tmpdir);
   vss_fs_remove_tree (tmpdir, NULL);
   g_free (tmpdir);
 }
