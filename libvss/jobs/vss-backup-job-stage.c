@@ -3,23 +3,25 @@
  *
  * With no set to stream them into, each image is read after the thaw
  * (through the set writer, as a set reads it) into a staging directory
- * "images-PID-START-XXXXXX" under <state dir>/staging, its files then
+ * "images-XXXXXX" under <state dir>/staging, its files then
  * gathered into one tree there (tree/<original path>) with the live
  * files' owner, mode and times, so a view can show tree/DIR over each
- * image component's directory DIR.  The directory's name says who made
- * it: the next run removes one whose process is gone (killed). */
+ * image component's directory DIR.  Its run holds an flock on the
+ * directory while it exists: the next run removes one it can lock, left
+ * by a run that was killed (the same way as `vss backup --exec`'s
+ * metadata directory, requester/cmd-backup-view.c). */
 #include "vss-backup-job-private.h"
 
 #include "backupset/vss-backup-set-private.h"
 #include "util/vss-fs.h"
 #include "util/vss-paths.h"
-#include "util/vss-process.h"
-
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,31 +37,37 @@ vss_backup_job_set_image_staging (VssBackupJob *self, const char *parent)
 
 /* ---- crash clean-up ---- */
 
-/* "images-PID-START-XXXXXX" made by a process that is gone. */
-static gboolean
-is_orphan (const char *name)
+/* @path, locked (flock) for as long as the descriptor is open: -1 when it
+ * cannot be opened, or (with @wait FALSE) when someone else holds it. */
+static int
+lock_dir (const char *path, gboolean wait)
 {
-  gint64 pid = 0;
-  guint64 start = 0;
-  if (sscanf (name, STAGING_PREFIX "%" G_GINT64_FORMAT "-%" G_GUINT64_FORMAT "-", &pid,
-              &start) != 2)
-    return FALSE;
-  return !vss_process_is_alive (pid, start);
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0 && flock (fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+    close (fd);
+    fd = -1;
+  }
+  return fd;
 }
 
+/* Removes the staging directories in @parent whose runs are gone. */
 static void
 remove_orphans (const char *parent)
 {
   g_autoptr(GDir) dir = g_dir_open (parent, 0, NULL);
   for (const char *name; dir != NULL && (name = g_dir_read_name (dir)) != NULL;) {
-    if (!g_str_has_prefix (name, STAGING_PREFIX) || !is_orphan (name))
+    if (!g_str_has_prefix (name, STAGING_PREFIX))
       continue;
     g_autofree char *path = g_build_filename (parent, name, NULL);
+    int lock = lock_dir (path, FALSE);
+    if (lock < 0)
+      continue;   /* a running backup's */
     g_autoptr(GError) error = NULL;
     if (vss_fs_remove_tree (path, &error))
       g_message ("removed %s, left by a backup that did not end", path);
     else
       g_warning ("cannot remove %s: %s", path, error->message);
+    close (lock);
   }
 }
 
@@ -69,16 +77,14 @@ make_staging (VssBackupJob *job, GError **error)
   if (!vss_paths_ensure_dir (job->image_staging, error))
     return FALSE;
   remove_orphans (job->image_staging);
-  gint64 pid = getpid ();
-  g_autofree char *name = g_strdup_printf (STAGING_PREFIX "%" G_GINT64_FORMAT "-%" G_GUINT64_FORMAT
-                                           "-XXXXXX", pid, vss_process_start_time (pid));
-  g_autofree char *templ = g_build_filename (job->image_staging, name, NULL);
+  g_autofree char *templ = g_build_filename (job->image_staging, STAGING_PREFIX "XXXXXX", NULL);
   if (g_mkdtemp_full (templ, 0700) == NULL) {
     g_set_error (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED,
                  "cannot make a staging directory for the writers' images in %s: %s",
                  job->image_staging, g_strerror (errno));
     return FALSE;
   }
+  job->staging_lock = lock_dir (templ, TRUE);
   job->staging = g_steal_pointer (&templ);
   return TRUE;
 }
@@ -243,6 +249,9 @@ vss_backup_job_remove_staged_images (VssBackupJob *self)
   g_autoptr(GError) error = NULL;
   if (!vss_fs_remove_tree (self->staging, &error))
     g_warning ("cannot remove %s: %s", self->staging, error->message);
+  if (self->staging_lock >= 0)
+    close (self->staging_lock);   /* after the removal: nobody takes it for an orphan */
+  self->staging_lock = -1;
   g_clear_pointer (&self->staging, g_free);
   if (self->image_roots != NULL)
     g_ptr_array_set_size (self->image_roots, 0);

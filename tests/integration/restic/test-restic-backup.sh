@@ -125,6 +125,17 @@ check "kill -9 left its staged images" bash -c "ls -d '$T'/state/staging/images-
 "$VSS" backup -c certificate --repo "restic:$REPO" > "$T/out/after-kill.out" 2>&1; rc=$?
 check "the next backup succeeds (exit 0, got $rc)" test $rc -eq 0 || show "$T/out/after-kill.out"
 check "and removed the staging directory the killed one left" bash -c "[ -z \"\$(ls -A '$T/state/staging')\" ]"
+# A staging directory is its run's while the run holds its flock: a
+# directory locked by someone else is left alone, and removed once free.
+mkdir -p "$T/state/staging/images-inuse"
+flock -o "$T/state/staging/images-inuse" sleep 29.7 & HOLDER=$!
+for i in $(seq 50); do flock -n "$T/state/staging/images-inuse" true || break; sleep 0.1; done
+"$VSS" backup -c certificate --repo "restic:$REPO" > "$T/out/beside-held.out" 2>&1; rc=$?
+check "a backup beside a held staging directory succeeds (exit 0, got $rc)" test $rc -eq 0 || show "$T/out/beside-held.out"
+check "…and leaves the held directory alone" test -d "$T/state/staging/images-inuse"
+kill "$HOLDER"; wait "$HOLDER" 2>/dev/null; pkill -f "^sleep 29[.]7\$"
+"$VSS" backup -c certificate --repo "restic:$REPO" > "$T/out/after-held.out" 2>&1; rc=$?
+check "once nobody holds it, the next backup removes it (exit $rc)" test $rc -eq 0 -a ! -e "$T/state/staging/images-inuse"
 
 # --- not root: the view in a user namespace, the command as that user
 if command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
