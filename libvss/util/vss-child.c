@@ -49,5 +49,6 @@ vss_child_wait_until (pid_t pid, gint64 deadline_usec, int *status)
   }
   if (pidfd >= 0)
     close (pidfd);
+  errno = reaped < 0 ? ECHILD : 0;
   return reaped == 1;
 }

@@ -15,7 +15,9 @@ G_BEGIN_DECLS
 int      vss_child_pidfd (pid_t pid);
 /* Waits until @pid exits and reaps it (TRUE, its wait status in
  * *@status) or until @deadline_usec (monotonic) passes (FALSE: still
- * running, not reaped; FALSE at once for a pid that is no child of ours). */
+ * running, not reaped).  FALSE at once with errno ECHILD for a pid that is
+ * no child to wait for: already reaped, by the kernel when the process
+ * ignores SIGCHLD (its status is lost then). */
 gboolean vss_child_wait_until (pid_t pid, gint64 deadline_usec, int *status);
 
 G_END_DECLS

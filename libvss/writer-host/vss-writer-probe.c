@@ -43,6 +43,8 @@ wait_bounded (GPid pid, gint64 deadline)
   int status = 0;
   if (vss_child_wait_until (pid, deadline, &status))
     return status;
+  if (errno == ECHILD)
+    return 0;   /* reaped by the kernel (SIGCHLD ignored): the answer tells */
   kill (pid, SIGKILL);
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;
@@ -91,11 +93,15 @@ parse_answer (const char *path, const char *answer, VssWriterProbed *out, GError
                 vss_writer_hello_parse (hello, &out->descriptor, &out->writer_id, &out->name,
                                         &pid, &local);
   json_object_put (hello);
-  if (!ok)
+  if (!ok) {
+    /* a hello refused halfway may have given one of the two */
+    g_clear_pointer (&out->writer_id, g_free);
+    g_clear_pointer (&out->name, g_free);
     g_set_error (error, VSS_ERROR, VSS_ERROR_INVALID_ARG,
                  "writer module %s loaded in a probe process but its descriptor did not come "
                  "back (%s); it was not used: check that vss-writer-host is the one of this "
                  "libvss", path, local != NULL ? local->message : "no answer");
+  }
   return ok;
 }
 

@@ -1,6 +1,7 @@
 /* test-module.c — finding, checking and loading writer modules. */
 #include <criterion/criterion.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -352,4 +353,20 @@ Test (module, a_constructor_writing_to_stdout_does_not_change_the_identity)
   cr_assert_not_null (module, "%s", error != NULL ? error->message : "");
   cr_assert_str_eq (module->identity->name, "chatty-on-load");
   cr_assert_str_eq (module->identity->writer_id, "9f0c0e1a-0001-4000-8000-000000000009");
+}
+
+/* An embedding application that ignores SIGCHLD has its children reaped
+ * by the kernel: the probe's exit status is gone, its answer still says
+ * what the module is. */
+Test (module, a_process_ignoring_sigchld_still_gets_the_identity)
+{
+  g_autofree char *dir = vss_test_writer_dir (tmpdir, "recorder", NULL);
+  g_autofree char *file = module_file (dir, "recorder");
+  g_autoptr(GError) error = NULL;
+
+  signal (SIGCHLD, SIG_IGN);
+  const VssWriterModule *module = vss_writer_module_load (file, &error);
+  signal (SIGCHLD, SIG_DFL);
+  cr_assert_not_null (module, "%s", error != NULL ? error->message : "");
+  cr_assert_str_eq (module->identity->name, "recorder");
 }
