@@ -6,8 +6,8 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <string.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -212,24 +212,27 @@ vss_backup_cmd_write_metadata (VssBackupCmd *cmd, int *out_lock, GError **error)
   return g_steal_pointer (&dir);
 }
 
+/* Removes every file of @dir (whatever a killed run got to write, its
+ * temporaries too), then @dir itself. */
+static void
+remove_flat (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  for (const char *name; d != NULL && (name = g_dir_read_name (d)) != NULL;) {
+    g_autofree char *path = g_build_filename (dir, name, NULL);
+    g_unlink (path);
+  }
+  g_rmdir (dir);
+}
+
 void
 vss_backup_cmd_remove_metadata (const char *dir, int lock)
 {
   if (dir == NULL)
     return;
-  const char *names[] = { "bcd.json", "components.json", "paths" };
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
-    g_autofree char *path = g_build_filename (dir, names[i], NULL);
-    g_unlink (path);
-  }
   g_autofree char *writers = g_build_filename (dir, "writers", NULL);
-  g_autoptr(GDir) d = g_dir_open (writers, 0, NULL);
-  for (const char *name; d != NULL && (name = g_dir_read_name (d)) != NULL;) {
-    g_autofree char *path = g_build_filename (writers, name, NULL);
-    g_unlink (path);
-  }
-  g_rmdir (writers);
-  g_rmdir (dir);
+  remove_flat (writers);
+  remove_flat (dir);
   if (lock >= 0)
     close (lock);   /* after the removal: nobody takes it for an orphan meanwhile */
 }

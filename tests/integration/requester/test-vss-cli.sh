@@ -177,6 +177,8 @@ for _ in $(seq 100); do compgen -G "$T/tmp/vss-metadata-*" >/dev/null && break; 
 LEFT=$(compgen -G "$T/tmp/vss-metadata-*" | head -1)
 kill -KILL -- -"$KILLED" 2>/dev/null; pkill -KILL -f 'sleep 30[.]5'; wait "$KILLED" 2>/dev/null
 check "a --exec run killed with its command leaves its metadata directory ($LEFT)" test -n "$LEFT" -a -d "$LEFT"
+# as if it was killed in the middle of writing a file of it
+[ -n "$LEFT" ] && : > "$LEFT/bcd.json.K1LLED" && : > "$LEFT/writers/w.json.K1LLED"
 TMPDIR=$T/tmp "$VSS" backup --path "$DATA" --exec 'sleep 10' >/dev/null 2>&1 & RUNNING=$!
 IN_USE=
 for _ in $(seq 100); do
