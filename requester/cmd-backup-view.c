@@ -15,7 +15,8 @@
 /* A metadata directory (vss-metadata-XXXXXX in the temporary directory)
  * is locked (flock) by the run that made it for as long as it is there:
  * one the next run can lock was left by a run that was killed, and is
- * removed. */
+ * removed.  The library's image staging does the same
+ * (libvss/jobs/vss-backup-job-stage.c), out of this program's reach. */
 #define METADATA_PREFIX "vss-metadata-"
 
 /* Removes what killed runs left in the temporary directory. */

@@ -26,6 +26,8 @@
 /* A constructor that runs longer than this is treated as hung (unless
  * VSS_PROBE_TIMEOUT_MS says otherwise). */
 #define PROBE_LIMIT_USEC (10 * G_USEC_PER_SEC)
+/* How long a killed probe may take to die before we stop waiting. */
+#define REAP_LIMIT_USEC (5 * G_USEC_PER_SEC)
 
 static gboolean probing = TRUE;
 
@@ -46,8 +48,9 @@ wait_bounded (GPid pid, gint64 deadline)
   if (errno == ECHILD)
     return 0;   /* reaped by the kernel (SIGCHLD ignored): the answer tells */
   kill (pid, SIGKILL);
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
+  /* one stuck in the kernel (a hung NFS read) may not die at once */
+  if (!vss_child_wait_until (pid, g_get_monotonic_time () + REAP_LIMIT_USEC, NULL))
+    g_warning ("probe %d does not die after SIGKILL; not waiting for it", (int) pid);
   return -1;
 }
 
