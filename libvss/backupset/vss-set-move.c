@@ -43,7 +43,10 @@ vss_set_writer_try_move (VssBackupSetWriter *self, VssSetEntry *e, int dirfd, co
 {
   *out_moved = FALSE;
   struct stat set_st;
-  if (!self->move_files || fstat (self->partial_fd, &set_st) != 0 || set_st.st_dev != st->st_dev)
+  /* a file with another name in the image stays: that name, in another
+   * component, must still find it with its owner and mode */
+  if (!self->move_files || st->st_nlink != 1 || fstat (self->partial_fd, &set_st) != 0 ||
+      set_st.st_dev != st->st_dev)
     return TRUE;
   VssSetCopyResult r = { "" };
   if (vss_hash_digests_take (sfd, r.sha256))

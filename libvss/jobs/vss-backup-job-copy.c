@@ -106,6 +106,72 @@ file_sets (const VssWmComponent *c, VssBackupType type)
   return sets;
 }
 
+/* Copy once: a file set read from an image the requester owns (the copy
+ * provider's staged copy) has its files moved into the set, not copied
+ * again, when nothing else of this backup reads them there. */
+static gboolean
+image_is_ours (VssBackupJob *job, const char *path)
+{
+  const char *id = vss_backup_job_snapshot_id (job, path);
+  g_autoptr(GError) error = NULL;
+  if (id == NULL || !vss_backup_components_take_snapshot_image (job->bc, id, &error)) {
+    g_debug ("copying %s: %s", path, error != NULL ? error->message : "read live");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+overlaps (const char *a, const char *b)
+{
+  return vss_backup_job_is_within (a, b) || vss_backup_job_is_within (b, a);
+}
+
+/* Would a file set other than @f of @s, or a --path tree, read what @f's
+ * does?  A file set of another component of the same writer nested in
+ * @f's, or @f's in it, does not: the outer one leaves the inner's
+ * directory out (vss_backup_job_set_writer_excludes).  The same
+ * component's own file sets skip what it already holds. */
+static gboolean
+read_elsewhere (VssBackupJob *job, const VssSelected *s, const char *path)
+{
+  for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++)
+    if (overlaps (job->paths[i], path))
+      return TRUE;
+  for (guint i = 0; i < job->selected->len; i++) {
+    const VssSelected *o = g_ptr_array_index (job->selected, i);
+    if (o == s || vss_backup_job_is_image (job, o))
+      continue;
+    g_autoptr(GArray) sets = file_sets (o->component, job->type);
+    for (guint k = 0; k < sets->len; k++) {
+      g_autofree char *other = vss_backup_job_canonical (
+          vss_wm_file_get_path (g_array_index (sets, FileSet, k).file));
+      gboolean nested_in_writer = o->metadata == s->metadata && !g_str_equal (other, path);
+      if (overlaps (other, path) && !nested_in_writer)
+        return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static gboolean
+file_set_may_move (VssBackupJob *job, const VssSelected *s, const char *path)
+{
+  g_autofree char *canonical = vss_backup_job_canonical (path);
+  return !read_elsewhere (job, s, canonical) && image_is_ours (job, canonical);
+}
+
+/* A --path tree moves unless another nests with it; the writers'
+ * components were copied before. */
+static gboolean
+path_may_move (VssBackupJob *job, guint i)
+{
+  for (guint j = 0; job->paths[j] != NULL; j++)
+    if (j != i && overlaps (job->paths[j], job->paths[i]))
+      return FALSE;
+  return image_is_ours (job, job->paths[i]);
+}
+
 static gboolean
 copy_file_set (VssBackupJob *job, VssBackupSetWriter *set, const char *key, const char *path,
                const char *filespec, gboolean recursive, Progress *progress, GError **error)
@@ -130,8 +196,12 @@ copy_component (VssBackupJob *job, VssBackupSetWriter *set, const VssSelected *s
   on_progress (vss_backup_set_writer_get_bytes (set), progress->total, NULL, progress);
   for (guint i = 0; i < sets->len; i++) {
     const VssWmFile *f = g_array_index (sets, FileSet, i).file;
-    if (!copy_file_set (job, set, s->key, vss_wm_file_get_path (f), vss_wm_file_get_filespec (f),
-                        vss_wm_file_get_recursive (f), progress, error))
+    vss_backup_set_writer_set_move_files (set, file_set_may_move (job, s, vss_wm_file_get_path (f)));
+    gboolean copied = copy_file_set (job, set, s->key, vss_wm_file_get_path (f),
+                                     vss_wm_file_get_filespec (f), vss_wm_file_get_recursive (f),
+                                     progress, error);
+    vss_backup_set_writer_set_move_files (set, FALSE);
+    if (!copied)
       return FALSE;
   }
   return TRUE;
@@ -144,26 +214,6 @@ is_fatal (const GError *error)
    * whose files vanished or cannot be read fails alone. */
   return g_error_matches (error, VSS_ERROR, VSS_ERROR_INSUFFICIENT_STORAGE) ||
          g_error_matches (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED);
-}
-
-/* Copy once: the files of a --path tree whose image is a staged copy
- * (the copy provider's) are moved into the set, not copied again.  The
- * writers' components were copied before; a --path nesting with another
- * would find its files gone, so those copy. */
-static gboolean
-may_move (VssBackupJob *job, guint i)
-{
-  for (guint j = 0; job->paths[j] != NULL; j++)
-    if (j != i && (vss_backup_job_is_within (job->paths[j], job->paths[i]) ||
-                   vss_backup_job_is_within (job->paths[i], job->paths[j])))
-      return FALSE;
-  const char *id = vss_backup_job_snapshot_id (job, job->paths[i]);
-  g_autoptr(GError) error = NULL;
-  if (id == NULL || !vss_backup_components_take_snapshot_image (job->bc, id, &error)) {
-    g_debug ("copying %s: %s", job->paths[i], error != NULL ? error->message : "read live");
-    return FALSE;
-  }
-  return TRUE;
 }
 
 static gboolean
@@ -190,7 +240,7 @@ copy_components (VssBackupJob *job, VssBackupSetWriter *set, Progress *progress,
   vss_backup_set_writer_set_excludes (set, (const char *const *) job->excludes);
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++) {
     g_autofree char *key = g_strdup_printf ("path:%s", job->paths[i]);   /* canonical already */
-    vss_backup_set_writer_set_move_files (set, may_move (job, i));
+    vss_backup_set_writer_set_move_files (set, path_may_move (job, i));
     gboolean copied = copy_file_set (job, set, key, job->paths[i], "*", TRUE, progress, error);
     vss_backup_set_writer_set_move_files (set, FALSE);
     if (!copied ||

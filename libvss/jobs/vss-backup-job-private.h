@@ -66,6 +66,8 @@ void     vss_backup_job_set_result (VssBackupJob *job, const char *key, gboolean
 
 /* @path is @root or below it. */
 gboolean vss_backup_job_is_within (const char *path, const char *root);
+/* @path with its symlinks resolved, or as given when it cannot be (gone). */
+char    *vss_backup_job_canonical (const char *path);
 /* Adds @path (made canonical) to @roots unless a root covers it; drops
  * the roots it covers. */
 void     vss_backup_job_add_root (GPtrArray *roots, const char *path);

@@ -59,11 +59,17 @@ vss_backup_job_is_within (const char *path, const char *root)
          (path[n] == '\0' || path[n] == '/' || g_str_equal (root, "/"));
 }
 
+char *
+vss_backup_job_canonical (const char *path)
+{
+  char *canonical = realpath (path, NULL);
+  return canonical != NULL ? canonical : g_strdup (path);
+}
+
 void
 vss_backup_job_add_root (GPtrArray *roots, const char *path)
 {
-  g_autofree char *canonical = realpath (path, NULL);
-  const char *p = canonical != NULL ? canonical : path;
+  g_autofree char *p = vss_backup_job_canonical (path);
   for (guint i = 0; i < roots->len; i++) {
     const char *r = g_ptr_array_index (roots, i);
     if (vss_backup_job_is_within (p, r))
@@ -290,11 +296,10 @@ vss_backup_job_path_consistency (VssBackupJob *job, const char *path)
 char *
 vss_backup_job_snapshot_path (VssBackupJob *job, const char *original, GError **error)
 {
-  g_autofree char *canonical = realpath (original, NULL);
-  const char *p = canonical != NULL ? canonical : original;
+  g_autofree char *p = vss_backup_job_canonical (original);
   for (guint i = 0; i < job->live_roots->len; i++)
     if (vss_backup_job_is_within (p, g_ptr_array_index (job->live_roots, i)))
-      return g_strdup (p);
+      return g_steal_pointer (&p);
   for (guint i = 0; i < job->set_roots->len; i++) {
     const char *root = g_ptr_array_index (job->set_roots, i);
     if (!vss_backup_job_is_within (p, root))

@@ -19,7 +19,7 @@ mkdir -p "$T"/{config,state,run,records,writers,sets,data/logs}
 install -m 644 "$BUILD/tests/writers/libvss-test-contract.so" "$T/writers/"
 export VSS_WRITER_PATH=$T/writers VSS_TEST_DATA_DIR=$T/data
 D=$T/data
-printf 'alpha\n' > "$D/a.txt"
+printf 'alpha\n' > "$D/a.txt"; touch -d 2001-02-03 "$D/a.txt"
 printf '4242\n' > "$D/app.pid"
 printf 'before\n' > "$D/logs/current.log"
 chmod 0750 "$D"
@@ -44,6 +44,15 @@ check "the excluded *.pid is not in the set" bash -c "! grep -q 'app.pid' '$M'"
 check "logs/current.log is stored once, by the logs component" test "$(grep -o '"path": *"[^"]*/logs/current.log"' "$M" | wc -l)" -eq 1
 check "the file provided after the snapshot is in the set" grep -q '/logs/late.log"' "$M"
 
+# Copy once: the copy provider's staged copy of the writer's files is moved
+# into the set, not copied a second time.  The staged copy keeps the
+# original's mtime (2001 here), a copy into the set would not.
+stored_a=$(find "$T/sets/one/files" -path "*$D/a.txt")
+check "the data's a.txt is stored (${stored_a:-none})" test -n "$stored_a"
+check "…moved from the staged copy: its mtime is the original's ($(date -r "$stored_a" +%Y))" \
+  test "$(date -r "$stored_a" +%Y)" = 2001
+check "…and nothing staged is left beside the set" test ! -e "$T/sets/.one.vss-staging"
+
 rc=$(run restore --from "$T/sets/one" --to "$T/r1")
 check "restore --to: exit 0" test "$rc" -eq 0
 check "…puts back the data" grep -qx alpha "$T/r1$D/a.txt"
@@ -58,6 +67,23 @@ rc=$(run restore --from "$T/sets/one" -c contract:logs --to "$T/r2")
 check "restore of logs alone: exit 0" test "$rc" -eq 0
 check "…its parent, known to the set, gets the original mode 0750 (was $(mode "$T/r2$D"))" test "$(mode "$T/r2$D")" = 750
 check "…and the data component's files stay out" test ! -e "$T/r2$D/a.txt"
+
+# Two writers own the same directory (the recorder's "data" is the
+# contract's tree): neither takes the files from the staged copy, so each
+# component holds all of its own.
+install -m 644 "$BUILD/tests/writers/libvss-test-recorder.so" "$T/writers/"
+printf 'before\n' > "$D/logs/current.log"
+rc=$(run backup -c contract -c recorder:data --provider copy --to "$T/sets/shared")
+check "two writers over one directory: exit 0" test "$rc" -eq 0
+M=$T/sets/shared/manifest.json
+check "a.txt is in the set twice, once per writer ($(grep -c "\"$D/a.txt\"" "$M"))" \
+  test "$(grep -c "\"$D/a.txt\"" "$M")" -eq 2
+rc=$(run restore --from "$T/sets/shared" -c recorder:data --to "$T/r3")
+check "the recorder's data restore: exit 0" test "$rc" -eq 0
+check "…with a.txt" grep -qx alpha "$T/r3$D/a.txt"
+check "…and the logs as the snapshot had them" grep -qx before "$T/r3$D/logs/current.log"
+check "…and the set verifies" "$VSS" verify "$T/sets/shared"
+rm "$T/writers/libvss-test-recorder.so"
 
 rc=$(VSS_TEST_CONTRACT_EXTRA=/etc/hostname run backup -c contract --provider copy --to "$T/sets/outside")
 check "a post-snapshot file outside the component's file sets fails the component: exit 1 or 3" test "$rc" -eq 1 -o "$rc" -eq 3

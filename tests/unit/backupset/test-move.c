@@ -2,7 +2,7 @@
  * on the set's filesystem are renamed into the set, not copied: they
  * leave the image, the stored file is the same inode, data-only (0600,
  * no xattrs), and the set verifies and restores like a copied one.
- * Without it the image is left as it was. */
+ * A file with two names stays.  Without it the image is left as it was. */
 #include <criterion/criterion.h>
 
 #include <fcntl.h>
@@ -81,6 +81,24 @@ Test (move, staged_files_are_moved_into_the_set_not_copied)
     char v[4] = { 0 };
     cr_assert_eq (getxattr (back, "user.vss.tag", v, sizeof v), 1, "the entry lost its xattr");
   }
+}
+
+/* A file with another name in the image is copied: the other name may be
+ * read by another component, which must find it as it was. */
+Test (move, a_file_with_two_names_stays_in_the_image)
+{
+  g_autofree char *src = bs_path ("image");
+  bs_make_tree (src);
+  g_autofree char *a = g_build_filename (src, "a.txt", NULL);
+  g_autofree char *twin = g_build_filename (src, "sub", "a-twin", NULL);
+  cr_assert_eq (link (a, twin), 0);
+  g_autoptr(VssBackupSet) set = write_set (src, TRUE);
+  struct stat st;
+  cr_assert_eq (lstat (a, &st), 0, "a.txt, with two names, was moved out of the image");
+  cr_assert_eq (st.st_mode & 07777, 0644, "a.txt's mode was changed in the image");
+  cr_assert_eq (st.st_nlink, 2);
+  g_autofree char *stored_big = bs_path ("moved/files/0/d/sub/deep/big.bin");
+  cr_assert (g_file_test (stored_big, G_FILE_TEST_EXISTS), "a file with one name was not moved");
 }
 
 static int
