@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "util/vss-copy-pace.h"
 #include "util/vss-fs.h"
 #include "util/vss-hash-behind.h"
 
@@ -119,7 +120,9 @@ static gboolean
 copy_data (VssSetCopier *self, CopyRun *run, off_t end)
 {
   while (run->pos < end) {
-    gsize want = (gsize) MIN (end - run->pos, (off_t) VSS_SET_COPY_CHUNK);
+    gsize want = (gsize) MIN (end - run->pos, (off_t) vss_copy_pace_step (VSS_SET_COPY_CHUNK));
+    VssCopyPace pace;
+    vss_copy_pace_begin (&pace);
     ssize_t n = pread (run->sfd, self->buf, want, run->pos);
     if (n < 0 && errno == EINTR)
       continue;
@@ -143,6 +146,7 @@ copy_data (VssSetCopier *self, CopyRun *run, off_t end)
     run->pos += n;
     run->written_end = run->pos;
     tick (self, run->pos);
+    vss_copy_pace_end (&pace);
   }
   return TRUE;
 }

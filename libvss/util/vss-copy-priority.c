@@ -4,6 +4,8 @@
  * the coordinator's other work keeps its priority. */
 #include "vss-copy-priority.h"
 
+#include "vss-copy-pace.h"
+
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -40,9 +42,11 @@ vss_copy_priority_enter (VssCopyPrioritySaved *saved)
 {
   int tid = thread_id ();
   VssCopyPriority priority = vss_copy_priority_get ();
-  saved->changed = FALSE;
+  saved->changed = saved->paced = FALSE;
   if (priority == VSS_COPY_PRIORITY_NORMAL)
     return;
+  vss_copy_pace_set_thread (TRUE);   /* nice alone does not reach other sessions */
+  saved->paced = TRUE;
   errno = 0;
   saved->nice = getpriority (PRIO_PROCESS, tid);
   saved->ioprio = (int) syscall (SYS_ioprio_get, IOPRIO_WHO_PROCESS, tid);
@@ -64,6 +68,8 @@ vss_copy_priority_enter (VssCopyPrioritySaved *saved)
 void
 vss_copy_priority_leave (const VssCopyPrioritySaved *saved)
 {
+  if (saved->paced)
+    vss_copy_pace_set_thread (FALSE);
   if (!saved->changed)
     return;
   int tid = thread_id ();

@@ -24,9 +24,11 @@ typedef struct {
   int nice;
   int ioprio;
   gboolean changed;
+  gboolean paced;     /* the thread paces its copies (vss-copy-pace.h) */
 } VssCopyPrioritySaved;
 
-/* Lowers the calling thread to the copy priority. */
+/* Lowers the calling thread to the copy priority; below normal, its
+ * copies also pace themselves (vss-copy-pace.h). */
 void vss_copy_priority_enter (VssCopyPrioritySaved *saved);
 void vss_copy_priority_leave (const VssCopyPrioritySaved *saved);
 

@@ -12,6 +12,7 @@
  * are reached through /proc/self/fd/<parent>/<name>, still relative to
  * the held parent. */
 #include "vss-fs-private.h"
+#include "vss-copy-pace.h"
 #include "vss-hash-behind.h"
 
 #include <errno.h>
@@ -115,8 +116,11 @@ copy_range (int sfd, int dfd, off_t offset, off_t length, gboolean *use_cfr,
 {
   off_t end = offset + length;
   while (offset < end) {
-    size_t want = (size_t) MIN (end - offset, (off_t) COPY_CHUNK);
+    size_t want = (size_t) MIN (end - offset, (off_t) vss_copy_pace_step (COPY_CHUNK));
+    VssCopyPace pace;
+    vss_copy_pace_begin (&pace);
     ssize_t n = vss_fs_copy_range (sfd, offset, dfd, offset, want, use_cfr);
+    vss_copy_pace_end (&pace);
     if (n < 0)
       return vss_fs_errno_error (error, errno, "cannot copy data of", src);
     if (n == 0)
