@@ -271,7 +271,7 @@ vss_cmd_backup (VssCli *cli, int argc, char **argv)
     { "hold-limit", 0, 0, G_OPTION_ARG_INT, &cmd.hold_limit_ms, "Longest snapshot commit in ms (default 10000)", "MS" },
     { "job", 'j', 0, G_OPTION_ARG_STRING, &cmd.job_name, "Take the unset options from the job file jobs/NAME.conf of the configuration directory", "NAME" },
     { "path-consistency", 0, 0, G_OPTION_ARG_STRING, &cmd.path_consistency, "How --path trees no writer owns are read: after-thaw (default: their own snapshot once the writers thawed), freeze (inside the writers' freeze) or crash (no snapshot: read live, file by file)", "MODE" },
-    { "copy-priority", 0, 0, G_OPTION_ARG_STRING, &cmd.copy_priority, "CPU and I/O priority of the copies that hold no writer (after-thaw snapshots, the copy into the set): background (default: nice 10, best-effort I/O 7), normal or idle (nice 19, idle I/O)", "MODE" },
+    { "copy-priority", 0, 0, G_OPTION_ARG_STRING, &cmd.copy_priority, "CPU and I/O priority of the copies that hold no writer (after-thaw snapshots, the copy into the set): background (default: nice 10, best-effort I/O 7, and a rest after a step the CPU was contended), normal or idle (nice 19, idle I/O, paced too)", "MODE" },
     { "exclude", 'x', 0, G_OPTION_ARG_STRING_ARRAY, &cmd.excludes, "Leave out what matches PATTERN under a --path tree (repeatable; a glob on the path below the tree, or on a file name)", "PATTERN" },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &cmd.dry_run, "Gather, select and check providers and space; show what would be frozen and copied; freeze nothing", NULL },
     { "cluster", 0, 0, G_OPTION_ARG_STRING, &cluster.urls, "Make a cluster snapshot set through the agents registered in etcd at URL[,URL…] (docs/cluster.md)", "URL" },

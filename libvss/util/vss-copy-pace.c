@@ -7,9 +7,13 @@
 #include <unistd.h>
 
 static _Thread_local gboolean pacing;
+static _Thread_local gint64 last_wait_us;   /* monotonic: when a step last waited */
 
 /* A wait below this is a wake-up's, not a queue of others. */
 #define WAIT_NOISE_US 50
+/* A wait seen marks the CPU contended for this long: a step short enough
+ * to return to user space often sees only some of the others' wake-ups. */
+#define CONTENDED_US (100 * 1000)
 
 void
 vss_copy_pace_set_thread (gboolean on)
@@ -49,10 +53,17 @@ vss_copy_pace_begin (VssCopyPace *pace)
 }
 
 gint64
-vss_copy_pace_rest_us (gint64 step_us, gint64 waited_us)
+vss_copy_pace_rest_us (gint64 step_us, gint64 waited_us, gint64 since_last_wait_us)
 {
-  /* kept waiting for a tenth of the step or more: the core is wanted */
-  return waited_us > WAIT_NOISE_US && waited_us * 10 >= step_us ? step_us : 0;
+  if (waited_us > WAIT_NOISE_US)
+    since_last_wait_us = 0;
+  return since_last_wait_us < CONTENDED_US ? step_us : 0;
+}
+
+gboolean
+vss_copy_pace_is_on (void)
+{
+  return pacing;
 }
 
 gint64
@@ -63,8 +74,11 @@ vss_copy_pace_end (const VssCopyPace *pace)
   gint64 now = run_queue_wait_ns ();
   if (now < 0)
     return 0;
-  gint64 rest = vss_copy_pace_rest_us (g_get_monotonic_time () - pace->started_us,
-                                       (now - pace->waited_ns) / 1000);
+  gint64 end = g_get_monotonic_time (), waited_us = (now - pace->waited_ns) / 1000;
+  gint64 since = last_wait_us > 0 ? end - last_wait_us : G_MAXINT64;
+  gint64 rest = vss_copy_pace_rest_us (end - pace->started_us, waited_us, since);
+  if (waited_us > WAIT_NOISE_US)
+    last_wait_us = end;
   if (rest > 0)
     g_usleep ((gulong) rest);
   return rest;

@@ -7,8 +7,10 @@
  * a full share of a core from each of them.  So such a copy also paces
  * itself: after each step it looks at how long it waited for a CPU during
  * the step (/proc/thread-self/schedstat); if others kept it waiting, they
- * want the core, and it rests as long as the step took, leaving them at
- * least half of it.  On an idle machine it never waits, so never rests.
+ * want the core, and for the next 100 ms it rests as long as each step
+ * took, leaving them at least half of it.  On an idle machine it never
+ * waits, so never rests (its hashing threads leave it a core of its own:
+ * vss-hash-behind.c).
  * Small steps matter too: a kernel without preemption gives the core to a
  * woken thread only when the copy returns from its system call. */
 #pragma once
@@ -36,7 +38,10 @@ void   vss_copy_pace_begin (VssCopyPace *pace);
  * for a CPU during it; the microseconds rested. */
 gint64 vss_copy_pace_end (const VssCopyPace *pace);
 /* The rule: how long to rest after a step of @step_us in which the thread
- * waited @waited_us for a CPU. */
-gint64 vss_copy_pace_rest_us (gint64 step_us, gint64 waited_us);
+ * waited @waited_us for a CPU, the step before that waited
+ * @since_last_wait_us ago (G_MAXINT64: never). */
+gint64 vss_copy_pace_rest_us (gint64 step_us, gint64 waited_us, gint64 since_last_wait_us);
+/* Does the calling thread pace its copies? */
+gboolean vss_copy_pace_is_on (void);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vss-copy-pace.h"
 #include "vss-digest.h"
 
 /* The read-back unit: large reads keep the syscall count low, small
@@ -130,7 +131,10 @@ vss_hash_behind_start (int fd)
   self->holes = g_array_new (FALSE, FALSE, sizeof (off_t));
   g_mutex_init (&self->lock);
   g_cond_init (&self->published);
-  self->n_threads = CLAMP (g_get_num_processors (), 1, MAX_HASHERS);
+  /* a paced copy leaves its own thread a core: its hashers must not be
+   * what keeps it waiting (vss-copy-pace.h) */
+  guint cores = g_get_num_processors ();
+  self->n_threads = CLAMP (vss_copy_pace_is_on () && cores > 1 ? cores - 1 : cores, 1, MAX_HASHERS);
   for (guint i = 0; i < self->n_threads; i++)
     self->threads[i] = g_thread_new ("vss-hash", hash_thread, self);
   return self;

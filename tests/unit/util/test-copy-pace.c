@@ -1,6 +1,6 @@
 /* test-copy-pace.c — a copy below normal priority paces itself: small
- * steps, and a rest as long as the step after one in which another
- * thread kept it waiting for the CPU; a copy at normal priority (or in
+ * steps, and a rest as long as each step for a while after one in which
+ * another thread kept it waiting for the CPU; a copy at normal priority (or in
  * the freeze window, never lowered) neither shortens its steps nor rests. */
 #include <criterion/criterion.h>
 
@@ -13,11 +13,11 @@
 
 Test (copy_pace, the_rule_rests_only_after_a_real_wait)
 {
-  cr_assert_eq (vss_copy_pace_rest_us (1000, 0), 0, "no wait, no rest");
-  cr_assert_eq (vss_copy_pace_rest_us (1000, 40), 0, "a wake-up's few µs are noise");
-  cr_assert_eq (vss_copy_pace_rest_us (100000, 9000), 0, "under a tenth of the step");
-  cr_assert_eq (vss_copy_pace_rest_us (100000, 10000), 100000, "a tenth: rest the step");
-  cr_assert_eq (vss_copy_pace_rest_us (2000, 1500), 2000);
+  cr_assert_eq (vss_copy_pace_rest_us (1000, 0, G_MAXINT64), 0, "no wait, no rest");
+  cr_assert_eq (vss_copy_pace_rest_us (1000, 40, G_MAXINT64), 0, "a wake-up's few µs are noise");
+  cr_assert_eq (vss_copy_pace_rest_us (1000, 300, G_MAXINT64), 1000, "kept waiting: rest the step");
+  cr_assert_eq (vss_copy_pace_rest_us (1000, 0, 30000), 1000, "a wait 30 ms ago: still contended");
+  cr_assert_eq (vss_copy_pace_rest_us (1000, 0, 200000), 0, "a wait 200 ms ago is over");
 }
 
 Test (copy_pace, background_and_idle_pace_normal_does_not)
