@@ -10,6 +10,7 @@
 #   bench/postgresql/bench-stall.sh BUILD_DIR [SECONDS] [PROVIDER]
 # BENCH_PGCONF: lines added to the cluster's postgresql.conf before it starts, for the plain
 #   run and the backup alike (e.g. 'wal_init_zero = off')
+# Also printed: the latencies during the after-thaw copy (prepare's end to pg_backup_stop).
 # BENCH_KEEP=DIR: keep the transaction logs, vss's NDJSON (vss.out), the server log
 #   and the backup's start and end (window) in DIR for a closer look
 set -euo pipefail
@@ -130,7 +131,28 @@ if probe:
     print("disk probe (fdatasync over 10 ms, ms @ s after the backup began): " +
           ", ".join(f"{ms:.0f} @ {t - b0:.2f}" for t, ms in probe if b0 - 1 <= t <= b1 + 1))
     print(f"disk probe during the plain run: {sum(1 for t, _ in probe if t < b0 - 5)} over 10 ms")
-import json
+# The after-thaw copy: from the end of the writers' prepare (vss's timings)
+# to pg_backup_stop (the writer's "backup mode off" line, less its wait for
+# the segment's end): the clients' latencies while the data are copied.
+import json, re, datetime
+copy_start = copy_end = None
+for line in open(sys.argv[4]):
+    try: ev = json.loads(line)
+    except ValueError:
+        m = re.search(r"(\d\d):(\d\d):(\d\d\.\d+): writer postgresql: .*backup mode off.* after ([\d.]+) s", line)
+        if m:
+            day = datetime.datetime.fromtimestamp(b0, datetime.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+            t = day + int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+            t += 86400 if t < b0 - 3600 else 0   # past midnight
+            copy_end = t - float(m.group(4))
+        continue
+    if ev.get("type") == "timings" and "prepare_ms" in ev:
+        copy_start = b0 + ev["prepare_ms"] / 1000
+if copy_start and copy_end and copy_end > copy_start:
+    inside = [l for s, e, l in load("backup") if e >= copy_start and s <= copy_end]
+    if inside:
+        print(f"during the after-thaw copy ({copy_start - b0:.2f}-{copy_end - b0:.2f} s): {len(inside)} tx, "
+              f"p50 {pct(inside, .5):.1f} ms, p99 {pct(inside, .99):.1f} ms, max {max(inside):.1f} ms")
 for line in open(sys.argv[4]):
     try: ev = json.loads(line)
     except ValueError: continue
