@@ -120,7 +120,8 @@ static gboolean
 copy_data (VssSetCopier *self, CopyRun *run, off_t end)
 {
   while (run->pos < end) {
-    gsize want = (gsize) MIN (end - run->pos, (off_t) vss_copy_pace_step (VSS_SET_COPY_CHUNK));
+    /* whole chunks even when paced: each is written out behind the copy */
+    gsize want = (gsize) MIN (end - run->pos, (off_t) VSS_SET_COPY_CHUNK);
     VssCopyPace pace;
     vss_copy_pace_begin (&pace);
     ssize_t n = pread (run->sfd, self->buf, want, run->pos);

@@ -1,10 +1,10 @@
-/* vss-copy-pace.h — a copy at the background (or idle) priority gives way
- * on a contended CPU.
+/* vss-copy-pace.h — a copy at the idle priority gives way on a contended
+ * CPU.
  *
  * A nice value orders threads only within one scheduling group, and with
  * autogroups (the kernel's default) every session is one: PostgreSQL puts
  * each backend in a session of its own, so a copy at nice 10 still takes
- * a full share of a core from each of them.  So such a copy also paces
+ * a full share of a core from each of them.  So an idle copy also paces
  * itself: after each step it looks at how long it waited for a CPU during
  * the step (/proc/thread-self/schedstat); if others kept it waiting, they
  * want the core, and for the next 100 ms it rests as long as each step

@@ -45,8 +45,10 @@ vss_copy_priority_enter (VssCopyPrioritySaved *saved)
   saved->changed = saved->paced = FALSE;
   if (priority == VSS_COPY_PRIORITY_NORMAL)
     return;
-  vss_copy_pace_set_thread (TRUE);   /* nice alone does not reach other sessions */
-  saved->paced = TRUE;
+  /* idle: only when nobody else wants the CPU, which nice alone does not
+   * give across sessions (vss-copy-pace.h) */
+  saved->paced = priority == VSS_COPY_PRIORITY_IDLE;
+  vss_copy_pace_set_thread (saved->paced);
   errno = 0;
   saved->nice = getpriority (PRIO_PROCESS, tid);
   saved->ioprio = (int) syscall (SYS_ioprio_get, IOPRIO_WHO_PROCESS, tid);

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 typedef enum {
   VSS_COPY_PRIORITY_BACKGROUND,   /* nice 10, best-effort I/O level 7 (the default) */
   VSS_COPY_PRIORITY_NORMAL,       /* as the process runs */
-  VSS_COPY_PRIORITY_IDLE,         /* nice 19, idle I/O class: only when nobody else wants it */
+  VSS_COPY_PRIORITY_IDLE,         /* nice 19, idle I/O class, paced: only when nobody else
+                                   * wants it */
 } VssCopyPriority;
 
 /* The policy: $VSS_COPY_PRIORITY ("background", "normal" or "idle"; set
@@ -27,8 +28,8 @@ typedef struct {
   gboolean paced;     /* the thread paces its copies (vss-copy-pace.h) */
 } VssCopyPrioritySaved;
 
-/* Lowers the calling thread to the copy priority; below normal, its
- * copies also pace themselves (vss-copy-pace.h). */
+/* Lowers the calling thread to the copy priority; at idle, its copies
+ * also pace themselves (vss-copy-pace.h). */
 void vss_copy_priority_enter (VssCopyPrioritySaved *saved);
 void vss_copy_priority_leave (const VssCopyPrioritySaved *saved);
 

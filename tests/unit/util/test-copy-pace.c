@@ -1,7 +1,8 @@
-/* test-copy-pace.c — a copy below normal priority paces itself: small
+/* test-copy-pace.c — a copy at the idle priority paces itself: small
  * steps, and a rest as long as each step for a while after one in which
- * another thread kept it waiting for the CPU; a copy at normal priority (or in
- * the freeze window, never lowered) neither shortens its steps nor rests. */
+ * another thread kept it waiting for the CPU; a copy at background or
+ * normal priority (or in the freeze window, never lowered) neither shortens
+ * its steps nor rests. */
 #include <criterion/criterion.h>
 
 #include <sched.h>
@@ -20,10 +21,10 @@ Test (copy_pace, the_rule_rests_only_after_a_real_wait)
   cr_assert_eq (vss_copy_pace_rest_us (1000, 0, 200000), 0, "a wait 200 ms ago is over");
 }
 
-Test (copy_pace, background_and_idle_pace_normal_does_not)
+Test (copy_pace, idle_paces_background_and_normal_do_not)
 {
   static const struct { const char *mode; gboolean paced; } cases[] = {
-    { "background", TRUE }, { "idle", TRUE }, { "normal", FALSE },
+    { "background", FALSE }, { "idle", TRUE }, { "normal", FALSE },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_setenv ("VSS_COPY_PRIORITY", cases[i].mode, TRUE);
