@@ -44,7 +44,7 @@ struct _VssBackupJob {
   GHashTable *failed_writers; /* writer name → TRUE, after the snapshot */
   VssBackupSet *base_set;
   char *staging;              /* the images' staging directory while it exists, or NULL */
-  int staging_lock;           /* its flock while it exists (-1: none) */
+  int staging_lock;           /* its flock, held while job->staging is set */
   GPtrArray *image_roots;     /* char*: the image components' file-set directories, staged */
   guint components_ok;
   guint components_failed;

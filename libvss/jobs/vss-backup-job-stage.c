@@ -37,14 +37,17 @@ vss_backup_job_set_image_staging (VssBackupJob *self, const char *parent)
 
 /* ---- crash clean-up ---- */
 
-/* @path, locked (flock) for as long as the descriptor is open: -1 when it
- * cannot be opened, or (with @wait FALSE) when someone else holds it. */
+/* @path, locked (flock) for as long as the descriptor is open: -1 (errno
+ * set) when it cannot be opened, or (with @wait FALSE) when someone else
+ * holds it. */
 static int
 lock_dir (const char *path, gboolean wait)
 {
   int fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0 && flock (fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+    int err = errno;
     close (fd);
+    errno = err;
     fd = -1;
   }
   return fd;
@@ -84,7 +87,16 @@ make_staging (VssBackupJob *job, GError **error)
                  job->image_staging, g_strerror (errno));
     return FALSE;
   }
+  /* unlocked, the next run would take it for a killed run's and remove it */
   job->staging_lock = lock_dir (templ, TRUE);
+  if (job->staging_lock < 0) {
+    int err = errno;
+    g_rmdir (templ);
+    g_set_error (error, VSS_ERROR, VSS_ERROR_ACCESS_DENIED,
+                 "cannot lock the staging directory %s for the writers' images: %s", templ,
+                 g_strerror (err));
+    return FALSE;
+  }
   job->staging = g_steal_pointer (&templ);
   return TRUE;
 }
@@ -249,8 +261,7 @@ vss_backup_job_remove_staged_images (VssBackupJob *self)
   g_autoptr(GError) error = NULL;
   if (!vss_fs_remove_tree (self->staging, &error))
     g_warning ("cannot remove %s: %s", self->staging, error->message);
-  if (self->staging_lock >= 0)
-    close (self->staging_lock);   /* after the removal: nobody takes it for an orphan */
+  close (self->staging_lock);   /* after the removal: nobody takes it for an orphan */
   self->staging_lock = -1;
   g_clear_pointer (&self->staging, g_free);
   if (self->image_roots != NULL)
