@@ -1,4 +1,4 @@
-/* vss-copy-pace.c — a background copy gives way on a contended CPU
+/* vss-copy-pace.c — an idle copy gives way on a contended CPU
  * (vss-copy-pace.h). */
 #include "vss-copy-pace.h"
 
