@@ -127,16 +127,17 @@ overlaps (const char *a, const char *b)
   return vss_backup_job_is_within (a, b) || vss_backup_job_is_within (b, a);
 }
 
-/* Would a file set other than @f of @s, or a --path tree, read what @f's
- * does?  A file set of another component of the same writer nested in
- * @f's, or @f's in it, does not: the outer one leaves the inner's
- * directory out (vss_backup_job_set_writer_excludes).  The same
- * component's own file sets skip what it already holds. */
+/* Would a file set of another component, or a --path tree, read the
+ * files of @s's file set at @path (as declared)?  One of another
+ * component of the same writer nested in it, or it in one, does not: the
+ * outer leaves the inner's directory out (vss_backup_job_file_sets_nest).
+ * The same component's own file sets skip what it already holds. */
 static gboolean
 read_elsewhere (VssBackupJob *job, const VssSelected *s, const char *path)
 {
+  g_autofree char *canonical = vss_backup_job_canonical (path);
   for (guint i = 0; job->paths != NULL && job->paths[i] != NULL; i++)
-    if (overlaps (job->paths[i], path))
+    if (overlaps (job->paths[i], canonical))
       return TRUE;
   for (guint i = 0; i < job->selected->len; i++) {
     const VssSelected *o = g_ptr_array_index (job->selected, i);
@@ -144,10 +145,10 @@ read_elsewhere (VssBackupJob *job, const VssSelected *s, const char *path)
       continue;
     g_autoptr(GArray) sets = file_sets (o->component, job->type);
     for (guint k = 0; k < sets->len; k++) {
-      g_autofree char *other = vss_backup_job_canonical (
-          vss_wm_file_get_path (g_array_index (sets, FileSet, k).file));
-      gboolean nested_in_writer = o->metadata == s->metadata && !g_str_equal (other, path);
-      if (overlaps (other, path) && !nested_in_writer)
+      const char *declared = vss_wm_file_get_path (g_array_index (sets, FileSet, k).file);
+      g_autofree char *other = vss_backup_job_canonical (declared);
+      if (overlaps (other, canonical) &&
+          !(o->metadata == s->metadata && vss_backup_job_file_sets_nest (declared, path)))
         return TRUE;
     }
   }
@@ -158,7 +159,7 @@ static gboolean
 file_set_may_move (VssBackupJob *job, const VssSelected *s, const char *path)
 {
   g_autofree char *canonical = vss_backup_job_canonical (path);
-  return !read_elsewhere (job, s, canonical) && image_is_ours (job, canonical);
+  return !read_elsewhere (job, s, path) && image_is_ours (job, canonical);
 }
 
 /* A --path tree moves unless another nests with it; the writers'

@@ -104,6 +104,10 @@ gboolean vss_backup_job_check_staging_space (VssBackupJob *job, GError **error);
 /* The writer's exclude files, and the file sets of its other components
  * nested in @s's, left out of the file sets of @s added next. */
 void     vss_backup_job_set_writer_excludes (VssBackupSetWriter *set, const VssSelected *s);
+/* Is one of the file-set paths @a and @b (as declared) strictly below the
+ * other?  Then, for two components of one writer, the outer one's copy
+ * leaves the inner one's directory out. */
+gboolean vss_backup_job_file_sets_nest (const char *a, const char *b);
 /* The files the writer of @s provided after the snapshot
  * (vss_component_add_post_snapshot_file), from the live filesystem, and
  * the images it served (vss_writer_serve_image), read from their sockets;

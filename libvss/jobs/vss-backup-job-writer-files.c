@@ -22,6 +22,12 @@ is_strictly_below (const char *path, const char *dir)
   return strncmp (path, dir, n) == 0 && path[n] == '/' && path[n + 1] != '\0';
 }
 
+gboolean
+vss_backup_job_file_sets_nest (const char *a, const char *b)
+{
+  return is_strictly_below (a, b) || is_strictly_below (b, a);
+}
+
 /* Every file-set path of @c (file group, database and log files). */
 static GPtrArray *
 file_set_files (const VssWmComponent *c)
